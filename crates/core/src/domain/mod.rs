@@ -1,0 +1,51 @@
+//! Validated values: what a branch, a remote, a repository and a workspace are.
+
+mod branch;
+mod command;
+mod remote;
+mod repository;
+mod risk;
+mod workspace;
+
+pub use branch::BranchName;
+pub use command::{CommandLine, ExitStatus};
+pub use remote::RemoteUrl;
+pub use repository::{Checkout, RepositoryId, RepositoryQuery};
+pub use risk::{AtRisk, Preserved, UnpushedBranch};
+pub use workspace::{SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget};
+
+/// A name given by the user that cannot be used, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind} `{value}`: {reason}")]
+pub struct InvalidName {
+    /// What the name was meant to be: "branch name", "remote", "repository".
+    pub kind: &'static str,
+    /// The rejected input, as given.
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl InvalidName {
+    pub(crate) fn new(kind: &'static str, value: &str, reason: impl Into<String>) -> Self {
+        Self {
+            kind,
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The first `len` hex digits of the SHA-256 of `input`: a short, stable fingerprint that
+/// keeps sanitised names of different identities apart.
+#[must_use]
+pub fn short_hash(input: &str, len: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(input.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex.truncate(len);
+    hex
+}

@@ -1,0 +1,76 @@
+use std::path::PathBuf;
+
+use super::BranchName;
+
+/// A branch with commits that no remote branch contains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpushedBranch {
+    /// The branch.
+    pub branch: BranchName,
+    /// How many of its commits are on no remote branch.
+    pub commits: usize,
+}
+
+/// Work in a workspace that removing it would lose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AtRisk {
+    /// Tracked files with changes (staged or not), as paths relative to the workspace.
+    pub modified: Vec<String>,
+    /// Untracked files (ignored ones excluded).
+    pub untracked: Vec<String>,
+    /// Branches with commits on no remote branch.
+    pub unpushed: Vec<UnpushedBranch>,
+}
+
+impl AtRisk {
+    /// Whether nothing would be lost.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.modified.is_empty() && self.untracked.is_empty() && self.unpushed.is_empty()
+    }
+
+    /// One line per problem, for messages.
+    #[must_use]
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let list = |paths: &[String]| {
+            let mut shown = paths.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+            if paths.len() > 5 {
+                shown.push_str(&format!(" and {} more", paths.len() - 5));
+            }
+            shown
+        };
+        if !self.modified.is_empty() {
+            lines.push(format!(
+                "{} modified file(s): {}",
+                self.modified.len(),
+                list(&self.modified)
+            ));
+        }
+        if !self.untracked.is_empty() {
+            lines.push(format!(
+                "{} untracked file(s): {}",
+                self.untracked.len(),
+                list(&self.untracked)
+            ));
+        }
+        for branch in &self.unpushed {
+            lines.push(format!(
+                "branch `{}` has {} commit(s) on no remote branch",
+                branch.branch, branch.commits
+            ));
+        }
+        lines
+    }
+}
+
+/// Where work at risk was saved before a forced removal, and how to get it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preserved {
+    /// The file or repository holding the saved work.
+    pub saved_to: PathBuf,
+    /// What was saved there, one line each.
+    pub contents: Vec<String>,
+    /// A command that restores it.
+    pub restore_hint: String,
+}

@@ -1,0 +1,20 @@
+//! The core of skipper: the domain (validated names and workspace references), the ports
+//! every sandbox backend implements, and one module per use case.
+//!
+//! This crate is the centre of the hexagon. It spawns no process, touches no file and knows
+//! nothing of git's command line, tmux or Docker: adapters in `skipper-backend-*` implement
+//! [`ports`], and the CLI chooses and wires them.
+
+pub mod domain;
+pub mod ports;
+pub mod usecases;
+
+pub use domain::{
+    AtRisk, BranchName, Checkout, CommandLine, ExitStatus, InvalidName, Preserved, RemoteUrl,
+    RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, Workspace, WorkspaceLocation,
+    WorkspaceRef, WorkspaceTarget, short_hash,
+};
+pub use ports::{
+    AttachOutcome, BranchPresence, BranchStart, CheckoutError, CloneOutcome, CreateRequest,
+    DetachOutcome, HostCheckouts, Refreshed, Sandbox, SandboxError, WorkspaceRegistry,
+};

@@ -1,0 +1,112 @@
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+use crate::domain::{BranchName, Checkout, RemoteUrl, RepositoryId};
+
+/// The host checkouts: one clone per repository under the data root, the source every
+/// workspace is made from.
+pub trait HostCheckouts: Send + Sync + Debug {
+    /// Clones `remote` into the checkout for its identity.
+    ///
+    /// Idempotent: when a checkout of the same remote is already there, returns
+    /// [`CloneOutcome::AlreadyCloned`] and changes nothing. A directory holding another
+    /// remote is [`CheckoutError::Occupied`]; a failed clone leaves no directory behind.
+    fn clone_remote(&self, remote: &RemoteUrl) -> Result<CloneOutcome, CheckoutError>;
+
+    /// Every checkout under the data root, sorted by identity. Reads the filesystem each
+    /// time: there is no cache to disagree with it.
+    fn list(&self) -> Result<Vec<Checkout>, CheckoutError>;
+
+    /// Fetches `origin` into the checkout's remote-tracking refs and resolves the remote's
+    /// default branch. Never changes the working tree, the index, `HEAD`, the stash or any
+    /// local branch. A failed fetch is not an error: the last known remote refs are used and
+    /// [`Refreshed::fetch_warning`] says why.
+    fn refresh(&self, checkout: &Checkout) -> Result<Refreshed, CheckoutError>;
+
+    /// The remote's default branch as last fetched (`origin/HEAD`), without touching the
+    /// network.
+    fn default_branch(&self, checkout: &Checkout) -> Result<BranchName, CheckoutError>;
+
+    /// Whether `branch` exists locally, only on `origin`, or nowhere.
+    fn branch_presence(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<BranchPresence, CheckoutError>;
+}
+
+/// What [`HostCheckouts::clone_remote`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloneOutcome {
+    /// A new checkout.
+    Cloned(Checkout),
+    /// The checkout was already there.
+    AlreadyCloned(Checkout),
+}
+
+/// What [`HostCheckouts::refresh`] learned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    /// The remote's default branch (`origin/HEAD`), which may contain `/`.
+    pub default_branch: BranchName,
+    /// Why fetching failed, when it did.
+    pub fetch_warning: Option<String>,
+}
+
+/// Where a branch exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchPresence {
+    /// A local branch of that name exists.
+    Local,
+    /// Only `origin/<branch>` exists.
+    Remote,
+    /// Neither exists.
+    Absent,
+}
+
+/// Why a host checkout operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    /// `git` itself could not be run.
+    #[error("could not run git: {0}")]
+    GitUnavailable(String),
+    /// A git command failed.
+    #[error("`git {command}` failed in {}: {stderr}", path.display())]
+    Git {
+        /// The git subcommand and its arguments.
+        command: String,
+        /// Where it ran.
+        path: PathBuf,
+        /// What git said.
+        stderr: String,
+    },
+    /// The clone of a remote failed.
+    #[error("cloning {remote} failed: {stderr}")]
+    CloneFailed {
+        /// The remote.
+        remote: String,
+        /// What git said.
+        stderr: String,
+    },
+    /// The checkout directory for this identity holds a different remote.
+    #[error("{} is already a clone of {existing}, not of {requested}", path.display())]
+    Occupied {
+        /// The checkout directory.
+        path: PathBuf,
+        /// The remote it was cloned from.
+        existing: String,
+        /// The remote asked for.
+        requested: String,
+    },
+    /// The remote's default branch cannot be determined.
+    #[error("cannot tell the default branch of {repository}: {reason}")]
+    NoDefaultBranch {
+        /// The repository.
+        repository: RepositoryId,
+        /// Why.
+        reason: String,
+    },
+    /// Reading or writing the data root failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,58 @@
+use crate::domain::{AtRisk, RepositoryQuery, WorkspaceRef};
+use crate::ports::{CheckoutError, SandboxError};
+
+/// Why a workspace use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    /// No clone matches the repository the user named.
+    #[error("no cloned repository matches `{query}`")]
+    RepositoryNotFound {
+        /// What the user asked for.
+        query: RepositoryQuery,
+        /// The repositories that are cloned (`owner/name`).
+        available: Vec<String>,
+    },
+    /// A short name matches several clones.
+    #[error("`{query}` matches several repositories")]
+    RepositoryAmbiguous {
+        /// What the user asked for.
+        query: RepositoryQuery,
+        /// The matching repositories (`owner/name`).
+        candidates: Vec<String>,
+    },
+    /// The workspace does not exist.
+    #[error("workspace {reference} does not exist")]
+    WorkspaceNotFound {
+        /// The workspace asked for.
+        reference: WorkspaceRef,
+    },
+    /// The main workspace (the host checkout) cannot be removed.
+    #[error("{reference} is the repository's main workspace and cannot be removed")]
+    MainNotRemovable {
+        /// The main workspace.
+        reference: WorkspaceRef,
+    },
+    /// Removing would lose work.
+    #[error("refusing to remove {reference}: it holds work that would be lost")]
+    WorkAtRisk {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// What would be lost.
+        risk: AtRisk,
+    },
+    /// The coding agent's program does not exist in the workspace.
+    #[error("the agent `{program}` was not found")]
+    AgentMissing {
+        /// The agent's program.
+        program: String,
+    },
+    /// The agent command has no program.
+    #[error("the agent command is empty")]
+    AgentEmpty,
+    /// A host checkout operation failed.
+    #[error(transparent)]
+    Checkout(#[from] CheckoutError),
+    /// A sandbox operation failed.
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+}

@@ -1,0 +1,48 @@
+use crate::domain::{Checkout, Preserved, WorkspaceRef, WorkspaceTarget};
+
+use super::{Backend, WorkspaceError, locate};
+
+/// What `remove` did.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    /// The removed workspace.
+    pub reference: WorkspaceRef,
+    /// Where work at risk was saved, when `force` removed a dirty workspace.
+    pub preserved: Option<Preserved>,
+}
+
+/// Removes a branch workspace. Refuses, changing nothing, when it holds uncommitted
+/// changes, untracked files or unpushed commits; with `force`, saves that work under the
+/// data root first. The main workspace is never removed.
+///
+/// # Errors
+/// [`WorkspaceError::WorkAtRisk`] naming each problem, [`WorkspaceError::MainNotRemovable`],
+/// [`WorkspaceError::WorkspaceNotFound`], or the sandbox's failure.
+pub fn remove(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+    force: bool,
+) -> Result<Removed, WorkspaceError> {
+    let reference = WorkspaceRef {
+        repository: checkout.repository.clone(),
+        target: target.clone(),
+    };
+    if *target == WorkspaceTarget::Main {
+        return Err(WorkspaceError::MainNotRemovable { reference });
+    }
+    let workspace = locate(backend, checkout, target)?;
+    let risk = backend.sandbox.at_risk(&workspace)?;
+    let preserved = if risk.is_empty() {
+        None
+    } else if force {
+        Some(backend.sandbox.preserve(&workspace)?)
+    } else {
+        return Err(WorkspaceError::WorkAtRisk { reference, risk });
+    };
+    backend.sandbox.destroy(&workspace)?;
+    Ok(Removed {
+        reference,
+        preserved,
+    })
+}
