@@ -132,7 +132,7 @@ pub enum SandboxError {
         /// What was being done ("creating", "removing", ...).
         operation: &'static str,
         /// Which workspace.
-        workspace: WorkspaceRef,
+        workspace: Box<WorkspaceRef>,
         /// What went wrong.
         reason: String,
     },

@@ -38,7 +38,7 @@ pub enum WorkspaceError {
         /// The workspace.
         reference: WorkspaceRef,
         /// What would be lost.
-        risk: AtRisk,
+        risk: Box<AtRisk>,
     },
     /// The coding agent's program does not exist in the workspace.
     #[error("the agent `{program}` was not found")]

@@ -38,7 +38,10 @@ pub fn remove(
     } else if force {
         Some(backend.sandbox.preserve(&workspace)?)
     } else {
-        return Err(WorkspaceError::WorkAtRisk { reference, risk });
+        return Err(WorkspaceError::WorkAtRisk {
+            reference,
+            risk: Box::new(risk),
+        });
     };
     backend.sandbox.destroy(&workspace)?;
     Ok(Removed {
