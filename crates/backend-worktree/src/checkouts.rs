@@ -1,0 +1,193 @@
+use std::path::Path;
+
+use fs_err as fs;
+use skipper_core::{
+    BranchName, BranchPresence, Checkout, CheckoutError, CloneOutcome, HostCheckouts, Refreshed,
+    RemoteUrl, RepositoryId,
+};
+
+use crate::git::Git;
+use crate::layout::Layout;
+
+const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
+
+/// The host checkouts, cloned with `git` under `<data root>/repos`.
+#[derive(Debug, Clone)]
+pub struct GitCheckouts {
+    layout: Layout,
+}
+
+impl GitCheckouts {
+    /// Host checkouts under `layout`.
+    #[must_use]
+    pub fn new(layout: Layout) -> Self {
+        Self { layout }
+    }
+
+    fn checkout(&self, repository: &RepositoryId) -> Checkout {
+        Checkout {
+            repository: repository.clone(),
+            path: self.layout.checkout(repository),
+        }
+    }
+}
+
+impl HostCheckouts for GitCheckouts {
+    fn clone_remote(&self, remote: &RemoteUrl) -> Result<CloneOutcome, CheckoutError> {
+        let checkout = self.checkout(remote.repository());
+        let target = &checkout.path;
+        if target.join(".git").exists() {
+            let existing = Git::in_dir(target)
+                .run(["config", "--get", "remote.origin.url"])
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            let same_repository = existing == remote.as_str()
+                || (remote.repository().host() != "local"
+                    && RemoteUrl::parse(&existing)
+                        .is_ok_and(|e| e.repository() == remote.repository()));
+            if same_repository {
+                return Ok(CloneOutcome::AlreadyCloned(checkout));
+            }
+            return Err(CheckoutError::Occupied {
+                path: target.clone(),
+                existing,
+                requested: remote.to_string(),
+            });
+        }
+        let parent = target.parent().ok_or_else(|| {
+            CheckoutError::Io(std::io::Error::other("checkout path has no parent"))
+        })?;
+        fs::create_dir_all(parent)?;
+        // Clone next to the target and rename, so a failed clone leaves nothing behind.
+        let staging = parent.join(format!(
+            ".{}.cloning-{}",
+            remote.repository().name(),
+            std::process::id()
+        ));
+        if staging.exists() {
+            fs::remove_dir_all(&staging)?;
+        }
+        let args: Vec<std::ffi::OsString> = vec![
+            "clone".into(),
+            "--origin".into(),
+            "origin".into(),
+            "--".into(),
+            remote.as_str().into(),
+            staging.clone().into(),
+        ];
+        let git = Git::in_dir(parent);
+        let output = git.output(&args)?;
+        if !output.status.success() {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(CheckoutError::CloneFailed {
+                remote: remote.to_string(),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        fs::rename(&staging, target)?;
+        Ok(CloneOutcome::Cloned(checkout))
+    }
+
+    fn list(&self) -> Result<Vec<Checkout>, CheckoutError> {
+        let mut checkouts = Vec::new();
+        let repos = self.layout.repos();
+        for host in subdirectories(&repos)? {
+            for owner in subdirectories(&repos.join(&host))? {
+                for name in subdirectories(&repos.join(&host).join(&owner))? {
+                    if name.starts_with('.') {
+                        continue;
+                    }
+                    let path = repos.join(&host).join(&owner).join(&name);
+                    if !path.join(".git").exists() {
+                        continue;
+                    }
+                    match RepositoryId::from_storage(&host, &owner, &name) {
+                        Ok(repository) => checkouts.push(Checkout { repository, path }),
+                        Err(err) => tracing::warn!("skipping {}: {err}", path.display()),
+                    }
+                }
+            }
+        }
+        checkouts.sort_by(|a, b| a.repository.cmp(&b.repository));
+        Ok(checkouts)
+    }
+
+    fn refresh(&self, checkout: &Checkout) -> Result<Refreshed, CheckoutError> {
+        let git = Git::in_dir(&checkout.path);
+        // `fetch` writes remote-tracking refs and FETCH_HEAD only: the working tree, index,
+        // HEAD, stash and local branches stay as they are.
+        let fetch_warning = match git.run(["fetch", "--prune", "--quiet", "origin"]) {
+            Ok(_) => None,
+            Err(err) => Some(err.to_string()),
+        };
+        let default_branch = self.default_branch(checkout)?;
+        Ok(Refreshed {
+            default_branch,
+            fetch_warning,
+        })
+    }
+
+    fn default_branch(&self, checkout: &Checkout) -> Result<BranchName, CheckoutError> {
+        let git = Git::in_dir(&checkout.path);
+        let head = ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"];
+        let mut target = git.run(head);
+        if target.is_err() {
+            // origin/HEAD is missing (a clone of an empty remote, or removed by hand): ask
+            // the remote once.
+            let _ = git.run(["remote", "set-head", "origin", "--auto"]);
+            target = git.run(head);
+        }
+        let no_default = |reason: String| CheckoutError::NoDefaultBranch {
+            repository: checkout.repository.clone(),
+            reason,
+        };
+        let target = target.map_err(|err| no_default(err.to_string()))?;
+        let name = target
+            .trim()
+            .strip_prefix(ORIGIN_PREFIX)
+            .ok_or_else(|| no_default(format!("origin/HEAD points at {}", target.trim())))?;
+        BranchName::new(name).map_err(|err| no_default(err.to_string()))
+    }
+
+    fn branch_presence(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<BranchPresence, CheckoutError> {
+        let git = Git::in_dir(&checkout.path);
+        let exists = |reference: String| {
+            git.succeeds(["show-ref", "--verify", "--quiet", reference.as_str()])
+        };
+        if exists(format!("refs/heads/{branch}"))? {
+            Ok(BranchPresence::Local)
+        } else if exists(format!("{ORIGIN_PREFIX}{branch}"))? {
+            Ok(BranchPresence::Remote)
+        } else {
+            Ok(BranchPresence::Absent)
+        }
+    }
+}
+
+fn subdirectories(dir: &Path) -> Result<Vec<String>, CheckoutError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => {
+            return Err(CheckoutError::Io(std::io::Error::new(
+                err.kind(),
+                format!("reading {}: {err}", dir.display()),
+            )));
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_dir()
+            && let Some(name) = entry.file_name().to_str()
+        {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}

@@ -1,0 +1,62 @@
+use std::path::{Path, PathBuf};
+
+use skipper_core::{BranchName, RepositoryId};
+
+/// Where things live under the data root:
+///
+/// ```text
+/// <root>/repos/<host>/<owner>/<name>                 host checkouts
+/// <root>/worktrees/<host>/<owner>/<name>/<branch>    branch workspaces
+/// <root>/saved/<host>/<owner>/<name>/                work saved by forced removals
+/// ```
+///
+/// Owners with `/` and branches with `/` are flattened into one component each, so no
+/// directory can nest inside another.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    root: PathBuf,
+}
+
+impl Layout {
+    /// A layout rooted at `root` (the data root).
+    #[must_use]
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    /// The data root.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory holding every host checkout.
+    #[must_use]
+    pub fn repos(&self) -> PathBuf {
+        self.root.join("repos")
+    }
+
+    /// The host checkout of `repository`.
+    #[must_use]
+    pub fn checkout(&self, repository: &RepositoryId) -> PathBuf {
+        self.repos().join(repository.storage_path())
+    }
+
+    /// The directory holding `repository`'s branch workspaces.
+    #[must_use]
+    pub fn worktrees(&self, repository: &RepositoryId) -> PathBuf {
+        self.root.join("worktrees").join(repository.storage_path())
+    }
+
+    /// The branch workspace of `branch`.
+    #[must_use]
+    pub fn worktree(&self, repository: &RepositoryId, branch: &BranchName) -> PathBuf {
+        self.worktrees(repository).join(branch.as_path_component())
+    }
+
+    /// Where work saved from `repository`'s workspaces goes.
+    #[must_use]
+    pub fn saved(&self, repository: &RepositoryId) -> PathBuf {
+        self.root.join("saved").join(repository.storage_path())
+    }
+}

@@ -1,0 +1,109 @@
+//! Saving a workspace's work at risk before a forced removal.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use fs_err as fs;
+use skipper_core::{Preserved, SandboxError, Workspace, WorkspaceTarget};
+
+use crate::git::Git;
+use crate::layout::Layout;
+use crate::sandbox::{During, failed, path_of};
+
+const SAVER: &str = "skipper";
+const SAVER_EMAIL: &str = "skipper@localhost";
+
+/// Records the working tree (modified and untracked files, ignored ones excluded) as a
+/// commit on `refs/skipper/saved/<branch>/<time>` of the host repository, and writes a
+/// bundle of that commit and the branch under `<data root>/saved/`. The branch and the
+/// user's index are not touched.
+pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserved, SandboxError> {
+    let dir = path_of(workspace)?;
+    let reference = &workspace.reference;
+    let fail = failed("saving the work of", reference);
+    let WorkspaceTarget::Branch(branch) = &reference.target else {
+        return Err(fail.error("the main workspace is never removed"));
+    };
+    let git = Git::in_dir(dir);
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let saved_dir = layout.saved(&reference.repository);
+    fs::create_dir_all(&saved_dir).during(&fail)?;
+    let base = format!("{}-{stamp}", branch.as_path_component());
+
+    // A copy of the index, so `add -A` below never changes what the user staged.
+    let index = PathBuf::from(
+        git.run(["rev-parse", "--path-format=absolute", "--git-path", "index"])
+            .during(&fail)?
+            .trim(),
+    );
+    let scratch_index = saved_dir.join(format!(".{base}.index"));
+    if index.exists() {
+        fs::copy(&index, &scratch_index).during(&fail)?;
+    }
+    let with_scratch = |args: &[&str]| {
+        let output = git
+            .command(args)
+            .env("GIT_INDEX_FILE", &scratch_index)
+            .output()
+            .during(&fail)?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        } else {
+            Err(fail.error(String::from_utf8_lossy(&output.stderr).trim().to_owned()))
+        }
+    };
+    let tree = with_scratch(&["add", "-A", "--", "."]).and_then(|_| with_scratch(&["write-tree"]));
+    let _ = fs::remove_file(&scratch_index);
+    let tree = tree?;
+
+    let message = format!("skipper: work saved from `{branch}` before a forced removal");
+    let output = git
+        .command([
+            "commit-tree",
+            tree.as_str(),
+            "-p",
+            "HEAD",
+            "-m",
+            message.as_str(),
+        ])
+        .env("GIT_AUTHOR_NAME", SAVER)
+        .env("GIT_AUTHOR_EMAIL", SAVER_EMAIL)
+        .env("GIT_COMMITTER_NAME", SAVER)
+        .env("GIT_COMMITTER_EMAIL", SAVER_EMAIL)
+        .output()
+        .during(&fail)?;
+    if !output.status.success() {
+        return Err(fail.error(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
+    }
+    let commit = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let saved_ref = format!("refs/skipper/saved/{}/{stamp}", branch.as_path_component());
+    git.run(["update-ref", saved_ref.as_str(), commit.as_str()])
+        .during(&fail)?;
+
+    let bundle = saved_dir.join(format!("{base}.bundle"));
+    let bundle_arg = bundle.to_string_lossy().into_owned();
+    let branch_ref = format!("refs/heads/{branch}");
+    git.run([
+        "bundle",
+        "create",
+        "--quiet",
+        bundle_arg.as_str(),
+        branch_ref.as_str(),
+        saved_ref.as_str(),
+    ])
+    .during(&fail)?;
+
+    let short = &commit[..commit.len().min(12)];
+    Ok(Preserved {
+        saved_to: bundle,
+        contents: vec![
+            format!("uncommitted and untracked files as commit {short} on {saved_ref}"),
+            format!("branch `{branch}` with its commits (the branch itself is kept)"),
+        ],
+        restore_hint: format!(
+            "recreate the workspace, then run `git restore --source={saved_ref} -- .` in it"
+        ),
+    })
+}

@@ -1,0 +1,88 @@
+use skipper_core::{
+    Checkout, SandboxError, SandboxKind, Workspace, WorkspaceRef, WorkspaceRegistry,
+    WorkspaceTarget,
+};
+
+use crate::git::Git;
+use crate::sandbox::{During, WorktreeSandbox, failed};
+use crate::worktree_list::{self, WorktreeEntry};
+
+impl WorktreeSandbox {
+    /// The worktrees git knows for `checkout` that live in skipper's worktree directory.
+    fn worktrees(&self, checkout: &Checkout) -> Result<Vec<WorktreeEntry>, SandboxError> {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: WorkspaceTarget::Main,
+        };
+        let listing = Git::in_dir(&checkout.path)
+            .run(["worktree", "list", "--porcelain", "-z"])
+            .during(&failed("listing worktrees of", &reference))?;
+        let ours = self.layout.worktrees(&checkout.repository);
+        Ok(worktree_list::parse(&listing)
+            .into_iter()
+            .filter(|entry| !entry.prunable && entry.path.starts_with(&ours))
+            .collect())
+    }
+}
+
+fn dirty(workspace: &mut Workspace) {
+    if let skipper_core::WorkspaceLocation::Host(path) = &workspace.location {
+        workspace.dirty = Git::in_dir(path)
+            .run(["status", "--porcelain=v1", "-z", "--untracked-files=normal"])
+            .ok()
+            .map(|status| !status.is_empty());
+    }
+}
+
+impl WorkspaceRegistry for WorktreeSandbox {
+    fn kind(&self) -> SandboxKind {
+        SandboxKind::Worktree
+    }
+
+    fn locate(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<Workspace>, SandboxError> {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        };
+        let Some(branch) = target.branch() else {
+            return Ok(Some(Self::workspace(reference, checkout.path.clone())));
+        };
+        Ok(self
+            .worktrees(checkout)?
+            .into_iter()
+            .find(|entry| entry.branch.as_deref() == Some(branch.as_str()))
+            .map(|entry| Self::workspace(reference, entry.path)))
+    }
+
+    fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError> {
+        let mut all = Vec::new();
+        for checkout in checkouts {
+            let main = WorkspaceRef {
+                repository: checkout.repository.clone(),
+                target: WorkspaceTarget::Main,
+            };
+            all.push(Self::workspace(main, checkout.path.clone()));
+            for entry in self.worktrees(checkout)? {
+                let Some(branch) = entry
+                    .branch
+                    .and_then(|b| skipper_core::BranchName::new(&b).ok())
+                else {
+                    continue;
+                };
+                let reference = WorkspaceRef {
+                    repository: checkout.repository.clone(),
+                    target: WorkspaceTarget::Branch(branch),
+                };
+                all.push(Self::workspace(reference, entry.path));
+            }
+        }
+        for workspace in &mut all {
+            dirty(workspace);
+        }
+        Ok(all)
+    }
+}

@@ -1,0 +1,263 @@
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use skipper_core::{
+    AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CreateRequest,
+    DetachOutcome, ExitStatus, Preserved, Sandbox, SandboxError, SandboxKind, UnpushedBranch,
+    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+};
+
+use crate::git::Git;
+use crate::layout::Layout;
+use crate::process::run_foreground;
+use crate::tmux::{Tmux, session_name};
+
+/// Branch workspaces as git worktrees of the host checkout, with tmux sessions.
+#[derive(Debug, Clone)]
+pub struct WorktreeSandbox {
+    pub(crate) layout: Layout,
+}
+
+impl WorktreeSandbox {
+    /// Worktrees under `layout`.
+    #[must_use]
+    pub fn new(layout: Layout) -> Self {
+        Self { layout }
+    }
+
+    pub(crate) fn workspace(reference: WorkspaceRef, path: PathBuf) -> Workspace {
+        Workspace {
+            reference,
+            sandbox: SandboxKind::Worktree,
+            location: WorkspaceLocation::Host(path),
+            dirty: None,
+        }
+    }
+}
+
+/// The host directory of a worktree workspace.
+pub(crate) fn path_of(workspace: &Workspace) -> Result<&Path, SandboxError> {
+    match &workspace.location {
+        WorkspaceLocation::Host(path) => Ok(path),
+        WorkspaceLocation::Container { .. } => Err(SandboxError::Other(format!(
+            "{} is not a worktree workspace",
+            workspace.reference
+        ))),
+    }
+}
+
+/// An operation on a workspace, for turning failures into the port's error.
+#[derive(Debug)]
+pub(crate) struct Operation<'a> {
+    operation: &'static str,
+    reference: &'a WorkspaceRef,
+}
+
+/// The operation `operation` ("creating", "removing"...) on `reference`.
+pub(crate) fn failed<'a>(operation: &'static str, reference: &'a WorkspaceRef) -> Operation<'a> {
+    Operation {
+        operation,
+        reference,
+    }
+}
+
+impl Operation<'_> {
+    /// The operation failed for `reason`.
+    pub(crate) fn error(&self, reason: impl std::fmt::Display) -> SandboxError {
+        SandboxError::Operation {
+            operation: self.operation,
+            workspace: Box::new(self.reference.clone()),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Attaches the operation to any displayable failure.
+pub(crate) trait During<T> {
+    fn during(self, operation: &Operation<'_>) -> Result<T, SandboxError>;
+}
+
+impl<T, E: std::fmt::Display> During<T> for Result<T, E> {
+    fn during(self, operation: &Operation<'_>) -> Result<T, SandboxError> {
+        self.map_err(|err| operation.error(err))
+    }
+}
+
+impl Sandbox for WorktreeSandbox {
+    fn kind(&self) -> SandboxKind {
+        SandboxKind::Worktree
+    }
+
+    fn prepare_main(
+        &self,
+        checkout: &Checkout,
+        _default_branch: &BranchName,
+    ) -> Result<Workspace, SandboxError> {
+        // The host checkout is the main workspace: nothing to make.
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: WorkspaceTarget::Main,
+        };
+        Ok(Self::workspace(reference, checkout.path.clone()))
+    }
+
+    fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError> {
+        let reference = WorkspaceRef {
+            repository: request.checkout.repository.clone(),
+            target: WorkspaceTarget::Branch(request.branch.clone()),
+        };
+        let fail = failed("creating", &reference);
+        let path = self.layout.worktree(&reference.repository, &request.branch);
+        let parent = path.parent().unwrap_or(self.layout.root());
+        fs_err::create_dir_all(parent).during(&fail)?;
+        let git = Git::in_dir(&request.checkout.path);
+        // Forget worktrees whose directory was deleted behind git's back.
+        git.run(["worktree", "prune"]).during(&fail)?;
+        let path_arg = path.to_string_lossy().into_owned();
+        let branch = request.branch.as_str();
+        let args: Vec<String> = match request.start {
+            BranchStart::Existing => vec!["worktree".into(), "add".into(), path_arg, branch.into()],
+            BranchStart::TrackRemote => vec![
+                "worktree".into(),
+                "add".into(),
+                "--track".into(),
+                "-b".into(),
+                branch.into(),
+                path_arg,
+                format!("origin/{branch}"),
+            ],
+            BranchStart::NewFromDefault => vec![
+                "worktree".into(),
+                "add".into(),
+                "--no-track".into(),
+                "-b".into(),
+                branch.into(),
+                path_arg,
+                format!("origin/{}", request.default_branch),
+            ],
+        };
+        git.run(&args).during(&fail)?;
+        Ok(Self::workspace(reference, path))
+    }
+
+    fn execute(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+    ) -> Result<ExitStatus, SandboxError> {
+        let dir = path_of(workspace)?;
+        let argv = command.to_argv();
+        let Some((program, args)) = argv.split_first() else {
+            return Err(SandboxError::ProgramNotFound {
+                program: String::new(),
+            });
+        };
+        let mut process = Command::new(program);
+        process.args(args).current_dir(dir);
+        match run_foreground(&mut process) {
+            Ok(status) => Ok(status),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                Err(SandboxError::ProgramNotFound {
+                    program: program.clone(),
+                })
+            }
+            Err(err) => Err(failed("running a command in", &workspace.reference).error(err)),
+        }
+    }
+
+    fn attach(&self, workspace: &Workspace) -> Result<AttachOutcome, SandboxError> {
+        let dir = path_of(workspace)?;
+        let fail = failed("attaching to", &workspace.reference);
+        let Some(tmux) = Tmux::find() else {
+            let shell = std::env::var("SHELL")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "sh".to_owned());
+            eprintln!(
+                "tmux is not installed: starting {shell} in {}; exit the shell to leave.",
+                dir.display()
+            );
+            let status = run_foreground(Command::new(&shell).current_dir(dir)).during(&fail)?;
+            return Ok(AttachOutcome::Exited(status));
+        };
+        let name = session_name(&workspace.reference);
+        if !tmux.has_session(&name).during(&fail)? && !tmux.new_session(&name, dir).during(&fail)? {
+            return Err(fail.error(format!("tmux could not start session {name}")));
+        }
+        if !tmux.enter(&name).during(&fail)? {
+            return Err(fail.error(format!("tmux could not attach to session {name}")));
+        }
+        if tmux.has_session(&name).during(&fail)? {
+            Ok(AttachOutcome::Detached)
+        } else {
+            Ok(AttachOutcome::Exited(ExitStatus::SUCCESS))
+        }
+    }
+
+    fn detach(&self, workspace: &Workspace) -> Result<DetachOutcome, SandboxError> {
+        let fail = failed("detaching from", &workspace.reference);
+        let Some(tmux) = Tmux::find() else {
+            return Ok(DetachOutcome::NoSession);
+        };
+        let name = session_name(&workspace.reference);
+        if tmux.has_session(&name).during(&fail)? && tmux.kill_session(&name).during(&fail)? {
+            Ok(DetachOutcome::Ended)
+        } else {
+            Ok(DetachOutcome::NoSession)
+        }
+    }
+
+    fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
+        let dir = path_of(workspace)?;
+        let fail = failed("inspecting", &workspace.reference);
+        let git = Git::in_dir(dir);
+        let status = git
+            .run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
+            .during(&fail)?;
+        let (modified, untracked) = crate::status::parse(&status);
+        let mut unpushed = Vec::new();
+        if let Some(branch) = workspace.reference.target.branch() {
+            let count = git
+                .run([
+                    "rev-list",
+                    "--count",
+                    &format!("refs/heads/{branch}"),
+                    "--not",
+                    "--remotes",
+                ])
+                .during(&fail)?;
+            let commits = count.trim().parse::<usize>().during(&fail)?;
+            if commits > 0 {
+                unpushed.push(UnpushedBranch {
+                    branch: branch.clone(),
+                    commits,
+                });
+            }
+        }
+        Ok(AtRisk {
+            modified,
+            untracked,
+            unpushed,
+        })
+    }
+
+    fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError> {
+        crate::preserve::preserve(&self.layout, workspace)
+    }
+
+    fn destroy(&self, workspace: &Workspace) -> Result<(), SandboxError> {
+        let dir = path_of(workspace)?;
+        let fail = failed("removing", &workspace.reference);
+        self.detach(workspace)?;
+        // The worktree's own `.git` file names the repository it belongs to.
+        let common = Git::in_dir(dir)
+            .run(["rev-parse", "--path-format=absolute", "--git-common-dir"])
+            .during(&fail)?;
+        let common = PathBuf::from(common.trim());
+        let path = dir.to_string_lossy().into_owned();
+        Git::in_dir(&common)
+            .run(["worktree", "remove", "--force", path.as_str()])
+            .during(&fail)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! tmux sessions, one per workspace.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use skipper_core::WorkspaceRef;
+
+/// The tmux session of a workspace: `sk_<repo>-<branch>-<hash>`, safe for tmux (no `.`
+/// or `:`) and unique per workspace.
+pub(crate) fn session_name(reference: &WorkspaceRef) -> String {
+    reference.resource_name("sk_")
+}
+
+/// tmux, when installed.
+#[derive(Debug, Clone)]
+pub(crate) struct Tmux {
+    program: std::path::PathBuf,
+}
+
+impl Tmux {
+    pub(crate) fn find() -> Option<Self> {
+        which::which("tmux").ok().map(|program| Self { program })
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(args);
+        command
+    }
+
+    fn quiet(&self, args: &[&str]) -> std::io::Result<bool> {
+        Ok(self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?
+            .success())
+    }
+
+    /// `=name` targets exactly that session, never a prefix match.
+    fn target(name: &str) -> String {
+        format!("={name}")
+    }
+
+    pub(crate) fn has_session(&self, name: &str) -> std::io::Result<bool> {
+        self.quiet(&["has-session", "-t", &Self::target(name)])
+    }
+
+    pub(crate) fn new_session(&self, name: &str, dir: &Path) -> std::io::Result<bool> {
+        let dir = dir.to_string_lossy();
+        self.quiet(&["new-session", "-d", "-s", name, "-c", &dir])
+    }
+
+    pub(crate) fn kill_session(&self, name: &str) -> std::io::Result<bool> {
+        self.quiet(&["kill-session", "-t", &Self::target(name)])
+    }
+
+    /// Attaches (outside tmux) or switches the client (inside tmux) to the session, with
+    /// the user's terminal. Returns tmux's own success.
+    pub(crate) fn enter(&self, name: &str) -> std::io::Result<bool> {
+        let target = Self::target(name);
+        let inside = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+        let args = if inside {
+            ["switch-client", "-t", target.as_str()]
+        } else {
+            ["attach-session", "-t", target.as_str()]
+        };
+        Ok(crate::process::run_foreground(&mut self.command(&args))?.success())
+    }
+}
