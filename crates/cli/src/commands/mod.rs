@@ -1,0 +1,23 @@
+//! One module per subcommand.
+
+pub mod clone;
+pub mod completions;
+pub mod workspace;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::error::{CliError, ExitStatus};
+use crate::printer::Printer;
+
+/// Runs the parsed command line.
+pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let context = Context::new(&cli.global, printer)?;
+    match cli.command {
+        Command::Clone(args) => clone::run(&context, &args),
+        Command::Workspace(command) => workspace::dispatch(&context, command),
+        Command::Completions(_) => Ok(ExitStatus::Success),
+    }
+}

@@ -1,0 +1,64 @@
+use skipper_core::usecases::{self, CreateOutcome};
+use skipper_core::{BranchStart, WorkspaceTarget};
+
+use super::Selection;
+use crate::context::Context;
+use crate::error::{CliError, ExitStatus};
+use crate::picker::{self, Omitted};
+
+/// Create the workspace of a branch.
+///
+/// Fetches `origin` (continuing with the last known remote refs if that fails), then uses
+/// the local branch if it exists, else tracks `origin/<branch>`, else starts a new branch
+/// from the remote's default branch. Your host checkout is left as it was. Creating a
+/// workspace that exists says so and succeeds.
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
+    let backend = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let target = picker::target(
+        backend,
+        &checkout,
+        args.selection.branch.as_deref(),
+        Omitted::AskNew,
+    )?;
+    let WorkspaceTarget::Branch(branch) = target else {
+        return Err(CliError::usage("the main workspace always exists"));
+    };
+    match usecases::create(backend, &checkout, &branch)? {
+        CreateOutcome::Created {
+            workspace,
+            start,
+            fetch_warning,
+        } => {
+            if let Some(warning) = fetch_warning {
+                context.printer.warning(&format!(
+                    "could not fetch origin; using the last known remote branches\n  {warning}"
+                ));
+            }
+            let how = match start {
+                BranchStart::Existing => "existing local branch".to_owned(),
+                BranchStart::TrackRemote => format!("tracking origin/{branch}"),
+                BranchStart::NewFromDefault => {
+                    "new branch from the remote's default branch".to_owned()
+                }
+            };
+            context.printer.result(&format!(
+                "Created workspace {branch} of {} at {} ({how})",
+                checkout.repository,
+                workspace.location.display()
+            ));
+        }
+        CreateOutcome::AlreadyExists(workspace) => context.printer.result(&format!(
+            "Workspace {branch} of {} already exists at {}",
+            checkout.repository,
+            workspace.location.display()
+        )),
+    }
+    Ok(ExitStatus::Success)
+}

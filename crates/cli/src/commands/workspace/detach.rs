@@ -1,0 +1,34 @@
+use skipper_core::DetachOutcome;
+use skipper_core::usecases;
+
+use super::Selection;
+use crate::context::Context;
+use crate::error::{CliError, ExitStatus};
+use crate::picker::{self, Omitted};
+
+/// End a workspace's interactive session (its tmux session). Having none is fine.
+#[derive(Debug, clap::Args)]
+pub struct DetachArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+pub fn run(context: &Context<'_>, args: &DetachArgs) -> Result<ExitStatus, CliError> {
+    let backend = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let target = picker::target(
+        backend,
+        &checkout,
+        args.selection.branch.as_deref(),
+        Omitted::MainOrPick,
+    )?;
+    let message = match usecases::detach(backend, &checkout, &target)? {
+        DetachOutcome::Ended => "Ended the session of",
+        DetachOutcome::NoSession => "No session to end for",
+        DetachOutcome::NotApplicable => "Nothing to detach: this sandbox keeps no session for",
+    };
+    context
+        .printer
+        .result(&format!("{message} {} ({target})", checkout.repository));
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,126 @@
+use serde::Serialize;
+use skipper_core::usecases;
+use skipper_core::{HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation};
+
+use crate::context::Context;
+use crate::error::{CliError, ExitStatus};
+
+/// List workspaces: repository, branch (`main` for the host checkout), sandbox, path and
+/// whether it has uncommitted changes.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this repository's workspaces.
+    #[arg(short, long)]
+    pub repository: Option<String>,
+
+    /// Print a JSON array for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One workspace as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct Row {
+    repository: String,
+    /// `null` for the main workspace.
+    branch: Option<String>,
+    sandbox: &'static str,
+    path: String,
+    container: Option<String>,
+    state: Option<String>,
+    dirty: Option<bool>,
+}
+
+impl From<&Workspace> for Row {
+    fn from(workspace: &Workspace) -> Self {
+        let (path, container, state) = match &workspace.location {
+            WorkspaceLocation::Host(path) => (path.display().to_string(), None, None),
+            WorkspaceLocation::Container { name, path, state } => {
+                (path.clone(), Some(name.clone()), Some(state.clone()))
+            }
+        };
+        Self {
+            repository: workspace.reference.repository.to_string(),
+            branch: workspace.reference.target.branch().map(ToString::to_string),
+            sandbox: workspace.sandbox.as_str(),
+            path,
+            container,
+            state,
+            dirty: workspace.dirty,
+        }
+    }
+}
+
+pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliError> {
+    let checkouts = context.checkouts().list()?;
+    let checkouts = match &args.repository {
+        Some(query) => {
+            let query = RepositoryQuery::parse(query)?;
+            let chosen = usecases::resolve_checkout(context.checkouts(), &query)?;
+            vec![chosen]
+        }
+        None => checkouts,
+    };
+    let backend = context.backend(context.sandbox_kind())?;
+    let workspaces = usecases::list(&[backend.registry], &checkouts)?;
+    let rows: Vec<Row> = workspaces.iter().map(Row::from).collect();
+    if args.json {
+        let json = serde_json::to_string_pretty(&rows)
+            .map_err(|err| CliError::failure(format!("cannot write JSON: {err}")))?;
+        context.printer.result(&json);
+        return Ok(ExitStatus::Success);
+    }
+    if rows.is_empty() {
+        context
+            .printer
+            .status("No workspaces yet: clone a repository with `sk clone <remote>`.");
+        return Ok(ExitStatus::Success);
+    }
+    print_table(context, &rows);
+    Ok(ExitStatus::Success)
+}
+
+fn print_table(context: &Context<'_>, rows: &[Row]) {
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|row| {
+            [
+                row.repository.clone(),
+                row.branch.clone().unwrap_or_else(|| "main".to_owned()),
+                row.sandbox.to_owned(),
+                match row.dirty {
+                    Some(true) => "dirty".to_owned(),
+                    Some(false) => "clean".to_owned(),
+                    None => "-".to_owned(),
+                },
+                match &row.container {
+                    Some(container) => format!("{container}:{}", row.path),
+                    None => row.path.clone(),
+                },
+            ]
+        })
+        .collect();
+    let header = ["REPOSITORY", "BRANCH", "SANDBOX", "STATE", "PATH"];
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        out
+    };
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    context.printer.result(&line(&header));
+    for row in &cells {
+        context.printer.result(&line(row));
+    }
+}

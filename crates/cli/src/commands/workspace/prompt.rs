@@ -1,0 +1,36 @@
+use skipper_core::usecases;
+
+use super::Selection;
+use crate::context::Context;
+use crate::error::{CliError, ExitStatus};
+use crate::picker::{self, Omitted};
+
+/// Run the coding agent with a message in a workspace, its output streamed; `sk` exits
+/// with the agent's exit code.
+///
+/// The agent is OpenCode (`opencode run <message>`) unless `agent.command` in config.toml
+/// says otherwise, e.g. `command = ["claude", "-p", "{prompt}"]`.
+#[derive(Debug, clap::Args)]
+pub struct PromptArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// The message for the agent.
+    #[arg(required = true, num_args = 1.., value_name = "MESSAGE")]
+    pub message: Vec<String>,
+}
+
+pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliError> {
+    let backend = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let target = picker::target(
+        backend,
+        &checkout,
+        args.selection.branch.as_deref(),
+        Omitted::MainOrPick,
+    )?;
+    let agent = context.config.agent.agent();
+    let message = args.message.join(" ");
+    let status = usecases::prompt(backend, &checkout, &target, &agent, &message)?;
+    Ok(ExitStatus::Code(status.0))
+}

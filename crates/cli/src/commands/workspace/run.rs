@@ -1,0 +1,59 @@
+use skipper_core::CommandLine;
+use skipper_core::usecases;
+
+use super::Selection;
+use crate::context::Context;
+use crate::error::{CliError, ExitStatus};
+use crate::picker::{self, Omitted};
+
+/// Run a command in a workspace; `sk` exits with the command's own exit code.
+///
+/// Give shell text with `--command`, or a program and its arguments after `--` (run as
+/// given, never through a shell). stdin, stdout and stderr pass through, and Ctrl-C
+/// reaches the command. Without `--branch` it runs in the main workspace (on a terminal,
+/// a picker offers the workspaces, `main` first).
+///
+/// Examples: `sk workspace run -r api -b feat/x --command 'make test'`,
+/// `sk workspace run -r api -b feat/x -- cargo test --workspace`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Shell text, run by `sh -c`.
+    #[arg(short, long, visible_alias = "cmd", conflicts_with = "argv")]
+    pub command: Option<String>,
+
+    /// The program and its arguments, after `--`.
+    #[arg(last = true, value_name = "PROGRAM")]
+    pub argv: Vec<String>,
+}
+
+pub fn run(context: &Context<'_>, args: RunArgs) -> Result<ExitStatus, CliError> {
+    let command = match (args.command, args.argv) {
+        (Some(text), _) => CommandLine::Shell(text),
+        (None, argv) if !argv.is_empty() => CommandLine::Argv(argv),
+        (None, _) => {
+            return Err(CliError::usage("nothing to run")
+                .hint("give shell text with `--command '...'` or a program after `--`"));
+        }
+    };
+    let backend = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let target = picker::target(
+        backend,
+        &checkout,
+        args.selection.branch.as_deref(),
+        Omitted::MainOrPick,
+    )?;
+    match usecases::run(backend, &checkout, &target, &command) {
+        Ok(status) => Ok(ExitStatus::Code(status.0)),
+        Err(skipper_core::usecases::WorkspaceError::Sandbox(
+            skipper_core::SandboxError::ProgramNotFound { program },
+        )) => Err(CliError {
+            status: ExitStatus::Code(127),
+            ..CliError::failure(format!("`{program}` was not found in the workspace"))
+        }),
+        Err(err) => Err(err.into()),
+    }
+}

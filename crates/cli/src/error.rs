@@ -1,0 +1,178 @@
+//! The CLI's errors: what happened, and what to do next, with the exit status they map to.
+
+use std::fmt;
+
+use skipper_core::usecases::WorkspaceError;
+use skipper_core::{CheckoutError, InvalidName, SandboxError};
+
+/// `sk`'s exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0.
+    Success,
+    /// 1: the command failed.
+    Failure,
+    /// 2: the command line was wrong or incomplete.
+    Usage,
+    /// 130: the user cancelled.
+    Cancelled,
+    /// A workspace command's own exit code (`run`, `prompt`, `attach`).
+    Code(i32),
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        let code = match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Cancelled => 130,
+            // Exit codes are one byte; a negative or larger code is reported as failure.
+            ExitStatus::Code(code) => u8::try_from(code).unwrap_or(1),
+        };
+        Self::from(code)
+    }
+}
+
+/// An error for the user: a message, hints on what to do next, and an exit status.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub hints: Vec<String>,
+    pub status: ExitStatus,
+}
+
+impl CliError {
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hints: Vec::new(),
+            status: ExitStatus::Failure,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            status: ExitStatus::Usage,
+            ..Self::failure(message)
+        }
+    }
+
+    pub fn cancelled() -> Self {
+        Self {
+            status: ExitStatus::Cancelled,
+            ..Self::failure("cancelled")
+        }
+    }
+
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn exit_status(&self) -> ExitStatus {
+        self.status
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<InvalidName> for CliError {
+    fn from(err: InvalidName) -> Self {
+        Self::usage(err.to_string())
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::failure(format!("{err:#}"))
+    }
+}
+
+impl From<CheckoutError> for CliError {
+    fn from(err: CheckoutError) -> Self {
+        let hint = match &err {
+            CheckoutError::GitUnavailable(_) => Some("install git and make sure it is on PATH"),
+            CheckoutError::Occupied { .. } => Some(
+                "two remotes map to one checkout; remove the old checkout if it is no longer needed",
+            ),
+            CheckoutError::NoDefaultBranch { .. } => {
+                Some("run `git remote set-head origin --auto` in the host checkout")
+            }
+            _ => None,
+        };
+        let error = Self::failure(err.to_string());
+        match hint {
+            Some(hint) => error.hint(hint),
+            None => error,
+        }
+    }
+}
+
+impl From<SandboxError> for CliError {
+    fn from(err: SandboxError) -> Self {
+        match &err {
+            SandboxError::NotATerminal(_) => {
+                Self::usage(err.to_string()).hint("run it from an interactive terminal")
+            }
+            _ => Self::failure(err.to_string()),
+        }
+    }
+}
+
+impl From<WorkspaceError> for CliError {
+    fn from(err: WorkspaceError) -> Self {
+        let message = err.to_string();
+        match err {
+            WorkspaceError::RepositoryNotFound { available, .. } => {
+                if available.is_empty() {
+                    Self::failure(message).hint("nothing is cloned yet: run `sk clone <remote>`")
+                } else {
+                    Self::failure(message)
+                        .hint(format!("cloned repositories: {}", available.join(", ")))
+                }
+            }
+            WorkspaceError::RepositoryAmbiguous { candidates, .. } => Self::usage(message)
+                .hint(format!("candidates: {}", candidates.join(", ")))
+                .hint("name one with `--repository owner/name`"),
+            WorkspaceError::WorkspaceNotFound { reference } => {
+                let error = Self::failure(message);
+                match reference.target.branch() {
+                    Some(branch) => error.hint(format!(
+                        "create it with `sk workspace create --repository {} --branch {branch}`",
+                        reference.repository
+                    )),
+                    None => error,
+                }
+            }
+            WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
+            WorkspaceError::WorkAtRisk { risk, .. } => {
+                let mut error = Self::failure(message);
+                for line in risk.describe() {
+                    error = error.hint(line);
+                }
+                error.hint(
+                    "commit and push that work, or pass --force to save it under the data root and remove anyway",
+                )
+            }
+            WorkspaceError::AgentMissing { program } => Self::failure(format!(
+                "the coding agent `{program}` is not installed in the workspace"
+            ))
+            .hint(if program == "opencode" {
+                "install OpenCode with `npm install -g opencode-ai`, or set `agent.command` in config.toml".to_owned()
+            } else {
+                format!("install `{program}`, or change `agent.command` in config.toml")
+            }),
+            WorkspaceError::AgentEmpty => {
+                Self::failure(message).hint("set `agent.command` in config.toml to an argument list")
+            }
+            WorkspaceError::Checkout(err) => err.into(),
+            WorkspaceError::Sandbox(err) => err.into(),
+        }
+    }
+}
