@@ -1,0 +1,112 @@
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::{ControlCode, Expect, Session};
+
+use crate::support::TestEnv;
+
+fn tmux(env: &TestEnv, args: &[&str]) -> bool {
+    let mut command = Command::new("tmux");
+    env.isolate(&mut command);
+    command.args(args).status().unwrap().success()
+}
+
+fn tmux_sessions(env: &TestEnv) -> Vec<String> {
+    let mut command = Command::new("tmux");
+    env.isolate(&mut command);
+    let output = command
+        .args(["list-sessions", "-F", "#{session_name}"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn attach_starts_tmux_in_the_workspace_and_detach_ends_the_session() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/tty"]);
+    let workspace = env.worktree("api", "feat/tty");
+
+    let mut command = env.sk();
+    command.stdin(std::process::Stdio::inherit());
+    command.args(["workspace", "attach", "-r", "api", "-b", "feat/tty"]);
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    session.get_process_mut().set_window_size(100, 30).unwrap();
+
+    // A command typed in the session runs in the workspace directory.
+    session
+        .send_line("pwd > attach-marker; echo attached-$((40+2))")
+        .unwrap();
+    session.expect("attached-42").unwrap();
+    // Detach with tmux's prefix and `d`: sk returns, the session stays.
+    session.send(ControlCode::try_from("^B").unwrap()).unwrap();
+    session.send("d").unwrap();
+    session.expect(expectrl::Eof).unwrap();
+    let status = session.get_process_mut().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
+        "sk exited with {status:?}"
+    );
+    let marker = std::fs::read_to_string(workspace.join("attach-marker")).unwrap();
+    assert_eq!(marker.trim(), workspace.display().to_string());
+
+    let sessions = tmux_sessions(&env);
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert!(sessions[0].starts_with("sk_api-feat-tty-"), "{sessions:?}");
+
+    let out = env.ok(&["workspace", "detach", "-r", "api", "-b", "feat/tty"]);
+    assert!(out.contains("Ended the session"), "{out}");
+    assert!(tmux_sessions(&env).is_empty());
+    let again = env.ok(&["workspace", "detach", "-r", "api", "-b", "feat/tty"]);
+    assert!(again.contains("No session"), "{again}");
+    let _ = tmux(&env, &["kill-server"]);
+}
+
+#[test]
+fn attach_without_tmux_opens_a_shell_in_the_workspace() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/sh"]);
+    let workspace = env.worktree("api", "feat/sh");
+    // A PATH with git and sh but without tmux.
+    let bin = env.root().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(which("git"), bin.join("git")).unwrap();
+    std::os::unix::fs::symlink(which("sh"), bin.join("sh")).unwrap();
+
+    let mut command = env.sk();
+    command
+        .stdin(std::process::Stdio::inherit())
+        .env("PATH", &bin)
+        .args(["workspace", "attach", "-r", "api", "-b", "feat/sh"]);
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    session.expect("tmux is not installed").unwrap();
+    session.expect("exit the shell to leave.").unwrap();
+    session.send_line("echo in-$(pwd)").unwrap();
+    session
+        .expect(format!("in-{}", workspace.display()).as_str())
+        .unwrap();
+    session.send_line("exit 5").unwrap();
+    session.expect(expectrl::Eof).unwrap();
+    let status = session.get_process_mut().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 5)),
+        "{status:?}"
+    );
+}
+
+fn which(program: &str) -> std::path::PathBuf {
+    let output = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .unwrap();
+    std::path::PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+}

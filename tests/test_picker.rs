@@ -1,0 +1,55 @@
+use std::time::Duration;
+
+use expectrl::{Expect, Session};
+
+use crate::support::{TestEnv, stderr};
+
+#[test]
+fn the_picker_selects_a_workspace_on_a_terminal() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/one"]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/two"]);
+
+    let mut command = env.sk();
+    command.stdin(std::process::Stdio::inherit());
+    command.args(["workspace", "run", "--command", "echo picked:$(pwd)"]);
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    // First the repository (only one), then the workspace: main first, then branches.
+    session.expect("Repository:").unwrap();
+    session.send("\r").unwrap();
+    session.expect("Workspace:").unwrap();
+    session.expect("main").unwrap();
+    session.send("two").unwrap();
+    session.expect("feat/two").unwrap();
+    session.send("\r").unwrap();
+    let expected = format!("picked:{}", env.worktree("api", "feat/two").display());
+    session.expect(expected.as_str()).unwrap();
+    session.expect(expectrl::Eof).unwrap();
+}
+
+#[test]
+fn without_a_terminal_a_missing_choice_exits_2_listing_the_choices() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/one"]);
+
+    let output = env.run(&["workspace", "remove", "-r", "api"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("workspaces of remotes/api: feat/one"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = env.run(&["workspace", "create", "-b", "x"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cloned repositories: remotes/api"),
+        "{}",
+        stderr(&output)
+    );
+}

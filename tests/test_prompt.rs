@@ -1,0 +1,56 @@
+use crate::support::{TestEnv, stderr, stdout};
+
+fn env_with_workspace() -> TestEnv {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/agent"]);
+    env
+}
+
+#[test]
+fn prompt_runs_the_configured_agent_in_the_workspace_and_returns_its_code() {
+    let env = env_with_workspace();
+    env.write_config(
+        "[agent]\ncommand = [\"sh\", \"-c\", \"pwd; printf 'agent got: %s\\\\n' \\\"$1\\\"; exit 4\", \"sh\", \"{prompt}\"]\n",
+    );
+    let output = env.run(&[
+        "workspace",
+        "prompt",
+        "-r",
+        "api",
+        "-b",
+        "feat/agent",
+        "fix",
+        "the $(bug); now",
+    ]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let workspace = env.worktree("api", "feat/agent");
+    assert_eq!(
+        stdout(&output),
+        format!("{}\nagent got: fix the $(bug); now\n", workspace.display())
+    );
+}
+
+#[test]
+fn a_missing_agent_is_named_with_how_to_install_it() {
+    let env = env_with_workspace();
+    let output = env
+        .sk()
+        .env("PATH", "/usr/bin:/bin")
+        .args([
+            "workspace",
+            "prompt",
+            "-r",
+            "api",
+            "-b",
+            "feat/agent",
+            "hello",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("`opencode` is not installed"), "{err}");
+    assert!(err.contains("npm install -g opencode-ai"), "{err}");
+}

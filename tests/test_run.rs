@@ -1,0 +1,113 @@
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::support::{TestEnv, stderr, stdout};
+
+fn env_with_workspace() -> TestEnv {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/run"]);
+    env
+}
+
+#[test]
+fn run_returns_the_commands_own_exit_code() {
+    let env = env_with_workspace();
+    for (command, code) in [("exit 0", 0), ("exit 3", 3), ("no-such-program-sk", 127)] {
+        let output = env.run(&[
+            "workspace",
+            "run",
+            "-r",
+            "api",
+            "-b",
+            "feat/run",
+            "--command",
+            command,
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{command}: {}",
+            stderr(&output)
+        );
+    }
+    let missing = env.run(&[
+        "workspace",
+        "run",
+        "-r",
+        "api",
+        "-b",
+        "feat/run",
+        "--",
+        "no-such-program-sk",
+    ]);
+    assert_eq!(missing.status.code(), Some(127));
+    assert!(stderr(&missing).contains("`no-such-program-sk` was not found"));
+}
+
+#[test]
+fn run_passes_stdin_through_and_keeps_stdout_and_stderr_apart() {
+    let env = env_with_workspace();
+    let mut child = env
+        .sk()
+        .args([
+            "workspace",
+            "run",
+            "-r",
+            "api",
+            "-b",
+            "feat/run",
+            "--command",
+        ])
+        .arg("pwd; tr a-z A-Z; echo to-stderr >&2")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let workspace = env.worktree("api", "feat/run");
+    assert_eq!(out, format!("{}\nFROM STDIN\n", workspace.display()));
+    assert_eq!(stderr(&output), "to-stderr\n");
+}
+
+#[test]
+fn arguments_after_dashes_arrive_literally_and_no_branch_means_main() {
+    let env = env_with_workspace();
+    let out = env.ok(&[
+        "workspace",
+        "run",
+        "-r",
+        "api",
+        "--",
+        "printf",
+        "%s|",
+        "a;b",
+        "$(whoami)",
+        "*",
+    ]);
+    assert_eq!(out, "a;b|$(whoami)|*|");
+    let pwd = env.ok(&["workspace", "run", "-r", "api", "--", "pwd"]);
+    assert_eq!(pwd.trim(), env.checkout("api").display().to_string());
+}
+
+#[test]
+fn running_in_a_missing_workspace_says_how_to_create_it() {
+    let env = env_with_workspace();
+    let output = env.run(&["workspace", "run", "-r", "api", "-b", "nope", "--", "true"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("sk workspace create --repository remotes/api --branch nope"),
+        "{}",
+        stderr(&output)
+    );
+}
