@@ -111,3 +111,41 @@ fn running_in_a_missing_workspace_says_how_to_create_it() {
         stderr(&output)
     );
 }
+
+#[test]
+fn ctrl_c_reaches_the_command_and_sk_reports_its_exit_code() {
+    use expectrl::{ControlCode, Expect, Session};
+    let env = env_with_workspace();
+    let mut command = env.sk();
+    command.stdin(Stdio::inherit()).args([
+        "workspace",
+        "run",
+        "-r",
+        "api",
+        "-b",
+        "feat/run",
+        "--command",
+        "trap 'echo got-interrupt; exit 7' INT; echo ready; while :; do sleep 1; done",
+    ]);
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+    session.expect("ready").unwrap();
+    session.send(ControlCode::EndOfText).unwrap();
+    session.expect("got-interrupt").unwrap();
+    session.expect(expectrl::Eof).unwrap();
+    let status = session.get_process_mut().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 7)),
+        "sk must outlive the interrupt and exit with the command's code: {status:?}"
+    );
+}
+
+#[test]
+fn completions_are_printed_for_a_shell() {
+    let env = TestEnv::new();
+    let out = env.ok(&["completions", "bash"]);
+    assert!(
+        out.contains("workspace") && out.contains("--repository"),
+        "{out}"
+    );
+}
