@@ -1,4 +1,4 @@
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{StandinModel, TestEnv, minimal_path, require, stderr, stdout};
 
 fn env_with_workspace() -> TestEnv {
     let env = TestEnv::new();
@@ -37,7 +37,7 @@ fn a_missing_agent_is_named_with_how_to_install_it() {
     let env = env_with_workspace();
     let output = env
         .sk()
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", minimal_path(&env, &["git", "sh"]))
         .args([
             "workspace",
             "prompt",
@@ -53,4 +53,39 @@ fn a_missing_agent_is_named_with_how_to_install_it() {
     let err = stderr(&output);
     assert!(err.contains("`opencode` is not installed"), "{err}");
     assert!(err.contains("npm install -g opencode-ai"), "{err}");
+}
+
+#[test]
+fn prompt_runs_the_real_opencode_against_a_stand_in_model() {
+    if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
+        return;
+    }
+    let env = env_with_workspace();
+    let model = StandinModel::start("The stand-in model answers.");
+    let config = env.root().join("xdg-config/opencode");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+
+    let output = env.run(&[
+        "workspace",
+        "prompt",
+        "-r",
+        "api",
+        "-b",
+        "feat/agent",
+        "say",
+        "hello",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("The stand-in model answers."),
+        "stdout: {}\nstderr: {}",
+        stdout(&output),
+        stderr(&output)
+    );
 }

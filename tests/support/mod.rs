@@ -197,6 +197,87 @@ impl Origin {
     }
 }
 
+/// A directory holding only links to `programs` (found on the current PATH), to use as a
+/// PATH without everything else.
+pub fn minimal_path(env: &TestEnv, programs: &[&str]) -> PathBuf {
+    let bin = env.root().join("minimal-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for program in programs {
+        let found = which::which(program).unwrap();
+        std::os::unix::fs::symlink(found, bin.join(program)).unwrap();
+    }
+    bin
+}
+
+/// The stand-in model server (`standin-model.js`) on a loopback port, stopped on drop.
+pub struct StandinModel {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl StandinModel {
+    pub fn start(reply: &str) -> Self {
+        use std::io::BufRead;
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/standin-model.js");
+        let mut child = Command::new("node")
+            .arg(script)
+            .env("STANDIN_REPLY", reply)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().unwrap();
+        Self { child, port }
+    }
+
+    /// An OpenCode configuration whose only model is this server.
+    pub fn opencode_config(&self) -> String {
+        format!(
+            r#"{{
+  "$schema": "https://opencode.ai/config.json",
+  "provider": {{
+    "standin": {{
+      "npm": "@ai-sdk/openai-compatible",
+      "name": "Stand-in",
+      "options": {{ "baseURL": "http://127.0.0.1:{}/v1", "apiKey": "none" }},
+      "models": {{ "echo": {{ "name": "Echo" }} }}
+    }}
+  }},
+  "model": "standin/echo",
+  "autoupdate": false,
+  "share": "disabled"
+}}
+"#,
+            self.port
+        )
+    }
+}
+
+impl Drop for StandinModel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether a test needing `program` must run: it is installed, or `SK_REQUIRE_<NAME>=1`
+/// demands it (then its absence fails the test). Otherwise the test is skipped, saying why.
+pub fn require(program: &str, variable: &str) -> bool {
+    if which::which(program).is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var(variable).as_deref() != Ok("1"),
+        "{variable}=1 but `{program}` is not installed"
+    );
+    eprintln!("skipped: `{program}` is not installed (set {variable}=1 to make this a failure)");
+    false
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

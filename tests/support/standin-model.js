@@ -1,0 +1,34 @@
+// A stand-in model server: answers every chat completion with a fixed reply, streamed as
+// server-sent events when asked. Listens on 127.0.0.1 only; prints its port.
+const http = require("http");
+const reply = process.env.STANDIN_REPLY || "Hello from the stand-in model.";
+const server = http.createServer((req, res) => {
+  let body = "";
+  req.on("data", (c) => (body += c));
+  req.on("end", () => {
+    if (req.method !== "POST" || !req.url.endsWith("/chat/completions")) {
+      res.writeHead(404).end();
+      return;
+    }
+    const request = JSON.parse(body || "{}");
+    const id = "chatcmpl-standin";
+    const created = Math.floor(Date.now() / 1000);
+    if (request.stream) {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const chunk = (delta, finish) =>
+        res.write("data: " + JSON.stringify({ id, object: "chat.completion.chunk", created, model: request.model,
+          choices: [{ index: 0, delta, finish_reason: finish }] }) + "\n\n");
+      chunk({ role: "assistant", content: reply }, null);
+      chunk({}, "stop");
+      res.write("data: " + JSON.stringify({ id, object: "chat.completion.chunk", created, model: request.model, choices: [],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }) + "\n\n");
+      res.end("data: [DONE]\n\n");
+    } else {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id, object: "chat.completion", created, model: request.model,
+        choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+    }
+  });
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
