@@ -1,7 +1,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use expectrl::{ControlCode, Expect, Session};
+use expectrl::{Expect, Session};
 
 use crate::support::TestEnv;
 
@@ -44,9 +44,10 @@ fn attach_starts_tmux_in_the_workspace_and_detach_ends_the_session() {
         .send_line("pwd > attach-marker; echo attached-$((40+2))")
         .unwrap();
     session.expect("attached-42").unwrap();
-    // Detach with tmux's prefix and `d`: sk returns, the session stays.
-    session.send(ControlCode::try_from("^B").unwrap()).unwrap();
-    session.send("d").unwrap();
+    // Detach from inside the session (as the prefix key would): sk returns, the session
+    // stays. The command, unlike keystrokes racing tmux's terminal queries, is deterministic.
+    session.send_line("tmux detach-client").unwrap();
+    session.expect("[detached").unwrap();
     session.expect(expectrl::Eof).unwrap();
     let status = session.get_process_mut().wait().unwrap();
     assert!(
