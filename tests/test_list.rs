@@ -74,3 +74,15 @@ fn the_docker_sandbox_errors_clearly_when_docker_is_not_there() {
         "{err}"
     );
 }
+
+#[test]
+fn verbose_logs_go_to_stderr_and_leave_stdout_to_results() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    let output = env.run(&["-v", "workspace", "list", "--json"]);
+    assert!(output.status.success());
+    assert!(stderr(&output).contains("DEBUG"), "{}", stderr(&output));
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(rows.len(), 1);
+}
