@@ -44,11 +44,9 @@ pub enum SandboxArg {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Clone a repository into skipper's host checkouts.
     Clone(crate::commands::clone::CloneArgs),
     /// Create, list, enter and remove workspaces.
     #[command(subcommand, visible_alias = "w")]
     Workspace(WorkspaceCommand),
-    /// Print a shell completion script.
     Completions(crate::commands::completions::CompletionsArgs),
 }

@@ -6,7 +6,9 @@ use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::{self, Omitted};
 
-/// End a workspace's interactive session (its tmux session). Having none is fine.
+/// End a workspace's interactive session.
+///
+/// Ends its tmux session; having none is fine.
 #[derive(Debug, clap::Args)]
 pub struct DetachArgs {
     #[command(flatten)]

@@ -5,8 +5,10 @@ use skipper_core::{HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation}
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 
-/// List workspaces: repository, branch (`main` for the host checkout), sandbox, path and
-/// whether it has uncommitted changes.
+/// List workspaces.
+///
+/// Shows each workspace's repository, branch (`main` for the host checkout), sandbox, path
+/// and whether it has uncommitted changes.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Only this repository's workspaces.

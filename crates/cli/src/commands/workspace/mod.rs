@@ -16,20 +16,14 @@ use crate::error::{CliError, ExitStatus};
 /// Work with workspaces: one per branch of a cloned repository.
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
-    /// Create a branch's workspace.
+    // Each variant's help is its arguments struct's doc comment.
     Create(create::CreateArgs),
-    /// List workspaces.
     #[command(visible_alias = "ls")]
     List(list::ListArgs),
-    /// Run a command in a workspace and exit with its exit code.
     Run(run::RunArgs),
-    /// Open an interactive session in a workspace.
     Attach(attach::AttachArgs),
-    /// End a workspace's interactive session.
     Detach(detach::DetachArgs),
-    /// Run the coding agent with a message in a workspace.
     Prompt(prompt::PromptArgs),
-    /// Remove a branch's workspace, refusing when it holds work that would be lost.
     #[command(visible_alias = "rm")]
     Remove(remove::RemoveArgs),
 }

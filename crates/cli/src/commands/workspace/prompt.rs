@@ -5,8 +5,9 @@ use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::{self, Omitted};
 
-/// Run the coding agent with a message in a workspace, its output streamed; `sk` exits
-/// with the agent's exit code.
+/// Run the coding agent with a message in a workspace.
+///
+/// Its output is streamed, and `sk` exits with the agent's exit code.
 ///
 /// The agent is OpenCode (`opencode run <message>`) unless `agent.command` in config.toml
 /// says otherwise, e.g. `command = ["claude", "-p", "{prompt}"]`.

@@ -5,7 +5,9 @@ use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::{self, Omitted};
 
-/// Remove a branch's workspace (and its session). The branch itself is kept.
+/// Remove a branch's workspace.
+///
+/// Ends its session and removes it; the branch itself is kept.
 ///
 /// Refuses, changing nothing, when the workspace has uncommitted changes, untracked files
 /// or commits that no remote branch contains. `--force` removes it anyway after saving that

@@ -6,8 +6,9 @@ use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::{self, Omitted};
 
-/// Run a command in a workspace; `sk` exits with the command's own exit code.
+/// Run a command in a workspace.
 ///
+/// `sk` exits with the command's own exit code.
 /// Give shell text with `--command`, or a program and its arguments after `--` (run as
 /// given, never through a shell). stdin, stdout and stderr pass through, and Ctrl-C
 /// reaches the command. Without `--branch` it runs in the main workspace (on a terminal,

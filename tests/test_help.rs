@@ -1,0 +1,45 @@
+//! The help text is the reference users read first: snapshot it, so every change to it is
+//! seen in review.
+
+use crate::support::{TestEnv, stderr, stdout};
+
+fn help(args: &[&str]) -> String {
+    let env = TestEnv::new();
+    let output = env.run(args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn top_level_help() {
+    insta::assert_snapshot!(help(&["--help"]));
+}
+
+#[test]
+fn workspace_help() {
+    insta::assert_snapshot!(help(&["workspace", "--help"]));
+}
+
+#[test]
+fn run_help() {
+    insta::assert_snapshot!(help(&["workspace", "run", "--help"]));
+}
+
+#[test]
+fn remove_help() {
+    insta::assert_snapshot!(help(&["workspace", "remove", "--help"]));
+}
+
+#[test]
+fn refusal_names_each_problem_and_the_way_out() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/x"]);
+    let workspace = env.worktree("api", "feat/x");
+    std::fs::write(workspace.join("README.md"), "changed\n").unwrap();
+    std::fs::write(workspace.join("new.txt"), "new\n").unwrap();
+    let output = env.run(&["workspace", "remove", "-r", "api", "-b", "feat/x"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&output));
+}
