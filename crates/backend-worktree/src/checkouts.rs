@@ -76,13 +76,12 @@ impl HostCheckouts for GitCheckouts {
             remote.as_str().into(),
             staging.clone().into(),
         ];
-        let git = Git::in_dir(parent);
-        let output = git.output(&args)?;
-        if !output.status.success() {
+        let (success, stderr) = clone_with_progress(&Git::in_dir(parent), &args)?;
+        if !success {
             let _ = fs::remove_dir_all(&staging);
             return Err(CheckoutError::CloneFailed {
                 remote: remote.to_string(),
-                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+                stderr,
             });
         }
         fs::rename(&staging, target)?;
@@ -167,6 +166,47 @@ impl HostCheckouts for GitCheckouts {
             Ok(BranchPresence::Absent)
         }
     }
+}
+
+/// Runs `git clone`, showing git's own progress when stderr is a terminal, and returns
+/// whether it succeeded with what it said on stderr (for the error message).
+fn clone_with_progress(
+    git: &Git<'_>,
+    args: &[std::ffi::OsString],
+) -> Result<(bool, String), CheckoutError> {
+    use std::io::{IsTerminal, Read, Write};
+    let show = std::io::stderr().is_terminal();
+    let mut args = args.to_vec();
+    // Right after `clone`, before the `--` that ends the options.
+    args.insert(1, if show { "--progress" } else { "--quiet" }.into());
+    let mut child = git
+        .command(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|err| CheckoutError::GitUnavailable(err.to_string()))?;
+    let mut said = Vec::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let mut buffer = [0_u8; 4096];
+        loop {
+            let read = pipe.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            if show {
+                let _ = std::io::stderr().write_all(&buffer[..read]);
+            }
+            said.extend_from_slice(&buffer[..read]);
+        }
+    }
+    let status = child.wait()?;
+    let said = String::from_utf8_lossy(&said);
+    // Progress lines end in `\r`; keep only the final line of each for the message.
+    let message: Vec<&str> = said
+        .lines()
+        .filter_map(|line| line.rsplit('\r').find(|part| !part.trim().is_empty()))
+        .collect();
+    Ok((status.success(), message.join("\n").trim().to_owned()))
 }
 
 fn subdirectories(dir: &Path) -> Result<Vec<String>, CheckoutError> {
