@@ -1,0 +1,199 @@
+//! The Docker backend's own failure kinds, each naming the Docker operation and the
+//! container or image involved, and their translation into the core's [`SandboxError`] at
+//! the port boundary.
+
+use std::path::PathBuf;
+
+use skipper_core::{SandboxError, WorkspaceRef};
+
+/// Why a Docker operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// The daemon does not answer.
+    #[error("Docker is not reachable at {endpoint}: {reason}; start the daemon or set DOCKER_HOST")]
+    Unreachable {
+        /// Where the client looked for it (`DOCKER_HOST` or the default socket).
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A Docker API call failed.
+    #[error("Docker {operation} of {target} failed: {reason}")]
+    Api {
+        /// The API operation ("create container", "inspect image", ...).
+        operation: &'static str,
+        /// The container or image it was about.
+        target: String,
+        /// What the daemon or the transport said.
+        reason: String,
+    },
+    /// Building an image failed.
+    #[error("building image {tag} failed{}: {message}{}", step_suffix(.step.as_deref()), tail_suffix(.tail))]
+    ImageBuild {
+        /// The tag being built.
+        tag: String,
+        /// The build step that failed (`Step 3/9 : RUN ...`), when known.
+        step: Option<String>,
+        /// The daemon's error message.
+        message: String,
+        /// The last lines of the build's output.
+        tail: Vec<String>,
+    },
+    /// The image to use as is does not exist.
+    #[error(
+        "image {image} does not exist; docker.image (SKIPPER_DOCKER_IMAGE) is used as it is, never built or pulled"
+    )]
+    ImageMissing {
+        /// The configured image.
+        image: String,
+    },
+    /// A container did not start, or its PID 1 died right away.
+    #[error("container {container} did not start: {reason}{}", tail_suffix(.logs))]
+    ContainerStart {
+        /// The container.
+        container: String,
+        /// What happened.
+        reason: String,
+        /// The last lines its PID 1 logged.
+        logs: Vec<String>,
+    },
+    /// The container is gone (removed behind skipper's back).
+    #[error("container {container} no longer exists")]
+    ContainerGone {
+        /// The container.
+        container: String,
+    },
+    /// A container with skipper's name exists but skipper did not make it.
+    #[error(
+        "a container named {container} exists but does not carry skipper's labels for {expected}; it was not adopted: remove or rename it"
+    )]
+    Foreign {
+        /// The container.
+        container: String,
+        /// The workspace skipper expected there.
+        expected: String,
+    },
+    /// Several containers carry the labels of one workspace.
+    #[error("several containers carry the labels of {workspace}: {}", .containers.join(", "))]
+    Duplicate {
+        /// The workspace.
+        workspace: String,
+        /// The containers.
+        containers: Vec<String>,
+    },
+    /// Copying files into or out of a container failed.
+    #[error("copying {what} {direction} container {container} failed: {reason}")]
+    Copy {
+        /// What was copied.
+        what: String,
+        /// "into" or "out of".
+        direction: &'static str,
+        /// The container.
+        container: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Running a process in a container failed (not the process's own non-zero exit).
+    #[error("running `{command}` in container {container} failed: {reason}")]
+    Exec {
+        /// The command.
+        command: String,
+        /// The container.
+        container: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A step skipper runs inside the container (git, mostly) exited non-zero.
+    #[error("{step} in container {container} failed (exit {status}): {stderr}")]
+    Step {
+        /// What the step does.
+        step: &'static str,
+        /// The container.
+        container: String,
+        /// Its exit status.
+        status: i32,
+        /// What it said on stderr.
+        stderr: String,
+    },
+    /// Reading or writing a host file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The workspace was not made by this backend.
+    #[error("{0} is not a Docker workspace")]
+    NotDocker(String),
+}
+
+fn step_suffix(step: Option<&str>) -> String {
+    step.map(|step| format!(" at `{step}`")).unwrap_or_default()
+}
+
+fn tail_suffix(lines: &[String]) -> String {
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!("\n  last output:\n    {}", lines.join("\n    "))
+    }
+}
+
+impl DockerError {
+    /// An API failure of `operation` on `target`.
+    pub(crate) fn api(
+        operation: &'static str,
+        target: impl Into<String>,
+        err: bollard::errors::Error,
+    ) -> Self {
+        Self::Api {
+            operation,
+            target: target.into(),
+            reason: describe_api_error(&err),
+        }
+    }
+
+    /// Into the core's error, for an operation on `workspace`.
+    pub(crate) fn into_sandbox(
+        self,
+        operation: &'static str,
+        workspace: &WorkspaceRef,
+    ) -> SandboxError {
+        match self {
+            Self::Unreachable { .. } => SandboxError::Unavailable(self.to_string()),
+            other => SandboxError::Operation {
+                operation,
+                workspace: Box::new(workspace.clone()),
+                reason: other.to_string(),
+            },
+        }
+    }
+
+    /// Into the core's error, when no single workspace is concerned.
+    pub(crate) fn into_sandbox_other(self) -> SandboxError {
+        match self {
+            Self::Unreachable { .. } => SandboxError::Unavailable(self.to_string()),
+            other => SandboxError::Other(other.to_string()),
+        }
+    }
+}
+
+/// The HTTP status of a daemon error response, if it was one.
+pub(crate) fn status_of(err: &bollard::errors::Error) -> Option<u16> {
+    match err {
+        bollard::errors::Error::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+/// A daemon error as one line: the daemon's own message when it sent one.
+pub(crate) fn describe_api_error(err: &bollard::errors::Error) -> String {
+    match err {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message,
+        } => format!("{} (HTTP {status_code})", message.trim()),
+        other => other.to_string(),
+    }
+}

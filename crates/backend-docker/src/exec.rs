@@ -1,0 +1,445 @@
+//! Processes inside containers: captured runs of skipper's own steps, and the user's commands
+//! streamed with stdout and stderr kept apart, stdin forwarded with its end delivered, and
+//! interrupts turned into signals to the command's process group inside the container.
+
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+use crate::error::{DockerError, describe_api_error, status_of};
+
+/// How long to wait for the daemon to record an exec's exit once its output has ended.
+const EXIT_CODE_WAIT: Duration = Duration::from_secs(5);
+/// The pause between two polls of an exec's state.
+const EXIT_CODE_POLL: Duration = Duration::from_millis(10);
+
+/// A process to run in a container.
+#[derive(Debug, Clone)]
+pub struct ExecRequest {
+    /// The container.
+    pub container: String,
+    /// The argument vector.
+    pub argv: Vec<String>,
+    /// The working directory, or the image's.
+    pub working_dir: Option<String>,
+    /// Extra environment, `NAME=value`.
+    pub env: Vec<String>,
+}
+
+impl ExecRequest {
+    /// `argv` in `working_dir` of `container`.
+    #[must_use]
+    pub fn new(container: &str, argv: Vec<String>, working_dir: Option<&str>) -> Self {
+        Self {
+            container: container.to_owned(),
+            argv,
+            working_dir: working_dir.map(str::to_owned),
+            env: Vec::new(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.argv.join(" ")
+    }
+
+    fn failed(&self, reason: impl Into<String>) -> DockerError {
+        DockerError::Exec {
+            command: self.describe(),
+            container: self.container.clone(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What a captured process did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Captured {
+    /// Its exit status.
+    pub status: i32,
+    /// What it wrote on stdout.
+    pub stdout: Vec<u8>,
+    /// What it wrote on stderr.
+    pub stderr: Vec<u8>,
+}
+
+impl Captured {
+    /// Stdout as text.
+    #[must_use]
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Stderr as trimmed text.
+    #[must_use]
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).trim().to_owned()
+    }
+}
+
+/// Whether an exec failed because the container is not running (PID 1 died).
+#[must_use]
+pub fn is_not_running(err: &bollard::errors::Error) -> bool {
+    status_of(err) == Some(409)
+}
+
+/// Runs `request` to its end and returns its status and output, with `stdin` written to it
+/// when given.
+///
+/// # Errors
+/// [`DockerError::Exec`] when the process cannot be started or followed.
+pub async fn capture(
+    docker: &Docker,
+    request: &ExecRequest,
+    stdin: Option<Vec<u8>>,
+) -> Result<Captured, DockerError> {
+    let (id, output, input) = start(docker, request, stdin.is_some()).await?;
+    let writer = async move {
+        if let (Some(bytes), Some(mut input)) = (stdin, input) {
+            // The process may exit without reading: a failed write is not our failure.
+            let _ = input.write_all(&bytes).await;
+            let _ = input.shutdown().await;
+        }
+    };
+    let reader = async move {
+        let mut captured = Captured::default();
+        let mut output = output;
+        while let Some(item) = output.next().await {
+            match item.map_err(|err| describe_api_error(&err))? {
+                LogOutput::StdErr { message } => captured.stderr.extend_from_slice(&message),
+                LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                    captured.stdout.extend_from_slice(&message);
+                }
+                LogOutput::StdIn { .. } => {}
+            }
+        }
+        Ok::<_, String>(captured)
+    };
+    let ((), read) = tokio::join!(writer, reader);
+    let mut captured = read.map_err(|reason| request.failed(reason))?;
+    captured.status = exit_code(docker, &id, request).await?;
+    Ok(captured)
+}
+
+/// Where a streamed process's input and output go.
+pub struct ExecIo<'a> {
+    /// Forwarded to the process, its end delivered as end of file; `None` gives the process
+    /// an empty stdin.
+    pub stdin: Option<Box<dyn Read + Send>>,
+    /// Receives the process's stdout.
+    pub stdout: &'a mut (dyn Write + Send),
+    /// Receives the process's stderr.
+    pub stderr: &'a mut (dyn Write + Send),
+}
+
+impl std::fmt::Debug for ExecIo<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecIo")
+            .field("stdin", &self.stdin.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A signal to deliver to a streamed command's process group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// Ctrl-C: SIGINT the first time, SIGKILL after.
+    CtrlC,
+}
+
+/// Runs the user's command `request` with its I/O on `io` and returns its exit status.
+///
+/// The command starts through `sh`, which records its pid in a file and execs it; since the
+/// daemon makes every exec a session leader, each [`Interrupt`] received signals the whole
+/// process group inside the container (SIGINT first, SIGKILL on the second). Output that
+/// cannot be written (a closed pipe) ends the command with SIGTERM, as a shell pipeline
+/// would.
+///
+/// # Errors
+/// [`DockerError::Exec`] when the process cannot be started or followed.
+pub async fn stream(
+    docker: &Docker,
+    request: &ExecRequest,
+    io: ExecIo<'_>,
+    mut interrupts: mpsc::UnboundedReceiver<Interrupt>,
+) -> Result<i32, DockerError> {
+    let pidfile = pidfile_path();
+    let mut wrapped = request.clone();
+    wrapped.argv = wrap_with_pidfile(&pidfile, &request.argv);
+    let (id, mut output, input) = start(docker, &wrapped, io.stdin.is_some()).await?;
+
+    let stdin_task = match (io.stdin, input) {
+        (Some(reader), Some(input)) => Some(tokio::spawn(forward_stdin(reader, input))),
+        _ => None,
+    };
+    let ExecIo { stdout, stderr, .. } = io;
+    let mut interrupted = 0_u32;
+    let mut output_closed = false;
+    let mut failure = None;
+    loop {
+        tokio::select! {
+            item = output.next() => match item {
+                None => break,
+                Some(Err(err)) => {
+                    failure = Some(describe_api_error(&err));
+                    break;
+                }
+                Some(Ok(chunk)) => {
+                    if output_closed {
+                        continue;
+                    }
+                    let written = match chunk {
+                        LogOutput::StdErr { message } => stderr.write_all(&message).and_then(|()| stderr.flush()),
+                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                            stdout.write_all(&message).and_then(|()| stdout.flush())
+                        }
+                        LogOutput::StdIn { .. } => Ok(()),
+                    };
+                    if let Err(err) = written {
+                        tracing::debug!("output of {} closed: {err}", request.container);
+                        output_closed = true;
+                        signal(docker, &request.container, &pidfile, "TERM").await;
+                    }
+                }
+            },
+            Some(Interrupt::CtrlC) = interrupts.recv() => {
+                interrupted += 1;
+                let sig = if interrupted == 1 { "INT" } else { "KILL" };
+                signal(docker, &request.container, &pidfile, sig).await;
+            }
+        }
+    }
+    if let Some(task) = stdin_task {
+        task.abort();
+    }
+    if let Some(reason) = failure {
+        return Err(wrapped.failed(reason));
+    }
+    let status = exit_code(docker, &id, &wrapped).await?;
+    remove_pidfile(docker, &request.container, &pidfile).await;
+    Ok(status)
+}
+
+/// `sh -c 'echo $$ >"$0"; exec "$@"' <pidfile> <argv...>`: the command keeps the shell's
+/// pid, which the pidfile records (an unwritable `/tmp` only costs the interrupt). The
+/// user's words are positional parameters, never shell text.
+#[must_use]
+pub fn wrap_with_pidfile(pidfile: &str, argv: &[String]) -> Vec<String> {
+    let mut wrapped = vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        r#"{ echo "$$" >"$0"; } 2>/dev/null; exec "$@""#.to_owned(),
+        pidfile.to_owned(),
+    ];
+    wrapped.extend(argv.iter().cloned());
+    wrapped
+}
+
+fn pidfile_path() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "/tmp/.skipper-exec-{}-{}-{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Signals the process group recorded in `pidfile` (or the process alone, if it is not a
+/// group leader). Best effort: the command may already have ended.
+async fn signal(docker: &Docker, container: &str, pidfile: &str, sig: &str) {
+    let request = ExecRequest::new(
+        container,
+        vec![
+            "sh".into(),
+            "-c".into(),
+            r#"pid=$(cat "$0" 2>/dev/null) || exit 0; kill -s "$1" -- "-$pid" 2>/dev/null || kill -s "$1" "$pid" 2>/dev/null; exit 0"#.into(),
+            pidfile.into(),
+            sig.into(),
+        ],
+        None,
+    );
+    if let Err(err) = capture(docker, &request, None).await {
+        tracing::debug!("signalling {sig} in {container}: {err}");
+    }
+}
+
+async fn remove_pidfile(docker: &Docker, container: &str, pidfile: &str) {
+    let request = ExecRequest::new(
+        container,
+        vec!["rm".into(), "-f".into(), pidfile.into()],
+        None,
+    );
+    let options = CreateExecOptions {
+        cmd: Some(request.argv.clone()),
+        ..Default::default()
+    };
+    if let Ok(exec) = docker.create_exec(container, options).await {
+        let _ = docker
+            .start_exec(
+                &exec.id,
+                Some(StartExecOptions {
+                    detach: true,
+                    tty: false,
+                    output_capacity: None,
+                }),
+            )
+            .await;
+    }
+}
+
+type Output = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
+>;
+type Input = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+
+/// Creates and starts an attached exec.
+async fn start(
+    docker: &Docker,
+    request: &ExecRequest,
+    attach_stdin: bool,
+) -> Result<(String, Output, Option<Input>), DockerError> {
+    let options = CreateExecOptions {
+        attach_stdin: Some(attach_stdin),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        tty: Some(false),
+        cmd: Some(request.argv.clone()),
+        working_dir: request.working_dir.clone(),
+        env: (!request.env.is_empty()).then(|| request.env.clone()),
+        ..Default::default()
+    };
+    let exec = docker
+        .create_exec(&request.container, options)
+        .await
+        .map_err(|err| exec_error(request, &err))?;
+    match docker
+        .start_exec(
+            &exec.id,
+            Some(StartExecOptions {
+                detach: false,
+                tty: false,
+                output_capacity: Some(64 * 1024),
+            }),
+        )
+        .await
+        .map_err(|err| exec_error(request, &err))?
+    {
+        StartExecResults::Attached { output, input } => {
+            Ok((exec.id, output, attach_stdin.then_some(input)))
+        }
+        StartExecResults::Detached => Err(request.failed("the daemon detached the exec")),
+    }
+}
+
+fn exec_error(request: &ExecRequest, err: &bollard::errors::Error) -> DockerError {
+    if is_not_running(err) {
+        request.failed(format!(
+            "the container is not running ({})",
+            describe_api_error(err)
+        ))
+    } else {
+        request.failed(describe_api_error(err))
+    }
+}
+
+/// Copies `reader` to the exec's stdin from a dedicated thread, then shuts the writer down
+/// so that the process sees end of file.
+async fn forward_stdin(reader: Box<dyn Read + Send>, mut input: Input) {
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(4);
+    std::thread::spawn(move || {
+        let mut reader = reader;
+        let mut buf = vec![0_u8; 64 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => {
+                    tracing::debug!("reading stdin: {err}");
+                    break;
+                }
+            }
+        }
+    });
+    while let Some(chunk) = rx.recv().await {
+        if input.write_all(&chunk).await.is_err() {
+            return;
+        }
+    }
+    let _ = input.flush().await;
+    let _ = input.shutdown().await;
+}
+
+/// The exit code of a finished exec. The daemon may still report it running for a moment
+/// after its output ends, so this polls briefly.
+async fn exit_code(docker: &Docker, id: &str, request: &ExecRequest) -> Result<i32, DockerError> {
+    let deadline = tokio::time::Instant::now() + EXIT_CODE_WAIT;
+    loop {
+        let inspect = docker
+            .inspect_exec(id)
+            .await
+            .map_err(|err| request.failed(describe_api_error(&err)))?;
+        if inspect.running != Some(true) {
+            let code = inspect.exit_code.unwrap_or(-1);
+            return Ok(i32::try_from(code).unwrap_or(-1));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(request.failed("the process's output ended but it is still running"));
+        }
+        tokio::time::sleep(EXIT_CODE_POLL).await;
+    }
+}
+
+/// Whether an exec is still running (for an attach that was detached).
+pub async fn is_running(docker: &Docker, id: &str) -> bool {
+    docker
+        .inspect_exec(id)
+        .await
+        .is_ok_and(|inspect| inspect.running == Some(true))
+}
+
+/// Waits for an exec's exit code (for the attach module).
+///
+/// # Errors
+/// [`DockerError::Exec`] when the daemon cannot say.
+pub async fn wait_exit_code(
+    docker: &Docker,
+    id: &str,
+    request: &ExecRequest,
+) -> Result<i32, DockerError> {
+    exit_code(docker, id, request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_words_stay_arguments() {
+        let argv = vec!["echo".to_owned(), "$(rm -rf /); `x`".to_owned()];
+        let wrapped = wrap_with_pidfile("/tmp/p", &argv);
+        assert_eq!(wrapped[..2], ["sh", "-c"]);
+        assert_eq!(wrapped[3], "/tmp/p");
+        assert_eq!(wrapped[4..], argv[..]);
+        assert!(!wrapped[2].contains("rm"));
+    }
+
+    #[test]
+    fn pidfiles_are_unique() {
+        assert_ne!(pidfile_path(), pidfile_path());
+    }
+}

@@ -1,0 +1,181 @@
+//! Labels: the source of truth for which container is which workspace. Every resource the
+//! backend makes carries labels in the `dev.skipper.` namespace; lookups and listings filter
+//! on them, and a container found by name is adopted only when they match.
+
+use std::collections::HashMap;
+
+use skipper_core::{BranchName, RepositoryId, WorkspaceRef, WorkspaceTarget};
+
+/// The label namespace.
+pub const PREFIX: &str = "dev.skipper.";
+/// `true` on everything skipper made.
+pub const MANAGED: &str = "dev.skipper.managed";
+/// The repository's identity, [`RepositoryId::key`].
+pub const REPOSITORY: &str = "dev.skipper.repository";
+/// The workspace's branch; empty for the main workspace.
+pub const BRANCH: &str = "dev.skipper.branch";
+/// `main` or `branch`; only workspace containers carry it.
+pub const WORKSPACE: &str = "dev.skipper.workspace";
+/// The workspace image's hash (the suffix of its `skipper-workspace:<hash>` tag).
+pub const IMAGE_HASH: &str = "dev.skipper.image-hash";
+/// The label schema's version.
+pub const SCHEMA: &str = "dev.skipper.schema";
+/// What a resource is for: `workspace`, `snapshot-builder`, `repository-snapshot`, `image`.
+pub const ROLE: &str = "dev.skipper.role";
+
+/// The current label schema.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// Role of a workspace container.
+pub const ROLE_WORKSPACE: &str = "workspace";
+/// Role of the short-lived container a repository snapshot is committed from.
+pub const ROLE_SNAPSHOT_BUILDER: &str = "snapshot-builder";
+/// Role of a repository snapshot image.
+pub const ROLE_SNAPSHOT: &str = "repository-snapshot";
+/// Role of a workspace image built from a Dockerfile.
+pub const ROLE_IMAGE: &str = "image";
+
+/// The labels of a workspace container.
+#[must_use]
+pub fn workspace_labels(reference: &WorkspaceRef, image_hash: &str) -> HashMap<String, String> {
+    let (kind, branch) = target_values(&reference.target);
+    HashMap::from([
+        (MANAGED.to_owned(), "true".to_owned()),
+        (REPOSITORY.to_owned(), reference.repository.key()),
+        (BRANCH.to_owned(), branch),
+        (WORKSPACE.to_owned(), kind.to_owned()),
+        (IMAGE_HASH.to_owned(), image_hash.to_owned()),
+        (SCHEMA.to_owned(), SCHEMA_VERSION.to_owned()),
+        (ROLE.to_owned(), ROLE_WORKSPACE.to_owned()),
+    ])
+}
+
+/// The labels shared by a repository's snapshot builder and snapshot image.
+#[must_use]
+pub fn repository_labels(repository: &RepositoryId, role: &str) -> HashMap<String, String> {
+    HashMap::from([
+        (MANAGED.to_owned(), "true".to_owned()),
+        (REPOSITORY.to_owned(), repository.key()),
+        (SCHEMA.to_owned(), SCHEMA_VERSION.to_owned()),
+        (ROLE.to_owned(), role.to_owned()),
+    ])
+}
+
+/// The `label` filters that find exactly the container of `reference`.
+#[must_use]
+pub fn workspace_filter(reference: &WorkspaceRef) -> HashMap<String, Vec<String>> {
+    let (kind, branch) = target_values(&reference.target);
+    HashMap::from([(
+        "label".to_owned(),
+        vec![
+            format!("{MANAGED}=true"),
+            format!("{REPOSITORY}={}", reference.repository.key()),
+            format!("{WORKSPACE}={kind}"),
+            format!("{BRANCH}={branch}"),
+        ],
+    )])
+}
+
+/// The `label` filters that find every workspace container, running or not.
+#[must_use]
+pub fn all_workspaces_filter() -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_owned(),
+        vec![format!("{MANAGED}=true"), WORKSPACE.to_owned()],
+    )])
+}
+
+/// Whether `labels` are those of `reference`'s container.
+#[must_use]
+pub fn labels_match(labels: &HashMap<String, String>, reference: &WorkspaceRef) -> bool {
+    let (kind, branch) = target_values(&reference.target);
+    let is = |key: &str, value: &str| labels.get(key).is_some_and(|v| v == value);
+    is(MANAGED, "true")
+        && is(REPOSITORY, &reference.repository.key())
+        && is(WORKSPACE, kind)
+        && is(BRANCH, &branch)
+}
+
+/// The workspace target a container's labels describe, or `None` when they describe none.
+#[must_use]
+pub fn target_from_labels(labels: &HashMap<String, String>) -> Option<WorkspaceTarget> {
+    if labels.get(MANAGED).map(String::as_str) != Some("true") {
+        return None;
+    }
+    match labels.get(WORKSPACE).map(String::as_str) {
+        Some("main") => Some(WorkspaceTarget::Main),
+        Some("branch") => labels
+            .get(BRANCH)
+            .and_then(|branch| BranchName::new(branch).ok())
+            .map(WorkspaceTarget::Branch),
+        _ => None,
+    }
+}
+
+fn target_values(target: &WorkspaceTarget) -> (&'static str, String) {
+    match target {
+        WorkspaceTarget::Main => ("main", String::new()),
+        WorkspaceTarget::Branch(branch) => ("branch", branch.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(branch: Option<&str>) -> WorkspaceRef {
+        WorkspaceRef {
+            repository: RepositoryId::new("local", "o", "api").unwrap(),
+            target: branch.map_or(WorkspaceTarget::Main, |b| {
+                WorkspaceTarget::Branch(BranchName::new(b).unwrap())
+            }),
+        }
+    }
+
+    #[test]
+    fn workspace_labels_are_namespaced_and_complete() {
+        let labels = workspace_labels(&reference(Some("feat/x")), "abc");
+        assert!(labels.keys().all(|key| key.starts_with(PREFIX)));
+        assert_eq!(labels[MANAGED], "true");
+        assert_eq!(labels[REPOSITORY], "local/o/api");
+        assert_eq!(labels[BRANCH], "feat/x");
+        assert_eq!(labels[WORKSPACE], "branch");
+        assert_eq!(labels[IMAGE_HASH], "abc");
+        assert_eq!(labels[SCHEMA], "1");
+        let main = workspace_labels(&reference(None), "abc");
+        assert_eq!(main[BRANCH], "");
+        assert_eq!(main[WORKSPACE], "main");
+    }
+
+    #[test]
+    fn labels_round_trip_and_are_verified() {
+        let feat = reference(Some("feat/x"));
+        let labels = workspace_labels(&feat, "abc");
+        assert!(labels_match(&labels, &feat));
+        assert!(!labels_match(&labels, &reference(Some("feat-x"))));
+        assert!(!labels_match(&labels, &reference(None)));
+        assert!(!labels_match(&HashMap::new(), &feat));
+        assert_eq!(target_from_labels(&labels), Some(feat.target));
+        assert_eq!(
+            target_from_labels(&workspace_labels(&reference(None), "h")),
+            Some(WorkspaceTarget::Main)
+        );
+        let mut broken = labels;
+        broken.insert(BRANCH.to_owned(), "bad..name".to_owned());
+        assert_eq!(target_from_labels(&broken), None);
+    }
+
+    #[test]
+    fn the_filter_names_every_identity_label() {
+        let filter = workspace_filter(&reference(Some("feat/x")));
+        assert_eq!(
+            filter["label"],
+            vec![
+                "dev.skipper.managed=true",
+                "dev.skipper.repository=local/o/api",
+                "dev.skipper.workspace=branch",
+                "dev.skipper.branch=feat/x",
+            ]
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! Pure builders of what the daemon is asked to create: container options with their
+//! security defaults, names, and the read-only mounts of the host user's configuration.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+use skipper_core::{RepositoryId, WorkspaceRef};
+
+/// PID 1's command: `tail` exists in every image with a POSIX userland (BusyBox included),
+/// unlike `sleep infinity`. `init: true` puts a reaper in front of it.
+pub const KEEP_ALIVE: [&str; 3] = ["tail", "-f", "/dev/null"];
+
+/// Where repositories live inside containers.
+pub const WORKSPACE_ROOT: &str = "/workspace";
+
+/// Where the host's configuration is mounted read-only; the container user's home gets
+/// symbolic links to it (see [`SHARED_CONFIG`]).
+pub const HOST_MOUNT_ROOT: &str = "/run/skipper/host";
+
+/// The capabilities a workspace keeps; every other one is dropped. Enough for package
+/// managers and build tools run as root in custom images (file ownership and modes,
+/// dropping to another user, signalling its own processes, binding low ports); nothing that
+/// reaches the host or the network stack (`NET_RAW`, `NET_ADMIN`, `SYS_*`, `MKNOD`,
+/// `SETFCAP`, `AUDIT_WRITE`).
+pub const CAPABILITIES: [&str; 8] = [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "NET_BIND_SERVICE",
+    "SETGID",
+    "SETUID",
+];
+
+/// The most processes (threads included) a workspace may hold: generous for compilers and
+/// language servers, a stop for fork bombs.
+pub const PIDS_LIMIT: i64 = 4096;
+
+/// How the container user's home reaches a read-only mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeLink {
+    /// The home path is a symbolic link to the mount.
+    Link,
+    /// The home path is a writable directory whose entries link to the mount's entries:
+    /// for OpenCode's configuration directory, where OpenCode itself writes a
+    /// `package.json`, a `.gitignore` and `node_modules` next to the user's files (the
+    /// setup step leaves those names to it).
+    Entries,
+}
+
+impl HomeLink {
+    /// The word the setup step takes.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Entries => "entries",
+        }
+    }
+}
+
+/// The host user's configuration shared with every workspace, read-only, when present:
+/// the path relative to the host home (and to the container user's home), the name of its
+/// mount under [`HOST_MOUNT_ROOT`], and how the home reaches it. OpenCode's credentials are
+/// shared as the file alone, since OpenCode writes its database next to it.
+pub const SHARED_CONFIG: [(&str, &str, HomeLink); 5] = [
+    (".config/opencode", "opencode-config", HomeLink::Entries),
+    (
+        ".local/share/opencode/auth.json",
+        "opencode-auth.json",
+        HomeLink::Link,
+    ),
+    (".gitconfig", "gitconfig", HomeLink::Link),
+    (".config/gh", "gh", HomeLink::Link),
+    (".ssh", "ssh", HomeLink::Link),
+];
+
+/// A read-only bind mount of a host path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostMount {
+    /// The host path.
+    pub source: PathBuf,
+    /// The path inside the container.
+    pub target: String,
+    /// Where the container user's home links to it, relative to that home.
+    pub home_path: String,
+    /// How it links.
+    pub link: HomeLink,
+}
+
+/// The entries of [`SHARED_CONFIG`] that exist under `home`. Only stats the paths.
+#[must_use]
+pub fn present_mounts(home: &Path) -> Vec<HostMount> {
+    SHARED_CONFIG
+        .iter()
+        .filter_map(|(relative, name, link)| {
+            let source = home.join(relative);
+            source.exists().then(|| HostMount {
+                source,
+                target: format!("{HOST_MOUNT_ROOT}/{name}"),
+                home_path: (*relative).to_owned(),
+                link: *link,
+            })
+        })
+        .collect()
+}
+
+/// The repository directory inside a container.
+#[must_use]
+pub fn repository_path(repository: &RepositoryId) -> String {
+    format!("{WORKSPACE_ROOT}/{}", repository.name())
+}
+
+/// The container name of a workspace: readable part plus a hash of the raw identity.
+#[must_use]
+pub fn container_name(reference: &WorkspaceRef) -> String {
+    reference.resource_name("sk-")
+}
+
+/// The repository part of a repository snapshot image's name.
+#[must_use]
+pub fn snapshot_repository(repository: &RepositoryId) -> String {
+    format!(
+        "skipper-repo-{}",
+        skipper_core::short_hash(&repository.key(), 12)
+    )
+}
+
+/// Everything that varies between workspace containers.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    /// The image to run.
+    pub image: String,
+    /// Its labels.
+    pub labels: HashMap<String, String>,
+    /// Read-only mounts of the host's configuration.
+    pub mounts: Vec<HostMount>,
+    /// Memory limit in bytes.
+    pub memory_bytes: Option<i64>,
+    /// CPU limit in billionths of a CPU.
+    pub nano_cpus: Option<i64>,
+}
+
+/// The daemon's create request for `spec`: keep-alive PID 1 behind an init, no new
+/// privileges, the reduced capability set, a pids limit, optional memory and CPU limits,
+/// and nothing but the read-only configuration mounts (never the Docker socket).
+#[must_use]
+pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
+    let mounts = spec
+        .mounts
+        .iter()
+        .map(|mount| Mount {
+            target: Some(mount.target.clone()),
+            source: Some(mount.source.to_string_lossy().into_owned()),
+            typ: Some(MountType::BIND),
+            read_only: Some(true),
+            ..Default::default()
+        })
+        .collect();
+    ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        cmd: Some(KEEP_ALIVE.iter().map(|s| (*s).to_owned()).collect()),
+        labels: Some(spec.labels.clone()),
+        attach_stdin: Some(false),
+        attach_stdout: Some(false),
+        attach_stderr: Some(false),
+        tty: Some(false),
+        open_stdin: Some(false),
+        host_config: Some(HostConfig {
+            init: Some(true),
+            security_opt: Some(vec!["no-new-privileges".to_owned()]),
+            cap_drop: Some(vec!["ALL".to_owned()]),
+            cap_add: Some(CAPABILITIES.iter().map(|s| (*s).to_owned()).collect()),
+            pids_limit: Some(PIDS_LIMIT),
+            memory: spec.memory_bytes,
+            nano_cpus: spec.nano_cpus,
+            mounts: Some(mounts),
+            privileged: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The create request of the short-lived container a repository snapshot is made in: never
+/// started, so no limits or mounts matter, only the labels the snapshot inherits.
+#[must_use]
+pub fn snapshot_builder_body(image: &str, labels: HashMap<String, String>) -> ContainerCreateBody {
+    ContainerCreateBody {
+        image: Some(image.to_owned()),
+        cmd: Some(KEEP_ALIVE.iter().map(|s| (*s).to_owned()).collect()),
+        labels: Some(labels),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ContainerSpec {
+        ContainerSpec {
+            image: "img:1".into(),
+            labels: HashMap::from([("dev.skipper.managed".into(), "true".into())]),
+            mounts: vec![HostMount {
+                source: "/home/u/.ssh".into(),
+                target: "/run/skipper/host/ssh".into(),
+                home_path: ".ssh".into(),
+                link: HomeLink::Link,
+            }],
+            memory_bytes: Some(1 << 30),
+            nano_cpus: None,
+        }
+    }
+
+    #[test]
+    fn the_container_is_locked_down() {
+        let body = create_body(&spec());
+        assert_eq!(
+            body.cmd.as_deref(),
+            Some(&["tail".to_owned(), "-f".into(), "/dev/null".into()][..])
+        );
+        let host = body.host_config.unwrap();
+        assert_eq!(host.init, Some(true));
+        assert_eq!(host.privileged, Some(false));
+        assert_eq!(
+            host.security_opt,
+            Some(vec!["no-new-privileges".to_owned()])
+        );
+        assert_eq!(host.cap_drop, Some(vec!["ALL".to_owned()]));
+        let caps = host.cap_add.unwrap();
+        for dangerous in ["SYS_ADMIN", "NET_ADMIN", "NET_RAW", "SYS_PTRACE", "MKNOD"] {
+            assert!(!caps.iter().any(|c| c == dangerous), "{dangerous} kept");
+        }
+        assert_eq!(host.pids_limit, Some(PIDS_LIMIT));
+        assert_eq!(host.memory, Some(1 << 30));
+        assert_eq!(host.nano_cpus, None);
+        assert!(host.binds.is_none());
+        let mounts = host.mounts.unwrap();
+        assert_eq!(mounts.len(), 1);
+        assert_eq!(mounts[0].read_only, Some(true));
+        assert_eq!(mounts[0].typ, Some(MountType::BIND));
+        assert!(
+            mounts
+                .iter()
+                .all(|m| !m.source.as_deref().unwrap_or("").contains("docker.sock"))
+        );
+    }
+
+    #[test]
+    fn only_present_configuration_is_mounted() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".config/opencode")).unwrap();
+        std::fs::create_dir_all(home.path().join(".local/share/opencode")).unwrap();
+        std::fs::write(home.path().join(".local/share/opencode/auth.json"), "{}").unwrap();
+        std::fs::write(home.path().join(".local/share/opencode/opencode.db"), "").unwrap();
+        let mounts = present_mounts(home.path());
+        let homes: Vec<&str> = mounts.iter().map(|m| m.home_path.as_str()).collect();
+        assert_eq!(
+            homes,
+            [".config/opencode", ".local/share/opencode/auth.json"]
+        );
+        assert!(mounts.iter().all(|m| m.target.starts_with(HOST_MOUNT_ROOT)));
+    }
+}
