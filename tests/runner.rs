@@ -10,6 +10,7 @@ mod test_attach;
 mod test_clone;
 mod test_config;
 mod test_create;
+mod test_docker;
 mod test_help;
 mod test_list;
 mod test_names;

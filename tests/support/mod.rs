@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
 
+pub mod docker;
+
 /// A sandboxed environment for one test.
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
@@ -236,6 +238,11 @@ impl StandinModel {
 
     /// An OpenCode configuration whose only model is this server.
     pub fn opencode_config(&self) -> String {
+        Self::config_for_port(self.port)
+    }
+
+    /// An OpenCode configuration whose only model is a stand-in server on `port`.
+    pub fn config_for_port(port: u16) -> String {
         format!(
             r#"{{
   "$schema": "https://opencode.ai/config.json",
@@ -243,7 +250,7 @@ impl StandinModel {
     "standin": {{
       "npm": "@ai-sdk/openai-compatible",
       "name": "Stand-in",
-      "options": {{ "baseURL": "http://127.0.0.1:{}/v1", "apiKey": "none" }},
+      "options": {{ "baseURL": "http://127.0.0.1:{port}/v1", "apiKey": "none" }},
       "models": {{ "echo": {{ "name": "Echo" }} }}
     }}
   }},
@@ -251,8 +258,7 @@ impl StandinModel {
   "autoupdate": false,
   "share": "disabled"
 }}
-"#,
-            self.port
+"#
         )
     }
 }

@@ -1,5 +1,6 @@
-// A stand-in model server: answers every chat completion with a fixed reply, streamed as
-// server-sent events when asked. Listens on 127.0.0.1 only; prints its port.
+// A stand-in model server for tests: answers every chat completion with a fixed reply
+// ($STANDIN_REPLY), streamed as server-sent events when asked. Listens on 127.0.0.1 only, on
+// $PORT or a free port, and prints the port once it listens.
 const http = require("http");
 const reply = process.env.STANDIN_REPLY || "Hello from the stand-in model.";
 const server = http.createServer((req, res) => {
@@ -31,4 +32,4 @@ const server = http.createServer((req, res) => {
     }
   });
 });
-server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+server.listen(Number(process.env.PORT || 0), "127.0.0.1", () => console.log(server.address().port));

@@ -87,6 +87,26 @@ impl Engine {
         Ok(Self { docker, config })
     }
 
+    /// The host configuration to mount read-only that exists right now.
+    pub(crate) fn present_mounts(&self) -> Vec<spec::HostMount> {
+        let home = &self.config.home;
+        let config_home = self
+            .config
+            .config_home
+            .clone()
+            .unwrap_or_else(|| home.join(".config"));
+        let data_home = self
+            .config
+            .data_home
+            .clone()
+            .unwrap_or_else(|| home.join(".local/share"));
+        spec::present_mounts(spec::HostDirs {
+            home,
+            config_home: &config_home,
+            data_home: &data_home,
+        })
+    }
+
     // ---------------------------------------------------------------- the image
 
     /// The Dockerfile and build arguments of the workspace image. Writes the embedded
@@ -730,7 +750,7 @@ impl Engine {
         let container_spec = ContainerSpec {
             image: snapshot,
             labels: labels::workspace_labels(reference, &image.hash),
-            mounts: spec::present_mounts(&self.config.home),
+            mounts: self.present_mounts(),
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
         };
@@ -758,7 +778,7 @@ impl Engine {
             tracing::debug!("copied into {name}: {summary:?}");
             self.start(&name).await?;
             let repo_dir = spec::repository_path(&checkout.repository);
-            let mounts = spec::present_mounts(&self.config.home);
+            let mounts = self.present_mounts();
             let mut args = vec![repo_dir.as_str(), mode, default_branch, branch];
             for mount in &mounts {
                 args.push(mount.link.as_str());

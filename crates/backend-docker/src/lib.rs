@@ -84,6 +84,12 @@ pub struct DockerConfig {
     pub data_root: PathBuf,
     /// The host user's home, whose configuration is mounted read-only.
     pub home: PathBuf,
+    /// The host's `$XDG_CONFIG_HOME` (default `<home>/.config`), where OpenCode's and gh's
+    /// configuration is looked for.
+    pub config_home: Option<PathBuf>,
+    /// The host's `$XDG_DATA_HOME` (default `<home>/.local/share`), where OpenCode's
+    /// credentials are looked for.
+    pub data_home: Option<PathBuf>,
     /// A custom Dockerfile (`docker.dockerfile`, `SKIPPER_DOCKERFILE`), built lazily the
     /// same way as the embedded one.
     pub dockerfile: Option<PathBuf>,

@@ -90,13 +90,37 @@ pub struct HostMount {
     pub link: HomeLink,
 }
 
-/// The entries of [`SHARED_CONFIG`] that exist under `home`. Only stats the paths.
+/// The host directories the shared configuration is looked for in.
+#[derive(Debug, Clone, Copy)]
+pub struct HostDirs<'a> {
+    /// The home directory.
+    pub home: &'a Path,
+    /// `$XDG_CONFIG_HOME`, standing in for `~/.config`.
+    pub config_home: &'a Path,
+    /// `$XDG_DATA_HOME`, standing in for `~/.local/share`.
+    pub data_home: &'a Path,
+}
+
+impl HostDirs<'_> {
+    /// Where the host keeps what [`SHARED_CONFIG`] names relative to a default home.
+    fn source(&self, relative: &str) -> PathBuf {
+        if let Some(rest) = relative.strip_prefix(".config/") {
+            self.config_home.join(rest)
+        } else if let Some(rest) = relative.strip_prefix(".local/share/") {
+            self.data_home.join(rest)
+        } else {
+            self.home.join(relative)
+        }
+    }
+}
+
+/// The entries of [`SHARED_CONFIG`] that exist on the host. Only stats the paths.
 #[must_use]
-pub fn present_mounts(home: &Path) -> Vec<HostMount> {
+pub fn present_mounts(dirs: HostDirs<'_>) -> Vec<HostMount> {
     SHARED_CONFIG
         .iter()
         .filter_map(|(relative, name, link)| {
-            let source = home.join(relative);
+            let source = dirs.source(relative);
             source.exists().then(|| HostMount {
                 source,
                 target: format!("{HOST_MOUNT_ROOT}/{name}"),
@@ -256,7 +280,13 @@ mod tests {
         std::fs::create_dir_all(home.path().join(".local/share/opencode")).unwrap();
         std::fs::write(home.path().join(".local/share/opencode/auth.json"), "{}").unwrap();
         std::fs::write(home.path().join(".local/share/opencode/opencode.db"), "").unwrap();
-        let mounts = present_mounts(home.path());
+        let config_home = home.path().join(".config");
+        let data_home = home.path().join(".local/share");
+        let mounts = present_mounts(HostDirs {
+            home: home.path(),
+            config_home: &config_home,
+            data_home: &data_home,
+        });
         let homes: Vec<&str> = mounts.iter().map(|m| m.home_path.as_str()).collect();
         assert_eq!(
             homes,

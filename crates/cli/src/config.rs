@@ -1,8 +1,10 @@
 //! `config.toml`: where it is, what it holds, and errors that name the file, key and line.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use skipper_backend_docker::DockerConfig;
 use skipper_core::usecases::AgentCommand;
 
 use crate::cli::SandboxArg;
@@ -11,14 +13,13 @@ use crate::error::CliError;
 /// The configuration file's contents. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // `docker` is read once the docker sandbox is wired.
 pub struct Config {
     /// The default sandbox when `--sandbox` is not given.
     pub sandbox: Option<SandboxArg>,
     #[serde(default)]
     pub agent: AgentConfig,
     #[serde(default)]
-    pub docker: DockerConfig,
+    pub docker: DockerSection,
 }
 
 /// `[agent]`: the coding agent `sk workspace prompt` runs.
@@ -40,8 +41,7 @@ impl AgentConfig {
 /// `[docker]`: the Docker sandbox.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // Read once the docker sandbox is wired.
-pub struct DockerConfig {
+pub struct DockerSection {
     /// A Dockerfile to build instead of the shipped one.
     pub dockerfile: Option<PathBuf>,
     /// An image to use as it is, never built.
@@ -50,15 +50,87 @@ pub struct DockerConfig {
     pub memory: Option<String>,
     /// CPU limit per container (e.g. 2 or 1.5).
     pub cpus: Option<f64>,
+    /// Build arguments for the workspace image (e.g. `BASE_IMAGE`).
+    #[serde(default)]
+    pub build_args: BTreeMap<String, String>,
+}
+
+impl DockerSection {
+    /// The Docker sandbox's settings: `SKIPPER_DOCKERFILE` and `SKIPPER_DOCKER_IMAGE` win
+    /// over the file.
+    pub fn resolve(&self, paths: &Paths) -> Result<DockerConfig, CliError> {
+        let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let memory_bytes = self
+            .memory
+            .as_deref()
+            .map(|text| {
+                parse_bytes(text).ok_or_else(|| {
+                    CliError::failure(format!(
+                        "invalid config file {}: docker.memory `{text}` is not a size",
+                        paths.config_file.display()
+                    ))
+                    .hint("use bytes or a k, m or g suffix, e.g. \"4g\"")
+                })
+            })
+            .transpose()?;
+        let nano_cpus = match self.cpus {
+            Some(cpus) if !(cpus > 0.0 && cpus <= 1024.0) => {
+                return Err(CliError::failure(format!(
+                    "invalid config file {}: docker.cpus must be a positive number",
+                    paths.config_file.display()
+                )));
+            }
+            // The range is checked above, so the product fits an i64.
+            #[allow(clippy::cast_possible_truncation)]
+            Some(cpus) => Some((cpus * 1e9).round() as i64),
+            None => None,
+        };
+        Ok(DockerConfig {
+            data_root: paths.data_root.clone(),
+            home: paths.home.clone(),
+            config_home: Some(paths.config_home.clone()),
+            data_home: Some(paths.data_home.clone()),
+            dockerfile: env("SKIPPER_DOCKERFILE")
+                .map(PathBuf::from)
+                .or_else(|| self.dockerfile.clone()),
+            image: env("SKIPPER_DOCKER_IMAGE")
+                .map(|v| v.to_string_lossy().into_owned())
+                .or_else(|| self.image.clone()),
+            memory_bytes,
+            nano_cpus,
+            build_args: self.build_args.clone(),
+        })
+    }
+}
+
+/// `4g`, `512m`, `100k` or plain bytes.
+fn parse_bytes(text: &str) -> Option<i64> {
+    let text = text.trim().to_ascii_lowercase();
+    let text = text.strip_suffix('b').unwrap_or(&text);
+    let (digits, unit) = match text.char_indices().last()? {
+        (i, 'k') => (&text[..i], 1_i64 << 10),
+        (i, 'm') => (&text[..i], 1 << 20),
+        (i, 'g') => (&text[..i], 1 << 30),
+        _ => (text, 1),
+    };
+    digits
+        .trim()
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(unit)
+        .filter(|b| *b > 0)
 }
 
 /// Where skipper keeps its files.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // `home` is read by the docker sandbox wiring.
 pub struct Paths {
     pub data_root: PathBuf,
     pub config_file: PathBuf,
     pub home: PathBuf,
+    /// `$XDG_CONFIG_HOME`, else `~/.config`.
+    pub config_home: PathBuf,
+    /// `$XDG_DATA_HOME`, else `~/.local/share`.
+    pub data_home: PathBuf,
 }
 
 impl Paths {
@@ -73,20 +145,17 @@ impl Paths {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
-        let data_root = var("SKIPPER_HOME").unwrap_or_else(|| {
-            var("XDG_DATA_HOME")
-                .unwrap_or_else(|| home.join(".local/share"))
-                .join("skipper")
-        });
-        let config_file = var("SKIPPER_CONFIG").unwrap_or_else(|| {
-            var("XDG_CONFIG_HOME")
-                .unwrap_or_else(|| home.join(".config"))
-                .join("skipper/config.toml")
-        });
+        let data_home = var("XDG_DATA_HOME").unwrap_or_else(|| home.join(".local/share"));
+        let config_home = var("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config"));
+        let data_root = var("SKIPPER_HOME").unwrap_or_else(|| data_home.join("skipper"));
+        let config_file =
+            var("SKIPPER_CONFIG").unwrap_or_else(|| config_home.join("skipper/config.toml"));
         Ok(Self {
             data_root,
             config_file,
             home,
+            config_home,
+            data_home,
         })
     }
 }
@@ -112,5 +181,20 @@ impl Config {
             ))
             .hint("see the README's configuration section for the keys skipper knows")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bytes;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_bytes("4g"), Some(4 << 30));
+        assert_eq!(parse_bytes("512M"), Some(512 << 20));
+        assert_eq!(parse_bytes("100kb"), Some(100 << 10));
+        assert_eq!(parse_bytes("1000"), Some(1000));
+        assert_eq!(parse_bytes("lots"), None);
+        assert_eq!(parse_bytes("0"), None);
     }
 }

@@ -23,14 +23,15 @@ pub struct AttachArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliError> {
-    let backend = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let listing = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
     let target = picker::target(
-        backend,
+        listing,
         &checkout,
         args.selection.branch.as_deref(),
         Omitted::MainOrPick,
     )?;
+    let backend = context.backend_for(&checkout, &target)?;
     if args.create
         && let WorkspaceTarget::Branch(branch) = &target
         && let CreateOutcome::Created { workspace, .. } =

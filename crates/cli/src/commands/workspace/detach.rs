@@ -16,14 +16,15 @@ pub struct DetachArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &DetachArgs) -> Result<ExitStatus, CliError> {
-    let backend = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let listing = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
     let target = picker::target(
-        backend,
+        listing,
         &checkout,
         args.selection.branch.as_deref(),
         Omitted::MainOrPick,
     )?;
+    let backend = context.backend_for(&checkout, &target)?;
     let message = match usecases::detach(backend, &checkout, &target)? {
         DetachOutcome::Ended => "Ended the session of",
         DetachOutcome::NoSession => "No session to end for",

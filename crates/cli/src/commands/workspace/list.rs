@@ -63,8 +63,8 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
         }
         None => checkouts,
     };
-    let backend = context.backend(context.sandbox_kind())?;
-    let workspaces = usecases::list(&[backend.registry], &checkouts)?;
+    let registries = context.registries()?;
+    let workspaces = usecases::list(&registries, &checkouts)?;
     let rows: Vec<Row> = workspaces.iter().map(Row::from).collect();
     if args.json {
         let json = serde_json::to_string_pretty(&rows)

@@ -22,14 +22,15 @@ pub struct PromptArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliError> {
-    let backend = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let listing = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
     let target = picker::target(
-        backend,
+        listing,
         &checkout,
         args.selection.branch.as_deref(),
         Omitted::MainOrPick,
     )?;
+    let backend = context.backend_for(&checkout, &target)?;
     let agent = context.config.agent.agent();
     let message = args.message.join(" ");
     let status = usecases::prompt(backend, &checkout, &target, &agent, &message)?;

@@ -23,14 +23,15 @@ pub struct RemoveArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliError> {
-    let backend = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let listing = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
     let target = picker::target(
-        backend,
+        listing,
         &checkout,
         args.selection.branch.as_deref(),
         Omitted::PickBranch,
     )?;
+    let backend = context.backend_for(&checkout, &target)?;
     let removed = usecases::remove(backend, &checkout, &target, args.force)?;
     if let Some(preserved) = &removed.preserved {
         context.printer.result(&format!(

@@ -39,14 +39,15 @@ pub fn run(context: &Context<'_>, args: RunArgs) -> Result<ExitStatus, CliError>
                 .hint("give shell text with `--command '...'` or a program after `--`"));
         }
     };
-    let backend = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
+    let listing = context.backend(context.sandbox_kind())?;
+    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
     let target = picker::target(
-        backend,
+        listing,
         &checkout,
         args.selection.branch.as_deref(),
         Omitted::MainOrPick,
     )?;
+    let backend = context.backend_for(&checkout, &target)?;
     match usecases::run(backend, &checkout, &target, &command) {
         Ok(status) => Ok(ExitStatus::Code(status.0)),
         Err(skipper_core::usecases::WorkspaceError::Sandbox(

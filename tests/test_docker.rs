@@ -1,0 +1,686 @@
+//! The Docker sandbox end to end through `sk`, against the real daemon: the shipped
+//! Dockerfile built lazily FROM a local base image, real git inside, real OpenCode.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use expectrl::{Expect, Session};
+use serde_json::Value;
+
+use crate::support::docker::{RemoveImage, Sweep, docker_cli, docker_ready, unique_name};
+use crate::support::{TestEnv, stderr, stdout};
+
+/// A cloned origin on the Docker sandbox, swept when dropped.
+struct DockerRepo {
+    env: TestEnv,
+    origin: crate::support::Origin,
+    name: String,
+    _sweep: Sweep,
+}
+
+impl DockerRepo {
+    fn new(prefix: &str, extra_config: &str) -> Self {
+        let env = TestEnv::new();
+        env.use_docker(extra_config);
+        let name = unique_name(prefix);
+        let origin = env.origin(&name, "release/v1");
+        let sweep = Sweep {
+            repository: format!("local/remotes/{name}"),
+        };
+        let repo = Self {
+            env,
+            origin,
+            name,
+            _sweep: sweep,
+        };
+        repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
+        repo
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.env.run(args)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        self.env.ok(args)
+    }
+
+    /// `sk workspace run` in the branch's container, shell text; stdout.
+    fn sh(&self, branch: &str, text: &str) -> String {
+        self.ok(&[
+            "workspace",
+            "run",
+            "--sandbox",
+            "docker",
+            "-r",
+            &self.name,
+            "-b",
+            branch,
+            "--command",
+            text,
+        ])
+    }
+
+    fn list(&self) -> Vec<Value> {
+        let json = self.ok(&[
+            "workspace",
+            "list",
+            "--sandbox",
+            "docker",
+            "--json",
+            "-r",
+            &self.name,
+        ]);
+        serde_json::from_str(&json).unwrap()
+    }
+
+    fn container(&self, branch: Option<&str>) -> String {
+        let rows = self.list();
+        let row = rows
+            .iter()
+            .find(|row| row["branch"].as_str() == branch)
+            .unwrap_or_else(|| panic!("no workspace {branch:?} in {rows:?}"));
+        row["container"].as_str().unwrap().to_owned()
+    }
+}
+
+#[test]
+fn the_seed_verification_list_end_to_end() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("seed", "");
+    let name = repo.name.clone();
+    let created = repo.ok(&[
+        "workspace",
+        "create",
+        "--repository",
+        &name,
+        "--branch",
+        "feat/x",
+        "--sandbox",
+        "docker",
+    ]);
+    assert!(created.contains("Created workspace feat/x"), "{created}");
+    let pwd = repo.ok(&[
+        "workspace",
+        "run",
+        "--repository",
+        &name,
+        "--branch",
+        "feat/x",
+        "--command",
+        "pwd",
+        "--sandbox",
+        "docker",
+    ]);
+    assert!(
+        pwd.trim().starts_with('/') && pwd.trim().ends_with(&name),
+        "{pwd}"
+    );
+
+    // Inside: full history, remote branches, HEAD on feat/x.
+    let log = repo.sh("feat/x", "git log --format=%s");
+    assert_eq!(log.trim(), "initial");
+    let branches = repo.sh("feat/x", "git branch -a --format='%(refname)'");
+    assert!(
+        branches.contains("refs/remotes/origin/feature"),
+        "{branches}"
+    );
+    assert!(
+        branches.contains("refs/remotes/origin/release/v1"),
+        "{branches}"
+    );
+    assert_eq!(
+        repo.sh("feat/x", "git symbolic-ref --short HEAD").trim(),
+        "feat/x"
+    );
+
+    // Removing a clean workspace removes its container; the branch stays on the host.
+    let removed = repo.ok(&[
+        "workspace",
+        "remove",
+        "--repository",
+        &name,
+        "--branch",
+        "feat/x",
+        "--sandbox",
+        "docker",
+    ]);
+    assert!(removed.contains("Removed workspace"), "{removed}");
+    assert!(
+        repo.list()
+            .iter()
+            .all(|row| row["branch"].as_str() != Some("feat/x"))
+    );
+}
+
+#[test]
+fn a_commit_pushed_after_the_clone_is_in_the_next_container_and_the_host_is_untouched() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("fresh", "");
+    let checkout = repo.env.checkout(&repo.name);
+    let head_before = repo.env.git(&checkout, &["rev-parse", "HEAD"]);
+    let status_before = repo.env.git(&checkout, &["status", "--porcelain=v1"]);
+    let branches_before = repo.env.git(&checkout, &["for-each-ref", "refs/heads"]);
+
+    let pushed = repo
+        .origin
+        .push_commit(&repo.env, "release/v1", "later.txt", "later\n");
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/later",
+        "--sandbox",
+        "docker",
+    ]);
+    assert_eq!(repo.sh("feat/later", "git rev-parse HEAD").trim(), pushed);
+    assert_eq!(repo.sh("feat/later", "cat later.txt"), "later\n");
+    // An existing remote branch becomes a tracking branch.
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feature",
+        "--sandbox",
+        "docker",
+    ]);
+    assert_eq!(
+        repo.sh("feature", "git rev-parse --abbrev-ref feature@{upstream}")
+            .trim(),
+        "origin/feature"
+    );
+
+    assert_eq!(repo.env.git(&checkout, &["rev-parse", "HEAD"]), head_before);
+    assert_eq!(
+        repo.env.git(&checkout, &["status", "--porcelain=v1"]),
+        status_before
+    );
+    assert_eq!(
+        repo.env.git(&checkout, &["for-each-ref", "refs/heads"]),
+        branches_before
+    );
+}
+
+#[test]
+fn run_streams_stdin_stdout_stderr_and_exit_codes() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("run", "");
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--sandbox",
+        "docker",
+    ]);
+    let mut child = repo
+        .env
+        .sk()
+        .args([
+            "workspace",
+            "run",
+            "--sandbox",
+            "docker",
+            "-r",
+            &repo.name,
+            "-b",
+            "feat/io",
+            "--command",
+        ])
+        .arg("tr a-z A-Z; echo to-stderr >&2; exit 3")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "FROM STDIN\n");
+    assert_eq!(stderr(&output), "to-stderr\n");
+
+    // Without --sandbox, a workspace that exists only in Docker is found there.
+    let auto = repo.ok(&[
+        "workspace",
+        "run",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--",
+        "printf",
+        "%s",
+        "a;b $(x)",
+    ]);
+    assert_eq!(auto, "a;b $(x)");
+}
+
+#[test]
+fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("attach", "");
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/tty",
+        "--sandbox",
+        "docker",
+    ]);
+    let mut command = repo.env.sk();
+    command.stdin(Stdio::inherit()).args([
+        "workspace",
+        "attach",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/tty",
+    ]);
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    session.get_process_mut().set_window_size(100, 30).unwrap();
+    session
+        .send_line("echo size-$(stty size | tr ' ' x)")
+        .unwrap();
+    session.expect("size-30x100").unwrap();
+    session.get_process_mut().set_window_size(120, 40).unwrap();
+    session
+        .send_line("echo size-$(stty size | tr ' ' x)")
+        .unwrap();
+    session.expect("size-40x120").unwrap();
+    session.send_line("exit 6").unwrap();
+    session.expect(expectrl::Eof).unwrap();
+    let status = session.get_process_mut().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 6)),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn prompt_runs_the_real_opencode_inside_the_container() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("prompt", "");
+    // OpenCode is configured on the host only: the read-only mount carries it in.
+    let model_port = 43117;
+    let config = repo.env.root().join("xdg-config/opencode");
+    std::fs::create_dir_all(&config).unwrap();
+    let standin = crate::support::StandinModel::config_for_port(model_port);
+    std::fs::write(config.join("opencode.json"), standin).unwrap();
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/agent",
+        "--sandbox",
+        "docker",
+    ]);
+    // The stand-in model server runs inside the container, on its loopback.
+    let script = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/support/standin-model.js"
+    ))
+    .unwrap();
+    let mut child = repo
+        .env
+        .sk()
+        .args(["workspace", "run", "--sandbox", "docker", "-r", &repo.name, "-b", "feat/agent", "--command"])
+        .arg(format!(
+            "cat > /tmp/standin.js && (PORT={model_port} STANDIN_REPLY='Answered inside the container.' nohup node /tmp/standin.js > /tmp/standin.log 2>&1 &) && until grep -q '^{model_port}$' /tmp/standin.log; do :; done"
+        ))
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&script).unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let output = repo.run(&[
+        "workspace",
+        "prompt",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/agent",
+        "say",
+        "hello",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("Answered inside the container."),
+        "stdout: {}\nstderr: {}",
+        stdout(&output),
+        stderr(&output)
+    );
+}
+
+#[test]
+fn list_shows_main_and_branch_containers_running_and_stopped_and_they_restart_on_demand() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("list", "");
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/a",
+        "--sandbox",
+        "docker",
+    ]);
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/b",
+        "--sandbox",
+        "docker",
+    ]);
+    let stopped = repo.container(Some("feat/b"));
+    docker_cli(&["stop", "-t", "1", &stopped]);
+
+    let rows = repo.list();
+    let summary: Vec<(Option<&str>, &str)> = rows
+        .iter()
+        .map(|row| {
+            assert_eq!(row["sandbox"], "docker");
+            (row["branch"].as_str(), row["state"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (None, "running"),
+            (Some("feat/a"), "running"),
+            (Some("feat/b"), "exited")
+        ]
+    );
+    // A stopped container is started again by run.
+    assert_eq!(repo.sh("feat/b", "echo back").trim(), "back");
+    // A container removed behind sk's back is simply gone.
+    docker_cli(&["rm", "-f", &repo.container(Some("feat/a"))]);
+    let output = repo.run(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/a",
+        "--",
+        "true",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn remove_refuses_dirty_work_and_force_leaves_a_restorable_bundle() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("dirty", "");
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/d",
+        "--sandbox",
+        "docker",
+    ]);
+    repo.sh(
+        "feat/d",
+        "git -c user.name=t -c user.email=t@e commit -q --allow-empty -m unpushed && echo changed > README.md && echo new > new.txt",
+    );
+    let refused = repo.run(&[
+        "workspace",
+        "remove",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/d",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("README.md") && err.contains("new.txt") && err.contains("feat/d"),
+        "{err}"
+    );
+    assert_eq!(
+        repo.sh("feat/d", "cat new.txt"),
+        "new\n",
+        "nothing was removed"
+    );
+
+    let forced = repo.ok(&[
+        "workspace",
+        "remove",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/d",
+        "--force",
+    ]);
+    let bundle = forced
+        .lines()
+        .find_map(|l| l.strip_prefix("Saved the work at risk to "))
+        .unwrap()
+        .trim_end_matches(':')
+        .to_owned();
+    assert!(
+        std::path::Path::new(&bundle).starts_with(repo.env.data_root()),
+        "{bundle}"
+    );
+    // Restore into a fresh clone of the origin: the unpushed commit and the changes are there.
+    let restore = repo.env.root().join("restore");
+    repo.env.git(
+        repo.env.root(),
+        &[
+            "clone",
+            "--quiet",
+            &repo.origin.url,
+            restore.to_str().unwrap(),
+        ],
+    );
+    repo.env.git(
+        &restore,
+        &["fetch", "--quiet", &bundle, "refs/*:refs/sk-restored/*"],
+    );
+    let refs = repo.env.git(
+        &restore,
+        &["for-each-ref", "--format=%(refname)", "refs/sk-restored"],
+    );
+    assert!(refs.contains("feat/d"), "{refs}");
+    let saved = refs
+        .lines()
+        .find(|r| r.contains("saved"))
+        .unwrap_or_else(|| panic!("{refs}"));
+    assert_eq!(
+        repo.env
+            .git(&restore, &["show", &format!("{saved}:new.txt")]),
+        "new"
+    );
+    assert_eq!(
+        repo.env
+            .git(&restore, &["show", &format!("{saved}:README.md")]),
+        "changed"
+    );
+}
+
+#[test]
+fn an_unreachable_docker_host_fails_fast_and_clearly() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    let started = Instant::now();
+    let output = env
+        .sk()
+        .env("DOCKER_HOST", "tcp://127.0.0.1:9")
+        .args(["workspace", "list", "--sandbox", "docker"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("Docker is not reachable") && err.contains("tcp://127.0.0.1:9"),
+        "{err}"
+    );
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+}
+
+#[test]
+fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
+    if !docker_ready() {
+        return;
+    }
+    // `docker.image`: any image with git and a POSIX shell, used as it is.
+    let repo = DockerRepo::new(
+        "image",
+        &format!("image = \"{}\"\n", crate::support::docker::BASE_IMAGE),
+    );
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/i",
+        "--sandbox",
+        "docker",
+    ]);
+    let image = docker_cli(&[
+        "inspect",
+        "--format",
+        "{{.Config.Image}}",
+        &repo.container(Some("feat/i")),
+    ]);
+    assert!(
+        image.starts_with("skipper-repo-"),
+        "made from the repository snapshot: {image}"
+    );
+    assert_eq!(
+        repo.sh("feat/i", "git symbolic-ref --short HEAD").trim(),
+        "feat/i"
+    );
+
+    // `SKIPPER_DOCKERFILE` (as `docker.dockerfile`): built lazily, then used.
+    let env = TestEnv::new();
+    let name = unique_name("custom");
+    let custom_image = RemoveImage(std::cell::RefCell::new(None));
+    let _sweep = Sweep {
+        repository: format!("local/remotes/{name}"),
+    };
+    let origin = env.origin(&name, "main");
+    let dockerfile = env.root().join("Custom.Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        format!(
+            "FROM {}\nRUN echo {name} > /custom-marker\n",
+            crate::support::docker::BASE_IMAGE
+        ),
+    )
+    .unwrap();
+    let sk = |args: &[&str]| {
+        let output = env
+            .sk()
+            .env("SKIPPER_DOCKERFILE", &dockerfile)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    sk(&["clone", &origin.url, "--sandbox", "docker"]);
+    let marker = sk(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &name,
+        "--",
+        "cat",
+        "/custom-marker",
+    ]);
+    assert_eq!(marker.trim(), name);
+    let main = sk(&[
+        "workspace",
+        "list",
+        "--sandbox",
+        "docker",
+        "--json",
+        "-r",
+        &name,
+    ]);
+    let main: Vec<Value> = serde_json::from_str(&main).unwrap();
+    let hash = docker_cli(&[
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"dev.skipper.image-hash\"}}",
+        main[0]["container"].as_str().unwrap(),
+    ]);
+    custom_image
+        .0
+        .replace(Some(format!("skipper-workspace:{hash}")));
+    let custom_images = docker_cli(&[
+        "images",
+        "--filter",
+        "label=dev.skipper.role=image",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+    ]);
+    assert!(
+        custom_images.contains("skipper-workspace:"),
+        "{custom_images}"
+    );
+}
