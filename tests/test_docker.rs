@@ -123,6 +123,8 @@ fn the_seed_verification_list_end_to_end() {
     // Inside: full history, remote branches, HEAD on feat/x.
     let log = repo.sh("feat/x", "git log --format=%s");
     assert_eq!(log.trim(), "initial");
+    let feature_log = repo.sh("feat/x", "git log --format=%s origin/feature");
+    assert_eq!(feature_log.trim(), "feature work\ninitial");
     let branches = repo.sh("feat/x", "git branch -a --format='%(refname)'");
     assert!(
         branches.contains("refs/remotes/origin/feature"),
@@ -135,6 +137,35 @@ fn the_seed_verification_list_end_to_end() {
     assert_eq!(
         repo.sh("feat/x", "git symbolic-ref --short HEAD").trim(),
         "feat/x"
+    );
+
+    // No session to end, and no terminal for attach: both said clearly.
+    let detach = repo.ok(&[
+        "workspace",
+        "detach",
+        "--repository",
+        &name,
+        "--branch",
+        "feat/x",
+        "--sandbox",
+        "docker",
+    ]);
+    assert!(detach.contains("Nothing to detach"), "{detach}");
+    let attach = repo.run(&[
+        "workspace",
+        "attach",
+        "--repository",
+        &name,
+        "--branch",
+        "feat/x",
+        "--sandbox",
+        "docker",
+    ]);
+    assert_eq!(attach.status.code(), Some(2));
+    assert!(
+        stderr(&attach).contains("needs a terminal"),
+        "{}",
+        stderr(&attach)
     );
 
     // Removing a clean workspace removes its container; the branch stays on the host.
@@ -303,15 +334,17 @@ fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
     let mut session = Session::spawn(command).unwrap();
     session.set_expect_timeout(Some(Duration::from_secs(60)));
     session.get_process_mut().set_window_size(100, 30).unwrap();
+    // The size reaches the container's terminal asynchronously (like `docker exec -it`):
+    // wait for it inside, bounded by the expect timeout.
     session
-        .send_line("echo size-$(stty size | tr ' ' x)")
+        .send_line("until [ \"$(stty size)\" = '30 100' ]; do :; done; echo size-$((30*100))")
         .unwrap();
-    session.expect("size-30x100").unwrap();
+    session.expect("size-3000").unwrap();
     session.get_process_mut().set_window_size(120, 40).unwrap();
     session
-        .send_line("echo size-$(stty size | tr ' ' x)")
+        .send_line("until [ \"$(stty size)\" = '40 120' ]; do :; done; echo size-$((40*120))")
         .unwrap();
-    session.expect("size-40x120").unwrap();
+    session.expect("size-4800").unwrap();
     session.send_line("exit 6").unwrap();
     session.expect(expectrl::Eof).unwrap();
     let status = session.get_process_mut().wait().unwrap();
