@@ -228,13 +228,14 @@ pub async fn stream(
 
 /// `sh -c 'echo $$ >"$0"; exec "$@"' <pidfile> <argv...>`: the command keeps the shell's
 /// pid, which the pidfile records (an unwritable `/tmp` only costs the interrupt). The
-/// user's words are positional parameters, never shell text.
+/// user's words are positional parameters, never shell text. A missing program exits 127
+/// silently, so the caller can tell the user in its own words.
 #[must_use]
 pub fn wrap_with_pidfile(pidfile: &str, argv: &[String]) -> Vec<String> {
     let mut wrapped = vec![
         "sh".to_owned(),
         "-c".to_owned(),
-        r#"{ echo "$$" >"$0"; } 2>/dev/null; exec "$@""#.to_owned(),
+        r#"{ echo "$$" >"$0"; } 2>/dev/null; command -v "$1" >/dev/null 2>&1 || exit 127; exec "$@""#.to_owned(),
         pidfile.to_owned(),
     ];
     wrapped.extend(argv.iter().cloned());

@@ -177,7 +177,13 @@ impl DockerBackend {
                 .ensure_running(name, reference)
                 .await
                 .map_err(fail)?;
-            if let CommandLine::Argv(words) = command {
+            let request = exec::ExecRequest::new(name, argv, Some(path));
+            let status = exec::stream(&self.engine.docker, &request, io, interrupts)
+                .await
+                .map_err(fail)?;
+            // The wrapper exits 127 without a word when an argv's program is missing; only
+            // then is it worth another exec to tell that from the program's own 127.
+            if let (127, CommandLine::Argv(words)) = (status, command) {
                 let program = &words[0];
                 let check = self
                     .engine
@@ -195,11 +201,7 @@ impl DockerBackend {
                     });
                 }
             }
-            let request = exec::ExecRequest::new(name, argv, Some(path));
-            exec::stream(&self.engine.docker, &request, io, interrupts)
-                .await
-                .map(ExitStatus)
-                .map_err(fail)
+            Ok(ExitStatus(status))
         })
     }
 
