@@ -355,6 +355,49 @@ fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
 }
 
 #[test]
+fn run_on_a_terminal_gets_a_terminal_and_ctrl_c_reaches_the_command() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("runtty", "");
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/t",
+        "--sandbox",
+        "docker",
+    ]);
+    let mut command = repo.env.sk();
+    command.stdin(Stdio::inherit()).args([
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/t",
+        "--command",
+        "test -t 0 && test -t 1 && echo on-a-tty; trap 'echo got-int; exit 9' INT; echo ready; while :; do :; done",
+    ]);
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    session.expect("on-a-tty").unwrap();
+    session.expect("ready").unwrap();
+    session.send(expectrl::ControlCode::EndOfText).unwrap();
+    session.expect("got-int").unwrap();
+    session.expect(expectrl::Eof).unwrap();
+    let status = session.get_process_mut().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 9)),
+        "{status:?}"
+    );
+}
+
+#[test]
 fn prompt_runs_the_real_opencode_inside_the_container() {
     if !docker_ready() {
         return;

@@ -43,6 +43,13 @@ pub fn have_terminal() -> bool {
     io::stdin().is_terminal() && io::stdout().is_terminal()
 }
 
+/// Whether stdin, stdout and stderr are all the terminal, so a command may run on a TTY
+/// without merging streams the user keeps apart.
+#[must_use]
+pub fn all_terminal() -> bool {
+    have_terminal() && io::stderr().is_terminal()
+}
+
 /// Puts the terminal in raw mode for its lifetime; dropping it (also while unwinding from a
 /// panic) restores the previous mode.
 #[derive(Debug)]
@@ -70,15 +77,38 @@ pub async fn interactive_shell(
     container: &str,
     working_dir: &str,
 ) -> Result<SessionEnd, DockerError> {
+    interactive(
+        docker,
+        container,
+        working_dir,
+        shell_argv(),
+        "interactive shell",
+    )
+    .await
+}
+
+/// Runs `argv` in `container`, in `working_dir`, on a TTY bound to the process's terminal
+/// (as `docker exec -it` does): raw mode, the terminal's size, Ctrl-C typed into the
+/// container's terminal.
+///
+/// # Errors
+/// [`DockerError::Exec`] when the command cannot be started or followed.
+pub async fn interactive(
+    docker: &Docker,
+    container: &str,
+    working_dir: &str,
+    argv: Vec<String>,
+    what: &str,
+) -> Result<SessionEnd, DockerError> {
     let term = std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".to_owned());
     let request = ExecRequest {
         container: container.to_owned(),
-        argv: shell_argv(),
+        argv,
         working_dir: Some(working_dir.to_owned()),
         env: vec![format!("TERM={term}")],
     };
     let failed = |reason: String| DockerError::Exec {
-        command: "interactive shell".to_owned(),
+        command: what.to_owned(),
         container: container.to_owned(),
         reason,
     };

@@ -205,6 +205,58 @@ impl DockerBackend {
         })
     }
 
+    /// [`Sandbox::execute`] on the user's terminal: a TTY exec, as `docker exec -it`, so
+    /// interactive programs (and agents that check for a terminal) behave as on the host.
+    fn execute_on_terminal(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+    ) -> Result<ExitStatus, SandboxError> {
+        let (name, path) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        let fail = |err: DockerError| err.into_sandbox("running a command in", reference);
+        let argv = command.to_argv();
+        let Some(program) = argv.first().filter(|p| !p.is_empty()).cloned() else {
+            return Err(SandboxError::Other("the command is empty".to_owned()));
+        };
+        self.runtime.block_on(async {
+            self.engine
+                .ensure_running(name, reference)
+                .await
+                .map_err(fail)?;
+            let mut wrapped = vec![
+                "sh".to_owned(),
+                "-c".to_owned(),
+                r#"command -v "$1" >/dev/null 2>&1 || exit 127; exec "$@""#.to_owned(),
+                "sk".to_owned(),
+            ];
+            wrapped.extend(argv);
+            let end = attach::interactive(&self.engine.docker, name, path, wrapped, "command")
+                .await
+                .map_err(fail)?;
+            let status = match end {
+                attach::SessionEnd::Exited(code) => code,
+                attach::SessionEnd::Detached => 0,
+            };
+            if status == 127 && matches!(command, CommandLine::Argv(_)) {
+                let check = self
+                    .engine
+                    .run(
+                        name,
+                        path,
+                        scripts::sh(scripts::PROGRAM_EXISTS, &[&program]),
+                        Vec::new(),
+                    )
+                    .await
+                    .map_err(fail)?;
+                if check.status != 0 {
+                    return Err(SandboxError::ProgramNotFound { program });
+                }
+            }
+            Ok(ExitStatus(status))
+        })
+    }
+
     fn create_workspace(
         &self,
         reference: &WorkspaceRef,
@@ -279,8 +331,11 @@ impl Sandbox for DockerBackend {
         workspace: &Workspace,
         command: &CommandLine,
     ) -> Result<ExitStatus, SandboxError> {
-        // A terminal stays with sk: a command that reads stdin would otherwise wait for an
-        // end of file the user has no reason to type (use `attach` for interactive work).
+        if attach::all_terminal() {
+            return self.execute_on_terminal(workspace, command);
+        }
+        // A terminal on stdin alone stays with sk: a command that reads stdin would otherwise
+        // wait for an end of file the user has no reason to type.
         let stdin: Option<Box<dyn std::io::Read + Send>> = if std::io::stdin().is_terminal() {
             None
         } else {
