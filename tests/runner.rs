@@ -18,4 +18,5 @@ mod test_picker;
 mod test_prompt;
 mod test_readme;
 mod test_remove;
+mod test_robustness;
 mod test_run;

@@ -8,7 +8,12 @@ use crate::support::TestEnv;
 fn tmux(env: &TestEnv, args: &[&str]) -> bool {
     let mut command = Command::new("tmux");
     env.isolate(&mut command);
-    command.args(args).status().unwrap().success()
+    command
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
 }
 
 fn tmux_sessions(env: &TestEnv) -> Vec<String> {

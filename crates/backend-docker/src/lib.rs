@@ -487,7 +487,7 @@ impl Sandbox for DockerBackend {
             .map_err(|err| err.into_sandbox("saving the work of", reference))
     }
 
-    fn destroy(&self, workspace: &Workspace) -> Result<(), SandboxError> {
+    fn destroy(&self, workspace: &Workspace, _force: bool) -> Result<(), SandboxError> {
         let (name, _) = container_of(workspace)?;
         self.runtime
             .block_on(self.engine.remove_container(name))

@@ -355,7 +355,7 @@ fn shipped_image_workspaces_hold_the_full_repository() {
     assert_eq!(sh_ok(&backend, &z, "git log -1 --format=%s"), "commit 2");
 
     // destroy removes the container; the host keeps its branch.
-    backend.destroy(&z).unwrap();
+    backend.destroy(&z, false).unwrap();
     assert!(
         backend
             .locate(&fixture.checkout, &target)
@@ -409,7 +409,7 @@ fn the_dirty_gate_sees_work_and_preserve_leaves_a_restorable_bundle() {
     assert!(preserved.restore_hint.contains("refs/sk-restored/"));
     // Preserving changed nothing in the workspace.
     assert_eq!(backend.at_risk(&feat).unwrap(), risk);
-    backend.destroy(&feat).unwrap();
+    backend.destroy(&feat, false).unwrap();
     assert!(
         backend
             .locate(

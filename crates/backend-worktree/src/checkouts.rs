@@ -59,10 +59,13 @@ impl HostCheckouts for GitCheckouts {
             CheckoutError::Io(std::io::Error::other("checkout path has no parent"))
         })?;
         fs::create_dir_all(parent)?;
-        // Clone next to the target and rename, so a failed clone leaves nothing behind.
-        let staging = parent.join(format!(
-            ".{}.cloning-{}",
-            remote.repository().name(),
+        // Clone into the staging area and rename, so a failed or interrupted clone never
+        // leaves a half-made checkout where a real one is expected.
+        let staging_root = self.layout.staging();
+        fs::create_dir_all(&staging_root)?;
+        let staging = staging_root.join(format!(
+            "{}-{}.cloning",
+            skipper_core::short_hash(&remote.repository().key(), 12),
             std::process::id()
         ));
         if staging.exists() {
@@ -76,7 +79,7 @@ impl HostCheckouts for GitCheckouts {
             remote.as_str().into(),
             staging.clone().into(),
         ];
-        let (success, stderr) = clone_with_progress(&Git::in_dir(parent), &args)?;
+        let (success, stderr) = clone_with_progress(&Git::in_dir(&staging_root), &args)?;
         if !success {
             let _ = fs::remove_dir_all(&staging);
             return Err(CheckoutError::CloneFailed {
@@ -84,7 +87,17 @@ impl HostCheckouts for GitCheckouts {
                 stderr,
             });
         }
-        fs::rename(&staging, target)?;
+        if let Err(err) = std::fs::rename(&staging, target) {
+            let _ = fs::remove_dir_all(&staging);
+            // Another `sk clone` of the same repository finished first.
+            if target.join(".git").exists() {
+                return self.clone_remote(remote);
+            }
+            return Err(CheckoutError::Io(std::io::Error::new(
+                err.kind(),
+                format!("moving the clone to {}: {err}", target.display()),
+            )));
+        }
         Ok(CloneOutcome::Cloned(checkout))
     }
 
@@ -94,9 +107,6 @@ impl HostCheckouts for GitCheckouts {
         for host in subdirectories(&repos)? {
             for owner in subdirectories(&repos.join(&host))? {
                 for name in subdirectories(&repos.join(&host).join(&owner))? {
-                    if name.starts_with('.') {
-                        continue;
-                    }
                     let path = repos.join(&host).join(&owner).join(&name);
                     if !path.join(".git").exists() {
                         continue;
@@ -115,9 +125,27 @@ impl HostCheckouts for GitCheckouts {
     fn refresh(&self, checkout: &Checkout) -> Result<Refreshed, CheckoutError> {
         let git = Git::in_dir(&checkout.path);
         // `fetch` writes remote-tracking refs and FETCH_HEAD only: the working tree, index,
-        // HEAD, stash and local branches stay as they are.
-        let fetch_warning = match git.run(["fetch", "--prune", "--quiet", "origin"]) {
-            Ok(_) => None,
+        // HEAD, stash and local branches stay as they are. No automatic gc: it would race a
+        // copy of the repository and expire old stash entries.
+        let fetched = git.run([
+            "-c",
+            "gc.auto=0",
+            "-c",
+            "maintenance.auto=false",
+            "fetch",
+            "--prune",
+            "--quiet",
+            "origin",
+        ]);
+        let fetch_warning = match fetched {
+            Ok(_) => {
+                // The remote may have changed its default branch: ask it (one more round
+                // trip, only when it answered the fetch).
+                if let Err(err) = git.run(["remote", "set-head", "origin", "--auto"]) {
+                    tracing::warn!("could not update origin/HEAD: {err}");
+                }
+                None
+            }
             Err(err) => Some(err.to_string()),
         };
         let default_branch = self.default_branch(checkout)?;

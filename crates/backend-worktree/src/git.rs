@@ -8,6 +8,29 @@ use skipper_core::CheckoutError;
 /// run programs.
 const ALLOWED_PROTOCOLS: &str = "file:git:http:https:ssh";
 
+/// Variables that point git at another repository, index or object store whatever `-C`
+/// says (set when `sk` runs from a git hook, `rebase --exec` or some shell setups). They
+/// are cleared for every git skipper runs and every command it starts in a workspace.
+pub(crate) const REPOSITORY_ENV: [&str; 9] = [
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+    "GIT_CEILING_DIRECTORIES",
+];
+
+/// Clears [`REPOSITORY_ENV`] from `command`.
+pub(crate) fn clear_repository_env(command: &mut Command) -> &mut Command {
+    for var in REPOSITORY_ENV {
+        command.env_remove(var);
+    }
+    command
+}
+
 /// A `git` invocation in one directory, with a safe environment.
 #[derive(Debug)]
 pub(crate) struct Git<'a> {
@@ -26,7 +49,7 @@ impl<'a> Git<'a> {
         S: AsRef<OsStr>,
     {
         let mut command = Command::new("git");
-        command
+        clear_repository_env(&mut command)
             .arg("-C")
             .arg(self.dir)
             .args(args)
@@ -46,6 +69,32 @@ impl<'a> Git<'a> {
         let output = self.output(&args)?;
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(self.failure(&args, &output))
+        }
+    }
+
+    /// Like [`Self::run`], with extra environment variables.
+    pub(crate) fn run_with_env<I, S>(
+        &self,
+        args: I,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Result<String, CheckoutError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        tracing::debug!(dir = %self.dir.display(), ?args, ?env, "git");
+        let mut command = self.command(&args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command
+            .output()
+            .map_err(|err| CheckoutError::GitUnavailable(err.to_string()))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
         } else {
             Err(self.failure(&args, &output))
         }

@@ -8,6 +8,7 @@ use skipper_core::{BranchName, RepositoryId};
 /// <root>/repos/<host>/<owner>/<name>                 host checkouts
 /// <root>/worktrees/<host>/<owner>/<name>/<branch>    branch workspaces
 /// <root>/saved/<host>/<owner>/<name>/                work saved by forced removals
+/// <root>/tmp/                                        clones in progress
 /// ```
 ///
 /// Owners with `/` and branches with `/` are flattened into one component each, so no
@@ -52,6 +53,13 @@ impl Layout {
     #[must_use]
     pub fn worktree(&self, repository: &RepositoryId, branch: &BranchName) -> PathBuf {
         self.worktrees(repository).join(branch.as_path_component())
+    }
+
+    /// Scratch space on the data root's filesystem (clones are staged here, then renamed
+    /// into place).
+    #[must_use]
+    pub fn staging(&self) -> PathBuf {
+        self.root.join("tmp")
     }
 
     /// Where work saved from `repository`'s workspaces goes.

@@ -1,5 +1,6 @@
 //! Saving a workspace's work at risk before a forced removal.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,42 +43,33 @@ pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserv
     if index.exists() {
         fs::copy(&index, &scratch_index).during(&fail)?;
     }
-    let with_scratch = |args: &[&str]| {
-        let output = git
-            .command(args)
-            .env("GIT_INDEX_FILE", &scratch_index)
-            .output()
-            .during(&fail)?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-        } else {
-            Err(fail.error(String::from_utf8_lossy(&output.stderr).trim().to_owned()))
-        }
-    };
-    let tree = with_scratch(&["add", "-A", "--", "."]).and_then(|_| with_scratch(&["write-tree"]));
+    let scratch_env = [("GIT_INDEX_FILE", scratch_index.as_os_str())];
+    let tree = git
+        .run_with_env(["add", "-A", "--", "."], &scratch_env)
+        .and_then(|_| git.run_with_env(["write-tree"], &scratch_env));
     let _ = fs::remove_file(&scratch_index);
-    let tree = tree?;
+    let tree = tree.during(&fail)?;
 
     let message = format!("skipper: work saved from `{branch}` before a forced removal");
-    let output = git
-        .command([
-            "commit-tree",
-            tree.as_str(),
-            "-p",
-            "HEAD",
-            "-m",
-            message.as_str(),
-        ])
-        .env("GIT_AUTHOR_NAME", SAVER)
-        .env("GIT_AUTHOR_EMAIL", SAVER_EMAIL)
-        .env("GIT_COMMITTER_NAME", SAVER)
-        .env("GIT_COMMITTER_EMAIL", SAVER_EMAIL)
-        .output()
+    let saver = [
+        ("GIT_AUTHOR_NAME", OsStr::new(SAVER)),
+        ("GIT_AUTHOR_EMAIL", OsStr::new(SAVER_EMAIL)),
+        ("GIT_COMMITTER_NAME", OsStr::new(SAVER)),
+        ("GIT_COMMITTER_EMAIL", OsStr::new(SAVER_EMAIL)),
+    ];
+    let commit = git
+        .run_with_env(
+            [
+                "commit-tree",
+                tree.as_str(),
+                "-p",
+                "HEAD",
+                "-m",
+                message.as_str(),
+            ],
+            &saver,
+        )
         .during(&fail)?;
-    if !output.status.success() {
-        return Err(fail.error(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
-    }
-    let commit = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let saved_ref = format!("refs/skipper/saved/{}/{stamp}", branch.as_path_component());
     git.run(["update-ref", saved_ref.as_str(), commit.as_str()])
         .during(&fail)?;

@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -7,7 +8,7 @@ use skipper_core::{
     Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 
-use crate::git::Git;
+use crate::git::{Git, clear_repository_env};
 use crate::layout::Layout;
 use crate::process::run_foreground;
 use crate::tmux::{Tmux, session_name};
@@ -113,6 +114,29 @@ impl Sandbox for WorktreeSandbox {
         let git = Git::in_dir(&request.checkout.path);
         // Forget worktrees whose directory was deleted behind git's back.
         git.run(["worktree", "prune"]).during(&fail)?;
+        if request.start == BranchStart::Existing {
+            let listing = git
+                .run(["worktree", "list", "--porcelain", "-z"])
+                .during(&fail)?;
+            if let Some(holder) = crate::worktree_list::parse(&listing)
+                .into_iter()
+                .find(|entry| entry.branch.as_deref() == Some(request.branch.as_str()))
+            {
+                let reason = if holder.path == request.checkout.path {
+                    format!(
+                        "branch `{}` is checked out in the host checkout, which is the main workspace: use it by leaving out --branch",
+                        request.branch
+                    )
+                } else {
+                    format!(
+                        "branch `{}` is already checked out in {}",
+                        request.branch,
+                        holder.path.display()
+                    )
+                };
+                return Err(fail.error(reason));
+            }
+        }
         let path_arg = path.to_string_lossy().into_owned();
         let branch = request.branch.as_str();
         let args: Vec<String> = match request.start {
@@ -124,7 +148,7 @@ impl Sandbox for WorktreeSandbox {
                 "-b".into(),
                 branch.into(),
                 path_arg,
-                format!("origin/{branch}"),
+                format!("refs/remotes/origin/{branch}"),
             ],
             BranchStart::NewFromDefault => vec![
                 "worktree".into(),
@@ -133,7 +157,7 @@ impl Sandbox for WorktreeSandbox {
                 "-b".into(),
                 branch.into(),
                 path_arg,
-                format!("origin/{}", request.default_branch),
+                format!("refs/remotes/origin/{}", request.default_branch),
             ],
         };
         git.run(&args).during(&fail)?;
@@ -153,7 +177,9 @@ impl Sandbox for WorktreeSandbox {
             });
         };
         let mut process = Command::new(program);
-        process.args(args).current_dir(dir);
+        clear_repository_env(&mut process)
+            .args(args)
+            .current_dir(dir);
         match run_foreground(&mut process) {
             Ok(status) => Ok(status),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -168,6 +194,11 @@ impl Sandbox for WorktreeSandbox {
     fn attach(&self, workspace: &Workspace) -> Result<AttachOutcome, SandboxError> {
         let dir = path_of(workspace)?;
         let fail = failed("attaching to", &workspace.reference);
+        let inside_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+        let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        if !inside_tmux && !terminal {
+            return Err(SandboxError::NotATerminal("attach"));
+        }
         let Some(tmux) = Tmux::find() else {
             let shell = std::env::var("SHELL")
                 .ok()
@@ -177,7 +208,9 @@ impl Sandbox for WorktreeSandbox {
                 "tmux is not installed: starting {shell} in {}; exit the shell to leave.",
                 dir.display()
             );
-            let status = run_foreground(Command::new(&shell).current_dir(dir)).during(&fail)?;
+            let mut process = Command::new(&shell);
+            clear_repository_env(&mut process).current_dir(dir);
+            let status = run_foreground(&mut process).during(&fail)?;
             return Ok(AttachOutcome::Exited(status));
         };
         let name = session_name(&workspace.reference);
@@ -245,7 +278,7 @@ impl Sandbox for WorktreeSandbox {
         crate::preserve::preserve(&self.layout, workspace)
     }
 
-    fn destroy(&self, workspace: &Workspace) -> Result<(), SandboxError> {
+    fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {
         let dir = path_of(workspace)?;
         let fail = failed("removing", &workspace.reference);
         self.detach(workspace)?;
@@ -255,9 +288,14 @@ impl Sandbox for WorktreeSandbox {
             .during(&fail)?;
         let common = PathBuf::from(common.trim());
         let path = dir.to_string_lossy().into_owned();
-        Git::in_dir(&common)
-            .run(["worktree", "remove", "--force", path.as_str()])
-            .during(&fail)?;
+        // Without `force`, git checks again at the moment of removal and refuses if work
+        // appeared since the gate looked.
+        let mut args = vec!["worktree", "remove"];
+        if force {
+            args.push("--force");
+        }
+        args.push(path.as_str());
+        Git::in_dir(&common).run(&args).during(&fail)?;
         Ok(())
     }
 }

@@ -14,8 +14,9 @@ pub(crate) fn parse(porcelain: &str) -> (Vec<String>, Vec<String>) {
             "!! " => {}
             _ => {
                 modified.push(path.to_owned());
-                // A rename or copy is followed by its original path.
-                if code.starts_with('R') || code.starts_with('C') {
+                // A rename or copy (in the index or the worktree column) is followed by its
+                // original path.
+                if code[..2].contains(['R', 'C']) {
                     fields.next();
                 }
             }
@@ -30,8 +31,9 @@ mod tests {
 
     #[test]
     fn splits_modified_from_untracked_and_skips_rename_sources() {
-        let (modified, untracked) = parse(" M a.txt\0R  new\0old\0?? x y.txt\0A  b\0");
-        assert_eq!(modified, ["a.txt", "new", "b"]);
+        let (modified, untracked) =
+            parse(" M a.txt\0R  new\0old\0?? x y.txt\0A  b\0 R moved\0was\0");
+        assert_eq!(modified, ["a.txt", "new", "b", "moved"]);
         assert_eq!(untracked, ["x y.txt"]);
     }
 }

@@ -24,7 +24,7 @@ impl Tmux {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(args);
+        crate::git::clear_repository_env(&mut command).args(args);
         command
     }
 

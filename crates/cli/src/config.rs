@@ -147,7 +147,8 @@ impl Paths {
         };
         let data_home = var("XDG_DATA_HOME").unwrap_or_else(|| home.join(".local/share"));
         let config_home = var("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config"));
-        let data_root = var("SKIPPER_HOME").unwrap_or_else(|| data_home.join("skipper"));
+        let data_root =
+            data_root(var("SKIPPER_HOME").unwrap_or_else(|| data_home.join("skipper")))?;
         let config_file =
             var("SKIPPER_CONFIG").unwrap_or_else(|| config_home.join("skipper/config.toml"));
         Ok(Self {
@@ -158,6 +159,20 @@ impl Paths {
             data_home,
         })
     }
+}
+
+/// The data root made absolute and free of symlinks (git reports worktree paths resolved,
+/// and a relative root would move with the current directory). It is created if missing.
+fn data_root(root: PathBuf) -> Result<PathBuf, CliError> {
+    let unusable = |err: std::io::Error| {
+        CliError::failure(format!(
+            "cannot use the data root {}: {err}",
+            root.display()
+        ))
+        .hint("set SKIPPER_HOME to a writable directory")
+    };
+    fs_err::create_dir_all(&root).map_err(unusable)?;
+    fs_err::canonicalize(&root).map_err(unusable)
 }
 
 impl Config {

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use skipper_backend_docker::{DockerBackend, DockerConfig, docker_may_be_available};
+use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::{GitCheckouts, Layout, WorktreeSandbox};
 use skipper_core::usecases::Backend;
 use skipper_core::{Checkout, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
@@ -18,8 +18,13 @@ pub struct Context<'a> {
     pub printer: &'a Printer,
     pub paths: Paths,
     pub config: Config,
-    /// The sandbox the user chose with `--sandbox` or in config.toml.
-    pub chosen: Option<SandboxKind>,
+    /// The sandbox chosen on the command line (`--sandbox` or `SKIPPER_SANDBOX`).
+    pub explicit: Option<SandboxKind>,
+    /// The sandbox new workspaces go to: the explicit one, else `sandbox` in config.toml,
+    /// else the worktree sandbox.
+    pub preferred: SandboxKind,
+    /// `sandbox` in config.toml: also settles a workspace that exists in both sandboxes.
+    configured: Option<SandboxKind>,
     checkouts: GitCheckouts,
     worktree: WorktreeSandbox,
     /// Connected on first use only: a machine without Docker never pays for it.
@@ -30,10 +35,13 @@ impl<'a> Context<'a> {
     pub fn new(global: &GlobalArgs, printer: &'a Printer) -> Result<Self, CliError> {
         let paths = Paths::from_env()?;
         let config = Config::load(&paths.config_file)?;
-        let chosen = global.sandbox.or(config.sandbox).map(|arg| match arg {
+        let kind = |arg: SandboxArg| match arg {
             SandboxArg::Worktree => SandboxKind::Worktree,
             SandboxArg::Docker => SandboxKind::Docker,
-        });
+        };
+        let explicit = global.sandbox.map(kind);
+        let configured = config.sandbox.map(kind);
+        let preferred = explicit.or(configured).unwrap_or(SandboxKind::Worktree);
         let layout = Layout::new(paths.data_root.clone());
         Ok(Self {
             printer,
@@ -41,7 +49,9 @@ impl<'a> Context<'a> {
             worktree: WorktreeSandbox::new(layout),
             paths,
             config,
-            chosen,
+            explicit,
+            preferred,
+            configured,
             docker: OnceLock::new(),
         })
     }
@@ -50,24 +60,16 @@ impl<'a> Context<'a> {
         &self.checkouts
     }
 
-    /// The sandbox to use: the chosen one, else the worktree backend.
-    pub fn sandbox_kind(&self) -> SandboxKind {
-        self.chosen.unwrap_or(SandboxKind::Worktree)
-    }
-
     fn docker(&self) -> Result<&DockerBackend, CliError> {
-        let connected = self.docker.get_or_init(|| {
-            let config = self.docker_config().map_err(|err| err.message)?;
-            DockerBackend::connect(config).map_err(|err| err.to_string())
-        });
+        // The configuration is checked first, so its errors keep their own words.
+        let config = self.config.docker.resolve(&self.paths)?;
+        let connected = self
+            .docker
+            .get_or_init(|| DockerBackend::connect(config).map_err(|err| err.to_string()));
         connected.as_ref().map_err(|message| {
             CliError::failure(message.clone())
-                .hint("start the Docker daemon, set DOCKER_HOST, or use the worktree sandbox")
+                .hint("or use the worktree sandbox: `--sandbox worktree`")
         })
-    }
-
-    fn docker_config(&self) -> Result<DockerConfig, CliError> {
-        self.config.docker.resolve(&self.paths)
     }
 
     /// The ports of `kind`, wired.
@@ -89,17 +91,21 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The registries `list` reads: the chosen backend's, else every available one (Docker
-    /// only when it may be there and answers).
+    /// The registries to list workspaces from: the explicit backend's, else every
+    /// available one (Docker only when it may be there; a daemon that does not answer is
+    /// a warning, not an error).
     pub fn registries(&self) -> Result<Vec<&dyn WorkspaceRegistry>, CliError> {
-        if let Some(kind) = self.chosen {
+        if let Some(kind) = self.explicit {
             return Ok(vec![self.backend(kind)?.registry]);
         }
         let mut registries: Vec<&dyn WorkspaceRegistry> = vec![&self.worktree];
-        if docker_may_be_available() {
+        if self.preferred == SandboxKind::Docker || docker_may_be_available() {
             match self.docker() {
                 Ok(docker) => registries.push(docker),
-                Err(err) => tracing::debug!("not listing Docker workspaces: {}", err.message),
+                Err(err) => self.printer.warning(&format!(
+                    "Docker workspaces are not listed: {}",
+                    err.message
+                )),
             }
         }
         Ok(registries)
@@ -112,26 +118,31 @@ impl<'a> Context<'a> {
         checkout: &Checkout,
         target: &WorkspaceTarget,
     ) -> Result<Backend<'_>, CliError> {
-        if let Some(kind) = self.chosen {
+        if let Some(kind) = self.explicit {
             return self.backend(kind);
         }
         let worktree = self.backend(SandboxKind::Worktree)?;
-        if !docker_may_be_available() {
+        if self.preferred != SandboxKind::Docker && !docker_may_be_available() {
             return Ok(worktree);
         }
-        let Ok(docker) = self.backend(SandboxKind::Docker) else {
-            return Ok(worktree);
+        let docker = match self.backend(SandboxKind::Docker) {
+            Ok(docker) => docker,
+            // Docker is the preferred sandbox: its being unreachable is the answer.
+            Err(err) if self.preferred == SandboxKind::Docker => return Err(err),
+            Err(_) => return Ok(worktree),
         };
         let in_worktree = worktree.registry.locate(checkout, target)?.is_some();
         let in_docker = docker.registry.locate(checkout, target)?.is_some();
         match (in_worktree, in_docker) {
+            (true, true) if self.configured.is_some() => self.backend(self.preferred),
             (true, true) => Err(CliError::usage(format!(
                 "{} ({target}) exists in both the worktree and the docker sandbox",
                 checkout.repository
             ))
             .hint("choose one with `--sandbox worktree` or `--sandbox docker`")),
             (false, true) => Ok(docker),
-            _ => Ok(worktree),
+            (true, false) => Ok(worktree),
+            (false, false) => self.backend(self.preferred),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use skipper_core::usecases::WorkspaceError;
-use skipper_core::{CheckoutError, InvalidName, SandboxError};
+use skipper_core::{CheckoutError, InvalidName, SandboxError, SandboxKind};
 
 /// `sk`'s exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,16 +140,25 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::RepositoryAmbiguous { candidates, .. } => Self::usage(message)
                 .hint(format!("candidates: {}", candidates.join(", ")))
                 .hint("name one with `--repository owner/name`"),
-            WorkspaceError::WorkspaceNotFound { reference } => {
+            WorkspaceError::WorkspaceNotFound { reference, sandbox } => {
                 let error = Self::failure(message);
+                let flag = match sandbox {
+                    SandboxKind::Worktree => String::new(),
+                    SandboxKind::Docker => " --sandbox docker".to_owned(),
+                };
                 match reference.target.branch() {
                     Some(branch) => error.hint(format!(
-                        "create it with `sk workspace create --repository {} --branch {branch}`",
+                        "create it with `sk workspace create --repository {} --branch {branch}{flag}`",
                         reference.repository
                     )),
-                    None => error,
+                    None => error.hint(format!(
+                        "make it with `sk clone <remote>{flag}`"
+                    )),
                 }
             }
+            WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => Self::failure(message)
+                .hint(format!("to restore the saved work: {}", preserved.restore_hint))
+                .hint("remove the rest by hand, or retry `sk workspace remove --force`"),
             WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
             WorkspaceError::WorkAtRisk { risk, .. } => {
                 let mut error = Self::failure(message);

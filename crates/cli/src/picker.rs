@@ -4,9 +4,10 @@
 use std::io::IsTerminal;
 
 use inquire::{InquireError, Select, Text};
-use skipper_core::usecases::{Backend, resolve_checkout};
+use skipper_core::usecases::{self, resolve_checkout};
 use skipper_core::{BranchName, Checkout, HostCheckouts, RepositoryQuery, WorkspaceTarget};
 
+use crate::context::Context;
 use crate::error::CliError;
 
 /// Whether `sk` may ask: stdin and stderr are both terminals.
@@ -64,7 +65,7 @@ pub enum Omitted {
 
 /// The workspace `--branch` names, or the user's pick.
 pub fn target(
-    backend: Backend<'_>,
+    context: &Context<'_>,
     checkout: &Checkout,
     branch: Option<&str>,
     omitted: Omitted,
@@ -95,15 +96,26 @@ pub fn target(
     if omitted == Omitted::MainOrPick {
         choices.push(("main".to_owned(), WorkspaceTarget::Main));
     }
-    for workspace in backend.registry.list(std::slice::from_ref(checkout))? {
-        if let WorkspaceTarget::Branch(branch) = &workspace.reference.target {
-            let label = if branch.as_str() == "main" {
-                "main (branch)".to_owned()
-            } else {
-                branch.to_string()
-            };
-            choices.push((label, workspace.reference.target.clone()));
+    let registries = context.registries()?;
+    let workspaces = usecases::list(&registries, std::slice::from_ref(checkout))?;
+    for workspace in workspaces {
+        let WorkspaceTarget::Branch(branch) = &workspace.reference.target else {
+            continue;
+        };
+        if choices
+            .iter()
+            .any(|(_, t)| *t == workspace.reference.target)
+        {
+            continue;
         }
+        let mut label = branch.to_string();
+        if branch.as_str() == "main" {
+            label.push_str(" (branch)");
+        }
+        if registries.len() > 1 {
+            label.push_str(&format!(" [{}]", workspace.sandbox));
+        }
+        choices.push((label, workspace.reference.target.clone()));
     }
     let labels: Vec<String> = choices.iter().map(|(label, _)| label.clone()).collect();
     if !interactive() {

@@ -70,8 +70,11 @@ pub trait Sandbox: Send + Sync + Debug {
     fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError>;
 
     /// Removes the workspace and everything the sandbox owns for it (sessions included).
-    /// The branch itself is never deleted from the host checkout.
-    fn destroy(&self, workspace: &Workspace) -> Result<(), SandboxError>;
+    /// The branch itself is never deleted from the host checkout. Without `force`, a
+    /// sandbox that can re-check for work at the moment of removal refuses when it finds
+    /// some (work may have appeared since [`Sandbox::at_risk`] looked); with `force`, the
+    /// work has been preserved and the workspace goes whatever it holds.
+    fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError>;
 }
 
 /// How an interactive session ended.

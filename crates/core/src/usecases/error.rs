@@ -1,4 +1,4 @@
-use crate::domain::{AtRisk, RepositoryQuery, WorkspaceRef};
+use crate::domain::{AtRisk, Preserved, RepositoryQuery, SandboxKind, WorkspaceRef};
 use crate::ports::{CheckoutError, SandboxError};
 
 /// Why a workspace use case failed.
@@ -21,10 +21,12 @@ pub enum WorkspaceError {
         candidates: Vec<String>,
     },
     /// The workspace does not exist.
-    #[error("workspace {reference} does not exist")]
+    #[error("workspace {reference} does not exist in the {sandbox} sandbox")]
     WorkspaceNotFound {
         /// The workspace asked for.
         reference: WorkspaceRef,
+        /// The sandbox that was asked.
+        sandbox: SandboxKind,
     },
     /// The main workspace (the host checkout) cannot be removed.
     #[error("{reference} is the repository's main workspace and cannot be removed")]
@@ -39,6 +41,14 @@ pub enum WorkspaceError {
         reference: WorkspaceRef,
         /// What would be lost.
         risk: Box<AtRisk>,
+    },
+    /// The work at risk was saved, then removing the workspace failed.
+    #[error("the work at risk was saved to {}, but removing the workspace failed: {source}", preserved.saved_to.display())]
+    RemovalFailedAfterSaving {
+        /// Where the work was saved.
+        preserved: Box<Preserved>,
+        /// Why the removal failed.
+        source: SandboxError,
     },
     /// The coding agent's program does not exist in the workspace.
     #[error("the agent `{program}` was not found")]

@@ -32,6 +32,8 @@ pub fn remove(
         return Err(WorkspaceError::MainNotRemovable { reference });
     }
     let workspace = locate(backend, checkout, target)?;
+    // End the interactive session first, so nothing in it writes work after the check.
+    backend.sandbox.detach(&workspace)?;
     let risk = backend.sandbox.at_risk(&workspace)?;
     let preserved = if risk.is_empty() {
         None
@@ -43,7 +45,15 @@ pub fn remove(
             risk: Box::new(risk),
         });
     };
-    backend.sandbox.destroy(&workspace)?;
+    if let Err(source) = backend.sandbox.destroy(&workspace, force) {
+        return Err(match preserved {
+            Some(preserved) => WorkspaceError::RemovalFailedAfterSaving {
+                preserved: Box::new(preserved),
+                source,
+            },
+            None => source.into(),
+        });
+    }
     Ok(Removed {
         reference,
         preserved,

@@ -48,5 +48,6 @@ pub fn locate(
                 repository: checkout.repository.clone(),
                 target: target.clone(),
             },
+            sandbox: backend.registry.kind(),
         })
 }

@@ -4,7 +4,7 @@ use skipper_core::{AttachOutcome, WorkspaceTarget};
 use super::Selection;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
-use crate::picker::{self, Omitted};
+use crate::picker::Omitted;
 
 /// Open an interactive session in a workspace.
 ///
@@ -23,20 +23,18 @@ pub struct AttachArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliError> {
-    let listing = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
-    let target = picker::target(
-        listing,
-        &checkout,
-        args.selection.branch.as_deref(),
-        Omitted::MainOrPick,
-    )?;
-    let backend = context.backend_for(&checkout, &target)?;
+    let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     if args.create
         && let WorkspaceTarget::Branch(branch) = &target
-        && let CreateOutcome::Created { workspace, .. } =
-            usecases::create(backend, &checkout, branch)?
+        && let CreateOutcome::Created {
+            workspace,
+            fetch_warning,
+            ..
+        } = usecases::create(backend, &checkout, branch)?
     {
+        if let Some(warning) = fetch_warning {
+            super::warn_fetch(context, &warning);
+        }
         context.printer.status(&format!(
             "Created workspace {branch} at {}",
             workspace.location.display()

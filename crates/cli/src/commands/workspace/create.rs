@@ -19,10 +19,10 @@ pub struct CreateArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
-    let backend = context.backend(context.sandbox_kind())?;
+    let backend = context.backend(context.preferred)?;
     let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
     let target = picker::target(
-        backend,
+        context,
         &checkout,
         args.selection.branch.as_deref(),
         Omitted::AskNew,
@@ -37,9 +37,7 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
             fetch_warning,
         } => {
             if let Some(warning) = fetch_warning {
-                context.printer.warning(&format!(
-                    "could not fetch origin; using the last known remote branches\n  {warning}"
-                ));
+                super::warn_fetch(context, &warning);
             }
             let how = match start {
                 BranchStart::Existing => "existing local branch".to_owned(),

@@ -4,7 +4,7 @@ use skipper_core::usecases;
 use super::Selection;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
-use crate::picker::{self, Omitted};
+use crate::picker::Omitted;
 
 /// End a workspace's interactive session.
 ///
@@ -16,15 +16,7 @@ pub struct DetachArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &DetachArgs) -> Result<ExitStatus, CliError> {
-    let listing = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
-    let target = picker::target(
-        listing,
-        &checkout,
-        args.selection.branch.as_deref(),
-        Omitted::MainOrPick,
-    )?;
-    let backend = context.backend_for(&checkout, &target)?;
+    let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let message = match usecases::detach(backend, &checkout, &target)? {
         DetachOutcome::Ended => "Ended the session of",
         DetachOutcome::NoSession => "No session to end for",

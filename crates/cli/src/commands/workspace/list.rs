@@ -54,14 +54,12 @@ impl From<&Workspace> for Row {
 }
 
 pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliError> {
-    let checkouts = context.checkouts().list()?;
     let checkouts = match &args.repository {
         Some(query) => {
             let query = RepositoryQuery::parse(query)?;
-            let chosen = usecases::resolve_checkout(context.checkouts(), &query)?;
-            vec![chosen]
+            vec![usecases::resolve_checkout(context.checkouts(), &query)?]
         }
-        None => checkouts,
+        None => context.checkouts().list()?,
     };
     let registries = context.registries()?;
     let workspaces = usecases::list(&registries, &checkouts)?;

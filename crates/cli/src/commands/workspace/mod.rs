@@ -9,9 +9,12 @@ mod remove;
 mod run;
 
 use clap::Subcommand;
+use skipper_core::usecases::Backend;
+use skipper_core::{Checkout, WorkspaceTarget};
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
+use crate::picker::{self, Omitted};
 
 /// Work with workspaces: one per branch of a cloned repository.
 #[derive(Debug, Subcommand)]
@@ -40,6 +43,13 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
     }
 }
 
+/// Prints that fetching `origin` failed and what `sk` did instead.
+pub fn warn_fetch(context: &Context<'_>, warning: &str) {
+    context.printer.warning(&format!(
+        "could not fetch origin; using the last known remote branches\n  {warning}"
+    ));
+}
+
 /// `--repository` and `--branch`, shared by the workspace commands.
 #[derive(Debug, clap::Args)]
 pub struct Selection {
@@ -51,4 +61,20 @@ pub struct Selection {
     /// The workspace's branch.
     #[arg(short, long, value_name = "BRANCH")]
     pub branch: Option<String>,
+}
+
+impl Selection {
+    /// The repository, the workspace and the backend holding it: from the command line,
+    /// else picked on a terminal (see [`Omitted`]); the backend is `--sandbox`'s, else the
+    /// one where the workspace exists.
+    pub fn resolve<'c>(
+        &self,
+        context: &'c Context<'_>,
+        omitted: Omitted,
+    ) -> Result<(Checkout, WorkspaceTarget, Backend<'c>), CliError> {
+        let checkout = picker::repository(context.checkouts(), self.repository.as_deref())?;
+        let target = picker::target(context, &checkout, self.branch.as_deref(), omitted)?;
+        let backend = context.backend_for(&checkout, &target)?;
+        Ok((checkout, target, backend))
+    }
 }

@@ -3,7 +3,7 @@ use skipper_core::usecases;
 use super::Selection;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
-use crate::picker::{self, Omitted};
+use crate::picker::Omitted;
 
 /// Run the coding agent with a message in a workspace.
 ///
@@ -22,15 +22,7 @@ pub struct PromptArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliError> {
-    let listing = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
-    let target = picker::target(
-        listing,
-        &checkout,
-        args.selection.branch.as_deref(),
-        Omitted::MainOrPick,
-    )?;
-    let backend = context.backend_for(&checkout, &target)?;
+    let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let agent = context.config.agent.agent();
     let message = args.message.join(" ");
     let status = usecases::prompt(backend, &checkout, &target, &agent, &message)?;

@@ -3,7 +3,7 @@ use skipper_core::usecases;
 use super::Selection;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
-use crate::picker::{self, Omitted};
+use crate::picker::Omitted;
 
 /// Remove a branch's workspace.
 ///
@@ -23,15 +23,7 @@ pub struct RemoveArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliError> {
-    let listing = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
-    let target = picker::target(
-        listing,
-        &checkout,
-        args.selection.branch.as_deref(),
-        Omitted::PickBranch,
-    )?;
-    let backend = context.backend_for(&checkout, &target)?;
+    let (checkout, target, backend) = args.selection.resolve(context, Omitted::PickBranch)?;
     let removed = usecases::remove(backend, &checkout, &target, args.force)?;
     if let Some(preserved) = &removed.preserved {
         context.printer.result(&format!(

@@ -4,7 +4,7 @@ use skipper_core::usecases;
 use super::Selection;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
-use crate::picker::{self, Omitted};
+use crate::picker::Omitted;
 
 /// Run a command in a workspace.
 ///
@@ -39,15 +39,7 @@ pub fn run(context: &Context<'_>, args: RunArgs) -> Result<ExitStatus, CliError>
                 .hint("give shell text with `--command '...'` or a program after `--`"));
         }
     };
-    let listing = context.backend(context.sandbox_kind())?;
-    let checkout = picker::repository(listing.checkouts, args.selection.repository.as_deref())?;
-    let target = picker::target(
-        listing,
-        &checkout,
-        args.selection.branch.as_deref(),
-        Omitted::MainOrPick,
-    )?;
-    let backend = context.backend_for(&checkout, &target)?;
+    let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     match usecases::run(backend, &checkout, &target, &command) {
         Ok(status) => Ok(ExitStatus::Code(status.0)),
         Err(skipper_core::usecases::WorkspaceError::Sandbox(
