@@ -63,6 +63,7 @@ impl HostCheckouts for GitCheckouts {
         // leaves a half-made checkout where a real one is expected.
         let staging_root = self.layout.staging();
         fs::create_dir_all(&staging_root)?;
+        reap_stale_clones(&staging_root);
         let staging = staging_root.join(format!(
             "{}-{}.cloning",
             skipper_core::short_hash(&remote.repository().key(), 12),
@@ -192,6 +193,27 @@ impl HostCheckouts for GitCheckouts {
             Ok(BranchPresence::Remote)
         } else {
             Ok(BranchPresence::Absent)
+        }
+    }
+}
+
+/// Removes what interrupted clones left in the staging area (older than a day, so a clone
+/// still running elsewhere is never touched). Best effort.
+fn reap_stale_clones(staging_root: &Path) {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+    let Ok(entries) = std::fs::read_dir(staging_root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if stale && entry.file_name().to_string_lossy().ends_with(".cloning") {
+            tracing::debug!("removing an interrupted clone: {}", entry.path().display());
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
