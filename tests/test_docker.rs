@@ -302,6 +302,52 @@ fn run_streams_stdin_stdout_stderr_and_exit_codes() {
         "a;b $(x)",
     ]);
     assert_eq!(auto, "a;b $(x)");
+    // Once it also exists as a worktree, the sandbox must be named.
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--sandbox",
+        "worktree",
+    ]);
+    let both = repo.run(&[
+        "workspace",
+        "run",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--",
+        "true",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    assert!(
+        stderr(&both).contains("exists in both"),
+        "{}",
+        stderr(&both)
+    );
+    let named = repo.ok(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "worktree",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--",
+        "pwd",
+    ]);
+    assert_eq!(
+        named.trim(),
+        repo.env
+            .worktree(&repo.name, "feat/io")
+            .display()
+            .to_string()
+    );
 }
 
 #[test]
