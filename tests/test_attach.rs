@@ -1,9 +1,8 @@
 use std::process::Command;
-use std::time::Duration;
 
-use expectrl::{Expect, Session};
+use expectrl::Expect;
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, exit_code, minimal_path};
 
 fn tmux(env: &TestEnv, args: &[&str]) -> bool {
     let mut command = Command::new("tmux");
@@ -37,13 +36,7 @@ fn attach_starts_tmux_in_the_workspace_and_detach_ends_the_session() {
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/tty"]);
     let workspace = env.worktree("api", "feat/tty");
 
-    let mut command = env.sk();
-    command.stdin(std::process::Stdio::inherit());
-    command.args(["workspace", "attach", "-r", "api", "-b", "feat/tty"]);
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(20)));
-    session.get_process_mut().set_window_size(100, 30).unwrap();
-
+    let mut session = env.pty(&["workspace", "attach", "-r", "api", "-b", "feat/tty"]);
     // A command typed in the session runs in the workspace directory.
     session
         .send_line("pwd > attach-marker; echo attached-$((40+2))")
@@ -53,12 +46,7 @@ fn attach_starts_tmux_in_the_workspace_and_detach_ends_the_session() {
     // stays. The command, unlike keystrokes racing tmux's terminal queries, is deterministic.
     session.send_line("tmux detach-client").unwrap();
     session.expect("[detached").unwrap();
-    session.expect(expectrl::Eof).unwrap();
-    let status = session.get_process_mut().wait().unwrap();
-    assert!(
-        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
-        "sk exited with {status:?}"
-    );
+    assert_eq!(exit_code(&mut session), 0);
     let marker = std::fs::read_to_string(workspace.join("attach-marker")).unwrap();
     assert_eq!(marker.trim(), workspace.display().to_string());
 
@@ -82,18 +70,14 @@ fn attach_without_tmux_opens_a_shell_in_the_workspace() {
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/sh"]);
     let workspace = env.worktree("api", "feat/sh");
     // A PATH with git and sh but without tmux.
-    let bin = env.root().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(which("git"), bin.join("git")).unwrap();
-    std::os::unix::fs::symlink(which("sh"), bin.join("sh")).unwrap();
+    let bin = minimal_path(&env, &["git", "sh"]);
 
     let mut command = env.sk();
     command
         .stdin(std::process::Stdio::inherit())
         .env("PATH", &bin)
         .args(["workspace", "attach", "-r", "api", "-b", "feat/sh"]);
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    let mut session = env.pty_command(command);
     session.expect("tmux is not installed").unwrap();
     session.expect("exit the shell to leave.").unwrap();
     session.send_line("echo in-$(pwd)").unwrap();
@@ -101,18 +85,5 @@ fn attach_without_tmux_opens_a_shell_in_the_workspace() {
         .expect(format!("in-{}", workspace.display()).as_str())
         .unwrap();
     session.send_line("exit 5").unwrap();
-    session.expect(expectrl::Eof).unwrap();
-    let status = session.get_process_mut().wait().unwrap();
-    assert!(
-        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 5)),
-        "{status:?}"
-    );
-}
-
-fn which(program: &str) -> std::path::PathBuf {
-    let output = Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .output()
-        .unwrap();
-    std::path::PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+    assert_eq!(exit_code(&mut session), 5);
 }

@@ -5,11 +5,11 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use expectrl::{Expect, Session};
+use expectrl::Expect;
 use serde_json::Value;
 
 use crate::support::docker::{RemoveImage, Sweep, docker_cli, docker_ready, unique_name};
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{TestEnv, exit_code, stderr, stdout};
 
 /// A cloned origin on the Docker sandbox, swept when dropped.
 struct DockerRepo {
@@ -44,6 +44,36 @@ impl DockerRepo {
 
     fn ok(&self, args: &[&str]) -> String {
         self.env.ok(args)
+    }
+
+    /// `sk workspace create` of `branch` on the Docker sandbox.
+    fn create(&self, branch: &str) {
+        self.ok(&[
+            "workspace",
+            "create",
+            "-r",
+            &self.name,
+            "-b",
+            branch,
+            "--sandbox",
+            "docker",
+        ]);
+    }
+
+    /// `sk workspace <command> --sandbox docker -r <repo> -b <branch> <rest>` on a PTY.
+    fn pty(&self, command: &str, branch: &str, rest: &[&str]) -> expectrl::session::OsSession {
+        let mut args = vec![
+            "workspace",
+            command,
+            "--sandbox",
+            "docker",
+            "-r",
+            &self.name,
+            "-b",
+            branch,
+        ];
+        args.extend_from_slice(rest);
+        self.env.pty(&args)
     }
 
     /// `sk workspace run` in the branch's container, shell text; stdout.
@@ -201,29 +231,11 @@ fn a_commit_pushed_after_the_clone_is_in_the_next_container_and_the_host_is_unto
     let pushed = repo
         .origin
         .push_commit(&repo.env, "release/v1", "later.txt", "later\n");
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/later",
-        "--sandbox",
-        "docker",
-    ]);
+    repo.create("feat/later");
     assert_eq!(repo.sh("feat/later", "git rev-parse HEAD").trim(), pushed);
     assert_eq!(repo.sh("feat/later", "cat later.txt"), "later\n");
     // An existing remote branch becomes a tracking branch.
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feature",
-        "--sandbox",
-        "docker",
-    ]);
+    repo.create("feature");
     assert_eq!(
         repo.sh("feature", "git rev-parse --abbrev-ref feature@{upstream}")
             .trim(),
@@ -247,16 +259,7 @@ fn run_streams_stdin_stdout_stderr_and_exit_codes() {
         return;
     }
     let repo = DockerRepo::new("run", "");
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/io",
-        "--sandbox",
-        "docker",
-    ]);
+    repo.create("feat/io");
     let mut child = repo
         .env
         .sk()
@@ -356,30 +359,8 @@ fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
         return;
     }
     let repo = DockerRepo::new("attach", "");
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/tty",
-        "--sandbox",
-        "docker",
-    ]);
-    let mut command = repo.env.sk();
-    command.stdin(Stdio::inherit()).args([
-        "workspace",
-        "attach",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/tty",
-    ]);
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(60)));
-    session.get_process_mut().set_window_size(100, 30).unwrap();
+    repo.create("feat/tty");
+    let mut session = repo.pty("attach", "feat/tty", &[]);
     // The size reaches the container's terminal asynchronously (like `docker exec -it`):
     // wait for it inside, bounded by the expect timeout.
     session
@@ -392,12 +373,7 @@ fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
         .unwrap();
     session.expect("size-4800").unwrap();
     session.send_line("exit 6").unwrap();
-    session.expect(expectrl::Eof).unwrap();
-    let status = session.get_process_mut().wait().unwrap();
-    assert!(
-        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 6)),
-        "{status:?}"
-    );
+    assert_eq!(exit_code(&mut session), 6);
 }
 
 #[test]
@@ -406,41 +382,20 @@ fn run_on_a_terminal_gets_a_terminal_and_ctrl_c_reaches_the_command() {
         return;
     }
     let repo = DockerRepo::new("runtty", "");
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/t",
-        "--sandbox",
-        "docker",
-    ]);
-    let mut command = repo.env.sk();
-    command.stdin(Stdio::inherit()).args([
-        "workspace",
+    repo.create("feat/t");
+    let mut session = repo.pty(
         "run",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
         "feat/t",
-        "--command",
-        "test -t 0 && test -t 1 && echo on-a-tty; trap 'echo got-int; exit 9' INT; echo ready; while :; do :; done",
-    ]);
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(60)));
+        &[
+            "--command",
+            "test -t 0 && test -t 1 && echo on-a-tty; trap 'echo got-int; exit 9' INT; echo ready; while :; do :; done",
+        ],
+    );
     session.expect("on-a-tty").unwrap();
     session.expect("ready").unwrap();
     session.send(expectrl::ControlCode::EndOfText).unwrap();
     session.expect("got-int").unwrap();
-    session.expect(expectrl::Eof).unwrap();
-    let status = session.get_process_mut().wait().unwrap();
-    assert!(
-        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 9)),
-        "{status:?}"
-    );
+    assert_eq!(exit_code(&mut session), 9);
 }
 
 #[test]
@@ -455,16 +410,7 @@ fn prompt_runs_the_real_opencode_inside_the_container() {
     std::fs::create_dir_all(&config).unwrap();
     let standin = crate::support::StandinModel::config_for_port(model_port);
     std::fs::write(config.join("opencode.json"), standin).unwrap();
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/agent",
-        "--sandbox",
-        "docker",
-    ]);
+    repo.create("feat/agent");
     // The stand-in model server runs inside the container, on its loopback.
     let script = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -516,26 +462,8 @@ fn list_shows_main_and_branch_containers_running_and_stopped_and_they_restart_on
         return;
     }
     let repo = DockerRepo::new("list", "");
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/a",
-        "--sandbox",
-        "docker",
-    ]);
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/b",
-        "--sandbox",
-        "docker",
-    ]);
+    repo.create("feat/a");
+    repo.create("feat/b");
     let stopped = repo.container(Some("feat/b"));
     docker_cli(&["stop", "-t", "1", &stopped]);
 
@@ -585,16 +513,7 @@ fn remove_refuses_dirty_work_and_force_leaves_a_restorable_bundle() {
         return;
     }
     let repo = DockerRepo::new("dirty", "");
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/d",
-        "--sandbox",
-        "docker",
-    ]);
+    repo.create("feat/d");
     repo.sh(
         "feat/d",
         "git -c user.name=t -c user.email=t@e commit -q --allow-empty -m unpushed && echo changed > README.md && echo new > new.txt",
@@ -710,16 +629,7 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
         "image",
         &format!("image = \"{}\"\n", crate::support::docker::BASE_IMAGE),
     );
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/i",
-        "--sandbox",
-        "docker",
-    ]);
+    repo.create("feat/i");
     let image = docker_cli(&[
         "inspect",
         "--format",

@@ -1,6 +1,4 @@
-use std::time::Duration;
-
-use expectrl::{Expect, Session};
+use expectrl::Expect;
 
 use crate::support::{TestEnv, stderr};
 
@@ -12,11 +10,7 @@ fn the_picker_selects_a_workspace_on_a_terminal() {
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/one"]);
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/two"]);
 
-    let mut command = env.sk();
-    command.stdin(std::process::Stdio::inherit());
-    command.args(["workspace", "run", "--command", "echo picked:$(pwd)"]);
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    let mut session = env.pty(&["workspace", "run", "--command", "echo picked:$(pwd)"]);
     // First the repository (only one), then the workspace: main first, then branches.
     session.expect("Repository:").unwrap();
     session.send("\r").unwrap();

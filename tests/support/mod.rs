@@ -97,6 +97,22 @@ impl TestEnv {
         command
     }
 
+    /// `sk args` on a new pseudo-terminal (100 columns, 30 rows), waiting up to a minute
+    /// for each expected output.
+    pub fn pty(&self, args: &[&str]) -> expectrl::session::OsSession {
+        let mut command = self.sk();
+        command.stdin(std::process::Stdio::inherit()).args(args);
+        self.pty_command(command)
+    }
+
+    /// Like [`Self::pty`], for a prepared command.
+    pub fn pty_command(&self, command: Command) -> expectrl::session::OsSession {
+        let mut session = expectrl::Session::spawn(command).unwrap();
+        session.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+        session.get_process_mut().set_window_size(100, 30).unwrap();
+        session
+    }
+
     /// Runs `sk args` and returns its output.
     pub fn run(&self, args: &[&str]) -> Output {
         self.sk().args(args).output().unwrap()
@@ -282,6 +298,17 @@ pub fn require(program: &str, variable: &str) -> bool {
     );
     eprintln!("skipped: `{program}` is not installed (set {variable}=1 to make this a failure)");
     false
+}
+
+/// Waits for the end of a PTY session's output, then for the process: its exit code
+/// (panics when a signal ended it).
+pub fn exit_code(session: &mut expectrl::session::OsSession) -> i32 {
+    use expectrl::Expect;
+    session.expect(expectrl::Eof).unwrap();
+    match session.get_process_mut().wait().unwrap() {
+        expectrl::process::unix::WaitStatus::Exited(_, code) => code,
+        other => panic!("sk did not exit normally: {other:?}"),
+    }
 }
 
 pub fn stdout(output: &Output) -> String {
