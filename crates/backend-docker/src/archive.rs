@@ -4,7 +4,7 @@
 //!
 //! The repository copy archives the host checkout's git directory, never following
 //! symbolic links, leaving out what only makes sense on the host (`index`, `worktrees/`,
-//! lock files) and, for a delta, the object files a snapshot already holds.
+//! lock files, the stash) and, for a delta, the object files a snapshot already holds.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -174,7 +174,8 @@ pub fn is_content_named(objects_relative: &str) -> bool {
     false
 }
 
-/// Whether a path relative to the git directory stays on the host.
+/// Whether a path relative to the git directory stays on the host. The host's stash stays
+/// too, so that a stash inside a workspace is always the workspace's own work.
 #[must_use]
 pub fn is_host_only(relative: &str) -> bool {
     let name = relative.rsplit('/').next().unwrap_or(relative);
@@ -183,6 +184,8 @@ pub fn is_host_only(relative: &str) -> bool {
         || relative.starts_with("worktrees/")
         || relative == "skipper"
         || relative.starts_with("skipper/")
+        || relative == "refs/stash"
+        || relative == "logs/refs/stash"
         || relative == "gc.pid"
         || relative == "gc.log"
         || name.ends_with(".lock")
@@ -366,8 +369,19 @@ pub fn parse_manifest(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// Reads the single regular file of a tar archive into `dest`; fails when there is none.
-/// Nothing is unpacked by path, so no entry can escape `dest`.
+/// Where a download to `dest` is written until it is complete: `<dest>.part`, renamed to
+/// `dest` only then, so that an interrupted download never leaves a truncated file under
+/// the name of a good one.
+#[must_use]
+pub fn partial_path(dest: &Path) -> PathBuf {
+    let mut part = dest.as_os_str().to_owned();
+    part.push(".part");
+    PathBuf::from(part)
+}
+
+/// Reads the single regular file of a tar archive into `dest` (created or truncated), all
+/// of it: an archive that ends before the size its header gives fails. Fails when there is
+/// no regular file. Nothing is unpacked by path, so no entry can escape `dest`.
 ///
 /// # Errors
 /// Reading the archive or writing `dest`.
@@ -376,8 +390,15 @@ pub fn extract_single_file(archive: impl Read, dest: &Path) -> io::Result<u64> {
     for entry in archive.entries()? {
         let mut entry = entry?;
         if entry.header().entry_type().is_file() {
+            let size = entry.header().size()?;
             let mut file = fs_err::File::create(dest)?;
             let copied = io::copy(&mut entry, &mut file)?;
+            if copied != size {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("the archive ended after {copied} of the file's {size} bytes"),
+                ));
+            }
             file.sync_all()?;
             return Ok(copied);
         }
@@ -660,6 +681,43 @@ mod tests {
         let dest = dir.path().join("saved.bundle");
         assert_eq!(extract_single_file(archive.as_slice(), &dest).unwrap(), 5);
         assert_eq!(std::fs::read(&dest).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn a_truncated_archive_is_an_error() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = file_header(1000, 0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "x.bundle", &[7u8; 1000][..])
+            .unwrap();
+        let archive = builder.into_inner().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("saved.bundle.part");
+        // Cut inside the file's content.
+        let err = extract_single_file(&archive[..512 + 600], &dest).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        assert_eq!(
+            extract_single_file(io::empty(), &dest).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn downloads_go_to_a_part_file_first() {
+        assert_eq!(
+            partial_path(Path::new("/data/saved/x-T.bundle")),
+            Path::new("/data/saved/x-T.bundle.part")
+        );
+    }
+
+    #[test]
+    fn the_hosts_stash_is_never_copied() {
+        assert!(is_host_only("refs/stash"));
+        assert!(is_host_only("logs/refs/stash"));
+        assert!(!is_host_only("refs/stashed"));
+        assert!(!is_host_only("refs/heads/stash"));
+        assert!(!is_host_only("logs/refs/heads/stash"));
     }
 
     #[test]

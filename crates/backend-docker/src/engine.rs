@@ -447,10 +447,35 @@ impl Engine {
     }
 
     /// Copies the regular file `path` out of `container` into `dest` on the host, streamed.
+    /// It is written to [`archive::partial_path`] and renamed to `dest` once all of it
+    /// arrived; a failed download leaves neither file.
     ///
     /// # Errors
-    /// [`DockerError::Copy`].
+    /// [`DockerError::Copy`], [`DockerError::Io`] renaming the finished file.
     pub async fn download_file(
+        &self,
+        container: &str,
+        path: &str,
+        dest: &Path,
+    ) -> Result<u64, DockerError> {
+        let part = archive::partial_path(dest);
+        let downloaded = self.download_to(container, path, &part).await;
+        let renamed = downloaded.and_then(|size| {
+            fs_err::rename(&part, dest)
+                .map(|()| size)
+                .map_err(|source| DockerError::Io {
+                    path: dest.to_path_buf(),
+                    source,
+                })
+        });
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        renamed
+    }
+
+    /// [`Engine::download_file`]'s transfer, into `dest` as it is.
+    async fn download_to(
         &self,
         container: &str,
         path: &str,
@@ -548,11 +573,18 @@ impl Engine {
 
     // ------------------------------------------------------------ state machine
 
-    /// Makes sure `name` is `reference`'s container and running: running -> as is;
-    /// created or exited -> started (and checked to stay up); paused -> unpaused.
+    /// Makes sure `name` is `reference`'s container, finished, and running: running -> as
+    /// is; created or exited -> checked for [`scripts::READY_MARKER`], then started (and
+    /// checked to stay up); paused -> unpaused.
+    ///
+    /// Only a container that is not running is checked for the marker, so that a command
+    /// in a running one costs no extra round trip. A creation that `sk` did not live to
+    /// finish leaves the container created (killed during the copy) or running (killed
+    /// during the setup); the latter is caught by `create`, by the dirty gate, and by the
+    /// first command after it stopped.
     ///
     /// # Errors
-    /// [`DockerError::ContainerGone`], [`DockerError::Foreign`],
+    /// [`DockerError::ContainerGone`], [`DockerError::Foreign`], [`DockerError::Unfinished`],
     /// [`DockerError::ContainerStart`] with PID 1's last log lines.
     pub async fn ensure_running(
         &self,
@@ -565,19 +597,50 @@ impl Engine {
             .ok_or_else(|| DockerError::ContainerGone {
                 container: name.to_owned(),
             })?;
-        let container_labels = info
-            .config
-            .as_ref()
-            .and_then(|config| config.labels.clone())
-            .unwrap_or_default();
-        if !labels::labels_match(&container_labels, reference) {
-            return Err(DockerError::Foreign {
+        verify_labels(name, &info, reference)?;
+        if state_of(&info) != Some(ContainerStateStatusEnum::RUNNING)
+            && !self.is_ready(name, &reference.repository).await?
+        {
+            return Err(DockerError::Unfinished {
                 container: name.to_owned(),
-                expected: reference.to_string(),
+                remedy: match reference.target {
+                    WorkspaceTarget::Main => {
+                        "run `sk clone <remote> --sandbox docker` again, which makes it anew"
+                    }
+                    WorkspaceTarget::Branch(_) => {
+                        "remove it with `sk workspace remove --force`, then create it again"
+                    }
+                },
             });
         }
-        let status = info.state.and_then(|state| state.status);
-        match status {
+        self.bring_up(name, &info).await
+    }
+
+    /// Whether the setup of `container` (running or not) ran to its end: whether it holds
+    /// [`scripts::READY_MARKER`]. One archive request, no exec.
+    ///
+    /// # Errors
+    /// [`DockerError::Copy`] when the daemon fails to answer.
+    pub async fn is_ready(
+        &self,
+        container: &str,
+        repository: &RepositoryId,
+    ) -> Result<bool, DockerError> {
+        let marker = format!(
+            "{}/{}",
+            spec::repository_path(repository),
+            scripts::READY_MARKER
+        );
+        Ok(self.read_small_file(container, &marker).await?.is_some())
+    }
+
+    /// Brings the inspected container `name` to running, whatever it holds.
+    async fn bring_up(
+        &self,
+        name: &str,
+        info: &ContainerInspectResponse,
+    ) -> Result<(), DockerError> {
+        match state_of(info) {
             Some(ContainerStateStatusEnum::RUNNING) => Ok(()),
             Some(ContainerStateStatusEnum::PAUSED) => self
                 .docker
@@ -726,8 +789,9 @@ impl Engine {
 
     /// Makes the container of `reference` from `checkout`: the repository snapshot, the
     /// objects it lacks, then the working tree (`mode` as [`scripts::SETUP`] takes it).
-    /// A container already carrying the labels is returned as it is (started if needed);
-    /// a failure removes the half-made container.
+    /// A finished container already carrying the labels is returned as it is (started if
+    /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
+    /// removed and made anew. A failure removes the half-made container.
     ///
     /// # Errors
     /// [`DockerError`] naming the failing operation.
@@ -739,10 +803,10 @@ impl Engine {
         default_branch: &str,
         branch: &str,
     ) -> Result<Workspace, DockerError> {
-        if let Some(existing) = self.find(reference).await? {
-            let name = summary_name(&existing);
-            self.ensure_running(&name, reference).await?;
-            return self.workspace_of(reference).await;
+        if let Some(existing) = self.find(reference).await?
+            && let Some(workspace) = self.adopt(&summary_name(&existing), reference).await?
+        {
+            return Ok(workspace);
         }
         let name = spec::container_name(reference);
         let image = self.workspace_image().await?;
@@ -754,22 +818,27 @@ impl Engine {
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
         };
-        let created = self
-            .docker
-            .create_container(
-                Some(CreateContainerOptionsBuilder::default().name(&name).build()),
-                spec::create_body(&container_spec),
-            )
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(err) if status_of(&err) == Some(409) => {
+        let mut replaced_half_made = false;
+        let id = loop {
+            let created = self
+                .docker
+                .create_container(
+                    Some(CreateContainerOptionsBuilder::default().name(&name).build()),
+                    spec::create_body(&container_spec),
+                )
+                .await;
+            match created {
+                Ok(response) => break response.id,
                 // Someone made it meanwhile (a race), or a foreign container holds the name.
-                self.ensure_running(&name, reference).await?;
-                return self.workspace_of(reference).await;
+                Err(err) if status_of(&err) == Some(409) && !replaced_half_made => {
+                    if let Some(workspace) = self.adopt(&name, reference).await? {
+                        return Ok(workspace);
+                    }
+                    replaced_half_made = true;
+                }
+                Err(err) => return Err(DockerError::api("create container", &name, err)),
             }
-            Err(err) => return Err(DockerError::api("create container", &name, err)),
-        }
+        };
         let made = async {
             let present = self.snapshot_objects(&name, &checkout.repository).await?;
             let summary = self
@@ -778,9 +847,8 @@ impl Engine {
             tracing::debug!("copied into {name}: {summary:?}");
             self.start(&name).await?;
             let repo_dir = spec::repository_path(&checkout.repository);
-            let mounts = self.present_mounts();
             let mut args = vec![repo_dir.as_str(), mode, default_branch, branch];
-            for mount in &mounts {
+            for mount in &container_spec.mounts {
                 args.push(mount.link.as_str());
                 args.push(&mount.target);
                 args.push(&mount.home_path);
@@ -802,12 +870,40 @@ impl Engine {
         }
         .await;
         if let Err(err) = made {
-            if let Err(cleanup) = self.remove_container(&name).await {
+            // By id: should another `sk` have replaced the container meanwhile, its
+            // container is not this one's to remove.
+            if let Err(cleanup) = self.remove_container(&id).await {
                 tracing::warn!("removing the half-made container {name}: {cleanup}");
             }
             return Err(err);
         }
         self.workspace_of(reference).await
+    }
+
+    /// Adopts the existing container `name` as `reference`'s workspace when its creation
+    /// finished: started if needed, and returned. One that an interrupted creation left
+    /// half-made (no [`scripts::READY_MARKER`]) is removed; `None` then says to make it
+    /// anew, as it does when the container vanished meanwhile.
+    ///
+    /// # Errors
+    /// [`DockerError::Foreign`] when `name` lacks `reference`'s labels, start failures.
+    async fn adopt(
+        &self,
+        name: &str,
+        reference: &WorkspaceRef,
+    ) -> Result<Option<Workspace>, DockerError> {
+        let Some(info) = self.inspect(name).await? else {
+            return Ok(None);
+        };
+        verify_labels(name, &info, reference)?;
+        if !self.is_ready(name, &reference.repository).await? {
+            tracing::warn!("{name} was left half-made by an interrupted creation; making it anew");
+            self.remove_container(info.id.as_deref().unwrap_or(name))
+                .await?;
+            return Ok(None);
+        }
+        self.bring_up(name, &info).await?;
+        self.workspace_of(reference).await.map(Some)
     }
 
     /// The workspace of `reference` as the daemon reports it now.
@@ -820,6 +916,32 @@ impl Engine {
             })?;
         Ok(workspace_from_summary(reference.clone(), &summary))
     }
+}
+
+/// Fails with [`DockerError::Foreign`] unless the inspected container `name` carries
+/// `reference`'s labels.
+fn verify_labels(
+    name: &str,
+    info: &ContainerInspectResponse,
+    reference: &WorkspaceRef,
+) -> Result<(), DockerError> {
+    let container_labels = info
+        .config
+        .as_ref()
+        .and_then(|config| config.labels.as_ref());
+    if container_labels.is_some_and(|found| labels::labels_match(found, reference)) {
+        Ok(())
+    } else {
+        Err(DockerError::Foreign {
+            container: name.to_owned(),
+            expected: reference.to_string(),
+        })
+    }
+}
+
+/// The state of an inspected container.
+fn state_of(info: &ContainerInspectResponse) -> Option<ContainerStateStatusEnum> {
+    info.state.as_ref().and_then(|state| state.status)
 }
 
 /// A container's name as listed (without the leading `/`).

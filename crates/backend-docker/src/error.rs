@@ -73,6 +73,17 @@ pub enum DockerError {
         /// The workspace skipper expected there.
         expected: String,
     },
+    /// A container carries a workspace's labels, but its creation was interrupted before
+    /// its repository was set up: it is no workspace, and is never adopted as one.
+    #[error(
+        "container {container} holds no finished workspace: its creation was interrupted before the repository was set up; {remedy}"
+    )]
+    Unfinished {
+        /// The container.
+        container: String,
+        /// How to get a working workspace back.
+        remedy: &'static str,
+    },
     /// Several containers carry the labels of one workspace.
     #[error("several containers carry the labels of {workspace}: {}", .containers.join(", "))]
     Duplicate {

@@ -27,10 +27,20 @@
 //!   plus the host's refs and configuration. A second workspace therefore never copies the
 //!   whole history again. Archive entries are owned by the container's user (its image's
 //!   `USER`, resolved against the image's `/etc/passwd`). Inside, a setup step swaps in the
-//!   host's refs, records the host's branch tips under `refs/skipper/host/` (their commits
-//!   are safe on the host, so they do not count as unpushed), and checks out the branch.
-//!   The host checkout is only read.
+//!   host's refs (never the host's stash), records the host's branch tips under
+//!   `refs/skipper/host/` (their commits are safe on the host, so they do not count as
+//!   unpushed) and its tags, and checks out the branch. The host checkout is only read.
 //!   Snapshots of a repository for an older image are pruned once no container uses them.
+//! - **A finished workspace** holds `.git/skipper/ready`, which the setup step writes last
+//!   (labels are fixed before the copy, so they cannot say it). A labelled container without
+//!   it was left half-made by an interrupted creation: creating the workspace again removes
+//!   and remakes it, commands that would start it refuse, and the dirty gate finds nothing
+//!   at risk in it. Only containers being adopted or started are checked, so a command in a
+//!   running workspace costs no extra round trip.
+//! - **The dirty gate** runs inside the container: uncommitted and untracked files, branches
+//!   with commits on no remote branch and not on the host, the stash, a detached `HEAD`'s
+//!   commits and tags the host does not have. `--force` saves all of it in a bundle,
+//!   written beside its final name and renamed there once complete.
 //! - **Containers** run `tail -f /dev/null` behind `init`, with no-new-privileges, all
 //!   capabilities dropped but a small set ([`spec::CAPABILITIES`]), a pids limit, optional
 //!   memory and CPU limits, and never the Docker socket. The host's OpenCode configuration
@@ -388,6 +398,11 @@ impl Sandbox for DockerBackend {
         let reference = &workspace.reference;
         self.runtime
             .block_on(async {
+                // A container an interrupted creation left half-made never held a workspace,
+                // so nothing in it is at risk: removing it needs no `--force`.
+                if !self.engine.is_ready(name, &reference.repository).await? {
+                    return Ok(AtRisk::default());
+                }
                 self.engine.ensure_running(name, reference).await?;
                 let status = self
                     .engine
@@ -405,22 +420,26 @@ impl Sandbox for DockerBackend {
                         Vec::new(),
                     )
                     .await?;
-                let unpushed = self
+                let refs = self
                     .engine
                     .step(
                         name,
                         path,
-                        "listing unpushed commits",
-                        scripts::sh(scripts::UNPUSHED, &[]),
+                        "listing unpushed work",
+                        scripts::sh(scripts::REFS_AT_RISK, &[]),
                         Vec::new(),
                     )
                     .await?;
                 let (modified, untracked) = scripts::parse_status(&status.stdout);
-                Ok::<_, DockerError>(AtRisk {
+                let mut risk = AtRisk {
                     modified,
                     untracked,
-                    unpushed: scripts::parse_unpushed(&unpushed.stdout_text()),
-                })
+                    unpushed: Vec::new(),
+                };
+                for at_risk in scripts::parse_refs_at_risk(&refs.stdout_text()) {
+                    at_risk.add_to(&mut risk);
+                }
+                Ok::<_, DockerError>(risk)
             })
             .map_err(|err| err.into_sandbox("checking", reference))
     }
@@ -464,7 +483,7 @@ impl Sandbox for DockerBackend {
                         source,
                     })?;
                 }
-                self.engine.download_file(name, &inside, &dest).await?;
+                let downloaded = self.engine.download_file(name, &inside, &dest).await;
                 let _ = self
                     .engine
                     .run(
@@ -474,6 +493,7 @@ impl Sandbox for DockerBackend {
                         Vec::new(),
                     )
                     .await;
+                downloaded?;
                 Ok::<_, DockerError>(scripts::parse_preserved(&saved.stdout_text()))
             })
             .map(|contents| Preserved {
@@ -558,14 +578,11 @@ impl WorkspaceRegistry for DockerBackend {
                 for (workspace, dirty) in workspaces.iter_mut().zip(dirty) {
                     workspace.dirty = dirty;
                 }
+                // The port promises main first per repository, and the CLI's workspace
+                // picker shows this list in its order, without the list use case's sort.
                 workspaces.sort_by(|a, b| {
-                    let key = |w: &Workspace| {
-                        (
-                            w.reference.repository.clone(),
-                            w.reference.target.branch().cloned(),
-                        )
-                    };
-                    key(a).cmp(&key(b))
+                    (&a.reference.repository, a.reference.target.branch())
+                        .cmp(&(&b.reference.repository, b.reference.target.branch()))
                 });
                 Ok::<_, DockerError>(workspaces)
             })

@@ -2,12 +2,21 @@
 //! positional parameters (never spliced into shell text), and pure parsers of what they
 //! print (git's porcelain formats, not its English).
 
-use skipper_core::{BranchName, BranchStart, UnpushedBranch};
+use skipper_core::{AtRisk, BranchName, BranchStart, UnpushedBranch};
+
+/// The file, relative to the repository directory, whose presence says that [`SETUP`] ran
+/// to its end. Labels are fixed when a container is made, before the repository is copied
+/// in; a container carrying them without this file was left half-made by an interrupted
+/// creation. It lives under `.git/skipper/`, which the copy never takes from the host and
+/// the snapshot never holds.
+pub const READY_MARKER: &str = ".git/skipper/ready";
 
 /// Turns the copied git directory into a working repository: swaps in the host's refs
-/// (so refs deleted on the host since the snapshot are gone), records the host's branch
-/// tips under `refs/skipper/host/` (their commits are safe on the host), checks out the
-/// workspace's branch, and links the read-only host configuration into `$HOME`.
+/// (so refs deleted on the host since the snapshot are gone) without the host's stash,
+/// records the host's branch tips under `refs/skipper/host/` (their commits are safe on the
+/// host) and its tags as `<object> <ref>` lines in `.git/skipper/host-tags` (a tag missing
+/// there was made in the workspace), checks out the workspace's branch, links the
+/// read-only host configuration into `$HOME`, and writes [`READY_MARKER`] last.
 ///
 /// `$1` repository dir, `$2` mode (`main`, `existing`, `track`, `new`), `$3` default
 /// branch, `$4` branch, then triples of (`link` or `entries`, mounted path, path relative
@@ -23,9 +32,15 @@ if [ -d "$incoming" ]; then
     if [ -f "$incoming/packed-refs" ]; then mv "$incoming/packed-refs" .git/packed-refs; fi
     rm -rf "$incoming"
 fi
+# The host's stash (packed, or from an older snapshot) is the host's: the workspace's stash
+# holds the workspace's own work only.
+git update-ref -d refs/stash >/dev/null 2>&1 || true
+rm -f .git/logs/refs/stash
 git config core.bare false
 git config --unset-all core.worktree >/dev/null 2>&1 || true
 git for-each-ref --format='update refs/skipper/host/%(refname:lstrip=2) %(objectname)' refs/heads | git update-ref --stdin
+mkdir -p .git/skipper
+git for-each-ref --format='%(objectname) %(refname)' refs/tags > .git/skipper/host-tags
 case "$mode" in
     main) git checkout --quiet --force -B "$default" "refs/remotes/origin/$default" ;;
     existing) git checkout --quiet --force "$branch" -- ;;
@@ -54,25 +69,69 @@ while [ "$#" -ge 3 ]; do
         done ;;
     esac
 done
+: > .git/skipper/ready
 "#;
 
-/// Prints `<count>\t<branch>` for each local branch with commits on no remote branch and
-/// not on the host either (the host's branch tips at creation, `refs/skipper/host/*`).
-pub const UNPUSHED: &str = r#"set -eu
-git for-each-ref --format='%(refname)' refs/heads | while IFS= read -r ref; do
-    n=$(git rev-list --count "$ref" --not --remotes --glob='refs/skipper/host/*')
-    if [ "$n" -gt 0 ]; then printf '%s\t%s\n' "$n" "${ref#refs/heads/}"; fi
-done
-"#;
+/// The shell function `refs_at_risk`, shared by [`REFS_AT_RISK`] and [`PRESERVE`] so that
+/// what the gate counts and what is saved cannot drift apart. It prints one tab-separated
+/// line per ref holding work that no remote branch and no branch of the host has:
+///
+/// - `branch\t<name>\t<commits>`: a local branch with commits on no remote branch and not
+///   on the host either (the host's branch tips at creation, `refs/skipper/host/*`);
+/// - `stash\t<entries>`: the workspace's own stash (the host's is never copied in);
+/// - `detached\t<commits>`: a detached `HEAD` with commits on no branch, tag, remote branch
+///   or host branch;
+/// - `tag\t<name>`: a tag that was not among the host's (`.git/skipper/host-tags`), or that
+///   points elsewhere now.
+///
+/// Ref names hold no tab, space or newline (git refuses them), so the lines split safely.
+macro_rules! refs_at_risk_function {
+    () => {
+        r#"refs_at_risk() {
+    git for-each-ref --format='%(refname)' refs/heads | while IFS= read -r ref; do
+        n=$(git rev-list --count "$ref" --not --remotes --glob='refs/skipper/host/*')
+        if [ "$n" -gt 0 ]; then printf 'branch\t%s\t%s\n' "${ref#refs/heads/}" "$n"; fi
+    done
+    if git rev-parse -q --verify refs/stash >/dev/null; then
+        n=$(git rev-list --walk-reflogs --count refs/stash 2>/dev/null || echo 0)
+        if [ "$n" -eq 0 ]; then n=1; fi
+        printf 'stash\t%s\n' "$n"
+    fi
+    if ! git symbolic-ref -q HEAD >/dev/null && git rev-parse -q --verify HEAD >/dev/null; then
+        n=$(git rev-list --count HEAD --not --branches --tags --remotes --glob='refs/skipper/host/*')
+        if [ "$n" -gt 0 ]; then printf 'detached\t%s\n' "$n"; fi
+    fi
+    host_tags=.git/skipper/host-tags
+    if [ ! -f "$host_tags" ]; then host_tags=/dev/null; fi
+    git for-each-ref --format='%(objectname) %(refname)' refs/tags |
+        { grep -vxF -f "$host_tags" || true; } |
+        while read -r _ ref; do printf 'tag\t%s\n' "${ref#refs/tags/}"; done
+}
+"#
+    };
+}
+
+/// Prints the refs holding work at risk, as `refs_at_risk` (see [`refs_at_risk_function`])
+/// describes; [`parse_refs_at_risk`] reads them.
+pub const REFS_AT_RISK: &str = concat!("set -eu\n", refs_at_risk_function!(), "refs_at_risk\n");
 
 /// Saves the work at risk into a bundle: a commit of the uncommitted and untracked changes
 /// (made with a temporary index, so the real one is untouched) on
-/// `refs/skipper/saved/<ts>`, and every branch with unpushed commits. Prints
-/// `saved\t<ref>` and `branch\t<name>\t<count>` lines.
+/// `refs/skipper/saved/<ts>`, every branch with unpushed commits, every stash entry (on
+/// `refs/skipper/saved/stash-<ts>/<n>`, `refs/stash` too), a detached `HEAD`'s commits (on
+/// `refs/skipper/saved/detached-<ts>`) and every new tag. Prints `saved\t<ref>`,
+/// `branch\t<name>\t<count>`, `stash\t<ref prefix>\t<entries>`,
+/// `detached\t<ref>\t<count>` and `tag\t<name>[\t<ref>]` lines.
+///
+/// The bundle leaves out what the remote branches hold (the host fetched it). Git drops a
+/// ref whose commit is left out that way, so a lightweight tag on such a commit is saved as
+/// a tag object pointing at it, on `refs/skipper/saved/tag-<ts>/<name>`.
 ///
 /// `$1` timestamp, `$2` bundle path, `$3` commit message.
-pub const PRESERVE: &str = r#"set -eu
-ts=$1 out=$2 message=$3
+pub const PRESERVE: &str = concat!(
+    "set -eu\n",
+    refs_at_risk_function!(),
+    r#"ts=$1 out=$2 message=$3
 refs=
 if [ -n "$(git status --porcelain --untracked-files=normal)" ]; then
     index="${TMPDIR:-/tmp}/skipper-index.$$"
@@ -90,16 +149,48 @@ if [ -n "$(git status --porcelain --untracked-files=normal)" ]; then
     printf 'saved\trefs/skipper/saved/%s\n' "$ts"
     refs="refs/skipper/saved/$ts"
 fi
-for ref in $(git for-each-ref --format='%(refname)' refs/heads); do
-    n=$(git rev-list --count "$ref" --not --remotes --glob='refs/skipper/host/*')
-    if [ "$n" -gt 0 ]; then
-        printf 'branch\t%s\t%s\n' "${ref#refs/heads/}" "$n"
-        refs="$refs $ref"
-    fi
-done
+at_risk=$(refs_at_risk)
+tab=$(printf '\t')
+while IFS=$tab read -r kind first second; do
+    case "$kind" in
+    branch)
+        printf 'branch\t%s\t%s\n' "$first" "$second"
+        refs="$refs refs/heads/$first" ;;
+    stash)
+        i=0
+        for entry in $(git rev-list --walk-reflogs refs/stash 2>/dev/null || git rev-parse refs/stash); do
+            git update-ref "refs/skipper/saved/stash-$ts/$i" "$entry"
+            refs="$refs refs/skipper/saved/stash-$ts/$i"
+            i=$((i + 1))
+        done
+        printf 'stash\trefs/skipper/saved/stash-%s\t%s\n' "$ts" "$i"
+        refs="$refs refs/stash" ;;
+    detached)
+        git update-ref "refs/skipper/saved/detached-$ts" HEAD
+        printf 'detached\trefs/skipper/saved/detached-%s\t%s\n' "$ts" "$first"
+        refs="$refs refs/skipper/saved/detached-$ts" ;;
+    tag)
+        name=$first ref="refs/tags/$first"
+        type=$(git cat-file -t "$ref")
+        if [ "$type" = tag ] || { [ "$type" = commit ] && [ -n "$(git rev-list -n 1 "$ref" --not --remotes)" ]; }; then
+            printf 'tag\t%s\n' "$name"
+        else
+            object=$(git rev-parse "$ref")
+            wrapped=$(printf 'object %s\ntype %s\ntag %s\ntagger %s\n\nskipper: the lightweight tag %s\n' \
+                "$object" "$type" "$name" "$(git var GIT_COMMITTER_IDENT)" "$name" | git mktag)
+            ref="refs/skipper/saved/tag-$ts/$name"
+            git update-ref "$ref" "$wrapped"
+            printf 'tag\t%s\t%s\n' "$name" "$ref"
+        fi
+        refs="$refs $ref" ;;
+    esac
+done <<EOF
+$at_risk
+EOF
 if [ -z "$refs" ]; then echo "nothing to save" >&2; exit 3; fi
 git bundle create "$out" $refs --not --remotes
-"#;
+"#
+);
 
 /// `true` when `$1` names a program the shell can run.
 pub const PROGRAM_EXISTS: &str = r#"command -v "$1" >/dev/null 2>&1"#;
@@ -156,16 +247,72 @@ pub fn parse_status(porcelain: &[u8]) -> (Vec<String>, Vec<String>) {
     (modified, untracked)
 }
 
-/// The branches [`UNPUSHED`] printed.
+/// A ref holding work that no remote branch and no branch of the host has, as
+/// [`REFS_AT_RISK`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefAtRisk {
+    /// A local branch with commits on no remote branch.
+    Branch(UnpushedBranch),
+    /// The workspace's own stash, with its number of entries.
+    Stash {
+        /// How many entries it holds.
+        entries: usize,
+    },
+    /// A detached `HEAD` with commits on no branch, tag or remote branch.
+    DetachedHead {
+        /// How many commits only it reaches.
+        commits: usize,
+    },
+    /// A tag the host did not have when the workspace was made.
+    Tag {
+        /// The tag's name, without `refs/tags/`.
+        name: String,
+    },
+}
+
+impl RefAtRisk {
+    /// Adds this to `risk`. The core's [`AtRisk`] has room for branches only, so the stash,
+    /// a detached `HEAD` and new tags go into `modified` as one self-describing line each,
+    /// led by the ref's full name so that no one takes them for a file.
+    pub fn add_to(self, risk: &mut AtRisk) {
+        let line = match self {
+            Self::Branch(branch) => {
+                risk.unpushed.push(branch);
+                return;
+            }
+            Self::Stash { entries } => format!("refs/stash ({entries} stash entr(ies))"),
+            Self::DetachedHead { commits } => {
+                format!("HEAD (detached, {commits} commit(s) on no branch)")
+            }
+            Self::Tag { name } => format!("refs/tags/{name} (a tag the host does not have)"),
+        };
+        risk.modified.push(line);
+    }
+}
+
+/// The refs [`REFS_AT_RISK`] printed.
 #[must_use]
-pub fn parse_unpushed(text: &str) -> Vec<UnpushedBranch> {
+pub fn parse_refs_at_risk(text: &str) -> Vec<RefAtRisk> {
     text.lines()
         .filter_map(|line| {
-            let (count, branch) = line.split_once('\t')?;
-            Some(UnpushedBranch {
-                branch: BranchName::new(branch).ok()?,
-                commits: count.trim().parse().ok()?,
-            })
+            let mut fields = line.split('\t');
+            let count = |field: Option<&str>| field?.trim().parse::<usize>().ok();
+            match (fields.next()?, fields.next(), fields.next()) {
+                ("branch", Some(branch), commits) => Some(RefAtRisk::Branch(UnpushedBranch {
+                    branch: BranchName::new(branch).ok()?,
+                    commits: count(commits)?,
+                })),
+                ("stash", entries, None) => Some(RefAtRisk::Stash {
+                    entries: count(entries)?,
+                }),
+                ("detached", commits, None) => Some(RefAtRisk::DetachedHead {
+                    commits: count(commits)?,
+                }),
+                ("tag", Some(name), None) if !name.is_empty() => Some(RefAtRisk::Tag {
+                    name: name.to_owned(),
+                }),
+                _ => None,
+            }
         })
         .collect()
 }
@@ -176,13 +323,23 @@ pub fn parse_preserved(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|line| {
             let mut parts = line.split('\t');
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some("saved"), Some(reference), None) => Some(format!(
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some("saved"), Some(reference), None, None) => Some(format!(
                     "uncommitted and untracked changes, as commit {reference}"
                 )),
-                (Some("branch"), Some(branch), Some(count)) => {
+                (Some("branch"), Some(branch), Some(count), None) => {
                     Some(format!("branch {branch} ({count} unpushed commit(s))"))
                 }
+                (Some("stash"), Some(prefix), Some(entries), None) => Some(format!(
+                    "the stash ({entries} entr(ies)), as refs/stash and {prefix}/<n>"
+                )),
+                (Some("detached"), Some(reference), Some(count), None) => Some(format!(
+                    "detached HEAD ({count} commit(s) on no branch), as {reference}"
+                )),
+                (Some("tag"), Some(name), None, None) => Some(format!("tag {name}")),
+                (Some("tag"), Some(name), Some(reference), None) => Some(format!(
+                    "tag {name} (a lightweight tag on a pushed commit), as a tag object on {reference}"
+                )),
                 _ => None,
             }
         })
@@ -230,23 +387,82 @@ mod tests {
     }
 
     #[test]
-    fn unpushed_lines_are_parsed() {
-        let parsed = parse_unpushed("2\tfeat/x\n1\tmain\ngarbage\n");
-        assert_eq!(parsed.len(), 2);
-        assert_eq!(parsed[0].branch.as_str(), "feat/x");
-        assert_eq!(parsed[0].commits, 2);
+    fn refs_at_risk_are_parsed() {
+        let parsed = parse_refs_at_risk(
+            "branch\tfeat/x\t2\nbranch\tmain\t1\nstash\t3\ndetached\t4\ntag\tv2\n\
+             garbage\nbranch\tbad..name\t1\nstash\tmany\ntag\t\n",
+        );
+        assert_eq!(
+            parsed,
+            [
+                RefAtRisk::Branch(UnpushedBranch {
+                    branch: BranchName::new("feat/x").unwrap(),
+                    commits: 2
+                }),
+                RefAtRisk::Branch(UnpushedBranch {
+                    branch: BranchName::new("main").unwrap(),
+                    commits: 1
+                }),
+                RefAtRisk::Stash { entries: 3 },
+                RefAtRisk::DetachedHead { commits: 4 },
+                RefAtRisk::Tag { name: "v2".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn refs_other_than_branches_are_described_in_modified() {
+        let mut risk = AtRisk::default();
+        for reference in parse_refs_at_risk("branch\tfeat/x\t2\nstash\t1\ndetached\t3\ntag\tv2\n") {
+            reference.add_to(&mut risk);
+        }
+        assert_eq!(risk.unpushed.len(), 1);
+        assert_eq!(
+            risk.modified,
+            [
+                "refs/stash (1 stash entr(ies))",
+                "HEAD (detached, 3 commit(s) on no branch)",
+                "refs/tags/v2 (a tag the host does not have)"
+            ]
+        );
+        assert!(risk.untracked.is_empty());
     }
 
     #[test]
     fn preserved_lines_are_described() {
-        let lines = parse_preserved("saved\trefs/skipper/saved/T\nbranch\tfeat/x\t3\n");
+        let lines = parse_preserved(
+            "saved\trefs/skipper/saved/T\nbranch\tfeat/x\t3\n\
+             stash\trefs/skipper/saved/stash-T\t2\ndetached\trefs/skipper/saved/detached-T\t1\n\
+             tag\tv2\ntag\tv3\trefs/skipper/saved/tag-T/v3\n",
+        );
         assert_eq!(
             lines,
             [
                 "uncommitted and untracked changes, as commit refs/skipper/saved/T",
-                "branch feat/x (3 unpushed commit(s))"
+                "branch feat/x (3 unpushed commit(s))",
+                "the stash (2 entr(ies)), as refs/stash and refs/skipper/saved/stash-T/<n>",
+                "detached HEAD (1 commit(s) on no branch), as refs/skipper/saved/detached-T",
+                "tag v2",
+                "tag v3 (a lightweight tag on a pushed commit), as a tag object on refs/skipper/saved/tag-T/v3",
             ]
         );
+    }
+
+    #[test]
+    fn setup_marks_the_workspace_ready_last() {
+        assert!(SETUP.ends_with(&format!("done\n: > {READY_MARKER}\n")));
+        assert!(SETUP.contains("refs/tags > .git/skipper/host-tags\n"));
+        let marker = READY_MARKER.strip_prefix(".git/").unwrap();
+        // The copy never brings a host's marker in.
+        assert!(crate::archive::is_host_only(marker));
+    }
+
+    #[test]
+    fn the_gate_and_the_save_share_one_definition_of_work_at_risk() {
+        assert!(REFS_AT_RISK.contains("refs_at_risk() {"));
+        assert!(PRESERVE.contains("refs_at_risk() {"));
+        assert!(PRESERVE.contains("at_risk=$(refs_at_risk)"));
+        assert!(REFS_AT_RISK.contains("host_tags=.git/skipper/host-tags\n"));
     }
 
     #[test]

@@ -459,6 +459,244 @@ fn the_dirty_gate_sees_work_and_preserve_leaves_a_restorable_bundle() {
 }
 
 #[test]
+fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("refs");
+    let host = &fixture.checkout.path;
+    // The host's own stash, packed: it is the host's, never a workspace's.
+    std::fs::write(host.join("README.md"), "host change\n").unwrap();
+    git(host, &["stash", "-q"]);
+    git(host, &["pack-refs", "--all"]);
+    let host_stash = git(host, &["stash", "list"]);
+    let backend = fixture.backend(fixture.shipped_config());
+    let feat = backend
+        .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
+        .unwrap();
+    assert_eq!(sh_ok(&backend, &feat, "git stash list"), "");
+    assert_eq!(sh_ok(&backend, &feat, "git tag"), "v0.1");
+    assert!(backend.at_risk(&feat).unwrap().is_empty());
+    assert_eq!(git(host, &["stash", "list"]), host_stash);
+
+    // Two stash entries, then a commit on a detached HEAD, then two tags on a pushed commit:
+    // a lightweight one and an annotated one.
+    let id = "git -c user.name=A -c user.email=a@b";
+    sh_ok(
+        &backend,
+        &feat,
+        &format!(
+            "echo 'change one' >> README.md && {id} stash -q && \
+             echo 'change two' >> README.md && {id} stash -q"
+        ),
+    );
+    let risk = backend.at_risk(&feat).unwrap();
+    assert_eq!(
+        risk.modified,
+        ["refs/stash (2 stash entr(ies))"],
+        "{risk:?}"
+    );
+    assert!(
+        risk.untracked.is_empty() && risk.unpushed.is_empty(),
+        "{risk:?}"
+    );
+    sh_ok(
+        &backend,
+        &feat,
+        &format!("git checkout -q --detach && {id} commit -q --allow-empty -m 'detached work'"),
+    );
+    assert_eq!(
+        backend.at_risk(&feat).unwrap().modified[1],
+        "HEAD (detached, 1 commit(s) on no branch)"
+    );
+    let pushed = git(host, &["rev-parse", &format!("origin/{DEFAULT_BRANCH}")]);
+    sh_ok(
+        &backend,
+        &feat,
+        &format!("git tag v9 {pushed} && {id} tag -a -m 'release notes' v10 {pushed}"),
+    );
+    let risk = backend.at_risk(&feat).unwrap();
+    assert_eq!(
+        risk.modified,
+        [
+            "refs/stash (2 stash entr(ies))",
+            "HEAD (detached, 1 commit(s) on no branch)",
+            "refs/tags/v10 (a tag the host does not have)",
+            "refs/tags/v9 (a tag the host does not have)",
+        ]
+    );
+    assert!(
+        risk.untracked.is_empty() && risk.unpushed.is_empty(),
+        "{risk:?}"
+    );
+
+    let preserved = backend.preserve(&feat).unwrap();
+    assert_eq!(preserved.contents.len(), 4, "{preserved:?}");
+    assert!(preserved.contents[0].starts_with("the stash (2 entr(ies))"));
+    assert!(preserved.contents[1].starts_with("detached HEAD (1 commit(s) on no branch)"));
+    assert_eq!(preserved.contents[2], "tag v10");
+    assert!(preserved.contents[3].starts_with("tag v9 (a lightweight tag on a pushed commit)"));
+    // The bundle was renamed into place once complete: no part file is left beside it.
+    let saved_dir = preserved.saved_to.parent().unwrap();
+    let names: Vec<String> = std::fs::read_dir(saved_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with(".bundle"), "{names:?}");
+    assert_eq!(backend.at_risk(&feat).unwrap(), risk);
+
+    // Restore into the host checkout, as the hint says.
+    let bundle = preserved.saved_to.to_str().unwrap();
+    git(host, &["bundle", "verify", "-q", bundle]);
+    git(host, &["fetch", "-q", bundle, "refs/*:refs/sk-restored/*"]);
+    let restored = |pattern: &str| {
+        let found = git(
+            host,
+            &["for-each-ref", "--format=%(refname)", "refs/sk-restored/"],
+        );
+        found
+            .lines()
+            .find(|name| name.contains(pattern))
+            .unwrap_or_else(|| panic!("{pattern} missing from {found}"))
+            .to_owned()
+    };
+    let stash = restored("/stash-");
+    let (newest, oldest) = (stash.replace("/1", "/0"), stash.replace("/0", "/1"));
+    assert!(git(host, &["show", &format!("{newest}:README.md")]).ends_with("change two"));
+    assert!(git(host, &["show", &format!("{oldest}:README.md")]).ends_with("change one"));
+    assert_eq!(
+        git(host, &["rev-parse", "refs/sk-restored/stash"]),
+        git(host, &["rev-parse", &newest])
+    );
+    assert_eq!(
+        git(host, &["log", "-1", "--format=%s", &restored("/detached-")]),
+        "detached work"
+    );
+    assert_eq!(
+        git(host, &["cat-file", "-t", "refs/sk-restored/tags/v10"]),
+        "tag"
+    );
+    assert_eq!(
+        git(host, &["rev-parse", "refs/sk-restored/tags/v10^{}"]),
+        pushed
+    );
+    let v9 = restored("/tag-");
+    assert!(v9.ends_with("/v9"), "{v9}");
+    assert_eq!(git(host, &["rev-parse", &format!("{v9}^{{}}")]), pushed);
+    // The host's own stash is untouched.
+    assert_eq!(git(host, &["stash", "list"]), host_stash);
+}
+
+#[test]
+fn an_interrupted_creation_is_never_adopted_and_is_made_anew() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("halfmade");
+    let backend = fixture.backend(DockerConfig {
+        image: Some(BASE_IMAGE.to_owned()),
+        ..fixture.shipped_config()
+    });
+    let id_of = |name: &str| docker(&["inspect", "-f", "{{.Id}}", name]).1;
+    let head = |workspace| sh_ok(&backend, workspace, "git symbolic-ref --short HEAD");
+    let run_error = |workspace| {
+        backend
+            .execute_with_io(
+                workspace,
+                &CommandLine::Shell("pwd".into()),
+                ExecIo {
+                    stdin: None,
+                    stdout: &mut Vec::new(),
+                    stderr: &mut Vec::new(),
+                },
+                mpsc::unbounded_channel().1,
+            )
+            .unwrap_err()
+            .to_string()
+    };
+
+    // `sk` killed during the setup: the container has its labels, not its marker.
+    let feat = backend
+        .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
+        .unwrap();
+    let name = container(&feat);
+    let (removed, out) = docker(&["exec", &name, "rm", "/workspace/api/.git/skipper/ready"]);
+    assert!(removed, "{out}");
+    docker(&["stop", "-t", "0", &name]);
+    let err = run_error(&feat);
+    assert!(
+        err.contains(&name)
+            && err.contains("creation was interrupted")
+            && err.contains("sk workspace remove --force"),
+        "{err}"
+    );
+    let (_, state) = docker(&["inspect", "-f", "{{.State.Status}}", &name]);
+    assert_eq!(state, "exited", "a half-made container was started");
+    // Nothing in it is at risk: it never was a workspace.
+    assert!(backend.at_risk(&feat).unwrap().is_empty());
+    let before = id_of(&name);
+    let feat = backend
+        .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
+        .unwrap();
+    assert_ne!(
+        id_of(&container(&feat)),
+        before,
+        "the half-made one was adopted"
+    );
+    assert_eq!(head(&feat), "feat/x");
+
+    // `sk` killed during the copy: a labelled container without a repository.
+    let reference = skipper_core::WorkspaceRef {
+        repository: fixture.checkout.repository.clone(),
+        target: WorkspaceTarget::Branch(BranchName::new("feat/y").unwrap()),
+    };
+    let name = skipper_backend_docker::spec::container_name(&reference);
+    let mut args = vec!["create".to_owned(), "--name".to_owned(), name.clone()];
+    for (key, value) in skipper_backend_docker::labels::workspace_labels(&reference, "x") {
+        args.extend(["--label".to_owned(), format!("{key}={value}")]);
+    }
+    args.extend([BASE_IMAGE, "tail", "-f", "/dev/null"].map(str::to_owned));
+    let (made, out) = docker(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(made, "{out}");
+    let y = backend
+        .locate(&fixture.checkout, &reference.target)
+        .unwrap()
+        .unwrap();
+    let err = run_error(&y);
+    assert!(err.contains("creation was interrupted"), "{err}");
+    let before = id_of(&name);
+    let y = backend
+        .create(&fixture.branch_request("feat/y", BranchStart::TrackRemote))
+        .unwrap();
+    assert_ne!(id_of(&container(&y)), before);
+    assert_eq!(sh_ok(&backend, &y, "cat y.txt"), "y");
+
+    // A creation that fails midway leaves nothing behind.
+    let missing = BranchName::new("no/such").unwrap();
+    let err = backend
+        .create(&fixture.branch_request("no/such", BranchStart::Existing))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("setting up the repository"), "{err}");
+    assert!(
+        backend
+            .locate(&fixture.checkout, &WorkspaceTarget::Branch(missing))
+            .unwrap()
+            .is_none()
+    );
+    let (_, left) = docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &fixture.repository_label(),
+        "--filter",
+        "label=dev.skipper.branch=no/such",
+    ]);
+    assert_eq!(left, "");
+}
+
+#[test]
 fn a_custom_dockerfile_is_built_once_per_content_and_rebuilt_when_removed() {
     if !docker_ready() {
         return;
