@@ -155,3 +155,39 @@ fn force_saves_the_work_where_it_can_be_restored() {
         "committed\n"
     );
 }
+
+#[test]
+fn remove_refuses_commits_on_a_detached_head() {
+    let (env, workspace) = setup("feat/detached");
+    env.git(&workspace, &["checkout", "--quiet", "--detach"]);
+    env.git(
+        &workspace,
+        &["commit", "--quiet", "--allow-empty", "-m", "adrift"],
+    );
+    assert_refused(
+        &env,
+        "feat/detached",
+        "a detached HEAD has 1 commit(s) on no branch",
+    );
+    // --force keeps them reachable from the saved ref.
+    let adrift = env.git(&workspace, &["rev-parse", "HEAD"]);
+    let out = env.ok(&[
+        "workspace",
+        "remove",
+        "-r",
+        "api",
+        "-b",
+        "feat/detached",
+        "--force",
+    ]);
+    assert!(out.contains("Saved the work at risk"), "{out}");
+    let checkout = env.checkout("api");
+    let saved = env.git(
+        &checkout,
+        &["for-each-ref", "--format=%(refname)", "refs/skipper/saved"],
+    );
+    env.git(
+        &checkout,
+        &["merge-base", "--is-ancestor", &adrift, saved.trim()],
+    );
+}

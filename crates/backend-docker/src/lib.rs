@@ -434,7 +434,7 @@ impl Sandbox for DockerBackend {
                 let mut risk = AtRisk {
                     modified,
                     untracked,
-                    unpushed: Vec::new(),
+                    ..AtRisk::default()
                 };
                 for at_risk in scripts::parse_refs_at_risk(&refs.stdout_text()) {
                     at_risk.add_to(&mut risk);

@@ -2,7 +2,7 @@
 //! positional parameters (never spliced into shell text), and pure parsers of what they
 //! print (git's porcelain formats, not its English).
 
-use skipper_core::{AtRisk, BranchName, BranchStart, UnpushedBranch};
+use skipper_core::{AtRisk, BranchName, BranchStart, UnpushedBranch, UnpushedRef};
 
 /// The file, relative to the repository directory, whose presence says that [`SETUP`] ran
 /// to its end. Labels are fixed when a container is made, before the repository is copied
@@ -271,22 +271,16 @@ pub enum RefAtRisk {
 }
 
 impl RefAtRisk {
-    /// Adds this to `risk`. The core's [`AtRisk`] has room for branches only, so the stash,
-    /// a detached `HEAD` and new tags go into `modified` as one self-describing line each,
-    /// led by the ref's full name so that no one takes them for a file.
+    /// Adds this to `risk`.
     pub fn add_to(self, risk: &mut AtRisk) {
-        let line = match self {
-            Self::Branch(branch) => {
-                risk.unpushed.push(branch);
-                return;
-            }
-            Self::Stash { entries } => format!("refs/stash ({entries} stash entr(ies))"),
+        match self {
+            Self::Branch(branch) => risk.unpushed.push(branch),
+            Self::Stash { entries } => risk.other_refs.push(UnpushedRef::Stash { entries }),
             Self::DetachedHead { commits } => {
-                format!("HEAD (detached, {commits} commit(s) on no branch)")
+                risk.other_refs.push(UnpushedRef::DetachedHead { commits });
             }
-            Self::Tag { name } => format!("refs/tags/{name} (a tag the host does not have)"),
-        };
-        risk.modified.push(line);
+            Self::Tag { name } => risk.other_refs.push(UnpushedRef::Tag { name }),
+        }
     }
 }
 
@@ -411,21 +405,21 @@ mod tests {
     }
 
     #[test]
-    fn refs_other_than_branches_are_described_in_modified() {
+    fn refs_other_than_branches_go_to_other_refs() {
         let mut risk = AtRisk::default();
         for reference in parse_refs_at_risk("branch\tfeat/x\t2\nstash\t1\ndetached\t3\ntag\tv2\n") {
             reference.add_to(&mut risk);
         }
         assert_eq!(risk.unpushed.len(), 1);
         assert_eq!(
-            risk.modified,
+            risk.other_refs,
             [
-                "refs/stash (1 stash entr(ies))",
-                "HEAD (detached, 3 commit(s) on no branch)",
-                "refs/tags/v2 (a tag the host does not have)"
+                UnpushedRef::Stash { entries: 1 },
+                UnpushedRef::DetachedHead { commits: 3 },
+                UnpushedRef::Tag { name: "v2".into() }
             ]
         );
-        assert!(risk.untracked.is_empty());
+        assert!(risk.untracked.is_empty() && risk.modified.is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use common::{
 };
 use skipper_backend_docker::{DockerBackend, DockerConfig, ExecIo, Interrupt};
 use skipper_core::{
-    BranchName, BranchStart, CommandLine, Sandbox, SandboxError, WorkspaceLocation,
+    BranchName, BranchStart, CommandLine, Sandbox, SandboxError, UnpushedRef, WorkspaceLocation,
     WorkspaceRegistry, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
@@ -492,12 +492,12 @@ fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
     );
     let risk = backend.at_risk(&feat).unwrap();
     assert_eq!(
-        risk.modified,
-        ["refs/stash (2 stash entr(ies))"],
+        risk.other_refs,
+        [UnpushedRef::Stash { entries: 2 }],
         "{risk:?}"
     );
     assert!(
-        risk.untracked.is_empty() && risk.unpushed.is_empty(),
+        risk.modified.is_empty() && risk.untracked.is_empty() && risk.unpushed.is_empty(),
         "{risk:?}"
     );
     sh_ok(
@@ -506,8 +506,8 @@ fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
         &format!("git checkout -q --detach && {id} commit -q --allow-empty -m 'detached work'"),
     );
     assert_eq!(
-        backend.at_risk(&feat).unwrap().modified[1],
-        "HEAD (detached, 1 commit(s) on no branch)"
+        backend.at_risk(&feat).unwrap().other_refs[1],
+        UnpushedRef::DetachedHead { commits: 1 }
     );
     let pushed = git(host, &["rev-parse", &format!("origin/{DEFAULT_BRANCH}")]);
     sh_ok(
@@ -517,12 +517,12 @@ fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
     );
     let risk = backend.at_risk(&feat).unwrap();
     assert_eq!(
-        risk.modified,
+        risk.other_refs,
         [
-            "refs/stash (2 stash entr(ies))",
-            "HEAD (detached, 1 commit(s) on no branch)",
-            "refs/tags/v10 (a tag the host does not have)",
-            "refs/tags/v9 (a tag the host does not have)",
+            UnpushedRef::Stash { entries: 2 },
+            UnpushedRef::DetachedHead { commits: 1 },
+            UnpushedRef::Tag { name: "v10".into() },
+            UnpushedRef::Tag { name: "v9".into() },
         ]
     );
     assert!(

@@ -51,10 +51,13 @@ impl WorkspaceRegistry for WorktreeSandbox {
         let Some(branch) = target.branch() else {
             return Ok(Some(Self::workspace(reference, checkout.path.clone())));
         };
+        // A workspace is the worktree at its branch's path, whatever it has checked out
+        // now (a detached HEAD, another branch).
+        let path = self.layout.worktree(&checkout.repository, branch);
         Ok(self
             .worktrees(checkout)?
             .into_iter()
-            .find(|entry| entry.branch.as_deref() == Some(branch.as_str()))
+            .find(|entry| entry.path == path)
             .map(|entry| Self::workspace(reference, entry.path)))
     }
 
@@ -67,10 +70,13 @@ impl WorkspaceRegistry for WorktreeSandbox {
             };
             all.push(Self::workspace(main, checkout.path.clone()));
             for entry in self.worktrees(checkout)? {
-                let Some(branch) = entry
-                    .branch
-                    .and_then(|b| skipper_core::BranchName::new(&b).ok())
-                else {
+                // The directory's name is the workspace's branch, whatever is checked out.
+                let branch = entry
+                    .path
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .and_then(|name| skipper_core::BranchName::from_path_component(name).ok());
+                let Some(branch) = branch else {
                     continue;
                 };
                 let reference = WorkspaceRef {

@@ -5,7 +5,7 @@ use std::process::Command;
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CreateRequest,
     DetachOutcome, ExitStatus, Preserved, Sandbox, SandboxError, SandboxKind, UnpushedBranch,
-    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    UnpushedRef, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 
 use crate::git::{Git, clear_repository_env};
@@ -267,10 +267,34 @@ impl Sandbox for WorktreeSandbox {
                 });
             }
         }
+        // The stash and tags live in the shared repository and survive the worktree; a
+        // detached HEAD's commits live only in the worktree's HEAD and reflog.
+        let mut other_refs = Vec::new();
+        if !git
+            .succeeds(["symbolic-ref", "--quiet", "HEAD"])
+            .during(&fail)?
+        {
+            let count = git
+                .run([
+                    "rev-list",
+                    "--count",
+                    "HEAD",
+                    "--not",
+                    "--branches",
+                    "--tags",
+                    "--remotes",
+                ])
+                .during(&fail)?;
+            let commits = count.trim().parse::<usize>().during(&fail)?;
+            if commits > 0 {
+                other_refs.push(UnpushedRef::DetachedHead { commits });
+            }
+        }
         Ok(AtRisk {
             modified,
             untracked,
             unpushed,
+            other_refs,
         })
     }
 

@@ -11,8 +11,8 @@ pub mod usecases;
 
 pub use domain::{
     AtRisk, BranchName, Checkout, CommandLine, ExitStatus, InvalidName, Preserved, RemoteUrl,
-    RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, Workspace, WorkspaceLocation,
-    WorkspaceRef, WorkspaceTarget, short_hash,
+    RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, UnpushedRef, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
 };
 pub use ports::{
     AttachOutcome, BranchPresence, BranchStart, CheckoutError, CloneOutcome, CreateRequest,

@@ -47,6 +47,16 @@ impl BranchName {
     }
 }
 
+impl BranchName {
+    /// Reads back a name from [`Self::as_path_component`].
+    ///
+    /// # Errors
+    /// [`InvalidName`] when the decoded text is not a valid branch name.
+    pub fn from_path_component(component: &str) -> Result<Self, InvalidName> {
+        Self::new(&component.replace("%2F", "/").replace("%25", "%"))
+    }
+}
+
 impl fmt::Display for BranchName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -88,6 +98,11 @@ mod tests {
         let b = BranchName::new("a%2Fb").unwrap().as_path_component();
         assert_eq!(a, "a%2Fb");
         assert_ne!(a, b);
+        assert_eq!(BranchName::from_path_component(&a).unwrap().as_str(), "a/b");
+        assert_eq!(
+            BranchName::from_path_component(&b).unwrap().as_str(),
+            "a%2Fb"
+        );
         assert!(!a.contains('/'));
     }
 }

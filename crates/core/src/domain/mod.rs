@@ -11,7 +11,7 @@ pub use branch::BranchName;
 pub use command::{CommandLine, ExitStatus};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
-pub use risk::{AtRisk, Preserved, UnpushedBranch};
+pub use risk::{AtRisk, Preserved, UnpushedBranch, UnpushedRef};
 pub use workspace::{SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget};
 
 /// A name given by the user that cannot be used, with the reason.

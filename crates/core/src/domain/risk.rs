@@ -11,6 +11,26 @@ pub struct UnpushedBranch {
     pub commits: usize,
 }
 
+/// A ref other than a branch that holds work nothing else keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnpushedRef {
+    /// The workspace's own stash.
+    Stash {
+        /// How many entries it holds.
+        entries: usize,
+    },
+    /// A detached `HEAD` with commits on no branch, tag or remote branch.
+    DetachedHead {
+        /// How many such commits.
+        commits: usize,
+    },
+    /// A tag the host checkout does not have.
+    Tag {
+        /// The tag's name.
+        name: String,
+    },
+}
+
 /// Work in a workspace that removing it would lose.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AtRisk {
@@ -20,13 +40,18 @@ pub struct AtRisk {
     pub untracked: Vec<String>,
     /// Branches with commits on no remote branch.
     pub unpushed: Vec<UnpushedBranch>,
+    /// Other refs with work on no remote branch: the stash, a detached HEAD, new tags.
+    pub other_refs: Vec<UnpushedRef>,
 }
 
 impl AtRisk {
     /// Whether nothing would be lost.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.modified.is_empty() && self.untracked.is_empty() && self.unpushed.is_empty()
+        self.modified.is_empty()
+            && self.untracked.is_empty()
+            && self.unpushed.is_empty()
+            && self.other_refs.is_empty()
     }
 
     /// One line per problem, for messages.
@@ -59,6 +84,17 @@ impl AtRisk {
                 "branch `{}` has {} commit(s) on no remote branch",
                 branch.branch, branch.commits
             ));
+        }
+        for other in &self.other_refs {
+            lines.push(match other {
+                UnpushedRef::Stash { entries } => {
+                    format!("the stash holds {entries} entr(ies)")
+                }
+                UnpushedRef::DetachedHead { commits } => {
+                    format!("a detached HEAD has {commits} commit(s) on no branch")
+                }
+                UnpushedRef::Tag { name } => format!("tag `{name}` exists only in the workspace"),
+            });
         }
         lines
     }
