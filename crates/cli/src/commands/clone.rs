@@ -21,9 +21,6 @@ pub struct CloneArgs {
 pub fn run(context: &Context<'_>, args: &CloneArgs) -> Result<ExitStatus, CliError> {
     let remote = RemoteUrl::parse(&absolute_local(&args.remote))?;
     let backend = context.backend(context.preferred)?;
-    context
-        .printer
-        .status(&format!("Cloning {} ...", remote.as_str()));
     let cloned = usecases::clone(backend, &remote)?;
     if let Some(warning) = &cloned.fetch_warning {
         crate::commands::workspace::warn_fetch(context, warning);
