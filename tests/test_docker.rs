@@ -624,12 +624,43 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
     if !docker_ready() {
         return;
     }
-    // `docker.image`: any image with git and a POSIX shell, used as it is.
+    // `docker.image`: any image with git and a POSIX shell, used as it is; the limits from
+    // the config and the security defaults apply.
     let repo = DockerRepo::new(
         "image",
-        &format!("image = \"{}\"\n", crate::support::docker::BASE_IMAGE),
+        &format!(
+            "image = \"{}\"\nmemory = \"512m\"\ncpus = 1.5\n",
+            crate::support::docker::BASE_IMAGE
+        ),
     );
     repo.create("feat/i");
+    let host_config = docker_cli(&[
+        "inspect",
+        "--format",
+        "{{json .HostConfig}}",
+        &repo.container(Some("feat/i")),
+    ]);
+    let host_config: Value = serde_json::from_str(&host_config).unwrap();
+    assert_eq!(host_config["Memory"], 512 * 1024 * 1024);
+    assert_eq!(host_config["NanoCpus"], 1_500_000_000_i64);
+    assert_eq!(host_config["Init"], true);
+    assert!(host_config["PidsLimit"].as_i64().unwrap() > 0);
+    assert_eq!(host_config["CapDrop"], serde_json::json!(["ALL"]));
+    assert!(
+        host_config["SecurityOpt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o.as_str().unwrap().starts_with("no-new-privileges")),
+        "{host_config}"
+    );
+    let binds = host_config.to_string();
+    assert!(!binds.contains("docker.sock"), "{binds}");
+    // The base image has no Bun, unlike the shipped one: nothing was built.
+    assert_eq!(
+        repo.sh("feat/i", "command -v bun || echo no-bun").trim(),
+        "no-bun"
+    );
     let image = docker_cli(&[
         "inspect",
         "--format",
