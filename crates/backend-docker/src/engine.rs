@@ -348,14 +348,33 @@ impl Engine {
             }
             result
         });
-        let body = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|chunk| (chunk.map(Into::into), rx))
+        // Progress on a terminal only (indicatif draws nothing elsewhere).
+        let progress = indicatif::ProgressBar::new_spinner()
+            .with_message(format!("Copying {} into {container}", checkout.repository));
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {msg}: {bytes} ({bytes_per_sec})")
+        {
+            progress.set_style(style);
+        }
+        progress.enable_steady_tick(std::time::Duration::from_millis(120));
+        let counted = progress.clone();
+        let body = futures_util::stream::unfold(rx, move |mut rx| {
+            let counted = counted.clone();
+            async move {
+                rx.recv().await.map(|chunk| {
+                    if let Ok(bytes) = &chunk {
+                        counted.inc(bytes.len() as u64);
+                    }
+                    (chunk.map(Into::into), rx)
+                })
+            }
         });
         let options = UploadToContainerOptionsBuilder::default().path("/").build();
         let uploaded = self
             .docker
             .upload_to_container(container, Some(options), bollard::body_try_stream(body))
             .await;
+        progress.finish_and_clear();
         let produced = producer
             .await
             .map_err(|err| copy_failed(format!("the archive thread failed: {err}")))?;

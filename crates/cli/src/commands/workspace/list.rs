@@ -88,10 +88,16 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
                 row.repository.clone(),
                 row.branch.clone().unwrap_or_else(|| "main".to_owned()),
                 row.sandbox.to_owned(),
-                match row.dirty {
-                    Some(true) => "dirty".to_owned(),
-                    Some(false) => "clean".to_owned(),
-                    None => "-".to_owned(),
+                {
+                    let changes = match row.dirty {
+                        Some(true) => "dirty",
+                        Some(false) => "clean",
+                        None => "-",
+                    };
+                    match &row.state {
+                        Some(state) if state != "running" => format!("{changes} ({state})"),
+                        _ => changes.to_owned(),
+                    }
                 },
                 match &row.container {
                     Some(container) => format!("{container}:{}", row.path),
