@@ -747,3 +747,37 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
         "{custom_images}"
     );
 }
+
+#[test]
+fn two_data_roots_on_one_daemon_keep_their_own_containers() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("roots", "");
+    // A second data root (another user, or an experiment) cloning the same remote.
+    let other_root = repo.env.root().join("other-data");
+    let other = |args: &[&str]| {
+        let output = repo
+            .env
+            .sk()
+            .env("SKIPPER_HOME", &other_root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    other(&["clone", &repo.origin.url, "--sandbox", "docker"]);
+    let theirs: Vec<Value> = serde_json::from_str(&other(&[
+        "workspace",
+        "list",
+        "--sandbox",
+        "docker",
+        "--json",
+    ]))
+    .unwrap();
+    let ours = repo.list();
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert_ne!(theirs[0]["container"], ours[0]["container"]);
+}

@@ -2,7 +2,7 @@
 //! image, repository snapshots, the ensure-ready state machine, and the copy of a
 //! repository into a new container.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -46,6 +46,8 @@ const STALE_BUILDER_SECS: i64 = 600;
 pub struct Engine {
     pub(crate) docker: Docker,
     pub(crate) config: DockerConfig,
+    /// The data root's fingerprint, on every label and in every name this engine makes.
+    pub(crate) namespace: String,
 }
 
 /// The endpoint the client uses, for messages.
@@ -84,7 +86,12 @@ impl Engine {
             .await
             .map_err(|_| unreachable("no answer to the version query".to_owned()))?
             .map_err(|err| unreachable(describe_api_error(&err)))?;
-        Ok(Self { docker, config })
+        let namespace = spec::namespace(&config.data_root);
+        Ok(Self {
+            docker,
+            config,
+            namespace,
+        })
     }
 
     /// The host configuration to mount read-only that exists right now.
@@ -185,7 +192,7 @@ impl Engine {
         checkout: &Checkout,
         image: &WorkspaceImage,
     ) -> Result<String, DockerError> {
-        let repository = spec::snapshot_repository(&checkout.repository);
+        let repository = spec::snapshot_repository(&checkout.repository, &self.namespace);
         let tag = format!("{repository}:{}", image.hash);
         if image::image_id(&self.docker, &tag).await?.is_some() {
             return Ok(tag);
@@ -201,7 +208,11 @@ impl Engine {
         );
         let body = spec::snapshot_builder_body(
             &image.reference,
-            labels::repository_labels(&checkout.repository, labels::ROLE_SNAPSHOT_BUILDER),
+            labels::repository_labels(
+                &checkout.repository,
+                labels::ROLE_SNAPSHOT_BUILDER,
+                &self.namespace,
+            ),
         );
         self.docker
             .create_container(
@@ -219,8 +230,11 @@ impl Engine {
                 .copy_repository(&builder, checkout, CopyMode::Snapshot)
                 .await?;
             tracing::debug!("snapshot of {}: {summary:?}", checkout.repository);
-            let mut snapshot_labels =
-                labels::repository_labels(&checkout.repository, labels::ROLE_SNAPSHOT);
+            let mut snapshot_labels = labels::repository_labels(
+                &checkout.repository,
+                labels::ROLE_SNAPSHOT,
+                &self.namespace,
+            );
             snapshot_labels.insert(labels::IMAGE_HASH.to_owned(), image.hash.clone());
             let options = CommitContainerOptionsBuilder::default()
                 .container(&builder)
@@ -248,14 +262,8 @@ impl Engine {
 
     /// Removes snapshot builders an interrupted run left behind (never running ones).
     async fn reap_stale_builders(&self, repository: &RepositoryId) {
-        let filters = HashMap::from([(
-            "label".to_owned(),
-            vec![
-                format!("{}=true", labels::MANAGED),
-                format!("{}={}", labels::REPOSITORY, repository.key()),
-                format!("{}={}", labels::ROLE, labels::ROLE_SNAPSHOT_BUILDER),
-            ],
-        )]);
+        let filters =
+            labels::repository_filter(repository, labels::ROLE_SNAPSHOT_BUILDER, &self.namespace);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
@@ -286,13 +294,7 @@ impl Engine {
     /// Removes this repository's snapshots of other workspace images, unless a container
     /// still uses them (the daemon refuses, and the refusal is ignored).
     async fn prune_other_snapshots(&self, repository: &RepositoryId, keep: &str) {
-        let filters = HashMap::from([(
-            "label".to_owned(),
-            vec![
-                format!("{}={}", labels::REPOSITORY, repository.key()),
-                format!("{}={}", labels::ROLE, labels::ROLE_SNAPSHOT),
-            ],
-        )]);
+        let filters = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
         let options = ListImagesOptionsBuilder::default()
             .filters(&filters)
             .build();
@@ -550,7 +552,7 @@ impl Engine {
     ) -> Result<Option<ContainerSummary>, DockerError> {
         let options = ListContainersOptionsBuilder::default()
             .all(true)
-            .filters(&labels::workspace_filter(reference))
+            .filters(&labels::workspace_filter(reference, &self.namespace))
             .build();
         let mut found = self
             .docker
@@ -574,7 +576,7 @@ impl Engine {
     pub async fn list_workspaces(&self) -> Result<Vec<ContainerSummary>, DockerError> {
         let options = ListContainersOptionsBuilder::default()
             .all(true)
-            .filters(&labels::all_workspaces_filter())
+            .filters(&labels::all_workspaces_filter(&self.namespace))
             .build();
         self.docker
             .list_containers(Some(options))
@@ -616,7 +618,7 @@ impl Engine {
             .ok_or_else(|| DockerError::ContainerGone {
                 container: name.to_owned(),
             })?;
-        verify_labels(name, &info, reference)?;
+        verify_labels(name, &info, reference, &self.namespace)?;
         if state_of(&info) != Some(ContainerStateStatusEnum::RUNNING)
             && !self.is_ready(name, &reference.repository).await?
         {
@@ -827,12 +829,12 @@ impl Engine {
         {
             return Ok(workspace);
         }
-        let name = spec::container_name(reference);
+        let name = spec::container_name(reference, &self.namespace);
         let image = self.workspace_image().await?;
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let container_spec = ContainerSpec {
             image: snapshot,
-            labels: labels::workspace_labels(reference, &image.hash),
+            labels: labels::workspace_labels(reference, &image.hash, &self.namespace),
             mounts: self.present_mounts(),
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
@@ -914,7 +916,7 @@ impl Engine {
         let Some(info) = self.inspect(name).await? else {
             return Ok(None);
         };
-        verify_labels(name, &info, reference)?;
+        verify_labels(name, &info, reference, &self.namespace)?;
         if !self.is_ready(name, &reference.repository).await? {
             tracing::warn!("{name} was left half-made by an interrupted creation; making it anew");
             self.remove_container(info.id.as_deref().unwrap_or(name))
@@ -931,7 +933,7 @@ impl Engine {
             .find(reference)
             .await?
             .ok_or_else(|| DockerError::ContainerGone {
-                container: spec::container_name(reference),
+                container: spec::container_name(reference, &self.namespace),
             })?;
         Ok(workspace_from_summary(reference.clone(), &summary))
     }
@@ -943,12 +945,13 @@ fn verify_labels(
     name: &str,
     info: &ContainerInspectResponse,
     reference: &WorkspaceRef,
+    namespace: &str,
 ) -> Result<(), DockerError> {
     let container_labels = info
         .config
         .as_ref()
         .and_then(|config| config.labels.as_ref());
-    if container_labels.is_some_and(|found| labels::labels_match(found, reference)) {
+    if container_labels.is_some_and(|found| labels::labels_match(found, reference, namespace)) {
         Ok(())
     } else {
         Err(DockerError::Foreign {

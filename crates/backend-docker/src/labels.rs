@@ -18,6 +18,9 @@ pub const BRANCH: &str = "dev.skipper.branch";
 pub const WORKSPACE: &str = "dev.skipper.workspace";
 /// The workspace image's hash (the suffix of its `skipper-workspace:<hash>` tag).
 pub const IMAGE_HASH: &str = "dev.skipper.image-hash";
+/// A fingerprint of the data root that made the resource: two data roots (two users, or a
+/// test beside real use) on one daemon never see each other's workspaces.
+pub const DATA_ROOT: &str = "dev.skipper.data-root";
 /// The label schema's version.
 pub const SCHEMA: &str = "dev.skipper.schema";
 /// What a resource is for: `workspace`, `snapshot-builder`, `repository-snapshot`, `image`.
@@ -37,10 +40,15 @@ pub const ROLE_IMAGE: &str = "image";
 
 /// The labels of a workspace container.
 #[must_use]
-pub fn workspace_labels(reference: &WorkspaceRef, image_hash: &str) -> HashMap<String, String> {
+pub fn workspace_labels(
+    reference: &WorkspaceRef,
+    image_hash: &str,
+    namespace: &str,
+) -> HashMap<String, String> {
     let (kind, branch) = target_values(&reference.target);
     HashMap::from([
         (MANAGED.to_owned(), "true".to_owned()),
+        (DATA_ROOT.to_owned(), namespace.to_owned()),
         (REPOSITORY.to_owned(), reference.repository.key()),
         (BRANCH.to_owned(), branch),
         (WORKSPACE.to_owned(), kind.to_owned()),
@@ -52,9 +60,14 @@ pub fn workspace_labels(reference: &WorkspaceRef, image_hash: &str) -> HashMap<S
 
 /// The labels shared by a repository's snapshot builder and snapshot image.
 #[must_use]
-pub fn repository_labels(repository: &RepositoryId, role: &str) -> HashMap<String, String> {
+pub fn repository_labels(
+    repository: &RepositoryId,
+    role: &str,
+    namespace: &str,
+) -> HashMap<String, String> {
     HashMap::from([
         (MANAGED.to_owned(), "true".to_owned()),
+        (DATA_ROOT.to_owned(), namespace.to_owned()),
         (REPOSITORY.to_owned(), repository.key()),
         (SCHEMA.to_owned(), SCHEMA_VERSION.to_owned()),
         (ROLE.to_owned(), role.to_owned()),
@@ -63,12 +76,13 @@ pub fn repository_labels(repository: &RepositoryId, role: &str) -> HashMap<Strin
 
 /// The `label` filters that find exactly the container of `reference`.
 #[must_use]
-pub fn workspace_filter(reference: &WorkspaceRef) -> HashMap<String, Vec<String>> {
+pub fn workspace_filter(reference: &WorkspaceRef, namespace: &str) -> HashMap<String, Vec<String>> {
     let (kind, branch) = target_values(&reference.target);
     HashMap::from([(
         "label".to_owned(),
         vec![
             format!("{MANAGED}=true"),
+            format!("{DATA_ROOT}={namespace}"),
             format!("{REPOSITORY}={}", reference.repository.key()),
             format!("{WORKSPACE}={kind}"),
             format!("{BRANCH}={branch}"),
@@ -78,19 +92,46 @@ pub fn workspace_filter(reference: &WorkspaceRef) -> HashMap<String, Vec<String>
 
 /// The `label` filters that find every workspace container, running or not.
 #[must_use]
-pub fn all_workspaces_filter() -> HashMap<String, Vec<String>> {
+pub fn all_workspaces_filter(namespace: &str) -> HashMap<String, Vec<String>> {
     HashMap::from([(
         "label".to_owned(),
-        vec![format!("{MANAGED}=true"), WORKSPACE.to_owned()],
+        vec![
+            format!("{MANAGED}=true"),
+            format!("{DATA_ROOT}={namespace}"),
+            WORKSPACE.to_owned(),
+        ],
+    )])
+}
+
+/// The `label` filters that find `repository`'s resources of `role` in `namespace`.
+#[must_use]
+pub fn repository_filter(
+    repository: &RepositoryId,
+    role: &str,
+    namespace: &str,
+) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_owned(),
+        vec![
+            format!("{MANAGED}=true"),
+            format!("{DATA_ROOT}={namespace}"),
+            format!("{REPOSITORY}={}", repository.key()),
+            format!("{ROLE}={role}"),
+        ],
     )])
 }
 
 /// Whether `labels` are those of `reference`'s container.
 #[must_use]
-pub fn labels_match(labels: &HashMap<String, String>, reference: &WorkspaceRef) -> bool {
+pub fn labels_match(
+    labels: &HashMap<String, String>,
+    reference: &WorkspaceRef,
+    namespace: &str,
+) -> bool {
     let (kind, branch) = target_values(&reference.target);
     let is = |key: &str, value: &str| labels.get(key).is_some_and(|v| v == value);
     is(MANAGED, "true")
+        && is(DATA_ROOT, namespace)
         && is(REPOSITORY, &reference.repository.key())
         && is(WORKSPACE, kind)
         && is(BRANCH, &branch)
@@ -134,7 +175,7 @@ mod tests {
 
     #[test]
     fn workspace_labels_are_namespaced_and_complete() {
-        let labels = workspace_labels(&reference(Some("feat/x")), "abc");
+        let labels = workspace_labels(&reference(Some("feat/x")), "abc", "ns");
         assert!(labels.keys().all(|key| key.starts_with(PREFIX)));
         assert_eq!(labels[MANAGED], "true");
         assert_eq!(labels[REPOSITORY], "local/o/api");
@@ -142,7 +183,7 @@ mod tests {
         assert_eq!(labels[WORKSPACE], "branch");
         assert_eq!(labels[IMAGE_HASH], "abc");
         assert_eq!(labels[SCHEMA], "1");
-        let main = workspace_labels(&reference(None), "abc");
+        let main = workspace_labels(&reference(None), "abc", "ns");
         assert_eq!(main[BRANCH], "");
         assert_eq!(main[WORKSPACE], "main");
     }
@@ -150,14 +191,15 @@ mod tests {
     #[test]
     fn labels_round_trip_and_are_verified() {
         let feat = reference(Some("feat/x"));
-        let labels = workspace_labels(&feat, "abc");
-        assert!(labels_match(&labels, &feat));
-        assert!(!labels_match(&labels, &reference(Some("feat-x"))));
-        assert!(!labels_match(&labels, &reference(None)));
-        assert!(!labels_match(&HashMap::new(), &feat));
+        let labels = workspace_labels(&feat, "abc", "ns");
+        assert!(labels_match(&labels, &feat, "ns"));
+        assert!(!labels_match(&labels, &feat, "other"));
+        assert!(!labels_match(&labels, &reference(Some("feat-x")), "ns"));
+        assert!(!labels_match(&labels, &reference(None), "ns"));
+        assert!(!labels_match(&HashMap::new(), &feat, "ns"));
         assert_eq!(target_from_labels(&labels), Some(feat.target));
         assert_eq!(
-            target_from_labels(&workspace_labels(&reference(None), "h")),
+            target_from_labels(&workspace_labels(&reference(None), "h", "ns")),
             Some(WorkspaceTarget::Main)
         );
         let mut broken = labels;
@@ -167,11 +209,12 @@ mod tests {
 
     #[test]
     fn the_filter_names_every_identity_label() {
-        let filter = workspace_filter(&reference(Some("feat/x")));
+        let filter = workspace_filter(&reference(Some("feat/x")), "ns");
         assert_eq!(
             filter["label"],
             vec![
                 "dev.skipper.managed=true",
+                "dev.skipper.data-root=ns",
                 "dev.skipper.repository=local/o/api",
                 "dev.skipper.workspace=branch",
                 "dev.skipper.branch=feat/x",

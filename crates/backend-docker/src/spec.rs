@@ -137,18 +137,25 @@ pub fn repository_path(repository: &RepositoryId) -> String {
     format!("{WORKSPACE_ROOT}/{}", repository.name())
 }
 
-/// The container name of a workspace: readable part plus a hash of the raw identity.
+/// The fingerprint of a data root that namespaces everything it makes on the daemon.
 #[must_use]
-pub fn container_name(reference: &WorkspaceRef) -> String {
-    reference.resource_name("sk-")
+pub fn namespace(data_root: &Path) -> String {
+    skipper_core::short_hash(&data_root.to_string_lossy(), 12)
+}
+
+/// The container name of a workspace: readable part plus a hash of the raw identity and
+/// the data root's namespace.
+#[must_use]
+pub fn container_name(reference: &WorkspaceRef, namespace: &str) -> String {
+    reference.resource_name_in("sk-", namespace)
 }
 
 /// The repository part of a repository snapshot image's name.
 #[must_use]
-pub fn snapshot_repository(repository: &RepositoryId) -> String {
+pub fn snapshot_repository(repository: &RepositoryId, namespace: &str) -> String {
     format!(
         "skipper-repo-{}",
-        skipper_core::short_hash(&repository.key(), 12)
+        skipper_core::short_hash(&format!("{namespace}\n{}", repository.key()), 12)
     )
 }
 

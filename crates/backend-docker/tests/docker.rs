@@ -651,9 +651,12 @@ fn an_interrupted_creation_is_never_adopted_and_is_made_anew() {
         repository: fixture.checkout.repository.clone(),
         target: WorkspaceTarget::Branch(BranchName::new("feat/y").unwrap()),
     };
-    let name = skipper_backend_docker::spec::container_name(&reference);
+    let namespace = skipper_backend_docker::spec::namespace(&fixture.data_root);
+    let name = skipper_backend_docker::spec::container_name(&reference, &namespace);
     let mut args = vec!["create".to_owned(), "--name".to_owned(), name.clone()];
-    for (key, value) in skipper_backend_docker::labels::workspace_labels(&reference, "x") {
+    for (key, value) in
+        skipper_backend_docker::labels::workspace_labels(&reference, "x", &namespace)
+    {
         args.extend(["--label".to_owned(), format!("{key}={value}")]);
     }
     args.extend([BASE_IMAGE, "tail", "-f", "/dev/null"].map(str::to_owned));
@@ -815,7 +818,8 @@ fn a_foreign_container_with_the_name_is_not_adopted() {
         repository: fixture.checkout.repository.clone(),
         target: WorkspaceTarget::Main,
     };
-    let name = skipper_backend_docker::spec::container_name(&reference);
+    let namespace = skipper_backend_docker::spec::namespace(&fixture.data_root);
+    let name = skipper_backend_docker::spec::container_name(&reference, &namespace);
     let (made, out) = docker(&[
         "create",
         "--name",

@@ -73,6 +73,13 @@ impl WorkspaceRef {
     /// (`[a-z0-9_-]`) plus a hash of the raw identity, so two workspaces never share one.
     #[must_use]
     pub fn resource_name(&self, prefix: &str) -> String {
+        self.resource_name_in(prefix, "")
+    }
+
+    /// Like [`Self::resource_name`], with `namespace` (say, a data root's fingerprint) in
+    /// the hash, so two namespaces never share a resource.
+    #[must_use]
+    pub fn resource_name_in(&self, prefix: &str, namespace: &str) -> String {
         let readable = format!("{}-{}", self.repository.name(), self.target);
         let mut clean: String = readable
             .chars()
@@ -86,7 +93,15 @@ impl WorkspaceRef {
             })
             .collect();
         clean.truncate(48);
-        let raw = format!("{}\n{}", self.repository.key(), self.target_key());
+        let raw = if namespace.is_empty() {
+            format!("{}\n{}", self.repository.key(), self.target_key())
+        } else {
+            format!(
+                "{namespace}\n{}\n{}",
+                self.repository.key(),
+                self.target_key()
+            )
+        };
         format!("{prefix}{clean}-{}", short_hash(&raw, 8))
     }
 
