@@ -87,3 +87,43 @@ fn attach_without_tmux_opens_a_shell_in_the_workspace() {
     session.send_line("exit 5").unwrap();
     assert_eq!(exit_code(&mut session), 5);
 }
+
+#[test]
+fn attach_inside_tmux_switches_the_client_to_the_workspace_session() {
+    use expectrl::Expect;
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/inner"]);
+    // The user's own tmux session, with a client attached on a terminal.
+    assert!(tmux(
+        &env,
+        &["new-session", "-d", "-s", "outer", "-x", "100", "-y", "30"]
+    ));
+    let mut command = Command::new("tmux");
+    env.isolate(&mut command);
+    command.args(["attach-session", "-t", "=outer"]);
+    let mut client = env.pty_command(command);
+    // From a shell inside that session, as a user would type it.
+    let sk = assert_cmd::cargo::cargo_bin("sk");
+    let typed = format!(
+        "{} workspace attach -r api -b feat/inner; echo sk-exit-$?",
+        sk.display()
+    );
+    assert!(tmux(&env, &["send-keys", "-t", "=outer:", &typed, "Enter"]));
+    // The client now shows the workspace's session (its name in the status line).
+    client.expect("sk_api-fe").unwrap();
+    let current = {
+        let mut command = Command::new("tmux");
+        env.isolate(&mut command);
+        let output = command
+            .args(["list-clients", "-F", "#{client_session}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    assert!(current.starts_with("sk_api-feat-inner-"), "{current}");
+    let sessions = tmux_sessions(&env);
+    assert!(sessions.contains(&"outer".to_owned()), "{sessions:?}");
+    let _ = tmux(&env, &["kill-server"]);
+}
