@@ -1,0 +1,108 @@
+//! The copy of a host checkout's git directory into a container, as a streamed archive
+//! owned by the container's user.
+
+use bollard::query_parameters::UploadToContainerOptionsBuilder;
+use skipper_core::Checkout;
+
+use super::Engine;
+use crate::archive::{self, CopyMode, CopySummary, Owner};
+use crate::error::{DockerError, describe_api_error};
+use crate::spec;
+
+impl Engine {
+    /// Streams the checkout's git directory (or, for a delta, what the snapshot lacks) into
+    /// `container`, owned by the container's user (resolved here rather than through the
+    /// daemon's `copyUIDGID`, which Engine 20.10 fails on a `uid:gid` user).
+    pub(super) async fn copy_repository(
+        &self,
+        container: &str,
+        checkout: &Checkout,
+        mode: CopyMode,
+    ) -> Result<CopySummary, DockerError> {
+        let owner = self.container_owner(container).await?;
+        let copy_failed = |reason: String| DockerError::Copy {
+            what: format!("the git directory of {}", checkout.path.display()),
+            direction: "into",
+            container: container.to_owned(),
+            reason,
+        };
+        let git_dir =
+            archive::git_dir_of(&checkout.path).map_err(|err| copy_failed(err.to_string()))?;
+        let prefix = format!(
+            "{}/.git",
+            spec::repository_path(&checkout.repository).trim_start_matches('/')
+        );
+        let (writer, errors, rx) = archive::chunk_channel();
+        let producer = tokio::task::spawn_blocking(move || {
+            let result = archive::write_git_dir(&git_dir, &prefix, &mode, owner, writer);
+            if let Err(err) = &result {
+                // Fail the upload body, so that the daemon never sees a truncated archive
+                // as a complete one.
+                let _ = errors.blocking_send(Err(std::io::Error::new(err.kind(), err.to_string())));
+            }
+            result
+        });
+        // Progress on a terminal only (indicatif draws nothing elsewhere).
+        let progress = indicatif::ProgressBar::new_spinner()
+            .with_message(format!("Copying {} into {container}", checkout.repository));
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {msg}: {bytes} ({bytes_per_sec})")
+        {
+            progress.set_style(style);
+        }
+        progress.enable_steady_tick(std::time::Duration::from_millis(120));
+        let counted = progress.clone();
+        let body = futures_util::stream::unfold(rx, move |mut rx| {
+            let counted = counted.clone();
+            async move {
+                rx.recv().await.map(|chunk| {
+                    if let Ok(bytes) = &chunk {
+                        counted.inc(bytes.len() as u64);
+                    }
+                    (chunk.map(Into::into), rx)
+                })
+            }
+        });
+        let options = UploadToContainerOptionsBuilder::default().path("/").build();
+        let uploaded = self
+            .docker
+            .upload_to_container(container, Some(options), bollard::body_try_stream(body))
+            .await;
+        progress.finish_and_clear();
+        let produced = producer
+            .await
+            .map_err(|err| copy_failed(format!("the archive thread failed: {err}")))?;
+        match (produced, uploaded) {
+            (Err(err), _) => Err(copy_failed(err.to_string())),
+            (Ok(_), Err(err)) => Err(copy_failed(describe_api_error(&err))),
+            (Ok(summary), Ok(())) => Ok(summary),
+        }
+    }
+
+    /// The uid and gid of the user a container runs as (its image's `USER`), resolved
+    /// against the container's own `/etc/passwd` and `/etc/group`.
+    async fn container_owner(&self, container: &str) -> Result<Owner, DockerError> {
+        let user = self
+            .inspect(container)
+            .await?
+            .and_then(|info| info.config)
+            .and_then(|config| config.user)
+            .unwrap_or_default();
+        if user.is_empty() || user == "root" || user == "0" || user == "0:0" {
+            return Ok(Owner::default());
+        }
+        let passwd = self.read_small_file(container, "/etc/passwd").await?;
+        let group = self.read_small_file(container, "/etc/group").await?;
+        archive::resolve_owner(
+            &user,
+            passwd.as_deref().unwrap_or_default(),
+            group.as_deref().unwrap_or_default(),
+        )
+        .ok_or_else(|| DockerError::Copy {
+            what: "the repository".to_owned(),
+            direction: "into",
+            container: container.to_owned(),
+            reason: format!("its user `{user}` is not in the image's /etc/passwd or /etc/group"),
+        })
+    }
+}

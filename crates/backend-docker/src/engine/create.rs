@@ -1,0 +1,145 @@
+//! The creation of a workspace container, and the adoption of one that already exists.
+
+use bollard::query_parameters::CreateContainerOptionsBuilder;
+use skipper_core::{Checkout, Workspace, WorkspaceRef};
+
+use super::Engine;
+use super::lookup::verify_labels;
+use super::summary::{summary_name, workspace_from_summary};
+use crate::archive::CopyMode;
+use crate::error::{DockerError, status_of};
+use crate::labels;
+use crate::scripts;
+use crate::spec::{self, ContainerSpec};
+
+impl Engine {
+    /// Makes the container of `reference` from `checkout`: the repository snapshot, the
+    /// objects it lacks, then the working tree (`mode` as [`scripts::SETUP`] takes it).
+    /// A finished container already carrying the labels is returned as it is (started if
+    /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
+    /// removed and made anew. A failure removes the half-made container.
+    ///
+    /// # Errors
+    /// [`DockerError`] naming the failing operation.
+    pub async fn create_workspace(
+        &self,
+        reference: &WorkspaceRef,
+        checkout: &Checkout,
+        mode: &str,
+        default_branch: &str,
+        branch: &str,
+    ) -> Result<Workspace, DockerError> {
+        if let Some(existing) = self.find(reference).await?
+            && let Some(workspace) = self.adopt(&summary_name(&existing), reference).await?
+        {
+            return Ok(workspace);
+        }
+        let name = spec::container_name(reference, &self.namespace);
+        let image = self.workspace_image().await?;
+        let snapshot = self.ensure_snapshot(checkout, &image).await?;
+        let container_spec = ContainerSpec {
+            image: snapshot,
+            labels: labels::workspace_labels(reference, &image.hash, &self.namespace),
+            mounts: self.present_mounts(),
+            memory_bytes: self.config.memory_bytes,
+            nano_cpus: self.config.nano_cpus,
+        };
+        let mut replaced_half_made = false;
+        let id = loop {
+            let created = self
+                .docker
+                .create_container(
+                    Some(CreateContainerOptionsBuilder::default().name(&name).build()),
+                    spec::create_body(&container_spec),
+                )
+                .await;
+            match created {
+                Ok(response) => break response.id,
+                // Someone made it meanwhile (a race), or a foreign container holds the name.
+                Err(err) if status_of(&err) == Some(409) && !replaced_half_made => {
+                    if let Some(workspace) = self.adopt(&name, reference).await? {
+                        return Ok(workspace);
+                    }
+                    replaced_half_made = true;
+                }
+                Err(err) => return Err(DockerError::api("create container", &name, err)),
+            }
+        };
+        let made = async {
+            let present = self.snapshot_objects(&name, &checkout.repository).await?;
+            let summary = self
+                .copy_repository(&name, checkout, CopyMode::Delta { present })
+                .await?;
+            tracing::debug!("copied into {name}: {summary:?}");
+            self.start(&name).await?;
+            let repo_dir = spec::repository_path(&checkout.repository);
+            let mut args = vec![repo_dir.as_str(), mode, default_branch, branch];
+            for mount in &container_spec.mounts {
+                args.push(mount.link.as_str());
+                args.push(&mount.target);
+                args.push(&mount.home_path);
+            }
+            let setup = self
+                .step(
+                    &name,
+                    spec::WORKSPACE_ROOT,
+                    "setting up the repository",
+                    scripts::sh(scripts::SETUP, &args),
+                    Vec::new(),
+                )
+                .await?;
+            let warnings = setup.stderr_text();
+            if !warnings.is_empty() {
+                tracing::warn!("{name}: {warnings}");
+            }
+            Ok::<_, DockerError>(())
+        }
+        .await;
+        if let Err(err) = made {
+            // By id: should another `sk` have replaced the container meanwhile, its
+            // container is not this one's to remove.
+            if let Err(cleanup) = self.remove_container(&id).await {
+                tracing::warn!("removing the half-made container {name}: {cleanup}");
+            }
+            return Err(err);
+        }
+        self.workspace_of(reference).await
+    }
+
+    /// Adopts the existing container `name` as `reference`'s workspace when its creation
+    /// finished: started if needed, and returned. One that an interrupted creation left
+    /// half-made (no [`scripts::READY_MARKER`]) is removed; `None` then says to make it
+    /// anew, as it does when the container vanished meanwhile.
+    ///
+    /// # Errors
+    /// [`DockerError::Foreign`] when `name` lacks `reference`'s labels, start failures.
+    async fn adopt(
+        &self,
+        name: &str,
+        reference: &WorkspaceRef,
+    ) -> Result<Option<Workspace>, DockerError> {
+        let Some(info) = self.inspect(name).await? else {
+            return Ok(None);
+        };
+        verify_labels(name, &info, reference, &self.namespace)?;
+        if !self.is_ready(name, &reference.repository).await? {
+            tracing::warn!("{name} was left half-made by an interrupted creation; making it anew");
+            self.remove_container(info.id.as_deref().unwrap_or(name))
+                .await?;
+            return Ok(None);
+        }
+        self.bring_up(name, &info).await?;
+        self.workspace_of(reference).await.map(Some)
+    }
+
+    /// The workspace of `reference` as the daemon reports it now.
+    async fn workspace_of(&self, reference: &WorkspaceRef) -> Result<Workspace, DockerError> {
+        let summary = self
+            .find(reference)
+            .await?
+            .ok_or_else(|| DockerError::ContainerGone {
+                container: spec::container_name(reference, &self.namespace),
+            })?;
+        Ok(workspace_from_summary(reference.clone(), &summary))
+    }
+}

@@ -1,0 +1,184 @@
+//! The ensure-ready state machine: readiness, bringing a container up, starting it and
+//! checking that PID 1 stays up, its last logs, and removing it.
+
+use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
+use bollard::query_parameters::{LogsOptionsBuilder, RemoveContainerOptionsBuilder};
+use futures_util::StreamExt;
+use skipper_core::{RepositoryId, WorkspaceRef, WorkspaceTarget};
+
+use super::Engine;
+use super::lookup::verify_labels;
+use crate::error::{DockerError, describe_api_error, status_of};
+use crate::scripts;
+use crate::spec;
+
+/// How many of PID 1's log lines a start failure reports.
+const LOG_LINES: &str = "20";
+
+impl Engine {
+    /// Makes sure `name` is `reference`'s container, finished, and running: running -> as
+    /// is; created or exited -> checked for [`scripts::READY_MARKER`], then started (and
+    /// checked to stay up); paused -> unpaused.
+    ///
+    /// Only a container that is not running is checked for the marker, so that a command
+    /// in a running one costs no extra round trip. A creation that `sk` did not live to
+    /// finish leaves the container created (killed during the copy) or running (killed
+    /// during the setup); the latter is caught by `create`, by the dirty gate, and by the
+    /// first command after it stopped.
+    ///
+    /// # Errors
+    /// [`DockerError::ContainerGone`], [`DockerError::Foreign`], [`DockerError::Unfinished`],
+    /// [`DockerError::ContainerStart`] with PID 1's last log lines.
+    pub async fn ensure_running(
+        &self,
+        name: &str,
+        reference: &WorkspaceRef,
+    ) -> Result<(), DockerError> {
+        let info = self
+            .inspect(name)
+            .await?
+            .ok_or_else(|| DockerError::ContainerGone {
+                container: name.to_owned(),
+            })?;
+        verify_labels(name, &info, reference, &self.namespace)?;
+        if state_of(&info) != Some(ContainerStateStatusEnum::RUNNING)
+            && !self.is_ready(name, &reference.repository).await?
+        {
+            return Err(DockerError::Unfinished {
+                container: name.to_owned(),
+                remedy: match reference.target {
+                    WorkspaceTarget::Main => {
+                        "run `sk clone <remote> --sandbox docker` again, which makes it anew"
+                    }
+                    WorkspaceTarget::Branch(_) => {
+                        "remove it with `sk workspace remove --force`, then create it again"
+                    }
+                },
+            });
+        }
+        self.bring_up(name, &info).await
+    }
+
+    /// Whether the setup of `container` (running or not) ran to its end: whether it holds
+    /// [`scripts::READY_MARKER`]. One archive request, no exec.
+    ///
+    /// # Errors
+    /// [`DockerError::Copy`] when the daemon fails to answer.
+    pub async fn is_ready(
+        &self,
+        container: &str,
+        repository: &RepositoryId,
+    ) -> Result<bool, DockerError> {
+        let marker = format!(
+            "{}/{}",
+            spec::repository_path(repository),
+            scripts::READY_MARKER
+        );
+        Ok(self.read_small_file(container, &marker).await?.is_some())
+    }
+
+    /// Brings the inspected container `name` to running, whatever it holds.
+    pub(super) async fn bring_up(
+        &self,
+        name: &str,
+        info: &ContainerInspectResponse,
+    ) -> Result<(), DockerError> {
+        match state_of(info) {
+            Some(ContainerStateStatusEnum::RUNNING) => Ok(()),
+            Some(ContainerStateStatusEnum::PAUSED) => self
+                .docker
+                .unpause_container(name)
+                .await
+                .map_err(|err| DockerError::api("unpause container", name, err)),
+            Some(
+                ContainerStateStatusEnum::CREATED
+                | ContainerStateStatusEnum::EXITED
+                | ContainerStateStatusEnum::RESTARTING,
+            ) => self.start(name).await,
+            other => Err(DockerError::ContainerStart {
+                container: name.to_owned(),
+                reason: format!(
+                    "it is {}",
+                    other.map_or_else(|| "in an unknown state".to_owned(), |s| s.to_string())
+                ),
+                logs: self.last_logs(name).await,
+            }),
+        }
+    }
+
+    /// Starts `name` and checks that PID 1 is still up.
+    pub(super) async fn start(&self, name: &str) -> Result<(), DockerError> {
+        if let Err(err) = self.docker.start_container(name, None).await {
+            return Err(DockerError::ContainerStart {
+                container: name.to_owned(),
+                reason: describe_api_error(&err),
+                logs: self.last_logs(name).await,
+            });
+        }
+        self.check_alive(name).await
+    }
+
+    /// Fails with PID 1's last log lines when the container is not running.
+    pub(super) async fn check_alive(&self, name: &str) -> Result<(), DockerError> {
+        let state = self.inspect(name).await?.and_then(|info| info.state);
+        match state {
+            Some(state) if state.running == Some(true) => Ok(()),
+            Some(state) => Err(DockerError::ContainerStart {
+                container: name.to_owned(),
+                reason: format!(
+                    "its PID 1 exited with code {}{}",
+                    state.exit_code.unwrap_or(-1),
+                    state
+                        .error
+                        .filter(|e| !e.is_empty())
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
+                ),
+                logs: self.last_logs(name).await,
+            }),
+            None => Err(DockerError::ContainerGone {
+                container: name.to_owned(),
+            }),
+        }
+    }
+
+    /// The last lines PID 1 wrote, for start failures.
+    async fn last_logs(&self, name: &str) -> Vec<String> {
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail(LOG_LINES)
+            .build();
+        let mut stream = self.docker.logs(name, Some(options));
+        let mut text = Vec::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            text.extend_from_slice(&chunk.into_bytes());
+        }
+        String::from_utf8_lossy(&text)
+            .lines()
+            .map(str::to_owned)
+            .filter(|line| !line.trim().is_empty())
+            .collect()
+    }
+
+    /// Removes a container and its anonymous volumes; a missing one is not an error.
+    ///
+    /// # Errors
+    /// [`DockerError::Api`].
+    pub async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.docker.remove_container(name, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(err) if status_of(&err) == Some(404) => Ok(()),
+            Err(err) => Err(DockerError::api("remove container", name, err)),
+        }
+    }
+}
+
+/// The state of an inspected container.
+fn state_of(info: &ContainerInspectResponse) -> Option<ContainerStateStatusEnum> {
+    info.state.as_ref().and_then(|state| state.status)
+}

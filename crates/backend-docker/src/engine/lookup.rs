@@ -1,0 +1,90 @@
+//! Finding containers: a workspace's by its labels, every workspace's, one by name, and the
+//! check that a container carries the labels it should.
+
+use bollard::models::{ContainerInspectResponse, ContainerSummary};
+use bollard::query_parameters::ListContainersOptionsBuilder;
+use skipper_core::WorkspaceRef;
+
+use super::Engine;
+use super::summary::summary_name;
+use crate::error::{DockerError, status_of};
+use crate::labels;
+
+impl Engine {
+    /// The container carrying `reference`'s labels, running or not. One label-filtered
+    /// listing; several matches are an error.
+    ///
+    /// # Errors
+    /// [`DockerError::Api`], [`DockerError::Duplicate`].
+    pub async fn find(
+        &self,
+        reference: &WorkspaceRef,
+    ) -> Result<Option<ContainerSummary>, DockerError> {
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&labels::workspace_filter(reference, &self.namespace))
+            .build();
+        let mut found = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|err| DockerError::api("list containers", reference.to_string(), err))?;
+        match found.len() {
+            0 => Ok(None),
+            1 => Ok(found.pop()),
+            _ => Err(DockerError::Duplicate {
+                workspace: reference.to_string(),
+                containers: found.iter().map(summary_name).collect(),
+            }),
+        }
+    }
+
+    /// Every workspace container, running or not, in one listing.
+    ///
+    /// # Errors
+    /// [`DockerError::Api`].
+    pub async fn list_workspaces(&self) -> Result<Vec<ContainerSummary>, DockerError> {
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&labels::all_workspaces_filter(&self.namespace))
+            .build();
+        self.docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|err| DockerError::api("list containers", "skipper workspaces", err))
+    }
+
+    /// The inspected container `name`, or `None` when it does not exist.
+    pub(super) async fn inspect(
+        &self,
+        name: &str,
+    ) -> Result<Option<ContainerInspectResponse>, DockerError> {
+        match self.docker.inspect_container(name, None).await {
+            Ok(info) => Ok(Some(info)),
+            Err(err) if status_of(&err) == Some(404) => Ok(None),
+            Err(err) => Err(DockerError::api("inspect container", name, err)),
+        }
+    }
+}
+
+/// Fails with [`DockerError::Foreign`] unless the inspected container `name` carries
+/// `reference`'s labels.
+pub(super) fn verify_labels(
+    name: &str,
+    info: &ContainerInspectResponse,
+    reference: &WorkspaceRef,
+    namespace: &str,
+) -> Result<(), DockerError> {
+    let container_labels = info
+        .config
+        .as_ref()
+        .and_then(|config| config.labels.as_ref());
+    if container_labels.is_some_and(|found| labels::labels_match(found, reference, namespace)) {
+        Ok(())
+    } else {
+        Err(DockerError::Foreign {
+            container: name.to_owned(),
+            expected: reference.to_string(),
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! Everything that talks to the daemon about workspaces: the connection here, and beside it
+//! the workspace image, repository snapshots, the copy of a repository into a container,
+//! lookups, the ensure-ready state machine, steps, and the creation of a workspace.
+
+mod copy;
+mod create;
+mod download;
+mod lifecycle;
+mod lookup;
+mod snapshot;
+mod steps;
+mod summary;
+mod workspace_image;
+
+use std::time::Duration;
+
+use bollard::Docker;
+
+use crate::DockerConfig;
+use crate::error::{DockerError, describe_api_error};
+use crate::spec;
+
+pub use download::bundle_path;
+pub use summary::{reference_of, workspace_from_summary};
+
+/// The endpoint when `DOCKER_HOST` is not set.
+pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
+/// How long the daemon gets to answer the first ping.
+const PING_DEADLINE: Duration = Duration::from_secs(5);
+
+/// A connected daemon plus the backend's configuration.
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) docker: Docker,
+    pub(crate) config: DockerConfig,
+    /// The data root's fingerprint, on every label and in every name this engine makes.
+    pub(crate) namespace: String,
+}
+
+/// The endpoint the client uses, for messages.
+#[must_use]
+pub fn endpoint() -> String {
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
+}
+
+impl Engine {
+    /// Connects through `DOCKER_HOST` or the default socket, pings with a deadline and
+    /// negotiates the API version.
+    ///
+    /// # Errors
+    /// [`DockerError::Unreachable`] naming the endpoint.
+    pub async fn connect(config: DockerConfig) -> Result<Self, DockerError> {
+        let endpoint = endpoint();
+        let unreachable = |reason: String| DockerError::Unreachable {
+            endpoint: endpoint.clone(),
+            reason,
+        };
+        let docker = Docker::connect_with_defaults().map_err(|err| unreachable(err.to_string()))?;
+        match tokio::time::timeout(PING_DEADLINE, docker.ping()).await {
+            Err(_) => {
+                return Err(unreachable(format!(
+                    "no answer within {} s",
+                    PING_DEADLINE.as_secs()
+                )));
+            }
+            Ok(Err(err)) => return Err(unreachable(describe_api_error(&err))),
+            Ok(Ok(_)) => {}
+        }
+        let docker = tokio::time::timeout(PING_DEADLINE, docker.negotiate_version())
+            .await
+            .map_err(|_| unreachable("no answer to the version query".to_owned()))?
+            .map_err(|err| unreachable(describe_api_error(&err)))?;
+        let namespace = spec::namespace(&config.data_root);
+        Ok(Self {
+            docker,
+            config,
+            namespace,
+        })
+    }
+
+    /// The host configuration to mount read-only that exists right now.
+    pub(crate) fn present_mounts(&self) -> Vec<spec::HostMount> {
+        let home = &self.config.home;
+        let config_home = self
+            .config
+            .config_home
+            .clone()
+            .unwrap_or_else(|| home.join(".config"));
+        let data_home = self
+            .config
+            .data_home
+            .clone()
+            .unwrap_or_else(|| home.join(".local/share"));
+        spec::present_mounts(spec::HostDirs {
+            home,
+            config_home: &config_home,
+            data_home: &data_home,
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! Repository snapshot images: the workspace image plus a repository's git directory,
+//! committed once per repository and image; the reaping of interrupted builders, the pruning
+//! of snapshots of older images, and the manifest of what a snapshot holds.
+
+use std::collections::HashSet;
+
+use bollard::models::ContainerConfig;
+use bollard::query_parameters::{
+    CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
+    ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
+};
+use skipper_core::{Checkout, RepositoryId, short_hash};
+
+use super::Engine;
+use crate::archive::{self, CopyMode};
+use crate::error::DockerError;
+use crate::image::{self, WorkspaceImage};
+use crate::labels;
+use crate::spec;
+
+/// Snapshot builder containers older than this are leftovers of an interrupted run.
+const STALE_BUILDER_SECS: i64 = 600;
+
+impl Engine {
+    /// The repository snapshot image of `checkout` on `image`: the image plus the checkout's
+    /// whole git directory, made once per repository and workspace image by streaming the
+    /// git directory into a never-started container and committing it. Workspaces start
+    /// from it copy-on-write and receive only the objects it lacks.
+    ///
+    /// # Errors
+    /// [`DockerError`] from the copy or the commit.
+    pub async fn ensure_snapshot(
+        &self,
+        checkout: &Checkout,
+        image: &WorkspaceImage,
+    ) -> Result<String, DockerError> {
+        let repository = spec::snapshot_repository(&checkout.repository, &self.namespace);
+        let tag = format!("{repository}:{}", image.hash);
+        if image::image_id(&self.docker, &tag).await?.is_some() {
+            return Ok(tag);
+        }
+        self.reap_stale_builders(&checkout.repository).await;
+        let builder = format!(
+            "sk-snapshot-{}-{}-{}",
+            short_hash(&checkout.repository.key(), 8),
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        );
+        let body = spec::snapshot_builder_body(
+            &image.reference,
+            labels::repository_labels(
+                &checkout.repository,
+                labels::ROLE_SNAPSHOT_BUILDER,
+                &self.namespace,
+            ),
+        );
+        self.docker
+            .create_container(
+                Some(
+                    CreateContainerOptionsBuilder::default()
+                        .name(&builder)
+                        .build(),
+                ),
+                body,
+            )
+            .await
+            .map_err(|err| DockerError::api("create container", &builder, err))?;
+        let result = async {
+            let summary = self
+                .copy_repository(&builder, checkout, CopyMode::Snapshot)
+                .await?;
+            tracing::debug!("snapshot of {}: {summary:?}", checkout.repository);
+            let mut snapshot_labels = labels::repository_labels(
+                &checkout.repository,
+                labels::ROLE_SNAPSHOT,
+                &self.namespace,
+            );
+            snapshot_labels.insert(labels::IMAGE_HASH.to_owned(), image.hash.clone());
+            let options = CommitContainerOptionsBuilder::default()
+                .container(&builder)
+                .repo(&repository)
+                .tag(&image.hash)
+                .pause(false)
+                .comment("skipper repository snapshot")
+                .build();
+            let config = ContainerConfig {
+                labels: Some(snapshot_labels),
+                ..Default::default()
+            };
+            self.docker
+                .commit_container(options, config)
+                .await
+                .map_err(|err| DockerError::api("commit container", &builder, err))?;
+            Ok::<_, DockerError>(())
+        }
+        .await;
+        self.remove_container(&builder).await?;
+        result?;
+        self.prune_other_snapshots(&checkout.repository, &tag).await;
+        Ok(tag)
+    }
+
+    /// Removes snapshot builders an interrupted run left behind (never running ones).
+    async fn reap_stale_builders(&self, repository: &RepositoryId) {
+        let filters =
+            labels::repository_filter(repository, labels::ROLE_SNAPSHOT_BUILDER, &self.namespace);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let Ok(found) = self.docker.list_containers(Some(options)).await else {
+            return;
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        for container in found {
+            let idle = matches!(
+                container.state.map(|s| s.to_string()).as_deref(),
+                Some("created" | "exited" | "dead")
+            );
+            let old = container
+                .created
+                .is_some_and(|created| now - created > STALE_BUILDER_SECS);
+            if idle
+                && old
+                && let Some(id) = container.id
+            {
+                let _ = self.remove_container(&id).await;
+            }
+        }
+    }
+
+    /// Removes this repository's snapshots of other workspace images, unless a container
+    /// still uses them (the daemon refuses, and the refusal is ignored).
+    async fn prune_other_snapshots(&self, repository: &RepositoryId, keep: &str) {
+        let filters = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
+        let options = ListImagesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let Ok(images) = self.docker.list_images(Some(options)).await else {
+            return;
+        };
+        for image in images {
+            if image.repo_tags.iter().any(|tag| tag == keep) {
+                continue;
+            }
+            for tag in &image.repo_tags {
+                let _ = self
+                    .docker
+                    .remove_image(
+                        tag,
+                        Some(RemoveImageOptionsBuilder::default().build()),
+                        None,
+                    )
+                    .await;
+            }
+        }
+    }
+
+    /// The object files a container's snapshot holds, from its manifest.
+    pub(super) async fn snapshot_objects(
+        &self,
+        container: &str,
+        repository: &RepositoryId,
+    ) -> Result<HashSet<String>, DockerError> {
+        let path = format!(
+            "{}/.git/{}",
+            spec::repository_path(repository),
+            archive::MANIFEST
+        );
+        let text = self.read_small_file(container, &path).await?;
+        Ok(archive::parse_manifest(&text.unwrap_or_default()))
+    }
+}

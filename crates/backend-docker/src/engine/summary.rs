@@ -1,0 +1,52 @@
+//! What a listed container is: its name, its workspace, and the identity its labels give.
+
+use bollard::models::ContainerSummary;
+use skipper_core::{
+    Checkout, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+};
+
+use crate::labels;
+use crate::spec;
+
+/// A container's name as listed (without the leading `/`).
+#[must_use]
+pub fn summary_name(summary: &ContainerSummary) -> String {
+    summary
+        .names
+        .as_ref()
+        .and_then(|names| names.first())
+        .map(|name| name.trim_start_matches('/').to_owned())
+        .or_else(|| summary.id.clone())
+        .unwrap_or_default()
+}
+
+/// The workspace a listed container is.
+#[must_use]
+pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummary) -> Workspace {
+    let path = spec::repository_path(&reference.repository);
+    Workspace {
+        reference,
+        sandbox: SandboxKind::Docker,
+        location: WorkspaceLocation::Container {
+            name: summary_name(summary),
+            path,
+            state: summary
+                .state
+                .map_or_else(|| "unknown".to_owned(), |state| state.to_string()),
+        },
+        dirty: None,
+    }
+}
+
+/// The identity a listed container's labels give, if it belongs to one of `checkouts`.
+#[must_use]
+pub fn reference_of(summary: &ContainerSummary, checkouts: &[Checkout]) -> Option<WorkspaceRef> {
+    let container_labels = summary.labels.as_ref()?;
+    let key = container_labels.get(labels::REPOSITORY)?;
+    let checkout = checkouts.iter().find(|c| &c.repository.key() == key)?;
+    let target: WorkspaceTarget = labels::target_from_labels(container_labels)?;
+    Some(WorkspaceRef {
+        repository: checkout.repository.clone(),
+        target,
+    })
+}

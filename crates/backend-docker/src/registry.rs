@@ -1,0 +1,85 @@
+//! [`DockerBackend`] as the core's [`WorkspaceRegistry`] port: workspaces found by their
+//! containers' labels.
+
+use skipper_core::{
+    Checkout, SandboxError, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef,
+    WorkspaceRegistry, WorkspaceTarget,
+};
+
+use crate::error::DockerError;
+use crate::{DockerBackend, engine};
+
+impl WorkspaceRegistry for DockerBackend {
+    fn kind(&self) -> SandboxKind {
+        SandboxKind::Docker
+    }
+
+    fn locate(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<Workspace>, SandboxError> {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        };
+        self.runtime
+            .block_on(self.engine.find(&reference))
+            .map(|found| {
+                found.map(|summary| engine::workspace_from_summary(reference.clone(), &summary))
+            })
+            .map_err(|err| err.into_sandbox("looking up", &reference))
+    }
+
+    fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError> {
+        self.runtime
+            .block_on(async {
+                let summaries = self.engine.list_workspaces().await?;
+                let mut workspaces: Vec<Workspace> = summaries
+                    .iter()
+                    .filter_map(|summary| {
+                        engine::reference_of(summary, checkouts)
+                            .map(|reference| engine::workspace_from_summary(reference, summary))
+                    })
+                    .collect();
+                let dirty =
+                    futures_util::future::join_all(workspaces.iter().map(|workspace| async {
+                        match &workspace.location {
+                            WorkspaceLocation::Container { name, path, state }
+                                if state == "running" =>
+                            {
+                                self.engine
+                                    .run(
+                                        name,
+                                        path,
+                                        vec![
+                                            "git".into(),
+                                            "status".into(),
+                                            "--porcelain".into(),
+                                            "--untracked-files=normal".into(),
+                                        ],
+                                        Vec::new(),
+                                    )
+                                    .await
+                                    .ok()
+                                    .filter(|captured| captured.status == 0)
+                                    .map(|captured| !captured.stdout.is_empty())
+                            }
+                            _ => None,
+                        }
+                    }))
+                    .await;
+                for (workspace, dirty) in workspaces.iter_mut().zip(dirty) {
+                    workspace.dirty = dirty;
+                }
+                // The port promises main first per repository, and the CLI's workspace
+                // picker shows this list in its order, without the list use case's sort.
+                workspaces.sort_by(|a, b| {
+                    (&a.reference.repository, a.reference.target.branch())
+                        .cmp(&(&b.reference.repository, b.reference.target.branch()))
+                });
+                Ok::<_, DockerError>(workspaces)
+            })
+            .map_err(DockerError::into_sandbox_other)
+    }
+}
