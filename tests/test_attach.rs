@@ -127,3 +127,33 @@ fn attach_inside_tmux_switches_the_client_to_the_workspace_session() {
     assert!(sessions.contains(&"outer".to_owned()), "{sessions:?}");
     let _ = tmux(&env, &["kill-server"]);
 }
+
+#[test]
+fn attach_create_makes_the_workspace_and_remove_ends_its_session() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    let workspace = env.worktree("api", "feat/new");
+
+    let mut session = env.pty(&[
+        "workspace",
+        "attach",
+        "--create",
+        "-r",
+        "api",
+        "-b",
+        "feat/new",
+    ]);
+    session.send_line("echo in-$(pwd)").unwrap();
+    session
+        .expect(format!("in-{}", workspace.display()).as_str())
+        .unwrap();
+    session.send_line("tmux detach-client").unwrap();
+    assert_eq!(exit_code(&mut session), 0);
+    assert_eq!(tmux_sessions(&env).len(), 1);
+
+    env.ok(&["workspace", "remove", "-r", "api", "-b", "feat/new"]);
+    assert!(tmux_sessions(&env).is_empty(), "remove ends the session");
+    assert!(!workspace.exists());
+    let _ = tmux(&env, &["kill-server"]);
+}

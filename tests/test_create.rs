@@ -38,14 +38,22 @@ fn new_remote_and_local_branches_each_start_where_they_should() {
         "origin/feature"
     );
 
-    // An existing local branch is used as it is.
-    env.git(&checkout, &["branch", "local-only", "origin/feature~1"]);
+    // An existing local branch, with a commit of its own, is used as it is.
+    let own = env.git(
+        &checkout,
+        &[
+            "commit-tree",
+            "HEAD^{tree}",
+            "-p",
+            "origin/release/v1",
+            "-m",
+            "local only",
+        ],
+    );
+    env.git(&checkout, &["branch", "local-only", &own]);
     env.ok(&["workspace", "create", "-r", "api", "-b", "local-only"]);
     let local = env.worktree("api", "local-only");
-    assert_eq!(
-        head(&env, &local),
-        env.git(&checkout, &["rev-parse", "local-only"])
-    );
+    assert_eq!(head(&env, &local), own);
 
     // Creating it again says so and succeeds.
     let again = env.ok(&["workspace", "create", "-r", "api", "-b", "feature"]);

@@ -25,8 +25,11 @@ fn the_readme_quick_start_works_offline() {
         sk.parent().unwrap().display(),
         std::env::var("PATH").unwrap()
     );
+    // A fresh machine: no git identity, no default branch name configured.
+    std::fs::remove_file(env.home().join(".gitconfig")).unwrap();
     let mut command = Command::new("sh");
     env.isolate(&mut command);
+    command.env("GIT_CONFIG_GLOBAL", "/dev/null");
     let output = command
         .current_dir(&scratch)
         .env("PATH", path)

@@ -68,26 +68,21 @@ fn remove_removes_a_clean_pushed_workspace_and_keeps_the_branch() {
 #[test]
 fn remove_refuses_the_main_workspace() {
     let (env, _) = setup("feat/x");
-    let output = env.run(&[
-        "workspace",
-        "remove",
-        "-r",
-        "api",
-        "-b",
-        "feat/x",
-        "--force",
-    ]);
-    assert!(output.status.success());
-    let main = env
-        .sk()
-        .args(["workspace", "remove", "-r", "api"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        main.status.code(),
-        Some(2),
-        "without a terminal --branch is required"
+    let checkout = env.checkout("api");
+    let head = env.git(&checkout, &["rev-parse", "HEAD"]);
+    // The default branch names the host checkout: never removed, even with --force.
+    let output = env.run(&["workspace", "remove", "-r", "api", "-b", "main", "--force"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("main workspace and cannot be removed"),
+        "{}",
+        stderr(&output)
     );
+    assert_eq!(env.git(&checkout, &["rev-parse", "HEAD"]), head);
+    assert!(checkout.join("README.md").exists());
+    // Without a terminal, a missing --branch is a usage error, not the main workspace.
+    let missing = env.run(&["workspace", "remove", "-r", "api"]);
+    assert_eq!(missing.status.code(), Some(2));
 }
 
 #[test]

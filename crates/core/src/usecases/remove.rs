@@ -31,7 +31,27 @@ pub fn remove(
     if *target == WorkspaceTarget::Main {
         return Err(WorkspaceError::MainNotRemovable { reference });
     }
-    let workspace = locate(backend, checkout, target)?;
+    let workspace = match locate(backend, checkout, target) {
+        Ok(workspace) => workspace,
+        // `--branch <default branch>` names the main workspace when no branch workspace of
+        // that name exists: say that, not "does not exist".
+        Err(WorkspaceError::WorkspaceNotFound { .. })
+            if target.branch().is_some_and(|branch| {
+                backend
+                    .checkouts
+                    .default_branch(checkout)
+                    .is_ok_and(|default| default == *branch)
+            }) =>
+        {
+            return Err(WorkspaceError::MainNotRemovable {
+                reference: WorkspaceRef {
+                    repository: checkout.repository.clone(),
+                    target: WorkspaceTarget::Main,
+                },
+            });
+        }
+        Err(err) => return Err(err),
+    };
     // End the interactive session first, so nothing in it writes work after the check.
     backend.sandbox.detach(&workspace)?;
     let risk = backend.sandbox.at_risk(&workspace)?;
