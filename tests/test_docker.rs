@@ -11,6 +11,14 @@ use serde_json::Value;
 use crate::support::docker::{RemoveImage, Sweep, docker_cli, docker_ready, unique_name};
 use crate::support::{TestEnv, exit_code, stderr, stdout};
 
+/// Now as a Unix timestamp with nanoseconds, as `docker events --since` takes it.
+fn unix_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    format!("{}.{:09}", now.as_secs(), now.subsec_nanos())
+}
+
 /// A cloned origin on the Docker sandbox, swept when dropped.
 struct DockerRepo {
     env: TestEnv,
@@ -122,6 +130,17 @@ fn the_seed_verification_list_end_to_end() {
     }
     let repo = DockerRepo::new("seed", "");
     let name = repo.name.clone();
+    // The shipped Dockerfile, byte for byte, is what was written and built.
+    let written = std::fs::read(repo.env.data_root().join("docker/Dockerfile")).unwrap();
+    assert_eq!(written, include_bytes!("../assets/Dockerfile"));
+    // Host configuration to share read-only (OpenCode's is covered by the prompt test).
+    let ssh = repo.env.home().join(".ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::write(ssh.join("config"), "Host example\n").unwrap();
+    let gh = repo.env.root().join("xdg-config/gh");
+    std::fs::create_dir_all(&gh).unwrap();
+    std::fs::write(gh.join("hosts.yml"), "github.com: {}\n").unwrap();
+    let before_create = unix_now();
     let created = repo.ok(&[
         "workspace",
         "create",
@@ -133,6 +152,26 @@ fn the_seed_verification_list_end_to_end() {
         "docker",
     ]);
     assert!(created.contains("Created workspace feat/x"), "{created}");
+    // The image was built by the clone; an unchanged Dockerfile is never built again.
+    let builds = docker_cli(&[
+        "events",
+        "--since",
+        &before_create,
+        "--until",
+        &unix_now(),
+        "--filter",
+        "type=image",
+        "--filter",
+        "event=tag",
+        "--format",
+        "{{.Actor.Attributes.name}}",
+    ]);
+    assert!(!builds.contains("skipper-workspace:"), "rebuilt: {builds}");
+    let shared = repo.sh(
+        "feat/x",
+        "cat ~/.ssh/config ~/.config/gh/hosts.yml; (echo x >> ~/.ssh/config) 2>/dev/null && echo ssh-writable; (echo x >> ~/.config/gh/hosts.yml) 2>/dev/null && echo gh-writable; true",
+    );
+    assert_eq!(shared, "Host example\ngithub.com: {}\n");
     let pwd = repo.ok(&[
         "workspace",
         "run",
@@ -360,7 +399,23 @@ fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
     }
     let repo = DockerRepo::new("attach", "");
     repo.create("feat/tty");
-    let mut session = repo.pty("attach", "feat/tty", &[]);
+    // A stopped container is started again by attach.
+    docker_cli(&["stop", "-t", "1", &repo.container(Some("feat/tty"))]);
+    // Through a shell, to look at the terminal after sk is gone.
+    let sk = assert_cmd::cargo::cargo_bin("sk");
+    let script = format!(
+        "mode() {{ stty -g; }}; echo \"before=$(mode)=\"; \
+         {} workspace attach --sandbox docker -r {} -b feat/tty; echo attach-exit-$?; \
+         echo \"after=$(mode)=\"",
+        sk.display(),
+        repo.name
+    );
+    let mut command = std::process::Command::new("sh");
+    repo.env.isolate(&mut command);
+    command.args(["-c", &script]);
+    let mut session = repo.env.pty_command(command);
+    let before = session.expect(expectrl::Regex("before=[^=]*=")).unwrap();
+    let before = String::from_utf8_lossy(before.get(0).unwrap()).replace("before=", "");
     // The size reaches the container's terminal asynchronously (like `docker exec -it`):
     // wait for it inside, bounded by the expect timeout.
     session
@@ -373,7 +428,11 @@ fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
         .unwrap();
     session.expect("size-4800").unwrap();
     session.send_line("exit 6").unwrap();
-    assert_eq!(exit_code(&mut session), 6);
+    session.expect("attach-exit-6").unwrap();
+    // The local terminal is back in the mode it had before.
+    let after = session.expect(expectrl::Regex("after=[^=]*=")).unwrap();
+    let after = String::from_utf8_lossy(after.get(0).unwrap()).replace("after=", "");
+    assert_eq!(after, before, "the terminal's mode was not restored");
 }
 
 #[test]
@@ -454,6 +513,10 @@ fn prompt_runs_the_real_opencode_inside_the_container() {
         stdout(&output),
         stderr(&output)
     );
+    // On a terminal, as users run it: the agent gets a TTY in the container.
+    let mut session = repo.pty("prompt", "feat/agent", &["say", "hello", "again"]);
+    session.expect("Answered inside the container.").unwrap();
+    assert_eq!(exit_code(&mut session), 0);
 }
 
 #[test]
@@ -531,9 +594,13 @@ fn remove_refuses_dirty_work_and_force_leaves_a_restorable_bundle() {
     assert_eq!(refused.status.code(), Some(1));
     let err = stderr(&refused);
     assert!(
-        err.contains("README.md") && err.contains("new.txt") && err.contains("feat/d"),
+        err.contains("1 modified file(s): README.md")
+            && err.contains("1 untracked file(s): new.txt")
+            && err.contains("branch `feat/d` has 1 commit(s) on no remote branch"),
         "{err}"
     );
+    let container = repo.container(Some("feat/d"));
+    docker_cli(&["inspect", "--format", "{{.State.Running}}", &container]);
     assert_eq!(
         repo.sh("feat/d", "cat new.txt"),
         "new\n",
@@ -580,7 +647,13 @@ fn remove_refuses_dirty_work_and_force_leaves_a_restorable_bundle() {
         &restore,
         &["for-each-ref", "--format=%(refname)", "refs/sk-restored"],
     );
-    assert!(refs.contains("feat/d"), "{refs}");
+    assert_eq!(
+        repo.env.git(
+            &restore,
+            &["log", "-1", "--format=%s", "refs/sk-restored/heads/feat/d"]
+        ),
+        "unpushed"
+    );
     let saved = refs
         .lines()
         .find(|r| r.contains("saved"))
@@ -746,6 +819,38 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
         custom_images.contains("skipper-workspace:"),
         "{custom_images}"
     );
+
+    // `SKIPPER_DOCKER_IMAGE` wins over the Dockerfile: the base image, used as it is.
+    let output = env
+        .sk()
+        .env("SKIPPER_DOCKERFILE", &dockerfile)
+        .env("SKIPPER_DOCKER_IMAGE", crate::support::docker::BASE_IMAGE)
+        .args([
+            "workspace",
+            "create",
+            "--sandbox",
+            "docker",
+            "-r",
+            &name,
+            "-b",
+            "feat/env",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let no_marker = sk(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &name,
+        "-b",
+        "feat/env",
+        "--command",
+        "test -e /custom-marker && echo custom || echo base",
+    ]);
+    assert_eq!(no_marker.trim(), "base");
 }
 
 #[test]
@@ -780,4 +885,37 @@ fn two_data_roots_on_one_daemon_keep_their_own_containers() {
     assert_eq!(theirs.len(), 1, "{theirs:?}");
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_ne!(theirs[0]["container"], ours[0]["container"]);
+}
+
+#[test]
+fn a_docker_host_that_never_answers_is_given_up_after_the_ping_deadline() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    // A loopback endpoint that accepts connections and never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let connection = listener.accept();
+        // Keep it open until sk has given up.
+        std::thread::park_timeout(Duration::from_secs(30));
+        drop(connection);
+    });
+    let started = Instant::now();
+    let output = env
+        .sk()
+        .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+        .args(["workspace", "list", "--sandbox", "docker"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    held.thread().unpark();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("Docker is not reachable") && err.contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
+    // The 5 s ping deadline, not the client's 120 s default.
+    assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
 }
