@@ -699,6 +699,14 @@ fn an_interrupted_creation_is_never_adopted_and_is_made_anew() {
     assert_eq!(left, "");
 }
 
+/// Now as a Unix timestamp with nanoseconds, as `docker events --since` takes it.
+fn unix_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    format!("{}.{:09}", now.as_secs(), now.subsec_nanos())
+}
+
 #[test]
 fn a_custom_dockerfile_is_built_once_per_content_and_rebuilt_when_removed() {
     if !docker_ready() {
@@ -740,6 +748,7 @@ fn a_custom_dockerfile_is_built_once_per_content_and_rebuilt_when_removed() {
     fixture.images.push(tag_one.clone());
 
     // A changed Dockerfile: a new image, built once.
+    let since = unix_now();
     write("two");
     let backend = fixture.backend(config.clone());
     let a = backend
@@ -756,6 +765,26 @@ fn a_custom_dockerfile_is_built_once_per_content_and_rebuilt_when_removed() {
         image_of(&backend, &b),
         (tag_two.clone(), id_two.clone()),
         "rebuilt although unchanged"
+    );
+    // Every build ends by tagging (even one served from the layer cache, which keeps the
+    // id): the new tag was written exactly once across both creations.
+    let (_, tags) = docker(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &unix_now(),
+        "--filter",
+        "type=image",
+        "--filter",
+        "event=tag",
+        "--format",
+        "{{.Actor.Attributes.name}}",
+    ]);
+    assert_eq!(
+        tags.lines().filter(|name| *name == tag_two).count(),
+        1,
+        "tag events: {tags}"
     );
 
     // The image removed behind skipper's back: built again on the next creation.
