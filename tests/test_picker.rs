@@ -47,3 +47,22 @@ fn without_a_terminal_a_missing_choice_exits_2_listing_the_choices() {
         stderr(&output)
     );
 }
+
+#[test]
+fn create_asks_for_the_new_branch_on_a_terminal_and_checks_it() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    let mut session = env.pty(&["workspace", "create", "-r", "api"]);
+    session.expect("New branch:").unwrap();
+    // git's rules apply while typing: `a..b` is refused, then corrected.
+    session.send("a..b\r").unwrap();
+    session.expect("cannot").unwrap();
+    for _ in 0.."a..b".len() {
+        session.send("\x7f").unwrap();
+    }
+    session.send("feat/typed\r").unwrap();
+    session.expect("Created workspace feat/typed").unwrap();
+    assert_eq!(crate::support::exit_code(&mut session), 0);
+    assert!(env.worktree("api", "feat/typed").is_dir());
+}
