@@ -919,3 +919,55 @@ fn a_docker_host_that_never_answers_is_given_up_after_the_ping_deadline() {
     // The 5 s ping deadline, not the client's 120 s default.
     assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
 }
+
+#[test]
+fn attach_falls_back_to_sh_in_an_image_without_bash() {
+    if !docker_ready() {
+        return;
+    }
+    let env = TestEnv::new();
+    let name = unique_name("nobash");
+    let image = RemoveImage(std::cell::RefCell::new(None));
+    let _sweep = Sweep {
+        repository: format!("local/remotes/{name}"),
+    };
+    let origin = env.origin(&name, "main");
+    let dockerfile = env.root().join("NoBash.Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        format!(
+            "FROM {}\nRUN rm -f /bin/bash /usr/bin/bash && echo {name} > /etc/nobash\n",
+            crate::support::docker::BASE_IMAGE
+        ),
+    )
+    .unwrap();
+    env.write_config(&format!(
+        "[docker]\ndockerfile = \"{}\"\n",
+        dockerfile.display()
+    ));
+    env.ok(&["clone", &origin.url, "--sandbox", "docker"]);
+    let rows: Vec<Value> =
+        serde_json::from_str(&env.ok(&["workspace", "list", "--sandbox", "docker", "--json"]))
+            .unwrap();
+    let container = rows[0]["container"].as_str().unwrap().to_owned();
+    let hash = docker_cli(&[
+        "inspect",
+        "--format",
+        "{{index .Config.Labels \"dev.skipper.image-hash\"}}",
+        &container,
+    ]);
+    image.0.replace(Some(format!("skipper-workspace:{hash}")));
+
+    // Without --branch on a terminal, the picker offers `main` first.
+    let mut session = env.pty(&["workspace", "attach", "--sandbox", "docker", "-r", &name]);
+    session.expect("Workspace:").unwrap();
+    session.send("\r").unwrap();
+    // Typed only once the shell prompts: keys typed sooner may be read by the picker.
+    session.expect(expectrl::Regex("[#$] $")).unwrap();
+    session
+        .send_line("echo shell-$0-$(cat /etc/nobash)")
+        .unwrap();
+    session.expect(format!("shell-sh-{name}").as_str()).unwrap();
+    session.send_line("exit 4").unwrap();
+    assert_eq!(exit_code(&mut session), 4);
+}
