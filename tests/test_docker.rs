@@ -123,6 +123,62 @@ impl DockerRepo {
     }
 }
 
+/// A fresh environment whose repository uses its own Dockerfile (`FROM` the test base plus
+/// `steps`); its containers, then its image, are removed when dropped.
+struct OwnDockerfile {
+    env: TestEnv,
+    name: String,
+    origin: crate::support::Origin,
+    dockerfile: std::path::PathBuf,
+    // Fields drop in order: the containers before the image they run.
+    _sweep: Sweep,
+    image: RemoveImage,
+}
+
+impl OwnDockerfile {
+    fn new(prefix: &str, steps: &str) -> Self {
+        let env = TestEnv::new();
+        let name = unique_name(prefix);
+        let origin = env.origin(&name, "main");
+        let dockerfile = env.root().join("Own.Dockerfile");
+        let base = crate::support::docker::BASE_IMAGE;
+        std::fs::write(&dockerfile, format!("FROM {base}\n{steps}\n")).unwrap();
+        Self {
+            _sweep: Sweep {
+                repository: format!("local/remotes/{name}"),
+            },
+            image: RemoveImage(std::cell::RefCell::new(None)),
+            env,
+            name,
+            origin,
+            dockerfile,
+        }
+    }
+
+    /// Notes the image the main container runs, to remove it at the end.
+    fn remember_image(&self) {
+        let rows = self.env.ok(&[
+            "workspace",
+            "list",
+            "--sandbox",
+            "docker",
+            "--json",
+            "-r",
+            &self.name,
+        ]);
+        let rows: Vec<Value> = serde_json::from_str(&rows).unwrap();
+        let hash = docker_cli(&[
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"dev.skipper.image-hash\"}}",
+            rows[0]["container"].as_str().unwrap(),
+        ]);
+        self.image
+            .0
+            .replace(Some(format!("skipper-workspace:{hash}")));
+    }
+}
+
 #[test]
 fn the_seed_verification_list_end_to_end() {
     if !docker_ready() {
@@ -750,64 +806,32 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
     );
 
     // `SKIPPER_DOCKERFILE` (as `docker.dockerfile`): built lazily, then used.
-    let env = TestEnv::new();
-    let name = unique_name("custom");
-    let custom_image = RemoveImage(std::cell::RefCell::new(None));
-    let _sweep = Sweep {
-        repository: format!("local/remotes/{name}"),
-    };
-    let origin = env.origin(&name, "main");
-    let dockerfile = env.root().join("Custom.Dockerfile");
-    std::fs::write(
-        &dockerfile,
-        format!(
-            "FROM {}\nRUN echo {name} > /custom-marker\n",
-            crate::support::docker::BASE_IMAGE
-        ),
-    )
-    .unwrap();
+    let own = OwnDockerfile::new("custom", "RUN echo custom > /custom-marker");
+    let (env, name, dockerfile) = (&own.env, own.name.as_str(), &own.dockerfile);
     let sk = |args: &[&str]| {
         let output = env
             .sk()
-            .env("SKIPPER_DOCKERFILE", &dockerfile)
+            .env("SKIPPER_DOCKERFILE", dockerfile)
             .args(args)
             .output()
             .unwrap();
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         stdout(&output)
     };
-    sk(&["clone", &origin.url, "--sandbox", "docker"]);
+    sk(&["clone", &own.origin.url, "--sandbox", "docker"]);
+    own.remember_image();
     let marker = sk(&[
         "workspace",
         "run",
         "--sandbox",
         "docker",
         "-r",
-        &name,
+        name,
         "--",
         "cat",
         "/custom-marker",
     ]);
-    assert_eq!(marker.trim(), name);
-    let main = sk(&[
-        "workspace",
-        "list",
-        "--sandbox",
-        "docker",
-        "--json",
-        "-r",
-        &name,
-    ]);
-    let main: Vec<Value> = serde_json::from_str(&main).unwrap();
-    let hash = docker_cli(&[
-        "inspect",
-        "--format",
-        "{{index .Config.Labels \"dev.skipper.image-hash\"}}",
-        main[0]["container"].as_str().unwrap(),
-    ]);
-    custom_image
-        .0
-        .replace(Some(format!("skipper-workspace:{hash}")));
+    assert_eq!(marker.trim(), "custom");
     let custom_images = docker_cli(&[
         "images",
         "--filter",
@@ -823,7 +847,7 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
     // `SKIPPER_DOCKER_IMAGE` wins over the Dockerfile: the base image, used as it is.
     let output = env
         .sk()
-        .env("SKIPPER_DOCKERFILE", &dockerfile)
+        .env("SKIPPER_DOCKERFILE", dockerfile)
         .env("SKIPPER_DOCKER_IMAGE", crate::support::docker::BASE_IMAGE)
         .args([
             "workspace",
@@ -831,7 +855,7 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
             "--sandbox",
             "docker",
             "-r",
-            &name,
+            name,
             "-b",
             "feat/env",
         ])
@@ -844,7 +868,7 @@ fn a_prebuilt_image_and_a_custom_dockerfile_are_honoured() {
         "--sandbox",
         "docker",
         "-r",
-        &name,
+        name,
         "-b",
         "feat/env",
         "--command",
@@ -925,41 +949,20 @@ fn attach_falls_back_to_sh_in_an_image_without_bash() {
     if !docker_ready() {
         return;
     }
-    let env = TestEnv::new();
-    let name = unique_name("nobash");
-    let image = RemoveImage(std::cell::RefCell::new(None));
-    let _sweep = Sweep {
-        repository: format!("local/remotes/{name}"),
-    };
-    let origin = env.origin(&name, "main");
-    let dockerfile = env.root().join("NoBash.Dockerfile");
-    std::fs::write(
-        &dockerfile,
-        format!(
-            "FROM {}\nRUN rm -f /bin/bash /usr/bin/bash && echo {name} > /etc/nobash\n",
-            crate::support::docker::BASE_IMAGE
-        ),
-    )
-    .unwrap();
+    let own = OwnDockerfile::new(
+        "nobash",
+        "RUN rm -f /bin/bash /usr/bin/bash && echo nobash > /etc/nobash",
+    );
+    let (env, name) = (&own.env, own.name.as_str());
     env.write_config(&format!(
         "[docker]\ndockerfile = \"{}\"\n",
-        dockerfile.display()
+        own.dockerfile.display()
     ));
-    env.ok(&["clone", &origin.url, "--sandbox", "docker"]);
-    let rows: Vec<Value> =
-        serde_json::from_str(&env.ok(&["workspace", "list", "--sandbox", "docker", "--json"]))
-            .unwrap();
-    let container = rows[0]["container"].as_str().unwrap().to_owned();
-    let hash = docker_cli(&[
-        "inspect",
-        "--format",
-        "{{index .Config.Labels \"dev.skipper.image-hash\"}}",
-        &container,
-    ]);
-    image.0.replace(Some(format!("skipper-workspace:{hash}")));
+    env.ok(&["clone", &own.origin.url, "--sandbox", "docker"]);
+    own.remember_image();
 
     // Without --branch on a terminal, the picker offers `main` first.
-    let mut session = env.pty(&["workspace", "attach", "--sandbox", "docker", "-r", &name]);
+    let mut session = env.pty(&["workspace", "attach", "--sandbox", "docker", "-r", name]);
     session.expect("Workspace:").unwrap();
     session.send("\r").unwrap();
     // Typed only once the shell prompts: keys typed sooner may be read by the picker.
@@ -967,7 +970,7 @@ fn attach_falls_back_to_sh_in_an_image_without_bash() {
     session
         .send_line("echo shell-$0-$(cat /etc/nobash)")
         .unwrap();
-    session.expect(format!("shell-sh-{name}").as_str()).unwrap();
+    session.expect("shell-sh-nobash").unwrap();
     session.send_line("exit 4").unwrap();
     assert_eq!(exit_code(&mut session), 4);
 }
