@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::{GitCheckouts, Layout, WorktreeSandbox};
-use skipper_core::usecases::Backend;
+use skipper_core::usecases::{self, Backend, SandboxChoice};
 use skipper_core::{Checkout, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
 
 use crate::cli::{GlobalArgs, SandboxArg};
@@ -18,13 +18,11 @@ pub struct Context<'a> {
     pub printer: &'a Printer,
     pub paths: Paths,
     pub config: Config,
-    /// The sandbox chosen on the command line (`--sandbox` or `SKIPPER_SANDBOX`).
-    pub explicit: Option<SandboxKind>,
+    /// `--sandbox` (or `SKIPPER_SANDBOX`) and `sandbox` in config.toml.
+    pub choice: SandboxChoice,
     /// The sandbox new workspaces go to: the explicit one, else `sandbox` in config.toml,
     /// else the worktree sandbox.
     pub preferred: SandboxKind,
-    /// `sandbox` in config.toml: also settles a workspace that exists in both sandboxes.
-    configured: Option<SandboxKind>,
     checkouts: GitCheckouts,
     worktree: WorktreeSandbox,
     /// Connected on first use only: a machine without Docker never pays for it.
@@ -39,9 +37,11 @@ impl<'a> Context<'a> {
             SandboxArg::Worktree => SandboxKind::Worktree,
             SandboxArg::Docker => SandboxKind::Docker,
         };
-        let explicit = global.sandbox.map(kind);
-        let configured = config.sandbox.map(kind);
-        let preferred = explicit.or(configured).unwrap_or(SandboxKind::Worktree);
+        let choice = SandboxChoice {
+            explicit: global.sandbox.map(kind),
+            configured: config.sandbox.map(kind),
+        };
+        let preferred = choice.for_new();
         let layout = Layout::new(paths.data_root.clone());
         Ok(Self {
             printer,
@@ -49,9 +49,8 @@ impl<'a> Context<'a> {
             worktree: WorktreeSandbox::new(layout),
             paths,
             config,
-            explicit,
+            choice,
             preferred,
-            configured,
             docker: OnceLock::new(),
         })
     }
@@ -95,7 +94,7 @@ impl<'a> Context<'a> {
     /// available one (Docker only when it may be there; a daemon that does not answer is
     /// a warning, not an error).
     pub fn registries(&self) -> Result<Vec<&dyn WorkspaceRegistry>, CliError> {
-        if let Some(kind) = self.explicit {
+        if let Some(kind) = self.choice.explicit {
             return Ok(vec![self.backend(kind)?.registry]);
         }
         let mut registries: Vec<&dyn WorkspaceRegistry> = vec![&self.worktree];
@@ -111,38 +110,27 @@ impl<'a> Context<'a> {
         Ok(registries)
     }
 
-    /// The backend holding `target` of `checkout`: the chosen one; else the one backend
-    /// where it exists; when it exists in both, `--sandbox` is required.
+    /// The backend holding `target` of `checkout`: `--sandbox`'s; else the one sandbox
+    /// where it exists (see [`usecases::sandbox_for`]). Docker is asked only when it may be
+    /// there, and its being unreachable matters only when it is the configured sandbox.
     pub fn backend_for(
         &self,
         checkout: &Checkout,
         target: &WorkspaceTarget,
     ) -> Result<Backend<'_>, CliError> {
-        if let Some(kind) = self.explicit {
+        if let Some(kind) = self.choice.explicit {
             return self.backend(kind);
         }
-        let worktree = self.backend(SandboxKind::Worktree)?;
-        if self.preferred != SandboxKind::Docker && !docker_may_be_available() {
-            return Ok(worktree);
+        let mut registries: Vec<&dyn WorkspaceRegistry> = vec![&self.worktree];
+        if self.preferred == SandboxKind::Docker || docker_may_be_available() {
+            match self.docker() {
+                Ok(docker) => registries.push(docker),
+                // Docker is the preferred sandbox: its being unreachable is the answer.
+                Err(err) if self.preferred == SandboxKind::Docker => return Err(err),
+                Err(_) => {}
+            }
         }
-        let docker = match self.backend(SandboxKind::Docker) {
-            Ok(docker) => docker,
-            // Docker is the preferred sandbox: its being unreachable is the answer.
-            Err(err) if self.preferred == SandboxKind::Docker => return Err(err),
-            Err(_) => return Ok(worktree),
-        };
-        let in_worktree = worktree.registry.locate(checkout, target)?.is_some();
-        let in_docker = docker.registry.locate(checkout, target)?.is_some();
-        match (in_worktree, in_docker) {
-            (true, true) if self.configured.is_some() => self.backend(self.preferred),
-            (true, true) => Err(CliError::usage(format!(
-                "{} ({target}) exists in both the worktree and the docker sandbox",
-                checkout.repository
-            ))
-            .hint("choose one with `--sandbox worktree` or `--sandbox docker`")),
-            (false, true) => Ok(docker),
-            (true, false) => Ok(worktree),
-            (false, false) => self.backend(self.preferred),
-        }
+        let kind = usecases::sandbox_for(&registries, checkout, target, self.choice)?;
+        self.backend(kind)
     }
 }

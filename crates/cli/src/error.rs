@@ -3,7 +3,7 @@
 use std::fmt;
 
 use skipper_core::usecases::WorkspaceError;
-use skipper_core::{CheckoutError, InvalidName, SandboxError, SandboxKind};
+use skipper_core::{CheckoutError, ErrorKind, InvalidName, SandboxError, SandboxKind};
 
 /// `sk`'s exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,10 +88,20 @@ impl From<InvalidName> for CliError {
     }
 }
 
-impl From<anyhow::Error> for CliError {
-    fn from(err: anyhow::Error) -> Self {
-        Self::failure(format!("{err:#}"))
+/// `err` and its causes, as one line: `what failed: why: why that`.
+pub fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        // A cause already spelt out in the message is not repeated.
+        if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
     }
+    message
 }
 
 impl From<CheckoutError> for CliError {
@@ -106,7 +116,7 @@ impl From<CheckoutError> for CliError {
             }
             _ => None,
         };
-        let error = Self::failure(err.to_string());
+        let error = Self::failure(with_causes(&err));
         match hint {
             Some(hint) => error.hint(hint),
             None => error,
@@ -116,18 +126,36 @@ impl From<CheckoutError> for CliError {
 
 impl From<SandboxError> for CliError {
     fn from(err: SandboxError) -> Self {
+        let message = with_causes(&err);
         match &err {
-            SandboxError::NotATerminal(_) => {
-                Self::usage(err.to_string()).hint("run it from an interactive terminal")
+            SandboxError::NeedsTerminal { .. } => {
+                Self::usage(message).hint("run it from an interactive terminal")
             }
-            _ => Self::failure(err.to_string()),
+            SandboxError::Unavailable { sandbox, .. } => match sandbox {
+                SandboxKind::Docker => Self::failure(message)
+                    .hint("start the Docker daemon or set DOCKER_HOST")
+                    .hint("or use the worktree sandbox: `--sandbox worktree`"),
+                SandboxKind::Worktree => {
+                    Self::failure(message).hint("install git and tmux and make sure they are on PATH")
+                }
+            },
+            SandboxError::ProgramNotFound { .. } => Self {
+                status: ExitStatus::Code(127),
+                ..Self::failure(message)
+            },
+            _ => match err.kind() {
+                ErrorKind::InvalidInput => Self::usage(message),
+                ErrorKind::Refused => Self::failure(message)
+                    .hint("commit and push that work, or pass --force to save it under the data root and remove anyway"),
+                _ => Self::failure(message),
+            },
         }
     }
 }
 
 impl From<WorkspaceError> for CliError {
     fn from(err: WorkspaceError) -> Self {
-        let message = err.to_string();
+        let message = with_causes(&err);
         match err {
             WorkspaceError::RepositoryNotFound { available, .. } => {
                 if available.is_empty() {
@@ -156,13 +184,15 @@ impl From<WorkspaceError> for CliError {
                     )),
                 }
             }
+            WorkspaceError::InSeveralSandboxes { .. } => Self::usage(message)
+                .hint("choose one with `--sandbox worktree` or `--sandbox docker`"),
             WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => Self::failure(message)
                 .hint(format!("to restore the saved work: {}", preserved.restore_hint))
                 .hint("remove the rest by hand, or retry `sk workspace remove --force`"),
             WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
             WorkspaceError::WorkAtRisk { risk, .. } => {
                 let mut error = Self::failure(message);
-                for line in risk.describe() {
+                for line in crate::risk::describe(&risk) {
                     error = error.hint(line);
                 }
                 error.hint(

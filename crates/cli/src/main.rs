@@ -11,6 +11,9 @@ mod context;
 mod error;
 mod picker;
 mod printer;
+mod progress;
+mod risk;
+mod terminal;
 
 use std::process::ExitCode;
 

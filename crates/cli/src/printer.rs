@@ -1,36 +1,37 @@
-//! Output: results on stdout, progress, warnings and errors on stderr, colour only on a
-//! terminal and never with `NO_COLOR`.
+//! Output: results on stdout, progress, warnings and errors on stderr. Colour follows
+//! anstream's rules: only on a terminal, never with `NO_COLOR` or `CLICOLOR=0`, always with
+//! `CLICOLOR_FORCE`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use crate::error::CliError;
+use anstyle::{AnsiColor, Style};
+
+use crate::error::{CliError, ExitStatus};
+
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const HINT: Style = AnsiColor::Cyan.on_default();
+const DIM: Style = Style::new().dimmed();
 
 /// Whether stderr may carry colour.
 pub fn colour_enabled() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
 }
 
 /// Where `sk` writes.
 #[derive(Debug)]
 pub struct Printer {
     quiet: bool,
-    colour: bool,
 }
 
 impl Printer {
     pub fn new(quiet: bool) -> Self {
-        Self {
-            quiet,
-            colour: colour_enabled(),
-        }
+        Self { quiet }
     }
 
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
+    /// Whether `--quiet` was given.
+    pub fn quiet(&self) -> bool {
+        self.quiet
     }
 
     /// A result line on stdout. A closed pipe is not an error.
@@ -41,22 +42,23 @@ impl Printer {
     /// A progress or status line on stderr (silenced by `--quiet`).
     pub fn status(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{line}");
+            let _ = writeln!(anstream::stderr(), "{line}");
         }
     }
 
     pub fn warning(&self, line: &str) {
-        eprintln!("{} {line}", self.paint("1;33", "warning:"));
+        let _ = writeln!(anstream::stderr(), "{WARNING}warning:{WARNING:#} {line}");
     }
 
     pub fn error(&self, err: &CliError) {
-        if err.status == crate::error::ExitStatus::Cancelled {
-            eprintln!("{}", self.paint("2", "cancelled"));
+        let mut stderr = anstream::stderr().lock();
+        if err.status == ExitStatus::Cancelled {
+            let _ = writeln!(stderr, "{DIM}cancelled{DIM:#}");
             return;
         }
-        eprintln!("{} {}", self.paint("1;31", "error:"), err.message);
+        let _ = writeln!(stderr, "{ERROR}error:{ERROR:#} {}", err.message);
         for hint in &err.hints {
-            eprintln!("  {} {hint}", self.paint("36", "-"));
+            let _ = writeln!(stderr, "  {HINT}-{HINT:#} {hint}");
         }
     }
 }

@@ -10,11 +10,12 @@ pub mod ports;
 pub mod usecases;
 
 pub use domain::{
-    AtRisk, BranchName, Checkout, CommandLine, ExitStatus, InvalidName, Preserved, RemoteUrl,
-    RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, UnpushedRef, Workspace,
+    AtRisk, BranchName, Checkout, CommandLine, ContainerState, ExitStatus, InvalidName, Preserved,
+    RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, UnpushedRef, Workspace,
     WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
 };
 pub use ports::{
-    AttachOutcome, BranchPresence, BranchStart, CheckoutError, CloneOutcome, CreateRequest,
-    DetachOutcome, HostCheckouts, Refreshed, Sandbox, SandboxError, WorkspaceRegistry,
+    AttachOutcome, BoxError, BranchPresence, BranchStart, CheckoutError, CloneOutcome,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, HostCheckouts, NoProgress, Operation, PipedIo,
+    Progress, Refreshed, Sandbox, SandboxError, SessionIo, Transfer, WorkspaceRegistry,
 };

@@ -4,8 +4,7 @@ use super::InvalidName;
 
 /// A local branch name that git accepts: validated by git's own reference rules
 /// (`git check-ref-format --branch`) before anything is created.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BranchName(String);
 
 impl BranchName {

@@ -12,7 +12,9 @@ pub use command::{CommandLine, ExitStatus};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Preserved, UnpushedBranch, UnpushedRef};
-pub use workspace::{SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget};
+pub use workspace::{
+    ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+};
 
 /// A name given by the user that cannot be used, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -53,51 +53,6 @@ impl AtRisk {
             && self.unpushed.is_empty()
             && self.other_refs.is_empty()
     }
-
-    /// One line per problem, for messages.
-    #[must_use]
-    pub fn describe(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        let list = |paths: &[String]| {
-            let mut shown = paths.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
-            if paths.len() > 5 {
-                shown.push_str(&format!(" and {} more", paths.len() - 5));
-            }
-            shown
-        };
-        if !self.modified.is_empty() {
-            lines.push(format!(
-                "{} modified file(s): {}",
-                self.modified.len(),
-                list(&self.modified)
-            ));
-        }
-        if !self.untracked.is_empty() {
-            lines.push(format!(
-                "{} untracked file(s): {}",
-                self.untracked.len(),
-                list(&self.untracked)
-            ));
-        }
-        for branch in &self.unpushed {
-            lines.push(format!(
-                "branch `{}` has {} commit(s) on no remote branch",
-                branch.branch, branch.commits
-            ));
-        }
-        for other in &self.other_refs {
-            lines.push(match other {
-                UnpushedRef::Stash { entries } => {
-                    format!("the stash holds {entries} entr(ies)")
-                }
-                UnpushedRef::DetachedHead { commits } => {
-                    format!("a detached HEAD has {commits} commit(s) on no branch")
-                }
-                UnpushedRef::Tag { name } => format!("tag `{name}` exists only in the workspace"),
-            });
-        }
-        lines
-    }
 }
 
 /// Where work at risk was saved before a forced removal, and how to get it back.

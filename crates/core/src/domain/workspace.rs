@@ -1,11 +1,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::{BranchName, RepositoryId, short_hash};
+use super::{BranchName, RepositoryId};
 
 /// Which sandbox backend holds a workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SandboxKind {
     /// A git worktree on the host.
     Worktree,
@@ -69,47 +68,16 @@ pub struct WorkspaceRef {
 }
 
 impl WorkspaceRef {
-    /// A name for a sandbox resource (tmux session, container): a readable, sanitised part
-    /// (`[a-z0-9_-]`) plus a hash of the raw identity, so two workspaces never share one.
+    /// A stable text that tells this workspace from every other: the repository's key and
+    /// the branch (main is spelt so that no branch can collide with it). Adapters hash it
+    /// into the names of their resources.
     #[must_use]
-    pub fn resource_name(&self, prefix: &str) -> String {
-        self.resource_name_in(prefix, "")
-    }
-
-    /// Like [`Self::resource_name`], with `namespace` (say, a data root's fingerprint) in
-    /// the hash, so two namespaces never share a resource.
-    #[must_use]
-    pub fn resource_name_in(&self, prefix: &str, namespace: &str) -> String {
-        let readable = format!("{}-{}", self.repository.name(), self.target);
-        let mut clean: String = readable
-            .chars()
-            .map(|c| {
-                let c = c.to_ascii_lowercase();
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        clean.truncate(48);
-        let raw = if namespace.is_empty() {
-            format!("{}\n{}", self.repository.key(), self.target_key())
-        } else {
-            format!(
-                "{namespace}\n{}\n{}",
-                self.repository.key(),
-                self.target_key()
-            )
-        };
-        format!("{prefix}{clean}-{}", short_hash(&raw, 8))
-    }
-
-    fn target_key(&self) -> String {
-        match &self.target {
+    pub fn identity_key(&self) -> String {
+        let target = match &self.target {
             WorkspaceTarget::Main => "\0main".to_owned(),
             WorkspaceTarget::Branch(branch) => branch.to_string(),
-        }
+        };
+        format!("{}\n{target}", self.repository.key())
     }
 }
 
@@ -130,8 +98,8 @@ pub enum WorkspaceLocation {
         name: String,
         /// The repository directory inside the container.
         path: String,
-        /// The container's state as the daemon reports it (`running`, `exited`, ...).
-        state: String,
+        /// Whether it runs.
+        state: ContainerState,
     },
 }
 
@@ -143,6 +111,47 @@ impl WorkspaceLocation {
             Self::Host(path) => path.display().to_string(),
             Self::Container { name, path, .. } => format!("{name}:{path}"),
         }
+    }
+}
+
+/// The state of a workspace's container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContainerState {
+    /// Made, never started.
+    Created,
+    /// Running: commands can run in it now.
+    Running,
+    /// Frozen.
+    Paused,
+    /// Being restarted.
+    Restarting,
+    /// Being removed.
+    Removing,
+    /// Stopped.
+    Exited,
+    /// Failed to stop or be removed.
+    Dead,
+}
+
+impl ContainerState {
+    /// The state's name, as `list` shows it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Restarting => "restarting",
+            Self::Removing => "removing",
+            Self::Exited => "exited",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+impl fmt::Display for ContainerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -164,22 +173,19 @@ pub struct Workspace {
 mod tests {
     use super::*;
 
-    fn reference(branch: &str) -> WorkspaceRef {
+    fn reference(target: WorkspaceTarget) -> WorkspaceRef {
         WorkspaceRef {
-            repository: RepositoryId::new("h", "o", "Repo.x").unwrap(),
-            target: WorkspaceTarget::Branch(BranchName::new(branch).unwrap()),
+            repository: RepositoryId::new("h", "o", "r").unwrap(),
+            target,
         }
     }
 
     #[test]
-    fn resource_names_are_sanitised_and_distinct() {
-        let a = reference("feat/x").resource_name("sk-");
-        let b = reference("feat-x").resource_name("sk-");
-        assert!(a.starts_with("sk-repo-x-feat-x-"), "{a}");
-        assert_ne!(a, b);
-        assert!(
-            a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        );
+    fn identity_keys_tell_main_from_a_branch_named_main() {
+        let main = reference(WorkspaceTarget::Main).identity_key();
+        let branch =
+            reference(WorkspaceTarget::Branch(BranchName::new("main").unwrap())).identity_key();
+        assert_eq!(main, "h/o/r\n\0main");
+        assert_eq!(branch, "h/o/r\nmain");
     }
 }

@@ -1,6 +1,7 @@
 use std::fmt::Debug;
 use std::path::PathBuf;
 
+use super::error::ErrorKind;
 use crate::domain::{BranchName, Checkout, RemoteUrl, RepositoryId};
 
 /// The host checkouts: one clone per repository under the data root, the source every
@@ -11,23 +12,40 @@ pub trait HostCheckouts: Send + Sync + Debug {
     /// Idempotent: when a checkout of the same remote is already there, returns
     /// [`CloneOutcome::AlreadyCloned`] and changes nothing. A directory holding another
     /// remote is [`CheckoutError::Occupied`]; a failed clone leaves no directory behind.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Occupied`], [`CheckoutError::CloneFailed`] with git's words,
+    /// [`CheckoutError::GitUnavailable`], or [`CheckoutError::Io`] on the data root.
     fn clone_remote(&self, remote: &RemoteUrl) -> Result<CloneOutcome, CheckoutError>;
 
     /// Every checkout under the data root, sorted by identity. Reads the filesystem each
-    /// time: there is no cache to disagree with it.
+    /// time: there is no cache to disagree with it. A missing data root is no checkout.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Io`] when the data root cannot be read.
     fn list(&self) -> Result<Vec<Checkout>, CheckoutError>;
 
     /// Fetches `origin` into the checkout's remote-tracking refs and resolves the remote's
     /// default branch. Never changes the working tree, the index, `HEAD`, the stash or any
     /// local branch. A failed fetch is not an error: the last known remote refs are used and
     /// [`Refreshed::fetch_warning`] says why.
+    ///
+    /// # Errors
+    /// [`CheckoutError::NoDefaultBranch`] when the default branch cannot be told even from
+    /// the last known refs, [`CheckoutError::GitUnavailable`].
     fn refresh(&self, checkout: &Checkout) -> Result<Refreshed, CheckoutError>;
 
     /// The remote's default branch as last fetched (`origin/HEAD`), without touching the
-    /// network.
+    /// network (except once, to ask the remote, when `origin/HEAD` is missing).
+    ///
+    /// # Errors
+    /// [`CheckoutError::NoDefaultBranch`], [`CheckoutError::GitUnavailable`].
     fn default_branch(&self, checkout: &Checkout) -> Result<BranchName, CheckoutError>;
 
-    /// Whether `branch` exists locally, only on `origin`, or nowhere.
+    /// Whether `branch` exists locally, only on `origin`, or nowhere. Reads refs only.
+    ///
+    /// # Errors
+    /// [`CheckoutError::GitUnavailable`] or [`CheckoutError::Git`].
     fn branch_presence(
         &self,
         checkout: &Checkout,
@@ -109,4 +127,18 @@ pub enum CheckoutError {
     /// Reading or writing the data root failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+impl CheckoutError {
+    /// The kind of failure, for the CLI's exit status and advice.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::GitUnavailable(_) => ErrorKind::Unavailable,
+            Self::Git { .. } | Self::CloneFailed { .. } => ErrorKind::CommandFailed,
+            Self::Occupied { .. } => ErrorKind::Conflict,
+            Self::NoDefaultBranch { .. } => ErrorKind::NotFound,
+            Self::Io(_) => ErrorKind::Io,
+        }
+    }
 }

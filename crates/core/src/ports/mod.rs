@@ -1,11 +1,17 @@
 //! The ports: what the use cases need from the outside world, as traits that the backend
-//! crates implement. Each method documents its contract; each trait has its own error type.
+//! crates implement. Each method documents its contract, and its errors carry an
+//! [`ErrorKind`] the CLI acts on.
 
 mod checkouts;
+mod error;
+mod io;
+mod progress;
 mod sandbox;
 
 pub use checkouts::{BranchPresence, CheckoutError, CloneOutcome, HostCheckouts, Refreshed};
+pub use error::{BoxError, ErrorKind, Operation, SandboxError};
+pub use io::{ExecIo, PipedIo, SessionIo};
+pub use progress::{NoProgress, Progress, Transfer};
 pub use sandbox::{
-    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, SandboxError,
-    WorkspaceRegistry,
+    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, WorkspaceRegistry,
 };

@@ -1,8 +1,12 @@
 use std::fmt::Debug;
 
+#[cfg(doc)]
+use super::error::ErrorKind;
+use super::error::SandboxError;
+use super::io::{ExecIo, SessionIo};
 use crate::domain::{
     AtRisk, BranchName, Checkout, CommandLine, ExitStatus, Preserved, SandboxKind, Workspace,
-    WorkspaceRef, WorkspaceTarget,
+    WorkspaceTarget,
 };
 
 /// How a branch workspace's branch comes to be.
@@ -32,41 +36,79 @@ pub struct CreateRequest {
 /// A sandbox backend: makes, runs in, attaches to and destroys workspaces.
 ///
 /// Methods that take a [`Workspace`] receive one found by [`WorkspaceRegistry::locate`] of
-/// the same backend.
+/// the same backend; given another backend's workspace they fail with
+/// [`ErrorKind::InvalidInput`]. Every backend is held to the same contract by the contract
+/// suite (`crates/contract`).
 pub trait Sandbox: Send + Sync + Debug {
     /// Which backend this is.
     fn kind(&self) -> SandboxKind;
 
     /// Makes sure the main workspace of `checkout` exists (on the remote's default branch)
-    /// and returns it. Idempotent.
+    /// and returns it. Idempotent: an existing main workspace is returned as it is.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`] when the engine cannot be reached, [`ErrorKind::Conflict`]
+    /// when something not made by skipper holds its place, else the failure of the step
+    /// that failed.
     fn prepare_main(
         &self,
         checkout: &Checkout,
         default_branch: &BranchName,
     ) -> Result<Workspace, SandboxError>;
 
-    /// Creates the workspace of a branch. The caller has checked it does not exist yet.
+    /// Creates the workspace of a branch. The caller has checked that it does not exist.
+    /// The host checkout's working tree, index, `HEAD` and stash are not touched.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Conflict`] when the branch is checked out elsewhere or the workspace's
+    /// place is taken, [`ErrorKind::Unavailable`], or the failure of the step that failed.
     fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError>;
 
-    /// Runs `command` in the workspace with the user's stdin, stdout and stderr, and returns
-    /// its exit status. Ctrl-C reaches the command. A program that does not exist is
-    /// [`SandboxError::ProgramNotFound`].
+    /// Runs `command` in the workspace with its streams on `io` and returns its exit status
+    /// (128 + the signal number when a signal ended it). Ctrl-C reaches the command, not
+    /// `sk`.
+    ///
+    /// # Errors
+    /// [`SandboxError::ProgramNotFound`] when an argument vector's program does not exist
+    /// (shell text is the shell's: its 127 is returned as a status),
+    /// [`ErrorKind::InvalidInput`] for an empty command, or the failure to start it.
     fn execute(
         &self,
         workspace: &Workspace,
         command: &CommandLine,
+        io: ExecIo<'_>,
     ) -> Result<ExitStatus, SandboxError>;
 
     /// Opens an interactive session in the workspace and returns when the user leaves it.
-    fn attach(&self, workspace: &Workspace) -> Result<AttachOutcome, SandboxError>;
+    ///
+    /// # Errors
+    /// [`SandboxError::NeedsTerminal`] when `io` has no terminal (and the sandbox cannot
+    /// hand the session to one it already runs in), or the failure to open it.
+    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError>;
 
-    /// Ends the workspace's interactive session, if any. Idempotent.
+    /// Ends the workspace's interactive session, if any. Idempotent: no session is
+    /// [`DetachOutcome::NoSession`].
+    ///
+    /// # Errors
+    /// The failure to end a session that exists.
     fn detach(&self, workspace: &Workspace) -> Result<DetachOutcome, SandboxError>;
 
+    /// Whether this sandbox keeps interactive sessions that outlive `attach` (tmux does; a
+    /// container shell ends with the user leaving it).
+    fn keeps_sessions(&self) -> bool;
+
     /// Lists the work that destroying the workspace would lose. Changes nothing.
+    ///
+    /// # Errors
+    /// The failure to look; a sandbox never answers "nothing at risk" when it could not
+    /// look.
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError>;
 
-    /// Saves the work at risk somewhere under the data root, outside the workspace.
+    /// Saves the work at risk somewhere under the data root, outside the workspace, and
+    /// says where and how to restore it. Changes nothing in the workspace.
+    ///
+    /// # Errors
+    /// The failure to save; nothing half-written is left where a save is expected.
     fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError>;
 
     /// Removes the workspace and everything the sandbox owns for it (sessions included).
@@ -74,6 +116,10 @@ pub trait Sandbox: Send + Sync + Debug {
     /// sandbox that can re-check for work at the moment of removal refuses when it finds
     /// some (work may have appeared since [`Sandbox::at_risk`] looked); with `force`, the
     /// work has been preserved and the workspace goes whatever it holds.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Refused`] when the re-check found work, [`ErrorKind::NotFound`] when
+    /// the workspace is already gone, or the failure of the removal.
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError>;
 }
 
@@ -93,8 +139,6 @@ pub enum DetachOutcome {
     Ended,
     /// There was no session.
     NoSession,
-    /// This sandbox keeps no session to end.
-    NotApplicable,
 }
 
 /// Finds workspaces: the backend's source of truth (git and the filesystem, or labels).
@@ -102,44 +146,23 @@ pub trait WorkspaceRegistry: Send + Sync + Debug {
     /// Which backend this registry reads.
     fn kind(&self) -> SandboxKind;
 
-    /// The workspace for `target` of `checkout`, or `None` when it does not exist.
+    /// The workspace for `target` of `checkout`, or `None` when it does not exist. Reads
+    /// the source of truth each time.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`] when the source cannot be read, [`ErrorKind::Conflict`]
+    /// when it is ambiguous (two containers claim one workspace, a foreign one holds its
+    /// name).
     fn locate(
         &self,
         checkout: &Checkout,
         target: &WorkspaceTarget,
     ) -> Result<Option<Workspace>, SandboxError>;
 
-    /// Every workspace of the given checkouts (main first for each), with `dirty` filled
-    /// where it is cheap to know.
+    /// Every workspace of the given checkouts, main first for each, then branches in
+    /// order, with `dirty` filled where it is cheap to know.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`] when the source cannot be read.
     fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError>;
-}
-
-/// Why a sandbox operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SandboxError {
-    /// The backend's engine (git, tmux, the Docker daemon) cannot be reached.
-    #[error("{0}")]
-    Unavailable(String),
-    /// The program to run does not exist in the workspace.
-    #[error("`{program}` was not found in the workspace")]
-    ProgramNotFound {
-        /// The program.
-        program: String,
-    },
-    /// An interactive session needs a terminal.
-    #[error("{0} needs a terminal")]
-    NotATerminal(&'static str),
-    /// An operation on a workspace failed.
-    #[error("{operation} {workspace} failed: {reason}")]
-    Operation {
-        /// What was being done ("creating", "removing", ...).
-        operation: &'static str,
-        /// Which workspace.
-        workspace: Box<WorkspaceRef>,
-        /// What went wrong.
-        reason: String,
-    },
-    /// Anything else, already phrased.
-    #[error("{0}")]
-    Other(String),
 }

@@ -1,5 +1,5 @@
 use crate::domain::{Checkout, WorkspaceTarget};
-use crate::ports::AttachOutcome;
+use crate::ports::{AttachOutcome, SessionIo};
 
 use super::{Backend, WorkspaceError, locate};
 
@@ -11,7 +11,8 @@ pub fn attach(
     backend: Backend<'_>,
     checkout: &Checkout,
     target: &WorkspaceTarget,
+    io: SessionIo,
 ) -> Result<AttachOutcome, WorkspaceError> {
     let workspace = locate(backend, checkout, target)?;
-    Ok(backend.sandbox.attach(&workspace)?)
+    Ok(backend.sandbox.attach(&workspace, io)?)
 }

@@ -28,6 +28,14 @@ pub enum WorkspaceError {
         /// The sandbox that was asked.
         sandbox: SandboxKind,
     },
+    /// The workspace exists in several sandboxes and nothing says which one is meant.
+    #[error("{reference} exists in both the {} sandbox", join_kinds(sandboxes))]
+    InSeveralSandboxes {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// The sandboxes holding it.
+        sandboxes: Vec<SandboxKind>,
+    },
     /// The main workspace (the host checkout) cannot be removed.
     #[error("{reference} is the repository's main workspace and cannot be removed")]
     MainNotRemovable {
@@ -43,11 +51,12 @@ pub enum WorkspaceError {
         risk: Box<AtRisk>,
     },
     /// The work at risk was saved, then removing the workspace failed.
-    #[error("the work at risk was saved to {}, but removing the workspace failed: {source}", preserved.saved_to.display())]
+    #[error("the work at risk was saved to {}, but removing the workspace failed", preserved.saved_to.display())]
     RemovalFailedAfterSaving {
         /// Where the work was saved.
         preserved: Box<Preserved>,
         /// Why the removal failed.
+        #[source]
         source: SandboxError,
     },
     /// The coding agent's program does not exist in the workspace.
@@ -65,4 +74,9 @@ pub enum WorkspaceError {
     /// A sandbox operation failed.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+}
+
+fn join_kinds(kinds: &[SandboxKind]) -> String {
+    let names: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
+    names.join(" and the ")
 }

@@ -2,6 +2,7 @@
 //! [`WorkspaceError`] naming what failed; printing is the CLI's business.
 
 mod attach;
+mod choose;
 mod clone;
 mod create;
 mod detach;
@@ -13,6 +14,7 @@ mod resolve;
 mod run;
 
 pub use attach::attach;
+pub use choose::{SandboxChoice, sandbox_for};
 pub use clone::{Cloned, clone};
 pub use create::{CreateOutcome, create};
 pub use detach::detach;

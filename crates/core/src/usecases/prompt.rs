@@ -1,5 +1,5 @@
 use crate::domain::{Checkout, CommandLine, ExitStatus, WorkspaceTarget};
-use crate::ports::SandboxError;
+use crate::ports::{ExecIo, SandboxError};
 
 use super::{Backend, WorkspaceError, locate};
 
@@ -43,13 +43,14 @@ pub fn prompt(
     target: &WorkspaceTarget,
     agent: &AgentCommand,
     message: &str,
+    io: ExecIo<'_>,
 ) -> Result<ExitStatus, WorkspaceError> {
     if agent.0.first().is_none_or(String::is_empty) {
         return Err(WorkspaceError::AgentEmpty);
     }
     let workspace = locate(backend, checkout, target)?;
     let command = agent.render(message);
-    match backend.sandbox.execute(&workspace, &command) {
+    match backend.sandbox.execute(&workspace, &command, io) {
         Err(SandboxError::ProgramNotFound { program }) => {
             Err(WorkspaceError::AgentMissing { program })
         }

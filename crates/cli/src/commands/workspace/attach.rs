@@ -40,7 +40,7 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
             workspace.location.display()
         ));
     }
-    match usecases::attach(backend, &checkout, &target)? {
+    match usecases::attach(backend, &checkout, &target, crate::terminal::session_io())? {
         AttachOutcome::Detached => Ok(ExitStatus::Success),
         AttachOutcome::Exited(status) => Ok(ExitStatus::Code(status.0)),
     }

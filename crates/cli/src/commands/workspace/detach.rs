@@ -19,8 +19,8 @@ pub fn run(context: &Context<'_>, args: &DetachArgs) -> Result<ExitStatus, CliEr
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let message = match usecases::detach(backend, &checkout, &target)? {
         DetachOutcome::Ended => "Ended the session of",
-        DetachOutcome::NoSession => "No session to end for",
-        DetachOutcome::NotApplicable => "Nothing to detach: this sandbox keeps no session for",
+        DetachOutcome::NoSession if backend.sandbox.keeps_sessions() => "No session to end for",
+        DetachOutcome::NoSession => "Nothing to detach: this sandbox keeps no session for",
     };
     context
         .printer

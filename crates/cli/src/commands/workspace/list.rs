@@ -1,6 +1,6 @@
 use serde::Serialize;
 use skipper_core::usecases;
-use skipper_core::{HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation};
+use skipper_core::{ContainerState, HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation};
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
@@ -29,7 +29,7 @@ struct Row {
     sandbox: &'static str,
     path: String,
     container: Option<String>,
-    state: Option<String>,
+    state: Option<&'static str>,
     dirty: Option<bool>,
 }
 
@@ -38,7 +38,7 @@ impl From<&Workspace> for Row {
         let (path, container, state) = match &workspace.location {
             WorkspaceLocation::Host(path) => (path.display().to_string(), None, None),
             WorkspaceLocation::Container { name, path, state } => {
-                (path.clone(), Some(name.clone()), Some(state.clone()))
+                (path.clone(), Some(name.clone()), Some(state.as_str()))
             }
         };
         Self {
@@ -95,7 +95,9 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
                         None => "-",
                     };
                     match &row.state {
-                        Some(state) if state != "running" => format!("{changes} ({state})"),
+                        Some(state) if *state != ContainerState::Running.as_str() => {
+                            format!("{changes} ({state})")
+                        }
                         _ => changes.to_owned(),
                     }
                 },

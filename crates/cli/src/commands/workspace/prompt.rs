@@ -25,6 +25,13 @@ pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliEr
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let agent = context.config.agent.agent();
     let message = args.message.join(" ");
-    let status = usecases::prompt(backend, &checkout, &target, &agent, &message)?;
+    let status = usecases::prompt(
+        backend,
+        &checkout,
+        &target,
+        &agent,
+        &message,
+        crate::terminal::exec_io(),
+    )?;
     Ok(ExitStatus::Code(status.0))
 }

@@ -40,14 +40,12 @@ pub fn run(context: &Context<'_>, args: RunArgs) -> Result<ExitStatus, CliError>
         }
     };
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
-    match usecases::run(backend, &checkout, &target, &command) {
-        Ok(status) => Ok(ExitStatus::Code(status.0)),
-        Err(skipper_core::usecases::WorkspaceError::Sandbox(
-            skipper_core::SandboxError::ProgramNotFound { program },
-        )) => Err(CliError {
-            status: ExitStatus::Code(127),
-            ..CliError::failure(format!("`{program}` was not found in the workspace"))
-        }),
-        Err(err) => Err(err.into()),
-    }
+    let status = usecases::run(
+        backend,
+        &checkout,
+        &target,
+        &command,
+        crate::terminal::exec_io(),
+    )?;
+    Ok(ExitStatus::Code(status.0))
 }

@@ -1,0 +1,133 @@
+//! The CLI's side of the core's progress port: a spinner on a terminal, nothing with
+//! `--quiet`, log lines (seen with `-v`) otherwise.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use skipper_core::{NoProgress, Progress, Transfer};
+
+/// How progress reaches the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `--quiet`: nothing.
+    Quiet,
+    /// stderr is a terminal: lines and live meters.
+    Terminal,
+    /// stderr is a file or a pipe: log lines, shown with `-v`.
+    Log,
+}
+
+/// Progress of long steps (image build, repository copy, clone), for the user.
+#[derive(Debug)]
+pub struct CliProgress {
+    mode: Mode,
+}
+
+impl CliProgress {
+    pub fn new(quiet: bool) -> Self {
+        let mode = if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Mode::Terminal
+        } else {
+            Mode::Log
+        };
+        Self { mode }
+    }
+}
+
+impl Progress for CliProgress {
+    fn step(&self, line: &str) {
+        match self.mode {
+            Mode::Terminal => {
+                let _ = writeln!(anstream::stderr(), "{line}");
+            }
+            Mode::Log => tracing::info!("{line}"),
+            Mode::Quiet => {}
+        }
+    }
+
+    fn detail(&self, line: &str) {
+        match self.mode {
+            Mode::Terminal => {
+                let _ = writeln!(anstream::stderr(), "  {line}");
+            }
+            Mode::Log => tracing::debug!("{line}"),
+            Mode::Quiet => {}
+        }
+    }
+
+    fn transfer(&self, label: &str) -> Box<dyn Transfer> {
+        match self.mode {
+            Mode::Terminal => Box::new(Spinner::new(label)),
+            Mode::Log => Box::new(Logged::new(label)),
+            Mode::Quiet => Box::new(NoProgress),
+        }
+    }
+
+    fn live(&self) -> bool {
+        self.mode == Mode::Terminal
+    }
+
+    fn passthrough(&self, bytes: &[u8]) {
+        if self.mode == Mode::Terminal {
+            let mut stderr = std::io::stderr().lock();
+            let _ = stderr.write_all(bytes);
+            let _ = stderr.flush();
+        }
+    }
+}
+
+/// A spinner with the bytes moved and the rate.
+struct Spinner(indicatif::ProgressBar);
+
+impl Spinner {
+    fn new(label: &str) -> Self {
+        let bar = indicatif::ProgressBar::new_spinner().with_message(label.to_owned());
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {msg}: {bytes} ({bytes_per_sec})")
+        {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self(bar)
+    }
+}
+
+impl Transfer for Spinner {
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// A transfer logged when it ends, with its size.
+struct Logged {
+    label: String,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Logged {
+    fn new(label: &str) -> Self {
+        tracing::debug!("{label}");
+        Self {
+            label: label.to_owned(),
+            bytes: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+}
+
+impl Transfer for Logged {
+    fn advance(&self, bytes: u64) {
+        self.bytes
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn finish(&self) {
+        let bytes = self.bytes.load(std::sync::atomic::Ordering::Relaxed);
+        tracing::info!("{}: {bytes} bytes", self.label);
+    }
+}

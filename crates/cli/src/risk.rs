@@ -1,0 +1,91 @@
+//! The work at risk in a workspace, in words: one line per problem, for the `remove`
+//! refusal.
+
+use skipper_core::{AtRisk, UnpushedRef};
+
+/// How many paths of a kind are named before "and N more".
+const SHOWN_PATHS: usize = 5;
+
+/// One line per problem.
+pub fn describe(risk: &AtRisk) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !risk.modified.is_empty() {
+        lines.push(format!(
+            "{} modified file(s): {}",
+            risk.modified.len(),
+            some_paths(&risk.modified)
+        ));
+    }
+    if !risk.untracked.is_empty() {
+        lines.push(format!(
+            "{} untracked file(s): {}",
+            risk.untracked.len(),
+            some_paths(&risk.untracked)
+        ));
+    }
+    for branch in &risk.unpushed {
+        lines.push(format!(
+            "branch `{}` has {} commit(s) on no remote branch",
+            branch.branch, branch.commits
+        ));
+    }
+    for other in &risk.other_refs {
+        lines.push(match other {
+            UnpushedRef::Stash { entries } => format!("the stash holds {entries} entr(ies)"),
+            UnpushedRef::DetachedHead { commits } => {
+                format!("a detached HEAD has {commits} commit(s) on no branch")
+            }
+            UnpushedRef::Tag { name } => format!("tag `{name}` exists only in the workspace"),
+        });
+    }
+    lines
+}
+
+/// The first few of `paths`, then how many more.
+fn some_paths(paths: &[String]) -> String {
+    let mut shown = paths
+        .iter()
+        .take(SHOWN_PATHS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > SHOWN_PATHS {
+        shown.push_str(&format!(" and {} more", paths.len() - SHOWN_PATHS));
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use skipper_core::{BranchName, UnpushedBranch};
+
+    use super::*;
+
+    #[test]
+    fn names_each_problem_and_counts_what_it_leaves_out() {
+        let risk = AtRisk {
+            modified: (1..=7).map(|i| format!("f{i}")).collect(),
+            untracked: vec!["new.txt".into()],
+            unpushed: vec![UnpushedBranch {
+                branch: BranchName::new("feat/x").unwrap(),
+                commits: 2,
+            }],
+            other_refs: vec![
+                UnpushedRef::Stash { entries: 1 },
+                UnpushedRef::DetachedHead { commits: 3 },
+                UnpushedRef::Tag { name: "v1".into() },
+            ],
+        };
+        assert_eq!(
+            describe(&risk),
+            [
+                "7 modified file(s): f1, f2, f3, f4, f5 and 2 more",
+                "1 untracked file(s): new.txt",
+                "branch `feat/x` has 2 commit(s) on no remote branch",
+                "the stash holds 1 entr(ies)",
+                "a detached HEAD has 3 commit(s) on no branch",
+                "tag `v1` exists only in the workspace",
+            ]
+        );
+    }
+}

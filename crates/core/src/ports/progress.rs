@@ -1,0 +1,61 @@
+//! The progress port: how adapters tell the user about long steps without printing
+//! themselves. The CLI implements it (a spinner on a terminal, nothing with `--quiet`, log
+//! lines with `--verbose`).
+
+use std::fmt::Debug;
+
+/// Where an adapter reports what a long operation is doing. Every method is cheap and
+/// never fails: progress is for the user, never part of an operation's result.
+pub trait Progress: Send + Sync + Debug {
+    /// A long step begins or ends, as a sentence ("Building the workspace image ...").
+    fn step(&self, line: &str);
+
+    /// A detail of the current step (one step of an image build).
+    fn detail(&self, line: &str);
+
+    /// A transfer of unknown size begins, described by `label`; the returned meter counts
+    /// its bytes.
+    fn transfer(&self, label: &str) -> Box<dyn Transfer>;
+
+    /// Whether the user watches live progress: a tool's own progress display (git's) may
+    /// then be passed on with [`Progress::passthrough`].
+    fn live(&self) -> bool;
+
+    /// Bytes of a tool's own progress display, shown as they are when [`Progress::live`].
+    fn passthrough(&self, bytes: &[u8]);
+}
+
+/// The meter of one transfer.
+pub trait Transfer: Send + Sync {
+    /// `bytes` more were moved.
+    fn advance(&self, bytes: u64);
+
+    /// The transfer is over (done or failed); the meter disappears.
+    fn finish(&self);
+}
+
+/// Progress that nobody watches: for tests and quiet callers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn step(&self, _line: &str) {}
+
+    fn detail(&self, _line: &str) {}
+
+    fn transfer(&self, _label: &str) -> Box<dyn Transfer> {
+        Box::new(NoProgress)
+    }
+
+    fn live(&self) -> bool {
+        false
+    }
+
+    fn passthrough(&self, _bytes: &[u8]) {}
+}
+
+impl Transfer for NoProgress {
+    fn advance(&self, _bytes: u64) {}
+
+    fn finish(&self) {}
+}
