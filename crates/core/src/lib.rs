@@ -6,6 +6,8 @@
 //! [`ports`], and the CLI chooses and wires them.
 
 pub mod domain;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod ports;
 pub mod usecases;
 

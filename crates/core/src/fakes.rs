@@ -1,0 +1,741 @@
+//! In-memory fakes of the ports, for unit tests of the use cases without git, tmux or
+//! Docker: [`FakeCheckouts`] for [`HostCheckouts`], [`FakeSandbox`] for both [`Sandbox`]
+//! and [`WorkspaceRegistry`].
+//!
+//! Each fake keeps its state in memory, follows the contract its trait documents
+//! (idempotency, [`ErrorKind::NotFound`] for what is gone, main first in a listing) and
+//! records every call as a line such as `"destroy feat/x force=true"`, so a test can assert
+//! what was asked and in which order. They are built with `with_*` knobs and read back with
+//! accessors; they are also a short, runnable statement of what each port promises.
+//!
+//! Compiled for this crate's tests and, with the `fakes` feature, for other crates' tests.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::domain::{
+    AtRisk, BranchName, Checkout, CommandLine, ContainerState, ExitStatus, Preserved, RemoteUrl,
+    RepositoryId, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+};
+use crate::ports::{
+    AttachOutcome, BranchPresence, CheckoutError, CloneOutcome, CreateRequest, DetachOutcome,
+    ErrorKind, ExecIo, HostCheckouts, Operation, Refreshed, Sandbox, SandboxError, SessionIo,
+    WorkspaceRegistry,
+};
+use crate::usecases::Backend;
+
+/// A branch name for tests.
+///
+/// # Panics
+/// When `name` is not a valid branch name.
+#[must_use]
+pub fn branch(name: &str) -> BranchName {
+    BranchName::new(name).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// The checkout of `github.com:<owner>/<name>`, where [`FakeCheckouts::clone_remote`] puts
+/// it.
+///
+/// # Panics
+/// When `owner` or `name` is not a valid repository part.
+#[must_use]
+pub fn checkout(owner: &str, name: &str) -> Checkout {
+    let repository =
+        RepositoryId::new("github.com", owner, name).unwrap_or_else(|err| panic!("{err}"));
+    checkout_of(repository)
+}
+
+fn checkout_of(repository: RepositoryId) -> Checkout {
+    Checkout {
+        path: PathBuf::from("/fake/checkouts").join(repository.storage_path()),
+        repository,
+    }
+}
+
+/// The ports of one backend made of fakes, as the use cases take them.
+#[must_use]
+pub fn backend<'a>(checkouts: &'a FakeCheckouts, sandbox: &'a FakeSandbox) -> Backend<'a> {
+    Backend {
+        checkouts,
+        sandbox,
+        registry: sandbox,
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Host checkouts in memory: a set of checkouts, one default branch for all of them, the
+/// local and remote branches, and what fetching says.
+///
+/// `clone_remote` of a remote whose repository is already in the set answers
+/// [`CloneOutcome::AlreadyCloned`] and changes nothing; otherwise it adds the checkout and
+/// answers [`CloneOutcome::Cloned`].
+#[derive(Debug)]
+pub struct FakeCheckouts {
+    checkouts: Mutex<BTreeMap<RepositoryId, Checkout>>,
+    default_branch: BranchName,
+    local: BTreeSet<BranchName>,
+    remote: BTreeSet<BranchName>,
+    fetch_warning: Option<String>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl FakeCheckouts {
+    /// No checkout yet; every repository's default branch is `default_branch`.
+    #[must_use]
+    pub fn new(default_branch: &str) -> Self {
+        Self {
+            checkouts: Mutex::default(),
+            default_branch: branch(default_branch),
+            local: BTreeSet::new(),
+            remote: BTreeSet::new(),
+            fetch_warning: None,
+            calls: Mutex::default(),
+        }
+    }
+
+    /// `checkout` is cloned already.
+    #[must_use]
+    pub fn with_checkout(self, checkout: Checkout) -> Self {
+        lock(&self.checkouts).insert(checkout.repository.clone(), checkout);
+        self
+    }
+
+    /// A local branch `name` exists (in every checkout).
+    #[must_use]
+    pub fn with_local_branch(mut self, name: &str) -> Self {
+        self.local.insert(branch(name));
+        self
+    }
+
+    /// `origin/<name>` exists (in every checkout).
+    #[must_use]
+    pub fn with_remote_branch(mut self, name: &str) -> Self {
+        self.remote.insert(branch(name));
+        self
+    }
+
+    /// Fetching fails with `warning`: `refresh` still succeeds, with this warning.
+    #[must_use]
+    pub fn with_fetch_warning(mut self, warning: &str) -> Self {
+        self.fetch_warning = Some(warning.to_owned());
+        self
+    }
+
+    /// Every call so far, in order: `"clone <remote>"`, `"list"`, `"refresh <repository>"`,
+    /// `"default_branch <repository>"`, `"branch_presence <repository> <branch>"`.
+    #[must_use]
+    pub fn calls(&self) -> Vec<String> {
+        lock(&self.calls).clone()
+    }
+
+    fn record(&self, call: String) {
+        lock(&self.calls).push(call);
+    }
+}
+
+impl HostCheckouts for FakeCheckouts {
+    fn clone_remote(&self, remote: &RemoteUrl) -> Result<CloneOutcome, CheckoutError> {
+        self.record(format!("clone {remote}"));
+        let mut checkouts = lock(&self.checkouts);
+        let repository = remote.repository();
+        if let Some(existing) = checkouts.get(repository) {
+            return Ok(CloneOutcome::AlreadyCloned(existing.clone()));
+        }
+        let checkout = checkout_of(repository.clone());
+        checkouts.insert(repository.clone(), checkout.clone());
+        Ok(CloneOutcome::Cloned(checkout))
+    }
+
+    fn list(&self) -> Result<Vec<Checkout>, CheckoutError> {
+        self.record("list".to_owned());
+        Ok(lock(&self.checkouts).values().cloned().collect())
+    }
+
+    fn refresh(&self, checkout: &Checkout) -> Result<Refreshed, CheckoutError> {
+        self.record(format!("refresh {}", checkout.repository));
+        Ok(Refreshed {
+            default_branch: self.default_branch.clone(),
+            fetch_warning: self.fetch_warning.clone(),
+        })
+    }
+
+    fn default_branch(&self, checkout: &Checkout) -> Result<BranchName, CheckoutError> {
+        self.record(format!("default_branch {}", checkout.repository));
+        Ok(self.default_branch.clone())
+    }
+
+    fn branch_presence(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<BranchPresence, CheckoutError> {
+        self.record(format!("branch_presence {} {branch}", checkout.repository));
+        Ok(if self.local.contains(branch) {
+            BranchPresence::Local
+        } else if self.remote.contains(branch) {
+            BranchPresence::Remote
+        } else {
+            BranchPresence::Absent
+        })
+    }
+}
+
+/// A method of [`FakeSandbox`], to make it fail with [`FakeSandbox::with_failure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SandboxCall {
+    /// [`Sandbox::prepare_main`].
+    PrepareMain,
+    /// [`Sandbox::create`].
+    Create,
+    /// [`Sandbox::execute`].
+    Execute,
+    /// [`Sandbox::attach`].
+    Attach,
+    /// [`Sandbox::detach`].
+    Detach,
+    /// [`Sandbox::at_risk`].
+    AtRisk,
+    /// [`Sandbox::preserve`].
+    Preserve,
+    /// [`Sandbox::destroy`].
+    Destroy,
+    /// [`WorkspaceRegistry::locate`].
+    Locate,
+    /// [`WorkspaceRegistry::list`].
+    List,
+}
+
+/// A sandbox and its registry in memory, for one [`SandboxKind`].
+///
+/// Workspaces are kept by repository and branch (main sorting first), each with the work
+/// it holds at risk and whether an interactive session is open. `attach` with a terminal
+/// opens a session and answers [`AttachOutcome::Detached`] when the sandbox keeps
+/// sessions, else [`AttachOutcome::Exited`] with the exit status; `destroy` without
+/// `force` re-checks and refuses a workspace with work at risk.
+#[derive(Debug)]
+pub struct FakeSandbox {
+    kind: SandboxKind,
+    keeps_sessions: bool,
+    exit_status: ExitStatus,
+    missing_programs: BTreeSet<String>,
+    failures: BTreeMap<SandboxCall, ErrorKind>,
+    state: Mutex<SandboxState>,
+}
+
+type WorkspaceKey = (RepositoryId, Option<BranchName>);
+
+#[derive(Debug, Default)]
+struct SandboxState {
+    workspaces: BTreeMap<WorkspaceKey, FakeWorkspace>,
+    calls: Vec<String>,
+    created: Vec<CreateRequest>,
+    commands: Vec<CommandLine>,
+}
+
+#[derive(Debug)]
+struct FakeWorkspace {
+    workspace: Workspace,
+    at_risk: AtRisk,
+    session: bool,
+}
+
+fn key(checkout: &Checkout, target: &WorkspaceTarget) -> WorkspaceKey {
+    (checkout.repository.clone(), target.branch().cloned())
+}
+
+/// The target as one path component: `main`, or the branch with `/` encoded.
+fn target_component(target: &WorkspaceTarget) -> String {
+    target
+        .branch()
+        .map_or_else(|| "main".to_owned(), BranchName::as_path_component)
+}
+
+impl FakeSandbox {
+    /// An empty sandbox of `kind` that keeps no sessions and whose commands exit with 0.
+    #[must_use]
+    pub fn new(kind: SandboxKind) -> Self {
+        Self {
+            kind,
+            keeps_sessions: false,
+            exit_status: ExitStatus::SUCCESS,
+            missing_programs: BTreeSet::new(),
+            failures: BTreeMap::new(),
+            state: Mutex::default(),
+        }
+    }
+
+    /// Which backend this fake stands for (the same as both traits' `kind`).
+    #[must_use]
+    pub fn kind(&self) -> SandboxKind {
+        self.kind
+    }
+
+    /// The workspace for `target` of `checkout` exists, with nothing at risk.
+    #[must_use]
+    pub fn with_workspace(self, checkout: &Checkout, target: &WorkspaceTarget) -> Self {
+        self.entry(checkout, target, |_| {});
+        self
+    }
+
+    /// The workspace for `target` of `checkout` exists and holds `risk`.
+    #[must_use]
+    pub fn with_risk(self, checkout: &Checkout, target: &WorkspaceTarget, risk: AtRisk) -> Self {
+        self.entry(checkout, target, |fake| {
+            fake.workspace.dirty = Some(!risk.modified.is_empty() || !risk.untracked.is_empty());
+            fake.at_risk = risk;
+        });
+        self
+    }
+
+    /// The workspace for `target` of `checkout` exists with an interactive session open.
+    #[must_use]
+    pub fn with_session(self, checkout: &Checkout, target: &WorkspaceTarget) -> Self {
+        self.entry(checkout, target, |fake| fake.session = true);
+        self
+    }
+
+    /// Sessions outlive `attach`, as tmux's do.
+    #[must_use]
+    pub fn keeping_sessions(mut self) -> Self {
+        self.keeps_sessions = true;
+        self
+    }
+
+    /// Commands run by `execute` (and shells left by `attach`) exit with `status`.
+    #[must_use]
+    pub fn with_exit_status(mut self, status: ExitStatus) -> Self {
+        self.exit_status = status;
+        self
+    }
+
+    /// `program` is not installed in any workspace: `execute` of an argument vector
+    /// starting with it fails with [`SandboxError::ProgramNotFound`].
+    #[must_use]
+    pub fn with_missing_program(mut self, program: &str) -> Self {
+        self.missing_programs.insert(program.to_owned());
+        self
+    }
+
+    /// Every call of `call` fails with a failure of `kind` (after being recorded).
+    #[must_use]
+    pub fn with_failure(mut self, call: SandboxCall, kind: ErrorKind) -> Self {
+        self.failures.insert(call, kind);
+        self
+    }
+
+    /// Every call so far, in order, as `"<method> <target>"` with `main` for the main
+    /// workspace: `"locate feat/x"`, `"detach feat/x"`, `"destroy feat/x force=true"`,
+    /// `"prepare_main main default=main"`, `"list"`.
+    #[must_use]
+    pub fn calls(&self) -> Vec<String> {
+        self.state().calls.clone()
+    }
+
+    /// The requests `create` received, in order.
+    #[must_use]
+    pub fn created(&self) -> Vec<CreateRequest> {
+        self.state().created.clone()
+    }
+
+    /// The commands `execute` received, in order.
+    #[must_use]
+    pub fn commands(&self) -> Vec<CommandLine> {
+        self.state().commands.clone()
+    }
+
+    /// Whether the workspace for `target` of `checkout` exists.
+    #[must_use]
+    pub fn contains(&self, checkout: &Checkout, target: &WorkspaceTarget) -> bool {
+        self.state().workspaces.contains_key(&key(checkout, target))
+    }
+
+    fn state(&self) -> MutexGuard<'_, SandboxState> {
+        lock(&self.state)
+    }
+
+    fn entry(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+        change: impl FnOnce(&mut FakeWorkspace),
+    ) {
+        let mut state = self.state();
+        let fake = state
+            .workspaces
+            .entry(key(checkout, target))
+            .or_insert_with(|| FakeWorkspace {
+                workspace: self.new_workspace(checkout, target),
+                at_risk: AtRisk::default(),
+                session: false,
+            });
+        change(fake);
+    }
+
+    fn new_workspace(&self, checkout: &Checkout, target: &WorkspaceTarget) -> Workspace {
+        let repository = &checkout.repository;
+        let component = target_component(target);
+        let location = match (self.kind, target) {
+            (SandboxKind::Worktree, WorkspaceTarget::Main) => {
+                WorkspaceLocation::Host(checkout.path.clone())
+            }
+            (SandboxKind::Worktree, WorkspaceTarget::Branch(_)) => WorkspaceLocation::Host(
+                PathBuf::from("/fake/worktrees")
+                    .join(repository.storage_path())
+                    .join(component),
+            ),
+            (SandboxKind::Docker, _) => WorkspaceLocation::Container {
+                name: format!("sk-{}-{component}", repository.name()),
+                path: format!("/workspace/{}", repository.name()),
+                state: ContainerState::Running,
+            },
+        };
+        Workspace {
+            reference: WorkspaceRef {
+                repository: repository.clone(),
+                target: target.clone(),
+            },
+            sandbox: self.kind,
+            location,
+            dirty: Some(false),
+        }
+    }
+
+    /// Records `line`, then fails when `call` is set to fail.
+    fn record(
+        &self,
+        state: &mut SandboxState,
+        call: SandboxCall,
+        operation: Operation,
+        reference: &WorkspaceRef,
+        line: String,
+    ) -> Result<(), SandboxError> {
+        state.calls.push(line);
+        match self.failures.get(&call) {
+            Some(kind) => Err(SandboxError::workspace(
+                *kind,
+                operation,
+                reference,
+                "injected failure",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The stored workspace `workspace` stands for: another backend's workspace is
+    /// [`ErrorKind::InvalidInput`], a gone one [`ErrorKind::NotFound`].
+    fn find<'s>(
+        &self,
+        state: &'s mut SandboxState,
+        operation: Operation,
+        workspace: &Workspace,
+    ) -> Result<&'s mut FakeWorkspace, SandboxError> {
+        let reference = &workspace.reference;
+        if workspace.sandbox != self.kind {
+            return Err(SandboxError::workspace(
+                ErrorKind::InvalidInput,
+                operation,
+                reference,
+                format!("a {} workspace, not a {} one", workspace.sandbox, self.kind),
+            ));
+        }
+        state
+            .workspaces
+            .get_mut(&(
+                reference.repository.clone(),
+                reference.target.branch().cloned(),
+            ))
+            .ok_or_else(|| {
+                SandboxError::workspace(
+                    ErrorKind::NotFound,
+                    operation,
+                    reference,
+                    "no such workspace",
+                )
+            })
+    }
+}
+
+impl Sandbox for FakeSandbox {
+    fn kind(&self) -> SandboxKind {
+        self.kind
+    }
+
+    fn prepare_main(
+        &self,
+        checkout: &Checkout,
+        default_branch: &BranchName,
+    ) -> Result<Workspace, SandboxError> {
+        let main = self.new_workspace(checkout, &WorkspaceTarget::Main);
+        let mut state = self.state();
+        let line = format!("prepare_main main default={default_branch}");
+        self.record(
+            &mut state,
+            SandboxCall::PrepareMain,
+            Operation::Preparing,
+            &main.reference,
+            line,
+        )?;
+        let fake = state
+            .workspaces
+            .entry(key(checkout, &WorkspaceTarget::Main))
+            .or_insert_with(|| FakeWorkspace {
+                workspace: main,
+                at_risk: AtRisk::default(),
+                session: false,
+            });
+        Ok(fake.workspace.clone())
+    }
+
+    fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError> {
+        let target = WorkspaceTarget::Branch(request.branch.clone());
+        let workspace = self.new_workspace(&request.checkout, &target);
+        let mut state = self.state();
+        let line = format!("create {}", request.branch);
+        self.record(
+            &mut state,
+            SandboxCall::Create,
+            Operation::Creating,
+            &workspace.reference,
+            line,
+        )?;
+        state.created.push(request.clone());
+        let key = key(&request.checkout, &target);
+        if state.workspaces.contains_key(&key) {
+            return Err(SandboxError::workspace(
+                ErrorKind::Conflict,
+                Operation::Creating,
+                &workspace.reference,
+                "the workspace's place is taken",
+            ));
+        }
+        state.workspaces.insert(
+            key,
+            FakeWorkspace {
+                workspace: workspace.clone(),
+                at_risk: AtRisk::default(),
+                session: false,
+            },
+        );
+        Ok(workspace)
+    }
+
+    fn execute(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+        _io: ExecIo<'_>,
+    ) -> Result<ExitStatus, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("execute {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::Execute,
+            Operation::Running,
+            reference,
+            line,
+        )?;
+        state.commands.push(command.clone());
+        self.find(&mut state, Operation::Running, workspace)?;
+        if let CommandLine::Argv(argv) = command {
+            let Some(program) = argv.first().filter(|program| !program.is_empty()) else {
+                return Err(SandboxError::workspace(
+                    ErrorKind::InvalidInput,
+                    Operation::Running,
+                    reference,
+                    "the command is empty",
+                ));
+            };
+            if self.missing_programs.contains(program) {
+                return Err(SandboxError::ProgramNotFound {
+                    program: program.clone(),
+                });
+            }
+        }
+        Ok(self.exit_status)
+    }
+
+    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("attach {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::Attach,
+            Operation::Attaching,
+            reference,
+            line,
+        )?;
+        let fake = self.find(&mut state, Operation::Attaching, workspace)?;
+        if !io.terminal {
+            return Err(SandboxError::NeedsTerminal { action: "attach" });
+        }
+        if self.keeps_sessions {
+            fake.session = true;
+            Ok(AttachOutcome::Detached)
+        } else {
+            Ok(AttachOutcome::Exited(self.exit_status))
+        }
+    }
+
+    fn detach(&self, workspace: &Workspace) -> Result<DetachOutcome, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("detach {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::Detach,
+            Operation::Detaching,
+            reference,
+            line,
+        )?;
+        let fake = self.find(&mut state, Operation::Detaching, workspace)?;
+        Ok(if std::mem::take(&mut fake.session) {
+            DetachOutcome::Ended
+        } else {
+            DetachOutcome::NoSession
+        })
+    }
+
+    fn keeps_sessions(&self) -> bool {
+        self.keeps_sessions
+    }
+
+    fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("at_risk {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::AtRisk,
+            Operation::Checking,
+            reference,
+            line,
+        )?;
+        Ok(self
+            .find(&mut state, Operation::Checking, workspace)?
+            .at_risk
+            .clone())
+    }
+
+    fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("preserve {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::Preserve,
+            Operation::Saving,
+            reference,
+            line,
+        )?;
+        let risk = &self.find(&mut state, Operation::Saving, workspace)?.at_risk;
+        let contents = risk
+            .modified
+            .iter()
+            .map(|path| format!("modified {path}"))
+            .chain(
+                risk.untracked
+                    .iter()
+                    .map(|path| format!("untracked {path}")),
+            )
+            .chain(risk.unpushed.iter().map(|unpushed| {
+                format!("branch {} ({} commits)", unpushed.branch, unpushed.commits)
+            }))
+            .collect();
+        let saved_to = PathBuf::from("/fake/preserved")
+            .join(reference.repository.storage_path())
+            .join(format!("{}.bundle", target_component(&reference.target)));
+        Ok(Preserved {
+            restore_hint: format!("git fetch {} 'refs/*:refs/*'", saved_to.display()),
+            saved_to,
+            contents,
+        })
+    }
+
+    fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("destroy {} force={force}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::Destroy,
+            Operation::Removing,
+            reference,
+            line,
+        )?;
+        let fake = self.find(&mut state, Operation::Removing, workspace)?;
+        if !force && !fake.at_risk.is_empty() {
+            return Err(SandboxError::workspace(
+                ErrorKind::Refused,
+                Operation::Removing,
+                reference,
+                "work was found at the moment of removal",
+            ));
+        }
+        state.workspaces.remove(&(
+            reference.repository.clone(),
+            reference.target.branch().cloned(),
+        ));
+        Ok(())
+    }
+}
+
+impl WorkspaceRegistry for FakeSandbox {
+    fn kind(&self) -> SandboxKind {
+        self.kind
+    }
+
+    fn locate(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<Workspace>, SandboxError> {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        };
+        let mut state = self.state();
+        let line = format!("locate {target}");
+        self.record(
+            &mut state,
+            SandboxCall::Locate,
+            Operation::LookingUp,
+            &reference,
+            line,
+        )?;
+        Ok(state
+            .workspaces
+            .get(&key(checkout, target))
+            .map(|fake| fake.workspace.clone()))
+    }
+
+    fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError> {
+        let mut state = self.state();
+        state.calls.push("list".to_owned());
+        if let Some(kind) = self.failures.get(&SandboxCall::List) {
+            return Err(SandboxError::backend(
+                *kind,
+                format!(
+                    "listing the {} workspaces failed: injected failure",
+                    self.kind
+                ),
+            ));
+        }
+        // The map's order is repository, then main (no branch) before branches by name.
+        Ok(state
+            .workspaces
+            .values()
+            .filter(|fake| {
+                checkouts
+                    .iter()
+                    .any(|checkout| checkout.repository == fake.workspace.reference.repository)
+            })
+            .map(|fake| fake.workspace.clone())
+            .collect())
+    }
+}
