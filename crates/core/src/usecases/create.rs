@@ -54,3 +54,112 @@ pub fn create(
         fetch_warning: refreshed.fetch_warning,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SandboxKind;
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+
+    fn created(outcome: CreateOutcome) -> (Workspace, BranchStart, Option<String>) {
+        match outcome {
+            CreateOutcome::Created {
+                workspace,
+                start,
+                fetch_warning,
+            } => (workspace, start, fetch_warning),
+            CreateOutcome::AlreadyExists(workspace) => {
+                panic!("expected a new workspace, got the existing {workspace:?}")
+            }
+        }
+    }
+
+    #[test]
+    fn an_existing_workspace_is_returned_and_nothing_is_created() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &target);
+
+        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+
+        let CreateOutcome::AlreadyExists(workspace) = outcome else {
+            panic!("expected AlreadyExists, got {outcome:?}");
+        };
+        assert_eq!(workspace.reference.target, target);
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
+        assert!(sandbox.created().is_empty());
+        assert!(checkouts.calls().is_empty(), "{:?}", checkouts.calls());
+    }
+
+    #[test]
+    fn a_local_branch_is_checked_out_as_it_is() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main")
+            .with_local_branch("feat/x")
+            .with_remote_branch("feat/x");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+
+        let (workspace, start, fetch_warning) = created(outcome);
+        assert_eq!(start, BranchStart::Existing);
+        assert_eq!(fetch_warning, None);
+        assert_eq!(
+            workspace.reference.target,
+            WorkspaceTarget::Branch(branch("feat/x"))
+        );
+        let requests = sandbox.created();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].start, BranchStart::Existing);
+        assert_eq!(requests[0].branch, branch("feat/x"));
+        assert_eq!(requests[0].checkout, api);
+        assert_eq!(
+            checkouts.calls(),
+            ["refresh acme/api", "branch_presence acme/api feat/x"]
+        );
+        assert!(sandbox.contains(&api, &WorkspaceTarget::Branch(branch("feat/x"))));
+    }
+
+    #[test]
+    fn a_branch_only_on_origin_is_tracked() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_remote_branch("feat/x");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker);
+
+        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+
+        let (workspace, start, _) = created(outcome);
+        assert_eq!(start, BranchStart::TrackRemote);
+        assert_eq!(workspace.sandbox, SandboxKind::Docker);
+        assert_eq!(sandbox.created()[0].start, BranchStart::TrackRemote);
+    }
+
+    #[test]
+    fn a_new_branch_starts_from_the_default_branch_named_in_the_request() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("trunk").with_local_branch("other");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+
+        let (_, start, _) = created(outcome);
+        assert_eq!(start, BranchStart::NewFromDefault);
+        let requests = sandbox.created();
+        assert_eq!(requests[0].start, BranchStart::NewFromDefault);
+        assert_eq!(requests[0].default_branch, branch("trunk"));
+        assert_eq!(sandbox.calls(), ["locate feat/x", "create feat/x"]);
+    }
+
+    #[test]
+    fn a_fetch_warning_is_passed_through() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_fetch_warning("could not resolve host");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+
+        let (_, _, fetch_warning) = created(outcome);
+        assert_eq!(fetch_warning.as_deref(), Some("could not resolve host"));
+    }
+}
