@@ -61,6 +61,8 @@ pub fn prompt(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::SandboxKind;
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
 
     #[test]
     fn the_prompt_is_one_argument_wherever_the_placeholder_stands() {
@@ -73,6 +75,123 @@ mod tests {
         assert_eq!(
             bare.render("hi there"),
             CommandLine::Argv(vec!["a".into(), "hi there".into()])
+        );
+    }
+
+    fn feat_x() -> WorkspaceTarget {
+        WorkspaceTarget::Branch(branch("feat/x"))
+    }
+
+    fn piped<'a>(stdout: &'a mut Vec<u8>, stderr: &'a mut Vec<u8>) -> ExecIo<'a> {
+        ExecIo::Piped(crate::ports::PipedIo {
+            stdin: None,
+            stdout,
+            stderr,
+            interrupts: None,
+        })
+    }
+
+    #[test]
+    fn an_empty_agent_is_refused_before_anything_is_asked() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &feat_x());
+
+        for agent in [AgentCommand(Vec::new()), AgentCommand(vec![String::new()])] {
+            let err = prompt(
+                backend(&checkouts, &sandbox),
+                &api,
+                &feat_x(),
+                &agent,
+                "hi",
+                ExecIo::Inherited {
+                    stdin_is_terminal: false,
+                },
+            )
+            .unwrap_err();
+            assert!(matches!(err, WorkspaceError::AgentEmpty), "{err:?}");
+        }
+        assert!(sandbox.calls().is_empty(), "{:?}", sandbox.calls());
+    }
+
+    #[test]
+    fn a_missing_agent_is_named() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_workspace(&api, &feat_x())
+            .with_missing_program("opencode");
+
+        let err = prompt(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            &AgentCommand::default(),
+            "hi",
+            ExecIo::Terminal,
+        )
+        .unwrap_err();
+
+        let WorkspaceError::AgentMissing { program } = err else {
+            panic!("expected AgentMissing, got {err:?}");
+        };
+        assert_eq!(program, "opencode");
+    }
+
+    #[test]
+    fn the_message_is_one_argument_and_the_exit_status_passes_through() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &feat_x())
+            .with_exit_status(ExitStatus(3));
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+
+        let status = prompt(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            &AgentCommand::default(),
+            "fix it; then `rm -rf /`",
+            piped(&mut stdout, &mut stderr),
+        )
+        .unwrap();
+
+        assert_eq!(status, ExitStatus(3));
+        assert_eq!(
+            sandbox.commands(),
+            [CommandLine::Argv(vec![
+                "opencode".into(),
+                "run".into(),
+                "fix it; then `rm -rf /`".into()
+            ])]
+        );
+        assert_eq!(sandbox.calls(), ["locate feat/x", "execute feat/x"]);
+    }
+
+    #[test]
+    fn a_missing_workspace_is_not_found_in_the_chosen_sandbox() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker);
+
+        let err = prompt(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            &AgentCommand::default(),
+            "hi",
+            ExecIo::Terminal,
+        )
+        .unwrap_err();
+
+        assert!(
+            matches!(
+                &err,
+                WorkspaceError::WorkspaceNotFound { sandbox: SandboxKind::Docker, reference }
+                    if reference.target == feat_x()
+            ),
+            "{err:?}"
         );
     }
 }
