@@ -16,3 +16,85 @@ pub fn attach(
     let workspace = locate(backend, checkout, target)?;
     Ok(backend.sandbox.attach(&workspace, io)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ExitStatus, SandboxKind};
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+    use crate::ports::ErrorKind;
+    use crate::usecases::WorkspaceError;
+
+    const TERMINAL: SessionIo = SessionIo { terminal: true };
+
+    fn feat_x() -> WorkspaceTarget {
+        WorkspaceTarget::Branch(branch("feat/x"))
+    }
+
+    #[test]
+    fn a_missing_workspace_is_not_found_in_the_chosen_sandbox() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let err = attach(backend(&checkouts, &sandbox), &api, &feat_x(), TERMINAL).unwrap_err();
+
+        let WorkspaceError::WorkspaceNotFound {
+            reference,
+            sandbox: kind,
+        } = err
+        else {
+            panic!("expected WorkspaceNotFound, got {err:?}");
+        };
+        assert_eq!(reference.target, feat_x());
+        assert_eq!(kind, SandboxKind::Worktree);
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
+    }
+
+    #[test]
+    fn leaving_a_kept_session_is_detached() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .keeping_sessions()
+            .with_workspace(&api, &feat_x());
+
+        let outcome = attach(backend(&checkouts, &sandbox), &api, &feat_x(), TERMINAL).unwrap();
+
+        assert_eq!(outcome, AttachOutcome::Detached);
+        assert_eq!(sandbox.calls(), ["locate feat/x", "attach feat/x"]);
+    }
+
+    #[test]
+    fn the_shell_s_exit_status_passes_through() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_workspace(&api, &feat_x())
+            .with_exit_status(ExitStatus(42));
+
+        let outcome = attach(backend(&checkouts, &sandbox), &api, &feat_x(), TERMINAL).unwrap();
+
+        assert_eq!(outcome, AttachOutcome::Exited(ExitStatus(42)));
+    }
+
+    #[test]
+    fn without_a_terminal_the_sandbox_refusal_passes_through() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &feat_x());
+
+        let err = attach(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            SessionIo { terminal: false },
+        )
+        .unwrap_err();
+
+        let WorkspaceError::Sandbox(source) = err else {
+            panic!("expected a sandbox error, got {err:?}");
+        };
+        assert_eq!(source.kind(), ErrorKind::NeedsTerminal);
+    }
+}

@@ -15,3 +15,62 @@ pub fn detach(
     let workspace = locate(backend, checkout, target)?;
     Ok(backend.sandbox.detach(&workspace)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SandboxKind;
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+    use crate::usecases::WorkspaceError;
+
+    fn feat_x() -> WorkspaceTarget {
+        WorkspaceTarget::Branch(branch("feat/x"))
+    }
+
+    #[test]
+    fn a_missing_workspace_is_not_found_in_the_chosen_sandbox() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker);
+
+        let err = detach(backend(&checkouts, &sandbox), &api, &feat_x()).unwrap_err();
+
+        let WorkspaceError::WorkspaceNotFound {
+            reference,
+            sandbox: kind,
+        } = err
+        else {
+            panic!("expected WorkspaceNotFound, got {err:?}");
+        };
+        assert_eq!(reference.target, feat_x());
+        assert_eq!(kind, SandboxKind::Docker);
+    }
+
+    #[test]
+    fn an_open_session_is_ended_once_and_then_there_is_none() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .keeping_sessions()
+            .with_session(&api, &feat_x());
+        let backend = backend(&checkouts, &sandbox);
+
+        assert_eq!(
+            detach(backend, &api, &feat_x()).unwrap(),
+            DetachOutcome::Ended
+        );
+        assert_eq!(
+            detach(backend, &api, &feat_x()).unwrap(),
+            DetachOutcome::NoSession
+        );
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x",
+                "detach feat/x",
+                "locate feat/x",
+                "detach feat/x"
+            ]
+        );
+    }
+}

@@ -18,3 +18,88 @@ pub fn run(
     let workspace = locate(backend, checkout, target)?;
     Ok(backend.sandbox.execute(&workspace, command, io)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SandboxKind;
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+    use crate::ports::ErrorKind;
+
+    #[test]
+    fn a_missing_workspace_is_not_found_in_the_chosen_sandbox() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_workspace(&api, &WorkspaceTarget::Branch(branch("other")));
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+
+        let err = run(
+            backend(&checkouts, &sandbox),
+            &api,
+            &target,
+            &CommandLine::Shell("true".into()),
+            ExecIo::Terminal,
+        )
+        .unwrap_err();
+
+        let WorkspaceError::WorkspaceNotFound {
+            reference,
+            sandbox: kind,
+        } = err
+        else {
+            panic!("expected WorkspaceNotFound, got {err:?}");
+        };
+        assert_eq!(reference.target, target);
+        assert_eq!(kind, SandboxKind::Docker);
+        assert!(sandbox.commands().is_empty());
+    }
+
+    #[test]
+    fn the_command_runs_as_given_and_its_status_passes_through() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &WorkspaceTarget::Main)
+            .with_exit_status(ExitStatus(130));
+        let command = CommandLine::Argv(vec!["cargo".into(), "test".into()]);
+
+        let status = run(
+            backend(&checkouts, &sandbox),
+            &api,
+            &WorkspaceTarget::Main,
+            &command,
+            ExecIo::Inherited {
+                stdin_is_terminal: true,
+            },
+        )
+        .unwrap();
+
+        assert_eq!(status, ExitStatus(130));
+        assert_eq!(sandbox.commands(), [command]);
+        assert_eq!(sandbox.calls(), ["locate main", "execute main"]);
+    }
+
+    #[test]
+    fn a_missing_program_is_the_sandbox_error() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &WorkspaceTarget::Main)
+            .with_missing_program("cargo");
+
+        let err = run(
+            backend(&checkouts, &sandbox),
+            &api,
+            &WorkspaceTarget::Main,
+            &CommandLine::Argv(vec!["cargo".into()]),
+            ExecIo::Terminal,
+        )
+        .unwrap_err();
+
+        let WorkspaceError::Sandbox(source) = err else {
+            panic!("expected a sandbox error, got {err:?}");
+        };
+        assert_eq!(source.kind(), ErrorKind::ProgramNotFound);
+    }
+}
