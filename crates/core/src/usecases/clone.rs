@@ -39,3 +39,66 @@ pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, Workspa
         fetch_warning,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{SandboxKind, WorkspaceTarget};
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, checkout};
+
+    fn remote() -> RemoteUrl {
+        RemoteUrl::parse("https://github.com/acme/api.git").unwrap()
+    }
+
+    #[test]
+    fn a_new_clone_prepares_main_on_the_default_branch() {
+        let checkouts = FakeCheckouts::new("trunk");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker);
+
+        let cloned = clone(backend(&checkouts, &sandbox), &remote()).unwrap();
+
+        assert_eq!(
+            cloned.outcome,
+            CloneOutcome::Cloned(checkout("acme", "api"))
+        );
+        assert_eq!(cloned.main.reference.target, WorkspaceTarget::Main);
+        assert_eq!(cloned.main.sandbox, SandboxKind::Docker);
+        assert_eq!(cloned.fetch_warning, None);
+        assert_eq!(
+            checkouts.calls(),
+            [
+                "clone https://github.com/acme/api.git",
+                "default_branch acme/api"
+            ]
+        );
+        assert_eq!(sandbox.calls(), ["prepare_main main default=trunk"]);
+        assert!(sandbox.contains(&checkout("acme", "api"), &WorkspaceTarget::Main));
+    }
+
+    #[test]
+    fn an_existing_clone_is_refreshed_and_its_fetch_warning_returned() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main")
+            .with_checkout(api.clone())
+            .with_fetch_warning("could not resolve host github.com");
+        let sandbox =
+            FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &WorkspaceTarget::Main);
+
+        let cloned = clone(backend(&checkouts, &sandbox), &remote()).unwrap();
+
+        assert_eq!(cloned.outcome, CloneOutcome::AlreadyCloned(api.clone()));
+        assert_eq!(
+            cloned.fetch_warning.as_deref(),
+            Some("could not resolve host github.com")
+        );
+        assert_eq!(
+            cloned.main.location,
+            crate::WorkspaceLocation::Host(api.path)
+        );
+        assert_eq!(
+            checkouts.calls(),
+            ["clone https://github.com/acme/api.git", "refresh acme/api"]
+        );
+        assert_eq!(sandbox.calls(), ["prepare_main main default=main"]);
+    }
+}

@@ -51,3 +51,59 @@ pub fn locate(
             sandbox: backend.registry.kind(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{FakeCheckouts, checkout};
+
+    fn query(text: &str) -> RepositoryQuery {
+        RepositoryQuery::parse(text).unwrap()
+    }
+
+    fn two_apis() -> FakeCheckouts {
+        FakeCheckouts::new("main")
+            .with_checkout(checkout("acme", "api"))
+            .with_checkout(checkout("umbrella", "api"))
+            .with_checkout(checkout("acme", "web"))
+    }
+
+    #[test]
+    fn no_match_lists_what_is_cloned() {
+        let err = resolve_checkout(&two_apis(), &query("cli")).unwrap_err();
+
+        let WorkspaceError::RepositoryNotFound {
+            query: asked,
+            available,
+        } = err
+        else {
+            panic!("expected RepositoryNotFound, got {err:?}");
+        };
+        assert_eq!(asked, query("cli"));
+        assert_eq!(available, ["acme/api", "acme/web", "umbrella/api"]);
+    }
+
+    #[test]
+    fn a_short_name_of_two_owners_is_ambiguous_naming_both() {
+        let err = resolve_checkout(&two_apis(), &query("api")).unwrap_err();
+
+        let WorkspaceError::RepositoryAmbiguous { candidates, .. } = err else {
+            panic!("expected RepositoryAmbiguous, got {err:?}");
+        };
+        assert_eq!(candidates, ["acme/api", "umbrella/api"]);
+    }
+
+    #[test]
+    fn owner_and_name_pick_one() {
+        let found = resolve_checkout(&two_apis(), &query("umbrella/api")).unwrap();
+
+        assert_eq!(found, checkout("umbrella", "api"));
+    }
+
+    #[test]
+    fn a_unique_short_name_picks_it() {
+        let found = resolve_checkout(&two_apis(), &query("web")).unwrap();
+
+        assert_eq!(found, checkout("acme", "web"));
+    }
+}
