@@ -739,3 +739,78 @@ impl WorkspaceRegistry for FakeSandbox {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepare_main_is_idempotent_and_clone_remote_too() {
+        let checkouts = FakeCheckouts::new("main");
+        let remote = RemoteUrl::parse("git@github.com:acme/api.git").unwrap();
+        let first = checkouts.clone_remote(&remote).unwrap();
+        let second = checkouts.clone_remote(&remote).unwrap();
+        assert_eq!(first, CloneOutcome::Cloned(checkout("acme", "api")));
+        assert_eq!(second, CloneOutcome::AlreadyCloned(checkout("acme", "api")));
+
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+        let api = checkout("acme", "api");
+        let main = sandbox.prepare_main(&api, &branch("main")).unwrap();
+        assert_eq!(sandbox.prepare_main(&api, &branch("main")).unwrap(), main);
+        assert_eq!(
+            WorkspaceRegistry::list(&sandbox, std::slice::from_ref(&api)).unwrap(),
+            [main]
+        );
+    }
+
+    #[test]
+    fn destroy_without_force_re_checks_and_a_gone_workspace_is_not_found() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let risk = AtRisk {
+            untracked: vec!["new.txt".into()],
+            ..AtRisk::default()
+        };
+        let sandbox = FakeSandbox::new(SandboxKind::Docker).with_risk(&api, &target, risk);
+        let workspace = sandbox.locate(&api, &target).unwrap().unwrap();
+
+        let refused = sandbox.destroy(&workspace, false).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Refused);
+        sandbox.destroy(&workspace, true).unwrap();
+        let gone = sandbox.destroy(&workspace, true).unwrap_err();
+        assert_eq!(gone.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn another_backend_s_workspace_is_invalid_input() {
+        let api = checkout("acme", "api");
+        let docker =
+            FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &WorkspaceTarget::Main);
+        let worktree = FakeSandbox::new(SandboxKind::Worktree);
+        let workspace = docker
+            .locate(&api, &WorkspaceTarget::Main)
+            .unwrap()
+            .unwrap();
+
+        let err = worktree.detach(&workspace).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn list_puts_main_first_and_keeps_to_the_given_checkouts() {
+        let api = checkout("acme", "api");
+        let web = checkout("acme", "web");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &WorkspaceTarget::Branch(branch("b")))
+            .with_workspace(&api, &WorkspaceTarget::Branch(branch("a")))
+            .with_workspace(&api, &WorkspaceTarget::Main)
+            .with_workspace(&web, &WorkspaceTarget::Main);
+
+        let targets: Vec<String> = WorkspaceRegistry::list(&sandbox, &[api])
+            .unwrap()
+            .iter()
+            .map(|workspace| workspace.reference.target.to_string())
+            .collect();
+        assert_eq!(targets, ["main", "a", "b"]);
+    }
+}
