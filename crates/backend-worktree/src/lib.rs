@@ -10,6 +10,7 @@
 mod checkouts;
 mod git;
 mod layout;
+mod operation;
 mod preserve;
 mod process;
 mod registry;

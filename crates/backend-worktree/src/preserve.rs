@@ -9,7 +9,7 @@ use skipper_core::{Preserved, SandboxError, Workspace, WorkspaceTarget};
 
 use crate::git::Git;
 use crate::layout::Layout;
-use crate::sandbox::{During, failed, path_of};
+use crate::operation::{During, failed, path_of};
 
 const SAVER: &str = "skipper";
 const SAVER_EMAIL: &str = "skipper@localhost";

@@ -4,7 +4,8 @@ use skipper_core::{
 };
 
 use crate::git::Git;
-use crate::sandbox::{During, WorktreeSandbox, failed};
+use crate::operation::{During, failed};
+use crate::sandbox::WorktreeSandbox;
 use crate::worktree_list::{self, WorktreeEntry};
 
 impl WorktreeSandbox {
