@@ -6,9 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fs_err as fs;
 use skipper_core::{Preserved, SandboxError, Workspace, WorkspaceTarget};
+use skipper_git::{Git, Layout};
 
-use crate::git::Git;
-use crate::layout::Layout;
 use crate::operation::{During, failed, path_of};
 
 const SAVER: &str = "skipper";

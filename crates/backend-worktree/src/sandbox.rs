@@ -7,9 +7,8 @@ use skipper_core::{
     DetachOutcome, ExitStatus, Preserved, Sandbox, SandboxError, SandboxKind, UnpushedBranch,
     UnpushedRef, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
+use skipper_git::{Git, Layout, clear_repository_env, worktree_list};
 
-use crate::git::{Git, clear_repository_env};
-use crate::layout::Layout;
 use crate::operation::{During, failed, path_of};
 use crate::process::run_foreground;
 use crate::tmux::{Tmux, session_name};
@@ -71,7 +70,7 @@ impl Sandbox for WorktreeSandbox {
             let listing = git
                 .run(["worktree", "list", "--porcelain", "-z"])
                 .during(&fail)?;
-            if let Some(holder) = crate::worktree_list::parse(&listing)
+            if let Some(holder) = worktree_list::parse(&listing)
                 .into_iter()
                 .find(|entry| entry.branch.as_deref() == Some(request.branch.as_str()))
             {
@@ -200,7 +199,10 @@ impl Sandbox for WorktreeSandbox {
         let status = git
             .run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
             .during(&fail)?;
-        let (modified, untracked) = crate::status::parse(&status);
+        let skipper_git::status::Changes {
+            modified,
+            untracked,
+        } = skipper_git::status::parse(&status);
         let mut unpushed = Vec::new();
         if let Some(branch) = workspace.reference.target.branch() {
             let count = git
