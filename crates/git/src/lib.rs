@@ -5,16 +5,18 @@
 //! knows nothing of them. It holds the [`Git`] runner (argument vectors, a safe
 //! environment), [`GitCheckouts`] (the core's
 //! [`HostCheckouts`](skipper_core::HostCheckouts) port, cloned with git on the host), the
-//! [`Layout`] of the data root, and parsers of git's porcelain formats ([`status`],
-//! [`worktree_list`]). Every git call goes through the `git` binary; no English output is
-//! ever parsed.
+//! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
+//! [`worktree_list`]), and the names of saved work ([`SaveStamp`]). Every git call goes
+//! through the `git` binary; no English output is ever parsed.
 
 mod checkouts;
 mod layout;
 mod runner;
+mod saved;
 pub mod status;
 pub mod worktree_list;
 
 pub use checkouts::GitCheckouts;
 pub use layout::Layout;
 pub use runner::{Git, REPOSITORY_ENV, clear_repository_env};
+pub use saved::SaveStamp;
