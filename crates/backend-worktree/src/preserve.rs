@@ -2,22 +2,20 @@
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use fs_err as fs;
 use skipper_core::{Preserved, SandboxError, Workspace, WorkspaceTarget};
+use skipper_git::{Git, Layout, SaveStamp};
 
-use crate::git::Git;
-use crate::layout::Layout;
-use crate::sandbox::{During, failed, path_of};
+use crate::operation::{During, failed, path_of};
 
 const SAVER: &str = "skipper";
 const SAVER_EMAIL: &str = "skipper@localhost";
 
 /// Records the working tree (modified and untracked files, ignored ones excluded) as a
-/// commit on `refs/skipper/saved/<branch>/<time>` of the host repository, and writes a
-/// bundle of that commit and the branch under `<data root>/saved/`. The branch and the
-/// user's index are not touched.
+/// commit on [`SaveStamp::saved_ref`] of the host repository, and writes a bundle of that
+/// commit and the branch, named [`SaveStamp::bundle_file_name`], under [`Layout::saved`].
+/// The branch and the user's index are not touched.
 pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserved, SandboxError> {
     let dir = path_of(workspace)?;
     let reference = &workspace.reference;
@@ -26,12 +24,9 @@ pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserv
         return Err(fail.error("the main workspace is never removed"));
     };
     let git = Git::in_dir(dir);
-    let stamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let stamp = SaveStamp::now();
     let saved_dir = layout.saved(&reference.repository);
     fs::create_dir_all(&saved_dir).during(&fail)?;
-    let base = format!("{}-{stamp}", branch.as_path_component());
 
     // A copy of the index, so `add -A` below never changes what the user staged.
     let index = PathBuf::from(
@@ -39,7 +34,7 @@ pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserv
             .during(&fail)?
             .trim(),
     );
-    let scratch_index = saved_dir.join(format!(".{base}.index"));
+    let scratch_index = saved_dir.join(format!(".{}.index", stamp.file_stem(branch)));
     if index.exists() {
         fs::copy(&index, &scratch_index).during(&fail)?;
     }
@@ -70,11 +65,11 @@ pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserv
             &saver,
         )
         .during(&fail)?;
-    let saved_ref = format!("refs/skipper/saved/{}/{stamp}", branch.as_path_component());
+    let saved_ref = stamp.saved_ref(branch);
     git.run(["update-ref", saved_ref.as_str(), commit.as_str()])
         .during(&fail)?;
 
-    let bundle = saved_dir.join(format!("{base}.bundle"));
+    let bundle = saved_dir.join(stamp.bundle_file_name(branch));
     let bundle_arg = bundle.to_string_lossy().into_owned();
     let branch_ref = format!("refs/heads/{branch}");
     git.run([

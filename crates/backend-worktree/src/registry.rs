@@ -2,10 +2,11 @@ use skipper_core::{
     Checkout, SandboxError, SandboxKind, Workspace, WorkspaceRef, WorkspaceRegistry,
     WorkspaceTarget,
 };
+use skipper_git::Git;
+use skipper_git::worktree_list::{self, WorktreeEntry};
 
-use crate::git::Git;
-use crate::sandbox::{During, WorktreeSandbox, failed};
-use crate::worktree_list::{self, WorktreeEntry};
+use crate::operation::{During, failed};
+use crate::sandbox::WorktreeSandbox;
 
 impl WorktreeSandbox {
     /// The worktrees git knows for `checkout` that live in skipper's worktree directory.

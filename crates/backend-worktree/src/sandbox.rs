@@ -1,5 +1,5 @@
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use skipper_core::{
@@ -7,9 +7,9 @@ use skipper_core::{
     DetachOutcome, ExitStatus, Preserved, Sandbox, SandboxError, SandboxKind, UnpushedBranch,
     UnpushedRef, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
+use skipper_git::{Git, Layout, clear_repository_env, worktree_list};
 
-use crate::git::{Git, clear_repository_env};
-use crate::layout::Layout;
+use crate::operation::{During, failed, path_of};
 use crate::process::run_foreground;
 use crate::tmux::{Tmux, session_name};
 
@@ -33,54 +33,6 @@ impl WorktreeSandbox {
             location: WorkspaceLocation::Host(path),
             dirty: None,
         }
-    }
-}
-
-/// The host directory of a worktree workspace.
-pub(crate) fn path_of(workspace: &Workspace) -> Result<&Path, SandboxError> {
-    match &workspace.location {
-        WorkspaceLocation::Host(path) => Ok(path),
-        WorkspaceLocation::Container { .. } => Err(SandboxError::Other(format!(
-            "{} is not a worktree workspace",
-            workspace.reference
-        ))),
-    }
-}
-
-/// An operation on a workspace, for turning failures into the port's error.
-#[derive(Debug)]
-pub(crate) struct Operation<'a> {
-    operation: &'static str,
-    reference: &'a WorkspaceRef,
-}
-
-/// The operation `operation` ("creating", "removing"...) on `reference`.
-pub(crate) fn failed<'a>(operation: &'static str, reference: &'a WorkspaceRef) -> Operation<'a> {
-    Operation {
-        operation,
-        reference,
-    }
-}
-
-impl Operation<'_> {
-    /// The operation failed for `reason`.
-    pub(crate) fn error(&self, reason: impl std::fmt::Display) -> SandboxError {
-        SandboxError::Operation {
-            operation: self.operation,
-            workspace: Box::new(self.reference.clone()),
-            reason: reason.to_string(),
-        }
-    }
-}
-
-/// Attaches the operation to any displayable failure.
-pub(crate) trait During<T> {
-    fn during(self, operation: &Operation<'_>) -> Result<T, SandboxError>;
-}
-
-impl<T, E: std::fmt::Display> During<T> for Result<T, E> {
-    fn during(self, operation: &Operation<'_>) -> Result<T, SandboxError> {
-        self.map_err(|err| operation.error(err))
     }
 }
 
@@ -118,7 +70,7 @@ impl Sandbox for WorktreeSandbox {
             let listing = git
                 .run(["worktree", "list", "--porcelain", "-z"])
                 .during(&fail)?;
-            if let Some(holder) = crate::worktree_list::parse(&listing)
+            if let Some(holder) = worktree_list::parse(&listing)
                 .into_iter()
                 .find(|entry| entry.branch.as_deref() == Some(request.branch.as_str()))
             {
@@ -247,7 +199,10 @@ impl Sandbox for WorktreeSandbox {
         let status = git
             .run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
             .during(&fail)?;
-        let (modified, untracked) = crate::status::parse(&status);
+        let skipper_git::status::Changes {
+            modified,
+            untracked,
+        } = skipper_git::status::parse(&status);
         let mut unpushed = Vec::new();
         if let Some(branch) = workspace.reference.target.branch() {
             let count = git

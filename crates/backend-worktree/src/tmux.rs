@@ -24,7 +24,7 @@ impl Tmux {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.program);
-        crate::git::clear_repository_env(&mut command).args(args);
+        skipper_git::clear_repository_env(&mut command).args(args);
         command
     }
 

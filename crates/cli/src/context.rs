@@ -4,9 +4,10 @@
 use std::sync::OnceLock;
 
 use skipper_backend_docker::{DockerBackend, docker_may_be_available};
-use skipper_backend_worktree::{GitCheckouts, Layout, WorktreeSandbox};
+use skipper_backend_worktree::WorktreeSandbox;
 use skipper_core::usecases::{self, Backend, SandboxChoice};
 use skipper_core::{Checkout, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
+use skipper_git::{GitCheckouts, Layout};
 
 use crate::cli::{GlobalArgs, SandboxArg};
 use crate::config::{Config, Paths};

@@ -48,7 +48,7 @@ fn init_logging(verbose: u8) {
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("skipper={level},skipper_core={level},skipper_backend_worktree={level},skipper_backend_docker={level},sk={level}")));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("skipper={level},skipper_core={level},skipper_git={level},skipper_backend_worktree={level},skipper_backend_docker={level},sk={level}")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

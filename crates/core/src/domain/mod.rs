@@ -43,11 +43,7 @@ impl InvalidName {
 #[must_use]
 pub fn short_hash(input: &str, len: usize) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(input.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
+    let mut hex = format!("{:x}", Sha256::digest(input.as_bytes()));
     hex.truncate(len);
     hex
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 /// One entry of `git worktree list --porcelain -z`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct WorktreeEntry {
+pub struct WorktreeEntry {
+    /// The worktree's directory.
     pub path: PathBuf,
     /// The branch checked out, without `refs/heads/`; `None` when detached or bare.
     pub branch: Option<String>,
@@ -12,7 +13,11 @@ pub(crate) struct WorktreeEntry {
     pub prunable: bool,
 }
 
-pub(crate) fn parse(porcelain: &str) -> Vec<WorktreeEntry> {
+/// Reads the output of `git worktree list --porcelain -z`: one entry per worktree (the
+/// main one first), in git's order. Attributes skipper does not use (`HEAD`, `locked`,
+/// `bare`...) are skipped.
+#[must_use]
+pub fn parse(porcelain: &str) -> Vec<WorktreeEntry> {
     let mut entries = Vec::new();
     let mut current: Option<WorktreeEntry> = None;
     for field in porcelain.split('\0') {

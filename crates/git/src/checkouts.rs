@@ -1,3 +1,5 @@
+//! The host checkouts: one `git clone` of each repository under `<data root>/repos`.
+
 use std::path::Path;
 
 use fs_err as fs;
@@ -6,8 +8,8 @@ use skipper_core::{
     RemoteUrl, RepositoryId,
 };
 
-use crate::git::Git;
 use crate::layout::Layout;
+use crate::runner::Git;
 
 const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
 

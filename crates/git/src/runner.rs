@@ -1,3 +1,6 @@
+//! Running `git`: argument vectors, no prompt, no helper transports, no inherited
+//! repository variables.
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -11,7 +14,7 @@ const ALLOWED_PROTOCOLS: &str = "file:git:http:https:ssh";
 /// Variables that point git at another repository, index or object store whatever `-C`
 /// says (set when `sk` runs from a git hook, `rebase --exec` or some shell setups). They
 /// are cleared for every git skipper runs and every command it starts in a workspace.
-pub(crate) const REPOSITORY_ENV: [&str; 9] = [
+pub const REPOSITORY_ENV: [&str; 9] = [
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",
@@ -24,7 +27,7 @@ pub(crate) const REPOSITORY_ENV: [&str; 9] = [
 ];
 
 /// Clears [`REPOSITORY_ENV`] from `command`.
-pub(crate) fn clear_repository_env(command: &mut Command) -> &mut Command {
+pub fn clear_repository_env(command: &mut Command) -> &mut Command {
     for var in REPOSITORY_ENV {
         command.env_remove(var);
     }
@@ -33,17 +36,19 @@ pub(crate) fn clear_repository_env(command: &mut Command) -> &mut Command {
 
 /// A `git` invocation in one directory, with a safe environment.
 #[derive(Debug)]
-pub(crate) struct Git<'a> {
+pub struct Git<'a> {
     dir: &'a Path,
 }
 
 impl<'a> Git<'a> {
-    pub(crate) fn in_dir(dir: &'a Path) -> Self {
+    /// Git running in `dir` (passed as `-C`).
+    #[must_use]
+    pub fn in_dir(dir: &'a Path) -> Self {
         Self { dir }
     }
 
     /// A `git` command ready to run in this directory.
-    pub(crate) fn command<I, S>(&self, args: I) -> Command
+    pub fn command<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -59,8 +64,12 @@ impl<'a> Git<'a> {
         command
     }
 
-    /// Runs git and returns its stdout; a non-zero exit is an error carrying stderr.
-    pub(crate) fn run<I, S>(&self, args: I) -> Result<String, CheckoutError>
+    /// Runs git and returns its stdout.
+    ///
+    /// # Errors
+    /// [`CheckoutError::GitUnavailable`] when git cannot be started, [`CheckoutError::Git`]
+    /// (with the command, the directory and git's stderr) when it exits non-zero.
+    pub fn run<I, S>(&self, args: I) -> Result<String, CheckoutError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -74,8 +83,11 @@ impl<'a> Git<'a> {
         }
     }
 
-    /// Like [`Self::run`], with extra environment variables.
-    pub(crate) fn run_with_env<I, S>(
+    /// Like [`Self::run`], with extra environment variables, and stdout trimmed.
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub fn run_with_env<I, S>(
         &self,
         args: I,
         env: &[(&str, &std::ffi::OsStr)],
@@ -101,7 +113,10 @@ impl<'a> Git<'a> {
     }
 
     /// Runs git and tells whether it exited 0 (for `--quiet` queries).
-    pub(crate) fn succeeds<I, S>(&self, args: I) -> Result<bool, CheckoutError>
+    ///
+    /// # Errors
+    /// [`CheckoutError::GitUnavailable`] when git cannot be started.
+    pub fn succeeds<I, S>(&self, args: I) -> Result<bool, CheckoutError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -110,14 +125,14 @@ impl<'a> Git<'a> {
         Ok(self.output(&args)?.status.success())
     }
 
-    pub(crate) fn output(&self, args: &[std::ffi::OsString]) -> Result<Output, CheckoutError> {
+    fn output(&self, args: &[std::ffi::OsString]) -> Result<Output, CheckoutError> {
         tracing::debug!(dir = %self.dir.display(), ?args, "git");
         self.command(args)
             .output()
             .map_err(|err| CheckoutError::GitUnavailable(err.to_string()))
     }
 
-    pub(crate) fn failure(&self, args: &[std::ffi::OsString], output: &Output) -> CheckoutError {
+    fn failure(&self, args: &[std::ffi::OsString], output: &Output) -> CheckoutError {
         CheckoutError::Git {
             command: args
                 .iter()

@@ -1,3 +1,5 @@
+//! Where skipper keeps things under its data root.
+
 use std::path::{Path, PathBuf};
 
 use skipper_core::{BranchName, RepositoryId};
