@@ -4,7 +4,7 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use fs_err as fs;
-use skipper_core::{Preserved, SandboxError, Workspace, WorkspaceTarget};
+use skipper_core::{ErrorKind, Operation, Preserved, SandboxError, Workspace, WorkspaceTarget};
 use skipper_git::{Git, Layout, SaveStamp};
 
 use crate::operation::{During, failed, path_of};
@@ -19,9 +19,9 @@ const SAVER_EMAIL: &str = "skipper@localhost";
 pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserved, SandboxError> {
     let dir = path_of(workspace)?;
     let reference = &workspace.reference;
-    let fail = failed("saving the work of", reference);
+    let fail = failed(Operation::Saving, reference);
     let WorkspaceTarget::Branch(branch) = &reference.target else {
-        return Err(fail.error("the main workspace is never removed"));
+        return Err(fail.error(ErrorKind::InvalidInput, "the main workspace is never removed"));
     };
     let git = Git::in_dir(dir);
     let stamp = SaveStamp::now();

@@ -1,5 +1,5 @@
 use skipper_core::{
-    Checkout, SandboxError, SandboxKind, Workspace, WorkspaceRef, WorkspaceRegistry,
+    Checkout, Operation, SandboxError, SandboxKind, Workspace, WorkspaceRef, WorkspaceRegistry,
     WorkspaceTarget,
 };
 use skipper_git::Git;
@@ -17,7 +17,7 @@ impl WorktreeSandbox {
         };
         let listing = Git::in_dir(&checkout.path)
             .run(["worktree", "list", "--porcelain", "-z"])
-            .during(&failed("listing worktrees of", &reference))?;
+            .during(&failed(Operation::Listing, &reference))?;
         let ours = self.layout.worktrees(&checkout.repository);
         Ok(worktree_list::parse(&listing)
             .into_iter()

@@ -1,29 +1,31 @@
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CreateRequest,
-    DetachOutcome, ExitStatus, Preserved, Sandbox, SandboxError, SandboxKind, UnpushedBranch,
-    UnpushedRef, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    DetachOutcome, ErrorKind, ExecIo, ExitStatus, Operation, Preserved, Progress, Sandbox,
+    SandboxError, SandboxKind, SessionIo, UnpushedBranch, UnpushedRef, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
-use skipper_git::{Git, Layout, clear_repository_env, worktree_list};
+use skipper_git::{Git, Layout, clear_repository_env, status, worktree_list};
 
 use crate::operation::{During, failed, path_of};
-use crate::process::run_foreground;
+use crate::process::{run_foreground, run_piped};
 use crate::tmux::{Tmux, session_name};
 
 /// Branch workspaces as git worktrees of the host checkout, with tmux sessions.
 #[derive(Debug, Clone)]
 pub struct WorktreeSandbox {
     pub(crate) layout: Layout,
+    progress: Arc<dyn Progress>,
 }
 
 impl WorktreeSandbox {
-    /// Worktrees under `layout`.
+    /// Worktrees under `layout`, telling `progress` what it does at length.
     #[must_use]
-    pub fn new(layout: Layout) -> Self {
-        Self { layout }
+    pub fn new(layout: Layout, progress: Arc<dyn Progress>) -> Self {
+        Self { layout, progress }
     }
 
     pub(crate) fn workspace(reference: WorkspaceRef, path: PathBuf) -> Workspace {
@@ -59,7 +61,7 @@ impl Sandbox for WorktreeSandbox {
             repository: request.checkout.repository.clone(),
             target: WorkspaceTarget::Branch(request.branch.clone()),
         };
-        let fail = failed("creating", &reference);
+        let fail = failed(Operation::Creating, &reference);
         let path = self.layout.worktree(&reference.repository, &request.branch);
         let parent = path.parent().unwrap_or(self.layout.root());
         fs_err::create_dir_all(parent).during(&fail)?;
@@ -86,7 +88,7 @@ impl Sandbox for WorktreeSandbox {
                         holder.path.display()
                     )
                 };
-                return Err(fail.error(reason));
+                return Err(fail.error(ErrorKind::Conflict, reason));
             }
         }
         let path_arg = path.to_string_lossy().into_owned();
@@ -120,46 +122,53 @@ impl Sandbox for WorktreeSandbox {
         &self,
         workspace: &Workspace,
         command: &CommandLine,
+        io: ExecIo<'_>,
     ) -> Result<ExitStatus, SandboxError> {
         let dir = path_of(workspace)?;
         let argv = command.to_argv();
-        let Some((program, args)) = argv.split_first() else {
-            return Err(SandboxError::ProgramNotFound {
-                program: String::new(),
-            });
+        let Some((program, args)) = argv.split_first().filter(|(p, _)| !p.is_empty()) else {
+            return Err(SandboxError::backend(
+                ErrorKind::InvalidInput,
+                "the command is empty",
+            ));
         };
         let mut process = Command::new(program);
         clear_repository_env(&mut process)
             .args(args)
             .current_dir(dir);
-        match run_foreground(&mut process) {
+        // A host process can have the user's terminal as it is, whatever the mode.
+        let ran = match io {
+            ExecIo::Terminal | ExecIo::Inherited { .. } => run_foreground(&mut process),
+            ExecIo::Piped(piped) => run_piped(&mut process, piped),
+        };
+        match ran {
             Ok(status) => Ok(status),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 Err(SandboxError::ProgramNotFound {
                     program: program.clone(),
                 })
             }
-            Err(err) => Err(failed("running a command in", &workspace.reference).error(err)),
+            Err(err) => Err(failed(Operation::Running, &workspace.reference)
+                .error(ErrorKind::CommandFailed, err)),
         }
     }
 
-    fn attach(&self, workspace: &Workspace) -> Result<AttachOutcome, SandboxError> {
+    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
         let dir = path_of(workspace)?;
-        let fail = failed("attaching to", &workspace.reference);
+        let fail = failed(Operation::Attaching, &workspace.reference);
         let inside_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-        let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-        if !inside_tmux && !terminal {
-            return Err(SandboxError::NotATerminal("attach"));
+        if !inside_tmux && !io.terminal {
+            return Err(SandboxError::NeedsTerminal { action: "attach" });
         }
         let Some(tmux) = Tmux::find() else {
             let shell = std::env::var("SHELL")
                 .ok()
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "sh".to_owned());
-            eprintln!(
+            self.progress.step(&format!(
                 "tmux is not installed: starting {shell} in {}; exit the shell to leave.",
                 dir.display()
-            );
+            ));
             let mut process = Command::new(&shell);
             clear_repository_env(&mut process).current_dir(dir);
             let status = run_foreground(&mut process).during(&fail)?;
@@ -167,10 +176,16 @@ impl Sandbox for WorktreeSandbox {
         };
         let name = session_name(&workspace.reference);
         if !tmux.has_session(&name).during(&fail)? && !tmux.new_session(&name, dir).during(&fail)? {
-            return Err(fail.error(format!("tmux could not start session {name}")));
+            return Err(fail.error(
+                ErrorKind::CommandFailed,
+                format!("tmux could not start session {name}"),
+            ));
         }
         if !tmux.enter(&name).during(&fail)? {
-            return Err(fail.error(format!("tmux could not attach to session {name}")));
+            return Err(fail.error(
+                ErrorKind::CommandFailed,
+                format!("tmux could not attach to session {name}"),
+            ));
         }
         if tmux.has_session(&name).during(&fail)? {
             Ok(AttachOutcome::Detached)
@@ -180,7 +195,7 @@ impl Sandbox for WorktreeSandbox {
     }
 
     fn detach(&self, workspace: &Workspace) -> Result<DetachOutcome, SandboxError> {
-        let fail = failed("detaching from", &workspace.reference);
+        let fail = failed(Operation::Detaching, &workspace.reference);
         let Some(tmux) = Tmux::find() else {
             return Ok(DetachOutcome::NoSession);
         };
@@ -192,17 +207,21 @@ impl Sandbox for WorktreeSandbox {
         }
     }
 
+    fn keeps_sessions(&self) -> bool {
+        true
+    }
+
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
         let dir = path_of(workspace)?;
-        let fail = failed("inspecting", &workspace.reference);
+        let fail = failed(Operation::Checking, &workspace.reference);
         let git = Git::in_dir(dir);
         let status = git
             .run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
             .during(&fail)?;
-        let skipper_git::status::Changes {
+        let status::Changes {
             modified,
             untracked,
-        } = skipper_git::status::parse(&status);
+        } = status::parse(&status);
         let mut unpushed = Vec::new();
         if let Some(branch) = workspace.reference.target.branch() {
             let count = git
@@ -259,7 +278,7 @@ impl Sandbox for WorktreeSandbox {
 
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {
         let dir = path_of(workspace)?;
-        let fail = failed("removing", &workspace.reference);
+        let fail = failed(Operation::Removing, &workspace.reference);
         self.detach(workspace)?;
         // The worktree's own `.git` file names the repository it belongs to.
         let common = Git::in_dir(dir)
@@ -274,7 +293,19 @@ impl Sandbox for WorktreeSandbox {
             args.push("--force");
         }
         args.push(path.as_str());
-        Git::in_dir(&common).run(&args).during(&fail)?;
-        Ok(())
+        match Git::in_dir(&common).run(&args) {
+            Ok(_) => Ok(()),
+            // git refused because work appeared since the gate looked: say so by kind, told
+            // by looking again rather than by git's words.
+            Err(err) if !force && has_changes(dir) => Err(fail.error(ErrorKind::Refused, err)),
+            Err(err) => Err(err).during(&fail),
+        }
     }
+}
+
+/// Whether the worktree at `dir` has modified or untracked files now.
+fn has_changes(dir: &std::path::Path) -> bool {
+    Git::in_dir(dir)
+        .run(["status", "--porcelain=v1", "-z", "--untracked-files=normal"])
+        .is_ok_and(|status| !status.is_empty())
 }

@@ -3,12 +3,28 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use skipper_core::WorkspaceRef;
+use skipper_core::{WorkspaceRef, short_hash};
 
-/// The tmux session of a workspace: `sk_<repo>-<branch>-<hash>`, safe for tmux (no `.`
-/// or `:`) and unique per workspace.
+/// How much of the readable part a session name keeps.
+const READABLE_LEN: usize = 48;
+
+/// The tmux session of a workspace: `sk_<repo>-<branch>-<hash>`, safe for tmux (only
+/// `[a-z0-9_-]`, so no `.` or `:`) and unique per workspace (the hash is of its identity).
 pub(crate) fn session_name(reference: &WorkspaceRef) -> String {
-    reference.resource_name("sk_")
+    let readable = format!("{}-{}", reference.repository.name(), reference.target);
+    let mut clean: String = readable
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    clean.truncate(READABLE_LEN);
+    format!("sk_{clean}-{}", short_hash(&reference.identity_key(), 8))
 }
 
 /// tmux, when installed.
@@ -67,5 +83,28 @@ impl Tmux {
             ["attach-session", "-t", target.as_str()]
         };
         Ok(crate::process::run_foreground(&mut self.command(&args))?.success())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use skipper_core::{BranchName, RepositoryId, WorkspaceTarget};
+
+    use super::*;
+
+    fn reference(branch: &str) -> WorkspaceRef {
+        WorkspaceRef {
+            repository: RepositoryId::new("h", "o", "Repo.x").unwrap(),
+            target: WorkspaceTarget::Branch(BranchName::new(branch).unwrap()),
+        }
+    }
+
+    #[test]
+    fn session_names_are_safe_for_tmux_and_distinct() {
+        let a = session_name(&reference("feat/x"));
+        let b = session_name(&reference("feat-x"));
+        assert_eq!(a, format!("sk_repo-x-feat-x-{}", short_hash("h/o/Repo.x\nfeat/x", 8)));
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 }

@@ -1,18 +1,19 @@
 //! What every command runs with: paths, configuration, the printer, and the one place that
 //! chooses and wires a sandbox backend.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::WorktreeSandbox;
 use skipper_core::usecases::{self, Backend, SandboxChoice};
-use skipper_core::{Checkout, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
+use skipper_core::{Checkout, Progress, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
 use skipper_git::{GitCheckouts, Layout};
 
 use crate::cli::{GlobalArgs, SandboxArg};
 use crate::config::{Config, Paths};
 use crate::error::CliError;
 use crate::printer::Printer;
+use crate::progress::CliProgress;
 
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -24,10 +25,12 @@ pub struct Context<'a> {
     /// The sandbox new workspaces go to: the explicit one, else `sandbox` in config.toml,
     /// else the worktree sandbox.
     pub preferred: SandboxKind,
+    /// Where adapters report long steps.
+    progress: Arc<dyn Progress>,
     checkouts: GitCheckouts,
     worktree: WorktreeSandbox,
     /// Connected on first use only: a machine without Docker never pays for it.
-    docker: OnceLock<Result<DockerBackend, String>>,
+    docker: OnceLock<Result<DockerBackend, CliError>>,
 }
 
 impl<'a> Context<'a> {
@@ -44,10 +47,12 @@ impl<'a> Context<'a> {
         };
         let preferred = choice.for_new();
         let layout = Layout::new(paths.data_root.clone());
+        let progress: Arc<dyn Progress> = Arc::new(CliProgress::new(printer.quiet()));
         Ok(Self {
             printer,
-            checkouts: GitCheckouts::new(layout.clone()),
-            worktree: WorktreeSandbox::new(layout),
+            checkouts: GitCheckouts::new(layout.clone(), Arc::clone(&progress)),
+            worktree: WorktreeSandbox::new(layout, Arc::clone(&progress)),
+            progress,
             paths,
             config,
             choice,
@@ -65,11 +70,10 @@ impl<'a> Context<'a> {
         let config = self.config.docker.resolve(&self.paths)?;
         let connected = self
             .docker
-            .get_or_init(|| DockerBackend::connect(config).map_err(|err| err.to_string()));
-        connected.as_ref().map_err(|message| {
-            CliError::failure(message.clone())
-                .hint("or use the worktree sandbox: `--sandbox worktree`")
-        })
+            .get_or_init(|| {
+                DockerBackend::connect(config, Arc::clone(&self.progress)).map_err(CliError::from)
+            });
+        connected.as_ref().map_err(CliError::clone)
     }
 
     /// The ports of `kind`, wired.

@@ -35,7 +35,7 @@ impl From<ExitStatus> for std::process::ExitCode {
 }
 
 /// An error for the user: a message, hints on what to do next, and an exit status.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CliError {
     pub message: String,
     pub hints: Vec<String>,

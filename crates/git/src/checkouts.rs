@@ -1,11 +1,12 @@
 //! The host checkouts: one `git clone` of each repository under `<data root>/repos`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use fs_err as fs;
 use skipper_core::{
-    BranchName, BranchPresence, Checkout, CheckoutError, CloneOutcome, HostCheckouts, Refreshed,
-    RemoteUrl, RepositoryId,
+    BranchName, BranchPresence, Checkout, CheckoutError, CloneOutcome, HostCheckouts, Progress,
+    Refreshed, RemoteUrl, RepositoryId,
 };
 
 use crate::layout::Layout;
@@ -17,13 +18,14 @@ const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
 #[derive(Debug, Clone)]
 pub struct GitCheckouts {
     layout: Layout,
+    progress: Arc<dyn Progress>,
 }
 
 impl GitCheckouts {
     /// Host checkouts under `layout`.
     #[must_use]
-    pub fn new(layout: Layout) -> Self {
-        Self { layout }
+    pub fn new(layout: Layout, progress: Arc<dyn Progress>) -> Self {
+        Self { layout, progress }
     }
 
     fn checkout(&self, repository: &RepositoryId) -> Checkout {
@@ -82,7 +84,7 @@ impl HostCheckouts for GitCheckouts {
             remote.as_str().into(),
             staging.clone().into(),
         ];
-        let (success, stderr) = clone_with_progress(&Git::in_dir(&staging_root), &args)?;
+        let (success, stderr) = clone_with_progress(&Git::in_dir(&staging_root), &args, &*self.progress)?;
         if !success {
             let _ = fs::remove_dir_all(&staging);
             return Err(CheckoutError::CloneFailed {
@@ -225,9 +227,10 @@ fn reap_stale_clones(staging_root: &Path) {
 fn clone_with_progress(
     git: &Git<'_>,
     args: &[std::ffi::OsString],
+    progress: &dyn Progress,
 ) -> Result<(bool, String), CheckoutError> {
-    use std::io::{IsTerminal, Read, Write};
-    let show = std::io::stderr().is_terminal();
+    use std::io::Read;
+    let show = progress.live();
     let mut args = args.to_vec();
     // Right after `clone`, before the `--` that ends the options.
     args.insert(1, if show { "--progress" } else { "--quiet" }.into());
@@ -246,7 +249,7 @@ fn clone_with_progress(
                 break;
             }
             if show {
-                let _ = std::io::stderr().write_all(&buffer[..read]);
+                progress.passthrough(&buffer[..read]);
             }
             said.extend_from_slice(&buffer[..read]);
         }

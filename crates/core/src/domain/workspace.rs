@@ -131,6 +131,8 @@ pub enum ContainerState {
     Exited,
     /// Failed to stop or be removed.
     Dead,
+    /// The engine did not say.
+    Unknown,
 }
 
 impl ContainerState {
@@ -145,6 +147,7 @@ impl ContainerState {
             Self::Removing => "removing",
             Self::Exited => "exited",
             Self::Dead => "dead",
+            Self::Unknown => "unknown",
         }
     }
 }
