@@ -38,7 +38,7 @@ impl DockerBackend {
             let mut wrapped = vec![
                 "sh".to_owned(),
                 "-c".to_owned(),
-                r#"command -v "$1" >/dev/null 2>&1 || exit 127; exec "$@""#.to_owned(),
+                scripts::EXEC_PROGRAM.to_owned(),
                 "sk".to_owned(),
             ];
             wrapped.extend(argv);
