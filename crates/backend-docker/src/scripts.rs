@@ -231,6 +231,9 @@ pub fn timestamp(now: std::time::SystemTime) -> String {
 }
 
 #[cfg(test)]
+mod run_on_host;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
