@@ -227,10 +227,10 @@ pub async fn stream(
     Ok(status)
 }
 
-/// `sh -c` [`scripts::EXEC_RECORDING_PID`] `<pidfile> <argv...>`: the command keeps the shell's
-/// pid, which the pidfile records (an unwritable `/tmp` only costs the interrupt). The
-/// user's words are positional parameters, never shell text. A missing program exits 127
-/// silently, so the caller can tell the user in its own words.
+/// `sh -c` [`scripts::EXEC_RECORDING_PID`] `<pidfile> <argv...>`: the command keeps the
+/// shell's pid, which the pidfile records (an unwritable `/tmp` only costs the interrupt).
+/// The user's words are positional parameters, never shell text. A missing program exits
+/// 127 silently, so the caller can tell the user in its own words.
 #[must_use]
 pub fn wrap_with_pidfile(pidfile: &str, argv: &[String]) -> Vec<String> {
     let mut wrapped = vec![
