@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{DockerError, describe_api_error};
 use crate::exec::{ExecRequest, is_running, wait_exit_code};
+use crate::scripts;
 
 /// The detach sequence: explicit, since the daemon's default (Ctrl-P Ctrl-Q) would swallow
 /// every Ctrl-P typed in the shell. Ctrl-^ then Ctrl-_ is hard to type by accident.
@@ -21,11 +22,7 @@ pub const DETACH_KEYS: &str = "ctrl-^,ctrl-_";
 /// The shell: `bash` when the image has it, else `sh`.
 #[must_use]
 pub fn shell_argv() -> Vec<String> {
-    vec![
-        "sh".into(),
-        "-c".into(),
-        "if command -v bash >/dev/null 2>&1; then exec bash; fi; exec sh".into(),
-    ]
+    vec!["sh".into(), "-c".into(), scripts::INTERACTIVE_SHELL.into()]
 }
 
 /// How the session ended.

@@ -14,6 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use crate::error::{DockerError, describe_api_error, status_of};
+use crate::scripts;
 
 /// How long to wait for the daemon to record an exec's exit once its output has ended.
 const EXIT_CODE_WAIT: Duration = Duration::from_secs(5);
@@ -226,16 +227,16 @@ pub async fn stream(
     Ok(status)
 }
 
-/// `sh -c 'echo $$ >"$0"; exec "$@"' <pidfile> <argv...>`: the command keeps the shell's
-/// pid, which the pidfile records (an unwritable `/tmp` only costs the interrupt). The
-/// user's words are positional parameters, never shell text. A missing program exits 127
-/// silently, so the caller can tell the user in its own words.
+/// `sh -c` [`scripts::EXEC_RECORDING_PID`] `<pidfile> <argv...>`: the command keeps the
+/// shell's pid, which the pidfile records (an unwritable `/tmp` only costs the interrupt).
+/// The user's words are positional parameters, never shell text. A missing program exits
+/// 127 silently, so the caller can tell the user in its own words.
 #[must_use]
 pub fn wrap_with_pidfile(pidfile: &str, argv: &[String]) -> Vec<String> {
     let mut wrapped = vec![
         "sh".to_owned(),
         "-c".to_owned(),
-        r#"{ echo "$$" >"$0"; } 2>/dev/null; command -v "$1" >/dev/null 2>&1 || exit 127; exec "$@""#.to_owned(),
+        scripts::EXEC_RECORDING_PID.to_owned(),
         pidfile.to_owned(),
     ];
     wrapped.extend(argv.iter().cloned());
@@ -263,7 +264,7 @@ async fn signal(docker: &Docker, container: &str, pidfile: &str, sig: &str) {
         vec![
             "sh".into(),
             "-c".into(),
-            r#"pid=$(cat "$0" 2>/dev/null) || exit 0; kill -s "$1" -- "-$pid" 2>/dev/null || kill -s "$1" "$pid" 2>/dev/null; exit 0"#.into(),
+            scripts::SIGNAL_PROCESS_GROUP.into(),
             pidfile.into(),
             sig.into(),
         ],
@@ -436,7 +437,7 @@ mod tests {
         assert_eq!(wrapped[..2], ["sh", "-c"]);
         assert_eq!(wrapped[3], "/tmp/p");
         assert_eq!(wrapped[4..], argv[..]);
-        assert!(!wrapped[2].contains("rm"));
+        assert_eq!(wrapped[2], scripts::EXEC_RECORDING_PID);
     }
 
     #[test]

@@ -190,25 +190,13 @@ impl DockerBackend {
             let status = exec::stream(&self.engine.docker, &request, io, interrupts)
                 .await
                 .map_err(fail)?;
-            // The wrapper exits 127 without a word when an argv's program is missing; only
-            // then is it worth another exec to tell that from the program's own 127.
-            if let (127, CommandLine::Argv(words)) = (status, command) {
-                let program = &words[0];
-                let check = self
-                    .engine
-                    .run(
-                        name,
-                        path,
-                        scripts::sh(scripts::PROGRAM_EXISTS, &[program]),
-                        Vec::new(),
-                    )
-                    .await
-                    .map_err(fail)?;
-                if check.status != 0 {
-                    return Err(SandboxError::ProgramNotFound {
-                        program: program.clone(),
-                    });
-                }
+            if let Some(program) = self
+                .engine
+                .missing_program(name, path, command, status)
+                .await
+                .map_err(fail)?
+            {
+                return Err(SandboxError::ProgramNotFound { program });
             }
             Ok(ExitStatus(status))
         })

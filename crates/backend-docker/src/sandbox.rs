@@ -27,9 +27,9 @@ impl DockerBackend {
         let reference = &workspace.reference;
         let fail = |err: DockerError| err.into_sandbox("running a command in", reference);
         let argv = command.to_argv();
-        let Some(program) = argv.first().filter(|p| !p.is_empty()).cloned() else {
+        if argv.first().is_none_or(String::is_empty) {
             return Err(SandboxError::Other("the command is empty".to_owned()));
-        };
+        }
         self.runtime.block_on(async {
             self.engine
                 .ensure_running(name, reference)
@@ -38,7 +38,7 @@ impl DockerBackend {
             let mut wrapped = vec![
                 "sh".to_owned(),
                 "-c".to_owned(),
-                r#"command -v "$1" >/dev/null 2>&1 || exit 127; exec "$@""#.to_owned(),
+                scripts::EXEC_PROGRAM.to_owned(),
                 "sk".to_owned(),
             ];
             wrapped.extend(argv);
@@ -49,20 +49,13 @@ impl DockerBackend {
                 attach::SessionEnd::Exited(code) => code,
                 attach::SessionEnd::Detached => 0,
             };
-            if status == 127 && matches!(command, CommandLine::Argv(_)) {
-                let check = self
-                    .engine
-                    .run(
-                        name,
-                        path,
-                        scripts::sh(scripts::PROGRAM_EXISTS, &[&program]),
-                        Vec::new(),
-                    )
-                    .await
-                    .map_err(fail)?;
-                if check.status != 0 {
-                    return Err(SandboxError::ProgramNotFound { program });
-                }
+            if let Some(program) = self
+                .engine
+                .missing_program(name, path, command, status)
+                .await
+                .map_err(fail)?
+            {
+                return Err(SandboxError::ProgramNotFound { program });
             }
             Ok(ExitStatus(status))
         })

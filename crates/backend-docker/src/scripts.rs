@@ -1,6 +1,7 @@
-//! The steps skipper runs inside containers, as fixed shell scripts whose inputs arrive as
-//! positional parameters (never spliced into shell text), and pure parsers of what they
-//! print (git's porcelain formats, not its English).
+//! The steps skipper runs inside containers, as fixed POSIX shell scripts whose inputs
+//! arrive as positional parameters (never spliced into shell text), and pure parsers of
+//! what they print (git's porcelain formats, not its English). The scripts themselves are
+//! `assets/scripts/*.sh`, each saying its arguments, environment and output, embedded here.
 
 use skipper_core::{AtRisk, BranchName, BranchStart, UnpushedBranch, UnpushedRef};
 
@@ -11,189 +12,52 @@ use skipper_core::{AtRisk, BranchName, BranchStart, UnpushedBranch, UnpushedRef}
 /// the snapshot never holds.
 pub const READY_MARKER: &str = ".git/skipper/ready";
 
-/// Turns the copied git directory into a working repository: swaps in the host's refs
-/// (so refs deleted on the host since the snapshot are gone) without the host's stash,
-/// records the host's branch tips under `refs/skipper/host/` (their commits are safe on the
-/// host) and its tags as `<object> <ref>` lines in `.git/skipper/host-tags` (a tag missing
-/// there was made in the workspace), checks out the workspace's branch, links the
-/// read-only host configuration into `$HOME`, and writes [`READY_MARKER`] last.
+/// The text of a script in `assets/scripts/`, embedded in the binary.
+macro_rules! script {
+    ($name:literal) => {
+        include_str!(concat!("../../../assets/scripts/", $name))
+    };
+}
+
+/// Turns the copied git directory into a working repository and writes [`READY_MARKER`]
+/// last: `setup-workspace.sh`.
 ///
 /// `$1` repository dir, `$2` mode (`main`, `existing`, `track`, `new`), `$3` default
 /// branch, `$4` branch, then triples of (`link` or `entries`, mounted path, path relative
 /// to `$HOME`), as [`crate::spec::HomeLink`] describes.
-pub const SETUP: &str = r#"set -eu
-repo=$1 mode=$2 default=$3 branch=$4
-shift 4
-cd "$repo"
-incoming=.git/skipper/incoming
-if [ -d "$incoming" ]; then
-    rm -rf .git/refs .git/packed-refs
-    if [ -d "$incoming/refs" ]; then mv "$incoming/refs" .git/refs; else mkdir -p .git/refs/heads .git/refs/tags; fi
-    if [ -f "$incoming/packed-refs" ]; then mv "$incoming/packed-refs" .git/packed-refs; fi
-    rm -rf "$incoming"
-fi
-# The host's stash (packed, or from an older snapshot) is the host's: the workspace's stash
-# holds the workspace's own work only.
-git update-ref -d refs/stash >/dev/null 2>&1 || true
-rm -f .git/logs/refs/stash
-git config core.bare false
-git config --unset-all core.worktree >/dev/null 2>&1 || true
-git for-each-ref --format='update refs/skipper/host/%(refname:lstrip=2) %(objectname)' refs/heads | git update-ref --stdin
-mkdir -p .git/skipper
-git for-each-ref --format='%(objectname) %(refname)' refs/tags > .git/skipper/host-tags
-case "$mode" in
-    main) git checkout --quiet --force -B "$default" "refs/remotes/origin/$default" ;;
-    existing) git checkout --quiet --force "$branch" -- ;;
-    track) git checkout --quiet --force --track -b "$branch" "refs/remotes/origin/$branch" ;;
-    new) git checkout --quiet --force --no-track -b "$branch" "refs/remotes/origin/$default" ;;
-    *) echo "unknown mode $mode" >&2; exit 2 ;;
-esac
-warn() { echo "skipper: could not link $1 to $2" >&2; }
-while [ "$#" -ge 3 ]; do
-    kind=$1 source=$2 relative=$3
-    shift 3
-    target="$HOME/$relative"
-    case "$kind" in
-    link)
-        if [ -e "$target" ] || [ -L "$target" ]; then continue; fi
-        { mkdir -p "$(dirname "$target")" && ln -s "$source" "$target"; } || warn "$target" "$source" ;;
-    entries)
-        # OpenCode writes these itself next to the user's configuration.
-        mkdir -p "$target" || { warn "$target" "$source"; continue; }
-        for entry in "$source"/* "$source"/.[!.]* "$source"/..?*; do
-            if [ ! -e "$entry" ] && [ ! -L "$entry" ]; then continue; fi
-            name=${entry##*/}
-            case "$name" in node_modules|package.json|package-lock.json|bun.lock|bun.lockb|.gitignore) continue ;; esac
-            if [ -e "$target/$name" ] || [ -L "$target/$name" ]; then continue; fi
-            ln -s "$entry" "$target/$name" || warn "$target/$name" "$entry"
-        done ;;
-    esac
-done
-: > .git/skipper/ready
-"#;
+pub const SETUP: &str = script!("setup-workspace.sh");
 
-/// The shell function `refs_at_risk`, shared by [`REFS_AT_RISK`] and [`PRESERVE`] so that
-/// what the gate counts and what is saved cannot drift apart. It prints one tab-separated
-/// line per ref holding work that no remote branch and no branch of the host has:
-///
-/// - `branch\t<name>\t<commits>`: a local branch with commits on no remote branch and not
-///   on the host either (the host's branch tips at creation, `refs/skipper/host/*`);
-/// - `stash\t<entries>`: the workspace's own stash (the host's is never copied in);
-/// - `detached\t<commits>`: a detached `HEAD` with commits on no branch, tag, remote branch
-///   or host branch;
-/// - `tag\t<name>`: a tag that was not among the host's (`.git/skipper/host-tags`), or that
-///   points elsewhere now.
-///
-/// Ref names hold no tab, space or newline (git refuses them), so the lines split safely.
-macro_rules! refs_at_risk_function {
-    () => {
-        r#"refs_at_risk() {
-    git for-each-ref --format='%(refname)' refs/heads | while IFS= read -r ref; do
-        n=$(git rev-list --count "$ref" --not --remotes --glob='refs/skipper/host/*')
-        if [ "$n" -gt 0 ]; then printf 'branch\t%s\t%s\n' "${ref#refs/heads/}" "$n"; fi
-    done
-    if git rev-parse -q --verify refs/stash >/dev/null; then
-        n=$(git rev-list --walk-reflogs --count refs/stash 2>/dev/null || echo 0)
-        if [ "$n" -eq 0 ]; then n=1; fi
-        printf 'stash\t%s\n' "$n"
-    fi
-    if ! git symbolic-ref -q HEAD >/dev/null && git rev-parse -q --verify HEAD >/dev/null; then
-        n=$(git rev-list --count HEAD --not --branches --tags --remotes --glob='refs/skipper/host/*')
-        if [ "$n" -gt 0 ]; then printf 'detached\t%s\n' "$n"; fi
-    fi
-    host_tags=.git/skipper/host-tags
-    if [ ! -f "$host_tags" ]; then host_tags=/dev/null; fi
-    git for-each-ref --format='%(objectname) %(refname)' refs/tags |
-        { grep -vxF -f "$host_tags" || true; } |
-        while read -r _ ref; do printf 'tag\t%s\n' "${ref#refs/tags/}"; done
-}
-"#
-    };
-}
-
-/// Prints the refs holding work at risk, as `refs_at_risk` (see [`refs_at_risk_function`])
-/// describes; [`parse_refs_at_risk`] reads them.
-pub const REFS_AT_RISK: &str = concat!("set -eu\n", refs_at_risk_function!(), "refs_at_risk\n");
-
-/// Saves the work at risk into a bundle: a commit of the uncommitted and untracked changes
-/// (made with a temporary index, so the real one is untouched) on
-/// `refs/skipper/saved/<ts>`, every branch with unpushed commits, every stash entry (on
-/// `refs/skipper/saved/stash-<ts>/<n>`, `refs/stash` too), a detached `HEAD`'s commits (on
-/// `refs/skipper/saved/detached-<ts>`) and every new tag. Prints `saved\t<ref>`,
-/// `branch\t<name>\t<count>`, `stash\t<ref prefix>\t<entries>`,
-/// `detached\t<ref>\t<count>` and `tag\t<name>[\t<ref>]` lines.
-///
-/// The bundle leaves out what the remote branches hold (the host fetched it). Git drops a
-/// ref whose commit is left out that way, so a lightweight tag on such a commit is saved as
-/// a tag object pointing at it, on `refs/skipper/saved/tag-<ts>/<name>`.
-///
-/// `$1` timestamp, `$2` bundle path, `$3` commit message.
-pub const PRESERVE: &str = concat!(
-    "set -eu\n",
-    refs_at_risk_function!(),
-    r#"ts=$1 out=$2 message=$3
-refs=
-if [ -n "$(git status --porcelain --untracked-files=normal)" ]; then
-    index="${TMPDIR:-/tmp}/skipper-index.$$"
-    rm -f "$index"
-    parent=
-    if head=$(git rev-parse -q --verify HEAD); then
-        GIT_INDEX_FILE=$index git read-tree "$head"
-        parent="-p $head"
-    fi
-    GIT_INDEX_FILE=$index git add -A
-    tree=$(GIT_INDEX_FILE=$index git write-tree)
-    rm -f "$index"
-    commit=$(git commit-tree "$tree" $parent -m "$message")
-    git update-ref "refs/skipper/saved/$ts" "$commit"
-    printf 'saved\trefs/skipper/saved/%s\n' "$ts"
-    refs="refs/skipper/saved/$ts"
-fi
-at_risk=$(refs_at_risk)
-tab=$(printf '\t')
-while IFS=$tab read -r kind first second; do
-    case "$kind" in
-    branch)
-        printf 'branch\t%s\t%s\n' "$first" "$second"
-        refs="$refs refs/heads/$first" ;;
-    stash)
-        i=0
-        for entry in $(git rev-list --walk-reflogs refs/stash 2>/dev/null || git rev-parse refs/stash); do
-            git update-ref "refs/skipper/saved/stash-$ts/$i" "$entry"
-            refs="$refs refs/skipper/saved/stash-$ts/$i"
-            i=$((i + 1))
-        done
-        printf 'stash\trefs/skipper/saved/stash-%s\t%s\n' "$ts" "$i"
-        refs="$refs refs/stash" ;;
-    detached)
-        git update-ref "refs/skipper/saved/detached-$ts" HEAD
-        printf 'detached\trefs/skipper/saved/detached-%s\t%s\n' "$ts" "$first"
-        refs="$refs refs/skipper/saved/detached-$ts" ;;
-    tag)
-        name=$first ref="refs/tags/$first"
-        type=$(git cat-file -t "$ref")
-        if [ "$type" = tag ] || { [ "$type" = commit ] && [ -n "$(git rev-list -n 1 "$ref" --not --remotes)" ]; }; then
-            printf 'tag\t%s\n' "$name"
-        else
-            object=$(git rev-parse "$ref")
-            wrapped=$(printf 'object %s\ntype %s\ntag %s\ntagger %s\n\nskipper: the lightweight tag %s\n' \
-                "$object" "$type" "$name" "$(git var GIT_COMMITTER_IDENT)" "$name" | git mktag)
-            ref="refs/skipper/saved/tag-$ts/$name"
-            git update-ref "$ref" "$wrapped"
-            printf 'tag\t%s\t%s\n' "$name" "$ref"
-        fi
-        refs="$refs $ref" ;;
-    esac
-done <<EOF
-$at_risk
-EOF
-if [ -z "$refs" ]; then echo "nothing to save" >&2; exit 3; fi
-git bundle create "$out" $refs --not --remotes
-"#
+/// Prints the refs holding work at risk, one tab-separated line each:
+/// `refs-at-risk-function.sh` (which defines `refs_at_risk`, shared with [`PRESERVE`] so
+/// that what the gate counts and what is saved cannot drift apart), then `refs-at-risk.sh`.
+/// [`parse_refs_at_risk`] reads them.
+pub const REFS_AT_RISK: &str = concat!(
+    script!("refs-at-risk-function.sh"),
+    script!("refs-at-risk.sh")
 );
 
-/// `true` when `$1` names a program the shell can run.
-pub const PROGRAM_EXISTS: &str = r#"command -v "$1" >/dev/null 2>&1"#;
+/// Saves the work at risk into a bundle: `refs-at-risk-function.sh`, then `preserve.sh`.
+/// [`parse_preserved`] reads what it prints.
+///
+/// `$1` timestamp, `$2` bundle path, `$3` commit message.
+pub const PRESERVE: &str = concat!(script!("refs-at-risk-function.sh"), script!("preserve.sh"));
+
+/// `true` when `$1` names a program the shell can run: `program-exists.sh`.
+pub const PROGRAM_EXISTS: &str = script!("program-exists.sh");
+
+/// Records its pid in the file `$0`, then execs `$1...`, or exits 127 silently when the
+/// program is missing: `exec-recording-pid.sh`.
+pub const EXEC_RECORDING_PID: &str = script!("exec-recording-pid.sh");
+
+/// Sends signal `$1` to the process group whose leader's pid the file `$0` holds:
+/// `signal-process-group.sh`.
+pub const SIGNAL_PROCESS_GROUP: &str = script!("signal-process-group.sh");
+
+/// Execs `$1...`, or exits 127 silently when the program is missing: `exec-program.sh`.
+pub const EXEC_PROGRAM: &str = script!("exec-program.sh");
+
+/// `bash` when the image has it, else `sh`: `interactive-shell.sh`.
+pub const INTERACTIVE_SHELL: &str = script!("interactive-shell.sh");
 
 /// The argument vector running `script` with `args` as its positional parameters.
 #[must_use]
@@ -365,6 +229,9 @@ pub fn timestamp(now: std::time::SystemTime) -> String {
         rem % 60
     )
 }
+
+#[cfg(test)]
+mod run_on_host;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,11 @@
 //! skipper's own steps and processes run to their end inside a container.
 
+use skipper_core::CommandLine;
+
 use super::Engine;
 use crate::error::DockerError;
 use crate::exec::{self, Captured, ExecRequest};
+use crate::scripts;
 
 impl Engine {
     /// Runs one of skipper's steps in the repository directory and requires success. A
@@ -52,5 +55,36 @@ impl Engine {
                 Err(err)
             }
         }
+    }
+
+    /// The program of `command` when its exit status `status` says the program is missing.
+    /// The wrappers of the user's commands exit 127 without a word when an argument
+    /// vector's program is missing; only then is it worth another exec to tell that from
+    /// the program's own 127. A shell command line's 127 is the shell's to report.
+    ///
+    /// # Errors
+    /// Those of [`Engine::run`].
+    pub async fn missing_program(
+        &self,
+        name: &str,
+        workdir: &str,
+        command: &CommandLine,
+        status: i32,
+    ) -> Result<Option<String>, DockerError> {
+        let (127, CommandLine::Argv(words)) = (status, command) else {
+            return Ok(None);
+        };
+        let Some(program) = words.first() else {
+            return Ok(None);
+        };
+        let check = self
+            .run(
+                name,
+                workdir,
+                scripts::sh(scripts::PROGRAM_EXISTS, &[program]),
+                Vec::new(),
+            )
+            .await?;
+        Ok((check.status != 0).then(|| program.clone()))
     }
 }

@@ -1,106 +1,20 @@
-//! Streaming tar archives between the host and containers, with bounded memory: a blocking
-//! thread writes (or reads) the archive through a small channel of chunks, and the async
-//! side feeds the channel to (or from) the daemon.
-//!
-//! The repository copy archives the host checkout's git directory, never following
-//! symbolic links, leaving out what only makes sense on the host (`index`, `worktrees/`,
-//! lock files, the stash) and, for a delta, the object files a snapshot already holds.
+//! The repository copy's archive: which git directory a checkout uses, and a tar of it that
+//! never follows symbolic links, leaves out what only makes sense on the host (`index`,
+//! `worktrees/`, lock files, the stash) and, for a delta, the object files a snapshot
+//! already holds.
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use tokio::sync::mpsc;
-
-/// Chunks in flight between the archive thread and the daemon: memory stays bounded at
-/// about `CHANNEL_CHUNKS * CHUNK_SIZE` whatever the repository's size.
-const CHANNEL_CHUNKS: usize = 8;
-/// The size of one chunk.
-const CHUNK_SIZE: usize = 256 * 1024;
+use super::Owner;
 
 /// The file, inside the snapshot's git directory, that lists the object files it holds.
 pub const MANIFEST: &str = "skipper/snapshot-objects";
 /// Where a delta puts the host's refs, for the setup step to swap in whole (so refs deleted
 /// on the host since the snapshot disappear).
 pub const INCOMING: &str = "skipper/incoming";
-
-/// A chunk of archive bytes, or the error that ended the archive.
-pub type Chunk = io::Result<Vec<u8>>;
-
-/// A `Write` that sends chunks to the async side.
-#[derive(Debug)]
-pub struct ChunkSender {
-    tx: mpsc::Sender<Chunk>,
-}
-
-impl Write for ChunkSender {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tx
-            .blocking_send(Ok(buf.to_vec()))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the daemon stopped reading"))?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A bounded channel for archive chunks: the writer for a blocking thread, a sender for the
-/// error that ends the archive early, and the receiver for the upload body.
-#[must_use]
-pub fn chunk_channel() -> (
-    BufWriter<ChunkSender>,
-    mpsc::Sender<Chunk>,
-    mpsc::Receiver<Chunk>,
-) {
-    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    let errors = tx.clone();
-    (
-        BufWriter::with_capacity(CHUNK_SIZE, ChunkSender { tx }),
-        errors,
-        rx,
-    )
-}
-
-/// A `Read` over chunks received from the async side (for downloads).
-#[derive(Debug)]
-pub struct ChunkReader {
-    rx: mpsc::Receiver<Chunk>,
-    current: Vec<u8>,
-    offset: usize,
-}
-
-impl ChunkReader {
-    /// Reads what `rx` delivers, until it closes.
-    #[must_use]
-    pub fn new(rx: mpsc::Receiver<Chunk>) -> Self {
-        Self {
-            rx,
-            current: Vec::new(),
-            offset: 0,
-        }
-    }
-}
-
-impl Read for ChunkReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.offset == self.current.len() {
-            match self.rx.blocking_recv() {
-                Some(chunk) => {
-                    self.current = chunk?;
-                    self.offset = 0;
-                }
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len() - self.offset);
-        buf[..n].copy_from_slice(&self.current[self.offset..self.offset + n]);
-        self.offset += n;
-        Ok(n)
-    }
-}
 
 /// The git directory of a checkout: `.git` itself, or for a linked worktree or a `gitdir:`
 /// file, the common directory it points to.
@@ -201,16 +115,6 @@ pub fn destination(relative: &str, mode: &CopyMode) -> String {
     } else {
         relative.to_owned()
     }
-}
-
-/// The uid and gid archive entries are owned by: the container user's, so that the daemon
-/// extracts files that user can write.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Owner {
-    /// The user id.
-    pub uid: u64,
-    /// The group id.
-    pub gid: u64,
 }
 
 /// Writes a tar of `git_dir` to `out`, with entries under `prefix` (for example
@@ -318,48 +222,6 @@ pub fn write_git_dir(
     Ok(summary)
 }
 
-/// The owner a container's `Config.User` (`""`, `name`, `uid`, `name:group`, `uid:gid`)
-/// stands for, resolved against the image's `/etc/passwd` and `/etc/group` texts as the
-/// runtime would: a numeric user missing from `passwd` gets group 0.
-#[must_use]
-pub fn resolve_owner(user: &str, passwd: &str, group: &str) -> Option<Owner> {
-    let (user, group_name) = match user.split_once(':') {
-        Some((user, group)) => (user, Some(group)),
-        None => (user, None),
-    };
-    let entries = |text: &str| -> Vec<Vec<String>> {
-        text.lines()
-            .map(|line| line.split(':').map(str::to_owned).collect::<Vec<_>>())
-            .filter(|fields| fields.len() >= 4)
-            .collect()
-    };
-    let users = entries(passwd);
-    let (uid, primary_gid) = if user.is_empty() {
-        (0, 0)
-    } else if let Ok(uid) = user.parse::<u64>() {
-        let gid = users
-            .iter()
-            .find(|f| f[2] == user)
-            .and_then(|f| f[3].parse().ok())
-            .unwrap_or(0);
-        (uid, gid)
-    } else {
-        let entry = users.iter().find(|f| f[0] == user)?;
-        (entry[2].parse().ok()?, entry[3].parse().ok()?)
-    };
-    let gid = match group_name {
-        None | Some("") => primary_gid,
-        Some(name) => match name.parse::<u64>() {
-            Ok(gid) => gid,
-            Err(_) => entries(group)
-                .iter()
-                .find(|f| f[0] == name)
-                .and_then(|f| f[2].parse().ok())?,
-        },
-    };
-    Some(Owner { uid, gid })
-}
-
 /// Parses a snapshot manifest.
 #[must_use]
 pub fn parse_manifest(text: &str) -> HashSet<String> {
@@ -369,47 +231,7 @@ pub fn parse_manifest(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// Where a download to `dest` is written until it is complete: `<dest>.part`, renamed to
-/// `dest` only then, so that an interrupted download never leaves a truncated file under
-/// the name of a good one.
-#[must_use]
-pub fn partial_path(dest: &Path) -> PathBuf {
-    let mut part = dest.as_os_str().to_owned();
-    part.push(".part");
-    PathBuf::from(part)
-}
-
-/// Reads the single regular file of a tar archive into `dest` (created or truncated), all
-/// of it: an archive that ends before the size its header gives fails. Fails when there is
-/// no regular file. Nothing is unpacked by path, so no entry can escape `dest`.
-///
-/// # Errors
-/// Reading the archive or writing `dest`.
-pub fn extract_single_file(archive: impl Read, dest: &Path) -> io::Result<u64> {
-    let mut archive = tar::Archive::new(archive);
-    for entry in archive.entries()? {
-        let mut entry = entry?;
-        if entry.header().entry_type().is_file() {
-            let size = entry.header().size()?;
-            let mut file = fs_err::File::create(dest)?;
-            let copied = io::copy(&mut entry, &mut file)?;
-            if copied != size {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("the archive ended after {copied} of the file's {size} bytes"),
-                ));
-            }
-            file.sync_all()?;
-            return Ok(copied);
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::NotFound,
-        "the archive holds no regular file",
-    ))
-}
-
-fn file_header(size: u64, mode: u32) -> tar::Header {
+pub(super) fn file_header(size: u64, mode: u32) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(tar::EntryType::Regular);
     header.set_size(size);
@@ -639,23 +461,6 @@ mod tests {
     }
 
     #[test]
-    fn container_users_resolve_like_the_runtime() {
-        let passwd =
-            "root:x:0:0:root:/root:/bin/bash\nubuntu:x:1000:1000::/home/ubuntu:/bin/bash\n";
-        let group = "root:x:0:\nubuntu:x:1000:\nstaff:x:50:\n";
-        let owner = |user| resolve_owner(user, passwd, group).map(|o| (o.uid, o.gid));
-        assert_eq!(owner(""), Some((0, 0)));
-        assert_eq!(owner("root"), Some((0, 0)));
-        assert_eq!(owner("ubuntu"), Some((1000, 1000)));
-        assert_eq!(owner("1000"), Some((1000, 1000)));
-        assert_eq!(owner("1000:50"), Some((1000, 50)));
-        assert_eq!(owner("ubuntu:staff"), Some((1000, 50)));
-        assert_eq!(owner("4242"), Some((4242, 0)));
-        assert_eq!(owner("nobody-here"), None);
-        assert_eq!(owner("ubuntu:nogroup"), None);
-    }
-
-    #[test]
     fn content_named_objects_are_recognised() {
         assert!(is_content_named(&format!("ab/{}", "0".repeat(38))));
         assert!(is_content_named(&format!(
@@ -666,49 +471,6 @@ mod tests {
         assert!(!is_content_named("pack/multi-pack-index"));
         assert!(!is_content_named("info/commit-graph"));
         assert!(!is_content_named("ab/../../x"));
-    }
-
-    #[test]
-    fn extraction_takes_the_one_file_whatever_its_path() {
-        let mut builder = tar::Builder::new(Vec::new());
-        let mut header = file_header(5, 0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, "x.bundle", &b"hello"[..])
-            .unwrap();
-        let archive = builder.into_inner().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let dest = dir.path().join("saved.bundle");
-        assert_eq!(extract_single_file(archive.as_slice(), &dest).unwrap(), 5);
-        assert_eq!(std::fs::read(&dest).unwrap(), b"hello");
-    }
-
-    #[test]
-    fn a_truncated_archive_is_an_error() {
-        let mut builder = tar::Builder::new(Vec::new());
-        let mut header = file_header(1000, 0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, "x.bundle", &[7u8; 1000][..])
-            .unwrap();
-        let archive = builder.into_inner().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let dest = dir.path().join("saved.bundle.part");
-        // Cut inside the file's content.
-        let err = extract_single_file(&archive[..512 + 600], &dest).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
-        assert_eq!(
-            extract_single_file(io::empty(), &dest).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
-    }
-
-    #[test]
-    fn downloads_go_to_a_part_file_first() {
-        assert_eq!(
-            partial_path(Path::new("/data/saved/x-T.bundle")),
-            Path::new("/data/saved/x-T.bundle.part")
-        );
     }
 
     #[test]
