@@ -2,7 +2,7 @@
 //! (restored on every exit path, panics included), its size sent at start and on every
 //! SIGWINCH, and stdin read on a dedicated thread.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 
 use bollard::Docker;
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
@@ -32,19 +32,6 @@ pub enum SessionEnd {
     Exited(i32),
     /// The detach keys ended the connection; the shell goes on.
     Detached,
-}
-
-/// Whether both stdin and stdout are terminals.
-#[must_use]
-pub fn have_terminal() -> bool {
-    io::stdin().is_terminal() && io::stdout().is_terminal()
-}
-
-/// Whether stdin, stdout and stderr are all the terminal, so a command may run on a TTY
-/// without merging streams the user keeps apart.
-#[must_use]
-pub fn all_terminal() -> bool {
-    have_terminal() && io::stderr().is_terminal()
 }
 
 /// Puts the terminal in raw mode for its lifetime; dropping it (also while unwinding from a

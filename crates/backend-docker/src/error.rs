@@ -4,13 +4,13 @@
 
 use std::path::PathBuf;
 
-use skipper_core::{SandboxError, WorkspaceRef};
+use skipper_core::{ErrorKind, Operation, SandboxError, SandboxKind, WorkspaceRef};
 
 /// Why a Docker operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DockerError {
     /// The daemon does not answer.
-    #[error("Docker is not reachable at {endpoint}: {reason}; start the daemon or set DOCKER_HOST")]
+    #[error("Docker is not reachable at {endpoint}: {reason}")]
     Unreachable {
         /// Where the client looked for it (`DOCKER_HOST` or the default socket).
         endpoint: String,
@@ -26,6 +26,8 @@ pub enum DockerError {
         target: String,
         /// What the daemon or the transport said.
         reason: String,
+        /// The HTTP status of the daemon's answer, when it answered.
+        status: Option<u16>,
     },
     /// Building an image failed.
     #[error("building image {tag} failed{}: {message}{}", step_suffix(.step.as_deref()), tail_suffix(.tail))]
@@ -162,30 +164,63 @@ impl DockerError {
             operation,
             target: target.into(),
             reason: describe_api_error(&err),
+            status: status_of(&err),
         }
     }
 
-    /// Into the core's error, for an operation on `workspace`.
-    pub(crate) fn into_sandbox(
-        self,
-        operation: &'static str,
-        workspace: &WorkspaceRef,
-    ) -> SandboxError {
+    /// The kind of failure, for the port.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Unreachable { .. } => SandboxError::Unavailable(self.to_string()),
-            other => SandboxError::Operation {
-                operation,
-                workspace: Box::new(workspace.clone()),
-                reason: other.to_string(),
+            Self::Unreachable { .. } => ErrorKind::Unavailable,
+            Self::Api {
+                status: Some(404), ..
+            }
+            | Self::ImageMissing { .. }
+            | Self::ContainerGone { .. } => ErrorKind::NotFound,
+            Self::Api {
+                status: Some(409), ..
+            }
+            | Self::Foreign { .. }
+            | Self::Unfinished { .. }
+            | Self::Duplicate { .. } => ErrorKind::Conflict,
+            Self::Api { .. }
+            | Self::ImageBuild { .. }
+            | Self::ContainerStart { .. }
+            | Self::Copy { .. }
+            | Self::Exec { .. }
+            | Self::Step { .. } => ErrorKind::CommandFailed,
+            Self::Io { .. } => ErrorKind::Io,
+            Self::NotDocker(_) => ErrorKind::InvalidInput,
+        }
+    }
+
+    /// Into the core's error, for `operation` on `workspace`; this error is its source.
+    pub(crate) fn into_sandbox(self, operation: Operation, workspace: &WorkspaceRef) -> SandboxError {
+        match self {
+            Self::Unreachable { .. } => self.into_unavailable(),
+            other => SandboxError::workspace(other.kind(), operation, workspace, other),
+        }
+    }
+
+    /// Into the core's error, when no single workspace is concerned: `what` failed, and
+    /// this error is why.
+    pub(crate) fn into_backend(self, what: &str) -> SandboxError {
+        match self {
+            Self::Unreachable { .. } => self.into_unavailable(),
+            other => SandboxError::Backend {
+                kind: other.kind(),
+                what: what.to_owned(),
+                source: Some(Box::new(other)),
             },
         }
     }
 
-    /// Into the core's error, when no single workspace is concerned.
-    pub(crate) fn into_sandbox_other(self) -> SandboxError {
-        match self {
-            Self::Unreachable { .. } => SandboxError::Unavailable(self.to_string()),
-            other => SandboxError::Other(other.to_string()),
+    fn into_unavailable(self) -> SandboxError {
+        SandboxError::Unavailable {
+            sandbox: SandboxKind::Docker,
+            what: self.to_string(),
+            source: None,
         }
     }
 }

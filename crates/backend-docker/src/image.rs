@@ -3,12 +3,12 @@
 //! one never does; or a prebuilt image used as it is.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{IsTerminal, Write};
 
 use bollard::Docker;
 use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
+use skipper_core::Progress;
 
 use crate::error::{DockerError, status_of};
 use crate::labels;
@@ -42,11 +42,7 @@ impl ImageRecipe {
             hasher.update(value.as_bytes());
             hasher.update(b"\0");
         }
-        hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        format!("{:x}", hasher.finalize())
     }
 
     /// The short hash used in the tag and the labels.
@@ -140,14 +136,14 @@ pub async fn image_id(docker: &Docker, reference: &str) -> Result<Option<String>
     }
 }
 
-/// Builds `recipe` unless an image with its tag exists. Progress goes to stderr when it is
-/// a terminal. The whole build stream is drained; any error item fails the build.
+/// Builds `recipe` unless an image with its tag exists, telling `progress` each step. The whole build stream is drained; any error item fails the build.
 ///
 /// # Errors
 /// [`DockerError::ImageBuild`] with the failing step and the output's tail.
 pub async fn ensure_built(
     docker: &Docker,
     recipe: &ImageRecipe,
+    progress: &dyn Progress,
 ) -> Result<WorkspaceImage, DockerError> {
     let tag = recipe.tag();
     let image = WorkspaceImage {
@@ -157,10 +153,9 @@ pub async fn ensure_built(
     if image_id(docker, &tag).await?.is_some() {
         return Ok(image);
     }
-    let show = std::io::stderr().is_terminal();
-    if show {
-        eprintln!("Building the workspace image {tag} (once per Dockerfile)...");
-    }
+    progress.step(&format!(
+        "Building the workspace image {tag} (once per Dockerfile)..."
+    ));
     let failed = |log: &BuildLog, message: String| DockerError::ImageBuild {
         tag: tag.clone(),
         step: log.step(),
@@ -192,9 +187,7 @@ pub async fn ensure_built(
             Ok(info) => {
                 if let Some(text) = info.stream.as_deref() {
                     for step in log.record(text) {
-                        if show {
-                            eprintln!("  {step}");
-                        }
+                        progress.detail(&step);
                     }
                 }
                 if let Some(detail) = info.error_detail.and_then(|detail| detail.message) {
@@ -209,7 +202,6 @@ pub async fn ensure_built(
             }
         }
     }
-    let _ = std::io::stderr().flush();
     if let Some(message) = error {
         return Err(failed(&log, message));
     }
@@ -219,9 +211,7 @@ pub async fn ensure_built(
             "the build ended without producing the image".to_owned(),
         ));
     }
-    if show {
-        eprintln!("Built {tag}.");
-    }
+    progress.step(&format!("Built {tag}."));
     Ok(image)
 }
 

@@ -72,11 +72,11 @@ pub mod spec;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use skipper_core::{CommandLine, ExitStatus, SandboxError, Workspace, WorkspaceLocation};
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use skipper_core::{Progress, SandboxError, SandboxKind, Workspace, WorkspaceLocation};
 
 pub use error::DockerError;
-pub use exec::{ExecIo, Interrupt};
 
 use engine::Engine;
 
@@ -128,22 +128,25 @@ pub struct DockerBackend {
 
 impl DockerBackend {
     /// Connects to the daemon (`DOCKER_HOST` or the default socket): pings it with a 5 s
-    /// deadline and negotiates the API version.
+    /// deadline and negotiates the API version. Long steps later (image builds, repository
+    /// copies) are told to `progress`.
     ///
     /// # Errors
     /// [`SandboxError::Unavailable`] naming the endpoint when the daemon does not answer.
-    pub fn connect(config: DockerConfig) -> Result<Self, SandboxError> {
+    pub fn connect(config: DockerConfig, progress: Arc<dyn Progress>) -> Result<Self, SandboxError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("skipper-docker")
             .enable_all()
             .build()
-            .map_err(|err| {
-                SandboxError::Unavailable(format!("cannot start the Docker client: {err}"))
+            .map_err(|err| SandboxError::Unavailable {
+                sandbox: SandboxKind::Docker,
+                what: "cannot start the Docker client".to_owned(),
+                source: Some(Box::new(err)),
             })?;
         let engine = runtime
-            .block_on(Engine::connect(config))
-            .map_err(DockerError::into_sandbox_other)?;
+            .block_on(Engine::connect(config, progress))
+            .map_err(|err| err.into_backend("connecting to Docker failed"))?;
         Ok(Self { runtime, engine })
     }
 
@@ -151,64 +154,21 @@ impl DockerBackend {
     /// reference, for `sk doctor`-like checks and tests.
     ///
     /// # Errors
-    /// [`SandboxError::Other`] with the build failure.
+    /// [`ErrorKind::CommandFailed`](skipper_core::ErrorKind::CommandFailed) with the build
+    /// failure as the source.
     pub fn ensure_image(&self) -> Result<String, SandboxError> {
         self.runtime
             .block_on(self.engine.workspace_image())
             .map(|image| image.reference)
-            .map_err(DockerError::into_sandbox_other)
-    }
-
-    /// [`Sandbox::execute`] with the I/O given: `io` instead of the process's stdio, and
-    /// `interrupts` standing for Ctrl-C (each one signals the command inside the container:
-    /// SIGINT, then SIGKILL).
-    ///
-    /// # Errors
-    /// [`SandboxError::ProgramNotFound`], or the failure to run the command.
-    ///
-    /// [`Sandbox::execute`]: skipper_core::Sandbox::execute
-    pub fn execute_with_io(
-        &self,
-        workspace: &Workspace,
-        command: &CommandLine,
-        io: ExecIo<'_>,
-        interrupts: mpsc::UnboundedReceiver<Interrupt>,
-    ) -> Result<ExitStatus, SandboxError> {
-        let (name, path) = container_of(workspace)?;
-        let reference = &workspace.reference;
-        let fail = |err: DockerError| err.into_sandbox("running a command in", reference);
-        let argv = command.to_argv();
-        if argv.first().is_none_or(String::is_empty) {
-            return Err(SandboxError::Other("the command is empty".to_owned()));
-        }
-        self.runtime.block_on(async {
-            self.engine
-                .ensure_running(name, reference)
-                .await
-                .map_err(fail)?;
-            let request = exec::ExecRequest::new(name, argv, Some(path));
-            let status = exec::stream(&self.engine.docker, &request, io, interrupts)
-                .await
-                .map_err(fail)?;
-            if let Some(program) = self
-                .engine
-                .missing_program(name, path, command, status)
-                .await
-                .map_err(fail)?
-            {
-                return Err(SandboxError::ProgramNotFound { program });
-            }
-            Ok(ExitStatus(status))
-        })
+            .map_err(|err| err.into_backend("preparing the workspace image failed"))
     }
 }
 
 fn container_of(workspace: &Workspace) -> Result<(&str, &str), SandboxError> {
     match &workspace.location {
         WorkspaceLocation::Container { name, path, .. } => Ok((name, path)),
-        WorkspaceLocation::Host(_) => {
-            Err(DockerError::NotDocker(workspace.reference.to_string()).into_sandbox_other())
-        }
+        WorkspaceLocation::Host(_) => Err(DockerError::NotDocker(workspace.reference.to_string())
+            .into_backend("not a Docker workspace")),
     }
 }
 

@@ -2,7 +2,7 @@
 //! containers' labels.
 
 use skipper_core::{
-    Checkout, SandboxError, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef,
+    Checkout, ContainerState, Operation, SandboxError, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef,
     WorkspaceRegistry, WorkspaceTarget,
 };
 
@@ -28,7 +28,7 @@ impl WorkspaceRegistry for DockerBackend {
             .map(|found| {
                 found.map(|summary| engine::workspace_from_summary(reference.clone(), &summary))
             })
-            .map_err(|err| err.into_sandbox("looking up", &reference))
+            .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
     }
 
     fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError> {
@@ -45,8 +45,11 @@ impl WorkspaceRegistry for DockerBackend {
                 let dirty =
                     futures_util::future::join_all(workspaces.iter().map(|workspace| async {
                         match &workspace.location {
-                            WorkspaceLocation::Container { name, path, state }
-                                if state == "running" =>
+                            WorkspaceLocation::Container {
+                                name,
+                                path,
+                                state: ContainerState::Running,
+                            } =>
                             {
                                 self.engine
                                     .run(
@@ -80,6 +83,6 @@ impl WorkspaceRegistry for DockerBackend {
                 });
                 Ok::<_, DockerError>(workspaces)
             })
-            .map_err(DockerError::into_sandbox_other)
+            .map_err(|err| err.into_backend("listing the Docker workspaces failed"))
     }
 }

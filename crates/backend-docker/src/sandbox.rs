@@ -2,18 +2,29 @@
 //! containers, running commands in them, attaching, the dirty gate, saving work at risk,
 //! and removal.
 
-use std::io::IsTerminal;
+use std::io::{Read, Write};
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CreateRequest, DetachOutcome,
-    ExitStatus, Preserved, Sandbox, SandboxError, SandboxKind, Workspace, WorkspaceRef,
-    WorkspaceTarget,
+    ErrorKind, ExecIo, ExitStatus, Operation, Preserved, Sandbox, SandboxError, SandboxKind,
+    SessionIo, Workspace, WorkspaceRef, WorkspaceTarget,
 };
+use skipper_git::SaveStamp;
 use tokio::sync::mpsc;
 
 use crate::error::DockerError;
-use crate::exec::{ExecIo, Interrupt};
+use crate::exec::{self, Interrupt};
+use crate::scripts::SetupMode;
 use crate::{DockerBackend, attach, container_of, engine, scripts};
+
+/// The streams of a command that runs without a terminal.
+struct Streams<'a> {
+    stdin: Option<Box<dyn Read + Send>>,
+    stdout: &'a mut (dyn Write + Send),
+    stderr: &'a mut (dyn Write + Send),
+    /// Ctrl-C presses to deliver to the command.
+    interrupts: mpsc::UnboundedReceiver<Interrupt>,
+}
 
 impl DockerBackend {
     /// [`Sandbox::execute`] on the user's terminal: a TTY exec, as `docker exec -it`, so
@@ -25,11 +36,8 @@ impl DockerBackend {
     ) -> Result<ExitStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let fail = |err: DockerError| err.into_sandbox("running a command in", reference);
-        let argv = command.to_argv();
-        if argv.first().is_none_or(String::is_empty) {
-            return Err(SandboxError::Other("the command is empty".to_owned()));
-        }
+        let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
+        let argv = non_empty_argv(command)?;
         self.runtime.block_on(async {
             self.engine
                 .ensure_running(name, reference)
@@ -61,14 +69,59 @@ impl DockerBackend {
         })
     }
 
+    /// [`Sandbox::execute`] without a terminal: stdout and stderr apart, stdin forwarded
+    /// with its end, each interrupt signalling the command inside the container (SIGINT,
+    /// then SIGKILL).
+    fn execute_streamed(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+        streams: Streams<'_>,
+    ) -> Result<ExitStatus, SandboxError> {
+        let (name, path) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
+        let argv = non_empty_argv(command)?;
+        let Streams {
+            stdin,
+            stdout,
+            stderr,
+            interrupts,
+        } = streams;
+        self.runtime.block_on(async {
+            self.engine
+                .ensure_running(name, reference)
+                .await
+                .map_err(fail)?;
+            let request = exec::ExecRequest::new(name, argv, Some(path));
+            let io = exec::ExecIo {
+                stdin,
+                stdout,
+                stderr,
+            };
+            let status = exec::stream(&self.engine.docker, &request, io, interrupts)
+                .await
+                .map_err(fail)?;
+            if let Some(program) = self
+                .engine
+                .missing_program(name, path, command, status)
+                .await
+                .map_err(fail)?
+            {
+                return Err(SandboxError::ProgramNotFound { program });
+            }
+            Ok(ExitStatus(status))
+        })
+    }
+
     fn create_workspace(
         &self,
         reference: &WorkspaceRef,
         checkout: &Checkout,
-        mode: &str,
+        mode: SetupMode,
         default_branch: &BranchName,
         branch: &str,
-        operation: &'static str,
+        operation: Operation,
     ) -> Result<Workspace, SandboxError> {
         self.runtime
             .block_on(self.engine.create_workspace(
@@ -99,10 +152,10 @@ impl Sandbox for DockerBackend {
         self.create_workspace(
             &reference,
             checkout,
-            "main",
+            SetupMode::Main,
             default_branch,
             "",
-            "preparing",
+            Operation::Preparing,
         )
     }
 
@@ -114,10 +167,10 @@ impl Sandbox for DockerBackend {
         self.create_workspace(
             &reference,
             &request.checkout,
-            scripts::setup_mode(&request.start),
+            SetupMode::for_branch(&request.start),
             &request.default_branch,
             request.branch.as_str(),
-            "creating",
+            Operation::Creating,
         )
     }
 
@@ -125,40 +178,63 @@ impl Sandbox for DockerBackend {
         &self,
         workspace: &Workspace,
         command: &CommandLine,
+        io: ExecIo<'_>,
     ) -> Result<ExitStatus, SandboxError> {
-        if attach::all_terminal() {
-            return self.execute_on_terminal(workspace, command);
-        }
-        // A terminal on stdin alone stays with sk: a command that reads stdin would otherwise
-        // wait for an end of file the user has no reason to type.
-        let stdin: Option<Box<dyn std::io::Read + Send>> = if std::io::stdin().is_terminal() {
-            None
-        } else {
-            Some(Box::new(std::io::stdin()))
-        };
-        let mut stdout = std::io::stdout();
-        let mut stderr = std::io::stderr();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let forward = self.runtime.spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                if tx.send(Interrupt::CtrlC).is_err() {
-                    break;
-                }
+        match io {
+            ExecIo::Terminal => self.execute_on_terminal(workspace, command),
+            ExecIo::Inherited { stdin_is_terminal } => {
+                // A terminal on stdin alone stays with sk: a command without a terminal that
+                // reads stdin would wait for an end of file the user has no reason to type.
+                let stdin: Option<Box<dyn Read + Send>> = if stdin_is_terminal {
+                    None
+                } else {
+                    Some(Box::new(std::io::stdin()))
+                };
+                let (tx, rx) = mpsc::unbounded_channel();
+                let forward = self.runtime.spawn(async move {
+                    while tokio::signal::ctrl_c().await.is_ok() {
+                        if tx.send(Interrupt::CtrlC).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let streams = Streams {
+                    stdin,
+                    stdout: &mut std::io::stdout(),
+                    stderr: &mut std::io::stderr(),
+                    interrupts: rx,
+                };
+                let result = self.execute_streamed(workspace, command, streams);
+                forward.abort();
+                result
             }
-        });
-        let io = ExecIo {
-            stdin,
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-        };
-        let result = self.execute_with_io(workspace, command, io, rx);
-        forward.abort();
-        result
+            ExecIo::Piped(piped) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                if let Some(presses) = piped.interrupts {
+                    // The caller's channel is a blocking one: a thread carries its presses
+                    // over, and ends when the caller drops its end.
+                    std::thread::spawn(move || {
+                        while presses.recv().is_ok() {
+                            if tx.send(Interrupt::CtrlC).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                let streams = Streams {
+                    stdin: piped.stdin,
+                    stdout: piped.stdout,
+                    stderr: piped.stderr,
+                    interrupts: rx,
+                };
+                self.execute_streamed(workspace, command, streams)
+            }
+        }
     }
 
-    fn attach(&self, workspace: &Workspace) -> Result<AttachOutcome, SandboxError> {
-        if !attach::have_terminal() {
-            return Err(SandboxError::NotATerminal("attach"));
+    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
+        if !io.terminal {
+            return Err(SandboxError::NeedsTerminal { action: "attach" });
         }
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
@@ -171,11 +247,16 @@ impl Sandbox for DockerBackend {
                 attach::SessionEnd::Exited(code) => AttachOutcome::Exited(ExitStatus(code)),
                 attach::SessionEnd::Detached => AttachOutcome::Detached,
             })
-            .map_err(|err| err.into_sandbox("attaching to", reference))
+            .map_err(|err| err.into_sandbox(Operation::Attaching, reference))
     }
 
     fn detach(&self, _workspace: &Workspace) -> Result<DetachOutcome, SandboxError> {
-        Ok(DetachOutcome::NotApplicable)
+        // A container's shell ends when the user leaves it: there is never a session.
+        Ok(DetachOutcome::NoSession)
+    }
+
+    fn keeps_sessions(&self) -> bool {
+        false
     }
 
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
@@ -200,7 +281,7 @@ impl Sandbox for DockerBackend {
                             "status".into(),
                             "--porcelain=v1".into(),
                             "-z".into(),
-                            "--untracked-files=normal".into(),
+                            "--untracked-files=all".into(),
                         ],
                         Vec::new(),
                     )
@@ -215,7 +296,10 @@ impl Sandbox for DockerBackend {
                         Vec::new(),
                     )
                     .await?;
-                let (modified, untracked) = scripts::parse_status(&status.stdout);
+                let skipper_git::status::Changes {
+                    modified,
+                    untracked,
+                } = skipper_git::status::parse(&status.stdout_text());
                 let mut risk = AtRisk {
                     modified,
                     untracked,
@@ -226,13 +310,13 @@ impl Sandbox for DockerBackend {
                 }
                 Ok::<_, DockerError>(risk)
             })
-            .map_err(|err| err.into_sandbox("checking", reference))
+            .map_err(|err| err.into_sandbox(Operation::Checking, reference))
     }
 
     fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let stamp = scripts::timestamp(std::time::SystemTime::now());
+        let stamp = SaveStamp::now().to_string();
         let dest = engine::bundle_path(
             &self.engine.config.data_root,
             &reference.repository,
@@ -289,13 +373,25 @@ impl Sandbox for DockerBackend {
                 saved_to: dest.clone(),
                 contents,
             })
-            .map_err(|err| err.into_sandbox("saving the work of", reference))
+            .map_err(|err| err.into_sandbox(Operation::Saving, reference))
     }
 
     fn destroy(&self, workspace: &Workspace, _force: bool) -> Result<(), SandboxError> {
         let (name, _) = container_of(workspace)?;
         self.runtime
             .block_on(self.engine.remove_container(name))
-            .map_err(|err| err.into_sandbox("removing", &workspace.reference))
+            .map_err(|err| err.into_sandbox(Operation::Removing, &workspace.reference))
     }
+}
+
+/// The command's argument vector, refused when it names no program.
+fn non_empty_argv(command: &CommandLine) -> Result<Vec<String>, SandboxError> {
+    let argv = command.to_argv();
+    if argv.first().is_none_or(String::is_empty) {
+        return Err(SandboxError::backend(
+            ErrorKind::InvalidInput,
+            "the command is empty",
+        ));
+    }
+    Ok(argv)
 }

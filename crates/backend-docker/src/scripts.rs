@@ -72,43 +72,40 @@ pub fn sh(script: &str, args: &[&str]) -> Vec<String> {
     argv
 }
 
-/// The setup mode for a branch workspace.
-#[must_use]
-pub fn setup_mode(start: &BranchStart) -> &'static str {
-    match start {
-        BranchStart::Existing => "existing",
-        BranchStart::TrackRemote => "track",
-        BranchStart::NewFromDefault => "new",
-    }
+/// How [`SETUP`] checks out the workspace's branch (its `$2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetupMode {
+    /// The main workspace: the default branch.
+    Main,
+    /// The local branch as it is.
+    Existing,
+    /// A new local branch tracking `origin/<branch>`.
+    Track,
+    /// A new branch from `origin/<default>`.
+    New,
 }
 
-/// Modified and untracked paths from `git status --porcelain=v1 -z`.
-#[must_use]
-pub fn parse_status(porcelain: &[u8]) -> (Vec<String>, Vec<String>) {
-    let mut modified = Vec::new();
-    let mut untracked = Vec::new();
-    let mut fields = porcelain.split(|b| *b == 0).filter(|f| !f.is_empty());
-    while let Some(field) = fields.next() {
-        if field.len() < 4 {
-            continue;
-        }
-        let (code, path) = (
-            &field[..2],
-            String::from_utf8_lossy(&field[3..]).into_owned(),
-        );
-        match code {
-            b"??" => untracked.push(path),
-            b"!!" => {}
-            _ => {
-                if code.contains(&b'R') || code.contains(&b'C') {
-                    // The original path follows as its own field.
-                    fields.next();
-                }
-                modified.push(path);
-            }
+impl SetupMode {
+    /// The mode of a branch workspace whose branch comes to be as `start` says.
+    #[must_use]
+    pub fn for_branch(start: &BranchStart) -> Self {
+        match start {
+            BranchStart::Existing => Self::Existing,
+            BranchStart::TrackRemote => Self::Track,
+            BranchStart::NewFromDefault => Self::New,
         }
     }
-    (modified, untracked)
+
+    /// The word the script takes.
+    #[must_use]
+    pub fn as_arg(self) -> &'static str {
+        match self {
+            Self::Main => "main",
+            Self::Existing => "existing",
+            Self::Track => "track",
+            Self::New => "new",
+        }
+    }
 }
 
 /// A ref holding work that no remote branch and no branch of the host has, as
@@ -204,48 +201,12 @@ pub fn parse_preserved(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A UTC timestamp usable in file and ref names: `20250102T030405Z`.
-#[must_use]
-pub fn timestamp(now: std::time::SystemTime) -> String {
-    let secs = now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod run_on_host;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn porcelain_status_is_split_into_modified_and_untracked() {
-        let raw = b" M src/a.rs\0R  new name.rs\0old name.rs\0?? notes/\0A  b.txt\0";
-        let (modified, untracked) = parse_status(raw);
-        assert_eq!(modified, ["src/a.rs", "new name.rs", "b.txt"]);
-        assert_eq!(untracked, ["notes/"]);
-        assert_eq!(parse_status(b""), (vec![], vec![]));
-    }
 
     #[test]
     fn refs_at_risk_are_parsed() {
@@ -324,15 +285,6 @@ mod tests {
         assert!(PRESERVE.contains("refs_at_risk() {"));
         assert!(PRESERVE.contains("at_risk=$(refs_at_risk)"));
         assert!(REFS_AT_RISK.contains("host_tags=.git/skipper/host-tags\n"));
-    }
-
-    #[test]
-    fn timestamps_are_utc_and_sortable() {
-        assert_eq!(timestamp(UNIX_EPOCH), "19700101T000000Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_735_787_045); // 2025-01-02 03:04:05
-        assert_eq!(timestamp(t), "20250102T030405Z");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(timestamp(leap), "20000229T000000Z");
     }
 
     #[test]

@@ -147,8 +147,25 @@ pub fn namespace(data_root: &Path) -> String {
 /// the data root's namespace.
 #[must_use]
 pub fn container_name(reference: &WorkspaceRef, namespace: &str) -> String {
-    reference.resource_name_in("sk-", namespace)
+    let readable = format!("{}-{}", reference.repository.name(), reference.target);
+    let mut clean: String = readable
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    clean.truncate(READABLE_NAME_LEN);
+    let identity = format!("{namespace}\n{}", reference.identity_key());
+    format!("sk-{clean}-{}", skipper_core::short_hash(&identity, 8))
 }
+
+/// How much of the readable part a container name keeps.
+const READABLE_NAME_LEN: usize = 48;
 
 /// The repository part of a repository snapshot image's name.
 #[must_use]

@@ -2,7 +2,9 @@
 //! owned by the container's user.
 
 use bollard::query_parameters::UploadToContainerOptionsBuilder;
-use skipper_core::Checkout;
+use std::sync::Arc;
+
+use skipper_core::{Checkout, Transfer};
 
 use super::Engine;
 use crate::archive::{self, CopyMode, CopySummary, Owner};
@@ -42,22 +44,17 @@ impl Engine {
             }
             result
         });
-        // Progress on a terminal only (indicatif draws nothing elsewhere).
-        let progress = indicatif::ProgressBar::new_spinner()
-            .with_message(format!("Copying {} into {container}", checkout.repository));
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {msg}: {bytes} ({bytes_per_sec})")
-        {
-            progress.set_style(style);
-        }
-        progress.enable_steady_tick(std::time::Duration::from_millis(120));
-        let counted = progress.clone();
+        let progress: Arc<dyn Transfer> = Arc::from(
+            self.progress
+                .transfer(&format!("Copying {} into {container}", checkout.repository)),
+        );
+        let counted = Arc::clone(&progress);
         let body = futures_util::stream::unfold(rx, move |mut rx| {
-            let counted = counted.clone();
+            let counted = Arc::clone(&counted);
             async move {
                 rx.recv().await.map(|chunk| {
                     if let Ok(bytes) = &chunk {
-                        counted.inc(bytes.len() as u64);
+                        counted.advance(bytes.len() as u64);
                     }
                     (chunk.map(Into::into), rx)
                 })
@@ -68,7 +65,7 @@ impl Engine {
             .docker
             .upload_to_container(container, Some(options), bollard::body_try_stream(body))
             .await;
-        progress.finish_and_clear();
+        progress.finish();
         let produced = producer
             .await
             .map_err(|err| copy_failed(format!("the archive thread failed: {err}")))?;

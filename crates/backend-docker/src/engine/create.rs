@@ -9,12 +9,12 @@ use super::summary::{summary_name, workspace_from_summary};
 use crate::archive::CopyMode;
 use crate::error::{DockerError, status_of};
 use crate::labels;
-use crate::scripts;
+use crate::scripts::{self, SetupMode};
 use crate::spec::{self, ContainerSpec};
 
 impl Engine {
     /// Makes the container of `reference` from `checkout`: the repository snapshot, the
-    /// objects it lacks, then the working tree (`mode` as [`scripts::SETUP`] takes it).
+    /// objects it lacks, then the working tree (`mode` says how).
     /// A finished container already carrying the labels is returned as it is (started if
     /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
     /// removed and made anew. A failure removes the half-made container.
@@ -25,7 +25,7 @@ impl Engine {
         &self,
         reference: &WorkspaceRef,
         checkout: &Checkout,
-        mode: &str,
+        mode: SetupMode,
         default_branch: &str,
         branch: &str,
     ) -> Result<Workspace, DockerError> {
@@ -73,7 +73,7 @@ impl Engine {
             tracing::debug!("copied into {name}: {summary:?}");
             self.start(&name).await?;
             let repo_dir = spec::repository_path(&checkout.repository);
-            let mut args = vec![repo_dir.as_str(), mode, default_branch, branch];
+            let mut args = vec![repo_dir.as_str(), mode.as_arg(), default_branch, branch];
             for mount in &container_spec.mounts {
                 args.push(mount.link.as_str());
                 args.push(&mount.target);

@@ -12,9 +12,11 @@ mod steps;
 mod summary;
 mod workspace_image;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::Docker;
+use skipper_core::Progress;
 
 use crate::DockerConfig;
 use crate::error::{DockerError, describe_api_error};
@@ -35,6 +37,8 @@ pub struct Engine {
     pub(crate) config: DockerConfig,
     /// The data root's fingerprint, on every label and in every name this engine makes.
     pub(crate) namespace: String,
+    /// Where long steps are reported.
+    pub(crate) progress: Arc<dyn Progress>,
 }
 
 /// The endpoint the client uses, for messages.
@@ -52,7 +56,10 @@ impl Engine {
     ///
     /// # Errors
     /// [`DockerError::Unreachable`] naming the endpoint.
-    pub async fn connect(config: DockerConfig) -> Result<Self, DockerError> {
+    pub async fn connect(
+        config: DockerConfig,
+        progress: Arc<dyn Progress>,
+    ) -> Result<Self, DockerError> {
         let endpoint = endpoint();
         let unreachable = |reason: String| DockerError::Unreachable {
             endpoint: endpoint.clone(),
@@ -78,6 +85,7 @@ impl Engine {
             docker,
             config,
             namespace,
+            progress,
         })
     }
 

@@ -1,8 +1,8 @@
 //! What a listed container is: its name, its workspace, and the identity its labels give.
 
-use bollard::models::ContainerSummary;
+use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
 use skipper_core::{
-    Checkout, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    Checkout, ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 
 use crate::labels;
@@ -30,11 +30,25 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
         location: WorkspaceLocation::Container {
             name: summary_name(summary),
             path,
-            state: summary
-                .state
-                .map_or_else(|| "unknown".to_owned(), |state| state.to_string()),
+            state: container_state(summary.state),
         },
         dirty: None,
+    }
+}
+
+/// The daemon's state of a container, as the domain knows it.
+fn container_state(state: Option<ContainerSummaryStateEnum>) -> ContainerState {
+    match state {
+        Some(ContainerSummaryStateEnum::CREATED) => ContainerState::Created,
+        Some(ContainerSummaryStateEnum::RUNNING) => ContainerState::Running,
+        Some(ContainerSummaryStateEnum::PAUSED) => ContainerState::Paused,
+        Some(ContainerSummaryStateEnum::RESTARTING) => ContainerState::Restarting,
+        Some(ContainerSummaryStateEnum::REMOVING) => ContainerState::Removing,
+        Some(ContainerSummaryStateEnum::EXITED | ContainerSummaryStateEnum::STOPPING) => {
+            ContainerState::Exited
+        }
+        Some(ContainerSummaryStateEnum::DEAD) => ContainerState::Dead,
+        Some(ContainerSummaryStateEnum::EMPTY) | None => ContainerState::Unknown,
     }
 }
 

@@ -71,6 +71,6 @@ impl Engine {
             });
         }
         let recipe = self.recipe()?;
-        image::ensure_built(&self.docker, &recipe).await
+        image::ensure_built(&self.docker, &recipe, &*self.progress).await
     }
 }

@@ -24,7 +24,7 @@ pub enum ExecIo<'a> {
 pub struct PipedIo<'a> {
     /// Forwarded to the command, its end delivered as end of file; `None` gives the
     /// command an empty stdin.
-    pub stdin: Option<Box<dyn Read + Send + 'a>>,
+    pub stdin: Option<Box<dyn Read + Send>>,
     /// Receives the command's stdout.
     pub stdout: &'a mut (dyn Write + Send),
     /// Receives the command's stderr.
