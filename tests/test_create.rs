@@ -106,7 +106,7 @@ fn a_commit_pushed_after_clone_is_the_next_base_and_the_host_checkout_is_untouch
     std::fs::write(checkout.join("untracked.txt"), "untracked\n").unwrap();
     let before = snapshot(&env, &checkout);
 
-    let pushed = origin.push_commit(&env, "release/v1", "later.txt", "later\n");
+    let pushed = origin.push_commit("release/v1", "later.txt", "later\n");
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/later"]);
 
     let workspace = env.worktree("api", "feat/later");

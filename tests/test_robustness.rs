@@ -90,7 +90,7 @@ fn a_renamed_default_branch_on_the_remote_is_followed() {
     env.ok(&["clone", &origin.url]);
     // The remote moves its default branch to `trunk` (with a new commit) and drops `main`.
     env.git(&origin.seed, &["checkout", "--quiet", "-b", "trunk"]);
-    let trunk = origin.push_commit(&env, "trunk", "trunk.txt", "trunk\n");
+    let trunk = origin.push_commit("trunk", "trunk.txt", "trunk\n");
     env.git(&origin.bare, &["symbolic-ref", "HEAD", "refs/heads/trunk"]);
     env.git(
         &origin.seed,
