@@ -56,8 +56,12 @@ fn new_remote_and_local_branches_each_start_where_they_should() {
     assert_eq!(head(&env, &local), own);
 
     // Creating it again says so and succeeds.
-    let again = env.ok(&["workspace", "create", "-r", "api", "-b", "feature"]);
-    assert!(again.contains("already exists"), "{again}");
+    let again = env.screen_of(&["workspace", "create", "-r", "api", "-b", "feature"]);
+    insta::assert_snapshot!(again, @"
+    [exit: 0]
+    Workspace feature of remotes/api already exists at [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feature
+    ----- stderr -----
+    ");
 }
 
 /// Everything about the host checkout a user could care about, byte for byte.
