@@ -2,8 +2,9 @@
 //! commits, the stash, a detached HEAD, new tags) and the bundle `preserve` leaves to restore
 //! it from.
 
+use skipper_backend_docker::DockerBackend;
 use skipper_core::{
-    BranchName, BranchStart, Sandbox, UnpushedRef, WorkspaceRegistry, WorkspaceTarget,
+    BranchName, BranchStart, Sandbox, UnpushedRef, Workspace, WorkspaceRegistry, WorkspaceTarget,
 };
 
 use crate::fixture::{DEFAULT_BRANCH, Fixture, docker_ready, git, sh_ok};
@@ -94,18 +95,62 @@ fn the_dirty_gate_sees_work_and_preserve_leaves_a_restorable_bundle() {
     );
 }
 
-#[test]
-fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
-    if !docker_ready() {
-        return;
-    }
-    let fixture = Fixture::new("refs");
+/// A git identity for commands in the container.
+const ID: &str = "git -c user.name=A -c user.email=a@b";
+
+/// Two stash entries in `feat`.
+fn stash_twice(backend: &DockerBackend, feat: &Workspace) {
+    sh_ok(
+        backend,
+        feat,
+        &format!(
+            "echo 'change one' >> README.md && {ID} stash -q && \
+             echo 'change two' >> README.md && {ID} stash -q"
+        ),
+    );
+}
+
+/// A commit on a detached HEAD in `feat`.
+fn commit_on_a_detached_head(backend: &DockerBackend, feat: &Workspace) {
+    sh_ok(
+        backend,
+        feat,
+        &format!("git checkout -q --detach && {ID} commit -q --allow-empty -m 'detached work'"),
+    );
+}
+
+/// Two tags on the pushed head of the default branch, a lightweight one and an annotated
+/// one; returns that commit.
+fn tag_a_pushed_commit(fixture: &Fixture, backend: &DockerBackend, feat: &Workspace) -> String {
+    let host = &fixture.checkout.path;
+    let pushed = git(host, &["rev-parse", &format!("origin/{DEFAULT_BRANCH}")]);
+    sh_ok(
+        backend,
+        feat,
+        &format!("git tag v9 {pushed} && {ID} tag -a -m 'release notes' v10 {pushed}"),
+    );
+    pushed
+}
+
+/// A fixture whose host checkout has a stash of its own (packed), and its stash list.
+fn with_a_host_stash(test: &str) -> (Fixture, String) {
+    let fixture = Fixture::new(test);
     let host = &fixture.checkout.path;
     // The host's own stash, packed: it is the host's, never a workspace's.
     std::fs::write(host.join("README.md"), "host change\n").unwrap();
     git(host, &["stash", "-q"]);
     git(host, &["pack-refs", "--all"]);
     let host_stash = git(host, &["stash", "list"]);
+    (fixture, host_stash)
+}
+
+#[test]
+fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags() {
+    if !docker_ready() {
+        return;
+    }
+    let (fixture, host_stash) = with_a_host_stash("refs");
+    let host = &fixture.checkout.path;
     let backend = fixture.backend(fixture.shipped_config());
     let feat = backend
         .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
@@ -117,15 +162,7 @@ fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
 
     // Two stash entries, then a commit on a detached HEAD, then two tags on a pushed commit:
     // a lightweight one and an annotated one.
-    let id = "git -c user.name=A -c user.email=a@b";
-    sh_ok(
-        &backend,
-        &feat,
-        &format!(
-            "echo 'change one' >> README.md && {id} stash -q && \
-             echo 'change two' >> README.md && {id} stash -q"
-        ),
-    );
+    stash_twice(&backend, &feat);
     let risk = backend.at_risk(&feat).unwrap();
     assert_eq!(
         risk.other_refs,
@@ -136,21 +173,12 @@ fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
         risk.modified.is_empty() && risk.untracked.is_empty() && risk.unpushed.is_empty(),
         "{risk:?}"
     );
-    sh_ok(
-        &backend,
-        &feat,
-        &format!("git checkout -q --detach && {id} commit -q --allow-empty -m 'detached work'"),
-    );
+    commit_on_a_detached_head(&backend, &feat);
     assert_eq!(
         backend.at_risk(&feat).unwrap().other_refs[1],
         UnpushedRef::DetachedHead { commits: 1 }
     );
-    let pushed = git(host, &["rev-parse", &format!("origin/{DEFAULT_BRANCH}")]);
-    sh_ok(
-        &backend,
-        &feat,
-        &format!("git tag v9 {pushed} && {id} tag -a -m 'release notes' v10 {pushed}"),
-    );
+    tag_a_pushed_commit(&fixture, &backend, &feat);
     let risk = backend.at_risk(&feat).unwrap();
     assert_eq!(
         risk.other_refs,
@@ -165,6 +193,23 @@ fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags_and_saves_them() {
         risk.untracked.is_empty() && risk.unpushed.is_empty(),
         "{risk:?}"
     );
+}
+
+#[test]
+fn preserve_saves_the_stash_the_detached_head_and_the_tags_to_restore_on_the_host() {
+    if !docker_ready() {
+        return;
+    }
+    let (fixture, host_stash) = with_a_host_stash("refsaved");
+    let host = &fixture.checkout.path;
+    let backend = fixture.backend(fixture.shipped_config());
+    let feat = backend
+        .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
+        .unwrap();
+    stash_twice(&backend, &feat);
+    commit_on_a_detached_head(&backend, &feat);
+    let pushed = tag_a_pushed_commit(&fixture, &backend, &feat);
+    let risk = backend.at_risk(&feat).unwrap();
 
     let preserved = backend.preserve(&feat).unwrap();
     assert_eq!(preserved.contents.len(), 4, "{preserved:?}");
