@@ -54,12 +54,20 @@ fn attach_starts_tmux_in_the_workspace_and_detach_ends_the_session() {
     assert_eq!(sessions.len(), 1, "{sessions:?}");
     assert!(sessions[0].starts_with("sk_api-feat-tty-"), "{sessions:?}");
 
-    let out = env.ok(&["workspace", "detach", "-r", "api", "-b", "feat/tty"]);
-    assert!(out.contains("Ended the session"), "{out}");
+    let _filters = crate::support::snapshot_filters();
+    let ended = env.screen_of(&["workspace", "detach", "-r", "api", "-b", "feat/tty"]);
+    insta::assert_snapshot!(ended, @"
+    [exit: 0]
+    Ended the session of remotes/api (feat/tty)
+    ----- stderr -----
+    ");
     assert!(tmux_sessions(&env).is_empty());
-    let again = env.ok(&["workspace", "detach", "-r", "api", "-b", "feat/tty"]);
-    assert!(again.contains("No session"), "{again}");
-    let _ = tmux(&env, &["kill-server"]);
+    let again = env.screen_of(&["workspace", "detach", "-r", "api", "-b", "feat/tty"]);
+    insta::assert_snapshot!(again, @"
+    [exit: 0]
+    No session to end for remotes/api (feat/tty)
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -125,7 +133,6 @@ fn attach_inside_tmux_switches_the_client_to_the_workspace_session() {
     assert!(current.starts_with("sk_api-feat-inner-"), "{current}");
     let sessions = tmux_sessions(&env);
     assert!(sessions.contains(&"outer".to_owned()), "{sessions:?}");
-    let _ = tmux(&env, &["kill-server"]);
 }
 
 #[test]
@@ -155,5 +162,4 @@ fn attach_create_makes_the_workspace_and_remove_ends_its_session() {
     env.ok(&["workspace", "remove", "-r", "api", "-b", "feat/new"]);
     assert!(tmux_sessions(&env).is_empty(), "remove ends the session");
     assert!(!workspace.exists());
-    let _ = tmux(&env, &["kill-server"]);
 }

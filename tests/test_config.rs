@@ -1,28 +1,44 @@
-use crate::support::{TestEnv, stderr};
+use crate::support::TestEnv;
 
+/// `sk workspace list` with the config file holding `text`, as the user sees it.
 fn config_error(text: &str) -> String {
     let env = TestEnv::new();
     env.write_config(text);
-    let output = env.run(&["workspace", "list"]);
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(
-        err.contains(&env.config_file().display().to_string()),
-        "names the file: {err}"
-    );
-    err
+    env.screen_of(&["workspace", "list"])
 }
 
 #[test]
 fn config_errors_name_the_file_the_key_and_the_line() {
-    let err = config_error("[agent]\ncommand = [\"a\"]\nflavour = 1\n");
-    assert!(err.contains("line 3") && err.contains("flavour"), "{err}");
-
-    let err = config_error("[agent]\ncommand = \"opencode run\"\n");
-    assert!(err.contains("line 2") && err.contains("command"), "{err}");
-
-    let err = config_error("sandbox = \n");
-    assert!(err.contains("line 1"), "{err}");
+    insta::assert_snapshot!(config_error("[agent]\ncommand = [\"a\"]\nflavour = 1\n"), @"
+    [exit: 1]
+    ----- stderr -----
+    error: invalid config file [ROOT]/xdg-config/skipper/config.toml: TOML parse error at line 3, column 1
+      |
+    3 | flavour = 1
+      | ^^^^^^^
+    unknown field `flavour`, expected `command`
+      - see the README's configuration section for the keys skipper knows
+    ");
+    insta::assert_snapshot!(config_error("[agent]\ncommand = \"opencode run\"\n"), @r#"
+    [exit: 1]
+    ----- stderr -----
+    error: invalid config file [ROOT]/xdg-config/skipper/config.toml: TOML parse error at line 2, column 11
+      |
+    2 | command = "opencode run"
+      |           ^^^^^^^^^^^^^^
+    invalid type: string "opencode run", expected a sequence
+      - see the README's configuration section for the keys skipper knows
+    "#);
+    insta::assert_snapshot!(config_error("sandbox = \n"), @"
+    [exit: 1]
+    ----- stderr -----
+    error: invalid config file [ROOT]/xdg-config/skipper/config.toml: TOML parse error at line 1, column 11
+      |
+    1 | sandbox = 
+      |           ^
+    string values must be quoted, expected literal string
+      - see the README's configuration section for the keys skipper knows
+    ");
 }
 
 #[test]
@@ -36,10 +52,14 @@ fn skipper_config_overrides_the_config_path() {
         .args(["workspace", "list"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("custom.toml"),
-        "{}",
-        stderr(&output)
-    );
+    insta::assert_snapshot!(env.screen(&output), @"
+    [exit: 1]
+    ----- stderr -----
+    error: invalid config file [ROOT]/custom.toml: TOML parse error at line 1, column 1
+      |
+    1 | nonsense = true
+      | ^^^^^^^^
+    unknown field `nonsense`, expected one of `sandbox`, `agent`, `docker`
+      - see the README's configuration section for the keys skipper knows
+    ");
 }

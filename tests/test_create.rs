@@ -56,8 +56,12 @@ fn new_remote_and_local_branches_each_start_where_they_should() {
     assert_eq!(head(&env, &local), own);
 
     // Creating it again says so and succeeds.
-    let again = env.ok(&["workspace", "create", "-r", "api", "-b", "feature"]);
-    assert!(again.contains("already exists"), "{again}");
+    let again = env.screen_of(&["workspace", "create", "-r", "api", "-b", "feature"]);
+    insta::assert_snapshot!(again, @"
+    [exit: 0]
+    Workspace feature of remotes/api already exists at [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feature
+    ----- stderr -----
+    ");
 }
 
 /// Everything about the host checkout a user could care about, byte for byte.
@@ -106,7 +110,7 @@ fn a_commit_pushed_after_clone_is_the_next_base_and_the_host_checkout_is_untouch
     std::fs::write(checkout.join("untracked.txt"), "untracked\n").unwrap();
     let before = snapshot(&env, &checkout);
 
-    let pushed = origin.push_commit(&env, "release/v1", "later.txt", "later\n");
+    let pushed = origin.push_commit("release/v1", "later.txt", "later\n");
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/later"]);
 
     let workspace = env.worktree("api", "feat/later");

@@ -30,9 +30,14 @@ fn list_json_shows_main_and_branch_workspaces_with_their_state() {
         ]
     );
 
-    let table = env.ok(&["workspace", "list", "-r", "api"]);
-    assert!(table.starts_with("REPOSITORY"), "{table}");
-    assert_eq!(table.lines().count(), 4, "{table}");
+    insta::assert_snapshot!(env.screen_of(&["workspace", "list", "-r", "api"]), @"
+    [exit: 0]
+    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
+    remotes/api  main    worktree  clean  [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    remotes/api  feat/a  worktree  clean  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fa
+    remotes/api  feat/b  worktree  dirty  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fb
+    ----- stderr -----
+    ");
 }
 
 #[test]
@@ -44,13 +49,15 @@ fn list_with_nothing_cloned_is_an_empty_array() {
 #[test]
 fn an_unknown_sandbox_is_a_usage_error() {
     let env = TestEnv::new();
-    let output = env.run(&["--sandbox", "kubernetes", "workspace", "list"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("possible values: worktree, docker"),
-        "{}",
-        stderr(&output)
-    );
+    let screen = env.screen_of(&["--sandbox", "kubernetes", "workspace", "list"]);
+    insta::assert_snapshot!(screen, @"
+    [exit: 2]
+    ----- stderr -----
+    error: invalid value 'kubernetes' for '--sandbox <SANDBOX>'
+      [possible values: worktree, docker]
+
+    For more information, try '--help'.
+    ");
 }
 
 #[test]
@@ -67,12 +74,16 @@ fn the_docker_sandbox_errors_clearly_when_docker_is_not_there() {
         .args(["--sandbox", "docker", "workspace", "list"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(
-        err.starts_with("error: ") && err.to_lowercase().contains("docker"),
-        "{err}"
-    );
+    // The cause is the Docker client's own wording: not ours to pin.
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"(no-docker\.sock): [^;]*;", "$1: [CAUSE];");
+    let _filters = settings.bind_to_scope();
+    insta::assert_snapshot!(env.screen(&output), @"
+    [exit: 1]
+    ----- stderr -----
+    error: Docker is not reachable at unix://[ROOT]/no-docker.sock: [CAUSE]; start the daemon or set DOCKER_HOST
+      - or use the worktree sandbox: `--sandbox worktree`
+    ");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 use expectrl::Expect;
 
-use crate::support::{TestEnv, stderr};
+use crate::support::TestEnv;
 
 #[test]
 fn the_picker_selects_a_workspace_on_a_terminal() {
@@ -31,21 +31,18 @@ fn without_a_terminal_a_missing_choice_exits_2_listing_the_choices() {
     env.ok(&["clone", &origin.url]);
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/one"]);
 
-    let output = env.run(&["workspace", "remove", "-r", "api"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("workspaces of remotes/api: feat/one"),
-        "{}",
-        stderr(&output)
-    );
-
-    let output = env.run(&["workspace", "create", "-b", "x"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("cloned repositories: remotes/api"),
-        "{}",
-        stderr(&output)
-    );
+    insta::assert_snapshot!(env.screen_of(&["workspace", "remove", "-r", "api"]), @"
+    [exit: 2]
+    ----- stderr -----
+    error: --branch is required without a terminal
+      - workspaces of remotes/api: feat/one [worktree]
+    ");
+    insta::assert_snapshot!(env.screen_of(&["workspace", "create", "-b", "x"]), @"
+    [exit: 2]
+    ----- stderr -----
+    error: --repository is required without a terminal
+      - cloned repositories: remotes/api
+    ");
 }
 
 #[test]

@@ -49,10 +49,12 @@ fn a_missing_agent_is_named_with_how_to_install_it() {
         ])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(err.contains("`opencode` is not installed"), "{err}");
-    assert!(err.contains("npm install -g opencode-ai"), "{err}");
+    insta::assert_snapshot!(env.screen(&output), @"
+    [exit: 1]
+    ----- stderr -----
+    error: the coding agent `opencode` is not installed in the workspace
+      - install OpenCode with `npm install -g opencode-ai`, or set `agent.command` in config.toml
+    ");
 }
 
 #[test]

@@ -37,6 +37,8 @@ fn the_readme_quick_start_works_offline() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{script}\n{}", stderr(&output));
+    // The script's output is mostly git's and `ls`'s (owners, dates): only sk's lines are
+    // looked for.
     let out = stdout(&output);
     assert!(out.contains("Created workspace feat/x"), "{out}");
     assert!(out.contains("## feat/x"), "{out}");

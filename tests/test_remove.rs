@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{TestEnv, snapshot_filters, stdout};
 
 fn setup(branch: &str) -> (TestEnv, PathBuf) {
     let env = TestEnv::new();
@@ -11,30 +11,40 @@ fn setup(branch: &str) -> (TestEnv, PathBuf) {
     (env, workspace)
 }
 
-fn assert_refused(env: &TestEnv, branch: &str, problem: &str) {
-    let output = env.run(&["workspace", "remove", "-r", "api", "-b", branch]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let err = stderr(&output);
-    assert!(err.contains("refusing to remove"), "{err}");
-    assert!(err.contains(problem), "expected {problem:?} in {err}");
+/// `sk workspace remove` of `branch` as the user sees it; the workspace must stay.
+fn refusal(env: &TestEnv, branch: &str) -> String {
+    let screen = env.screen_of(&["workspace", "remove", "-r", "api", "-b", branch]);
     assert!(
         env.worktree("api", branch).is_dir(),
         "the workspace must stay"
     );
+    screen
 }
 
 #[test]
 fn remove_refuses_a_modified_file() {
     let (env, workspace) = setup("feat/m");
     std::fs::write(workspace.join("README.md"), "changed\n").unwrap();
-    assert_refused(&env, "feat/m", "1 modified file(s): README.md");
+    insta::assert_snapshot!(refusal(&env, "feat/m"), @"
+    [exit: 1]
+    ----- stderr -----
+    error: refusing to remove remotes/api (feat/m): it holds work that would be lost
+      - 1 modified file(s): README.md
+      - commit and push that work, or pass --force to save it under the data root and remove anyway
+    ");
 }
 
 #[test]
 fn remove_refuses_an_untracked_file() {
     let (env, workspace) = setup("feat/u");
     std::fs::write(workspace.join("notes.txt"), "mine\n").unwrap();
-    assert_refused(&env, "feat/u", "1 untracked file(s): notes.txt");
+    insta::assert_snapshot!(refusal(&env, "feat/u"), @"
+    [exit: 1]
+    ----- stderr -----
+    error: refusing to remove remotes/api (feat/u): it holds work that would be lost
+      - 1 untracked file(s): notes.txt
+      - commit and push that work, or pass --force to save it under the data root and remove anyway
+    ");
 }
 
 #[test]
@@ -43,18 +53,24 @@ fn remove_refuses_an_unpushed_commit() {
     std::fs::write(workspace.join("work.txt"), "work\n").unwrap();
     env.git(&workspace, &["add", "work.txt"]);
     env.git(&workspace, &["commit", "--quiet", "-m", "local work"]);
-    assert_refused(
-        &env,
-        "feat/c",
-        "branch `feat/c` has 1 commit(s) on no remote branch",
-    );
+    insta::assert_snapshot!(refusal(&env, "feat/c"), @"
+    [exit: 1]
+    ----- stderr -----
+    error: refusing to remove remotes/api (feat/c): it holds work that would be lost
+      - branch `feat/c` has 1 commit(s) on no remote branch
+      - commit and push that work, or pass --force to save it under the data root and remove anyway
+    ");
 }
 
 #[test]
 fn remove_removes_a_clean_pushed_workspace_and_keeps_the_branch() {
     let (env, workspace) = setup("feat/clean");
-    let out = env.ok(&["workspace", "remove", "-r", "api", "-b", "feat/clean"]);
-    assert!(out.contains("Removed workspace"), "{out}");
+    let screen = env.screen_of(&["workspace", "remove", "-r", "api", "-b", "feat/clean"]);
+    insta::assert_snapshot!(screen, @"
+    [exit: 0]
+    Removed workspace remotes/api (feat/clean)
+    ----- stderr -----
+    ");
     assert!(!workspace.exists());
     let checkout = env.checkout("api");
     env.git(
@@ -71,18 +87,22 @@ fn remove_refuses_the_main_workspace() {
     let checkout = env.checkout("api");
     let head = env.git(&checkout, &["rev-parse", "HEAD"]);
     // The default branch names the host checkout: never removed, even with --force.
-    let output = env.run(&["workspace", "remove", "-r", "api", "-b", "main", "--force"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("main workspace and cannot be removed"),
-        "{}",
-        stderr(&output)
-    );
+    let screen = env.screen_of(&["workspace", "remove", "-r", "api", "-b", "main", "--force"]);
+    insta::assert_snapshot!(screen, @"
+    [exit: 1]
+    ----- stderr -----
+    error: remotes/api (main) is the repository's main workspace and cannot be removed
+    ");
     assert_eq!(env.git(&checkout, &["rev-parse", "HEAD"]), head);
     assert!(checkout.join("README.md").exists());
     // Without a terminal, a missing --branch is a usage error, not the main workspace.
-    let missing = env.run(&["workspace", "remove", "-r", "api"]);
-    assert_eq!(missing.status.code(), Some(2));
+    let missing = env.screen_of(&["workspace", "remove", "-r", "api"]);
+    insta::assert_snapshot!(missing, @"
+    [exit: 2]
+    ----- stderr -----
+    error: --branch is required without a terminal
+      - workspaces of remotes/api: feat/x [worktree]
+    ");
 }
 
 #[test]
@@ -107,9 +127,19 @@ fn force_saves_the_work_where_it_can_be_restored() {
         "feat/dirty",
         "--force",
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    {
+        let _filters = snapshot_filters();
+        insta::assert_snapshot!(env.screen(&output), @"
+        [exit: 0]
+        Saved the work at risk to [ROOT]/xdg-data/skipper/saved/local/remotes/api/feat%2Fdirty-[HASH].bundle:
+          - uncommitted and untracked files as commit [HASH] on refs/skipper/saved/feat%2Fdirty/[HASH]
+          - branch `feat/dirty` with its commits (the branch itself is kept)
+          To restore: recreate the workspace, then run `git restore --source=refs/skipper/saved/feat%2Fdirty/[HASH] -- .` in it
+        Removed workspace remotes/api (feat/dirty)
+        ----- stderr -----
+        ");
+    }
     let out = stdout(&output);
-    assert!(out.contains("Saved the work at risk to"), "{out}");
     assert!(!workspace.exists());
     let saved_ref = out
         .split_whitespace()
@@ -159,14 +189,16 @@ fn remove_refuses_commits_on_a_detached_head() {
         &workspace,
         &["commit", "--quiet", "--allow-empty", "-m", "adrift"],
     );
-    assert_refused(
-        &env,
-        "feat/detached",
-        "a detached HEAD has 1 commit(s) on no branch",
-    );
+    insta::assert_snapshot!(refusal(&env, "feat/detached"), @"
+    [exit: 1]
+    ----- stderr -----
+    error: refusing to remove remotes/api (feat/detached): it holds work that would be lost
+      - a detached HEAD has 1 commit(s) on no branch
+      - commit and push that work, or pass --force to save it under the data root and remove anyway
+    ");
     // --force keeps them reachable from the saved ref.
     let adrift = env.git(&workspace, &["rev-parse", "HEAD"]);
-    let out = env.ok(&[
+    let screen = env.screen_of(&[
         "workspace",
         "remove",
         "-r",
@@ -175,7 +207,16 @@ fn remove_refuses_commits_on_a_detached_head() {
         "feat/detached",
         "--force",
     ]);
-    assert!(out.contains("Saved the work at risk"), "{out}");
+    let _filters = snapshot_filters();
+    insta::assert_snapshot!(screen, @"
+    [exit: 0]
+    Saved the work at risk to [ROOT]/xdg-data/skipper/saved/local/remotes/api/feat%2Fdetached-[HASH].bundle:
+      - uncommitted and untracked files as commit [HASH] on refs/skipper/saved/feat%2Fdetached/[HASH]
+      - branch `feat/detached` with its commits (the branch itself is kept)
+      To restore: recreate the workspace, then run `git restore --source=refs/skipper/saved/feat%2Fdetached/[HASH] -- .` in it
+    Removed workspace remotes/api (feat/detached)
+    ----- stderr -----
+    ");
     let checkout = env.checkout("api");
     let saved = env.git(
         &checkout,

@@ -90,7 +90,7 @@ fn a_renamed_default_branch_on_the_remote_is_followed() {
     env.ok(&["clone", &origin.url]);
     // The remote moves its default branch to `trunk` (with a new commit) and drops `main`.
     env.git(&origin.seed, &["checkout", "--quiet", "-b", "trunk"]);
-    let trunk = origin.push_commit(&env, "trunk", "trunk.txt", "trunk\n");
+    let trunk = origin.push_commit("trunk", "trunk.txt", "trunk\n");
     env.git(&origin.bare, &["symbolic-ref", "HEAD", "refs/heads/trunk"]);
     env.git(
         &origin.seed,
@@ -114,13 +114,12 @@ fn a_branch_checked_out_in_the_host_checkout_is_explained() {
     let env = TestEnv::new();
     let origin = env.origin("api", "main");
     env.ok(&["clone", &origin.url]);
-    let output = env.run(&["workspace", "create", "-r", "api", "-b", "main"]);
-    assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    assert!(
-        err.contains("checked out in the host checkout") && err.contains("leaving out --branch"),
-        "{err}"
-    );
+    let screen = env.screen_of(&["workspace", "create", "-r", "api", "-b", "main"]);
+    insta::assert_snapshot!(screen, @"
+    [exit: 1]
+    ----- stderr -----
+    error: creating remotes/api (main) failed: branch `main` is checked out in the host checkout, which is the main workspace: use it by leaving out --branch
+    ");
 }
 
 #[test]
@@ -129,13 +128,13 @@ fn attach_without_a_terminal_says_so_and_starts_nothing() {
     let origin = env.origin("api", "main");
     env.ok(&["clone", &origin.url]);
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/noterm"]);
-    let output = env.run(&["workspace", "attach", "-r", "api", "-b", "feat/noterm"]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("attach needs a terminal"),
-        "{}",
-        stderr(&output)
-    );
+    let screen = env.screen_of(&["workspace", "attach", "-r", "api", "-b", "feat/noterm"]);
+    insta::assert_snapshot!(screen, @"
+    [exit: 2]
+    ----- stderr -----
+    error: attach needs a terminal
+      - run it from an interactive terminal
+    ");
     let mut tmux = std::process::Command::new("tmux");
     env.isolate(&mut tmux);
     let sessions = tmux

@@ -32,7 +32,7 @@ fn run_returns_the_commands_own_exit_code() {
             stderr(&output)
         );
     }
-    let missing = env.run(&[
+    let missing = env.screen_of(&[
         "workspace",
         "run",
         "-r",
@@ -42,8 +42,11 @@ fn run_returns_the_commands_own_exit_code() {
         "--",
         "no-such-program-sk",
     ]);
-    assert_eq!(missing.status.code(), Some(127));
-    assert!(stderr(&missing).contains("`no-such-program-sk` was not found"));
+    insta::assert_snapshot!(missing, @"
+    [exit: 127]
+    ----- stderr -----
+    error: `no-such-program-sk` was not found in the workspace
+    ");
 }
 
 #[test]
@@ -103,13 +106,13 @@ fn arguments_after_dashes_arrive_literally_and_no_branch_means_main() {
 #[test]
 fn running_in_a_missing_workspace_says_how_to_create_it() {
     let env = env_with_workspace();
-    let output = env.run(&["workspace", "run", "-r", "api", "-b", "nope", "--", "true"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("sk workspace create --repository remotes/api --branch nope"),
-        "{}",
-        stderr(&output)
-    );
+    let screen = env.screen_of(&["workspace", "run", "-r", "api", "-b", "nope", "--", "true"]);
+    insta::assert_snapshot!(screen, @"
+    [exit: 1]
+    ----- stderr -----
+    error: workspace remotes/api (nope) does not exist in the worktree sandbox
+      - create it with `sk workspace create --repository remotes/api --branch nope`
+    ");
 }
 
 #[test]

@@ -1,75 +1,17 @@
-//! Docker for the tests: whether a daemon answers (skip, or fail under
-//! `SK_REQUIRE_DOCKER=1`), the local base image the shipped Dockerfile is built FROM, and a
-//! sweeper that removes what a test made, found by its labels.
+//! Docker for the CLI's tests: a repository cloned on the Docker sandbox, or one with its own
+//! Dockerfile, whose containers and images are swept by label when the test ends. The
+//! availability rule, the base image and the sweep are `skipper_testkit::docker`'s.
 
-use std::process::Command;
+use serde_json::Value;
+pub use skipper_testkit::docker::{BASE_IMAGE, docker_ok, docker_ready, unix_now};
+use skipper_testkit::docker::{Sweep, write_dockerfile};
+use skipper_testkit::unique_name;
 
-use super::TestEnv;
+use super::{Origin, TestEnv};
 
-/// The local base image (made by `tests/support/docker/base-image.sh`).
-pub const BASE_IMAGE: &str = "skipper-test-base:bookworm";
-
-fn docker(args: &[&str]) -> std::process::Output {
-    Command::new("docker").args(args).output().unwrap()
-}
-
-/// Whether the Docker tests can run here. Without a daemon they are skipped with a message,
-/// unless `SK_REQUIRE_DOCKER=1` makes that a failure.
-pub fn docker_ready() -> bool {
-    let required = std::env::var("SK_REQUIRE_DOCKER").as_deref() == Ok("1");
-    let answers = Command::new("docker")
-        .args(["info", "--format", "{{.ServerVersion}}"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !answers {
-        assert!(
-            !required,
-            "SK_REQUIRE_DOCKER=1 but no Docker daemon answers"
-        );
-        eprintln!(
-            "skipped: no Docker daemon answers (set SK_REQUIRE_DOCKER=1 to make this a failure)"
-        );
-        return false;
-    }
-    let has_base = docker(&["image", "inspect", BASE_IMAGE]).status.success();
-    if !has_base {
-        assert!(
-            !required,
-            "SK_REQUIRE_DOCKER=1 but {BASE_IMAGE} is missing: run tests/support/docker/base-image.sh"
-        );
-        eprintln!("skipped: {BASE_IMAGE} is missing (run tests/support/docker/base-image.sh)");
-        return false;
-    }
-    true
-}
-
-/// A unique repository name for one test, so parallel tests never share a container.
-pub fn unique_name(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{nanos:x}", std::process::id())
-}
-
-/// Removes every container and image labelled with `repository` (`host/owner/name`) when
-/// dropped, whatever the test's outcome.
-pub struct Sweep {
-    pub repository: String,
-}
-
-impl Drop for Sweep {
-    fn drop(&mut self) {
-        let filter = format!("label=dev.skipper.repository={}", self.repository);
-        let ids = docker(&["ps", "-aq", "--filter", &filter]);
-        for id in String::from_utf8_lossy(&ids.stdout).split_whitespace() {
-            let _ = docker(&["rm", "-f", "-v", id]);
-        }
-        let images = docker(&["images", "-q", "--filter", &filter]);
-        for id in String::from_utf8_lossy(&images.stdout).split_whitespace() {
-            let _ = docker(&["rmi", "-f", id]);
-        }
-    }
+/// The sweep of everything labelled with the repository `local/remotes/<name>`.
+fn sweep(name: &str) -> Sweep {
+    Sweep::label("dev.skipper.repository", &format!("local/remotes/{name}"))
 }
 
 impl TestEnv {
@@ -82,25 +24,176 @@ impl TestEnv {
     }
 }
 
-/// `docker` CLI, for checks the test makes behind `sk`'s back.
-pub fn docker_cli(args: &[&str]) -> String {
-    let output = docker(args);
-    assert!(
-        output.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+/// A cloned origin (default branch `release/v1`) on the Docker sandbox, swept when dropped.
+pub struct DockerRepo {
+    pub env: TestEnv,
+    pub origin: Origin,
+    pub name: String,
+    _sweep: Sweep,
 }
 
-/// Removes an image when dropped (declare it before the [`Sweep`] of the containers using it,
-/// so it is dropped after them).
-pub struct RemoveImage(pub std::cell::RefCell<Option<String>>);
+impl DockerRepo {
+    pub fn new(prefix: &str, extra_config: &str) -> Self {
+        let env = TestEnv::new();
+        env.use_docker(extra_config);
+        let name = unique_name(prefix);
+        let origin = env.origin(&name, "release/v1");
+        let repo = Self {
+            _sweep: sweep(&name),
+            env,
+            origin,
+            name,
+        };
+        repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
+        repo
+    }
 
-impl Drop for RemoveImage {
-    fn drop(&mut self) {
-        if let Some(image) = self.0.borrow().as_deref() {
-            let _ = docker(&["rmi", "-f", image]);
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.env.run(args)
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.env.ok(args)
+    }
+
+    /// `sk workspace create` of `branch` on the Docker sandbox.
+    pub fn create(&self, branch: &str) {
+        self.ok(&[
+            "workspace",
+            "create",
+            "-r",
+            &self.name,
+            "-b",
+            branch,
+            "--sandbox",
+            "docker",
+        ]);
+    }
+
+    /// `sk workspace <command> --sandbox docker -r <repo> -b <branch> <rest>` on a PTY.
+    pub fn pty(&self, command: &str, branch: &str, rest: &[&str]) -> expectrl::session::OsSession {
+        let mut args = vec![
+            "workspace",
+            command,
+            "--sandbox",
+            "docker",
+            "-r",
+            &self.name,
+            "-b",
+            branch,
+        ];
+        args.extend_from_slice(rest);
+        self.env.pty(&args)
+    }
+
+    /// `sk workspace run` in the branch's container, shell text; stdout.
+    pub fn sh(&self, branch: &str, text: &str) -> String {
+        self.ok(&[
+            "workspace",
+            "run",
+            "--sandbox",
+            "docker",
+            "-r",
+            &self.name,
+            "-b",
+            branch,
+            "--command",
+            text,
+        ])
+    }
+
+    pub fn list(&self) -> Vec<Value> {
+        let json = self.ok(&[
+            "workspace",
+            "list",
+            "--sandbox",
+            "docker",
+            "--json",
+            "-r",
+            &self.name,
+        ]);
+        serde_json::from_str(&json).unwrap()
+    }
+
+    pub fn container(&self, branch: Option<&str>) -> String {
+        let rows = self.list();
+        let row = rows
+            .iter()
+            .find(|row| row["branch"].as_str() == branch)
+            .unwrap_or_else(|| panic!("no workspace {branch:?} in {rows:?}"));
+        row["container"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A fresh environment whose repository (default branch `main`) uses its own Dockerfile
+/// (`FROM` the test base plus `steps`); its containers, then its image, are removed when
+/// dropped.
+pub struct OwnDockerfile {
+    pub env: TestEnv,
+    pub name: String,
+    pub origin: Origin,
+    pub dockerfile: std::path::PathBuf,
+    sweep: Sweep,
+}
+
+impl OwnDockerfile {
+    pub fn new(prefix: &str, steps: &str) -> Self {
+        let env = TestEnv::new();
+        let name = unique_name(prefix);
+        let origin = env.origin(&name, "main");
+        let dockerfile = write_dockerfile(&env.root().join("Own.Dockerfile"), steps);
+        Self {
+            sweep: sweep(&name),
+            env,
+            name,
+            origin,
+            dockerfile,
         }
+    }
+
+    /// Notes the image the main container runs, to remove it at the end.
+    pub fn remember_image(&self) {
+        let rows = self.env.ok(&[
+            "workspace",
+            "list",
+            "--sandbox",
+            "docker",
+            "--json",
+            "-r",
+            &self.name,
+        ]);
+        let rows: Vec<Value> = serde_json::from_str(&rows).unwrap();
+        let hash = docker_ok(&[
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"dev.skipper.image-hash\"}}",
+            rows[0]["container"].as_str().unwrap(),
+        ]);
+        self.sweep
+            .remove_image(&format!("skipper-workspace:{hash}"));
+    }
+}
+
+impl DockerRepo {
+    /// What the user sees of `output` (see [`TestEnv::screen`]), the repository's unique
+    /// name written `[REPO]`.
+    pub fn screen(&self, output: &std::process::Output) -> String {
+        self.env.screen(output).replace(&self.name, "[REPO]")
+    }
+
+    /// `sk workspace <command> --sandbox docker -r <repo> -b <branch>`, as the user sees it.
+    pub fn screen_of(&self, command: &str, branch: &str, rest: &[&str]) -> String {
+        let mut args = vec![
+            "workspace",
+            command,
+            "--sandbox",
+            "docker",
+            "-r",
+            &self.name,
+            "-b",
+            branch,
+        ];
+        args.extend_from_slice(rest);
+        self.screen(&self.run(&args))
     }
 }

@@ -1,5 +1,5 @@
 //! The test environment: a temporary HOME, data root and config, a bare origin to clone,
-//! and helpers to run `sk` and `git` in it.
+//! and helpers to run `sk` and `git` in it and to snapshot what the user sees.
 
 #![allow(dead_code)]
 
@@ -7,53 +7,38 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use assert_cmd::cargo::CommandCargoExt;
+pub use skipper_testkit::Origin;
+use skipper_testkit::TempHome;
 
 pub mod docker;
 
-/// A sandboxed environment for one test.
+/// A sandboxed environment for one test: a [`TempHome`] (its tmux servers killed on drop)
+/// with skipper's data root and config in its XDG directories.
 pub struct TestEnv {
-    pub dir: tempfile::TempDir,
+    home: TempHome,
 }
 
 impl TestEnv {
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("sk-test-")
-            .tempdir()
-            .unwrap();
-        let env = Self { dir };
-        for sub in [
-            "home",
-            "xdg-data",
-            "xdg-config",
-            "xdg-state",
-            "xdg-cache",
-            "tmux",
-        ] {
-            std::fs::create_dir_all(env.root().join(sub)).unwrap();
+        Self {
+            home: TempHome::new(),
         }
-        std::fs::write(
-            env.home().join(".gitconfig"),
-            "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
-        )
-        .unwrap();
-        env
     }
 
     pub fn root(&self) -> &Path {
-        self.dir.path()
+        self.home.root()
     }
 
     pub fn home(&self) -> PathBuf {
-        self.root().join("home")
+        self.home.home()
     }
 
     pub fn data_root(&self) -> PathBuf {
-        self.root().join("xdg-data/skipper")
+        self.home.xdg_data().join("skipper")
     }
 
     pub fn config_file(&self) -> PathBuf {
-        self.root().join("xdg-config/skipper/config.toml")
+        self.home.xdg_config().join("skipper/config.toml")
     }
 
     pub fn write_config(&self, text: &str) {
@@ -61,29 +46,19 @@ impl TestEnv {
         std::fs::write(self.config_file(), text).unwrap();
     }
 
-    /// Applies the sandbox environment to any command.
+    /// Applies the sandbox environment to any command: the temporary home, none of the
+    /// user's skipper settings, no colour, a plain shell and terminal.
     pub fn isolate(&self, command: &mut Command) {
+        self.home.apply(command);
         for var in [
             "SKIPPER_HOME",
             "SKIPPER_CONFIG",
             "SKIPPER_SANDBOX",
-            "TMUX",
-            "TMUX_PANE",
-            "GIT_DIR",
-            "GIT_WORK_TREE",
-            "GIT_INDEX_FILE",
             "SK_LOG",
         ] {
             command.env_remove(var);
         }
         command
-            .env("HOME", self.home())
-            .env("XDG_DATA_HOME", self.root().join("xdg-data"))
-            .env("XDG_CONFIG_HOME", self.root().join("xdg-config"))
-            .env("XDG_STATE_HOME", self.root().join("xdg-state"))
-            .env("XDG_CACHE_HOME", self.root().join("xdg-cache"))
-            .env("TMUX_TMPDIR", self.root().join("tmux"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
             .env("SHELL", "/bin/sh")
             .env("TERM", "xterm");
@@ -131,51 +106,50 @@ impl TestEnv {
         String::from_utf8(output.stdout).unwrap()
     }
 
-    /// `git` in `dir` with the sandbox environment; panics on failure, returns stdout.
+    /// Runs `sk args` and returns what the user sees, for a snapshot (see [`Self::screen`]).
+    pub fn screen_of(&self, args: &[&str]) -> String {
+        self.screen(&self.run(args))
+    }
+
+    /// An `sk` run as the user sees it, for a snapshot: the exit status, stdout and stderr,
+    /// with this environment's temporary directory written `[ROOT]`.
+    pub fn screen(&self, output: &Output) -> String {
+        let status = match output.status.code() {
+            Some(code) => format!("[exit: {code}]"),
+            None => format!("[{}]", output.status),
+        };
+        format!(
+            "{status}\n{}----- stderr -----\n{}",
+            stdout(output),
+            stderr(output)
+        )
+        .replace(&self.root().display().to_string(), "[ROOT]")
+    }
+
+    /// `git` in `dir`, hermetic; panics on failure, returns trimmed stdout.
     pub fn git(&self, dir: &Path, args: &[&str]) -> String {
-        let mut command = Command::new("git");
-        self.isolate(&mut command);
-        let output = command.arg("-C").arg(dir).args(args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "git {args:?} in {} failed: {}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+        skipper_testkit::git(dir, args)
     }
 
     /// A bare origin whose default branch is `default_branch`, with one commit on it and a
-    /// branch `feature` one commit ahead. Returns its `file://` URL.
+    /// branch `feature` one commit ahead.
     pub fn origin(&self, name: &str, default_branch: &str) -> Origin {
         self.origin_in("remotes", name, default_branch)
     }
 
     /// Like [`Self::origin`], in the directory `parent` (which becomes the owner).
     pub fn origin_in(&self, parent: &str, name: &str, default_branch: &str) -> Origin {
-        let bare = self.root().join(parent).join(format!("{name}.git"));
-        std::fs::create_dir_all(&bare).unwrap();
-        self.git(&bare, &["init", "--quiet", "--bare", "-b", default_branch]);
-        let seed = self.root().join("seeds").join(parent).join(name);
-        std::fs::create_dir_all(&seed).unwrap();
-        self.git(&seed, &["init", "--quiet", "-b", default_branch]);
-        self.git(&seed, &["remote", "add", "origin", bare.to_str().unwrap()]);
-        std::fs::write(seed.join("README.md"), "hello\n").unwrap();
-        self.git(&seed, &["add", "."]);
-        self.git(&seed, &["commit", "--quiet", "-m", "initial"]);
-        self.git(&seed, &["push", "--quiet", "origin", default_branch]);
-        self.git(&seed, &["checkout", "--quiet", "-b", "feature"]);
-        std::fs::write(seed.join("feature.txt"), "feature\n").unwrap();
-        self.git(&seed, &["add", "."]);
-        self.git(&seed, &["commit", "--quiet", "-m", "feature work"]);
-        self.git(&seed, &["push", "--quiet", "origin", "feature"]);
-        self.git(&seed, &["checkout", "--quiet", default_branch]);
-        Origin {
-            url: format!("file://{}", bare.display()),
-            bare,
-            seed,
-            default_branch: default_branch.to_owned(),
-        }
+        let origin = Origin::new(
+            self.root().join(parent).join(format!("{name}.git")),
+            self.root().join("seeds").join(parent).join(name),
+            default_branch,
+        );
+        origin.commit(default_branch, "README.md", "hello\n", "initial");
+        origin.push(&[default_branch]);
+        origin.commit("feature", "feature.txt", "feature\n", "feature work");
+        origin.push(&["feature"]);
+        origin.checkout(default_branch);
+        origin
     }
 
     /// The host checkout `sk clone` makes for a `file://` origin under `remotes/`.
@@ -192,27 +166,13 @@ impl TestEnv {
     }
 }
 
-/// A bare origin and the seed clone that pushes to it.
-pub struct Origin {
-    pub url: String,
-    pub bare: PathBuf,
-    pub seed: PathBuf,
-    pub default_branch: String,
-}
-
-impl Origin {
-    /// Commits `file` with `content` on `branch` and pushes it; returns the commit id.
-    pub fn push_commit(&self, env: &TestEnv, branch: &str, file: &str, content: &str) -> String {
-        env.git(&self.seed, &["checkout", "--quiet", branch]);
-        std::fs::write(self.seed.join(file), content).unwrap();
-        env.git(&self.seed, &["add", "."]);
-        env.git(
-            &self.seed,
-            &["commit", "--quiet", "-m", &format!("add {file}")],
-        );
-        env.git(&self.seed, &["push", "--quiet", "origin", branch]);
-        env.git(&self.seed, &["rev-parse", "HEAD"])
-    }
+/// Binds, until the guard drops, the snapshot filters for what changes from run to run: the
+/// hash part of container, session and image names, and timestamps in saved bundles.
+pub fn snapshot_filters() -> insta::internals::SettingsBindDropGuard {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\b[0-9a-f]{7,64}\b", "[HASH]");
+    settings.add_filter(r"\b\d{8}T\d{6}(\.\d+)?Z?\b", "[TIME]");
+    settings.bind_to_scope()
 }
 
 /// A directory holding only links to `programs` (found on the current PATH), to use as a

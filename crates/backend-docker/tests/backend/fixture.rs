@@ -1,15 +1,13 @@
-//! What the Docker backend's integration tests share: a real git origin and host clone in a
-//! temporary directory, a backend connected to the real daemon, and cleanup by label.
-//!
-//! The tests need a daemon and the local base image (`tests/support/docker/engine.sh` and
-//! `base-image.sh`). Without them they print why and pass, unless `SK_REQUIRE_DOCKER=1`.
+//! What the Docker backend's tests share: a real git origin and host clone in a temporary
+//! home, a backend connected to the real daemon, commands run through the port, and the
+//! sweep by label when the fixture drops. The daemon rule, the base image, git and the sweep
+//! are `skipper_testkit`'s.
 
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use skipper_backend_docker::{DockerBackend, DockerConfig, ExecIo, Interrupt};
@@ -17,170 +15,71 @@ use skipper_core::{
     BranchName, BranchStart, Checkout, CommandLine, CreateRequest, RepositoryId, Sandbox,
     Workspace, WorkspaceLocation,
 };
+use skipper_testkit::docker::Sweep;
+pub use skipper_testkit::docker::{BASE_IMAGE, docker, docker_ready, unix_now};
+pub use skipper_testkit::git;
+use skipper_testkit::{Origin, TempHome};
 use tokio::sync::mpsc;
 
-/// The local base image the tests build from (no registry is reachable).
-pub const BASE_IMAGE: &str = "skipper-test-base:bookworm";
 /// The origin's default branch: a name with `/` on purpose.
 pub const DEFAULT_BRANCH: &str = "release/v1";
 
 static IMAGE_BUILD: Mutex<()> = Mutex::new(());
 
-/// Whether the tests can run; prints why not. With `SK_REQUIRE_DOCKER=1`, panics instead.
-pub fn docker_ready() -> bool {
-    let required = std::env::var("SK_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-    let skip = |why: String| {
-        assert!(!required, "SK_REQUIRE_DOCKER=1 but {why}");
-        eprintln!("SKIPPED (no Docker): {why}");
-        false
-    };
-    if let Err(err) = DockerBackend::connect(DockerConfig {
-        data_root: std::env::temp_dir(),
-        home: std::env::temp_dir(),
-        ..Default::default()
-    }) {
-        return skip(format!("{err} (run tests/support/docker/engine.sh)"));
-    }
-    let found = Command::new("docker")
-        .args(["image", "inspect", BASE_IMAGE])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !found {
-        return skip(format!(
-            "the base image {BASE_IMAGE} is missing (run tests/support/docker/base-image.sh)"
-        ));
-    }
-    true
-}
-
-/// Runs `git` in `dir` and returns its trimmed stdout; panics on failure.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// Runs the `docker` CLI; returns success and stdout.
-pub fn docker(args: &[&str]) -> (bool, String) {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout).trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-    )
-}
-
-/// A git origin, a host clone and a data root in one temporary directory, with a repository
-/// identity unique to the test, so that its containers and images can be swept by label.
+/// A git origin, a host clone and a data root in one temporary home, with a repository
+/// identity unique to the test, so that its containers and images are swept by label.
 pub struct Fixture {
-    pub dir: tempfile::TempDir,
+    pub dir: TempHome,
     pub origin: PathBuf,
     pub seed: PathBuf,
     pub checkout: Checkout,
     pub data_root: PathBuf,
     pub home: PathBuf,
-    /// Image tags to remove at the end.
+    /// Image tags to remove at the end, after the containers.
     pub images: Vec<String>,
+    sweep: Sweep,
 }
 
 impl Fixture {
     /// An origin whose default branch is [`DEFAULT_BRANCH`] with three commits, a branch
-    /// `feat/y`, a tag `v0.1`, and a host clone of it.
+    /// `feat/y` (also pushed as `old/branch`), a tag `v0.1`, and a host clone of it.
     pub fn new(test: &str) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path().to_path_buf();
-        let origin = root.join("origin.git");
-        let seed = root.join("seed");
-        std::fs::create_dir_all(&seed).unwrap();
-        git(
-            &root,
-            &[
-                "init",
-                "-q",
-                "--bare",
-                "-b",
-                DEFAULT_BRANCH,
-                origin.to_str().unwrap(),
-            ],
-        );
-        git(&seed, &["init", "-q", "-b", DEFAULT_BRANCH]);
+        let dir = TempHome::new();
+        let root = dir.root().to_path_buf();
+        let origin = Origin::new(root.join("origin.git"), root.join("seed"), DEFAULT_BRANCH);
         for i in 1..=3 {
-            std::fs::write(seed.join("README.md"), format!("version {i}\n")).unwrap();
-            git(&seed, &["add", "README.md"]);
-            git(&seed, &["commit", "-q", "-m", &format!("commit {i}")]);
+            origin.commit(
+                DEFAULT_BRANCH,
+                "README.md",
+                &format!("version {i}\n"),
+                &format!("commit {i}"),
+            );
         }
-        git(&seed, &["tag", "v0.1"]);
-        git(
-            &seed,
-            &[
-                "remote",
-                "add",
-                "origin",
-                &format!("file://{}", origin.display()),
-            ],
-        );
-        git(&seed, &["push", "-q", "origin", DEFAULT_BRANCH, "--tags"]);
-        git(&seed, &["checkout", "-q", "-b", "feat/y"]);
-        std::fs::write(seed.join("y.txt"), "y\n").unwrap();
-        git(&seed, &["add", "y.txt"]);
-        git(&seed, &["commit", "-q", "-m", "feature y"]);
-        git(&seed, &["push", "-q", "origin", "feat/y"]);
-        git(&seed, &["push", "-q", "origin", "feat/y:old/branch"]);
-        git(&seed, &["checkout", "-q", DEFAULT_BRANCH]);
+        git(&origin.seed, &["tag", "v0.1"]);
+        origin.push(&[DEFAULT_BRANCH, "--tags"]);
+        origin.commit("feat/y", "y.txt", "y\n", "feature y");
+        origin.push(&["feat/y"]);
+        origin.push(&["feat/y:old/branch"]);
+        origin.checkout(DEFAULT_BRANCH);
 
-        let owner = format!(
-            "{}-{}-{}",
-            test.replace('_', "-"),
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
+        let owner = skipper_testkit::unique_name(&test.replace('_', "-"));
         let checkout_path = root.join("data/repos/local").join(&owner).join("api");
         std::fs::create_dir_all(checkout_path.parent().unwrap()).unwrap();
         git(
             &root,
-            &[
-                "clone",
-                "-q",
-                &format!("file://{}", origin.display()),
-                checkout_path.to_str().unwrap(),
-            ],
+            &["clone", "-q", &origin.url, checkout_path.to_str().unwrap()],
         );
-        let home = root.join("home");
-        std::fs::create_dir_all(&home).unwrap();
+        let repository = RepositoryId::new("local", &owner, "api").unwrap();
         Self {
-            origin,
-            seed,
+            sweep: Sweep::label("dev.skipper.repository", &repository.key()),
+            origin: origin.bare,
+            seed: origin.seed,
             checkout: Checkout {
-                repository: RepositoryId::new("local", &owner, "api").unwrap(),
+                repository,
                 path: checkout_path,
             },
             data_root: root.join("data"),
-            home,
+            home: dir.home(),
             images: Vec::new(),
             dir,
         }
@@ -241,35 +140,20 @@ impl Fixture {
     }
 
     pub fn repository_label(&self) -> String {
-        format!(
-            "label=dev.skipper.repository={}",
-            self.checkout.repository.key()
-        )
+        self.sweep.filter()
     }
 
     /// Everything the daemon holds for this test's repository.
     pub fn containers(&self) -> Vec<String> {
-        let (_, out) = docker(&["ps", "-aq", "--filter", &self.repository_label()]);
-        out.lines()
-            .map(str::to_owned)
-            .filter(|l| !l.is_empty())
-            .collect()
+        self.sweep.containers()
     }
 }
 
 impl Drop for Fixture {
     fn drop(&mut self) {
-        let label = self.repository_label();
-        let (_, containers) = docker(&["ps", "-aq", "--filter", &label]);
-        for id in containers.lines().filter(|l| !l.is_empty()) {
-            docker(&["rm", "-f", "-v", id]);
-        }
-        let (_, images) = docker(&["images", "-q", "--filter", &label]);
-        for id in images.lines().filter(|l| !l.is_empty()) {
-            docker(&["rmi", "-f", id]);
-        }
-        for tag in &self.images {
-            docker(&["rmi", "-f", tag]);
+        // The sweep, dropped next, removes them after the containers.
+        for tag in self.images.drain(..) {
+            self.sweep.remove_image(&tag);
         }
     }
 }

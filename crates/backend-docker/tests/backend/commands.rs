@@ -1,0 +1,115 @@
+//! Commands in a Docker workspace through the port: the repository directory, separate
+//! streams, stdin with its end, exit codes, literal words, a missing program, and Ctrl-C.
+
+use std::time::{Duration, Instant};
+
+use skipper_backend_docker::{ExecIo, Interrupt};
+use skipper_core::{BranchStart, CommandLine, Sandbox, SandboxError};
+use tokio::sync::mpsc;
+
+use crate::fixture::{Fixture, InterruptOn, docker_ready, run_with, sh_ok};
+
+#[test]
+fn commands_run_in_the_repository_with_their_streams_stdin_and_exit_code() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("commands");
+    let backend = fixture.backend(fixture.shipped_config());
+    let feat = backend
+        .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
+        .unwrap();
+    // Commands: the repository directory, separate streams, stdin with its end, exit codes,
+    // words arriving literally, a missing program.
+    assert_eq!(sh_ok(&backend, &feat, "pwd"), "/workspace/api");
+    let ran = run_with(
+        &backend,
+        &feat,
+        CommandLine::Argv(vec![
+            "sh".into(),
+            "-c".into(),
+            "cat; echo done >&2; exit 7".into(),
+        ]),
+        Some("line 1\nline 2\n"),
+    );
+    assert_eq!(
+        (ran.status, ran.stdout.as_str(), ran.stderr.as_str()),
+        (7, "line 1\nline 2\n", "done\n")
+    );
+    let ran = run_with(
+        &backend,
+        &feat,
+        CommandLine::Argv(vec!["wc".into(), "-l".into()]),
+        Some("a\nb\nc\n"),
+    );
+    assert_eq!(ran.stdout.trim(), "3");
+    let ran = run_with(
+        &backend,
+        &feat,
+        CommandLine::Argv(vec![
+            "printf".into(),
+            "%s|".into(),
+            "$(echo hi)".into(),
+            "a b; c".into(),
+        ]),
+        None,
+    );
+    assert_eq!(ran.stdout, "$(echo hi)|a b; c|");
+    let missing = backend.execute_with_io(
+        &feat,
+        &CommandLine::Argv(vec!["no-such-program".into()]),
+        ExecIo {
+            stdin: None,
+            stdout: &mut Vec::new(),
+            stderr: &mut Vec::new(),
+        },
+        mpsc::unbounded_channel().1,
+    );
+    assert!(
+        matches!(missing, Err(SandboxError::ProgramNotFound { ref program }) if program == "no-such-program"),
+        "{missing:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_command_inside_the_container() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("ctrlc");
+    let backend = fixture.backend(fixture.shipped_config());
+    let feat = backend
+        .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
+        .unwrap();
+    // Ctrl-C stops the command inside the container.
+    let (tx, rx) = mpsc::unbounded_channel::<Interrupt>();
+    let mut out = InterruptOn {
+        seen: Vec::new(),
+        marker: "ready",
+        tx: Some(tx),
+    };
+    let started = Instant::now();
+    let status = backend
+        .execute_with_io(
+            &feat,
+            &CommandLine::Shell("echo ready; sleep 60; echo not interrupted".into()),
+            ExecIo {
+                stdin: None,
+                stdout: &mut out,
+                stderr: &mut Vec::new(),
+            },
+            rx,
+        )
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(status.0, 130, "{}", String::from_utf8_lossy(&out.seen));
+    assert!(!String::from_utf8_lossy(&out.seen).contains("not interrupted"));
+    assert_eq!(
+        sh_ok(
+            &backend,
+            &feat,
+            "cat /proc/[0-9]*/comm | grep -c '^sleep$' || true"
+        ),
+        "0"
+    );
+}

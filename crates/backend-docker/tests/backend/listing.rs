@@ -1,0 +1,116 @@
+//! Finding Docker workspaces by their labels: listed main first, running or stopped; started
+//! again on demand; gone when removed behind skipper's back; removed by `destroy`.
+
+use skipper_backend_docker::DockerBackend;
+use skipper_core::{
+    BranchName, BranchStart, Sandbox, Workspace, WorkspaceLocation, WorkspaceRegistry,
+    WorkspaceTarget,
+};
+
+use crate::fixture::{Fixture, container, default_branch, docker, docker_ready, git, sh_ok};
+
+/// The main workspace and `feat/x` (new), `feat/y` (tracking origin) and `local/z` (a host
+/// branch); returns the three branch workspaces.
+fn four_workspaces(
+    fixture: &Fixture,
+    backend: &DockerBackend,
+) -> (Workspace, Workspace, Workspace) {
+    git(&fixture.checkout.path, &["branch", "local/z", "HEAD~1"]);
+    backend
+        .prepare_main(&fixture.checkout, &default_branch())
+        .unwrap();
+    let feat = backend
+        .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
+        .unwrap();
+    let y = backend
+        .create(&fixture.branch_request("feat/y", BranchStart::TrackRemote))
+        .unwrap();
+    let z = backend
+        .create(&fixture.branch_request("local/z", BranchStart::Existing))
+        .unwrap();
+    (feat, y, z)
+}
+
+#[test]
+fn list_shows_main_first_then_branches_running_and_stopped() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("listing");
+    let backend = fixture.backend(fixture.shipped_config());
+    let (_, y, _) = four_workspaces(&fixture, &backend);
+    // list: main first, then branches, running and stopped, by labels.
+    docker(&["stop", "-t", "0", &container(&y)]);
+    let listed = backend
+        .list(std::slice::from_ref(&fixture.checkout))
+        .unwrap();
+    let summary: Vec<(String, String, Option<bool>)> = listed
+        .iter()
+        .map(|w| {
+            let WorkspaceLocation::Container { state, .. } = &w.location else {
+                panic!()
+            };
+            (w.reference.target.to_string(), state.clone(), w.dirty)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("main".to_owned(), "running".to_owned(), Some(false)),
+            ("feat/x".to_owned(), "running".to_owned(), Some(false)),
+            ("feat/y".to_owned(), "exited".to_owned(), None),
+            ("local/z".to_owned(), "running".to_owned(), Some(false)),
+        ]
+    );
+    // A stopped container is started again on demand.
+    let y = backend
+        .locate(
+            &fixture.checkout,
+            &WorkspaceTarget::Branch(BranchName::new("feat/y").unwrap()),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        sh_ok(&backend, &y, "git symbolic-ref --short HEAD"),
+        "feat/y"
+    );
+}
+
+#[test]
+fn a_container_removed_behind_skippers_back_is_gone_and_can_be_made_again() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("removed");
+    let backend = fixture.backend(fixture.shipped_config());
+    let (feat, _, z) = four_workspaces(&fixture, &backend);
+    // A container removed behind skipper's back is simply gone, and can be made again.
+    docker(&["rm", "-f", &container(&z)]);
+    let target = WorkspaceTarget::Branch(BranchName::new("local/z").unwrap());
+    assert!(
+        backend
+            .locate(&fixture.checkout, &target)
+            .unwrap()
+            .is_none()
+    );
+    let z = backend
+        .create(&fixture.branch_request("local/z", BranchStart::Existing))
+        .unwrap();
+    assert_eq!(sh_ok(&backend, &z, "git log -1 --format=%s"), "commit 2");
+    // destroy removes the container; the host keeps its branch.
+    backend.destroy(&z, false).unwrap();
+    assert!(
+        backend
+            .locate(&fixture.checkout, &target)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        git(&fixture.checkout.path, &["branch", "--list", "local/z"]),
+        "local/z"
+    );
+    assert_eq!(
+        backend.detach(&feat).unwrap(),
+        skipper_core::DetachOutcome::NotApplicable
+    );
+}

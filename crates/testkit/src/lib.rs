@@ -1,0 +1,19 @@
+//! Fixtures for skipper's integration tests, outside the hexagon: the CLI's tests and the
+//! Docker backend's tests both build on them. They know git, tmux and the `docker` CLI, and
+//! no skipper crate, so they keep working while the ports and adapters change.
+//!
+//! Everything a test makes is cleaned up by a guard's `Drop`, so a failing test leaks no
+//! tmux server, container or image.
+
+// A fixture that cannot be set up is a failed test, with the reason in its panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod docker;
+pub mod git;
+mod home;
+mod names;
+pub mod tmux;
+
+pub use git::{Origin, git};
+pub use home::TempHome;
+pub use names::unique_name;

@@ -1,0 +1,102 @@
+//! Attaching to Docker workspaces through `sk`: a shell on the user's terminal, sized like
+//! it, restored afterwards; `sh` where there is no bash; and what needs a terminal says so.
+
+use expectrl::Expect;
+
+use crate::support::docker::{DockerRepo, OwnDockerfile, docker_ok, docker_ready};
+use crate::support::exit_code;
+
+#[test]
+fn attach_opens_a_shell_with_the_terminal_size_and_returns_its_exit_code() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("attach", "");
+    repo.create("feat/tty");
+    // A stopped container is started again by attach.
+    docker_ok(&["stop", "-t", "1", &repo.container(Some("feat/tty"))]);
+    // Through a shell, to look at the terminal after sk is gone.
+    let sk = assert_cmd::cargo::cargo_bin("sk");
+    let script = format!(
+        "mode() {{ stty -g; }}; echo \"before=$(mode)=\"; \
+         {} workspace attach --sandbox docker -r {} -b feat/tty; echo attach-exit-$?; \
+         echo \"after=$(mode)=\"",
+        sk.display(),
+        repo.name
+    );
+    let mut command = std::process::Command::new("sh");
+    repo.env.isolate(&mut command);
+    command.args(["-c", &script]);
+    let mut session = repo.env.pty_command(command);
+    let before = session.expect(expectrl::Regex("before=[^=]*=")).unwrap();
+    let before = String::from_utf8_lossy(before.get(0).unwrap()).replace("before=", "");
+    // The size reaches the container's terminal asynchronously (like `docker exec -it`):
+    // wait for it inside, bounded by the expect timeout.
+    session
+        .send_line("until [ \"$(stty size)\" = '30 100' ]; do :; done; echo size-$((30*100))")
+        .unwrap();
+    session.expect("size-3000").unwrap();
+    session.get_process_mut().set_window_size(120, 40).unwrap();
+    session
+        .send_line("until [ \"$(stty size)\" = '40 120' ]; do :; done; echo size-$((40*120))")
+        .unwrap();
+    session.expect("size-4800").unwrap();
+    session.send_line("exit 6").unwrap();
+    session.expect("attach-exit-6").unwrap();
+    // The local terminal is back in the mode it had before.
+    let after = session.expect(expectrl::Regex("after=[^=]*=")).unwrap();
+    let after = String::from_utf8_lossy(after.get(0).unwrap()).replace("after=", "");
+    assert_eq!(after, before, "the terminal's mode was not restored");
+}
+
+#[test]
+fn attach_falls_back_to_sh_in_an_image_without_bash() {
+    if !docker_ready() {
+        return;
+    }
+    let own = OwnDockerfile::new(
+        "nobash",
+        "RUN rm -f /bin/bash /usr/bin/bash && echo nobash > /etc/nobash",
+    );
+    let (env, name) = (&own.env, own.name.as_str());
+    env.write_config(&format!(
+        "[docker]\ndockerfile = \"{}\"\n",
+        own.dockerfile.display()
+    ));
+    env.ok(&["clone", &own.origin.url, "--sandbox", "docker"]);
+    own.remember_image();
+
+    // Without --branch on a terminal, the picker offers `main` first.
+    let mut session = env.pty(&["workspace", "attach", "--sandbox", "docker", "-r", name]);
+    session.expect("Workspace:").unwrap();
+    session.send("\r").unwrap();
+    // Typed only once the shell prompts: keys typed sooner may be read by the picker.
+    session.expect(expectrl::Regex("[#$] $")).unwrap();
+    session
+        .send_line("echo shell-$0-$(cat /etc/nobash)")
+        .unwrap();
+    session.expect("shell-sh-nobash").unwrap();
+    session.send_line("exit 4").unwrap();
+    assert_eq!(exit_code(&mut session), 4);
+}
+
+#[test]
+fn detach_has_no_session_to_end_and_attach_without_a_terminal_says_it_needs_one() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("noterm", "");
+    repo.create("feat/x");
+    let _filters = crate::support::snapshot_filters();
+    insta::assert_snapshot!(repo.screen_of("detach", "feat/x", &[]), @"
+    [exit: 0]
+    Nothing to detach: this sandbox keeps no session for remotes/[REPO] (feat/x)
+    ----- stderr -----
+    ");
+    insta::assert_snapshot!(repo.screen_of("attach", "feat/x", &[]), @"
+    [exit: 2]
+    ----- stderr -----
+    error: attach needs a terminal
+      - run it from an interactive terminal
+    ");
+}

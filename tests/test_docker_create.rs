@@ -1,0 +1,125 @@
+//! Creating workspaces on the Docker sandbox through `sk`: the shipped Dockerfile built once,
+//! FROM the local base image, and containers holding the whole repository.
+
+use crate::support::docker::{DockerRepo, docker_ready, unix_now};
+use crate::support::snapshot_filters;
+
+#[test]
+fn the_shipped_dockerfile_is_written_built_by_clone_and_never_rebuilt_by_create() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("seed", "");
+    // The shipped Dockerfile, byte for byte, is what was written and built.
+    let written = std::fs::read(repo.env.data_root().join("docker/Dockerfile")).unwrap();
+    assert_eq!(written, include_bytes!("../assets/Dockerfile"));
+    let before_create = unix_now();
+    let created = repo.run(&[
+        "workspace",
+        "create",
+        "--repository",
+        &repo.name,
+        "--branch",
+        "feat/x",
+        "--sandbox",
+        "docker",
+    ]);
+    let _filters = snapshot_filters();
+    insta::assert_snapshot!(repo.screen(&created), @"
+    [exit: 0]
+    Created workspace feat/x of remotes/[REPO] at sk-[REPO]-feat-x-[HASH]:/workspace/[REPO] (new branch from the remote's default branch)
+    ----- stderr -----
+    ");
+    // The image was built by the clone; an unchanged Dockerfile is never built again.
+    let builds = skipper_testkit::docker::image_tags_since(&before_create);
+    assert!(
+        !builds
+            .iter()
+            .any(|tag| tag.starts_with("skipper-workspace:")),
+        "rebuilt: {builds:?}"
+    );
+}
+
+#[test]
+fn a_container_holds_the_full_history_and_the_remote_branches() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("history", "");
+    repo.create("feat/x");
+    let pwd = repo.sh("feat/x", "pwd");
+    assert_eq!(pwd.trim(), format!("/workspace/{}", repo.name));
+    let log = repo.sh("feat/x", "git log --format=%s");
+    assert_eq!(log.trim(), "initial");
+    let feature_log = repo.sh("feat/x", "git log --format=%s origin/feature");
+    assert_eq!(feature_log.trim(), "feature work\ninitial");
+    let branches = repo.sh("feat/x", "git branch -a --format='%(refname)'");
+    assert!(
+        branches.contains("refs/remotes/origin/feature"),
+        "{branches}"
+    );
+    assert!(
+        branches.contains("refs/remotes/origin/release/v1"),
+        "{branches}"
+    );
+    assert_eq!(
+        repo.sh("feat/x", "git symbolic-ref --short HEAD").trim(),
+        "feat/x"
+    );
+}
+
+#[test]
+fn the_hosts_ssh_and_gh_configuration_is_shared_read_only() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("shared", "");
+    let ssh = repo.env.home().join(".ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::write(ssh.join("config"), "Host example\n").unwrap();
+    let gh = repo.env.root().join("xdg-config/gh");
+    std::fs::create_dir_all(&gh).unwrap();
+    std::fs::write(gh.join("hosts.yml"), "github.com: {}\n").unwrap();
+    repo.create("feat/x");
+    let shared = repo.sh(
+        "feat/x",
+        "cat ~/.ssh/config ~/.config/gh/hosts.yml; (echo x >> ~/.ssh/config) 2>/dev/null && echo ssh-writable; (echo x >> ~/.config/gh/hosts.yml) 2>/dev/null && echo gh-writable; true",
+    );
+    assert_eq!(shared, "Host example\ngithub.com: {}\n");
+}
+
+#[test]
+fn a_commit_pushed_after_the_clone_is_in_the_next_container_and_the_host_is_untouched() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("fresh", "");
+    let checkout = repo.env.checkout(&repo.name);
+    let head_before = repo.env.git(&checkout, &["rev-parse", "HEAD"]);
+    let status_before = repo.env.git(&checkout, &["status", "--porcelain=v1"]);
+    let branches_before = repo.env.git(&checkout, &["for-each-ref", "refs/heads"]);
+
+    let pushed = repo
+        .origin
+        .push_commit("release/v1", "later.txt", "later\n");
+    repo.create("feat/later");
+    assert_eq!(repo.sh("feat/later", "git rev-parse HEAD").trim(), pushed);
+    assert_eq!(repo.sh("feat/later", "cat later.txt"), "later\n");
+    // An existing remote branch becomes a tracking branch.
+    repo.create("feature");
+    assert_eq!(
+        repo.sh("feature", "git rev-parse --abbrev-ref feature@{upstream}")
+            .trim(),
+        "origin/feature"
+    );
+
+    assert_eq!(repo.env.git(&checkout, &["rev-parse", "HEAD"]), head_before);
+    assert_eq!(
+        repo.env.git(&checkout, &["status", "--porcelain=v1"]),
+        status_before
+    );
+    assert_eq!(
+        repo.env.git(&checkout, &["for-each-ref", "refs/heads"]),
+        branches_before
+    );
+}

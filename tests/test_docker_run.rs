@@ -1,0 +1,206 @@
+//! Running commands and the agent in Docker workspaces through `sk`: streams, exit codes,
+//! a terminal with Ctrl-C, and which sandbox a workspace is found in.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use expectrl::Expect;
+
+use crate::support::docker::{DockerRepo, docker_ready};
+use crate::support::{exit_code, stderr, stdout};
+
+#[test]
+fn run_streams_stdin_stdout_stderr_and_the_exit_code() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("run", "");
+    repo.create("feat/io");
+    let mut child = repo
+        .env
+        .sk()
+        .args([
+            "workspace",
+            "run",
+            "--sandbox",
+            "docker",
+            "-r",
+            &repo.name,
+            "-b",
+            "feat/io",
+            "--command",
+        ])
+        .arg("tr a-z A-Z; echo to-stderr >&2; exit 3")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    insta::assert_snapshot!(repo.screen(&output), @"
+    [exit: 3]
+    FROM STDIN
+    ----- stderr -----
+    to-stderr
+    ");
+}
+
+#[test]
+fn a_workspace_only_in_docker_is_found_there_and_one_in_both_needs_the_sandbox_named() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("both", "");
+    repo.create("feat/io");
+    // Without --sandbox, a workspace that exists only in Docker is found there.
+    let auto = repo.ok(&[
+        "workspace",
+        "run",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--",
+        "printf",
+        "%s",
+        "a;b $(x)",
+    ]);
+    assert_eq!(auto, "a;b $(x)");
+    // Once it also exists as a worktree, the sandbox must be named.
+    repo.ok(&[
+        "workspace",
+        "create",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--sandbox",
+        "worktree",
+    ]);
+    let both = repo.run(&[
+        "workspace",
+        "run",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--",
+        "true",
+    ]);
+    insta::assert_snapshot!(repo.screen(&both), @"
+    [exit: 2]
+    ----- stderr -----
+    error: remotes/[REPO] (feat/io) exists in both the worktree and the docker sandbox
+      - choose one with `--sandbox worktree` or `--sandbox docker`
+    ");
+    let named = repo.ok(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "worktree",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--",
+        "pwd",
+    ]);
+    assert_eq!(
+        named.trim(),
+        repo.env
+            .worktree(&repo.name, "feat/io")
+            .display()
+            .to_string()
+    );
+}
+
+#[test]
+fn run_on_a_terminal_gets_a_terminal_and_ctrl_c_reaches_the_command() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("runtty", "");
+    repo.create("feat/t");
+    let mut session = repo.pty(
+        "run",
+        "feat/t",
+        &[
+            "--command",
+            "test -t 0 && test -t 1 && echo on-a-tty; trap 'echo got-int; exit 9' INT; echo ready; while :; do :; done",
+        ],
+    );
+    session.expect("on-a-tty").unwrap();
+    session.expect("ready").unwrap();
+    session.send(expectrl::ControlCode::EndOfText).unwrap();
+    session.expect("got-int").unwrap();
+    assert_eq!(exit_code(&mut session), 9);
+}
+
+#[test]
+fn prompt_runs_the_real_opencode_inside_the_container() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("prompt", "");
+    // OpenCode is configured on the host only: the read-only mount carries it in.
+    let model_port = 43117;
+    let config = repo.env.root().join("xdg-config/opencode");
+    std::fs::create_dir_all(&config).unwrap();
+    let standin = crate::support::StandinModel::config_for_port(model_port);
+    std::fs::write(config.join("opencode.json"), standin).unwrap();
+    repo.create("feat/agent");
+    // The stand-in model server runs inside the container, on its loopback.
+    let script = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/support/standin-model.js"
+    ))
+    .unwrap();
+    let mut child = repo
+        .env
+        .sk()
+        .args(["workspace", "run", "--sandbox", "docker", "-r", &repo.name, "-b", "feat/agent", "--command"])
+        .arg(format!(
+            "cat > /tmp/standin.js && (PORT={model_port} STANDIN_REPLY='Answered inside the container.' nohup node /tmp/standin.js > /tmp/standin.log 2>&1 &) && until grep -q '^{model_port}$' /tmp/standin.log; do :; done"
+        ))
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&script).unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let output = repo.run(&[
+        "workspace",
+        "prompt",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/agent",
+        "say",
+        "hello",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    // The agent's own output (its banner and formatting are OpenCode's, not ours).
+    assert!(
+        stdout(&output).contains("Answered inside the container."),
+        "stdout: {}\nstderr: {}",
+        stdout(&output),
+        stderr(&output)
+    );
+    // On a terminal, as users run it: the agent gets a TTY in the container.
+    let mut session = repo.pty("prompt", "feat/agent", &["say", "hello", "again"]);
+    session.expect("Answered inside the container.").unwrap();
+    assert_eq!(exit_code(&mut session), 0);
+}
