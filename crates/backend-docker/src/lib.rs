@@ -133,7 +133,10 @@ impl DockerBackend {
     ///
     /// # Errors
     /// [`SandboxError::Unavailable`] naming the endpoint when the daemon does not answer.
-    pub fn connect(config: DockerConfig, progress: Arc<dyn Progress>) -> Result<Self, SandboxError> {
+    pub fn connect(
+        config: DockerConfig,
+        progress: Arc<dyn Progress>,
+    ) -> Result<Self, SandboxError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("skipper-docker")
@@ -169,20 +172,5 @@ fn container_of(workspace: &Workspace) -> Result<(&str, &str), SandboxError> {
         WorkspaceLocation::Container { name, path, .. } => Ok((name, path)),
         WorkspaceLocation::Host(_) => Err(DockerError::NotDocker(workspace.reference.to_string())
             .into_backend("not a Docker workspace")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_embedded_dockerfile_is_the_shipped_one() {
-        let shipped = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../assets/Dockerfile"
-        ))
-        .unwrap();
-        assert_eq!(EMBEDDED_DOCKERFILE, shipped);
     }
 }

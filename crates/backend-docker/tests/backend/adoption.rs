@@ -2,11 +2,11 @@
 //! made anew), one that failed midway (nothing is left), and a foreign container that has
 //! the workspace's name.
 
-use skipper_backend_docker::{DockerBackend, DockerConfig, ExecIo};
+use skipper_backend_docker::{DockerBackend, DockerConfig};
 use skipper_core::{
-    BranchName, BranchStart, CommandLine, Sandbox, Workspace, WorkspaceRegistry, WorkspaceTarget,
+    BranchName, BranchStart, CommandLine, ExecIo, PipedIo, Sandbox, Workspace, WorkspaceRegistry,
+    WorkspaceTarget,
 };
-use tokio::sync::mpsc;
 
 use crate::fixture::{BASE_IMAGE, Fixture, container, default_branch, docker, docker_ready, sh_ok};
 
@@ -28,15 +28,15 @@ fn id_of(name: &str) -> String {
 /// The error of running a command in `workspace`.
 fn run_error(backend: &DockerBackend, workspace: &Workspace) -> String {
     backend
-        .execute_with_io(
+        .execute(
             workspace,
             &CommandLine::Shell("pwd".into()),
-            ExecIo {
+            ExecIo::Piped(PipedIo {
                 stdin: None,
                 stdout: &mut Vec::new(),
                 stderr: &mut Vec::new(),
-            },
-            mpsc::unbounded_channel().1,
+                interrupts: None,
+            }),
         )
         .unwrap_err()
         .to_string()

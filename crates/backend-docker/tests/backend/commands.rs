@@ -3,9 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use skipper_backend_docker::{ExecIo, Interrupt};
-use skipper_core::{BranchStart, CommandLine, Sandbox, SandboxError};
-use tokio::sync::mpsc;
+use skipper_core::{BranchStart, CommandLine, ExecIo, PipedIo, Sandbox, SandboxError};
 
 use crate::fixture::{Fixture, InterruptOn, docker_ready, run_with, sh_ok};
 
@@ -55,15 +53,15 @@ fn commands_run_in_the_repository_with_their_streams_stdin_and_exit_code() {
         None,
     );
     assert_eq!(ran.stdout, "$(echo hi)|a b; c|");
-    let missing = backend.execute_with_io(
+    let missing = backend.execute(
         &feat,
         &CommandLine::Argv(vec!["no-such-program".into()]),
-        ExecIo {
+        ExecIo::Piped(PipedIo {
             stdin: None,
             stdout: &mut Vec::new(),
             stderr: &mut Vec::new(),
-        },
-        mpsc::unbounded_channel().1,
+            interrupts: None,
+        }),
     );
     assert!(
         matches!(missing, Err(SandboxError::ProgramNotFound { ref program }) if program == "no-such-program"),
@@ -82,7 +80,7 @@ fn ctrl_c_stops_the_command_inside_the_container() {
         .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
         .unwrap();
     // Ctrl-C stops the command inside the container.
-    let (tx, rx) = mpsc::unbounded_channel::<Interrupt>();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
     let mut out = InterruptOn {
         seen: Vec::new(),
         marker: "ready",
@@ -90,15 +88,15 @@ fn ctrl_c_stops_the_command_inside_the_container() {
     };
     let started = Instant::now();
     let status = backend
-        .execute_with_io(
+        .execute(
             &feat,
             &CommandLine::Shell("echo ready; sleep 60; echo not interrupted".into()),
-            ExecIo {
+            ExecIo::Piped(PipedIo {
                 stdin: None,
                 stdout: &mut out,
                 stderr: &mut Vec::new(),
-            },
-            rx,
+                interrupts: Some(rx),
+            }),
         )
         .unwrap();
     assert!(started.elapsed() < Duration::from_secs(30));

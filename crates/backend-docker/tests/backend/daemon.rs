@@ -3,7 +3,9 @@
 use std::time::{Duration, Instant};
 
 use skipper_backend_docker::{DockerBackend, DockerConfig};
-use skipper_core::SandboxError;
+use std::sync::Arc;
+
+use skipper_core::{NoProgress, SandboxError, SandboxKind};
 
 /// Run as a child process by [`an_unreachable_daemon_fails_fast`], with `DOCKER_HOST` set.
 #[test]
@@ -12,9 +14,18 @@ fn unreachable_daemon_child() {
         return;
     }
     let started = Instant::now();
-    let err = DockerBackend::connect(DockerConfig::default()).unwrap_err();
+    let err = DockerBackend::connect(DockerConfig::default(), Arc::new(NoProgress)).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(matches!(err, SandboxError::Unavailable(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            SandboxError::Unavailable {
+                sandbox: SandboxKind::Docker,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let message = err.to_string();
     assert!(
         message.contains("Docker is not reachable at unix:///nonexistent/docker.sock"),

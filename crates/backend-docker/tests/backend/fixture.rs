@@ -8,18 +8,17 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use skipper_backend_docker::{DockerBackend, DockerConfig, ExecIo, Interrupt};
+use skipper_backend_docker::{DockerBackend, DockerConfig};
 use skipper_core::{
-    BranchName, BranchStart, Checkout, CommandLine, CreateRequest, RepositoryId, Sandbox,
-    Workspace, WorkspaceLocation,
+    BranchName, BranchStart, Checkout, CommandLine, CreateRequest, ExecIo, NoProgress, PipedIo,
+    RepositoryId, Sandbox, Workspace, WorkspaceLocation,
 };
 use skipper_testkit::docker::Sweep;
 pub use skipper_testkit::docker::{BASE_IMAGE, docker, docker_ready, unix_now};
 pub use skipper_testkit::git;
 use skipper_testkit::{Origin, TempHome};
-use tokio::sync::mpsc;
 
 /// The origin's default branch: a name with `/` on purpose.
 pub const DEFAULT_BRANCH: &str = "release/v1";
@@ -102,7 +101,8 @@ impl Fixture {
 
     /// A backend for `config`, its image built once per process (tests run in parallel).
     pub fn backend(&self, config: DockerConfig) -> DockerBackend {
-        let backend = DockerBackend::connect(config).expect("the daemon answers");
+        let backend =
+            DockerBackend::connect(config, Arc::new(NoProgress)).expect("the daemon answers");
         let _guard = IMAGE_BUILD
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -187,17 +187,17 @@ pub fn run_with(
 ) -> Ran {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
-    let (_tx, rx) = mpsc::unbounded_channel::<Interrupt>();
-    let io = ExecIo {
+    let io = ExecIo::Piped(PipedIo {
         stdin: stdin.map(|text| {
             Box::new(std::io::Cursor::new(text.as_bytes().to_vec()))
                 as Box<dyn std::io::Read + Send>
         }),
         stdout: &mut stdout,
         stderr: &mut stderr,
-    };
+        interrupts: None,
+    });
     let status = backend
-        .execute_with_io(workspace, &command, io, rx)
+        .execute(workspace, &command, io)
         .unwrap_or_else(|err| panic!("{command:?} failed: {err}"));
     Ran {
         status: status.0,
@@ -222,7 +222,7 @@ pub fn sh_ok(backend: &DockerBackend, workspace: &Workspace, script: &str) -> St
 pub struct InterruptOn {
     pub seen: Vec<u8>,
     pub marker: &'static str,
-    pub tx: Option<mpsc::UnboundedSender<Interrupt>>,
+    pub tx: Option<std::sync::mpsc::Sender<()>>,
 }
 
 impl Write for InterruptOn {
@@ -231,7 +231,7 @@ impl Write for InterruptOn {
         if String::from_utf8_lossy(&self.seen).contains(self.marker)
             && let Some(tx) = self.tx.take()
         {
-            let _ = tx.send(Interrupt::CtrlC);
+            let _ = tx.send(());
         }
         Ok(buf.len())
     }

@@ -2,7 +2,9 @@
 //! when its image is gone, and a prebuilt image used as it is.
 
 use skipper_backend_docker::{DockerBackend, DockerConfig};
-use skipper_core::{BranchStart, Sandbox};
+use std::sync::Arc;
+
+use skipper_core::{BranchStart, NoProgress, Sandbox};
 
 use crate::fixture::{
     BASE_IMAGE, DEFAULT_BRANCH, Fixture, container, default_branch, docker, docker_ready, sh_ok,
@@ -120,10 +122,13 @@ fn a_prebuilt_image_is_used_as_it_is() {
     );
     assert_eq!(sh_ok(&backend, &main, "id -u"), "0");
 
-    let missing = DockerBackend::connect(DockerConfig {
-        image: Some("skipper-test-no-such-image:1".to_owned()),
-        ..fixture.shipped_config()
-    })
+    let missing = DockerBackend::connect(
+        DockerConfig {
+            image: Some("skipper-test-no-such-image:1".to_owned()),
+            ..fixture.shipped_config()
+        },
+        Arc::new(NoProgress),
+    )
     .unwrap()
     .create(&fixture.branch_request("b", skipper_core::BranchStart::NewFromDefault))
     .unwrap_err()

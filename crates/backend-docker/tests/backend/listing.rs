@@ -50,7 +50,7 @@ fn list_shows_main_first_then_branches_running_and_stopped() {
             let WorkspaceLocation::Container { state, .. } = &w.location else {
                 panic!()
             };
-            (w.reference.target.to_string(), state.clone(), w.dirty)
+            (w.reference.target.to_string(), state.to_string(), w.dirty)
         })
         .collect();
     assert_eq!(
@@ -111,6 +111,6 @@ fn a_container_removed_behind_skippers_back_is_gone_and_can_be_made_again() {
     );
     assert_eq!(
         backend.detach(&feat).unwrap(),
-        skipper_core::DetachOutcome::NotApplicable
+        skipper_core::DetachOutcome::NoSession
     );
 }

@@ -24,7 +24,7 @@ fn the_main_container_is_on_the_default_branch_and_made_once() {
     };
     assert!(name.starts_with("sk-api-main-"), "{name}");
     assert_eq!(path, "/workspace/api");
-    assert_eq!(state, "running");
+    assert_eq!(*state, skipper_core::ContainerState::Running);
     assert_eq!(
         sh_ok(&backend, &main, "git symbolic-ref --short HEAD"),
         DEFAULT_BRANCH

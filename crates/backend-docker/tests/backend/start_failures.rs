@@ -53,10 +53,13 @@ fn a_failed_build_reports_the_step_and_its_output() {
         format!("FROM {BASE_IMAGE}\nRUN echo about to fail && exit 42\n"),
     )
     .unwrap();
-    let backend = DockerBackend::connect(DockerConfig {
-        dockerfile: Some(dockerfile),
-        ..fixture.shipped_config()
-    })
+    let backend = DockerBackend::connect(
+        DockerConfig {
+            dockerfile: Some(dockerfile),
+            ..fixture.shipped_config()
+        },
+        std::sync::Arc::new(skipper_core::NoProgress),
+    )
     .unwrap();
     let err = backend
         .prepare_main(&fixture.checkout, &default_branch())
