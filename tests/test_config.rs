@@ -63,3 +63,26 @@ fn skipper_config_overrides_the_config_path() {
       - see the README's configuration section for the keys skipper knows
     ");
 }
+
+/// The stderr of a failing `sk` with `vars` set, as bytes.
+fn failure_stderr(vars: &[(&str, &str)]) -> String {
+    let env = TestEnv::new();
+    let mut command = env.sk();
+    command.env_remove("NO_COLOR").args(["workspace", "list", "-r", "nope"]);
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    crate::support::stderr(&command.output().unwrap())
+}
+
+#[test]
+fn colour_follows_clicolor_force_and_no_color() {
+    // stderr is a pipe here: no colour unless forced, and never with NO_COLOR.
+    assert!(!failure_stderr(&[]).contains('\u{1b}'));
+    let forced = failure_stderr(&[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.starts_with("\u{1b}["), "{forced:?}");
+    assert!(forced.contains("error:"), "{forced:?}");
+    let refused = failure_stderr(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!refused.contains('\u{1b}'), "{refused:?}");
+    assert!(refused.starts_with("error: "), "{refused:?}");
+}

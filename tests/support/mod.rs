@@ -55,6 +55,8 @@ impl TestEnv {
             "SKIPPER_CONFIG",
             "SKIPPER_SANDBOX",
             "SK_LOG",
+            "CLICOLOR",
+            "CLICOLOR_FORCE",
         ] {
             command.env_remove(var);
         }

@@ -8,7 +8,7 @@ use skipper_core::{
     WorkspaceTarget,
 };
 
-use crate::fixture::{BASE_IMAGE, Fixture, container, default_branch, docker, docker_ready, sh_ok};
+use crate::fixture::{WithCauses, BASE_IMAGE, Fixture, container, default_branch, docker, docker_ready, sh_ok};
 
 /// A fixture and a backend on the base image, as it is (nothing to build).
 fn on_the_base_image(test: &str) -> (Fixture, DockerBackend) {
@@ -39,7 +39,7 @@ fn run_error(backend: &DockerBackend, workspace: &Workspace) -> String {
             }),
         )
         .unwrap_err()
-        .to_string()
+        .with_causes()
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn a_creation_that_fails_midway_leaves_nothing_behind() {
     let err = backend
         .create(&fixture.branch_request("no/such", BranchStart::Existing))
         .unwrap_err()
-        .to_string();
+        .with_causes();
     assert!(err.contains("setting up the repository"), "{err}");
     assert!(
         backend
@@ -191,7 +191,7 @@ fn a_foreign_container_with_the_name_is_not_adopted() {
     let err = backend
         .prepare_main(&fixture.checkout, &default_branch())
         .unwrap_err()
-        .to_string();
+        .with_causes();
     assert!(err.contains(&name) && err.contains("not adopted"), "{err}");
     // Left alone, not started.
     let (_, state) = docker(&["inspect", "-f", "{{.State.Status}}", &name]);

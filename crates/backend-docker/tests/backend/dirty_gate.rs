@@ -29,7 +29,8 @@ fn the_dirty_gate_sees_work_and_preserve_leaves_a_restorable_bundle() {
     );
     let risk = backend.at_risk(&feat).unwrap();
     assert_eq!(risk.modified, ["README.md"]);
-    assert_eq!(risk.untracked, ["notes/"]);
+    // Every untracked file by name, as the worktree sandbox lists them.
+    assert_eq!(risk.untracked, ["notes/idea.txt"]);
     assert_eq!(risk.unpushed.len(), 1);
     assert_eq!(risk.unpushed[0].branch.as_str(), "feat/x");
     assert_eq!(risk.unpushed[0].commits, 1);

@@ -245,3 +245,21 @@ impl Write for InterruptOn {
 pub fn kind(backend: &DockerBackend) -> skipper_core::SandboxKind {
     Sandbox::kind(backend)
 }
+
+/// An error and its causes as one line, as the CLI prints it.
+pub trait WithCauses {
+    fn with_causes(&self) -> String;
+}
+
+impl<E: std::error::Error> WithCauses for E {
+    fn with_causes(&self) -> String {
+        let mut message = self.to_string();
+        let mut cause = self.source();
+        while let Some(inner) = cause {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            cause = inner.source();
+        }
+        message
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use skipper_core::{BranchStart, NoProgress, Sandbox};
 
-use crate::fixture::{
+use crate::fixture::{WithCauses, 
     BASE_IMAGE, DEFAULT_BRANCH, Fixture, container, default_branch, docker, docker_ready, sh_ok,
     unix_now,
 };
@@ -132,7 +132,7 @@ fn a_prebuilt_image_is_used_as_it_is() {
     .unwrap()
     .create(&fixture.branch_request("b", skipper_core::BranchStart::NewFromDefault))
     .unwrap_err()
-    .to_string();
+    .with_causes();
     assert!(
         missing.contains("skipper-test-no-such-image:1")
             && missing.contains("never built or pulled"),

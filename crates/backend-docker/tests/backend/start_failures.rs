@@ -4,7 +4,7 @@
 use skipper_backend_docker::{DockerBackend, DockerConfig};
 use skipper_core::{Sandbox, WorkspaceRegistry, WorkspaceTarget};
 
-use crate::fixture::{BASE_IMAGE, Fixture, default_branch, docker_ready};
+use crate::fixture::{WithCauses, BASE_IMAGE, Fixture, default_branch, docker_ready};
 
 #[test]
 fn pid1_dying_at_start_fails_with_its_last_log_lines() {
@@ -26,7 +26,7 @@ fn pid1_dying_at_start_fails_with_its_last_log_lines() {
     let err = backend
         .prepare_main(&fixture.checkout, &default_branch())
         .unwrap_err()
-        .to_string();
+        .with_causes();
     assert!(err.contains("did not start"), "{err}");
     assert!(
         err.contains("fatal: this entrypoint refuses to run"),
@@ -64,7 +64,7 @@ fn a_failed_build_reports_the_step_and_its_output() {
     let err = backend
         .prepare_main(&fixture.checkout, &default_branch())
         .unwrap_err()
-        .to_string();
+        .with_causes();
     assert!(
         err.contains("at `Step 2/") && err.contains(" : RUN echo about to fail && exit 42`"),
         "{err}"
