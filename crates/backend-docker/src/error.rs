@@ -196,7 +196,11 @@ impl DockerError {
     }
 
     /// Into the core's error, for `operation` on `workspace`; this error is its source.
-    pub(crate) fn into_sandbox(self, operation: Operation, workspace: &WorkspaceRef) -> SandboxError {
+    pub(crate) fn into_sandbox(
+        self,
+        operation: Operation,
+        workspace: &WorkspaceRef,
+    ) -> SandboxError {
         match self {
             Self::Unreachable { .. } => self.into_unavailable(),
             other => SandboxError::workspace(other.kind(), operation, workspace, other),

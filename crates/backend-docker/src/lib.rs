@@ -133,7 +133,10 @@ impl DockerBackend {
     ///
     /// # Errors
     /// [`SandboxError::Unavailable`] naming the endpoint when the daemon does not answer.
-    pub fn connect(config: DockerConfig, progress: Arc<dyn Progress>) -> Result<Self, SandboxError> {
+    pub fn connect(
+        config: DockerConfig,
+        progress: Arc<dyn Progress>,
+    ) -> Result<Self, SandboxError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("skipper-docker")

@@ -2,8 +2,8 @@
 //! containers' labels.
 
 use skipper_core::{
-    Checkout, ContainerState, Operation, SandboxError, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef,
-    WorkspaceRegistry, WorkspaceTarget,
+    Checkout, ContainerState, Operation, SandboxError, SandboxKind, Workspace, WorkspaceLocation,
+    WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 
 use crate::error::DockerError;
@@ -49,25 +49,23 @@ impl WorkspaceRegistry for DockerBackend {
                                 name,
                                 path,
                                 state: ContainerState::Running,
-                            } =>
-                            {
-                                self.engine
-                                    .run(
-                                        name,
-                                        path,
-                                        vec![
-                                            "git".into(),
-                                            "status".into(),
-                                            "--porcelain".into(),
-                                            "--untracked-files=normal".into(),
-                                        ],
-                                        Vec::new(),
-                                    )
-                                    .await
-                                    .ok()
-                                    .filter(|captured| captured.status == 0)
-                                    .map(|captured| !captured.stdout.is_empty())
-                            }
+                            } => self
+                                .engine
+                                .run(
+                                    name,
+                                    path,
+                                    vec![
+                                        "git".into(),
+                                        "status".into(),
+                                        "--porcelain".into(),
+                                        "--untracked-files=normal".into(),
+                                    ],
+                                    Vec::new(),
+                                )
+                                .await
+                                .ok()
+                                .filter(|captured| captured.status == 0)
+                                .map(|captured| !captured.stdout.is_empty()),
                             _ => None,
                         }
                     }))

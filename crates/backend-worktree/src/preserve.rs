@@ -21,7 +21,10 @@ pub(crate) fn preserve(layout: &Layout, workspace: &Workspace) -> Result<Preserv
     let reference = &workspace.reference;
     let fail = failed(Operation::Saving, reference);
     let WorkspaceTarget::Branch(branch) = &reference.target else {
-        return Err(fail.error(ErrorKind::InvalidInput, "the main workspace is never removed"));
+        return Err(fail.error(
+            ErrorKind::InvalidInput,
+            "the main workspace is never removed",
+        ));
     };
     let git = Git::in_dir(dir);
     let stamp = SaveStamp::now();

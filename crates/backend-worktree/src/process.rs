@@ -66,7 +66,8 @@ pub(crate) fn run_piped(command: &mut Command, io: PipedIo<'_>) -> std::io::Resu
         .stderr(Stdio::piped())
         .spawn()?;
     let pid = child.id();
-    let (child_in, child_out, child_err) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+    let (child_in, child_out, child_err) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let done = AtomicBool::new(false);
     let status = std::thread::scope(|scope| {
         if let (Some(mut reader), Some(mut input)) = (stdin, child_in) {
@@ -94,8 +95,7 @@ pub(crate) fn run_piped(command: &mut Command, io: PipedIo<'_>) -> std::io::Resu
                 }
             });
         }
-        let err_copy =
-            child_err.map(|pipe| scope.spawn(move || copy_or_end(pipe, stderr, pid)));
+        let err_copy = child_err.map(|pipe| scope.spawn(move || copy_or_end(pipe, stderr, pid)));
         if let Some(pipe) = child_out {
             copy_or_end(pipe, stdout, pid);
         }

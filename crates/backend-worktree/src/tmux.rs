@@ -103,8 +103,14 @@ mod tests {
     fn session_names_are_safe_for_tmux_and_distinct() {
         let a = session_name(&reference("feat/x"));
         let b = session_name(&reference("feat-x"));
-        assert_eq!(a, format!("sk_repo-x-feat-x-{}", short_hash("h/o/Repo.x\nfeat/x", 8)));
+        assert_eq!(
+            a,
+            format!("sk_repo-x-feat-x-{}", short_hash("h/o/Repo.x\nfeat/x", 8))
+        );
         assert_ne!(a, b);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
     }
 }

@@ -68,11 +68,9 @@ impl<'a> Context<'a> {
     fn docker(&self) -> Result<&DockerBackend, CliError> {
         // The configuration is checked first, so its errors keep their own words.
         let config = self.config.docker.resolve(&self.paths)?;
-        let connected = self
-            .docker
-            .get_or_init(|| {
-                DockerBackend::connect(config, Arc::clone(&self.progress)).map_err(CliError::from)
-            });
+        let connected = self.docker.get_or_init(|| {
+            DockerBackend::connect(config, Arc::clone(&self.progress)).map_err(CliError::from)
+        });
         connected.as_ref().map_err(CliError::clone)
     }
 

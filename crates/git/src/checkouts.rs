@@ -84,7 +84,8 @@ impl HostCheckouts for GitCheckouts {
             remote.as_str().into(),
             staging.clone().into(),
         ];
-        let (success, stderr) = clone_with_progress(&Git::in_dir(&staging_root), &args, &*self.progress)?;
+        let (success, stderr) =
+            clone_with_progress(&Git::in_dir(&staging_root), &args, &*self.progress)?;
         if !success {
             let _ = fs::remove_dir_all(&staging);
             return Err(CheckoutError::CloneFailed {

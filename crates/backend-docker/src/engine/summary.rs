@@ -2,7 +2,8 @@
 
 use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
 use skipper_core::{
-    Checkout, ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    Checkout, ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef,
+    WorkspaceTarget,
 };
 
 use crate::labels;
