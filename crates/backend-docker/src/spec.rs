@@ -235,6 +235,10 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
 /// The create request of the short-lived container a repository snapshot is made in: never
 /// started, so no limits or mounts matter, only the labels the snapshot inherits.
 #[must_use]
+#[allow(
+    clippy::implicit_hasher,
+    reason = "the labels move into bollard's body, which holds a std `HashMap`"
+)]
 pub fn snapshot_builder_body(image: &str, labels: HashMap<String, String>) -> ContainerCreateBody {
     ContainerCreateBody {
         image: Some(image.to_owned()),

@@ -205,6 +205,10 @@ impl HostCheckouts for GitCheckouts {
 /// Removes what interrupted clones left in the staging area (older than a day, so a clone
 /// still running elsewhere is never touched). Best effort.
 fn reap_stale_clones(staging_root: &Path) {
+    #[allow(
+        clippy::duration_suboptimal_units,
+        reason = "`Duration::from_hours` needs Rust 1.91"
+    )]
     const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
     let Ok(entries) = std::fs::read_dir(staging_root) else {
         return;

@@ -102,7 +102,16 @@ pub fn is_host_only(relative: &str) -> bool {
         || relative == "logs/refs/stash"
         || relative == "gc.pid"
         || relative == "gc.log"
-        || name.ends_with(".lock")
+        || is_lock_file(name)
+}
+
+/// Whether `name` is a lock file: git names them `<file>.lock`, in lower case exactly.
+#[allow(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "git writes `.lock` in lower case only; `.LOCK` is no lock file"
+)]
+fn is_lock_file(name: &str) -> bool {
+    name.ends_with(".lock")
 }
 
 /// Where a file of the git directory goes in the archive, relative to the container's git

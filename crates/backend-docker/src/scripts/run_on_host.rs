@@ -333,10 +333,7 @@ fn run(script: &str, args: &[&str], path: Option<&Path>) -> Output {
         .env_clear()
         .env(
             "PATH",
-            path.map_or_else(
-                || std::env::var_os("PATH").unwrap_or_default(),
-                |p| p.into(),
-            ),
+            path.map_or_else(|| std::env::var_os("PATH").unwrap_or_default(), Into::into),
         );
     command.output().unwrap()
 }
