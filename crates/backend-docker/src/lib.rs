@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn the_embedded_dockerfile_is_the_shipped_one() {
-        let shipped = std::fs::read_to_string(concat!(
+        let shipped = fs_err::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../assets/Dockerfile"
         ))

@@ -177,6 +177,10 @@ fn data_root(root: &Path) -> Result<PathBuf, CliError> {
 
 impl Config {
     /// Reads `path`; a missing file is the default configuration.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the message names the file in its own words: `cannot read config file <path>`"
+    )]
     pub fn load(path: &Path) -> Result<Self, CliError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,

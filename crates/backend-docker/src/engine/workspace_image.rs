@@ -28,7 +28,7 @@ impl Engine {
             fs_err::read(path).map_err(io(path))?
         } else {
             let path = dir.join("Dockerfile");
-            let current = std::fs::read(&path).ok();
+            let current = fs_err::read(&path).ok();
             if current.as_deref() != Some(EMBEDDED_DOCKERFILE.as_bytes()) {
                 fs_err::write(&path, EMBEDDED_DOCKERFILE).map_err(io(&path))?;
             }
