@@ -71,6 +71,25 @@ pub async fn interactive_shell(
     .await
 }
 
+/// Reads the process's stdin on a thread of its own and sends each chunk to `tx`, until
+/// stdin ends or fails or the receiver is gone.
+fn forward_stdin(tx: mpsc::Sender<Vec<u8>>) {
+    std::thread::spawn(move || {
+        let mut stdin = io::stdin();
+        let mut buf = [0_u8; 4096];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
 /// Runs `argv` in `container`, in `working_dir`, on a TTY bound to the process's terminal
 /// (as `docker exec -it` does): raw mode, the terminal's size, Ctrl-C typed into the
 /// container's terminal.
@@ -135,20 +154,7 @@ pub async fn interactive(
     resize(docker, &exec.id).await;
     let mut winch = signal(SignalKind::window_change()).ok();
     let (tx, mut keys) = mpsc::channel::<Vec<u8>>(16);
-    std::thread::spawn(move || {
-        let mut stdin = io::stdin();
-        let mut buf = [0_u8; 4096];
-        loop {
-            match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
+    forward_stdin(tx);
 
     let mut stdout = io::stdout();
     let mut failure = None;

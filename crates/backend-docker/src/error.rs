@@ -158,13 +158,13 @@ impl DockerError {
     pub(crate) fn api(
         operation: &'static str,
         target: impl Into<String>,
-        err: bollard::errors::Error,
+        err: &bollard::errors::Error,
     ) -> Self {
         Self::Api {
             operation,
             target: target.into(),
-            reason: describe_api_error(&err),
-            status: status_of(&err),
+            reason: describe_api_error(err),
+            status: status_of(err),
         }
     }
 

@@ -132,7 +132,7 @@ pub async fn image_id(docker: &Docker, reference: &str) -> Result<Option<String>
     match docker.inspect_image(reference).await {
         Ok(image) => Ok(Some(image.id.unwrap_or_else(|| reference.to_owned()))),
         Err(err) if status_of(&err) == Some(404) => Ok(None),
-        Err(err) => Err(DockerError::api("inspect image", reference, err)),
+        Err(err) => Err(DockerError::api("inspect image", reference, &err)),
     }
 }
 

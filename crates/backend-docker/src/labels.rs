@@ -3,6 +3,7 @@
 //! on them, and a container found by name is adopted only when they match.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use skipper_core::{BranchName, RepositoryId, WorkspaceRef, WorkspaceTarget};
 
@@ -123,8 +124,8 @@ pub fn repository_filter(
 
 /// Whether `labels` are those of `reference`'s container.
 #[must_use]
-pub fn labels_match(
-    labels: &HashMap<String, String>,
+pub fn labels_match<S: BuildHasher>(
+    labels: &HashMap<String, String, S>,
     reference: &WorkspaceRef,
     namespace: &str,
 ) -> bool {
@@ -139,7 +140,9 @@ pub fn labels_match(
 
 /// The workspace target a container's labels describe, or `None` when they describe none.
 #[must_use]
-pub fn target_from_labels(labels: &HashMap<String, String>) -> Option<WorkspaceTarget> {
+pub fn target_from_labels<S: BuildHasher>(
+    labels: &HashMap<String, String, S>,
+) -> Option<WorkspaceTarget> {
     if labels.get(MANAGED).map(String::as_str) != Some("true") {
         return None;
     }

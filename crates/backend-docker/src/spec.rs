@@ -235,6 +235,10 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
 /// The create request of the short-lived container a repository snapshot is made in: never
 /// started, so no limits or mounts matter, only the labels the snapshot inherits.
 #[must_use]
+#[allow(
+    clippy::implicit_hasher,
+    reason = "the labels move into bollard's body, which holds a std `HashMap`"
+)]
 pub fn snapshot_builder_body(image: &str, labels: HashMap<String, String>) -> ContainerCreateBody {
     ContainerCreateBody {
         image: Some(image.to_owned()),
@@ -300,10 +304,10 @@ mod tests {
     #[test]
     fn only_present_configuration_is_mounted() {
         let home = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(home.path().join(".config/opencode")).unwrap();
-        std::fs::create_dir_all(home.path().join(".local/share/opencode")).unwrap();
-        std::fs::write(home.path().join(".local/share/opencode/auth.json"), "{}").unwrap();
-        std::fs::write(home.path().join(".local/share/opencode/opencode.db"), "").unwrap();
+        fs_err::create_dir_all(home.path().join(".config/opencode")).unwrap();
+        fs_err::create_dir_all(home.path().join(".local/share/opencode")).unwrap();
+        fs_err::write(home.path().join(".local/share/opencode/auth.json"), "{}").unwrap();
+        fs_err::write(home.path().join(".local/share/opencode/opencode.db"), "").unwrap();
         let config_home = home.path().join(".config");
         let data_home = home.path().join(".local/share");
         let mounts = present_mounts(HostDirs {

@@ -148,7 +148,7 @@ impl Paths {
         let data_home = var("XDG_DATA_HOME").unwrap_or_else(|| home.join(".local/share"));
         let config_home = var("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config"));
         let data_root =
-            data_root(var("SKIPPER_HOME").unwrap_or_else(|| data_home.join("skipper")))?;
+            data_root(&var("SKIPPER_HOME").unwrap_or_else(|| data_home.join("skipper")))?;
         let config_file =
             var("SKIPPER_CONFIG").unwrap_or_else(|| config_home.join("skipper/config.toml"));
         Ok(Self {
@@ -163,7 +163,7 @@ impl Paths {
 
 /// The data root made absolute and free of symlinks (git reports worktree paths resolved,
 /// and a relative root would move with the current directory). It is created if missing.
-fn data_root(root: PathBuf) -> Result<PathBuf, CliError> {
+fn data_root(root: &Path) -> Result<PathBuf, CliError> {
     let unusable = |err: std::io::Error| {
         CliError::failure(format!(
             "cannot use the data root {}: {err}",
@@ -171,12 +171,16 @@ fn data_root(root: PathBuf) -> Result<PathBuf, CliError> {
         ))
         .hint("set SKIPPER_HOME to a writable directory")
     };
-    fs_err::create_dir_all(&root).map_err(unusable)?;
-    fs_err::canonicalize(&root).map_err(unusable)
+    fs_err::create_dir_all(root).map_err(unusable)?;
+    fs_err::canonicalize(root).map_err(unusable)
 }
 
 impl Config {
     /// Reads `path`; a missing file is the default configuration.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the message names the file in its own words: `cannot read config file <path>`"
+    )]
     pub fn load(path: &Path) -> Result<Self, CliError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,

@@ -1,6 +1,7 @@
 //! Choosing a repository or a workspace when the command line does not say: an inquire
 //! picker on a terminal, else a usage error that lists the valid values.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use inquire::{InquireError, Select, Text};
@@ -113,7 +114,8 @@ pub fn target(
             label.push_str(" (branch)");
         }
         if registries.len() > 1 {
-            label.push_str(&format!(" [{}]", workspace.sandbox));
+            // Writing to a `String` cannot fail.
+            let _ = write!(label, " [{}]", workspace.sandbox);
         }
         choices.push((label, workspace.reference.target.clone()));
     }

@@ -24,6 +24,10 @@ pub struct Printer {
     quiet: bool,
 }
 
+#[allow(
+    clippy::unused_self,
+    reason = "all output goes through the printer, even lines that need none of its state yet"
+)]
 impl Printer {
     pub fn new(quiet: bool) -> Self {
         Self { quiet }

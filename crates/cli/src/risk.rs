@@ -1,6 +1,8 @@
 //! The work at risk in a workspace, in words: one line per problem, for the `remove`
 //! refusal.
 
+use std::fmt::Write as _;
+
 use skipper_core::{AtRisk, UnpushedRef};
 
 /// How many paths of a kind are named before "and N more".
@@ -50,7 +52,8 @@ fn some_paths(paths: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if paths.len() > SHOWN_PATHS {
-        shown.push_str(&format!(" and {} more", paths.len() - SHOWN_PATHS));
+        // Writing to a `String` cannot fail.
+        let _ = write!(shown, " and {} more", paths.len() - SHOWN_PATHS);
     }
     shown
 }

@@ -93,7 +93,7 @@ impl HostCheckouts for GitCheckouts {
                 stderr,
             });
         }
-        if let Err(err) = std::fs::rename(&staging, target) {
+        if let Err(err) = fs::rename(&staging, target) {
             let _ = fs::remove_dir_all(&staging);
             // Another `sk clone` of the same repository finished first.
             if target.join(".git").exists() {
@@ -101,7 +101,7 @@ impl HostCheckouts for GitCheckouts {
             }
             return Err(CheckoutError::Io(std::io::Error::new(
                 err.kind(),
-                format!("moving the clone to {}: {err}", target.display()),
+                format!("moving the clone into place: {err}"),
             )));
         }
         Ok(CloneOutcome::Cloned(checkout))
@@ -205,8 +205,12 @@ impl HostCheckouts for GitCheckouts {
 /// Removes what interrupted clones left in the staging area (older than a day, so a clone
 /// still running elsewhere is never touched). Best effort.
 fn reap_stale_clones(staging_root: &Path) {
+    #[allow(
+        clippy::duration_suboptimal_units,
+        reason = "`Duration::from_hours` needs Rust 1.91"
+    )]
     const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
-    let Ok(entries) = std::fs::read_dir(staging_root) else {
+    let Ok(entries) = fs::read_dir(staging_root) else {
         return;
     };
     for entry in entries.flatten() {
@@ -218,7 +222,7 @@ fn reap_stale_clones(staging_root: &Path) {
             .is_some_and(|age| age > STALE);
         if stale && entry.file_name().to_string_lossy().ends_with(".cloning") {
             tracing::debug!("removing an interrupted clone: {}", entry.path().display());
-            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
@@ -266,15 +270,10 @@ fn clone_with_progress(
 }
 
 fn subdirectories(dir: &Path) -> Result<Vec<String>, CheckoutError> {
-    let entries = match std::fs::read_dir(dir) {
+    let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => {
-            return Err(CheckoutError::Io(std::io::Error::new(
-                err.kind(),
-                format!("reading {}: {err}", dir.display()),
-            )));
-        }
+        Err(err) => return Err(CheckoutError::Io(err)),
     };
     let mut names = Vec::new();
     for entry in entries {

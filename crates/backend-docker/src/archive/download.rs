@@ -61,7 +61,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("saved.bundle");
         assert_eq!(extract_single_file(archive.as_slice(), &dest).unwrap(), 5);
-        assert_eq!(std::fs::read(&dest).unwrap(), b"hello");
+        assert_eq!(fs_err::read(&dest).unwrap(), b"hello");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! `worktrees/`, lock files, the stash) and, for a delta, the object files a snapshot
 //! already holds.
 
+use fs_err::File;
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ pub const INCOMING: &str = "skipper/incoming";
 /// When `.git` is missing or unreadable.
 pub fn git_dir_of(checkout: &Path) -> io::Result<PathBuf> {
     let dot_git = checkout.join(".git");
-    let meta = std::fs::metadata(&dot_git)?;
+    let meta = fs_err::metadata(&dot_git)?;
     if meta.is_dir() {
         return Ok(dot_git);
     }
@@ -102,7 +102,16 @@ pub fn is_host_only(relative: &str) -> bool {
         || relative == "logs/refs/stash"
         || relative == "gc.pid"
         || relative == "gc.log"
-        || name.ends_with(".lock")
+        || is_lock_file(name)
+}
+
+/// Whether `name` is a lock file: git names them `<file>.lock`, in lower case exactly.
+#[allow(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "git writes `.lock` in lower case only; `.LOCK` is no lock file"
+)]
+fn is_lock_file(name: &str) -> bool {
+    name.ends_with(".lock")
 }
 
 /// Where a file of the git directory goes in the archive, relative to the container's git
@@ -266,8 +275,7 @@ fn append_dir<W: Write>(builder: &mut Owned<W>, path: &str) -> io::Result<()> {
 }
 
 fn append_file<W: Write>(builder: &mut Owned<W>, path: &Path, archived: &str) -> io::Result<u64> {
-    let file = File::open(path)
-        .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))?;
+    let file = File::open(path)?;
     let meta = file.metadata()?;
     let size = meta.len();
     let mode = {
@@ -345,23 +353,23 @@ mod tests {
             "worktrees/w",
             "logs",
         ] {
-            std::fs::create_dir_all(git.join(d)).unwrap();
+            fs_err::create_dir_all(git.join(d)).unwrap();
         }
         let loose = format!("objects/ab/{}", "c".repeat(38));
-        std::fs::write(git.join(&loose), "obj").unwrap();
-        std::fs::write(
+        fs_err::write(git.join(&loose), "obj").unwrap();
+        fs_err::write(
             git.join(format!("objects/pack/pack-{}.pack", "d".repeat(40))),
             "pack",
         )
         .unwrap();
-        std::fs::write(git.join("objects/info/commit-graph"), "graph").unwrap();
-        std::fs::write(git.join("refs/heads/feat/x"), "sha").unwrap();
-        std::fs::write(git.join("packed-refs"), "p").unwrap();
-        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
-        std::fs::write(git.join("index"), "host index").unwrap();
-        std::fs::write(git.join("config.lock"), "x").unwrap();
-        std::fs::write(git.join("worktrees/w/gitdir"), "/host/path").unwrap();
-        std::os::unix::fs::symlink("/etc/passwd", git.join("logs/escape")).unwrap();
+        fs_err::write(git.join("objects/info/commit-graph"), "graph").unwrap();
+        fs_err::write(git.join("refs/heads/feat/x"), "sha").unwrap();
+        fs_err::write(git.join("packed-refs"), "p").unwrap();
+        fs_err::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        fs_err::write(git.join("index"), "host index").unwrap();
+        fs_err::write(git.join("config.lock"), "x").unwrap();
+        fs_err::write(git.join("worktrees/w/gitdir"), "/host/path").unwrap();
+        fs_err::os::unix::fs::symlink("/etc/passwd", git.join("logs/escape")).unwrap();
         dir
     }
 
@@ -486,11 +494,11 @@ mod tests {
     fn a_gitdir_file_leads_to_the_common_directory() {
         let dir = tempfile::tempdir().unwrap();
         let main = dir.path().join("main/.git");
-        std::fs::create_dir_all(main.join("worktrees/w")).unwrap();
-        std::fs::write(main.join("worktrees/w/commondir"), "../..\n").unwrap();
+        fs_err::create_dir_all(main.join("worktrees/w")).unwrap();
+        fs_err::write(main.join("worktrees/w/commondir"), "../..\n").unwrap();
         let wt = dir.path().join("w");
-        std::fs::create_dir_all(&wt).unwrap();
-        std::fs::write(
+        fs_err::create_dir_all(&wt).unwrap();
+        fs_err::write(
             wt.join(".git"),
             format!("gitdir: {}\n", main.join("worktrees/w").display()),
         )

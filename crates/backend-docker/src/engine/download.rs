@@ -74,7 +74,7 @@ impl Engine {
                 })
         });
         if renamed.is_err() {
-            let _ = std::fs::remove_file(&part);
+            let _ = fs_err::remove_file(&part);
         }
         renamed
     }

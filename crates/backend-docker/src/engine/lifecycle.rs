@@ -89,7 +89,7 @@ impl Engine {
                 .docker
                 .unpause_container(name)
                 .await
-                .map_err(|err| DockerError::api("unpause container", name, err)),
+                .map_err(|err| DockerError::api("unpause container", name, &err)),
             Some(
                 ContainerStateStatusEnum::CREATED
                 | ContainerStateStatusEnum::EXITED
@@ -173,7 +173,7 @@ impl Engine {
         match self.docker.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Ok(()),
-            Err(err) => Err(DockerError::api("remove container", name, err)),
+            Err(err) => Err(DockerError::api("remove container", name, &err)),
         }
     }
 }

@@ -66,7 +66,7 @@ impl Engine {
                 body,
             )
             .await
-            .map_err(|err| DockerError::api("create container", &builder, err))?;
+            .map_err(|err| DockerError::api("create container", &builder, &err))?;
         let result = async {
             let summary = self
                 .copy_repository(&builder, checkout, CopyMode::Snapshot)
@@ -92,7 +92,7 @@ impl Engine {
             self.docker
                 .commit_container(options, config)
                 .await
-                .map_err(|err| DockerError::api("commit container", &builder, err))?;
+                .map_err(|err| DockerError::api("commit container", &builder, &err))?;
             Ok::<_, DockerError>(())
         }
         .await;

@@ -24,16 +24,15 @@ impl Engine {
             move |source| DockerError::Io { path, source }
         };
         fs_err::create_dir_all(&dir).map_err(io(&dir))?;
-        let dockerfile = match &self.config.dockerfile {
-            Some(path) => fs_err::read(path).map_err(io(path))?,
-            None => {
-                let path = dir.join("Dockerfile");
-                let current = std::fs::read(&path).ok();
-                if current.as_deref() != Some(EMBEDDED_DOCKERFILE.as_bytes()) {
-                    fs_err::write(&path, EMBEDDED_DOCKERFILE).map_err(io(&path))?;
-                }
-                EMBEDDED_DOCKERFILE.as_bytes().to_vec()
+        let dockerfile = if let Some(path) = &self.config.dockerfile {
+            fs_err::read(path).map_err(io(path))?
+        } else {
+            let path = dir.join("Dockerfile");
+            let current = fs_err::read(&path).ok();
+            if current.as_deref() != Some(EMBEDDED_DOCKERFILE.as_bytes()) {
+                fs_err::write(&path, EMBEDDED_DOCKERFILE).map_err(io(&path))?;
             }
+            EMBEDDED_DOCKERFILE.as_bytes().to_vec()
         };
         // The directory skipper just made is owned by the user running it: its ids are
         // the container user's, without asking the OS through unsafe code.

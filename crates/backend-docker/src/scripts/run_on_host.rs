@@ -23,12 +23,12 @@ impl Repos {
         let root = tempfile::tempdir().unwrap();
         let origin = root.path().join("origin.git");
         let work = root.path().join("work");
-        std::fs::create_dir_all(root.path().join("home")).unwrap();
-        std::fs::write(root.path().join("home/.gitconfig"), "").unwrap();
+        fs_err::create_dir_all(root.path().join("home")).unwrap();
+        fs_err::write(root.path().join("home/.gitconfig"), "").unwrap();
         let repos = Self { root, origin, work };
         let seed = repos.root.path().join("seed");
         repos.git(repos.root.path(), &["init", "-q", "-b", "main", "seed"]);
-        std::fs::write(seed.join("README"), "one\n").unwrap();
+        fs_err::write(seed.join("README"), "one\n").unwrap();
         repos.git(&seed, &["add", "README"]);
         repos.git(&seed, &["commit", "-q", "-m", "one"]);
         repos.git(&seed, &["tag", "v1"]);
@@ -79,7 +79,7 @@ impl Repos {
 
     /// Commits a change to `file` in the workspace.
     fn commit(&self, file: &str, message: &str) {
-        std::fs::write(self.work.join(file), message).unwrap();
+        fs_err::write(self.work.join(file), message).unwrap();
         self.work_git(&["add", file]);
         self.work_git(&["commit", "-q", "-m", message]);
     }
@@ -129,7 +129,7 @@ fn setup_checks_out_a_new_branch_and_records_the_host() {
     );
     let tag = repos.work_git(&["rev-parse", "refs/tags/v1"]);
     assert_eq!(
-        std::fs::read_to_string(repos.work.join(".git/skipper/host-tags")).unwrap(),
+        fs_err::read_to_string(repos.work.join(".git/skipper/host-tags")).unwrap(),
         format!("{tag} refs/tags/v1\n")
     );
     assert!(repos.work.join(READY_MARKER).is_file());
@@ -139,10 +139,10 @@ fn setup_checks_out_a_new_branch_and_records_the_host() {
 fn setup_links_the_host_configuration_into_home() {
     let repos = Repos::new("main", "", |_| {});
     let mounted = repos.root.path().join("mounted");
-    std::fs::create_dir_all(mounted.join("opencode")).unwrap();
-    std::fs::write(mounted.join("ssh"), "").unwrap();
+    fs_err::create_dir_all(mounted.join("opencode")).unwrap();
+    fs_err::write(mounted.join("ssh"), "").unwrap();
     for entry in ["opencode.json", "package.json", ".hidden"] {
-        std::fs::write(mounted.join("opencode").join(entry), "{}").unwrap();
+        fs_err::write(mounted.join("opencode").join(entry), "{}").unwrap();
     }
     let work = repos.work.to_str().unwrap();
     let ssh = mounted.join("ssh");
@@ -165,15 +165,15 @@ fn setup_links_the_host_configuration_into_home() {
     );
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let home = repos.home();
-    assert_eq!(std::fs::read_link(home.join(".ssh")).unwrap(), ssh);
-    let mut linked: Vec<_> = std::fs::read_dir(home.join(".config/opencode"))
+    assert_eq!(fs_err::read_link(home.join(".ssh")).unwrap(), ssh);
+    let mut linked: Vec<_> = fs_err::read_dir(home.join(".config/opencode"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     linked.sort();
     assert_eq!(linked, [".hidden", "opencode.json"]);
     assert_eq!(
-        std::fs::read_link(home.join(".config/opencode/opencode.json")).unwrap(),
+        fs_err::read_link(home.join(".config/opencode/opencode.json")).unwrap(),
         opencode.join("opencode.json")
     );
 }
@@ -211,7 +211,7 @@ fn an_unpushed_branch_is_at_risk_until_it_is_pushed() {
 fn the_workspaces_stash_is_at_risk_with_its_entries() {
     let repos = Repos::new("main", "", |_| {});
     for change in ["two\n", "three\n"] {
-        std::fs::write(repos.work.join("README"), change).unwrap();
+        fs_err::write(repos.work.join("README"), change).unwrap();
         repos.work_git(&["stash", "-q"]);
     }
     assert_eq!(repos.refs_at_risk(), [RefAtRisk::Stash { entries: 2 }]);
@@ -251,11 +251,11 @@ fn preserve_bundles_the_work_at_risk_for_the_host_to_fetch() {
     let repos = Repos::new("new", "feat/x", |_| {});
     repos.commit("a.txt", "a");
     let feat = repos.work_git(&["rev-parse", "HEAD"]);
-    std::fs::write(repos.work.join("a.txt"), "stashed").unwrap();
+    fs_err::write(repos.work.join("a.txt"), "stashed").unwrap();
     repos.work_git(&["stash", "-q"]);
     repos.work_git(&["tag", "v2", "refs/remotes/origin/main"]);
-    std::fs::write(repos.work.join("a.txt"), "uncommitted").unwrap();
-    std::fs::write(repos.work.join("notes.txt"), "untracked").unwrap();
+    fs_err::write(repos.work.join("a.txt"), "uncommitted").unwrap();
+    fs_err::write(repos.work.join("notes.txt"), "untracked").unwrap();
     let bundle = repos.root.path().join("saved.bundle");
     let output = repos.sh(
         &repos.work,
@@ -333,10 +333,7 @@ fn run(script: &str, args: &[&str], path: Option<&Path>) -> Output {
         .env_clear()
         .env(
             "PATH",
-            path.map_or_else(
-                || std::env::var_os("PATH").unwrap_or_default(),
-                |p| p.into(),
-            ),
+            path.map_or_else(|| std::env::var_os("PATH").unwrap_or_default(), Into::into),
         );
     command.output().unwrap()
 }
@@ -374,7 +371,7 @@ fn the_streaming_wrapper_records_the_pid_the_command_keeps() {
     assert_eq!(output.status.code(), Some(7));
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        std::fs::read_to_string(pidfile).unwrap()
+        fs_err::read_to_string(pidfile).unwrap()
     );
     let argv = crate::exec::wrap_with_pidfile(pidfile, &["sk-no-such-program".into()]);
     let missing = Command::new(&argv[0]).args(&argv[1..]).output().unwrap();
@@ -392,7 +389,7 @@ fn signalling_reaches_the_recorded_process_group_and_tolerates_a_missing_one() {
         .process_group(0)
         .spawn()
         .unwrap();
-    std::fs::write(&pidfile, format!("{}\n", child.id())).unwrap();
+    fs_err::write(&pidfile, format!("{}\n", child.id())).unwrap();
     let pidfile = pidfile.to_str().unwrap();
     let argv = ["sh", "-c", SIGNAL_PROCESS_GROUP, pidfile, "TERM"];
     let sent = Command::new(argv[0]).args(&argv[1..]).output().unwrap();
@@ -435,6 +432,6 @@ fn the_interactive_shell_is_bash_when_there_is_one_else_sh() {
     };
     assert_eq!(shell(None), "bash\n");
     let bin = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink("/bin/sh", bin.path().join("sh")).unwrap();
+    fs_err::os::unix::fs::symlink("/bin/sh", bin.path().join("sh")).unwrap();
     assert_eq!(shell(Some(bin.path())), "sh\n");
 }

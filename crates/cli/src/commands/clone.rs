@@ -46,7 +46,7 @@ fn absolute_local(remote: &str) -> String {
     let looks_local = !remote.contains("://")
         && !remote.starts_with('-')
         && (remote.starts_with('.') || remote.starts_with('/') || Path::new(remote).exists());
-    if looks_local && let Ok(path) = std::fs::canonicalize(remote) {
+    if looks_local && let Ok(path) = fs_err::canonicalize(remote) {
         return path.to_string_lossy().into_owned();
     }
     remote.to_owned()

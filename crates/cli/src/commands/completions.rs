@@ -1,7 +1,7 @@
 use clap::CommandFactory;
 
 use crate::cli::Cli;
-use crate::error::{CliError, ExitStatus};
+use crate::error::ExitStatus;
 
 /// Print a completion script for a shell to stdout.
 ///
@@ -13,12 +13,12 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-pub fn run(args: &CompletionsArgs) -> Result<ExitStatus, CliError> {
+pub fn run(args: &CompletionsArgs) -> ExitStatus {
     clap_complete::generate(
         args.shell,
         &mut Cli::command(),
         "sk",
         &mut std::io::stdout(),
     );
-    Ok(ExitStatus::Success)
+    ExitStatus::Success
 }

@@ -12,7 +12,7 @@ use crate::printer::Printer;
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     if let Command::Completions(args) = &cli.command {
-        return completions::run(args);
+        return Ok(completions::run(args));
     }
     let context = Context::new(&cli.global, printer)?;
     match cli.command {

@@ -1,3 +1,5 @@
+use std::fmt::Write as _;
+
 use serde::Serialize;
 use skipper_core::usecases;
 use skipper_core::{ContainerState, HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation};
@@ -121,7 +123,8 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
             if i + 1 == cells.len() {
                 out.push_str(cell);
             } else {
-                out.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                // Writing to a `String` cannot fail.
+                let _ = write!(out, "{cell:<width$}  ", width = widths[i]);
             }
         }
         out
