@@ -3,6 +3,14 @@
 
 // A failed unwrap is a failed test, with the reason in its panic message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Helpers are methods of their fixture for reading, whether or not they need its state, and
+// take what a test hands them by value; tests build their expected text with format!.
+#![allow(
+    clippy::unused_self,
+    clippy::needless_pass_by_value,
+    clippy::format_push_string,
+    clippy::duration_suboptimal_units
+)]
 
 mod support;
 

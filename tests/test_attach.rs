@@ -47,7 +47,7 @@ fn attach_starts_tmux_in_the_workspace_and_detach_ends_the_session() {
     session.send_line("tmux detach-client").unwrap();
     session.expect("[detached").unwrap();
     assert_eq!(exit_code(&mut session), 0);
-    let marker = std::fs::read_to_string(workspace.join("attach-marker")).unwrap();
+    let marker = fs_err::read_to_string(workspace.join("attach-marker")).unwrap();
     assert_eq!(marker.trim(), workspace.display().to_string());
 
     let sessions = tmux_sessions(&env);

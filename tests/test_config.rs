@@ -45,7 +45,7 @@ fn config_errors_name_the_file_the_key_and_the_line() {
 fn skipper_config_overrides_the_config_path() {
     let env = TestEnv::new();
     let custom = env.root().join("custom.toml");
-    std::fs::write(&custom, "nonsense = true\n").unwrap();
+    fs_err::write(&custom, "nonsense = true\n").unwrap();
     let output = env
         .sk()
         .env("SKIPPER_CONFIG", &custom)

@@ -75,7 +75,7 @@ fn snapshot(env: &TestEnv, checkout: &Path) -> BTreeMap<String, String> {
         ".git/HEAD",
         ".git/index",
     ] {
-        let bytes = std::fs::read(checkout.join(file)).unwrap_or_default();
+        let bytes = fs_err::read(checkout.join(file)).unwrap_or_default();
         state.insert(file.to_owned(), format!("{bytes:02x?}"));
     }
     for (name, args) in [
@@ -102,12 +102,12 @@ fn a_commit_pushed_after_clone_is_the_next_base_and_the_host_checkout_is_untouch
     let checkout = env.checkout("api");
 
     // The user's own state in the host checkout: a stash, staged, modified and untracked files.
-    std::fs::write(checkout.join("README.md"), "stashed\n").unwrap();
+    fs_err::write(checkout.join("README.md"), "stashed\n").unwrap();
     env.git(&checkout, &["stash", "push", "--quiet"]);
-    std::fs::write(checkout.join("staged.txt"), "staged\n").unwrap();
+    fs_err::write(checkout.join("staged.txt"), "staged\n").unwrap();
     env.git(&checkout, &["add", "staged.txt"]);
-    std::fs::write(checkout.join("README.md"), "modified\n").unwrap();
-    std::fs::write(checkout.join("untracked.txt"), "untracked\n").unwrap();
+    fs_err::write(checkout.join("README.md"), "modified\n").unwrap();
+    fs_err::write(checkout.join("untracked.txt"), "untracked\n").unwrap();
     let before = snapshot(&env, &checkout);
 
     let pushed = origin.push_commit("release/v1", "later.txt", "later\n");
@@ -124,7 +124,7 @@ fn a_failed_fetch_warns_and_uses_the_last_known_remote_refs() {
     let env = TestEnv::new();
     let origin = env.origin("api", "main");
     env.ok(&["clone", &origin.url]);
-    std::fs::rename(&origin.bare, env.root().join("moved.git")).unwrap();
+    fs_err::rename(&origin.bare, env.root().join("moved.git")).unwrap();
     let output = env.run(&["workspace", "create", "-r", "api", "-b", "offline"]);
     assert!(output.status.success());
     assert!(

@@ -11,7 +11,7 @@ fn the_shipped_dockerfile_is_written_built_by_clone_and_never_rebuilt_by_create(
     }
     let repo = DockerRepo::new("seed", "");
     // The shipped Dockerfile, byte for byte, is what was written and built.
-    let written = std::fs::read(repo.env.data_root().join("docker/Dockerfile")).unwrap();
+    let written = fs_err::read(repo.env.data_root().join("docker/Dockerfile")).unwrap();
     assert_eq!(written, include_bytes!("../assets/Dockerfile"));
     let before_create = unix_now();
     let created = repo.run(&[
@@ -75,11 +75,11 @@ fn the_hosts_ssh_and_gh_configuration_is_shared_read_only() {
     }
     let repo = DockerRepo::new("shared", "");
     let ssh = repo.env.home().join(".ssh");
-    std::fs::create_dir_all(&ssh).unwrap();
-    std::fs::write(ssh.join("config"), "Host example\n").unwrap();
+    fs_err::create_dir_all(&ssh).unwrap();
+    fs_err::write(ssh.join("config"), "Host example\n").unwrap();
     let gh = repo.env.root().join("xdg-config/gh");
-    std::fs::create_dir_all(&gh).unwrap();
-    std::fs::write(gh.join("hosts.yml"), "github.com: {}\n").unwrap();
+    fs_err::create_dir_all(&gh).unwrap();
+    fs_err::write(gh.join("hosts.yml"), "github.com: {}\n").unwrap();
     repo.create("feat/x");
     let shared = repo.sh(
         "feat/x",

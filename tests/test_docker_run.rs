@@ -151,12 +151,12 @@ fn prompt_runs_the_real_opencode_inside_the_container() {
     // OpenCode is configured on the host only: the read-only mount carries it in.
     let model_port = 43117;
     let config = repo.env.root().join("xdg-config/opencode");
-    std::fs::create_dir_all(&config).unwrap();
+    fs_err::create_dir_all(&config).unwrap();
     let standin = crate::support::StandinModel::config_for_port(model_port);
-    std::fs::write(config.join("opencode.json"), standin).unwrap();
+    fs_err::write(config.join("opencode.json"), standin).unwrap();
     repo.create("feat/agent");
     // The stand-in model server runs inside the container, on its loopback.
-    let script = std::fs::read(concat!(
+    let script = fs_err::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/support/standin-model.js"
     ))

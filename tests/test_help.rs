@@ -37,8 +37,8 @@ fn refusal_names_each_problem_and_the_way_out() {
     env.ok(&["clone", &origin.url]);
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/x"]);
     let workspace = env.worktree("api", "feat/x");
-    std::fs::write(workspace.join("README.md"), "changed\n").unwrap();
-    std::fs::write(workspace.join("new.txt"), "new\n").unwrap();
+    fs_err::write(workspace.join("README.md"), "changed\n").unwrap();
+    fs_err::write(workspace.join("new.txt"), "new\n").unwrap();
     let output = env.run(&["workspace", "remove", "-r", "api", "-b", "feat/x"]);
     assert_eq!(output.status.code(), Some(1));
     insta::assert_snapshot!(stderr(&output));

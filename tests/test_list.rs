@@ -9,7 +9,7 @@ fn list_json_shows_main_and_branch_workspaces_with_their_state() {
     env.ok(&["clone", &origin.url]);
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/a"]);
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/b"]);
-    std::fs::write(env.worktree("api", "feat/b").join("new.txt"), "x").unwrap();
+    fs_err::write(env.worktree("api", "feat/b").join("new.txt"), "x").unwrap();
 
     let rows: Vec<Value> = serde_json::from_str(&env.ok(&["workspace", "list", "--json"])).unwrap();
     let summary: Vec<(Value, bool)> = rows

@@ -65,8 +65,8 @@ fn prompt_runs_the_real_opencode_against_a_stand_in_model() {
     let env = env_with_workspace();
     let model = StandinModel::start("The stand-in model answers.");
     let config = env.root().join("xdg-config/opencode");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    fs_err::create_dir_all(&config).unwrap();
+    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
 
     let output = env.run(&[
         "workspace",

@@ -13,7 +13,7 @@ fn the_readme_quick_start_works_offline() {
     let body_end = body_start + block[body_start..].find("```").unwrap();
     let env = TestEnv::new();
     let scratch = env.root().join("scratch");
-    std::fs::create_dir_all(&scratch).unwrap();
+    fs_err::create_dir_all(&scratch).unwrap();
     let script: String = block[body_start..body_end]
         .lines()
         .filter(|line| !line.contains(" attach ") && !line.contains(" prompt "))
@@ -26,7 +26,7 @@ fn the_readme_quick_start_works_offline() {
         std::env::var("PATH").unwrap()
     );
     // A fresh machine: no git identity, no default branch name configured.
-    std::fs::remove_file(env.home().join(".gitconfig")).unwrap();
+    fs_err::remove_file(env.home().join(".gitconfig")).unwrap();
     let mut command = Command::new("sh");
     env.isolate(&mut command);
     command.env("GIT_CONFIG_GLOBAL", "/dev/null");

@@ -24,7 +24,7 @@ fn refusal(env: &TestEnv, branch: &str) -> String {
 #[test]
 fn remove_refuses_a_modified_file() {
     let (env, workspace) = setup("feat/m");
-    std::fs::write(workspace.join("README.md"), "changed\n").unwrap();
+    fs_err::write(workspace.join("README.md"), "changed\n").unwrap();
     insta::assert_snapshot!(refusal(&env, "feat/m"), @"
     [exit: 1]
     ----- stderr -----
@@ -37,7 +37,7 @@ fn remove_refuses_a_modified_file() {
 #[test]
 fn remove_refuses_an_untracked_file() {
     let (env, workspace) = setup("feat/u");
-    std::fs::write(workspace.join("notes.txt"), "mine\n").unwrap();
+    fs_err::write(workspace.join("notes.txt"), "mine\n").unwrap();
     insta::assert_snapshot!(refusal(&env, "feat/u"), @"
     [exit: 1]
     ----- stderr -----
@@ -50,7 +50,7 @@ fn remove_refuses_an_untracked_file() {
 #[test]
 fn remove_refuses_an_unpushed_commit() {
     let (env, workspace) = setup("feat/c");
-    std::fs::write(workspace.join("work.txt"), "work\n").unwrap();
+    fs_err::write(workspace.join("work.txt"), "work\n").unwrap();
     env.git(&workspace, &["add", "work.txt"]);
     env.git(&workspace, &["commit", "--quiet", "-m", "local work"]);
     insta::assert_snapshot!(refusal(&env, "feat/c"), @"
@@ -109,13 +109,13 @@ fn remove_refuses_the_main_workspace() {
 fn force_saves_the_work_where_it_can_be_restored() {
     let (env, workspace) = setup("feat/dirty");
     // An unpushed commit, a modified file, an untracked file and a staged new file.
-    std::fs::write(workspace.join("committed.txt"), "committed\n").unwrap();
+    fs_err::write(workspace.join("committed.txt"), "committed\n").unwrap();
     env.git(&workspace, &["add", "committed.txt"]);
     env.git(&workspace, &["commit", "--quiet", "-m", "unpushed"]);
     let unpushed = env.git(&workspace, &["rev-parse", "HEAD"]);
-    std::fs::write(workspace.join("README.md"), "modified\n").unwrap();
-    std::fs::write(workspace.join("untracked.txt"), "untracked\n").unwrap();
-    std::fs::write(workspace.join("staged.txt"), "staged\n").unwrap();
+    fs_err::write(workspace.join("README.md"), "modified\n").unwrap();
+    fs_err::write(workspace.join("untracked.txt"), "untracked\n").unwrap();
+    fs_err::write(workspace.join("staged.txt"), "staged\n").unwrap();
     env.git(&workspace, &["add", "staged.txt"]);
 
     let output = env.run(&[
@@ -164,19 +164,19 @@ fn force_saves_the_work_where_it_can_be_restored() {
         &["restore", &format!("--source={saved_ref}"), "--", "."],
     );
     assert_eq!(
-        std::fs::read_to_string(workspace.join("README.md")).unwrap(),
+        fs_err::read_to_string(workspace.join("README.md")).unwrap(),
         "modified\n"
     );
     assert_eq!(
-        std::fs::read_to_string(workspace.join("untracked.txt")).unwrap(),
+        fs_err::read_to_string(workspace.join("untracked.txt")).unwrap(),
         "untracked\n"
     );
     assert_eq!(
-        std::fs::read_to_string(workspace.join("staged.txt")).unwrap(),
+        fs_err::read_to_string(workspace.join("staged.txt")).unwrap(),
         "staged\n"
     );
     assert_eq!(
-        std::fs::read_to_string(workspace.join("committed.txt")).unwrap(),
+        fs_err::read_to_string(workspace.join("committed.txt")).unwrap(),
         "committed\n"
     );
 }

@@ -1,7 +1,7 @@
 //! What users' environments throw at `sk`: git variables from hooks, symlinked or relative
 //! data roots, a remote that renames its default branch, branches in use, no terminal.
 
-use std::os::unix::fs::symlink;
+use fs_err::os::unix::fs::symlink;
 
 use crate::support::{TestEnv, stderr, stdout};
 
@@ -12,7 +12,7 @@ fn git_variables_from_a_hook_do_not_redirect_sk_or_the_workspace_commands() {
     env.ok(&["clone", &origin.url]);
     // As inside a git hook of another repository: GIT_DIR and GIT_INDEX_FILE point there.
     let other = env.root().join("other");
-    std::fs::create_dir_all(&other).unwrap();
+    fs_err::create_dir_all(&other).unwrap();
     env.git(&other, &["init", "--quiet"]);
     let other_git = other.join(".git");
     let refs_before = env.git(&other, &["for-each-ref"]);
@@ -51,7 +51,7 @@ fn a_symlinked_or_relative_data_root_finds_its_workspaces() {
     let env = TestEnv::new();
     let origin = env.origin("api", "main");
     let real = env.root().join("real-data");
-    std::fs::create_dir_all(&real).unwrap();
+    fs_err::create_dir_all(&real).unwrap();
     let link = env.root().join("linked-data");
     symlink(&real, &link).unwrap();
     let sk = |home: &str, args: &[&str]| {

@@ -42,8 +42,8 @@ impl TestEnv {
     }
 
     pub fn write_config(&self, text: &str) {
-        std::fs::create_dir_all(self.config_file().parent().unwrap()).unwrap();
-        std::fs::write(self.config_file(), text).unwrap();
+        fs_err::create_dir_all(self.config_file().parent().unwrap()).unwrap();
+        fs_err::write(self.config_file(), text).unwrap();
     }
 
     /// Applies the sandbox environment to any command: the temporary home, none of the
@@ -181,10 +181,10 @@ pub fn snapshot_filters() -> insta::internals::SettingsBindDropGuard {
 /// PATH without everything else.
 pub fn minimal_path(env: &TestEnv, programs: &[&str]) -> PathBuf {
     let bin = env.root().join("minimal-bin");
-    std::fs::create_dir_all(&bin).unwrap();
+    fs_err::create_dir_all(&bin).unwrap();
     for program in programs {
         let found = which::which(program).unwrap();
-        std::os::unix::fs::symlink(found, bin.join(program)).unwrap();
+        fs_err::os::unix::fs::symlink(found, bin.join(program)).unwrap();
     }
     bin
 }

@@ -63,7 +63,7 @@ pub fn docker_ready() -> bool {
 
 /// Writes a Dockerfile at `path`: `FROM` [`BASE_IMAGE`], then `steps`. Returns `path`.
 pub fn write_dockerfile(path: &Path, steps: &str) -> PathBuf {
-    std::fs::write(path, format!("FROM {BASE_IMAGE}\n{steps}\n")).unwrap();
+    fs_err::write(path, format!("FROM {BASE_IMAGE}\n{steps}\n")).unwrap();
     path.to_owned()
 }
 

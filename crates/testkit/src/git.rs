@@ -50,9 +50,9 @@ impl Origin {
     /// An empty bare repository at `bare` whose HEAD names `default_branch`, and an empty
     /// seed at `seed` whose `origin` it is.
     pub fn new(bare: PathBuf, seed: PathBuf, default_branch: &str) -> Self {
-        std::fs::create_dir_all(&bare).unwrap();
+        fs_err::create_dir_all(&bare).unwrap();
         git(&bare, &["init", "--quiet", "--bare", "-b", default_branch]);
-        std::fs::create_dir_all(&seed).unwrap();
+        fs_err::create_dir_all(&seed).unwrap();
         git(&seed, &["init", "--quiet", "-b", default_branch]);
         let url = format!("file://{}", bare.display());
         git(&seed, &["remote", "add", "origin", &url]);
@@ -90,7 +90,7 @@ impl Origin {
     /// without pushing; returns the commit id. The seed stays on `branch`.
     pub fn commit(&self, branch: &str, file: &str, content: &str, message: &str) -> String {
         self.checkout(branch);
-        std::fs::write(self.seed.join(file), content).unwrap();
+        fs_err::write(self.seed.join(file), content).unwrap();
         git(&self.seed, &["add", file]);
         git(&self.seed, &["commit", "--quiet", "-m", message]);
         git(&self.seed, &["rev-parse", "HEAD"])

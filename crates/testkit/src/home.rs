@@ -39,9 +39,9 @@ impl TempHome {
             "xdg-cache",
             "tmux",
         ] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+            fs_err::create_dir_all(dir.path().join(sub)).unwrap();
         }
-        std::fs::write(
+        fs_err::write(
             dir.path().join("home/.gitconfig"),
             "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
         )

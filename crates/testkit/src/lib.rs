@@ -7,6 +7,9 @@
 
 // A fixture that cannot be set up is a failed test, with the reason in its panic message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Fixtures panic by design (a failed setup is a failed test), and their values are always
+// used by the test that asked for them.
+#![allow(clippy::missing_panics_doc, clippy::must_use_candidate)]
 
 pub mod docker;
 pub mod git;

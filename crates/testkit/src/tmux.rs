@@ -21,12 +21,12 @@ impl TmuxServers {
 
     /// The sockets of the servers: `<dir>/tmux-<uid>/<name>`.
     pub fn sockets(&self) -> Vec<PathBuf> {
-        let Ok(users) = std::fs::read_dir(&self.dir) else {
+        let Ok(users) = fs_err::read_dir(&self.dir) else {
             return Vec::new();
         };
         users
             .flatten()
-            .filter_map(|user| std::fs::read_dir(user.path()).ok())
+            .filter_map(|user| fs_err::read_dir(user.path()).ok())
             .flat_map(|sockets| sockets.flatten().map(|socket| socket.path()))
             .collect()
     }

@@ -17,7 +17,7 @@ fn host_state(fixture: &Fixture) -> Vec<String> {
         git(path, &["status", "--porcelain=v1", "--untracked-files=all"]),
         git(path, &["stash", "list"]),
         git(path, &["for-each-ref", "refs/heads"]),
-        format!("{:?}", std::fs::read(path.join(".git/index")).unwrap()),
+        format!("{:?}", fs_err::read(path.join(".git/index")).unwrap()),
     ]
 }
 

@@ -138,7 +138,7 @@ fn with_a_host_stash(test: &str) -> (Fixture, String) {
     let fixture = Fixture::new(test);
     let host = &fixture.checkout.path;
     // The host's own stash, packed: it is the host's, never a workspace's.
-    std::fs::write(host.join("README.md"), "host change\n").unwrap();
+    fs_err::write(host.join("README.md"), "host change\n").unwrap();
     git(host, &["stash", "-q"]);
     git(host, &["pack-refs", "--all"]);
     let host_stash = git(host, &["stash", "list"]);
@@ -220,7 +220,7 @@ fn preserve_saves_the_stash_the_detached_head_and_the_tags_to_restore_on_the_hos
     assert!(preserved.contents[3].starts_with("tag v9 (a lightweight tag on a pushed commit)"));
     // The bundle was renamed into place once complete: no part file is left beside it.
     let saved_dir = preserved.saved_to.parent().unwrap();
-    let names: Vec<String> = std::fs::read_dir(saved_dir)
+    let names: Vec<String> = fs_err::read_dir(saved_dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();

@@ -63,7 +63,7 @@ impl Fixture {
 
         let owner = skipper_testkit::unique_name(&test.replace('_', "-"));
         let checkout_path = root.join("data/repos/local").join(&owner).join("api");
-        std::fs::create_dir_all(checkout_path.parent().unwrap()).unwrap();
+        fs_err::create_dir_all(checkout_path.parent().unwrap()).unwrap();
         git(
             &root,
             &["clone", "-q", &origin.url, checkout_path.to_str().unwrap()],
@@ -115,7 +115,7 @@ impl Fixture {
 
     /// A commit pushed to origin after the host clone was made; returns its subject.
     pub fn push_to_origin(&self, subject: &str) -> String {
-        std::fs::write(self.seed.join("later.txt"), subject).unwrap();
+        fs_err::write(self.seed.join("later.txt"), subject).unwrap();
         git(&self.seed, &["add", "later.txt"]);
         git(&self.seed, &["commit", "-q", "-m", subject]);
         git(&self.seed, &["push", "-q", "origin", DEFAULT_BRANCH]);

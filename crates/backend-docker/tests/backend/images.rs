@@ -19,7 +19,7 @@ fn a_custom_dockerfile_is_built_once_per_content_and_rebuilt_when_removed() {
     let mut fixture = Fixture::new("custom");
     let dockerfile = fixture.dir.root().join("Custom.Dockerfile");
     let write = |flavour: &str| {
-        std::fs::write(
+        fs_err::write(
             &dockerfile,
             format!("FROM {BASE_IMAGE}\nRUN echo {flavour} > /etc/flavour\n"),
         )

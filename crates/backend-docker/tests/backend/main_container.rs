@@ -69,20 +69,20 @@ fn the_hosts_configuration_is_read_only_and_the_agents_own_state_stays_inside() 
     }
     let fixture = Fixture::new("hostcfg");
     // Host configuration the container user must be able to read, but not change.
-    std::fs::write(
+    fs_err::write(
         fixture.home.join(".gitconfig"),
         "[user]\n\tname = Host User\n",
     )
     .unwrap();
-    std::fs::create_dir_all(fixture.home.join(".config/opencode")).unwrap();
-    std::fs::write(fixture.home.join(".config/opencode/opencode.json"), "{}\n").unwrap();
-    std::fs::write(
+    fs_err::create_dir_all(fixture.home.join(".config/opencode")).unwrap();
+    fs_err::write(fixture.home.join(".config/opencode/opencode.json"), "{}\n").unwrap();
+    fs_err::write(
         fixture.home.join(".config/opencode/package.json"),
         "{\"host\":1}\n",
     )
     .unwrap();
-    std::fs::create_dir_all(fixture.home.join(".local/share/opencode")).unwrap();
-    std::fs::write(
+    fs_err::create_dir_all(fixture.home.join(".local/share/opencode")).unwrap();
+    fs_err::write(
         fixture.home.join(".local/share/opencode/auth.json"),
         "{\"k\":1}\n",
     )

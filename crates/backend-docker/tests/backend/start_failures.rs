@@ -13,7 +13,7 @@ fn pid1_dying_at_start_fails_with_its_last_log_lines() {
     }
     let mut fixture = Fixture::new("pid1");
     let dockerfile = fixture.dir.root().join("Dying.Dockerfile");
-    std::fs::write(
+    fs_err::write(
         &dockerfile,
         format!("FROM {BASE_IMAGE}\nENTRYPOINT [\"sh\", \"-c\", \"echo 'fatal: this entrypoint refuses to run' >&2; exit 3\"]\n"),
     )
@@ -48,7 +48,7 @@ fn a_failed_build_reports_the_step_and_its_output() {
     }
     let fixture = Fixture::new("badbuild");
     let dockerfile = fixture.dir.root().join("Bad.Dockerfile");
-    std::fs::write(
+    fs_err::write(
         &dockerfile,
         format!("FROM {BASE_IMAGE}\nRUN echo about to fail && exit 42\n"),
     )
