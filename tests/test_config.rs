@@ -68,7 +68,9 @@ fn skipper_config_overrides_the_config_path() {
 fn failure_stderr(vars: &[(&str, &str)]) -> String {
     let env = TestEnv::new();
     let mut command = env.sk();
-    command.env_remove("NO_COLOR").args(["workspace", "list", "-r", "nope"]);
+    command
+        .env_remove("NO_COLOR")
+        .args(["workspace", "list", "-r", "nope"]);
     for (name, value) in vars {
         command.env(name, value);
     }

@@ -17,9 +17,15 @@
 //! the backend fails is a finding: fix the adapter, or mark the case with
 //! `contract_tests!(f, ignore { case: "why, and where the fix belongs" })` until it is.
 
-// A setup that cannot be made, or a port call that fails where the contract says it
-// succeeds, is a failed case, with the reason in its panic message.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+// A test suite: a failed step is a failed case (it panics, with the reason), and what its
+// helpers return is always looked at by the case that asked.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::missing_panics_doc,
+    clippy::must_use_candidate,
+    clippy::return_self_not_must_use
+)]
 
 use std::any::Any;
 use std::io::Read;
@@ -502,7 +508,7 @@ pub fn execute_runs_in_the_repository_on_the_branch(h: &Harness) {
     let pwd = h.sh(&ws, "pwd -P");
     assert_eq!(h.sh(&ws, "git rev-parse --show-toplevel"), pwd);
     let expected = match &ws.location {
-        WorkspaceLocation::Host(path) => std::fs::canonicalize(path)
+        WorkspaceLocation::Host(path) => fs_err::canonicalize(path)
             .unwrap()
             .to_string_lossy()
             .into_owned(),

@@ -8,7 +8,12 @@ use skipper_contract::{Harness, Scene, contract_tests};
 use skipper_core::NoProgress;
 use skipper_git::{GitCheckouts, Layout};
 
-/// A worktree sandbox and host checkouts on a fresh data root.
+/// A worktree sandbox and host checkouts on a fresh data root (always there: the macro
+/// takes an `Option` because other backends may be missing).
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the contract macro takes a maker of Option<Harness>"
+)]
 fn worktree() -> Option<Harness> {
     let scene = Scene::new("worktree");
     let layout = Layout::new(scene.data_root());

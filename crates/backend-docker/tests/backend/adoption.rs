@@ -8,7 +8,9 @@ use skipper_core::{
     WorkspaceTarget,
 };
 
-use crate::fixture::{WithCauses, BASE_IMAGE, Fixture, container, default_branch, docker, docker_ready, sh_ok};
+use crate::fixture::{
+    BASE_IMAGE, Fixture, WithCauses, container, default_branch, docker, docker_ready, sh_ok,
+};
 
 /// A fixture and a backend on the base image, as it is (nothing to build).
 fn on_the_base_image(test: &str) -> (Fixture, DockerBackend) {

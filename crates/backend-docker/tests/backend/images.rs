@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use skipper_core::{BranchStart, NoProgress, Sandbox};
 
-use crate::fixture::{WithCauses, 
-    BASE_IMAGE, DEFAULT_BRANCH, Fixture, container, default_branch, docker, docker_ready, sh_ok,
-    unix_now,
+use crate::fixture::{
+    BASE_IMAGE, DEFAULT_BRANCH, Fixture, WithCauses, container, default_branch, docker,
+    docker_ready, sh_ok, unix_now,
 };
 
 #[test]

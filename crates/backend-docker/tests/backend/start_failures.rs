@@ -4,7 +4,7 @@
 use skipper_backend_docker::{DockerBackend, DockerConfig};
 use skipper_core::{Sandbox, WorkspaceRegistry, WorkspaceTarget};
 
-use crate::fixture::{WithCauses, BASE_IMAGE, Fixture, default_branch, docker_ready};
+use crate::fixture::{BASE_IMAGE, Fixture, WithCauses, default_branch, docker_ready};
 
 #[test]
 fn pid1_dying_at_start_fails_with_its_last_log_lines() {
