@@ -81,10 +81,10 @@ fn force_leaves_a_bundle_that_restores_the_commit_and_the_changes() {
         let _filters = snapshot_filters();
         insta::assert_snapshot!(repo.screen(&forced), @"
         [exit: 0]
-        Saved the work at risk to [ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/sk-[REPO]-feat-d-[HASH]-[TIME].bundle:
-          - uncommitted and untracked changes, as commit refs/skipper/saved/[TIME]
+        Saved the work at risk to [ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/sk-[REPO]-feat-d-[HASH]-[HASH].bundle:
+          - uncommitted and untracked changes, as commit refs/skipper/saved/[HASH]
           - branch feat/d (1 unpushed commit(s))
-          To restore: git fetch '[ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/sk-[REPO]-feat-d-[HASH]-[TIME].bundle' 'refs/*:refs/sk-restored/*'   (in the host checkout)
+          To restore: git fetch '[ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/sk-[REPO]-feat-d-[HASH]-[HASH].bundle' 'refs/*:refs/sk-restored/*'   (in the host checkout)
         Removed workspace remotes/[REPO] (feat/d)
         ----- stderr -----
         ");
