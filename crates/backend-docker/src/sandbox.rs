@@ -5,8 +5,8 @@
 use std::io::{Read, Write};
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CreateRequest, DetachOutcome,
-    ErrorKind, ExecIo, ExitStatus, Operation, Preserved, Sandbox, SandboxError, SandboxKind,
+    AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
+    DetachOutcome, ErrorKind, ExecIo, Operation, Preserved, Sandbox, SandboxError, SandboxKind,
     SessionIo, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::SaveStamp;
@@ -33,7 +33,7 @@ impl DockerBackend {
         &self,
         workspace: &Workspace,
         command: &CommandLine,
-    ) -> Result<ExitStatus, SandboxError> {
+    ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
         let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
@@ -65,7 +65,7 @@ impl DockerBackend {
             {
                 return Err(SandboxError::ProgramNotFound { program });
             }
-            Ok(ExitStatus(status))
+            Ok(CommandStatus(status))
         })
     }
 
@@ -77,7 +77,7 @@ impl DockerBackend {
         workspace: &Workspace,
         command: &CommandLine,
         streams: Streams<'_>,
-    ) -> Result<ExitStatus, SandboxError> {
+    ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
         let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
@@ -110,7 +110,7 @@ impl DockerBackend {
             {
                 return Err(SandboxError::ProgramNotFound { program });
             }
-            Ok(ExitStatus(status))
+            Ok(CommandStatus(status))
         })
     }
 
@@ -179,7 +179,7 @@ impl Sandbox for DockerBackend {
         workspace: &Workspace,
         command: &CommandLine,
         io: ExecIo<'_>,
-    ) -> Result<ExitStatus, SandboxError> {
+    ) -> Result<CommandStatus, SandboxError> {
         match io {
             ExecIo::Terminal => self.execute_on_terminal(workspace, command),
             ExecIo::Inherited { stdin_is_terminal } => {
@@ -244,7 +244,7 @@ impl Sandbox for DockerBackend {
                 attach::interactive_shell(&self.engine.docker, name, path).await
             })
             .map(|end| match end {
-                attach::SessionEnd::Exited(code) => AttachOutcome::Exited(ExitStatus(code)),
+                attach::SessionEnd::Exited(code) => AttachOutcome::Exited(CommandStatus(code)),
                 attach::SessionEnd::Detached => AttachOutcome::Detached,
             })
             .map_err(|err| err.into_sandbox(Operation::Attaching, reference))

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 
 use signal_hook::consts::{SIGINT, SIGQUIT};
-use skipper_core::{ExitStatus, PipedIo};
+use skipper_core::{CommandStatus, PipedIo};
 
 /// While alive, Ctrl-C and Ctrl-\ do not end `sk`: the terminal delivers them to the whole
 /// foreground process group, so they reach the child, and `sk` stays to report the child's
@@ -40,7 +40,7 @@ impl Drop for ForwardInterrupts {
 
 /// Runs `command` with inherited stdio and returns its exit status (128 + signal number
 /// when a signal ended it).
-pub(crate) fn run_foreground(command: &mut Command) -> std::io::Result<ExitStatus> {
+pub(crate) fn run_foreground(command: &mut Command) -> std::io::Result<CommandStatus> {
     let _interrupts = ForwardInterrupts::install();
     let status = command.status()?;
     Ok(exit_status(status))
@@ -49,7 +49,7 @@ pub(crate) fn run_foreground(command: &mut Command) -> std::io::Result<ExitStatu
 /// Runs `command` with its streams on `io` and returns its exit status. stdout and stderr
 /// are copied as they come; stdin is copied and then closed, so the command sees its end.
 /// Each interrupt sends SIGINT to the command, a second one SIGKILL.
-pub(crate) fn run_piped(command: &mut Command, io: PipedIo<'_>) -> std::io::Result<ExitStatus> {
+pub(crate) fn run_piped(command: &mut Command, io: PipedIo<'_>) -> std::io::Result<CommandStatus> {
     let PipedIo {
         stdin,
         stdout,
@@ -121,10 +121,10 @@ fn copy_or_end(mut pipe: impl Read, out: &mut (dyn Write + Send), pid: u32) {
     }
 }
 
-pub(crate) fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
+pub(crate) fn exit_status(status: std::process::ExitStatus) -> CommandStatus {
     match (status.code(), status.signal()) {
-        (Some(code), _) => ExitStatus(code),
-        (None, Some(signal)) => ExitStatus(128 + signal),
-        (None, None) => ExitStatus(1),
+        (Some(code), _) => CommandStatus(code),
+        (None, Some(signal)) => CommandStatus(128 + signal),
+        (None, None) => CommandStatus(1),
     }
 }

@@ -3,8 +3,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, ExitStatus, Operation, Preserved, Progress, Sandbox,
+    AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CommandStatus,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, Operation, Preserved, Progress, Sandbox,
     SandboxError, SandboxKind, SessionIo, UnpushedBranch, UnpushedRef, Workspace,
     WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
@@ -123,7 +123,7 @@ impl Sandbox for WorktreeSandbox {
         workspace: &Workspace,
         command: &CommandLine,
         io: ExecIo<'_>,
-    ) -> Result<ExitStatus, SandboxError> {
+    ) -> Result<CommandStatus, SandboxError> {
         let dir = path_of(workspace)?;
         let argv = command.to_argv();
         let Some((program, args)) = argv.split_first().filter(|(p, _)| !p.is_empty()) else {
@@ -190,7 +190,7 @@ impl Sandbox for WorktreeSandbox {
         if tmux.has_session(&name).during(&fail)? {
             Ok(AttachOutcome::Detached)
         } else {
-            Ok(AttachOutcome::Exited(ExitStatus::SUCCESS))
+            Ok(AttachOutcome::Exited(CommandStatus::SUCCESS))
         }
     }
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, ContainerState, ExitStatus, Preserved, RemoteUrl,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, Preserved, RemoteUrl,
     RepositoryId, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
@@ -220,7 +220,7 @@ pub enum SandboxCall {
 pub struct FakeSandbox {
     kind: SandboxKind,
     keeps_sessions: bool,
-    exit_status: ExitStatus,
+    exit_status: CommandStatus,
     missing_programs: BTreeSet<String>,
     failures: BTreeMap<SandboxCall, ErrorKind>,
     state: Mutex<SandboxState>,
@@ -261,7 +261,7 @@ impl FakeSandbox {
         Self {
             kind,
             keeps_sessions: false,
-            exit_status: ExitStatus::SUCCESS,
+            exit_status: CommandStatus::SUCCESS,
             missing_programs: BTreeSet::new(),
             failures: BTreeMap::new(),
             state: Mutex::default(),
@@ -307,7 +307,7 @@ impl FakeSandbox {
 
     /// Commands run by `execute` (and shells left by `attach`) exit with `status`.
     #[must_use]
-    pub fn with_exit_status(mut self, status: ExitStatus) -> Self {
+    pub fn with_exit_status(mut self, status: CommandStatus) -> Self {
         self.exit_status = status;
         self
     }
@@ -528,7 +528,7 @@ impl Sandbox for FakeSandbox {
         workspace: &Workspace,
         command: &CommandLine,
         _io: ExecIo<'_>,
-    ) -> Result<ExitStatus, SandboxError> {
+    ) -> Result<CommandStatus, SandboxError> {
         let reference = &workspace.reference;
         let mut state = self.state();
         let line = format!("execute {}", reference.target);

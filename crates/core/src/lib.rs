@@ -12,9 +12,9 @@ pub mod ports;
 pub mod usecases;
 
 pub use domain::{
-    AtRisk, BranchName, Checkout, CommandLine, ContainerState, ExitStatus, InvalidName, Preserved,
-    RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, UnpushedRef, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, InvalidName,
+    Preserved, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, UnpushedRef,
+    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
 };
 pub use ports::{
     AttachOutcome, BoxError, BranchPresence, BranchStart, CheckoutError, CloneOutcome,

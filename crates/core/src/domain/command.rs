@@ -30,9 +30,9 @@ impl CommandLine {
 /// The exit status of a command run in a workspace, as a shell reports it: the exit code, or
 /// 128 plus the signal number when a signal ended it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExitStatus(pub i32);
+pub struct CommandStatus(pub i32);
 
-impl ExitStatus {
+impl CommandStatus {
     /// Exit status 0.
     pub const SUCCESS: Self = Self(0);
 

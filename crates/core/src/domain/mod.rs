@@ -8,7 +8,7 @@ mod risk;
 mod workspace;
 
 pub use branch::BranchName;
-pub use command::{CommandLine, ExitStatus};
+pub use command::{CommandLine, CommandStatus};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Preserved, UnpushedBranch, UnpushedRef};

@@ -5,7 +5,7 @@ use super::error::ErrorKind;
 use super::error::SandboxError;
 use super::io::{ExecIo, SessionIo};
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, ExitStatus, Preserved, SandboxKind, Workspace,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, Preserved, SandboxKind, Workspace,
     WorkspaceTarget,
 };
 
@@ -77,7 +77,7 @@ pub trait Sandbox: Send + Sync + Debug {
         workspace: &Workspace,
         command: &CommandLine,
         io: ExecIo<'_>,
-    ) -> Result<ExitStatus, SandboxError>;
+    ) -> Result<CommandStatus, SandboxError>;
 
     /// Opens an interactive session in the workspace and returns when the user leaves it.
     ///
@@ -129,7 +129,7 @@ pub enum AttachOutcome {
     /// The user detached; the session goes on.
     Detached,
     /// The session's shell exited with this status.
-    Exited(ExitStatus),
+    Exited(CommandStatus),
 }
 
 /// What [`Sandbox::detach`] did.

@@ -20,7 +20,7 @@ pub fn attach(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ExitStatus, SandboxKind};
+    use crate::domain::{CommandStatus, SandboxKind};
     use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
     use crate::ports::ErrorKind;
     use crate::usecases::WorkspaceError;
@@ -71,11 +71,11 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Docker)
             .with_workspace(&api, &feat_x())
-            .with_exit_status(ExitStatus(42));
+            .with_exit_status(CommandStatus(42));
 
         let outcome = attach(backend(&checkouts, &sandbox), &api, &feat_x(), TERMINAL).unwrap();
 
-        assert_eq!(outcome, AttachOutcome::Exited(ExitStatus(42)));
+        assert_eq!(outcome, AttachOutcome::Exited(CommandStatus(42)));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use crate::domain::{Checkout, CommandLine, ExitStatus, WorkspaceTarget};
+use crate::domain::{Checkout, CommandLine, CommandStatus, WorkspaceTarget};
 use crate::ports::{ExecIo, SandboxError};
 
 use super::{Backend, WorkspaceError, locate};
@@ -44,7 +44,7 @@ pub fn prompt(
     agent: &AgentCommand,
     message: &str,
     io: ExecIo<'_>,
-) -> Result<ExitStatus, WorkspaceError> {
+) -> Result<CommandStatus, WorkspaceError> {
     if agent.0.first().is_none_or(String::is_empty) {
         return Err(WorkspaceError::AgentEmpty);
     }
@@ -144,7 +144,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree)
             .with_workspace(&api, &feat_x())
-            .with_exit_status(ExitStatus(3));
+            .with_exit_status(CommandStatus(3));
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
 
         let status = prompt(
@@ -157,7 +157,7 @@ mod tests {
         )
         .unwrap();
 
-        assert_eq!(status, ExitStatus(3));
+        assert_eq!(status, CommandStatus(3));
         assert_eq!(
             sandbox.commands(),
             [CommandLine::Argv(vec![

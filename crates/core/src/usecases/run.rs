@@ -1,4 +1,4 @@
-use crate::domain::{Checkout, CommandLine, ExitStatus, WorkspaceTarget};
+use crate::domain::{Checkout, CommandLine, CommandStatus, WorkspaceTarget};
 use crate::ports::ExecIo;
 
 use super::{Backend, WorkspaceError, locate};
@@ -14,7 +14,7 @@ pub fn run(
     target: &WorkspaceTarget,
     command: &CommandLine,
     io: ExecIo<'_>,
-) -> Result<ExitStatus, WorkspaceError> {
+) -> Result<CommandStatus, WorkspaceError> {
     let workspace = locate(backend, checkout, target)?;
     Ok(backend.sandbox.execute(&workspace, command, io)?)
 }
@@ -61,7 +61,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree)
             .with_workspace(&api, &WorkspaceTarget::Main)
-            .with_exit_status(ExitStatus(130));
+            .with_exit_status(CommandStatus(130));
         let command = CommandLine::Argv(vec!["cargo".into(), "test".into()]);
 
         let status = run(
@@ -75,7 +75,7 @@ mod tests {
         )
         .unwrap();
 
-        assert_eq!(status, ExitStatus(130));
+        assert_eq!(status, CommandStatus(130));
         assert_eq!(sandbox.commands(), [command]);
         assert_eq!(sandbox.calls(), ["locate main", "execute main"]);
     }
