@@ -6,16 +6,15 @@ use std::io::{Read, Write};
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, Operation, Preserved, Sandbox, SandboxError, SandboxKind,
-    SessionIo, Workspace, WorkspaceRef, WorkspaceTarget,
+    DetachOutcome, ErrorKind, ExecIo, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot,
+    SavedContents, SavedWork, SessionIo, Workspace, WorkspaceRef, WorkspaceTarget,
 };
-use skipper_git::SaveStamp;
 use tokio::sync::mpsc;
 
 use crate::error::DockerError;
 use crate::exec::{self, Interrupt};
 use crate::scripts::SetupMode;
-use crate::{DockerBackend, attach, container_of, engine, scripts};
+use crate::{DockerBackend, attach, container_of, scripts};
 
 /// The streams of a command that runs without a terminal.
 struct Streams<'a> {
@@ -313,16 +312,15 @@ impl Sandbox for DockerBackend {
             .map_err(|err| err.into_sandbox(Operation::Checking, reference))
     }
 
-    fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError> {
+    fn preserve(
+        &self,
+        workspace: &Workspace,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let stamp = SaveStamp::now().to_string();
-        let dest = engine::bundle_path(
-            &self.engine.config.data_root,
-            &reference.repository,
-            name,
-            &stamp,
-        );
+        let stamp = slot.id.to_string();
+        let dest = slot.bundle();
         let inside = format!("/tmp/skipper-saved-{stamp}.bundle");
         let message = format!("skipper: uncommitted work of {reference}, saved {stamp}");
         self.runtime
@@ -363,17 +361,19 @@ impl Sandbox for DockerBackend {
                     )
                     .await;
                 downloaded?;
-                Ok::<_, DockerError>(scripts::parse_preserved(&saved.stdout_text()))
-            })
-            .map(|contents| Preserved {
-                restore_hint: format!(
-                    "git fetch '{}' 'refs/*:refs/sk-restored/*'   (in the host checkout)",
-                    dest.display()
-                ),
-                saved_to: dest.clone(),
-                contents,
+                let _ = scripts::parse_preserved(&saved.stdout_text());
+                Ok::<_, DockerError>(SavedContents::default())
             })
             .map_err(|err| err.into_sandbox(Operation::Saving, reference))
+    }
+
+    fn restore(&self, workspace: &Workspace, _saved: &SavedWork) -> Result<(), SandboxError> {
+        Err(SandboxError::workspace(
+            ErrorKind::CommandFailed,
+            Operation::Creating,
+            &workspace.reference,
+            "restoring is being written",
+        ))
     }
 
     fn destroy(&self, workspace: &Workspace, _force: bool) -> Result<(), SandboxError> {

@@ -3,7 +3,7 @@
 //! what they print (git's porcelain formats, not its English). The scripts themselves are
 //! `assets/scripts/*.sh`, each saying its arguments, environment and output, embedded here.
 
-use skipper_core::{AtRisk, BranchName, BranchStart, UnpushedBranch, UnpushedRef};
+use skipper_core::{AtRisk, BranchStart, UnpushedBranch, UnpushedRef};
 
 /// The file, relative to the repository directory, whose presence says that [`SETUP`] ran
 /// to its end. Labels are fixed when a container is made, before the repository is copied
@@ -154,7 +154,7 @@ pub fn parse_refs_at_risk(text: &str) -> Vec<RefAtRisk> {
             let count = |field: Option<&str>| field?.trim().parse::<usize>().ok();
             match (fields.next()?, fields.next(), fields.next()) {
                 ("branch", Some(branch), commits) => Some(RefAtRisk::Branch(UnpushedBranch {
-                    branch: BranchName::new(branch).ok()?,
+                    branch: branch.to_owned(),
                     commits: count(commits)?,
                 })),
                 ("stash", entries, None) => Some(RefAtRisk::Stash {
@@ -218,11 +218,11 @@ mod tests {
             parsed,
             [
                 RefAtRisk::Branch(UnpushedBranch {
-                    branch: BranchName::new("feat/x").unwrap(),
+                    branch: "feat/x".to_owned(),
                     commits: 2
                 }),
                 RefAtRisk::Branch(UnpushedBranch {
-                    branch: BranchName::new("main").unwrap(),
+                    branch: "main".to_owned(),
                     commits: 1
                 }),
                 RefAtRisk::Stash { entries: 3 },

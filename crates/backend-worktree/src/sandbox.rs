@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CommandStatus,
-    CreateRequest, DetachOutcome, ErrorKind, ExecIo, Operation, Preserved, Progress, Sandbox,
-    SandboxError, SandboxKind, SessionIo, UnpushedBranch, UnpushedRef, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError,
+    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, UnpushedBranch, UnpushedRef,
+    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env, status, worktree_list};
 
@@ -236,7 +236,7 @@ impl Sandbox for WorktreeSandbox {
             let commits = count.trim().parse::<usize>().during(&fail)?;
             if commits > 0 {
                 unpushed.push(UnpushedBranch {
-                    branch: branch.clone(),
+                    branch: branch.to_string(),
                     commits,
                 });
             }
@@ -269,11 +269,20 @@ impl Sandbox for WorktreeSandbox {
             untracked,
             unpushed,
             other_refs,
+            ..AtRisk::default()
         })
     }
 
-    fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError> {
-        crate::preserve::preserve(&self.layout, workspace)
+    fn preserve(
+        &self,
+        workspace: &Workspace,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, SandboxError> {
+        crate::preserve::preserve(workspace, slot)
+    }
+
+    fn restore(&self, workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError> {
+        crate::preserve::restore(workspace, saved)
     }
 
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {

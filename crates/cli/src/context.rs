@@ -7,7 +7,7 @@ use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::WorktreeSandbox;
 use skipper_core::usecases::{self, Backend, SandboxChoice};
 use skipper_core::{Checkout, Progress, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
-use skipper_git::{GitCheckouts, Layout};
+use skipper_git::{DiskSaves, FileLocks, GitCheckouts, Layout};
 
 use crate::cli::{GlobalArgs, SandboxArg};
 use crate::config::{Config, Paths};
@@ -29,6 +29,8 @@ pub struct Context<'a> {
     progress: Arc<dyn Progress>,
     checkouts: GitCheckouts,
     worktree: WorktreeSandbox,
+    saves: DiskSaves,
+    locks: FileLocks,
     /// Connected on first use only: a machine without Docker never pays for it.
     docker: OnceLock<Result<DockerBackend, CliError>>,
 }
@@ -51,6 +53,8 @@ impl<'a> Context<'a> {
         Ok(Self {
             printer,
             checkouts: GitCheckouts::new(layout.clone(), Arc::clone(&progress)),
+            saves: DiskSaves::new(layout.clone()),
+            locks: FileLocks::new(&layout, Arc::clone(&progress)),
             worktree: WorktreeSandbox::new(layout, Arc::clone(&progress)),
             progress,
             paths,
@@ -63,6 +67,21 @@ impl<'a> Context<'a> {
 
     pub fn checkouts(&self) -> &GitCheckouts {
         &self.checkouts
+    }
+
+    pub fn saves(&self) -> &DiskSaves {
+        &self.saves
+    }
+
+    /// The save with this id.
+    pub fn saves_get(
+        &self,
+        id: &skipper_core::SaveId,
+    ) -> Result<skipper_core::SavedWork, CliError> {
+        use skipper_core::SaveStore as _;
+        self.saves
+            .get(id)
+            .map_err(|err| CliError::from(usecases::WorkspaceError::from(err)))
     }
 
     fn docker(&self) -> Result<&DockerBackend, CliError> {
@@ -81,6 +100,8 @@ impl<'a> Context<'a> {
                 checkouts: &self.checkouts,
                 sandbox: &self.worktree,
                 registry: &self.worktree,
+                saves: &self.saves,
+                locks: &self.locks,
             }),
             SandboxKind::Docker => {
                 let docker = self.docker()?;
@@ -88,6 +109,8 @@ impl<'a> Context<'a> {
                     checkouts: &self.checkouts,
                     sandbox: docker,
                     registry: docker,
+                    saves: &self.saves,
+                    locks: &self.locks,
                 })
             }
         }

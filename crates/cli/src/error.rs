@@ -187,8 +187,33 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::InSeveralSandboxes { .. } => Self::usage(message)
                 .hint("choose one with `--sandbox worktree` or `--sandbox docker`"),
             WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => Self::failure(message)
-                .hint(format!("to restore the saved work: {}", preserved.restore_hint))
-                .hint("remove the rest by hand, or retry `sk workspace remove --force`"),
+                .hint("retry `sk workspace remove`: it finishes the removal and keeps this save")
+                .hint(format!(
+                    "the work comes back with `sk workspace restore --repository {} --branch {} --saved {}`",
+                    preserved.repository, preserved.branch, preserved.id
+                )),
+            WorkspaceError::WorkspaceExists { reference, .. } => Self::failure(message).hint(
+                format!(
+                    "remove it first (`sk workspace remove --repository {} --branch {}`), or restore into another sandbox with `--sandbox`",
+                    reference.repository, reference.target
+                ),
+            ),
+            WorkspaceError::NothingSaved { .. } => {
+                Self::failure(message).hint("`sk workspace saved` lists the saved work")
+            }
+            WorkspaceError::SaveOfAnotherWorkspace { .. } => Self::usage(message)
+                .hint("`sk workspace saved` lists each save with its branch"),
+            WorkspaceError::Save(err) => match err {
+                skipper_core::SaveError::NotFound { .. } => Self::failure(message)
+                    .hint("`sk workspace saved` lists the saved work and its ids"),
+                skipper_core::SaveError::Store { .. } => Self::failure(message),
+            },
+            WorkspaceError::Lock(err) => match err {
+                skipper_core::LockError::Timeout { .. } => Self::failure(message).hint(
+                    "wait for that command to finish, or raise SKIPPER_LOCK_TIMEOUT (seconds)",
+                ),
+                skipper_core::LockError::Io { .. } => Self::failure(message),
+            },
             WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
             WorkspaceError::WorkAtRisk { risk, .. } => {
                 let mut error = Self::failure(message);
@@ -196,7 +221,7 @@ impl From<WorkspaceError> for CliError {
                     error = error.hint(line);
                 }
                 error.hint(
-                    "commit and push that work, or pass --force to save it under the data root and remove anyway",
+                    "commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway",
                 )
             }
             WorkspaceError::AgentMissing { program } => Self::failure(format!(

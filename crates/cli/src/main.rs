@@ -13,6 +13,7 @@ mod picker;
 mod printer;
 mod progress;
 mod risk;
+mod saved;
 mod terminal;
 
 use std::process::ExitCode;

@@ -38,13 +38,38 @@ pub fn describe(risk: &AtRisk) -> Vec<String> {
                 format!("a detached HEAD has {commits} commit(s) on no branch")
             }
             UnpushedRef::Tag { name } => format!("tag `{name}` exists only in the workspace"),
+            UnpushedRef::Notes { reference } => {
+                format!("notes `{reference}` hold notes the remote does not have")
+            }
+            UnpushedRef::Other { reference } => {
+                format!("ref `{reference}` holds commits on no remote branch")
+            }
+            UnpushedRef::Unreadable { detail } => {
+                format!("could not be read, so it is counted as work: {detail}")
+            }
         });
+    }
+    for nested in &risk.nested {
+        if nested.risk.is_empty() {
+            continue;
+        }
+        let what = if nested.submodule {
+            "submodule"
+        } else {
+            "nested repository"
+        };
+        let inner = describe(&nested.risk);
+        lines.push(format!(
+            "{what} `{}` holds work: {}",
+            nested.path,
+            inner.join("; ")
+        ));
     }
     lines
 }
 
 /// The first few of `paths`, then how many more.
-fn some_paths(paths: &[String]) -> String {
+pub fn some_paths(paths: &[String]) -> String {
     let mut shown = paths
         .iter()
         .take(SHOWN_PATHS)
@@ -60,7 +85,7 @@ fn some_paths(paths: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use skipper_core::{BranchName, UnpushedBranch};
+    use skipper_core::UnpushedBranch;
 
     use super::*;
 
@@ -70,7 +95,7 @@ mod tests {
             modified: (1..=7).map(|i| format!("f{i}")).collect(),
             untracked: vec!["new.txt".into()],
             unpushed: vec![UnpushedBranch {
-                branch: BranchName::new("feat/x").unwrap(),
+                branch: "feat/x".into(),
                 commits: 2,
             }],
             other_refs: vec![
@@ -78,6 +103,7 @@ mod tests {
                 UnpushedRef::DetachedHead { commits: 3 },
                 UnpushedRef::Tag { name: "v1".into() },
             ],
+            ..AtRisk::default()
         };
         assert_eq!(
             describe(&risk),

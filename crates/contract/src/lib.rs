@@ -35,8 +35,8 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, BranchName, BranchStart, Checkout, CloneOutcome, CommandLine, CreateRequest,
     DetachOutcome, ErrorKind, ExecIo, HostCheckouts, PipedIo, RemoteUrl, RepositoryId, Sandbox,
-    SandboxError, SandboxKind, UnpushedBranch, UnpushedRef, Workspace, WorkspaceLocation,
-    WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
+    SandboxError, SandboxKind, SaveStore, UnpushedBranch, UnpushedRef, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_testkit::{Origin, TempHome, git};
 
@@ -573,7 +573,7 @@ pub fn at_risk_names_an_unpushed_commit(h: &Harness) {
         h.at_risk(&ws),
         AtRisk {
             unpushed: vec![UnpushedBranch {
-                branch: branch_name(BRANCH),
+                branch: BRANCH.to_owned(),
                 commits: 1,
             }],
             ..AtRisk::default()
@@ -625,28 +625,32 @@ pub fn preserve_saves_to_a_path_that_exists(h: &Harness) {
         ),
     );
     let before = h.at_risk(&ws);
+    let saves = skipper_git::DiskSaves::new(skipper_git::Layout::new(
+        h.scene().data_root().clone(),
+    ));
+    let slot = saves
+        .reserve(&ws.reference, h.sandbox().kind())
+        .unwrap_or_else(|err| panic!("reserving: {err}"));
     let preserved = h
         .sandbox()
-        .preserve(&ws)
+        .preserve(&ws, &slot)
         .unwrap_or_else(|err| panic!("preserving: {}", chain(&err)));
+    let bundle = slot.bundle();
+    assert!(bundle.exists(), "{} does not exist", bundle.display());
     assert!(
-        preserved.saved_to.exists(),
-        "{} does not exist",
-        preserved.saved_to.display()
-    );
-    assert!(
-        preserved.saved_to.starts_with(h.scene().data_root()),
+        bundle.starts_with(h.scene().data_root()),
         "{} is not under the data root",
-        preserved.saved_to.display()
+        bundle.display()
     );
     if let WorkspaceLocation::Host(path) = &ws.location {
-        assert!(
-            !preserved.saved_to.starts_with(path),
-            "saved inside the workspace"
-        );
+        assert!(!bundle.starts_with(path), "saved inside the workspace");
     }
-    assert!(!preserved.contents.is_empty(), "{preserved:?}");
-    assert!(!preserved.restore_hint.is_empty(), "{preserved:?}");
+    assert!(preserved.worktree.is_some(), "{preserved:?}");
+    assert_eq!(
+        (preserved.commits, preserved.untracked),
+        (1, 1),
+        "{preserved:?}"
+    );
     assert_eq!(h.at_risk(&ws), before);
 }
 

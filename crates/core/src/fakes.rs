@@ -15,13 +15,14 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, Preserved, RemoteUrl,
-    RepositoryId, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, RemoteUrl,
+    RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
     AttachOutcome, BranchPresence, CheckoutError, CloneOutcome, CreateRequest, DetachOutcome,
-    ErrorKind, ExecIo, HostCheckouts, Operation, Refreshed, Sandbox, SandboxError, SessionIo,
-    WorkspaceRegistry,
+    ErrorKind, ExecIo, HostCheckouts, LockError, LockGuard, Locks, Operation, Refreshed,
+    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, WorkspaceRegistry,
 };
 use crate::usecases::Backend;
 
@@ -60,6 +61,168 @@ pub fn backend<'a>(checkouts: &'a FakeCheckouts, sandbox: &'a FakeSandbox) -> Ba
         checkouts,
         sandbox,
         registry: sandbox,
+        saves: &sandbox.saves,
+        locks: &FakeLocks,
+    }
+}
+
+/// Locks that are always free: one test process, one caller.
+#[derive(Debug, Clone, Copy)]
+pub struct FakeLocks;
+
+#[derive(Debug)]
+struct FakeGuard;
+
+impl LockGuard for FakeGuard {}
+
+impl Locks for FakeLocks {
+    fn repository(&self, _repository: &RepositoryId) -> Result<Box<dyn LockGuard>, LockError> {
+        Ok(Box::new(FakeGuard))
+    }
+
+    fn workspace(&self, _workspace: &WorkspaceRef) -> Result<Box<dyn LockGuard>, LockError> {
+        Ok(Box::new(FakeGuard))
+    }
+}
+
+/// A save store in memory: saves get ids `save0001`, `save0002`... in order, under
+/// `/fake/saved/<id>`; removal records are kept by workspace and sandbox.
+#[derive(Debug, Default)]
+pub struct FakeSaves {
+    state: Mutex<SavesState>,
+}
+
+#[derive(Debug, Default)]
+struct SavesState {
+    reserved: usize,
+    open: Vec<SaveSlot>,
+    saves: Vec<SavedWork>,
+    removals: Vec<RemovalRecord>,
+}
+
+impl FakeSaves {
+    /// The removals recorded and not ended.
+    #[must_use]
+    pub fn pending_removals(&self) -> Vec<RemovalRecord> {
+        lock(&self.state).removals.clone()
+    }
+
+    /// Records a removal as an interrupted `remove` left it.
+    pub fn with_removal(&self, record: RemovalRecord) {
+        lock(&self.state).removals.push(record);
+    }
+
+    /// Adds a complete save.
+    pub fn with_save(&self, saved: SavedWork) {
+        lock(&self.state).saves.push(saved);
+    }
+}
+
+impl SaveStore for FakeSaves {
+    fn reserve(
+        &self,
+        _workspace: &WorkspaceRef,
+        _sandbox: SandboxKind,
+    ) -> Result<SaveSlot, SaveError> {
+        let mut state = lock(&self.state);
+        state.reserved += 1;
+        let id = SaveId::new(&format!("save{:04}", state.reserved))
+            .unwrap_or_else(|err| panic!("{err}"));
+        let slot = SaveSlot {
+            dir: PathBuf::from("/fake/saved").join(id.as_str()),
+            id,
+        };
+        state.open.push(slot.clone());
+        Ok(slot)
+    }
+
+    fn commit(
+        &self,
+        slot: SaveSlot,
+        workspace: &WorkspaceRef,
+        sandbox: SandboxKind,
+        contents: SavedContents,
+    ) -> Result<SavedWork, SaveError> {
+        let mut state = lock(&self.state);
+        state.open.retain(|open| *open != slot);
+        let saved = SavedWork {
+            bundle: Some(slot.bundle()),
+            id: slot.id,
+            repository: workspace.repository.clone(),
+            branch: workspace
+                .target
+                .branch()
+                .cloned()
+                .unwrap_or_else(|| branch("main")),
+            sandbox,
+            saved_at: 1_700_000_000 + state.saves.len() as u64,
+            dir: slot.dir,
+            size: 1,
+            contents,
+        };
+        state.saves.push(saved.clone());
+        Ok(saved)
+    }
+
+    fn discard(&self, slot: SaveSlot) -> Result<(), SaveError> {
+        lock(&self.state).open.retain(|open| *open != slot);
+        Ok(())
+    }
+
+    fn list(&self, repository: Option<&RepositoryId>) -> Result<Vec<SavedWork>, SaveError> {
+        Ok(lock(&self.state)
+            .saves
+            .iter()
+            .filter(|saved| repository.is_none_or(|r| saved.repository == *r))
+            .cloned()
+            .collect())
+    }
+
+    fn get(&self, id: &SaveId) -> Result<SavedWork, SaveError> {
+        lock(&self.state)
+            .saves
+            .iter()
+            .find(|saved| saved.id == *id)
+            .cloned()
+            .ok_or_else(|| SaveError::NotFound { id: id.clone() })
+    }
+
+    fn drop_save(&self, id: &SaveId) -> Result<SavedWork, SaveError> {
+        let saved = self.get(id)?;
+        lock(&self.state).saves.retain(|s| s.id != *id);
+        Ok(saved)
+    }
+
+    fn incomplete(&self) -> Result<Vec<SaveSlot>, SaveError> {
+        Ok(lock(&self.state).open.clone())
+    }
+
+    fn begin_removal(&self, record: &RemovalRecord) -> Result<(), SaveError> {
+        lock(&self.state).removals.push(record.clone());
+        Ok(())
+    }
+
+    fn removal(
+        &self,
+        workspace: &WorkspaceRef,
+        sandbox: SandboxKind,
+    ) -> Result<Option<RemovalRecord>, SaveError> {
+        Ok(lock(&self.state)
+            .removals
+            .iter()
+            .find(|r| r.workspace == *workspace && r.sandbox == sandbox)
+            .cloned())
+    }
+
+    fn removals(&self) -> Result<Vec<RemovalRecord>, SaveError> {
+        Ok(lock(&self.state).removals.clone())
+    }
+
+    fn end_removal(&self, workspace: &WorkspaceRef, sandbox: SandboxKind) -> Result<(), SaveError> {
+        lock(&self.state)
+            .removals
+            .retain(|r| !(r.workspace == *workspace && r.sandbox == sandbox));
+        Ok(())
     }
 }
 
@@ -201,6 +364,8 @@ pub enum SandboxCall {
     AtRisk,
     /// [`Sandbox::preserve`].
     Preserve,
+    /// [`Sandbox::restore`].
+    Restore,
     /// [`Sandbox::destroy`].
     Destroy,
     /// [`WorkspaceRegistry::locate`].
@@ -224,6 +389,8 @@ pub struct FakeSandbox {
     missing_programs: BTreeSet<String>,
     failures: BTreeMap<SandboxCall, ErrorKind>,
     state: Mutex<SandboxState>,
+    /// The save store [`backend`] wires with this sandbox.
+    pub saves: FakeSaves,
 }
 
 type WorkspaceKey = (RepositoryId, Option<BranchName>);
@@ -265,6 +432,7 @@ impl FakeSandbox {
             missing_programs: BTreeSet::new(),
             failures: BTreeMap::new(),
             state: Mutex::default(),
+            saves: FakeSaves::default(),
         }
     }
 
@@ -622,10 +790,14 @@ impl Sandbox for FakeSandbox {
             .clone())
     }
 
-    fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError> {
+    fn preserve(
+        &self,
+        workspace: &Workspace,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, SandboxError> {
         let reference = &workspace.reference;
         let mut state = self.state();
-        let line = format!("preserve {}", reference.target);
+        let line = format!("preserve {} into {}", reference.target, slot.id);
         self.record(
             &mut state,
             SandboxCall::Preserve,
@@ -634,27 +806,27 @@ impl Sandbox for FakeSandbox {
             line,
         )?;
         let risk = &self.find(&mut state, Operation::Saving, workspace)?.at_risk;
-        let contents = risk
-            .modified
-            .iter()
-            .map(|path| format!("modified {path}"))
-            .chain(
-                risk.untracked
-                    .iter()
-                    .map(|path| format!("untracked {path}")),
-            )
-            .chain(risk.unpushed.iter().map(|unpushed| {
-                format!("branch {} ({} commits)", unpushed.branch, unpushed.commits)
-            }))
-            .collect();
-        let saved_to = PathBuf::from("/fake/preserved")
-            .join(reference.repository.storage_path())
-            .join(format!("{}.bundle", target_component(&reference.target)));
-        Ok(Preserved {
-            restore_hint: format!("git fetch {} 'refs/*:refs/*'", saved_to.display()),
-            saved_to,
-            contents,
+        Ok(SavedContents {
+            commits: risk.unpushed.iter().map(|unpushed| unpushed.commits).sum(),
+            modified: risk.modified.len(),
+            untracked: risk.untracked.len(),
+            ..SavedContents::default()
         })
+    }
+
+    fn restore(&self, workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("restore {} from {}", reference.target, saved.id);
+        self.record(
+            &mut state,
+            SandboxCall::Restore,
+            Operation::Creating,
+            reference,
+            line,
+        )?;
+        self.find(&mut state, Operation::Creating, workspace)?;
+        Ok(())
     }
 
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {

@@ -11,13 +11,18 @@ pub mod fakes;
 pub mod ports;
 pub mod usecases;
 
+pub mod faults;
+
 pub use domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, InvalidName,
-    Preserved, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, UnpushedBranch, UnpushedRef,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, Ignored, InvalidName,
+    NestedWork, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot,
+    SavedContents, SavedHead, SavedNested, SavedRef, SavedWork, UnpushedBranch, UnpushedRef,
     Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
 };
+pub use faults::fault_point;
 pub use ports::{
     AttachOutcome, BoxError, BranchPresence, BranchStart, CheckoutError, CloneOutcome,
-    CreateRequest, DetachOutcome, ErrorKind, ExecIo, HostCheckouts, NoProgress, Operation, PipedIo,
-    Progress, Refreshed, Sandbox, SandboxError, SessionIo, Transfer, WorkspaceRegistry,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, HostCheckouts, LockError, LockGuard, Locks,
+    NoProgress, Operation, PipedIo, Progress, Refreshed, RemovalRecord, Sandbox, SandboxError,
+    SaveError, SaveStore, SessionIo, Transfer, WorkspaceRegistry,
 };

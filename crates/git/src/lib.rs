@@ -11,12 +11,16 @@
 
 mod checkouts;
 mod layout;
+mod locks;
 mod runner;
 mod saved;
+mod saves;
 pub mod status;
 pub mod worktree_list;
 
 pub use checkouts::GitCheckouts;
 pub use layout::Layout;
+pub use locks::FileLocks;
 pub use runner::{Git, REPOSITORY_ENV, clear_repository_env};
 pub use saved::SaveStamp;
+pub use saves::DiskSaves;

@@ -1,11 +1,10 @@
 //! Files out of a container: small text files read whole, regular files streamed to the
 //! host, and the host path a preserved bundle goes to.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use bollard::query_parameters::DownloadFromContainerOptionsBuilder;
 use futures_util::StreamExt;
-use skipper_core::RepositoryId;
 use tokio::sync::mpsc;
 
 use super::Engine;
@@ -122,18 +121,4 @@ impl Engine {
         }
         extracted.map_err(|err| failed(err.to_string()))
     }
-}
-
-/// The host file a preserved bundle goes to.
-#[must_use]
-pub fn bundle_path(
-    data_root: &Path,
-    repository: &RepositoryId,
-    container: &str,
-    stamp: &str,
-) -> PathBuf {
-    data_root
-        .join("saved")
-        .join(repository.storage_path())
-        .join(format!("{container}-{stamp}.bundle"))
 }

@@ -22,7 +22,6 @@ use crate::DockerConfig;
 use crate::error::{DockerError, describe_api_error};
 use crate::spec;
 
-pub use download::bundle_path;
 pub use summary::{reference_of, workspace_from_summary};
 
 /// The endpoint when `DOCKER_HOST` is not set.

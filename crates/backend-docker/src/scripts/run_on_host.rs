@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use skipper_core::{BranchName, UnpushedBranch};
+use skipper_core::UnpushedBranch;
 
 use super::*;
 
@@ -109,7 +109,7 @@ impl Repos {
 
 fn branch(name: &str, commits: usize) -> RefAtRisk {
     RefAtRisk::Branch(UnpushedBranch {
-        branch: BranchName::new(name).unwrap(),
+        branch: name.to_owned(),
         commits,
     })
 }

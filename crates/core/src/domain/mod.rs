@@ -5,13 +5,15 @@ mod command;
 mod remote;
 mod repository;
 mod risk;
+mod saved;
 mod workspace;
 
 pub use branch::BranchName;
 pub use command::{CommandLine, CommandStatus};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
-pub use risk::{AtRisk, Preserved, UnpushedBranch, UnpushedRef};
+pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};
+pub use saved::{SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedWork};
 pub use workspace::{
     ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };

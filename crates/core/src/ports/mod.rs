@@ -5,13 +5,17 @@
 mod checkouts;
 mod error;
 mod io;
+mod locks;
 mod progress;
 mod sandbox;
+mod saves;
 
 pub use checkouts::{BranchPresence, CheckoutError, CloneOutcome, HostCheckouts, Refreshed};
 pub use error::{BoxError, ErrorKind, Operation, SandboxError};
 pub use io::{ExecIo, PipedIo, SessionIo};
+pub use locks::{LockError, LockGuard, Locks};
 pub use progress::{NoProgress, Progress, Transfer};
 pub use sandbox::{
     AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, WorkspaceRegistry,
 };
+pub use saves::{RemovalRecord, SaveError, SaveStore};

@@ -5,8 +5,8 @@ use super::error::ErrorKind;
 use super::error::SandboxError;
 use super::io::{ExecIo, SessionIo};
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, Preserved, SandboxKind, Workspace,
-    WorkspaceTarget,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, SandboxKind, SaveSlot, SavedContents,
+    SavedWork, Workspace, WorkspaceTarget,
 };
 
 /// How a branch workspace's branch comes to be.
@@ -104,12 +104,29 @@ pub trait Sandbox: Send + Sync + Debug {
     /// look.
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError>;
 
-    /// Saves the work at risk somewhere under the data root, outside the workspace, and
-    /// says where and how to restore it. Changes nothing in the workspace.
+    /// Saves the work at risk into `slot`: a bundle at [`SaveSlot::bundle`] holding every
+    /// object the remote lacks, and bundles of nested repositories beside it, under the
+    /// refs [`SavedContents`] names. Changes nothing in the workspace (refs under
+    /// [`SaveSlot::ref_prefix`] aside).
     ///
     /// # Errors
-    /// The failure to save; nothing half-written is left where a save is expected.
-    fn preserve(&self, workspace: &Workspace) -> Result<Preserved, SandboxError>;
+    /// The failure to save, or [`ErrorKind::Refused`] naming what cannot be saved; the
+    /// caller discards the slot.
+    fn preserve(
+        &self,
+        workspace: &Workspace,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, SandboxError>;
+
+    /// Puts saved work back into a workspace just made on its branch: the branch at its
+    /// saved tip, the index and working tree as they were (modified, staged and untracked
+    /// files), the stash entries, the other refs, and nested repositories. Works with a
+    /// save made by any sandbox.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Conflict`] when the workspace's branch has moved since the save, or
+    /// the failure of the step that failed.
+    fn restore(&self, workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError>;
 
     /// Removes the workspace and everything the sandbox owns for it (sessions included).
     /// The branch itself is never deleted from the host checkout. Without `force`, a

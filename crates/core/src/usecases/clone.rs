@@ -2,6 +2,7 @@ use crate::domain::{RemoteUrl, Workspace};
 use crate::ports::CloneOutcome;
 
 use super::{Backend, WorkspaceError};
+use crate::faults::fault_point;
 
 /// What `clone` did: the host checkout, and the main workspace of the chosen sandbox.
 #[derive(Debug, Clone)]
@@ -21,7 +22,9 @@ pub struct Cloned {
 /// # Errors
 /// [`WorkspaceError`] from the checkout or the sandbox.
 pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, WorkspaceError> {
+    let _lock = backend.locks.repository(remote.repository())?;
     let outcome = backend.checkouts.clone_remote(remote)?;
+    fault_point("clone.after-checkout");
     let (default_branch, fetch_warning) = match &outcome {
         CloneOutcome::Cloned(checkout) => (backend.checkouts.default_branch(checkout)?, None),
         CloneOutcome::AlreadyCloned(checkout) => {

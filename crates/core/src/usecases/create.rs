@@ -1,4 +1,5 @@
-use crate::domain::{BranchName, Checkout, Workspace, WorkspaceTarget};
+use crate::domain::{BranchName, Checkout, Workspace, WorkspaceRef, WorkspaceTarget};
+use crate::faults::fault_point;
 use crate::ports::{BranchPresence, BranchStart, CreateRequest};
 
 use super::{Backend, WorkspaceError};
@@ -24,9 +25,27 @@ pub enum CreateOutcome {
 /// `origin/<default>`. The host checkout's working tree, index, `HEAD` and stash are left
 /// as they were. Idempotent.
 ///
+/// The workspace's lock is held throughout, so parallel creates of one branch make it
+/// once (the others find it), and a `remove` of it waits; the repository's lock is held
+/// while the host checkout is refreshed and the sandbox makes the workspace.
+///
 /// # Errors
-/// [`WorkspaceError`] from the checkout or the sandbox.
+/// [`WorkspaceError`] from the checkout, the sandbox or a lock.
 pub fn create(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    branch: &BranchName,
+) -> Result<CreateOutcome, WorkspaceError> {
+    let reference = WorkspaceRef {
+        repository: checkout.repository.clone(),
+        target: WorkspaceTarget::Branch(branch.clone()),
+    };
+    let _lock = backend.locks.workspace(&reference)?;
+    create_locked(backend, checkout, branch)
+}
+
+/// [`create`], with the workspace's lock already held by the caller.
+pub(super) fn create_locked(
     backend: Backend<'_>,
     checkout: &Checkout,
     branch: &BranchName,
@@ -35,6 +54,7 @@ pub fn create(
     if let Some(existing) = backend.registry.locate(checkout, &target)? {
         return Ok(CreateOutcome::AlreadyExists(existing));
     }
+    let _repository = backend.locks.repository(&checkout.repository)?;
     let refreshed = backend.checkouts.refresh(checkout)?;
     let start = match backend.checkouts.branch_presence(checkout, branch)? {
         BranchPresence::Local => BranchStart::Existing,
@@ -47,7 +67,9 @@ pub fn create(
         start: start.clone(),
         default_branch: refreshed.default_branch,
     };
+    fault_point("create.before-sandbox");
     let workspace = backend.sandbox.create(&request)?;
+    fault_point("create.after-sandbox");
     Ok(CreateOutcome::Created {
         workspace,
         start,

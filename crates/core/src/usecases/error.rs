@@ -1,5 +1,7 @@
-use crate::domain::{AtRisk, Preserved, RepositoryQuery, SandboxKind, WorkspaceRef};
-use crate::ports::{CheckoutError, SandboxError};
+use crate::domain::{
+    AtRisk, BranchName, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
+};
+use crate::ports::{CheckoutError, LockError, SandboxError, SaveError};
 
 /// Why a workspace use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +53,10 @@ pub enum WorkspaceError {
         risk: Box<AtRisk>,
     },
     /// The work at risk was saved, then removing the workspace failed.
-    #[error("the work at risk was saved to {}, but removing the workspace failed", preserved.saved_to.display())]
+    #[error("the work at risk was saved as {} in {}, but removing the workspace failed", preserved.id, preserved.dir.display())]
     RemovalFailedAfterSaving {
-        /// Where the work was saved.
-        preserved: Box<Preserved>,
+        /// The save.
+        preserved: Box<SavedWork>,
         /// Why the removal failed.
         #[source]
         source: SandboxError,
@@ -68,6 +70,38 @@ pub enum WorkspaceError {
     /// The agent command has no program.
     #[error("the agent command is empty")]
     AgentEmpty,
+    /// Restoring into a workspace that exists.
+    #[error("workspace {reference} already exists in the {sandbox} sandbox")]
+    WorkspaceExists {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// Its sandbox.
+        sandbox: SandboxKind,
+    },
+    /// No saved work matches.
+    #[error("no saved work of branch `{branch}` in {repository}")]
+    NothingSaved {
+        /// The repository (`host/owner/name`).
+        repository: String,
+        /// The branch.
+        branch: BranchName,
+    },
+    /// The save named by id is of another workspace than the one named.
+    #[error("saved work {id} is of {saved}, not of branch `{branch}`")]
+    SaveOfAnotherWorkspace {
+        /// The save.
+        id: SaveId,
+        /// Whose it is.
+        saved: Box<WorkspaceRef>,
+        /// The branch the user named.
+        branch: BranchName,
+    },
+    /// The save store failed.
+    #[error(transparent)]
+    Save(#[from] SaveError),
+    /// A lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// A host checkout operation failed.
     #[error(transparent)]
     Checkout(#[from] CheckoutError),

@@ -11,7 +11,9 @@ mod list;
 mod prompt;
 mod remove;
 mod resolve;
+mod restore;
 mod run;
+mod saved;
 
 pub use attach::attach;
 pub use choose::{SandboxChoice, sandbox_for};
@@ -23,9 +25,11 @@ pub use list::list;
 pub use prompt::{AgentCommand, prompt};
 pub use remove::{Removed, remove};
 pub use resolve::{locate, resolve_checkout};
+pub use restore::{Restored, find_saved, restore};
 pub use run::run;
+pub use saved::{drop_saved, list_saved};
 
-use crate::ports::{HostCheckouts, Sandbox, WorkspaceRegistry};
+use crate::ports::{HostCheckouts, Locks, Sandbox, SaveStore, WorkspaceRegistry};
 
 /// The ports a workspace use case works through, for one chosen backend.
 #[derive(Debug, Clone, Copy)]
@@ -36,4 +40,15 @@ pub struct Backend<'a> {
     pub sandbox: &'a dyn Sandbox,
     /// The chosen sandbox's registry.
     pub registry: &'a dyn WorkspaceRegistry,
+    /// Where forced removals keep work.
+    pub saves: &'a dyn SaveStore,
+    /// The locks that serialise `sk` processes.
+    pub locks: &'a dyn Locks,
+}
+
+/// Seconds since the Unix epoch now (0 when the clock is before it).
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }

@@ -6,7 +6,9 @@ mod detach;
 mod list;
 mod prompt;
 mod remove;
+mod restore;
 mod run;
+mod saved;
 
 use clap::Subcommand;
 use skipper_core::usecases::Backend;
@@ -29,6 +31,8 @@ pub enum WorkspaceCommand {
     Prompt(prompt::PromptArgs),
     #[command(visible_alias = "rm")]
     Remove(remove::RemoveArgs),
+    Saved(saved::SavedArgs),
+    Restore(restore::RestoreArgs),
 }
 
 pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<ExitStatus, CliError> {
@@ -40,6 +44,8 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
         WorkspaceCommand::Detach(args) => detach::run(context, &args),
         WorkspaceCommand::Prompt(args) => prompt::run(context, &args),
         WorkspaceCommand::Remove(args) => remove::run(context, &args),
+        WorkspaceCommand::Saved(args) => saved::run(context, &args),
+        WorkspaceCommand::Restore(args) => restore::run(context, &args),
     }
 }
 
