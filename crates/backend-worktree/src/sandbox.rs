@@ -34,6 +34,7 @@ impl WorktreeSandbox {
             sandbox: SandboxKind::Worktree,
             location: WorkspaceLocation::Host(path),
             dirty: None,
+            half_made: false,
         }
     }
 }

@@ -184,6 +184,22 @@ impl From<WorkspaceError> for CliError {
                     )),
                 }
             }
+            WorkspaceError::HalfMade { reference, sandbox } => {
+                let flag = match sandbox {
+                    SandboxKind::Worktree => String::new(),
+                    SandboxKind::Docker => " --sandbox docker".to_owned(),
+                };
+                let branch = reference.target.to_string();
+                Self::failure(message)
+                    .hint(format!(
+                        "make it again with `sk workspace create --repository {} --branch {branch}{flag}`",
+                        reference.repository
+                    ))
+                    .hint(format!(
+                        "or remove it with `sk workspace remove --repository {} --branch {branch}{flag}`",
+                        reference.repository
+                    ))
+            }
             WorkspaceError::InSeveralSandboxes { .. } => Self::usage(message)
                 .hint("choose one with `--sandbox worktree` or `--sandbox docker`"),
             WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => Self::failure(message)

@@ -625,9 +625,8 @@ pub fn preserve_saves_to_a_path_that_exists(h: &Harness) {
         ),
     );
     let before = h.at_risk(&ws);
-    let saves = skipper_git::DiskSaves::new(skipper_git::Layout::new(
-        h.scene().data_root().clone(),
-    ));
+    let saves =
+        skipper_git::DiskSaves::new(skipper_git::Layout::new(h.scene().data_root().clone()));
     let slot = saves
         .reserve(&ws.reference, h.sandbox().kind())
         .unwrap_or_else(|err| panic!("reserving: {err}"));

@@ -459,6 +459,14 @@ impl FakeSandbox {
         self
     }
 
+    /// The workspace for `target` of `checkout` was left half made by an interrupted
+    /// `create`.
+    #[must_use]
+    pub fn with_half_made(self, checkout: &Checkout, target: &WorkspaceTarget) -> Self {
+        self.entry(checkout, target, |fake| fake.workspace.half_made = true);
+        self
+    }
+
     /// The workspace for `target` of `checkout` exists with an interactive session open.
     #[must_use]
     pub fn with_session(self, checkout: &Checkout, target: &WorkspaceTarget) -> Self {
@@ -569,6 +577,7 @@ impl FakeSandbox {
             sandbox: self.kind,
             location,
             dirty: Some(false),
+            half_made: false,
         }
     }
 

@@ -34,6 +34,7 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
             state: container_state(summary.state),
         },
         dirty: None,
+        half_made: false,
     }
 }
 

@@ -170,6 +170,10 @@ pub struct Workspace {
     /// Whether it has uncommitted changes or untracked files; `None` when it could not be
     /// looked at cheaply (for example a stopped container).
     pub dirty: Option<bool>,
+    /// Left by a `create` that did not finish (killed while checking out or copying):
+    /// nothing runs in it, `create` makes it again, and `remove` needs no `--force` for
+    /// what the unfinished creation left in it.
+    pub half_made: bool,
 }
 
 #[cfg(test)]

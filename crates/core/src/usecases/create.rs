@@ -51,10 +51,17 @@ pub(super) fn create_locked(
     branch: &BranchName,
 ) -> Result<CreateOutcome, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
-    if let Some(existing) = backend.registry.locate(checkout, &target)? {
-        return Ok(CreateOutcome::AlreadyExists(existing));
+    let existing = backend.registry.locate(checkout, &target)?;
+    if let Some(existing) = &existing
+        && !existing.half_made
+    {
+        return Ok(CreateOutcome::AlreadyExists(existing.clone()));
     }
     let _repository = backend.locks.repository(&checkout.repository)?;
+    if let Some(half_made) = existing {
+        // An interrupted create left it: nothing in it is the user's. Make it again.
+        backend.sandbox.destroy(&half_made, true)?;
+    }
     let refreshed = backend.checkouts.refresh(checkout)?;
     let start = match backend.checkouts.branch_presence(checkout, branch)? {
         BranchPresence::Local => BranchStart::Existing,
@@ -183,5 +190,26 @@ mod tests {
 
         let (_, _, fetch_warning) = created(outcome);
         assert_eq!(fetch_warning.as_deref(), Some("could not resolve host"));
+    }
+
+    #[test]
+    fn a_half_made_workspace_is_made_again() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker).with_half_made(&api, &target);
+
+        let (workspace, _, _) =
+            created(create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap());
+
+        assert!(!workspace.half_made);
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x",
+                "destroy feat/x force=true",
+                "create feat/x"
+            ]
+        );
     }
 }

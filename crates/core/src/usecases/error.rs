@@ -30,6 +30,16 @@ pub enum WorkspaceError {
         /// The sandbox that was asked.
         sandbox: SandboxKind,
     },
+    /// A `create` that did not finish left the workspace half made.
+    #[error(
+        "workspace {reference} in the {sandbox} sandbox was never finished: an earlier `create` was interrupted"
+    )]
+    HalfMade {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// Its sandbox.
+        sandbox: SandboxKind,
+    },
     /// The workspace exists in several sandboxes and nothing says which one is meant.
     #[error("{reference} exists in both the {} sandbox", join_kinds(sandboxes))]
     InSeveralSandboxes {

@@ -4,7 +4,8 @@ use crate::domain::{
 use crate::faults::fault_point;
 use crate::ports::{ErrorKind, RemovalRecord, SaveError};
 
-use super::{Backend, WorkspaceError, locate, unix_now};
+use super::resolve::locate_any;
+use super::{Backend, WorkspaceError, unix_now};
 
 /// What `remove` did.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ pub fn remove(
     let _lock = backend.locks.workspace(&reference)?;
     let kind = backend.sandbox.kind();
     let began = backend.saves.removal(&reference, kind)?;
-    let workspace = match locate(backend, checkout, target) {
+    let workspace = match locate_any(backend, checkout, target) {
         Ok(workspace) => workspace,
         // The interrupted removal had deleted it all but its record.
         Err(WorkspaceError::WorkspaceNotFound { .. }) if began.is_some() => {

@@ -31,11 +31,31 @@ pub fn resolve_checkout(
     }
 }
 
-/// The existing workspace for `target` of `checkout`.
+/// The existing, finished workspace for `target` of `checkout`: what commands run in.
+///
+/// # Errors
+/// [`WorkspaceError::WorkspaceNotFound`] when it does not exist,
+/// [`WorkspaceError::HalfMade`] when a `create` that did not finish left it.
+pub fn locate(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+) -> Result<Workspace, WorkspaceError> {
+    let workspace = locate_any(backend, checkout, target)?;
+    if workspace.half_made {
+        return Err(WorkspaceError::HalfMade {
+            reference: workspace.reference,
+            sandbox: workspace.sandbox,
+        });
+    }
+    Ok(workspace)
+}
+
+/// The existing workspace for `target` of `checkout`, finished or not.
 ///
 /// # Errors
 /// [`WorkspaceError::WorkspaceNotFound`] when it does not exist.
-pub fn locate(
+pub(crate) fn locate_any(
     backend: Backend<'_>,
     checkout: &Checkout,
     target: &WorkspaceTarget,

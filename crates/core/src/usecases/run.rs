@@ -102,4 +102,26 @@ mod tests {
         };
         assert_eq!(source.kind(), ErrorKind::ProgramNotFound);
     }
+
+    #[test]
+    fn nothing_runs_in_a_half_made_workspace() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker).with_half_made(&api, &target);
+
+        let err = run(
+            backend(&checkouts, &sandbox),
+            &api,
+            &target,
+            &CommandLine::Argv(vec!["true".into()]),
+            ExecIo::Inherited {
+                stdin_is_terminal: false,
+            },
+        )
+        .unwrap_err();
+
+        assert!(matches!(err, WorkspaceError::HalfMade { .. }), "{err:?}");
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
+    }
 }
