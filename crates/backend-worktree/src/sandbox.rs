@@ -5,10 +5,10 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CommandStatus,
     CreateRequest, DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError,
-    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, UnpushedBranch, UnpushedRef,
-    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, Workspace, WorkspaceLocation,
+    WorkspaceRef, WorkspaceTarget,
 };
-use skipper_git::{Git, Layout, clear_repository_env, status, worktree_list};
+use skipper_git::{Git, Layout, clear_repository_env, worktree_list};
 
 use crate::operation::{During, failed, path_of};
 use crate::process::{run_foreground, run_piped};
@@ -213,65 +213,7 @@ impl Sandbox for WorktreeSandbox {
     }
 
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
-        let dir = path_of(workspace)?;
-        let fail = failed(Operation::Checking, &workspace.reference);
-        let git = Git::in_dir(dir);
-        let status = git
-            .run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
-            .during(&fail)?;
-        let status::Changes {
-            modified,
-            untracked,
-        } = status::parse(&status);
-        let mut unpushed = Vec::new();
-        if let Some(branch) = workspace.reference.target.branch() {
-            let count = git
-                .run([
-                    "rev-list",
-                    "--count",
-                    &format!("refs/heads/{branch}"),
-                    "--not",
-                    "--remotes",
-                ])
-                .during(&fail)?;
-            let commits = count.trim().parse::<usize>().during(&fail)?;
-            if commits > 0 {
-                unpushed.push(UnpushedBranch {
-                    branch: branch.to_string(),
-                    commits,
-                });
-            }
-        }
-        // The stash and tags live in the shared repository and survive the worktree; a
-        // detached HEAD's commits live only in the worktree's HEAD and reflog.
-        let mut other_refs = Vec::new();
-        if !git
-            .succeeds(["symbolic-ref", "--quiet", "HEAD"])
-            .during(&fail)?
-        {
-            let count = git
-                .run([
-                    "rev-list",
-                    "--count",
-                    "HEAD",
-                    "--not",
-                    "--branches",
-                    "--tags",
-                    "--remotes",
-                ])
-                .during(&fail)?;
-            let commits = count.trim().parse::<usize>().during(&fail)?;
-            if commits > 0 {
-                other_refs.push(UnpushedRef::DetachedHead { commits });
-            }
-        }
-        Ok(AtRisk {
-            modified,
-            untracked,
-            unpushed,
-            other_refs,
-            ..AtRisk::default()
-        })
+        crate::preserve::at_risk(workspace)
     }
 
     fn preserve(
