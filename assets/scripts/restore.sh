@@ -7,7 +7,8 @@
 # when every commit it has is saved or on a remote branch or the host; a tag never moves).
 # Then it sets the refs, the workspace's branch and HEAD, the working tree (staged,
 # modified, deleted and untracked files as they were) and the index, and stores the stash
-# entries, oldest first, with their own messages.
+# entries the stash lacks, oldest first, with their own messages. Restoring a save twice
+# changes nothing the second time.
 #
 # Arguments: $1 the repository's directory, relative to the working directory; $2 `init` to
 #   make the directory and a repository in it first (a nested repository), else `existing`;
@@ -112,6 +113,9 @@ tree=${index:-$head}
 if [ -n "$tree" ]; then git read-tree "$tree"; else git read-tree --empty; fi
 git update-index -q --refresh >/dev/null 2>&1 || true
 
+# An entry the stash already holds (a second restore of one save) is not stored again.
+held=$(git rev-list --walk-reflogs refs/stash 2>/dev/null || true)
 for entry in $stash; do
+    case "$held" in *"$entry"*) continue ;; esac
     git stash store -m "$(git log -1 --format=%s "$entry")" "$entry"
 done

@@ -11,6 +11,9 @@ use skipper_core::{
 };
 use tokio::sync::mpsc;
 
+use skipper_git::{Policy, WorkError};
+
+use crate::container_scripts::ContainerScripts;
 use crate::error::DockerError;
 use crate::exec::{self, Interrupt};
 use crate::scripts::SetupMode;
@@ -261,55 +264,23 @@ impl Sandbox for DockerBackend {
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        self.runtime
+        let ready = self
+            .runtime
             .block_on(async {
                 // A container an interrupted creation left half-made never held a workspace,
                 // so nothing in it is at risk: removing it needs no `--force`.
                 if !self.engine.is_ready(name, &reference.repository).await? {
-                    return Ok(AtRisk::default());
+                    return Ok(false);
                 }
                 self.engine.ensure_running(name, reference).await?;
-                let status = self
-                    .engine
-                    .step(
-                        name,
-                        path,
-                        "git status",
-                        vec![
-                            "git".into(),
-                            "status".into(),
-                            "--porcelain=v1".into(),
-                            "-z".into(),
-                            "--untracked-files=all".into(),
-                        ],
-                        Vec::new(),
-                    )
-                    .await?;
-                let refs = self
-                    .engine
-                    .step(
-                        name,
-                        path,
-                        "listing unpushed work",
-                        scripts::sh(scripts::REFS_AT_RISK, &[]),
-                        Vec::new(),
-                    )
-                    .await?;
-                let skipper_git::status::Changes {
-                    modified,
-                    untracked,
-                } = skipper_git::status::parse(&status.stdout_text());
-                let mut risk = AtRisk {
-                    modified,
-                    untracked,
-                    ..AtRisk::default()
-                };
-                for at_risk in scripts::parse_refs_at_risk(&refs.stdout_text()) {
-                    at_risk.add_to(&mut risk);
-                }
-                Ok::<_, DockerError>(risk)
+                Ok::<_, DockerError>(true)
             })
-            .map_err(|err| err.into_sandbox(Operation::Checking, reference))
+            .map_err(|err| err.into_sandbox(Operation::Checking, reference))?;
+        if !ready {
+            return Ok(AtRisk::default());
+        }
+        skipper_git::gate::at_risk(&ContainerScripts::new(self, name, path), &Policy::Container)
+            .map_err(work_failed(Operation::Checking, reference))
     }
 
     fn preserve(
@@ -319,61 +290,28 @@ impl Sandbox for DockerBackend {
     ) -> Result<SavedContents, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let stamp = slot.id.to_string();
-        let dest = slot.bundle();
-        let inside = format!("/tmp/skipper-saved-{stamp}.bundle");
-        let message = format!("skipper: uncommitted work of {reference}, saved {stamp}");
         self.runtime
-            .block_on(async {
-                self.engine.ensure_running(name, reference).await?;
-                let env = [
-                    "GIT_AUTHOR_NAME=skipper",
-                    "GIT_AUTHOR_EMAIL=skipper@localhost",
-                    "GIT_COMMITTER_NAME=skipper",
-                    "GIT_COMMITTER_EMAIL=skipper@localhost",
-                ]
-                .map(str::to_owned)
-                .to_vec();
-                let saved = self
-                    .engine
-                    .step(
-                        name,
-                        path,
-                        "saving the work at risk",
-                        scripts::sh(scripts::PRESERVE, &[&stamp, &inside, &message]),
-                        env,
-                    )
-                    .await?;
-                if let Some(parent) = dest.parent() {
-                    fs_err::create_dir_all(parent).map_err(|source| DockerError::Io {
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
-                }
-                let downloaded = self.engine.download_file(name, &inside, &dest).await;
-                let _ = self
-                    .engine
-                    .run(
-                        name,
-                        path,
-                        vec!["rm".into(), "-f".into(), inside.clone()],
-                        Vec::new(),
-                    )
-                    .await;
-                downloaded?;
-                let _ = scripts::parse_preserved(&saved.stdout_text());
-                Ok::<_, DockerError>(SavedContents::default())
-            })
-            .map_err(|err| err.into_sandbox(Operation::Saving, reference))
+            .block_on(self.engine.ensure_running(name, reference))
+            .map_err(|err| err.into_sandbox(Operation::Saving, reference))?;
+        let message = format!("skipper: work of {reference}, saved as {}", slot.id);
+        skipper_git::preserve::preserve(
+            &ContainerScripts::new(self, name, path),
+            &Policy::Container,
+            slot,
+            &message,
+        )
+        .map_err(work_failed(Operation::Saving, reference))
     }
 
-    fn restore(&self, workspace: &Workspace, _saved: &SavedWork) -> Result<(), SandboxError> {
-        Err(SandboxError::workspace(
-            ErrorKind::CommandFailed,
-            Operation::Creating,
-            &workspace.reference,
-            "restoring is being written",
-        ))
+    fn restore(&self, workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError> {
+        let (name, path) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        self.runtime
+            .block_on(self.engine.ensure_running(name, reference))
+            .map_err(|err| err.into_sandbox(Operation::Restoring, reference))?;
+        let branch = reference.target.branch().map(BranchName::as_str);
+        skipper_git::restore::restore(&ContainerScripts::new(self, name, path), branch, saved)
+            .map_err(work_failed(Operation::Restoring, reference))
     }
 
     fn destroy(&self, workspace: &Workspace, _force: bool) -> Result<(), SandboxError> {
@@ -382,6 +320,14 @@ impl Sandbox for DockerBackend {
             .block_on(self.engine.remove_container(name))
             .map_err(|err| err.into_sandbox(Operation::Removing, &workspace.reference))
     }
+}
+
+/// The port's error for a failure of the shared gate, save or restore scripts.
+fn work_failed(
+    operation: Operation,
+    reference: &WorkspaceRef,
+) -> impl FnOnce(WorkError) -> SandboxError + '_ {
+    move |err| SandboxError::workspace(err.kind(), operation, reference, err)
 }
 
 /// The command's argument vector, refused when it names no program.
