@@ -40,7 +40,9 @@ use skipper_core::{
 };
 use skipper_testkit::{Origin, TempHome, git};
 
+mod property;
 mod saving;
+pub use property::*;
 pub use saving::*;
 
 /// The origin's default branch: a name with `/` on purpose.
@@ -801,6 +803,7 @@ macro_rules! contract_tests {
         contract_case!(ignored_files_are_listed_with_their_size_and_gate_nothing);
         contract_case!(a_restore_brings_back_every_kind_of_work);
         contract_case!(a_restore_never_moves_a_branch_over_commits_the_save_lacks);
+        contract_case!(random_work_is_gated_and_comes_back_after_a_forced_removal);
         contract_case!(destroy_removes_the_workspace);
         contract_case!(destroy_of_a_gone_workspace_is_not_found);
         contract_case!(destroy_without_force_refuses_when_work_is_there);
