@@ -20,6 +20,8 @@ use crate::Layout;
 const MANIFEST: &str = "save.json";
 /// The manifest being written, before the rename.
 const MANIFEST_PART: &str = "save.json.part";
+/// The pid of the process making the save, written when the slot is reserved.
+pub(crate) const OWNER: &str = "saving.pid";
 
 /// [`SaveStore`] on the data root's filesystem.
 #[derive(Debug, Clone)]
@@ -107,7 +109,7 @@ fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, SaveError> {
 }
 
 /// Bytes held by the files under `dir`.
-fn size_of(dir: &Path) -> u64 {
+pub(crate) fn size_of(dir: &Path) -> u64 {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
     };
@@ -164,7 +166,13 @@ impl SaveStore for DiskSaves {
             }
             let dir = parent.join(id.as_str());
             match fs::create_dir(&dir) {
-                Ok(()) => return Ok(SaveSlot { id, dir }),
+                Ok(()) => {
+                    // Who is saving, so `sk gc` leaves a save in progress alone.
+                    let owner = dir.join(OWNER);
+                    fs::write(&owner, std::process::id().to_string())
+                        .map_err(|err| store(format!("writing {}", owner.display()), err))?;
+                    return Ok(SaveSlot { id, dir });
+                }
                 Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(err) => return Err(store(format!("making {}", dir.display()), err)),
             }
@@ -201,6 +209,7 @@ impl SaveStore for DiskSaves {
         let manifest = slot.dir.join(MANIFEST);
         write_atomically(&manifest, &slot.dir.join(MANIFEST_PART), &text)
             .map_err(|err| store(format!("writing {}", manifest.display()), err))?;
+        let _ = fs::remove_file(slot.dir.join(OWNER));
         Self::read(&slot.dir)?.ok_or_else(|| {
             store(
                 format!("reading {}", manifest.display()),
