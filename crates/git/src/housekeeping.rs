@@ -175,21 +175,19 @@ impl DataRootHousekeeping {
             .filter(|path| path.extension().is_some_and(|e| e == "lock"))
             .filter_map(|path| {
                 let file = fs::File::open(&path).ok()?;
-                match file.file().try_lock_shared() {
-                    Ok(()) => None,
-                    Err(_) => {
-                        let holder = fs::read_to_string(&path).unwrap_or_default();
-                        Some(Finding {
-                            kind: FindingKind::HeldLock,
-                            subject: path.display().to_string(),
-                            detail: format!("held by {}", holder.trim()),
-                            fix: "wait for that command to finish (locks are released when their process ends)".to_owned(),
-                            collectable: false,
-                            bytes: None,
-                            handle: String::new(),
-                        })
-                    }
+                if file.file().try_lock_shared().is_ok() {
+                    return None;
                 }
+                let holder = fs::read_to_string(&path).unwrap_or_default();
+                Some(Finding {
+                    kind: FindingKind::HeldLock,
+                    subject: path.display().to_string(),
+                    detail: format!("held by {}", holder.trim()),
+                    fix: "wait for that command to finish (locks are released when their process ends)".to_owned(),
+                    collectable: false,
+                    bytes: None,
+                    handle: String::new(),
+                })
             })
             .collect()
     }
