@@ -26,6 +26,7 @@ mod test_docker_list;
 mod test_docker_remove;
 mod test_docker_run;
 mod test_help;
+mod test_housekeeping;
 mod test_list;
 mod test_names;
 mod test_picker;
