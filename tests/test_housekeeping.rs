@@ -14,7 +14,12 @@ fn cloned_with(branch: &str) -> TestEnv {
 
 /// Runs `sk args` with `SK_FAULT_AT=point` and asserts it died by SIGKILL there.
 fn killed_at(env: &TestEnv, point: &str, args: &[&str]) {
-    let output = env.sk().env("SK_FAULT_AT", point).args(args).output().unwrap();
+    let output = env
+        .sk()
+        .env("SK_FAULT_AT", point)
+        .args(args)
+        .output()
+        .unwrap();
     assert_eq!(
         output.status.signal(),
         Some(9),
@@ -42,7 +47,15 @@ fn a_save_cut_short_is_found_and_collected_and_the_workspace_is_untouched() {
     killed_at(
         &env,
         "remove.after-reserve",
-        &["workspace", "remove", "-r", "api", "-b", "feat/x", "--force"],
+        &[
+            "workspace",
+            "remove",
+            "-r",
+            "api",
+            "-b",
+            "feat/x",
+            "--force",
+        ],
     );
 
     let output = env.run(&["doctor"]);
@@ -53,7 +66,11 @@ fn a_save_cut_short_is_found_and_collected_and_the_workspace_is_untouched() {
 
     let dry = env.ok(&["gc", "--dry-run"]);
     assert!(dry.contains("Would remove incomplete-save: "), "{dry}");
-    assert_eq!(env.run(&["doctor"]).status.code(), Some(1), "a dry run removes nothing");
+    assert_eq!(
+        env.run(&["doctor"]).status.code(),
+        Some(1),
+        "a dry run removes nothing"
+    );
     let gc = env.ok(&["gc"]);
     assert!(gc.contains("Removed incomplete-save: "), "{gc}");
     assert!(gc.contains("1 item(s), freed "), "{gc}");
@@ -74,8 +91,8 @@ fn an_interrupted_removal_is_found_with_the_command_that_finishes_it() {
         &["workspace", "remove", "-r", "api", "-b", "feat/x"],
     );
 
-    let json: serde_json::Value = serde_json::from_str(&env.ok_or_findings(&["doctor", "--json"]))
-        .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok_or_findings(&["doctor", "--json"])).unwrap();
     let findings = json.as_array().unwrap();
     assert_eq!(findings.len(), 1, "{json:#}");
     assert_eq!(findings[0]["kind"], "interrupted-removal");

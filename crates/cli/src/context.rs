@@ -78,7 +78,17 @@ impl<'a> Context<'a> {
     /// Every area `doctor` and `gc` look at: the data root, the worktrees, and Docker
     /// when it may be there (its being unreachable is the inspection's failure).
     pub fn housekeepers(&self) -> Vec<&dyn skipper_core::Housekeeping> {
-        let keepers: Vec<&dyn skipper_core::Housekeeping> = vec![&self.data_root];
+        let mut keepers: Vec<&dyn skipper_core::Housekeeping> = vec![&self.data_root];
+        let docker_wanted = self.choice.explicit != Some(SandboxKind::Worktree)
+            && (self.preferred == SandboxKind::Docker || docker_may_be_available());
+        if docker_wanted {
+            match self.docker() {
+                Ok(docker) => keepers.push(docker),
+                Err(err) => self
+                    .printer
+                    .warning(&format!("Docker is not looked at: {}", err.message)),
+            }
+        }
         keepers
     }
 
