@@ -125,3 +125,80 @@ impl TestEnv {
         stdout(&output)
     }
 }
+
+#[test]
+fn locked_and_forgotten_worktrees_are_found_with_their_fixes_and_never_collected() {
+    let env = cloned_with("feat/locked");
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/forgotten"]);
+    let checkout = env.checkout("api");
+    let locked = env.worktree("api", "feat/locked");
+    let forgotten = env.worktree("api", "feat/forgotten");
+    env.git(
+        &checkout,
+        &[
+            "worktree",
+            "lock",
+            "--reason",
+            "on a USB disk",
+            &locked.display().to_string(),
+        ],
+    );
+    fs_err::write(forgotten.join("mine.txt"), "mine\n").unwrap();
+    fs_err::remove_file(forgotten.join(".git")).unwrap();
+
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok_or_findings(&["doctor", "--json"])).unwrap();
+    let findings = json.as_array().unwrap();
+    let of = |kind: &str| {
+        findings
+            .iter()
+            .find(|f| f["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {json:#}"))
+    };
+    let lock = of("locked-worktree");
+    assert_eq!(lock["subject"], locked.display().to_string());
+    assert!(lock["detail"].as_str().unwrap().contains("on a USB disk"));
+    assert_eq!(
+        lock["fix"],
+        format!(
+            "git -C '{}' worktree unlock '{}'",
+            checkout.display(),
+            locked.display()
+        )
+    );
+    let lost = of("forgotten-worktree");
+    assert_eq!(lost["subject"], forgotten.display().to_string());
+    let repair = format!(
+        "git -C '{}' worktree repair '{}'",
+        checkout.display(),
+        forgotten.display()
+    );
+    assert_eq!(lost["fix"], repair);
+    assert!(
+        findings.iter().all(|f| f["collectable"] == false),
+        "{json:#}"
+    );
+
+    env.ok(&["gc"]);
+    assert_eq!(
+        fs_err::read_to_string(forgotten.join("mine.txt")).unwrap(),
+        "mine\n",
+        "gc never deletes what may be the user's"
+    );
+    // The fixes it names work.
+    env.git(
+        &checkout,
+        &["worktree", "unlock", &locked.display().to_string()],
+    );
+    let _ = std::process::Command::new("git")
+        .args(["-C", &checkout.display().to_string(), "worktree", "repair"])
+        .arg(&forgotten)
+        .output()
+        .unwrap();
+    assert!(
+        env.run(&["doctor"]).status.success(),
+        "{}",
+        stdout(&env.run(&["doctor"]))
+    );
+    assert!(forgotten.join(".git").is_file());
+}

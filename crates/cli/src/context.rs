@@ -79,6 +79,9 @@ impl<'a> Context<'a> {
     /// when it may be there (its being unreachable is the inspection's failure).
     pub fn housekeepers(&self) -> Vec<&dyn skipper_core::Housekeeping> {
         let mut keepers: Vec<&dyn skipper_core::Housekeeping> = vec![&self.data_root];
+        if self.choice.explicit != Some(SandboxKind::Docker) {
+            keepers.push(&self.worktree);
+        }
         let docker_wanted = self.choice.explicit != Some(SandboxKind::Worktree)
             && (self.preferred == SandboxKind::Docker || docker_may_be_available());
         if docker_wanted {
