@@ -63,6 +63,7 @@ mod container_scripts;
 mod engine;
 mod error;
 mod exec;
+mod housekeeping;
 mod image;
 pub mod labels;
 mod registry;

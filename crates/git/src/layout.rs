@@ -11,6 +11,9 @@ use skipper_core::{BranchName, RepositoryId};
 /// <root>/worktrees/<host>/<owner>/<name>/<branch>    branch workspaces
 /// <root>/saved/<host>/<owner>/<name>/                work saved by forced removals
 /// <root>/tmp/                                        clones in progress
+/// <root>/trash/                                      workspaces being deleted
+/// <root>/locks/                                      lock files
+/// <root>/state/removing/                             removals in progress
 /// ```
 ///
 /// Owners with `/` and branches with `/` are flattened into one component each, so no
@@ -62,6 +65,14 @@ impl Layout {
     #[must_use]
     pub fn staging(&self) -> PathBuf {
         self.root.join("tmp")
+    }
+
+    /// Where a removal moves a workspace's directory (one entry each, on the data root's
+    /// filesystem, so the move is one rename) before deleting it: a removal cut short
+    /// leaves its files here, never half of them at the workspace's place.
+    #[must_use]
+    pub fn trash(&self) -> PathBuf {
+        self.root.join("trash")
     }
 
     /// Where work saved from `repository`'s workspaces goes.

@@ -14,6 +14,7 @@
 mod checkouts;
 pub mod gate;
 mod host_scripts;
+mod housekeeping;
 mod layout;
 mod locks;
 pub mod preserve;
@@ -27,6 +28,7 @@ pub mod worktree_list;
 
 pub use checkouts::GitCheckouts;
 pub use host_scripts::HostScripts;
+pub use housekeeping::DataRootHousekeeping;
 pub use layout::Layout;
 pub use locks::FileLocks;
 pub use runner::{Git, REPOSITORY_ENV, clear_repository_env};

@@ -23,7 +23,7 @@ use crate::DockerConfig;
 use crate::error::{DockerError, describe_api_error};
 use crate::spec;
 
-pub use summary::{reference_of, workspace_from_summary};
+pub use summary::{reference_of, summary_name, workspace_from_summary};
 
 /// The endpoint when `DOCKER_HOST` is not set.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
