@@ -36,3 +36,4 @@ mod test_readme;
 mod test_remove;
 mod test_robustness;
 mod test_run;
+mod test_saved;
