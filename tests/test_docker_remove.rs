@@ -92,7 +92,11 @@ fn force_saves_the_work_and_restore_brings_it_back() {
             .iter()
             .all(|row| row["branch"].as_str() != Some("feat/d"))
     );
-    let saved = repo.env.data_root().join("saved/local/remotes").join(&repo.name);
+    let saved = repo
+        .env
+        .data_root()
+        .join("saved/local/remotes")
+        .join(&repo.name);
     assert_eq!(fs_err::read_dir(&saved).unwrap().count(), 1);
 
     repo.ok(&["workspace", "restore", "-r", &repo.name, "-b", "feat/d"]);

@@ -145,15 +145,15 @@ fn force_saves_the_work_where_it_can_be_restored() {
         .nth(1)
         .unwrap()
         .to_owned();
-    let save_dir = env
-        .data_root()
-        .join("saved/local/remotes/api")
-        .join(&saved);
+    let save_dir = env.data_root().join("saved/local/remotes/api").join(&saved);
     assert!(save_dir.join("save.json").is_file(), "{out}");
     // The bundle is whole, and needs only commits the host checkout has.
     let checkout = env.checkout("api");
     let bundle = save_dir.join("work.bundle");
-    env.git(&checkout, &["bundle", "verify", "--quiet", bundle.to_str().unwrap()]);
+    env.git(
+        &checkout,
+        &["bundle", "verify", "--quiet", bundle.to_str().unwrap()],
+    );
     // The branch is kept with its commit, and no ref of the save is left behind.
     assert_eq!(env.git(&checkout, &["rev-parse", "feat/dirty"]), unpushed);
     assert_eq!(

@@ -53,7 +53,11 @@ pub(crate) fn preserve(
 /// Puts saved work back into a worktree just made on its branch.
 pub(crate) fn restore(workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError> {
     let dir = path_of(workspace)?;
-    let branch = workspace.reference.target.branch().map(|b| b.as_str());
+    let branch = workspace
+        .reference
+        .target
+        .branch()
+        .map(skipper_core::BranchName::as_str);
     skipper_git::restore::restore(&HostScripts::in_dir(dir), branch, saved)
         .map_err(fail(Operation::Restoring, workspace))
 }

@@ -124,14 +124,13 @@ pub fn parse(output: &[u8]) -> Report {
                     .push(UnpushedRef::DetachedHead { commits });
                 Some(())
             }),
-            b"tag" => take::<1>(&mut fields).and_then(|[reference]| {
+            b"tag" => take::<1>(&mut fields).map(|[reference]| {
                 if let Some(reference) = name(&mut report, reference) {
                     let tag = reference.strip_prefix("refs/tags/").unwrap_or(&reference);
                     report.risk.other_refs.push(UnpushedRef::Tag {
                         name: tag.to_owned(),
                     });
                 }
-                Some(())
             }),
             b"notes" | b"other" => take::<2>(&mut fields).and_then(|[reference, commits]| {
                 number(commits)?;
@@ -294,9 +293,9 @@ mod tests {
     #[test]
     fn refs_are_opaque_names_whatever_they_hold() {
         let risk = risk_of(
-            "status\0\0branch\0refs/heads/wip\u{2003}x\02\0branch\0refs/heads/nb\u{a0}sp\01\0\
-             tag\0refs/tags/v\u{2003}1\0notes\0refs/notes/commits\01\0\
-             other\0refs/worktree/a b\03\0detached\04\0stash\02\0"
+            "status\0\0branch\0refs/heads/wip\u{2003}x\x002\0branch\0refs/heads/nb\u{a0}sp\x001\0\
+             tag\0refs/tags/v\u{2003}1\0notes\0refs/notes/commits\x001\0\
+             other\0refs/worktree/a b\x003\0detached\x004\0stash\x002\0"
                 .as_bytes(),
         );
         assert_eq!(
@@ -354,7 +353,8 @@ mod tests {
 
     #[test]
     fn ignored_paths_are_listed_with_their_total_size_and_gate_nothing() {
-        let risk = risk_of(b"status\0!! target/\0\0ignored\0target/\04096\0ignored\0x.log\02\0");
+        let risk =
+            risk_of(b"status\0!! target/\0\0ignored\0target/\x004096\0ignored\0x.log\x002\0");
         assert_eq!(
             risk.ignored,
             Ignored {

@@ -4,7 +4,7 @@
 //! [`SaveSlot::bundle`], each nested repository's to `nested-<n>.bundle` beside it; the
 //! refs the scripts write live under [`SaveSlot::ref_prefix`] only while they run.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use skipper_core::{SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, UnpushedRef};
 
@@ -31,7 +31,7 @@ pub fn preserve(
         bundles: 0,
     };
     Ok(saver
-        .save(".", policy, slot.bundle(), true)?
+        .save(".", policy, &slot.bundle(), true)?
         .map(|saved| saved.contents)
         .unwrap_or_default())
 }
@@ -60,7 +60,7 @@ impl Saver<'_> {
         &mut self,
         dir: &str,
         policy: &Policy,
-        dest: PathBuf,
+        dest: &Path,
         top: bool,
     ) -> Result<Option<Saved>, WorkError> {
         let report = gate::report(self.host, dir, policy)?;
@@ -88,7 +88,7 @@ impl Saver<'_> {
             let inner = self.save(
                 &inner_dir,
                 &Policy::Nested,
-                self.slot.dir.join(&file),
+                &self.slot.dir.join(&file),
                 false,
             )?;
             if let Some(saved) = inner {
@@ -111,7 +111,7 @@ impl Saver<'_> {
             return Ok(None);
         }
 
-        let written = self.host.outgoing(&dest)?;
+        let written = self.host.outgoing(dest)?;
         let [name, branch] = policy.args();
         let mut args = vec![
             dir.to_owned(),
@@ -142,7 +142,7 @@ impl Saver<'_> {
         };
         let (mut contents, bundle) = parse(&output.stdout)?;
         if bundle {
-            self.host.bring_back(&written, &dest)?;
+            self.host.bring_back(&written, dest)?;
         }
         contents.modified = report.risk.modified.len();
         contents.untracked = report.risk.untracked.len();
@@ -230,7 +230,7 @@ mod tests {
     fn the_save_is_read_from_its_records() {
         let (contents, bundle) = parse(
             "head\0aaa\0feat/x\0index\0iii\0worktree\0www\0stash\0s0\0stash\0s1\0\
-             ref\0refs/heads/wip\u{2003}x\0bbb\0commits\03\0bundle\0/tmp/b\0unsaved\0why\0"
+             ref\0refs/heads/wip\u{2003}x\0bbb\0commits\x003\0bundle\0/tmp/b\0unsaved\0why\0"
                 .as_bytes(),
         )
         .unwrap();
@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_detached_head_has_no_branch_and_odd_output_is_refused() {
-        let (contents, bundle) = parse(b"head\0aaa\0\0commits\00\0").unwrap();
+        let (contents, bundle) = parse(b"head\0aaa\0\0commits\x000\0").unwrap();
         assert!(!bundle);
         assert_eq!(contents.head.unwrap().branch, None);
         assert!(parse(b"head\0aaa").is_err());

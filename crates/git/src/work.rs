@@ -162,18 +162,15 @@ pub(crate) fn fields(output: &[u8]) -> impl Iterator<Item = &[u8]> {
         if rest.is_empty() {
             return None;
         }
-        match rest.iter().position(|&b| b == 0) {
-            Some(end) => {
-                let field = &rest[..end];
-                rest = &rest[end + 1..];
-                Some(field)
-            }
-            None => {
-                let field = rest;
-                rest = &[];
-                Some(field)
-            }
+        let field;
+        if let Some(end) = rest.iter().position(|&b| b == 0) {
+            field = &rest[..end];
+            rest = &rest[end + 1..];
+        } else {
+            field = rest;
+            rest = &[];
         }
+        Some(field)
     })
 }
 
