@@ -37,10 +37,14 @@
 //!   and remakes it, commands that would start it refuse, and the dirty gate finds nothing
 //!   at risk in it. Only containers being adopted or started are checked, so a command in a
 //!   running workspace costs no extra round trip.
-//! - **The dirty gate** runs inside the container: uncommitted and untracked files, branches
-//!   with commits on no remote branch and not on the host, the stash, a detached `HEAD`'s
-//!   commits and tags the host does not have. `--force` saves all of it in a bundle,
-//!   written beside its final name and renamed there once complete.
+//! - **The dirty gate** runs inside the container, as `skipper-git`'s shared scripts under
+//!   the container policy: uncommitted and untracked files, branches with commits on no
+//!   remote branch and not on the host, the stash, a detached `HEAD`'s commits, tags, notes
+//!   and other refs the host does not have, and nested repositories and submodules with
+//!   work of their own; ignored files are listed, not gated. `--force` saves it in bundles
+//!   (what the host and the remote lack) downloaded to the save's directory, written beside
+//!   their final names and renamed there once complete; a restore uploads them into the
+//!   new container and puts everything back.
 //! - **Containers** run `tail -f /dev/null` behind `init`, with no-new-privileges, all
 //!   capabilities dropped but a small set ([`spec::CAPABILITIES`]), a pids limit, optional
 //!   memory and CPU limits, and never the Docker socket. The host's OpenCode configuration
