@@ -1,11 +1,11 @@
 //! The dirty gate of Docker workspaces: what `at_risk` sees in a container (changes, unpushed
-//! commits, the stash, a detached HEAD, new tags) and the bundle `preserve` leaves to restore
-//! it from.
+//! commits, the stash, a detached HEAD, new tags) and what `preserve` saves for `restore` to put
+//! back in a new container.
 
 use skipper_backend_docker::DockerBackend;
-use skipper_core::{BranchStart, Sandbox, UnpushedRef, Workspace};
+use skipper_core::{BranchStart, Sandbox, SaveStore, UnpushedRef, Workspace};
 
-use crate::fixture::{DEFAULT_BRANCH, Fixture, docker_ready, git, sh_ok};
+use crate::fixture::{DEFAULT_BRANCH, Fixture, docker_ready, git, kind, sh_ok};
 
 /// A git identity for commands in the container.
 const ID: &str = "git -c user.name=A -c user.email=a@b";
@@ -105,4 +105,53 @@ fn the_dirty_gate_sees_the_stash_a_detached_head_and_new_tags() {
         risk.untracked.is_empty() && risk.unpushed.is_empty(),
         "{risk:?}"
     );
+}
+
+#[test]
+fn preserve_then_restore_in_a_new_container_brings_back_the_stash_the_detached_head_and_the_tags() {
+    if !docker_ready() {
+        return;
+    }
+    let (fixture, host_stash) = with_a_host_stash("refsaved");
+    let host = &fixture.checkout.path;
+    let backend = fixture.backend(fixture.shipped_config());
+    let request = fixture.branch_request("feat/x", BranchStart::NewFromDefault);
+    let feat = backend.create(&request).unwrap();
+    stash_twice(&backend, &feat);
+    commit_on_a_detached_head(&backend, &feat);
+    let pushed = tag_a_pushed_commit(&fixture, &backend, &feat);
+    let risk = backend.at_risk(&feat).unwrap();
+    let state = "git rev-parse HEAD && git stash list --format='%H %gs' && \
+                 git for-each-ref --format='%(objectname) %(objecttype) %(refname)' refs/tags refs/heads";
+    let before = sh_ok(&backend, &feat, state);
+
+    let saves = skipper_git::DiskSaves::new(skipper_git::Layout::new(fixture.data_root.clone()));
+    let slot = saves.reserve(&feat.reference, kind(&backend)).unwrap();
+    let contents = backend.preserve(&feat, &slot).unwrap();
+    assert_eq!(contents.stash.len(), 2, "{contents:?}");
+    assert_eq!(contents.head.as_ref().unwrap().branch, None, "detached");
+    assert!(
+        ["refs/tags/v10", "refs/tags/v9"]
+            .iter()
+            .all(|tag| contents.refs.iter().any(|r| r.name == *tag)),
+        "{contents:?}"
+    );
+    // Saving changed nothing in the container, nor the host's own stash.
+    assert_eq!(backend.at_risk(&feat).unwrap(), risk);
+    assert_eq!(git(host, &["stash", "list"]), host_stash);
+    let saved = saves
+        .commit(slot, &feat.reference, kind(&backend), contents)
+        .unwrap();
+    assert!(
+        saved.bundle.is_some(),
+        "the stash and the detached commit are new"
+    );
+
+    backend.destroy(&feat, true).unwrap();
+    let again = backend.create(&request).unwrap();
+    backend.restore(&again, &saved).unwrap();
+    assert_eq!(sh_ok(&backend, &again, state), before);
+    assert_eq!(backend.at_risk(&again).unwrap(), risk);
+    assert_eq!(sh_ok(&backend, &again, "git rev-parse 'v10^{}'"), pushed);
+    assert_eq!(git(host, &["stash", "list"]), host_stash);
 }
