@@ -221,6 +221,23 @@ fn assert_named(h: &Harness, ws: &Workspace, ops: &[Op], prefix: &str, risk: &At
     }
 }
 
+/// The parts of a [`Harness::fingerprint`] that are work a removal could lose: the refs and
+/// the stash.
+fn work(fingerprint: &str) -> String {
+    let mut kept = String::new();
+    let mut keep = false;
+    for line in fingerprint.lines() {
+        if let Some(section) = line.strip_prefix("== ") {
+            keep = section == "refs" || section == "stash";
+        }
+        if keep {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
 /// The object `reference` names in `ws`, if it exists.
 fn existing(h: &Harness, ws: &Workspace, reference: &str) -> Option<String> {
     let oid = h.sh(
@@ -256,11 +273,28 @@ pub fn every_kind_of_work_is_gated_and_comes_back(h: &Harness, cases: u32) {
         assert_named(h, &ws, &ops, &prefix, &risk);
         let before = h.fingerprint(&ws);
         let again = if risk.is_empty() {
-            // Nothing named: then removing it without a save loses nothing either.
+            // Nothing named: then removing it without a save loses nothing either. Where
+            // `HEAD` was is no work (its commit stays on a ref), but a restore puts it back.
+            let head = h.oid(&ws, "HEAD");
+            let saved = h.save(&ws);
             h.sandbox()
                 .destroy(&ws, false)
                 .unwrap_or_else(|err| panic!("destroying: {}", chain(&err)));
-            h.create(&branch, h.restore_start(&branch))
+            let fresh = h.create(&branch, h.restore_start(&branch));
+            assert_eq!(
+                work(&h.fingerprint(&fresh)),
+                work(&before),
+                "lost without a save after {ops:?}"
+            );
+            assert_ne!(
+                h.sh(&fresh, &format!("git for-each-ref --contains {head}")),
+                "",
+                "HEAD's commit is on no ref after {ops:?}"
+            );
+            h.sandbox()
+                .restore(&fresh, &saved)
+                .unwrap_or_else(|err| panic!("restoring: {}", chain(&err)));
+            fresh
         } else {
             h.round_trip(&ws).1
         };
@@ -283,12 +317,15 @@ pub fn every_kind_of_work_is_gated_and_comes_back(h: &Harness, cases: u32) {
     }
 }
 
-/// The property with a number of cases fit for the sandbox: a container per case costs
-/// seconds, a worktree less.
+/// The property with a number of cases fit for the sandbox (a container per case costs
+/// seconds, a worktree less), or `PROPTEST_CASES` of them for a longer run.
 pub fn random_work_is_gated_and_comes_back_after_a_forced_removal(h: &Harness) {
-    let cases = match h.sandbox().kind() {
-        SandboxKind::Worktree => 16,
-        SandboxKind::Docker => 6,
-    };
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(match h.sandbox().kind() {
+            SandboxKind::Worktree => 16,
+            SandboxKind::Docker => 6,
+        });
     every_kind_of_work_is_gated_and_comes_back(h, cases);
 }
