@@ -154,7 +154,7 @@ pub fn parse_refs_at_risk(text: &str) -> Vec<RefAtRisk> {
             let count = |field: Option<&str>| field?.trim().parse::<usize>().ok();
             match (fields.next()?, fields.next(), fields.next()) {
                 ("branch", Some(branch), commits) => Some(RefAtRisk::Branch(UnpushedBranch {
-                    branch: BranchName::new(branch).ok()?,
+                    branch: BranchName::from_git(branch).ok()?,
                     commits: count(commits)?,
                 })),
                 ("stash", entries, None) => Some(RefAtRisk::Stash {
