@@ -34,3 +34,4 @@ mod test_readme;
 mod test_remove;
 mod test_robustness;
 mod test_run;
+mod test_validation;
