@@ -25,6 +25,7 @@ mod test_docker_image;
 mod test_docker_list;
 mod test_docker_remove;
 mod test_docker_run;
+mod test_faults;
 mod test_help;
 mod test_list;
 mod test_names;

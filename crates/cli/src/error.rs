@@ -84,7 +84,13 @@ impl fmt::Display for CliError {
 
 impl From<InvalidName> for CliError {
     fn from(err: InvalidName) -> Self {
-        Self::usage(err.to_string())
+        // The name as the user gave it, escaped: a line break in it stays in its line.
+        Self::usage(format!(
+            "invalid {} `{}`: {}",
+            err.kind,
+            crate::printer::untrusted(&err.value),
+            err.reason
+        ))
     }
 }
 

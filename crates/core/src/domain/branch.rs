@@ -15,21 +15,17 @@ const PSEUDO_REFS: [&str; 2] = ["HEAD", "AUTO_MERGE"];
 /// `refs/heads/`, `refs/tags/`, `refs/remotes/`) or with skipper's one remote as: `heads/x`
 /// is also branch `x`, `origin/main` also the remote's `main`.
 fn other_ref(name: &str) -> Option<(&'static str, String)> {
-    let readings: [(&'static str, fn(&str) -> String); 5] = [
-        ("refs/", |_| "a full ref name".to_owned()),
-        ("heads/", |rest| format!("branch `{rest}`")),
-        ("tags/", |rest| format!("tag `{rest}`")),
-        ("remotes/", |rest| {
-            format!("remote-tracking branch `{rest}`")
-        }),
-        ("origin/", |rest| {
-            format!("branch `{rest}` of the remote `origin`")
-        }),
-    ];
-    readings.iter().find_map(|(prefix, reading)| {
-        name.strip_prefix(prefix)
-            .map(|rest| (*prefix, reading(rest)))
-    })
+    let (prefix, rest) = ["refs/", "heads/", "tags/", "remotes/", "origin/"]
+        .into_iter()
+        .find_map(|prefix| Some((prefix, name.strip_prefix(prefix)?)))?;
+    let reading = match prefix {
+        "refs/" => "a full ref name".to_owned(),
+        "heads/" => format!("branch `{rest}`"),
+        "tags/" => format!("tag `{rest}`"),
+        "remotes/" => format!("remote-tracking branch `{rest}`"),
+        _ => format!("branch `{rest}` of the remote `origin`"),
+    };
+    Some((prefix, reading))
 }
 
 impl BranchName {
