@@ -3,6 +3,7 @@
 
 use std::process::Output;
 
+use crate::support::fake_docker::{PingOnlyDaemon, SilentSocket};
 use crate::support::{TestEnv, stderr, stdout};
 
 /// `sk args` as on a colour terminal: `CLICOLOR_FORCE` makes sk's output stream pass every
@@ -140,4 +141,203 @@ fn terminal_escapes_in_paths_are_printed_escaped_in_the_list() {
         rows[0]["path"].as_str().unwrap(),
         root.join("repos/local/remotes/api").to_str().unwrap()
     );
+}
+
+fn cloned() -> TestEnv {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env
+}
+
+/// Each of `commands` run by `sk`, as the user sees them, one after another.
+fn session(env: &TestEnv, sk: impl Fn(&[&str]) -> Output, commands: &[&[&str]]) -> String {
+    let mut screens = String::new();
+    for args in commands {
+        screens.push_str(&format!(
+            "$ sk {}\n{}",
+            args.join(" "),
+            env.screen(&sk(args))
+        ));
+    }
+    screens
+}
+
+#[test]
+fn a_workspace_an_unreachable_docker_may_hold_is_not_called_missing() {
+    let env = cloned();
+    let sk = |args: &[&str]| {
+        env.sk()
+            .env("DOCKER_HOST", "unix:///nope.sock")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let mut settings = insta::Settings::clone_current();
+    // The cause is the Docker client's own wording: not ours to pin.
+    settings.add_filter(r"(unix:///nope\.sock): .*(\): remotes)", "$1: [CAUSE]$2");
+    let _filters = settings.bind_to_scope();
+    let screens = session(
+        &env,
+        sk,
+        &[
+            &[
+                "workspace",
+                "run",
+                "-r",
+                "api",
+                "-b",
+                "feat/x",
+                "--",
+                "true",
+            ],
+            &["workspace", "remove", "-r", "api", "-b", "feat/x"],
+            &[
+                "workspace",
+                "attach",
+                "-r",
+                "api",
+                "-b",
+                "feat/x",
+                "--create",
+            ],
+        ],
+    );
+    insta::assert_snapshot!(screens, @"");
+    assert!(!screens.contains("create it"), "{screens}");
+    assert!(!env.data_root().join("worktrees").exists());
+}
+
+#[test]
+fn worktree_commands_never_wait_for_a_silent_docker_socket() {
+    let env = cloned();
+    let silent = SilentSocket::bind(env.root());
+    let sk = |args: &[&str]| {
+        env.sk()
+            .env("DOCKER_HOST", silent.docker_host())
+            .env("SKIPPER_DOCKER_TIMEOUT", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The worktree sandbox's own commands, and commands on a workspace it holds: Docker is
+    // not asked, so the socket sees no connection.
+    for args in [
+        &["workspace", "create", "-r", "api", "-b", "feat/w"][..],
+        &[
+            "workspace",
+            "run",
+            "-r",
+            "api",
+            "-b",
+            "feat/w",
+            "--",
+            "true",
+        ],
+        &["workspace", "run", "-r", "api", "--", "true"],
+        &["workspace", "detach", "-r", "api", "-b", "feat/w"],
+        &["--sandbox", "worktree", "workspace", "list"],
+        &[
+            "--sandbox",
+            "worktree",
+            "workspace",
+            "run",
+            "-r",
+            "api",
+            "-b",
+            "feat/w",
+            "--",
+            "true",
+        ],
+        &["workspace", "remove", "-r", "api", "-b", "feat/w"],
+    ] {
+        let output = sk(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    }
+    assert_eq!(silent.connections(), 0, "a worktree command asked Docker");
+    // Listing everything and a workspace the worktree sandbox lacks must ask Docker; its
+    // silence costs the deadline, and is said.
+    let screens = session(
+        &env,
+        sk,
+        &[
+            &["workspace", "list"],
+            &[
+                "workspace",
+                "run",
+                "-r",
+                "api",
+                "-b",
+                "feat/elsewhere",
+                "--",
+                "true",
+            ],
+        ],
+    );
+    assert!(silent.connections() >= 2);
+    insta::assert_snapshot!(screens, @"");
+}
+
+#[test]
+fn a_daemon_that_answers_only_its_ping_is_given_up_on_naming_the_endpoint() {
+    let env = cloned();
+    let daemon = PingOnlyDaemon::start(env.root());
+    let sk = |args: &[&str]| {
+        env.sk()
+            .env("DOCKER_HOST", daemon.docker_host())
+            .env("SKIPPER_DOCKER_TIMEOUT", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let screens = session(
+        &env,
+        sk,
+        &[
+            &["workspace", "list"],
+            &["workspace", "list", "--sandbox", "docker"],
+            &[
+                "workspace",
+                "create",
+                "-r",
+                "api",
+                "-b",
+                "feat/d",
+                "--sandbox",
+                "docker",
+            ],
+            &["workspace", "run", "-r", "api", "--", "echo", "on the host"],
+            &[
+                "workspace",
+                "run",
+                "-r",
+                "api",
+                "-b",
+                "feat/d",
+                "--",
+                "true",
+            ],
+        ],
+    );
+    insta::assert_snapshot!(screens, @"");
+}
+
+#[test]
+fn the_docker_deadline_must_be_whole_seconds() {
+    let env = cloned();
+    let mut screens = String::new();
+    for value in ["soon", "0", "-1", "1.5"] {
+        let output = env
+            .sk()
+            .env("DOCKER_HOST", "unix:///nope.sock")
+            .env("SKIPPER_DOCKER_TIMEOUT", value)
+            .args(["workspace", "list", "--sandbox", "docker"])
+            .output()
+            .unwrap();
+        screens.push_str(&format!(
+            "$ SKIPPER_DOCKER_TIMEOUT={value} sk workspace list --sandbox docker\n{}",
+            env.screen(&output)
+        ));
+    }
+    insta::assert_snapshot!(screens, @"");
 }
