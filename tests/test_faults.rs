@@ -203,7 +203,23 @@ fn a_workspace_an_unreachable_docker_may_hold_is_not_called_missing() {
             ],
         ],
     );
-    insta::assert_snapshot!(screens, @"");
+    insta::assert_snapshot!(screens, @"
+    $ sk workspace run -r api -b feat/x -- true
+    [exit: 1]
+    ----- stderr -----
+    error: the docker sandbox could not be asked (Docker is not reachable at unix:///nope.sock: [CAUSE]): remotes/api (feat/x) may exist there
+      - start the Docker daemon or set DOCKER_HOST, then try again
+    $ sk workspace remove -r api -b feat/x
+    [exit: 1]
+    ----- stderr -----
+    error: the docker sandbox could not be asked (Docker is not reachable at unix:///nope.sock: [CAUSE]): remotes/api (feat/x) may exist there
+      - start the Docker daemon or set DOCKER_HOST, then try again
+    $ sk workspace attach -r api -b feat/x --create
+    [exit: 1]
+    ----- stderr -----
+    error: the docker sandbox could not be asked (Docker is not reachable at unix:///nope.sock: [CAUSE]): remotes/api (feat/x) may exist there
+      - start the Docker daemon or set DOCKER_HOST, then try again
+    ");
     assert!(!screens.contains("create it"), "{screens}");
     assert!(!env.data_root().join("worktrees").exists());
 }
@@ -275,7 +291,19 @@ fn worktree_commands_never_wait_for_a_silent_docker_socket() {
         ],
     );
     assert!(silent.connections() >= 2);
-    insta::assert_snapshot!(screens, @"");
+    insta::assert_snapshot!(screens, @"
+    $ sk workspace list
+    [exit: 0]
+    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
+    remotes/api  main    worktree  clean  [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    ----- stderr -----
+    warning: Docker workspaces are not listed: Docker is not reachable at unix://[ROOT]/silent-docker.sock: no answer within 1 s
+    $ sk workspace run -r api -b feat/elsewhere -- true
+    [exit: 1]
+    ----- stderr -----
+    error: the docker sandbox could not be asked (Docker is not reachable at unix://[ROOT]/silent-docker.sock: no answer within 1 s): remotes/api (feat/elsewhere) may exist there
+      - start the Docker daemon or set DOCKER_HOST, then try again
+    ");
 }
 
 #[test]
@@ -319,7 +347,35 @@ fn a_daemon_that_answers_only_its_ping_is_given_up_on_naming_the_endpoint() {
             ],
         ],
     );
-    insta::assert_snapshot!(screens, @"");
+    insta::assert_snapshot!(screens, @"
+    $ sk workspace list
+    [exit: 0]
+    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
+    remotes/api  main    worktree  clean  [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    ----- stderr -----
+    warning: Docker workspaces are not listed: Docker at unix://[ROOT]/ping-only-docker.sock did not answer list containers of skipper workspaces within 1 s (SKIPPER_DOCKER_TIMEOUT)
+    $ sk workspace list --sandbox docker
+    [exit: 1]
+    ----- stderr -----
+    error: Docker at unix://[ROOT]/ping-only-docker.sock did not answer list containers of skipper workspaces within 1 s (SKIPPER_DOCKER_TIMEOUT)
+      - start the Docker daemon or set DOCKER_HOST
+      - or use the worktree sandbox: `--sandbox worktree`
+    $ sk workspace create -r api -b feat/d --sandbox docker
+    [exit: 1]
+    ----- stderr -----
+    error: Docker at unix://[ROOT]/ping-only-docker.sock did not answer list containers of remotes/api (feat/d) within 1 s (SKIPPER_DOCKER_TIMEOUT)
+      - start the Docker daemon or set DOCKER_HOST
+      - or use the worktree sandbox: `--sandbox worktree`
+    $ sk workspace run -r api -- echo on the host
+    [exit: 0]
+    on the host
+    ----- stderr -----
+    $ sk workspace run -r api -b feat/d -- true
+    [exit: 1]
+    ----- stderr -----
+    error: the docker sandbox could not be asked (Docker at unix://[ROOT]/ping-only-docker.sock did not answer list containers of remotes/api (feat/d) within 1 s (SKIPPER_DOCKER_TIMEOUT)): remotes/api (feat/d) may exist there
+      - start the Docker daemon or set DOCKER_HOST, then try again
+    ");
 }
 
 #[test]
@@ -339,5 +395,26 @@ fn the_docker_deadline_must_be_whole_seconds() {
             env.screen(&output)
         ));
     }
-    insta::assert_snapshot!(screens, @"");
+    insta::assert_snapshot!(screens, @"
+    $ SKIPPER_DOCKER_TIMEOUT=soon sk workspace list --sandbox docker
+    [exit: 2]
+    ----- stderr -----
+    error: SKIPPER_DOCKER_TIMEOUT `soon` is not a whole number of seconds above 0
+      - set it to the seconds the Docker daemon gets to answer a request, e.g. 30 (unset: 15 s)
+    $ SKIPPER_DOCKER_TIMEOUT=0 sk workspace list --sandbox docker
+    [exit: 2]
+    ----- stderr -----
+    error: SKIPPER_DOCKER_TIMEOUT `0` is not a whole number of seconds above 0
+      - set it to the seconds the Docker daemon gets to answer a request, e.g. 30 (unset: 15 s)
+    $ SKIPPER_DOCKER_TIMEOUT=-1 sk workspace list --sandbox docker
+    [exit: 2]
+    ----- stderr -----
+    error: SKIPPER_DOCKER_TIMEOUT `-1` is not a whole number of seconds above 0
+      - set it to the seconds the Docker daemon gets to answer a request, e.g. 30 (unset: 15 s)
+    $ SKIPPER_DOCKER_TIMEOUT=1.5 sk workspace list --sandbox docker
+    [exit: 2]
+    ----- stderr -----
+    error: SKIPPER_DOCKER_TIMEOUT `1.5` is not a whole number of seconds above 0
+      - set it to the seconds the Docker daemon gets to answer a request, e.g. 30 (unset: 15 s)
+    ");
 }

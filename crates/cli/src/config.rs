@@ -57,9 +57,24 @@ pub struct DockerSection {
 
 impl DockerSection {
     /// The Docker sandbox's settings: `SKIPPER_DOCKERFILE` and `SKIPPER_DOCKER_IMAGE` win
-    /// over the file.
+    /// over the file; `SKIPPER_DOCKER_TIMEOUT` is how many seconds the daemon gets to answer
+    /// a request.
     pub fn resolve(&self, paths: &Paths) -> Result<DockerConfig, CliError> {
         let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let request_timeout = env("SKIPPER_DOCKER_TIMEOUT")
+            .map(|value| {
+                let text = value.to_string_lossy();
+                parse_seconds(&text).ok_or_else(|| {
+                    CliError::usage(format!(
+                        "SKIPPER_DOCKER_TIMEOUT `{text}` is not a whole number of seconds above 0"
+                    ))
+                    .hint(format!(
+                        "set it to the seconds the Docker daemon gets to answer a request, e.g. 30 (unset: {} s)",
+                        skipper_backend_docker::DEFAULT_REQUEST_TIMEOUT.as_secs()
+                    ))
+                })
+            })
+            .transpose()?;
         let memory_bytes = self
             .memory
             .as_deref()
@@ -99,8 +114,18 @@ impl DockerSection {
             memory_bytes,
             nano_cpus,
             build_args: self.build_args.clone(),
+            request_timeout,
         })
     }
+}
+
+/// A positive whole number of seconds.
+fn parse_seconds(text: &str) -> Option<std::time::Duration> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|seconds| *seconds > 0)
+        .map(std::time::Duration::from_secs)
 }
 
 /// `4g`, `512m`, `100k` or plain bytes.
@@ -316,7 +341,19 @@ impl Config {
 mod tests {
     use std::path::Path;
 
-    use super::{parse_bytes, unfit_data_root};
+    use super::{parse_bytes, parse_seconds, unfit_data_root};
+
+    #[test]
+    fn deadlines_are_positive_whole_seconds() {
+        assert_eq!(parse_seconds("1"), Some(std::time::Duration::from_secs(1)));
+        assert_eq!(
+            parse_seconds(" 30 "),
+            Some(std::time::Duration::from_secs(30))
+        );
+        for text in ["0", "-1", "1.5", "soon", ""] {
+            assert_eq!(parse_seconds(text), None, "{text:?}");
+        }
+    }
 
     #[test]
     fn a_data_root_is_none_of_the_system_s_or_the_user_s_own_directories() {

@@ -82,6 +82,10 @@ impl fmt::Display for CliError {
     }
 }
 
+/// So a CLI error (a configuration mistake) can be the cause the core keeps of a port it
+/// could not open; its hints are read back by downcasting.
+impl std::error::Error for CliError {}
+
 impl From<InvalidName> for CliError {
     fn from(err: InvalidName) -> Self {
         // The name as the user gave it, escaped: a line break in it stays in its line.
@@ -190,8 +194,23 @@ impl From<WorkspaceError> for CliError {
                     )),
                 }
             }
-            WorkspaceError::InSeveralSandboxes { .. } => Self::usage(message)
-                .hint("choose one with `--sandbox worktree` or `--sandbox docker`"),
+            // The workspace may be where sk could not look: no advice to create it.
+            WorkspaceError::SandboxNotAsked { sandbox, cause, .. } => {
+                let error = Self::failure(message);
+                match (cause.downcast_ref::<Self>(), sandbox) {
+                    // The configuration was wrong: its own advice.
+                    (Some(config), _) => config
+                        .hints
+                        .iter()
+                        .fold(error, |error, hint| error.hint(hint.as_str())),
+                    (None, SandboxKind::Docker) => {
+                        error.hint("start the Docker daemon or set DOCKER_HOST, then try again")
+                    }
+                    (None, SandboxKind::Worktree) => {
+                        error.hint("install git and tmux and make sure they are on PATH")
+                    }
+                }
+            }
             WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => Self::failure(message)
                 .hint(format!("to restore the saved work: {}", preserved.restore_hint))
                 .hint("remove the rest by hand, or retry `sk workspace remove --force`"),

@@ -65,8 +65,14 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
         None => context.checkouts().list()?,
     };
     let registries = context.registries()?;
-    let workspaces = usecases::list(&registries, &checkouts)?;
-    let rows: Vec<Row> = workspaces.iter().map(Row::from).collect();
+    let mut listing = usecases::list(&registries, &checkouts)?;
+    // A sandbox named with `--sandbox` that does not answer fails the listing.
+    if context.choice.explicit.is_some() && !listing.unreachable.is_empty() {
+        let (_, err) = listing.unreachable.swap_remove(0);
+        return Err(err.into());
+    }
+    context.warn_unlisted(&listing);
+    let rows: Vec<Row> = listing.workspaces.iter().map(Row::from).collect();
     if args.json {
         context.printer.json(&rows)?;
         return Ok(ExitStatus::Success);
