@@ -247,7 +247,13 @@ fn resolve_existing(path: &Path) -> Result<PathBuf, String> {
                 {
                     return Err("it has `..` after a directory that does not exist".to_owned());
                 }
-                return Ok(resolved.join(rest));
+                // `join("")` would add a trailing `/`, and the path's text is the Docker
+                // sandbox's fingerprint of the data root.
+                return Ok(if rest.as_os_str().is_empty() {
+                    resolved
+                } else {
+                    resolved.join(rest)
+                });
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => return Err(err.to_string()),
@@ -341,7 +347,22 @@ impl Config {
 mod tests {
     use std::path::Path;
 
-    use super::{parse_bytes, parse_seconds, unfit_data_root};
+    use super::{parse_bytes, parse_seconds, resolve_existing, unfit_data_root};
+
+    #[test]
+    fn a_data_root_reads_the_same_before_and_after_it_is_made() {
+        // As text: paths compare by components, and `/a/` is `/a` to them.
+        let existing = fs_err::canonicalize(std::env::temp_dir()).unwrap();
+        let resolved = resolve_existing(&existing).unwrap();
+        assert_eq!(resolved.as_os_str(), existing.as_os_str());
+        let missing = existing.join("sk-unit-no-such-dir/skipper");
+        let resolved = resolve_existing(&missing).unwrap();
+        assert_eq!(resolved.as_os_str(), missing.as_os_str());
+        assert_eq!(
+            resolve_existing(&existing.join("./sk-unit-no-such-dir/../x")).unwrap_err(),
+            "it has `..` after a directory that does not exist"
+        );
+    }
 
     #[test]
     fn deadlines_are_positive_whole_seconds() {
