@@ -11,6 +11,7 @@ pub use skipper_testkit::Origin;
 use skipper_testkit::TempHome;
 
 pub mod docker;
+pub mod fake_docker;
 
 /// A sandboxed environment for one test: a [`TempHome`] (its tmux servers killed on drop)
 /// with skipper's data root and config in its XDG directories.

@@ -72,8 +72,8 @@ pub mod spec;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use skipper_core::{Progress, SandboxError, SandboxKind, Workspace, WorkspaceLocation};
 
@@ -110,7 +110,16 @@ pub struct DockerConfig {
     pub nano_cpus: Option<i64>,
     /// Extra build arguments (they override `USER_UID`/`USER_GID`).
     pub build_args: BTreeMap<String, String>,
+    /// How long the daemon gets to answer a request ([`DEFAULT_REQUEST_TIMEOUT`] when
+    /// `None`); the first ping gets at most 5 s. Requests answered only once their work is
+    /// done (an image build, an archive upload, a commit, a removal) have no deadline, and
+    /// neither has a stream once it flows (a build's log, a command's output).
+    pub request_timeout: Option<Duration>,
 }
+
+/// How long the daemon gets to answer a request unless [`DockerConfig::request_timeout`]
+/// says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Whether a Docker daemon may be reachable, without any I/O beyond a stat: `DOCKER_HOST`
 /// is set or the default socket exists. Lets a machine without Docker lose no time.
@@ -129,7 +138,9 @@ pub struct DockerBackend {
 
 impl DockerBackend {
     /// Connects to the daemon (`DOCKER_HOST` or the default socket): pings it with a 5 s
-    /// deadline and negotiates the API version. Long steps later (image builds, repository
+    /// deadline (or the request deadline, if shorter) and negotiates the API version. Every
+    /// later request has [`DockerConfig::request_timeout`] to be answered, but for those
+    /// answered only when their work is done. Long steps later (image builds, repository
     /// copies) are told to `progress`.
     ///
     /// # Errors

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use skipper_core::{Checkout, Transfer};
 
-use super::Engine;
+use super::{Engine, without_deadline};
 use crate::archive::{self, CopyMode, CopySummary, Owner};
 use crate::error::{DockerError, describe_api_error};
 use crate::spec;
@@ -61,8 +61,8 @@ impl Engine {
             }
         });
         let options = UploadToContainerOptionsBuilder::default().path("/").build();
-        let uploaded = self
-            .docker
+        // Answered once the whole archive is unpacked: no deadline.
+        let uploaded = without_deadline(&self.docker)
             .upload_to_container(container, Some(options), bollard::body_try_stream(body))
             .await;
         progress.finish();

@@ -62,7 +62,14 @@ impl Engine {
                     }
                     replaced_half_made = true;
                 }
-                Err(err) => return Err(DockerError::api("create container", &name, &err)),
+                Err(err) => {
+                    return Err(DockerError::api(
+                        &self.docker,
+                        "create container",
+                        &name,
+                        &err,
+                    ));
+                }
             }
         };
         let made = async {

@@ -11,7 +11,7 @@ use bollard::query_parameters::{
 };
 use skipper_core::{Checkout, RepositoryId, short_hash};
 
-use super::Engine;
+use super::{Engine, without_deadline};
 use crate::archive::{self, CopyMode};
 use crate::error::DockerError;
 use crate::image::{self, WorkspaceImage};
@@ -66,7 +66,7 @@ impl Engine {
                 body,
             )
             .await
-            .map_err(|err| DockerError::api("create container", &builder, &err))?;
+            .map_err(|err| DockerError::api(&self.docker, "create container", &builder, &err))?;
         let result = async {
             let summary = self
                 .copy_repository(&builder, checkout, CopyMode::Snapshot)
@@ -89,10 +89,12 @@ impl Engine {
                 labels: Some(snapshot_labels),
                 ..Default::default()
             };
-            self.docker
+            // Answered once the layer is written: as long as the repository is large.
+            let unhurried = without_deadline(&self.docker);
+            unhurried
                 .commit_container(options, config)
                 .await
-                .map_err(|err| DockerError::api("commit container", &builder, &err))?;
+                .map_err(|err| DockerError::api(&unhurried, "commit container", &builder, &err))?;
             Ok::<_, DockerError>(())
         }
         .await;
@@ -148,8 +150,7 @@ impl Engine {
                 continue;
             }
             for tag in &image.repo_tags {
-                let _ = self
-                    .docker
+                let _ = without_deadline(&self.docker)
                     .remove_image(
                         tag,
                         Some(RemoveImageOptionsBuilder::default().build()),

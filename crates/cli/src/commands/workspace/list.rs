@@ -6,6 +6,7 @@ use skipper_core::{ContainerState, HostCheckouts, RepositoryQuery, Workspace, Wo
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
+use crate::printer::untrusted;
 
 /// List workspaces.
 ///
@@ -64,12 +65,16 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
         None => context.checkouts().list()?,
     };
     let registries = context.registries()?;
-    let workspaces = usecases::list(&registries, &checkouts)?;
-    let rows: Vec<Row> = workspaces.iter().map(Row::from).collect();
+    let mut listing = usecases::list(&registries, &checkouts)?;
+    // A sandbox named with `--sandbox` that does not answer fails the listing.
+    if context.choice.explicit.is_some() && !listing.unreachable.is_empty() {
+        let (_, err) = listing.unreachable.swap_remove(0);
+        return Err(err.into());
+    }
+    context.warn_unlisted(&listing);
+    let rows: Vec<Row> = listing.workspaces.iter().map(Row::from).collect();
     if args.json {
-        let json = serde_json::to_string_pretty(&rows)
-            .map_err(|err| CliError::failure(format!("cannot write JSON: {err}")))?;
-        context.printer.result(&json);
+        context.printer.json(&rows)?;
         return Ok(ExitStatus::Success);
     }
     if rows.is_empty() {
@@ -109,6 +114,11 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
                 },
             ]
         })
+        .collect();
+    // One cell, one line: a path or name holding a line break or an escape is escaped.
+    let cells: Vec<[String; 5]> = cells
+        .into_iter()
+        .map(|row| row.map(|cell| untrusted(&cell).into_owned()))
         .collect();
     let header = ["REPOSITORY", "BRANCH", "SANDBOX", "STATE", "PATH"];
     let mut widths = header.map(str::len);
