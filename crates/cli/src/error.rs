@@ -153,6 +153,14 @@ impl From<SandboxError> for CliError {
     }
 }
 
+/// The `--sandbox` flag naming `sandbox` in a suggested command (none for the default).
+fn sandbox_flag(sandbox: SandboxKind) -> &'static str {
+    match sandbox {
+        SandboxKind::Worktree => "",
+        SandboxKind::Docker => " --sandbox docker",
+    }
+}
+
 impl From<WorkspaceError> for CliError {
     fn from(err: WorkspaceError) -> Self {
         let message = with_causes(&err);
@@ -200,6 +208,30 @@ impl From<WorkspaceError> for CliError {
                         reference.repository
                     ))
             }
+            WorkspaceError::HalfMadeHoldsWork {
+                reference,
+                sandbox,
+                risk,
+            } => {
+                let mut error = Self::failure(message);
+                for line in crate::risk::describe(&risk) {
+                    error = error.hint(line);
+                }
+                error.hint(format!(
+                    "save that work and remove it with `sk workspace remove --force --repository {} --branch {}{}`, then create it again",
+                    reference.repository,
+                    reference.target,
+                    sandbox_flag(sandbox)
+                ))
+            }
+            WorkspaceError::Broken {
+                reference, sandbox, ..
+            } => Self::failure(message).hint(format!(
+                "`sk workspace remove --force --repository {} --branch {}{}` saves its files and removes it; then create it again",
+                reference.repository,
+                reference.target,
+                sandbox_flag(sandbox)
+            )),
             WorkspaceError::InSeveralSandboxes { .. } => Self::usage(message)
                 .hint("choose one with `--sandbox worktree` or `--sandbox docker`"),
             WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => Self::failure(message)

@@ -44,9 +44,9 @@ pub fn describe(risk: &AtRisk) -> Vec<String> {
             UnpushedRef::Other { reference } => {
                 format!("ref `{reference}` holds commits on no remote branch")
             }
-            UnpushedRef::Unreadable { detail } => {
-                format!("could not be read, so it is counted as work: {detail}")
-            }
+            UnpushedRef::Unreadable { detail } => format!(
+                "could not be read, so it is counted as work: {detail}; --force removes the workspace anyway, with what could not be read"
+            ),
         });
     }
     for nested in &risk.nested {

@@ -11,7 +11,12 @@ use skipper_core::{BranchName, RepositoryId};
 /// <root>/worktrees/<host>/<owner>/<name>/<branch>    branch workspaces
 /// <root>/saved/<host>/<owner>/<name>/                work saved by forced removals
 /// <root>/tmp/                                        clones in progress
+/// <root>/trash/                                      workspaces being deleted
 /// ```
+///
+/// A worktree is removed by renaming its directory into `trash/` (one rename: the
+/// workspace is there whole or not at all), then deleting it there. A directory left in
+/// `trash/` by a crash holds nothing anyone needs: `sk gc` (or `rm -rf`) may delete it.
 ///
 /// Owners with `/` and branches with `/` are flattened into one component each, so no
 /// directory can nest inside another.
@@ -62,6 +67,13 @@ impl Layout {
     #[must_use]
     pub fn staging(&self) -> PathBuf {
         self.root.join("tmp")
+    }
+
+    /// Where removed worktrees are renamed to before they are deleted: on the data root's
+    /// filesystem, so the rename is atomic. Everything in it may be deleted at any time.
+    #[must_use]
+    pub fn trash(&self) -> PathBuf {
+        self.root.join("trash")
     }
 
     /// Where work saved from `repository`'s workspaces goes.
