@@ -17,6 +17,7 @@ mod support;
 mod test_attach;
 mod test_clone;
 mod test_config;
+mod test_crash;
 mod test_create;
 mod test_docker_attach;
 mod test_docker_create;

@@ -88,7 +88,9 @@ pub enum DockerError {
     },
     /// Another container holds the name of the container being made, and is not this
     /// workspace's finished container (the daemon's 409).
-    #[error("a container named {container} already exists and is not a finished workspace of {workspace}")]
+    #[error(
+        "a container named {container} already exists and is not a finished workspace of {workspace}"
+    )]
     NameTaken {
         /// The container.
         container: String,

@@ -106,6 +106,8 @@ impl Engine {
 pub fn cannot_look(err: &DockerError) -> bool {
     matches!(
         err,
-        DockerError::ContainerStart { .. } | DockerError::Step { .. } | DockerError::Unfinished { .. }
+        DockerError::ContainerStart { .. }
+            | DockerError::Step { .. }
+            | DockerError::Unfinished { .. }
     )
 }

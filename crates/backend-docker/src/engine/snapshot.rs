@@ -123,7 +123,8 @@ impl Engine {
                 }
             }
         }
-        let mut untagged = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
+        let mut untagged =
+            labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
         untagged.insert("dangling".to_owned(), vec!["true".to_owned()]);
         let options = ListImagesOptionsBuilder::default()
             .filters(&untagged)
