@@ -19,6 +19,7 @@ mod test_clone;
 mod test_config;
 mod test_crash;
 mod test_create;
+mod test_damaged;
 mod test_docker_attach;
 mod test_docker_create;
 mod test_docker_daemon;
