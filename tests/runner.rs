@@ -32,6 +32,7 @@ mod test_list;
 mod test_names;
 mod test_picker;
 mod test_prompt;
+mod test_races;
 mod test_readme;
 mod test_remove;
 mod test_robustness;

@@ -304,32 +304,42 @@ fn a_docker_create_killed_at_any_phase_is_made_by_the_next_create() {
         return;
     }
     let repo = DockerRepo::new("crash-create", "");
+    // (point, who dies, what it leaves: no workspace, a half-made one, a finished one)
     let phases = [
-        ("docker.create.after-container", Kill::Sk),
-        ("docker.create.during-copy", Kill::Sk),
-        ("docker.create.before-setup", Kill::Group),
+        ("create.before-sandbox", Kill::Sk, None),
+        ("docker.create.after-container", Kill::Sk, Some("half-made")),
+        ("docker.create.during-copy", Kill::Sk, Some("half-made")),
+        ("docker.create.before-setup", Kill::Group, Some("half-made")),
+        ("create.after-sandbox", Kill::Sk, Some("running")),
     ];
-    for (i, (point, kill)) in phases.into_iter().enumerate() {
+    for (i, (point, kill, left)) in phases.into_iter().enumerate() {
         let branch = format!("crash/create-{i}");
         repo.env
             .killed_at(point, kill, &docker_ws(&repo, "create", &branch, &[]));
-        let row = docker_listed(&repo, &branch)
-            .unwrap_or_else(|| panic!("{point}: {branch} is not listed"));
-        assert_eq!(row["state"], "half-made", "{point}: {row}");
-        let refused = repo.run(&docker_ws(&repo, "run", &branch, &["--", "true"]));
-        assert_eq!(refused.status.code(), Some(1), "{point}");
-        assert!(
-            stderr(&refused).contains("was never finished"),
-            "{point}: {}",
-            repo.screen(&refused)
+        let row = docker_listed(&repo, &branch);
+        assert_eq!(
+            row.as_ref().and_then(|row| row["state"].as_str()),
+            left,
+            "{point}: {row:?}"
         );
+        if left == Some("half-made") {
+            let refused = repo.run(&docker_ws(&repo, "run", &branch, &["--", "true"]));
+            assert_eq!(refused.status.code(), Some(1), "{point}");
+            assert!(
+                stderr(&refused).contains("was never finished"),
+                "{point}: {}",
+                repo.screen(&refused)
+            );
+        }
         let output = repo.run(&docker_ws(&repo, "create", &branch, &[]));
         let screen = repo.screen(&output);
         assert!(output.status.success(), "{point}: {screen}");
-        assert!(
-            stdout(&output).contains("Created workspace"),
-            "{point}: {screen}"
-        );
+        let said = if left == Some("running") {
+            "already exists"
+        } else {
+            "Created workspace"
+        };
+        assert!(stdout(&output).contains(said), "{point}: {screen}");
         assert_eq!(repo.sh(&branch, "git branch --show-current").trim(), branch);
         assert_eq!(repo.sh(&branch, "git status --porcelain"), "");
         let row = docker_listed(&repo, &branch).unwrap();
@@ -353,10 +363,11 @@ fn a_docker_remove_killed_before_or_after_destroying_is_finished_by_the_next_rem
         return;
     }
     let repo = DockerRepo::new("crash-remove", "");
-    // Clean: killed before and after the container went.
-    for (branch, point) in [
-        ("crash/clean-a", "remove.before-destroy"),
-        ("crash/clean-b", "remove.after-destroy"),
+    // Clean: killed before the removal began, before and after the container went.
+    for (branch, point, began) in [
+        ("crash/clean-a", "remove.after-save", false),
+        ("crash/clean-b", "remove.before-destroy", true),
+        ("crash/clean-c", "remove.after-destroy", true),
     ] {
         repo.create(branch);
         repo.env
@@ -364,8 +375,9 @@ fn a_docker_remove_killed_before_or_after_destroying_is_finished_by_the_next_rem
         let output = repo.run(&docker_ws(&repo, "remove", branch, &[]));
         let screen = repo.screen(&output);
         assert!(output.status.success(), "{point}: {screen}");
-        assert!(
+        assert_eq!(
             stderr(&output).contains("Finishing a removal that was interrupted"),
+            began,
             "{point}: {screen}"
         );
         assert!(docker_listed(&repo, branch).is_none(), "{point}");
@@ -378,6 +390,12 @@ fn a_docker_remove_killed_before_or_after_destroying_is_finished_by_the_next_rem
         "git -c user.name=t -c user.email=t@e commit -q --allow-empty -m unpushed && echo changed > README.md && echo new > new.txt",
     );
     let container = repo.container(Some(branch));
+    // Killed with a save reserved and not yet made: an incomplete save no list shows.
+    repo.env.killed_at(
+        "remove.after-reserve",
+        Kill::Sk,
+        &docker_ws(&repo, "remove", branch, &["--force"]),
+    );
     repo.env.killed_at(
         "remove.after-save",
         Kill::Sk,
