@@ -52,7 +52,7 @@ impl WorktreeSandbox {
             // Leave nothing half made behind when it can be helped; if this fails too, the
             // worktree stays locked as being created and the next `create` clears it.
             let checkout = &request.checkout.path;
-            if let Ok(entry) = self.entry_at(checkout, path) {
+            if let Ok(entry) = Self::entry_at(checkout, path) {
                 let _ = self.remove_tree(checkout, path, entry.as_ref());
             }
             return Err(err).during(fail);

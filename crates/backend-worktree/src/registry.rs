@@ -49,8 +49,7 @@ pub(crate) fn condition(entry: Option<&WorktreeEntry>, path: &Path) -> Option<Co
             _ => Condition::Ready,
         }),
         known => {
-            let empty =
-                fs_err::read_dir(path).map_or(false, |mut entries| entries.next().is_none());
+            let empty = fs_err::read_dir(path).is_ok_and(|mut entries| entries.next().is_none());
             if empty {
                 // `git worktree add` made the directory and died before anything else.
                 return Some(Condition::HalfMade);
@@ -77,7 +76,6 @@ impl WorktreeSandbox {
 
     /// Git's entry for the worktree directory `path` of `repository`'s checkout, if any.
     pub(crate) fn entry_at(
-        &self,
         checkout: &Path,
         path: &Path,
     ) -> Result<Option<WorktreeEntry>, CheckoutError> {
@@ -129,8 +127,7 @@ impl WorkspaceRegistry for WorktreeSandbox {
         // A workspace is the worktree at its branch's path, whatever it has checked out
         // now (a detached HEAD, another branch).
         let path = self.layout.worktree(&checkout.repository, branch);
-        let entry = self
-            .entry_at(&checkout.path, &path)
+        let entry = Self::entry_at(&checkout.path, &path)
             .during(&failed(Operation::LookingUp, &reference))?;
         Ok(condition(entry.as_ref(), &path)
             .map(|condition| Self::found(reference, path, &condition)))

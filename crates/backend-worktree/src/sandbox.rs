@@ -276,7 +276,7 @@ impl Sandbox for WorktreeSandbox {
         let dir = path_of(workspace)?;
         let fail = failed(Operation::Removing, &workspace.reference);
         let checkout = self.layout.checkout(&workspace.reference.repository);
-        let entry = self.entry_at(&checkout, dir).during(&fail)?;
+        let entry = Self::entry_at(&checkout, dir).during(&fail)?;
         let Some(condition) = condition(entry.as_ref(), dir) else {
             // Gone already; a record git keeps of it is forgotten on the way.
             if let Some(entry) = &entry {
@@ -322,7 +322,7 @@ impl WorktreeSandbox {
         dir: &std::path::Path,
     ) -> Result<Option<Condition>, skipper_core::CheckoutError> {
         let checkout = self.layout.checkout(&workspace.reference.repository);
-        let entry = self.entry_at(&checkout, dir)?;
+        let entry = Self::entry_at(&checkout, dir)?;
         Ok(condition(entry.as_ref(), dir))
     }
 }

@@ -161,7 +161,30 @@ fn sandbox_flag(sandbox: SandboxKind) -> &'static str {
     }
 }
 
+/// A half-made workspace that holds work: what it holds, and how to save it.
+fn half_made_holding_work(
+    message: String,
+    reference: &skipper_core::WorkspaceRef,
+    sandbox: SandboxKind,
+    risk: &skipper_core::AtRisk,
+) -> CliError {
+    let mut error = CliError::failure(message);
+    for line in crate::risk::describe(risk) {
+        error = error.hint(line);
+    }
+    error.hint(format!(
+        "save that work and remove it with `sk workspace remove --force --repository {} --branch {}{}`, then create it again",
+        reference.repository,
+        reference.target,
+        sandbox_flag(sandbox)
+    ))
+}
+
 impl From<WorkspaceError> for CliError {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one flat arm per kind of error, each with its own advice"
+    )]
     fn from(err: WorkspaceError) -> Self {
         let message = with_causes(&err);
         match err {
@@ -212,18 +235,7 @@ impl From<WorkspaceError> for CliError {
                 reference,
                 sandbox,
                 risk,
-            } => {
-                let mut error = Self::failure(message);
-                for line in crate::risk::describe(&risk) {
-                    error = error.hint(line);
-                }
-                error.hint(format!(
-                    "save that work and remove it with `sk workspace remove --force --repository {} --branch {}{}`, then create it again",
-                    reference.repository,
-                    reference.target,
-                    sandbox_flag(sandbox)
-                ))
-            }
+            } => half_made_holding_work(message, &reference, sandbox, &risk),
             WorkspaceError::Broken {
                 reference, sandbox, ..
             } => Self::failure(message).hint(format!(

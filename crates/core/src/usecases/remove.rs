@@ -89,35 +89,10 @@ pub fn remove(
     backend.sandbox.detach(&workspace)?;
     let risk = backend.sandbox.at_risk(&workspace)?;
     let ignored = risk.ignored.clone();
-    let unreadable: Vec<String> = risk
-        .other_refs
-        .iter()
-        .filter_map(|other| match other {
-            UnpushedRef::Unreadable { detail } => Some(format!("could not be read: {detail}")),
-            _ => None,
-        })
-        .collect();
-    let mut unsaved = Vec::new();
-    let preserved = if risk.is_empty() {
-        None
+    let (preserved, unsaved) = if risk.is_empty() {
+        (None, Vec::new())
     } else if force {
-        match save(backend, &workspace, kind) {
-            Ok(saved) => Some(saved),
-            // The gate itself said it could not look: the user asked to remove it anyway,
-            // so what could not be read goes, and the message says so. Never otherwise.
-            Err(WorkspaceError::Sandbox(err))
-                if !unreadable.is_empty()
-                    && matches!(
-                        err.kind(),
-                        ErrorKind::Unavailable | ErrorKind::CommandFailed
-                    ) =>
-            {
-                unsaved.clone_from(&unreadable);
-                unsaved.push(format!("saving failed: {}", with_causes(&err)));
-                None
-            }
-            Err(err) => return Err(err),
-        }
+        save_or_say_why_not(backend, &workspace, &risk)?
     } else {
         return Err(WorkspaceError::WorkAtRisk {
             reference,
@@ -174,6 +149,40 @@ fn with_causes(err: &dyn std::error::Error) -> String {
         cause = inner.source();
     }
     text
+}
+
+/// Saves the work `risk` names under `--force`. When the gate itself said it could not
+/// look (an [`UnpushedRef::Unreadable`]) and the save fails for that reason (the sandbox
+/// cannot run or read it), the user asked to remove it anyway: what could not be read goes,
+/// named in the returned lines. Never otherwise: any other failed save stops the removal.
+fn save_or_say_why_not(
+    backend: Backend<'_>,
+    workspace: &Workspace,
+    risk: &crate::domain::AtRisk,
+) -> Result<(Option<SavedWork>, Vec<String>), WorkspaceError> {
+    let unreadable: Vec<String> = risk
+        .other_refs
+        .iter()
+        .filter_map(|other| match other {
+            UnpushedRef::Unreadable { detail } => Some(format!("could not be read: {detail}")),
+            _ => None,
+        })
+        .collect();
+    match save(backend, workspace, backend.sandbox.kind()) {
+        Ok(saved) => Ok((Some(saved), Vec::new())),
+        Err(WorkspaceError::Sandbox(err))
+            if !unreadable.is_empty()
+                && matches!(
+                    err.kind(),
+                    ErrorKind::Unavailable | ErrorKind::CommandFailed
+                ) =>
+        {
+            let mut unsaved = unreadable;
+            unsaved.push(format!("saving failed: {}", with_causes(&err)));
+            Ok((None, unsaved))
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Saves the workspace's work in a slot of its own.
