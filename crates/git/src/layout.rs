@@ -16,7 +16,7 @@ use skipper_core::{BranchName, RepositoryId};
 ///
 /// A worktree is removed by renaming its directory into `trash/` (one rename: the
 /// workspace is there whole or not at all), then deleting it there. A directory left in
-/// `trash/` by a crash holds nothing anyone needs: `sk gc` (or `rm -rf`) may delete it.
+/// `trash/` by a crash holds nothing anyone needs: a future `sk gc` (or `rm -rf`) may delete it.
 ///
 /// Owners with `/` and branches with `/` are flattened into one component each, so no
 /// directory can nest inside another.
