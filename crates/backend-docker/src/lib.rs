@@ -68,6 +68,7 @@ mod attach;
 mod engine;
 mod error;
 mod exec;
+mod housekeeping;
 mod image;
 pub mod labels;
 mod registry;

@@ -9,6 +9,7 @@
 
 mod broken;
 mod creation;
+mod housekeeping;
 mod operation;
 mod preserve;
 mod process;

@@ -48,5 +48,7 @@ pub enum Command {
     /// Create, list, enter and remove workspaces.
     #[command(subcommand, visible_alias = "w")]
     Workspace(WorkspaceCommand),
+    Doctor(crate::commands::doctor::DoctorArgs),
+    Gc(crate::commands::gc::GcArgs),
     Completions(crate::commands::completions::CompletionsArgs),
 }

@@ -7,7 +7,7 @@ use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::WorktreeSandbox;
 use skipper_core::usecases::{self, Backend, SandboxChoice};
 use skipper_core::{Checkout, Progress, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
-use skipper_git::{DiskSaves, FileLocks, GitCheckouts, Layout};
+use skipper_git::{DataRootHousekeeping, DiskSaves, FileLocks, GitCheckouts, Layout};
 
 use crate::cli::{GlobalArgs, SandboxArg};
 use crate::config::{Config, Paths};
@@ -31,6 +31,7 @@ pub struct Context<'a> {
     worktree: WorktreeSandbox,
     saves: DiskSaves,
     locks: FileLocks,
+    data_root: DataRootHousekeeping,
     /// Connected on first use only: a machine without Docker never pays for it.
     docker: OnceLock<Result<DockerBackend, CliError>>,
 }
@@ -54,6 +55,7 @@ impl<'a> Context<'a> {
             printer,
             checkouts: GitCheckouts::new(layout.clone(), Arc::clone(&progress)),
             saves: DiskSaves::new(layout.clone()),
+            data_root: DataRootHousekeeping::new(layout.clone()),
             locks: FileLocks::new(&layout, Arc::clone(&progress)),
             worktree: WorktreeSandbox::new(layout, Arc::clone(&progress)),
             progress,
@@ -71,6 +73,26 @@ impl<'a> Context<'a> {
 
     pub fn saves(&self) -> &DiskSaves {
         &self.saves
+    }
+
+    /// Every area `doctor` and `gc` look at: the data root, the worktrees, and Docker
+    /// when it may be there (its being unreachable is the inspection's failure).
+    pub fn housekeepers(&self) -> Vec<&dyn skipper_core::Housekeeping> {
+        let mut keepers: Vec<&dyn skipper_core::Housekeeping> = vec![&self.data_root];
+        if self.choice.explicit != Some(SandboxKind::Docker) {
+            keepers.push(&self.worktree);
+        }
+        let docker_wanted = self.choice.explicit != Some(SandboxKind::Worktree)
+            && (self.preferred == SandboxKind::Docker || docker_may_be_available());
+        if docker_wanted {
+            match self.docker() {
+                Ok(docker) => keepers.push(docker),
+                Err(err) => self
+                    .printer
+                    .warning(&format!("Docker is not looked at: {}", err.message)),
+            }
+        }
+        keepers
     }
 
     /// The save with this id.

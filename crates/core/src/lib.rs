@@ -14,15 +14,15 @@ pub mod usecases;
 pub mod faults;
 
 pub use domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, Ignored, InvalidName,
-    NestedWork, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot,
-    SavedContents, SavedHead, SavedNested, SavedRef, SavedWork, UnpushedBranch, UnpushedRef,
-    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, Finding, FindingKind,
+    Ignored, InvalidName, NestedWork, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind,
+    SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedWork, UnpushedBranch,
+    UnpushedRef, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{
     AttachOutcome, BoxError, BranchPresence, BranchStart, CheckoutError, CloneOutcome,
-    CreateRequest, DetachOutcome, ErrorKind, ExecIo, HostCheckouts, LockError, LockGuard, Locks,
-    NoProgress, Operation, PipedIo, Progress, Refreshed, RemovalRecord, Sandbox, SandboxError,
-    SaveError, SaveStore, SessionIo, Transfer, WorkspaceRegistry,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, HostCheckouts, Housekeeping, LockError,
+    LockGuard, Locks, NoProgress, Operation, PipedIo, Progress, Refreshed, RemovalRecord, Sandbox,
+    SandboxError, SaveError, SaveStore, SessionIo, Transfer, WorkspaceRegistry,
 };

@@ -12,11 +12,13 @@ use skipper_core::{BranchName, RepositoryId};
 /// <root>/saved/<host>/<owner>/<name>/                work saved by forced removals
 /// <root>/tmp/                                        clones in progress
 /// <root>/trash/                                      workspaces being deleted
+/// <root>/locks/                                      lock files
+/// <root>/state/removing/                             removals in progress
 /// ```
 ///
 /// A worktree is removed by renaming its directory into `trash/` (one rename: the
 /// workspace is there whole or not at all), then deleting it there. A directory left in
-/// `trash/` by a crash holds nothing anyone needs: a future `sk gc` (or `rm -rf`) may delete it.
+/// `trash/` by a crash holds nothing anyone needs: `sk gc` deletes it.
 ///
 /// Owners with `/` and branches with `/` are flattened into one component each, so no
 /// directory can nest inside another.
@@ -69,8 +71,9 @@ impl Layout {
         self.root.join("tmp")
     }
 
-    /// Where removed worktrees are renamed to before they are deleted: on the data root's
-    /// filesystem, so the rename is atomic. Everything in it may be deleted at any time.
+    /// Where a removal moves a workspace's directory (one entry each, on the data root's
+    /// filesystem, so the move is one rename) before deleting it: a removal cut short
+    /// leaves its files here, never half of them at the workspace's place.
     #[must_use]
     pub fn trash(&self) -> PathBuf {
         self.root.join("trash")

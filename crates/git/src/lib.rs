@@ -10,6 +10,7 @@
 //! through the `git` binary; no English output is ever parsed.
 
 mod checkouts;
+mod housekeeping;
 mod layout;
 mod locks;
 mod runner;
@@ -19,6 +20,7 @@ pub mod status;
 pub mod worktree_list;
 
 pub use checkouts::GitCheckouts;
+pub use housekeeping::DataRootHousekeeping;
 pub use layout::Layout;
 pub use locks::FileLocks;
 pub use runner::{Git, REPOSITORY_ENV, clear_repository_env};

@@ -20,6 +20,8 @@ use crate::Layout;
 const MANIFEST: &str = "save.json";
 /// The manifest being written, before the rename.
 const MANIFEST_PART: &str = "save.json.part";
+/// The pid of the process making the save, written when the slot is reserved.
+pub(crate) const OWNER: &str = "saving.pid";
 
 /// [`SaveStore`] on the data root's filesystem.
 #[derive(Debug, Clone)]
@@ -67,6 +69,11 @@ impl DiskSaves {
     }
 
     fn read(dir: &Path) -> Result<Option<SavedWork>, SaveError> {
+        Ok(Self::read_ordered(dir)?.map(|(saved, _)| saved))
+    }
+
+    /// The save in `dir` and when it was made, in nanoseconds since the epoch.
+    fn read_ordered(dir: &Path) -> Result<Option<(SavedWork, u128)>, SaveError> {
         let manifest = dir.join(MANIFEST);
         let text = match fs::read_to_string(&manifest) {
             Ok(text) => text,
@@ -75,9 +82,10 @@ impl DiskSaves {
         };
         let stored: StoredSave = serde_json::from_str(&text)
             .map_err(|err| store(format!("reading {}", manifest.display()), err))?;
+        let order = stored.saved_at_ns;
         stored
             .into_saved(dir)
-            .map(Some)
+            .map(|saved| Some((saved, order)))
             .map_err(|err| store(format!("reading {}", manifest.display()), err))
     }
 }
@@ -107,7 +115,7 @@ fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, SaveError> {
 }
 
 /// Bytes held by the files under `dir`.
-fn size_of(dir: &Path) -> u64 {
+pub(crate) fn size_of(dir: &Path) -> u64 {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
     };
@@ -164,7 +172,13 @@ impl SaveStore for DiskSaves {
             }
             let dir = parent.join(id.as_str());
             match fs::create_dir(&dir) {
-                Ok(()) => return Ok(SaveSlot { id, dir }),
+                Ok(()) => {
+                    // Who is saving, so `sk gc` leaves a save in progress alone.
+                    let owner = dir.join(OWNER);
+                    fs::write(&owner, std::process::id().to_string())
+                        .map_err(|err| store(format!("writing {}", owner.display()), err))?;
+                    return Ok(SaveSlot { id, dir });
+                }
                 Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(err) => return Err(store(format!("making {}", dir.display()), err)),
             }
@@ -201,6 +215,7 @@ impl SaveStore for DiskSaves {
         let manifest = slot.dir.join(MANIFEST);
         write_atomically(&manifest, &slot.dir.join(MANIFEST_PART), &text)
             .map_err(|err| store(format!("writing {}", manifest.display()), err))?;
+        let _ = fs::remove_file(slot.dir.join(OWNER));
         Self::read(&slot.dir)?.ok_or_else(|| {
             store(
                 format!("reading {}", manifest.display()),
@@ -220,14 +235,16 @@ impl SaveStore for DiskSaves {
     fn list(&self, repository: Option<&RepositoryId>) -> Result<Vec<SavedWork>, SaveError> {
         let mut saves = Vec::new();
         for dir in self.save_dirs()? {
-            if let Some(saved) = Self::read(&dir)?
+            if let Some((saved, order)) = Self::read_ordered(&dir)?
                 && repository.is_none_or(|r| saved.repository == *r)
             {
-                saves.push(saved);
+                saves.push((saved, order));
             }
         }
-        saves.sort_by(|a, b| (a.saved_at, &a.id).cmp(&(b.saved_at, &b.id)));
-        Ok(saves)
+        saves.sort_by(|(a, a_order), (b, b_order)| {
+            (a.saved_at, a_order, &a.id).cmp(&(b.saved_at, b_order, &b.id))
+        });
+        Ok(saves.into_iter().map(|(saved, _)| saved).collect())
     }
 
     fn get(&self, id: &SaveId) -> Result<SavedWork, SaveError> {
@@ -339,6 +356,9 @@ struct StoredSave {
     branch: String,
     sandbox: String,
     saved_at: u64,
+    /// Nanoseconds since the epoch: orders saves made in one second.
+    #[serde(default)]
+    saved_at_ns: u128,
     contents: StoredContents,
 }
 
@@ -445,6 +465,9 @@ impl StoredSave {
             branch: branch.to_string(),
             sandbox: sandbox.as_str().to_owned(),
             saved_at,
+            saved_at_ns: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_nanos()),
             contents: StoredContents::new(contents),
         }
     }

@@ -2,6 +2,7 @@
 
 mod branch;
 mod command;
+mod finding;
 mod remote;
 mod repository;
 mod risk;
@@ -10,6 +11,7 @@ mod workspace;
 
 pub use branch::BranchName;
 pub use command::{CommandLine, CommandStatus};
+pub use finding::{Finding, FindingKind};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};

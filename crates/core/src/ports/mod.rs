@@ -4,6 +4,7 @@
 
 mod checkouts;
 mod error;
+mod housekeeping;
 mod io;
 mod locks;
 mod progress;
@@ -12,6 +13,7 @@ mod saves;
 
 pub use checkouts::{BranchPresence, CheckoutError, CloneOutcome, HostCheckouts, Refreshed};
 pub use error::{BoxError, ErrorKind, Operation, SandboxError};
+pub use housekeeping::Housekeeping;
 pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};
 pub use progress::{NoProgress, Progress, Transfer};

@@ -78,7 +78,8 @@ pub trait SaveStore: Send + Sync + Debug {
     /// [`SaveError::Store`] when the directory cannot be deleted.
     fn discard(&self, slot: SaveSlot) -> Result<(), SaveError>;
 
-    /// The complete saves of `repository` (of every repository when `None`), oldest first.
+    /// The complete saves of `repository` (of every repository when `None`), oldest first
+    /// (saves made in the same second in the order they were made).
     ///
     /// # Errors
     /// [`SaveError::Store`] when the store cannot be read.

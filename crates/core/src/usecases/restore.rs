@@ -47,8 +47,9 @@ pub fn find_saved(
     saves
         .list(Some(&checkout.repository))?
         .into_iter()
-        .filter(|saved| saved.branch == *branch)
-        .max_by_key(|saved| saved.saved_at)
+        // The store lists oldest first.
+        .rev()
+        .find(|saved| saved.branch == *branch)
         .ok_or_else(|| WorkspaceError::NothingSaved {
             repository: checkout.repository.to_string(),
             branch: branch.clone(),
@@ -102,4 +103,107 @@ pub fn restore(
         saved,
         fetch_warning,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{SandboxKind, SavedContents};
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+
+    fn feat_x() -> WorkspaceTarget {
+        WorkspaceTarget::Branch(branch("feat/x"))
+    }
+
+    fn saved_in(sandbox: &FakeSandbox, target: &WorkspaceTarget) -> SavedWork {
+        let reference = WorkspaceRef {
+            repository: checkout("acme", "api").repository,
+            target: target.clone(),
+        };
+        let slot = sandbox
+            .saves
+            .reserve(&reference, SandboxKind::Worktree)
+            .unwrap();
+        sandbox
+            .saves
+            .commit(
+                slot,
+                &reference,
+                SandboxKind::Worktree,
+                SavedContents::default(),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn the_latest_save_of_the_branch_is_found_unless_an_id_is_named() {
+        let api = checkout("acme", "api");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+        let first = saved_in(&sandbox, &feat_x());
+        let second = saved_in(&sandbox, &feat_x());
+        let other = saved_in(&sandbox, &WorkspaceTarget::Branch(branch("other")));
+
+        let latest = find_saved(&sandbox.saves, &api, &branch("feat/x"), None).unwrap();
+        assert_eq!(latest.id, second.id);
+        let named = find_saved(&sandbox.saves, &api, &branch("feat/x"), Some(&first.id)).unwrap();
+        assert_eq!(named.id, first.id);
+        let err = find_saved(&sandbox.saves, &api, &branch("feat/x"), Some(&other.id)).unwrap_err();
+        assert!(
+            matches!(err, WorkspaceError::SaveOfAnotherWorkspace { .. }),
+            "{err:?}"
+        );
+        let err = find_saved(&sandbox.saves, &api, &branch("none"), None).unwrap_err();
+        assert!(
+            matches!(err, WorkspaceError::NothingSaved { .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn restore_makes_the_workspace_then_puts_the_work_back_and_keeps_the_save() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_local_branch("feat/x");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+        let saved = saved_in(&sandbox, &feat_x());
+
+        let restored = restore(backend(&checkouts, &sandbox), &api, saved.clone()).unwrap();
+
+        assert_eq!(restored.workspace.reference.target, feat_x());
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x".to_owned(),
+                "locate feat/x".to_owned(),
+                "create feat/x".to_owned(),
+                format!("restore feat/x from {}", saved.id)
+            ]
+        );
+        assert_eq!(
+            sandbox.saves.list(None).unwrap().len(),
+            1,
+            "the save is kept"
+        );
+    }
+
+    #[test]
+    fn restore_refuses_a_workspace_that_exists() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &feat_x());
+        let saved = saved_in(&sandbox, &feat_x());
+
+        let err = restore(backend(&checkouts, &sandbox), &api, saved).unwrap_err();
+
+        assert!(
+            matches!(
+                err,
+                WorkspaceError::WorkspaceExists {
+                    sandbox: SandboxKind::Docker,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
+    }
 }
