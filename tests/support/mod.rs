@@ -10,6 +10,7 @@ use assert_cmd::cargo::CommandCargoExt;
 pub use skipper_testkit::Origin;
 use skipper_testkit::TempHome;
 
+pub mod crash;
 pub mod docker;
 pub mod fake_docker;
 

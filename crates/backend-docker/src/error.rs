@@ -103,6 +103,17 @@ pub enum DockerError {
         /// How to get a working workspace back.
         remedy: &'static str,
     },
+    /// Another container holds the name of the container being made, and is not this
+    /// workspace's finished container (the daemon's 409).
+    #[error(
+        "a container named {container} already exists and is not a finished workspace of {workspace}"
+    )]
+    NameTaken {
+        /// The container.
+        container: String,
+        /// The workspace being made.
+        workspace: String,
+    },
     /// Several containers carry the labels of one workspace.
     #[error("several containers carry the labels of {workspace}: {}", .containers.join(", "))]
     Duplicate {
@@ -210,6 +221,7 @@ impl DockerError {
             }
             | Self::Foreign { .. }
             | Self::Unfinished { .. }
+            | Self::NameTaken { .. }
             | Self::Duplicate { .. } => ErrorKind::Conflict,
             Self::Api { .. }
             | Self::ImageBuild { .. }

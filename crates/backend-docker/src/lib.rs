@@ -33,13 +33,19 @@
 //!   Snapshots of a repository for an older image are pruned once no container uses them.
 //! - **A finished workspace** holds `.git/skipper/ready`, which the setup step writes last
 //!   (labels are fixed before the copy, so they cannot say it). A labelled container without
-//!   it was left half-made by an interrupted creation: creating the workspace again removes
-//!   and remakes it, commands that would start it refuse, and the dirty gate finds nothing
-//!   at risk in it. Only containers being adopted or started are checked, so a command in a
-//!   running workspace costs no extra round trip.
+//!   it was left half-made by an interrupted creation: `locate` and `list` report it
+//!   `half_made` (one archive request each), creating the workspace again removes and
+//!   remakes it, commands refuse it, and the dirty gate counts only commits made in it
+//!   since (when it runs and its setup got as far as recording the host's refs).
+//! - **Creation and snapshots run under the repository's lock** (the core's use cases take
+//!   it): one snapshot per repository and image even when creates race, and builder
+//!   containers or untagged snapshot images found at the start of the next creation are a
+//!   dead process's leftovers, removed then.
 //! - **The dirty gate** runs inside the container: uncommitted and untracked files, branches
 //!   with commits on no remote branch and not on the host, the stash, a detached `HEAD`'s
-//!   commits and tags the host does not have. `--force` saves all of it in a bundle,
+//!   commits and tags the host does not have. A container that does not start, or a
+//!   repository git cannot read, is reported as work that could not be read, so only
+//!   `--force` removes it. `destroy` without `force` looks again and refuses work it finds. `--force` saves all of it in a bundle,
 //!   written beside its final name and renamed there once complete.
 //! - **Containers** run `tail -f /dev/null` behind `init`, with no-new-privileges, all
 //!   capabilities dropped but a small set ([`spec::CAPABILITIES`]), a pids limit, optional

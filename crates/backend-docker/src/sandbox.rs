@@ -7,14 +7,14 @@ use std::io::{Read, Write};
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
     DetachOutcome, ErrorKind, ExecIo, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot,
-    SavedContents, SavedWork, SessionIo, Workspace, WorkspaceRef, WorkspaceTarget,
+    SavedContents, SavedWork, SessionIo, UnpushedRef, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
 use crate::error::DockerError;
 use crate::exec::{self, Interrupt};
 use crate::scripts::SetupMode;
-use crate::{DockerBackend, attach, container_of, scripts};
+use crate::{DockerBackend, attach, container_of, engine, scripts};
 
 /// The streams of a command that runs without a terminal.
 struct Streams<'a> {
@@ -263,12 +263,29 @@ impl Sandbox for DockerBackend {
         let reference = &workspace.reference;
         self.runtime
             .block_on(async {
-                // A container an interrupted creation left half-made never held a workspace,
-                // so nothing in it is at risk: removing it needs no `--force`.
+                // A container an interrupted creation left half-made never held a finished
+                // workspace: only commits made in it since are the user's.
                 if !self.engine.is_ready(name, &reference.repository).await? {
-                    return Ok(AtRisk::default());
+                    return self
+                        .engine
+                        .half_made_risk(name, path, &reference.repository)
+                        .await;
                 }
-                self.engine.ensure_running(name, reference).await?;
+                let mut risk = AtRisk::default();
+                // A container that cannot start, or a repository git cannot read, is work
+                // the gate could not look at: counted, so that only `--force` removes it.
+                let unreadable = |risk: &mut AtRisk, err: &DockerError| {
+                    risk.other_refs.push(UnpushedRef::Unreadable {
+                        detail: err.to_string(),
+                    });
+                };
+                if let Err(err) = self.engine.ensure_running(name, reference).await {
+                    if engine::cannot_look(&err) {
+                        unreadable(&mut risk, &err);
+                        return Ok(risk);
+                    }
+                    return Err(err);
+                }
                 let status = self
                     .engine
                     .step(
@@ -284,7 +301,19 @@ impl Sandbox for DockerBackend {
                         ],
                         Vec::new(),
                     )
-                    .await?;
+                    .await;
+                match status {
+                    Ok(status) => {
+                        let skipper_git::status::Changes {
+                            modified,
+                            untracked,
+                        } = skipper_git::status::parse(&status.stdout_text());
+                        risk.modified = modified;
+                        risk.untracked = untracked;
+                    }
+                    Err(err) if engine::cannot_look(&err) => unreadable(&mut risk, &err),
+                    Err(err) => return Err(err),
+                }
                 let refs = self
                     .engine
                     .step(
@@ -294,18 +323,15 @@ impl Sandbox for DockerBackend {
                         scripts::sh(scripts::REFS_AT_RISK, &[]),
                         Vec::new(),
                     )
-                    .await?;
-                let skipper_git::status::Changes {
-                    modified,
-                    untracked,
-                } = skipper_git::status::parse(&status.stdout_text());
-                let mut risk = AtRisk {
-                    modified,
-                    untracked,
-                    ..AtRisk::default()
-                };
-                for at_risk in scripts::parse_refs_at_risk(&refs.stdout_text()) {
-                    at_risk.add_to(&mut risk);
+                    .await;
+                match refs {
+                    Ok(refs) => {
+                        for at_risk in scripts::parse_refs_at_risk(&refs.stdout_text()) {
+                            at_risk.add_to(&mut risk);
+                        }
+                    }
+                    Err(err) if engine::cannot_look(&err) => unreadable(&mut risk, &err),
+                    Err(err) => return Err(err),
                 }
                 Ok::<_, DockerError>(risk)
             })
@@ -376,11 +402,25 @@ impl Sandbox for DockerBackend {
         ))
     }
 
-    fn destroy(&self, workspace: &Workspace, _force: bool) -> Result<(), SandboxError> {
+    fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {
         let (name, _) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        if !force {
+            // Looked at again at the moment of removal: work that appeared since the gate
+            // looked (or a container that can no longer be looked into) is refused.
+            let risk = self.at_risk(workspace)?;
+            if !risk.is_empty() {
+                return Err(SandboxError::workspace(
+                    ErrorKind::Refused,
+                    Operation::Removing,
+                    reference,
+                    format!("container {name} holds work at the moment of removal"),
+                ));
+            }
+        }
         self.runtime
-            .block_on(self.engine.remove_container(name))
-            .map_err(|err| err.into_sandbox(Operation::Removing, &workspace.reference))
+            .block_on(self.engine.remove_workspace_container(name))
+            .map_err(|err| err.into_sandbox(Operation::Removing, reference))
     }
 }
 

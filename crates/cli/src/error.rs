@@ -163,7 +163,38 @@ impl From<SandboxError> for CliError {
     }
 }
 
+/// The `--sandbox` flag naming `sandbox` in a suggested command (none for the default).
+fn sandbox_flag(sandbox: SandboxKind) -> &'static str {
+    match sandbox {
+        SandboxKind::Worktree => "",
+        SandboxKind::Docker => " --sandbox docker",
+    }
+}
+
+/// A half-made workspace that holds work: what it holds, and how to save it.
+fn half_made_holding_work(
+    message: String,
+    reference: &skipper_core::WorkspaceRef,
+    sandbox: SandboxKind,
+    risk: &skipper_core::AtRisk,
+) -> CliError {
+    let mut error = CliError::failure(message);
+    for line in crate::risk::describe(risk) {
+        error = error.hint(line);
+    }
+    error.hint(format!(
+        "save that work and remove it with `sk workspace remove --force --repository {} --branch {}{}`, then create it again",
+        reference.repository,
+        reference.target,
+        sandbox_flag(sandbox)
+    ))
+}
+
 impl From<WorkspaceError> for CliError {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one flat arm per kind of error, each with its own advice"
+    )]
     fn from(err: WorkspaceError) -> Self {
         let message = with_causes(&err);
         match err {
@@ -210,6 +241,19 @@ impl From<WorkspaceError> for CliError {
                         reference.repository
                     ))
             }
+            WorkspaceError::HalfMadeHoldsWork {
+                reference,
+                sandbox,
+                risk,
+            } => half_made_holding_work(message, &reference, sandbox, &risk),
+            WorkspaceError::Broken {
+                reference, sandbox, ..
+            } => Self::failure(message).hint(format!(
+                "`sk workspace remove --force --repository {} --branch {}{}` saves its files and removes it; then create it again",
+                reference.repository,
+                reference.target,
+                sandbox_flag(sandbox)
+            )),
             // The workspace may be where sk could not look: no advice to create it.
             WorkspaceError::SandboxNotAsked { sandbox, cause, .. } => {
                 let error = Self::failure(message);

@@ -56,12 +56,10 @@ pub fn describe(risk: &AtRisk) -> Vec<String> {
                     untrusted(reference)
                 )
             }
-            UnpushedRef::Unreadable { detail } => {
-                format!(
-                    "could not be read, so it is counted as work: {}",
-                    untrusted(detail)
-                )
-            }
+            UnpushedRef::Unreadable { detail } => format!(
+                "could not be read, so it is counted as work: {}; --force removes the workspace anyway, with what could not be read",
+                untrusted(detail)
+            ),
         });
     }
     for nested in &risk.nested {

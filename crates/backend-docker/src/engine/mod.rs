@@ -2,6 +2,7 @@
 //! the workspace image, repository snapshots, the copy of a repository into a container,
 //! lookups, the ensure-ready state machine, steps, and the creation of a workspace.
 
+mod condition;
 mod copy;
 mod create;
 mod download;
@@ -22,6 +23,7 @@ use crate::error::{DockerError, describe_api_error};
 use crate::spec;
 use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
 
+pub use condition::cannot_look;
 pub use summary::{reference_of, summary_name, workspace_from_summary};
 
 /// The endpoint when `DOCKER_HOST` is not set.

@@ -40,6 +40,30 @@ pub enum WorkspaceError {
         /// Its sandbox.
         sandbox: SandboxKind,
     },
+    /// An interrupted `create` left the workspace half made, and work of the user's is in
+    /// it (commits made in it since): making it again would lose that work.
+    #[error(
+        "workspace {reference} in the {sandbox} sandbox was left half made by an interrupted `create`, and holds work that making it again would lose"
+    )]
+    HalfMadeHoldsWork {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// Its sandbox.
+        sandbox: SandboxKind,
+        /// The work in it.
+        risk: Box<AtRisk>,
+    },
+    /// The workspace is there but broken by something outside skipper, so it cannot be
+    /// used or made again in its place.
+    #[error("workspace {reference} in the {sandbox} sandbox exists but is broken: {detail}")]
+    Broken {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// Its sandbox.
+        sandbox: SandboxKind,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// A sandbox that may hold the workspace could not be asked (its engine does not
     /// answer, or cannot be set up): the workspace may exist there, so it is neither called
     /// missing nor made in another sandbox.

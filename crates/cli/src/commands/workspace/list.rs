@@ -11,7 +11,9 @@ use crate::printer::untrusted;
 /// List workspaces.
 ///
 /// Shows each workspace's repository, branch (`main` for the host checkout), sandbox, path
-/// and whether it has uncommitted changes.
+/// and whether it has uncommitted changes. A workspace an interrupted `create` left is
+/// shown `half-made` (create it again, or remove it); one broken from outside (a worktree
+/// whose `.git` file is gone) is shown `broken`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Only this repository's workspaces.
@@ -38,12 +40,18 @@ struct Row {
 
 impl From<&Workspace> for Row {
     fn from(workspace: &Workspace) -> Self {
-        let (path, container, state) = match &workspace.location {
+        let (path, container, mut state) = match &workspace.location {
             WorkspaceLocation::Host(path) => (path.display().to_string(), None, None),
             WorkspaceLocation::Container { name, path, state } => {
                 (path.clone(), Some(name.clone()), Some(state.as_str()))
             }
         };
+        // Left by an interrupted create, or broken from outside: say so before anything.
+        if workspace.half_made {
+            state = Some("half-made");
+        } else if workspace.broken.is_some() {
+            state = Some("broken");
+        }
         Self {
             repository: workspace.reference.repository.to_string(),
             branch: workspace.reference.target.branch().map(ToString::to_string),
