@@ -40,4 +40,5 @@ mod test_readme;
 mod test_remove;
 mod test_robustness;
 mod test_run;
+mod test_saved;
 mod test_validation;

@@ -1,5 +1,5 @@
 //! Removing Docker workspaces through `sk`: a clean one goes with its container, dirty work
-//! is refused, and `--force` saves it where it can be restored.
+//! is refused, and `--force` saves it for `sk workspace restore`.
 
 use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
 use crate::support::snapshot_filters;
@@ -49,7 +49,7 @@ fn remove_refuses_dirty_work_and_leaves_the_container() {
       - 1 modified file(s): README.md
       - 1 untracked file(s): new.txt
       - branch `feat/d` has 1 commit(s) on no remote branch
-      - commit and push that work, or pass --force to save it under the data root and remove anyway
+      - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
     let container = repo.container(Some("feat/d"));
     docker_ok(&["inspect", "--format", "{{.State.Running}}", &container]);
@@ -61,7 +61,7 @@ fn remove_refuses_dirty_work_and_leaves_the_container() {
 }
 
 #[test]
-fn force_leaves_a_bundle_that_restores_the_commit_and_the_changes() {
+fn force_saves_the_work_and_restore_brings_it_back() {
     if !docker_ready() {
         return;
     }
@@ -81,62 +81,30 @@ fn force_leaves_a_bundle_that_restores_the_commit_and_the_changes() {
         let _filters = snapshot_filters();
         insta::assert_snapshot!(repo.screen(&forced), @"
         [exit: 0]
-        Saved the work at risk to [ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/sk-[REPO]-feat-d-[HASH]-[HASH].bundle:
-          - uncommitted and untracked changes, as commit refs/skipper/saved/[HASH]
-          - branch feat/d (1 unpushed commit(s))
-          To restore: git fetch '[ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/sk-[REPO]-feat-d-[HASH]-[HASH].bundle' 'refs/*:refs/sk-restored/*'   (in the host checkout)
+        Saved the work at risk as [HASH] (1 commit, 1 modified, 1 untracked) in [ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/[HASH]
+          Restore it with: sk workspace restore --repository remotes/[REPO] --branch feat/d --saved [HASH]
         Removed workspace remotes/[REPO] (feat/d)
         ----- stderr -----
         ");
     }
-    let bundle = crate::support::stdout(&forced)
-        .lines()
-        .find_map(|l| l.strip_prefix("Saved the work at risk to "))
-        .unwrap()
-        .trim_end_matches(':')
-        .to_owned();
     assert!(
-        std::path::Path::new(&bundle).starts_with(repo.env.data_root()),
-        "{bundle}"
+        repo.list()
+            .iter()
+            .all(|row| row["branch"].as_str() != Some("feat/d"))
     );
-    // Restore into a fresh clone of the origin: the unpushed commit and the changes are there.
-    let restore = repo.env.root().join("restore");
-    repo.env.git(
-        repo.env.root(),
-        &[
-            "clone",
-            "--quiet",
-            &repo.origin.url,
-            restore.to_str().unwrap(),
-        ],
-    );
-    repo.env.git(
-        &restore,
-        &["fetch", "--quiet", &bundle, "refs/*:refs/sk-restored/*"],
-    );
-    let refs = repo.env.git(
-        &restore,
-        &["for-each-ref", "--format=%(refname)", "refs/sk-restored"],
-    );
+    let saved = repo
+        .env
+        .data_root()
+        .join("saved/local/remotes")
+        .join(&repo.name);
+    assert_eq!(fs_err::read_dir(&saved).unwrap().count(), 1);
+
+    repo.ok(&["workspace", "restore", "-r", &repo.name, "-b", "feat/d"]);
     assert_eq!(
-        repo.env.git(
-            &restore,
-            &["log", "-1", "--format=%s", "refs/sk-restored/heads/feat/d"]
+        repo.sh(
+            "feat/d",
+            "git log -1 --format=%s && cat README.md new.txt && git status --porcelain"
         ),
-        "unpushed"
-    );
-    let saved = refs
-        .lines()
-        .find(|r| r.contains("saved"))
-        .unwrap_or_else(|| panic!("{refs}"));
-    assert_eq!(
-        repo.env
-            .git(&restore, &["show", &format!("{saved}:new.txt")]),
-        "new"
-    );
-    assert_eq!(
-        repo.env
-            .git(&restore, &["show", &format!("{saved}:README.md")]),
-        "changed"
+        "unpushed\nchanged\nnew\n M README.md\n?? new.txt\n"
     );
 }

@@ -30,7 +30,7 @@ fn remove_refuses_a_modified_file() {
     ----- stderr -----
     error: refusing to remove remotes/api (feat/m): it holds work that would be lost
       - 1 modified file(s): README.md
-      - commit and push that work, or pass --force to save it under the data root and remove anyway
+      - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
 }
 
@@ -43,7 +43,7 @@ fn remove_refuses_an_untracked_file() {
     ----- stderr -----
     error: refusing to remove remotes/api (feat/u): it holds work that would be lost
       - 1 untracked file(s): notes.txt
-      - commit and push that work, or pass --force to save it under the data root and remove anyway
+      - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
 }
 
@@ -58,7 +58,7 @@ fn remove_refuses_an_unpushed_commit() {
     ----- stderr -----
     error: refusing to remove remotes/api (feat/c): it holds work that would be lost
       - branch `feat/c` has 1 commit(s) on no remote branch
-      - commit and push that work, or pass --force to save it under the data root and remove anyway
+      - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
 }
 
@@ -131,53 +131,51 @@ fn force_saves_the_work_where_it_can_be_restored() {
         let _filters = snapshot_filters();
         insta::assert_snapshot!(env.screen(&output), @"
         [exit: 0]
-        Saved the work at risk to [ROOT]/xdg-data/skipper/saved/local/remotes/api/feat%2Fdirty-[HASH].bundle:
-          - uncommitted and untracked files as commit [HASH] on refs/skipper/saved/feat%2Fdirty/[HASH]
-          - branch `feat/dirty` with its commits (the branch itself is kept)
-          To restore: recreate the workspace, then run `git restore --source=refs/skipper/saved/feat%2Fdirty/[HASH] -- .` in it
+        Saved the work at risk as [HASH] (1 commit, 2 modified, 1 untracked) in [ROOT]/xdg-data/skipper/saved/local/remotes/api/[HASH]
+          Restore it with: sk workspace restore --repository remotes/api --branch feat/dirty --saved [HASH]
         Removed workspace remotes/api (feat/dirty)
         ----- stderr -----
         ");
     }
-    let out = stdout(&output);
     assert!(!workspace.exists());
-    let saved_ref = out
+    let out = stdout(&output);
+    let saved = out
         .split_whitespace()
-        .find(|word| word.starts_with("refs/skipper/saved/"))
+        .skip_while(|word| *word != "--saved")
+        .nth(1)
         .unwrap()
-        .trim_end_matches(['`', ',', '.'])
         .to_owned();
-    let bundle = out
-        .lines()
-        .find_map(|l| l.strip_prefix("Saved the work at risk to "))
-        .unwrap()
-        .trim_end_matches(':');
-    assert!(std::path::Path::new(bundle).starts_with(env.data_root()));
+    let save_dir = env.data_root().join("saved/local/remotes/api").join(&saved);
+    assert!(save_dir.join("save.json").is_file(), "{out}");
+    // The bundle is whole, and needs only commits the host checkout has.
     let checkout = env.checkout("api");
-    env.git(&checkout, &["bundle", "verify", "--quiet", bundle]);
-
-    // The branch is kept with its commit; recreate the workspace and restore the rest.
-    assert_eq!(env.git(&checkout, &["rev-parse", "feat/dirty"]), unpushed);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/dirty"]);
+    let bundle = save_dir.join("work.bundle");
     env.git(
-        &workspace,
-        &["restore", &format!("--source={saved_ref}"), "--", "."],
+        &checkout,
+        &["bundle", "verify", "--quiet", bundle.to_str().unwrap()],
     );
+    // The branch is kept with its commit, and no ref of the save is left behind.
+    assert_eq!(env.git(&checkout, &["rev-parse", "feat/dirty"]), unpushed);
     assert_eq!(
-        fs_err::read_to_string(workspace.join("README.md")).unwrap(),
-        "modified\n"
+        env.git(&checkout, &["for-each-ref", "refs/skipper/saved"]),
+        ""
     );
+
+    env.ok(&["workspace", "restore", "-r", "api", "-b", "feat/dirty"]);
+    for (file, content) in [
+        ("README.md", "modified\n"),
+        ("untracked.txt", "untracked\n"),
+        ("staged.txt", "staged\n"),
+        ("committed.txt", "committed\n"),
+    ] {
+        assert_eq!(
+            fs_err::read_to_string(workspace.join(file)).unwrap(),
+            content
+        );
+    }
     assert_eq!(
-        fs_err::read_to_string(workspace.join("untracked.txt")).unwrap(),
-        "untracked\n"
-    );
-    assert_eq!(
-        fs_err::read_to_string(workspace.join("staged.txt")).unwrap(),
-        "staged\n"
-    );
-    assert_eq!(
-        fs_err::read_to_string(workspace.join("committed.txt")).unwrap(),
-        "committed\n"
+        env.git(&workspace, &["status", "--porcelain"]),
+        "M README.md\nA  staged.txt\n?? untracked.txt"
     );
 }
 
@@ -194,9 +192,9 @@ fn remove_refuses_commits_on_a_detached_head() {
     ----- stderr -----
     error: refusing to remove remotes/api (feat/detached): it holds work that would be lost
       - a detached HEAD has 1 commit(s) on no branch
-      - commit and push that work, or pass --force to save it under the data root and remove anyway
+      - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
-    // --force keeps them reachable from the saved ref.
+    // --force saves them, and the restore puts HEAD back where it was.
     let adrift = env.git(&workspace, &["rev-parse", "HEAD"]);
     let screen = env.screen_of(&[
         "workspace",
@@ -207,23 +205,21 @@ fn remove_refuses_commits_on_a_detached_head() {
         "feat/detached",
         "--force",
     ]);
-    let _filters = snapshot_filters();
-    insta::assert_snapshot!(screen, @"
-    [exit: 0]
-    Saved the work at risk to [ROOT]/xdg-data/skipper/saved/local/remotes/api/feat%2Fdetached-[HASH].bundle:
-      - uncommitted and untracked files as commit [HASH] on refs/skipper/saved/feat%2Fdetached/[HASH]
-      - branch `feat/detached` with its commits (the branch itself is kept)
-      To restore: recreate the workspace, then run `git restore --source=refs/skipper/saved/feat%2Fdetached/[HASH] -- .` in it
-    Removed workspace remotes/api (feat/detached)
-    ----- stderr -----
-    ");
-    let checkout = env.checkout("api");
-    let saved = env.git(
-        &checkout,
-        &["for-each-ref", "--format=%(refname)", "refs/skipper/saved"],
-    );
-    env.git(
-        &checkout,
-        &["merge-base", "--is-ancestor", &adrift, saved.trim()],
+    {
+        let _filters = snapshot_filters();
+        insta::assert_snapshot!(screen, @"
+        [exit: 0]
+        Saved the work at risk as [HASH] (1 commit) in [ROOT]/xdg-data/skipper/saved/local/remotes/api/[HASH]
+          Restore it with: sk workspace restore --repository remotes/api --branch feat/detached --saved [HASH]
+        Removed workspace remotes/api (feat/detached)
+        ----- stderr -----
+        ");
+    }
+    env.ok(&["workspace", "restore", "-r", "api", "-b", "feat/detached"]);
+    assert_eq!(env.git(&workspace, &["rev-parse", "HEAD"]), adrift);
+    assert_eq!(
+        env.git(&workspace, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "HEAD",
+        "detached again"
     );
 }

@@ -4,9 +4,9 @@
 #
 # It swaps in the host's refs that the copy left in .git/skipper/incoming (so refs deleted
 # on the host since the snapshot are gone) without the host's stash, records the host's
-# branch tips under refs/skipper/host/ (their commits are safe on the host) and its tags as
+# branch tips under refs/skipper/host/ (their commits are safe on the host), its tags as
 # "<object> <ref>" lines in .git/skipper/host-tags (a tag missing there was made in the
-# workspace), checks out the workspace's branch, links the read-only host configuration
+# workspace) and all its refs so in .git/skipper/host-refs (notes and other refs too), checks out the workspace's branch, links the read-only host configuration
 # into $HOME, and writes .git/skipper/ready last: a container without it was left half-made.
 #
 # Arguments: $1 the repository directory; $2 the mode: main (the default branch, reset to
@@ -38,6 +38,7 @@ git config --unset-all core.worktree >/dev/null 2>&1 || true
 git for-each-ref --format='update refs/skipper/host/%(refname:lstrip=2) %(objectname)' refs/heads | git update-ref --stdin
 mkdir -p .git/skipper
 git for-each-ref --format='%(objectname) %(refname)' refs/tags > .git/skipper/host-tags
+git for-each-ref --format='%(objectname) %(refname)' > .git/skipper/host-refs
 case "$mode" in
     main) git checkout --quiet --force -B "$default" "refs/remotes/origin/$default" ;;
     existing) git checkout --quiet --force "$branch" -- ;;

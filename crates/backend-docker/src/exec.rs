@@ -71,12 +71,6 @@ pub struct Captured {
 }
 
 impl Captured {
-    /// Stdout as text.
-    #[must_use]
-    pub fn stdout_text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-
     /// Stderr as trimmed text.
     #[must_use]
     pub fn stderr_text(&self) -> String {

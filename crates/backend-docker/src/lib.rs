@@ -65,6 +65,7 @@
 
 mod archive;
 mod attach;
+mod container_scripts;
 mod engine;
 mod error;
 mod exec;

@@ -11,6 +11,9 @@ use skipper_core::{
 };
 use tokio::sync::mpsc;
 
+use skipper_git::{Policy, WorkError};
+
+use crate::container_scripts::ContainerScripts;
 use crate::error::DockerError;
 use crate::exec::{self, Interrupt};
 use crate::scripts::SetupMode;
@@ -261,81 +264,52 @@ impl Sandbox for DockerBackend {
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        self.runtime
+        let looked = self
+            .runtime
             .block_on(async {
                 // A container an interrupted creation left half-made never held a finished
                 // workspace: only commits made in it since are the user's.
                 if !self.engine.is_ready(name, &reference.repository).await? {
-                    return self
+                    let may_hold = self
                         .engine
-                        .half_made_risk(name, path, &reference.repository)
-                        .await;
+                        .half_made_may_hold_commits(name, &reference.repository)
+                        .await?;
+                    return Ok(Some(Look::HalfMade { may_hold }));
                 }
-                let mut risk = AtRisk::default();
-                // A container that cannot start, or a repository git cannot read, is work
-                // the gate could not look at: counted, so that only `--force` removes it.
-                let unreadable = |risk: &mut AtRisk, err: &DockerError| {
-                    risk.other_refs.push(UnpushedRef::Unreadable {
-                        detail: err.to_string(),
-                    });
-                };
+                // A container that cannot start is work the gate could not look at:
+                // counted, so that only `--force` removes it.
                 if let Err(err) = self.engine.ensure_running(name, reference).await {
                     if engine::cannot_look(&err) {
-                        unreadable(&mut risk, &err);
-                        return Ok(risk);
+                        return Ok(Some(Look::Unreadable(unreadable(&err))));
                     }
                     return Err(err);
                 }
-                let status = self
-                    .engine
-                    .step(
-                        name,
-                        path,
-                        "git status",
-                        vec![
-                            "git".into(),
-                            "status".into(),
-                            "--porcelain=v1".into(),
-                            "-z".into(),
-                            "--untracked-files=all".into(),
-                        ],
-                        Vec::new(),
-                    )
-                    .await;
-                match status {
-                    Ok(status) => {
-                        let skipper_git::status::Changes {
-                            modified,
-                            untracked,
-                        } = skipper_git::status::parse(&status.stdout_text());
-                        risk.modified = modified;
-                        risk.untracked = untracked;
-                    }
-                    Err(err) if engine::cannot_look(&err) => unreadable(&mut risk, &err),
-                    Err(err) => return Err(err),
-                }
-                let refs = self
-                    .engine
-                    .step(
-                        name,
-                        path,
-                        "listing unpushed work",
-                        scripts::sh(scripts::REFS_AT_RISK, &[]),
-                        Vec::new(),
-                    )
-                    .await;
-                match refs {
-                    Ok(refs) => {
-                        for at_risk in scripts::parse_refs_at_risk(&refs.stdout_text()) {
-                            at_risk.add_to(&mut risk);
-                        }
-                    }
-                    Err(err) if engine::cannot_look(&err) => unreadable(&mut risk, &err),
-                    Err(err) => return Err(err),
-                }
-                Ok::<_, DockerError>(risk)
+                Ok::<_, DockerError>(None)
             })
-            .map_err(|err| err.into_sandbox(Operation::Checking, reference))
+            .map_err(|err| err.into_sandbox(Operation::Checking, reference))?;
+        let scripts = ContainerScripts::new(self, name, path);
+        match looked {
+            Some(Look::Unreadable(risk)) => return Ok(risk),
+            Some(Look::HalfMade { may_hold: false }) => return Ok(AtRisk::default()),
+            // Only commits made in it since count; git not working in it means none were.
+            Some(Look::HalfMade { may_hold: true }) => {
+                return Ok(skipper_git::gate::at_risk(&scripts, &Policy::Container)
+                    .map(|risk| AtRisk {
+                        unpushed: risk.unpushed,
+                        other_refs: risk.other_refs,
+                        ..AtRisk::default()
+                    })
+                    .unwrap_or_default());
+            }
+            None => {}
+        }
+        match skipper_git::gate::at_risk(&scripts, &Policy::Container) {
+            Ok(risk) => Ok(risk),
+            // A repository git cannot read (a corrupt `.git/config`, say): work the gate
+            // could not look at, counted so that only `--force` removes it.
+            Err(err @ WorkError::Script { .. }) => Ok(unreadable(&err)),
+            Err(err) => Err(work_failed(Operation::Checking, reference)(err)),
+        }
     }
 
     fn preserve(
@@ -345,61 +319,28 @@ impl Sandbox for DockerBackend {
     ) -> Result<SavedContents, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let stamp = slot.id.to_string();
-        let dest = slot.bundle();
-        let inside = format!("/tmp/skipper-saved-{stamp}.bundle");
-        let message = format!("skipper: uncommitted work of {reference}, saved {stamp}");
         self.runtime
-            .block_on(async {
-                self.engine.ensure_running(name, reference).await?;
-                let env = [
-                    "GIT_AUTHOR_NAME=skipper",
-                    "GIT_AUTHOR_EMAIL=skipper@localhost",
-                    "GIT_COMMITTER_NAME=skipper",
-                    "GIT_COMMITTER_EMAIL=skipper@localhost",
-                ]
-                .map(str::to_owned)
-                .to_vec();
-                let saved = self
-                    .engine
-                    .step(
-                        name,
-                        path,
-                        "saving the work at risk",
-                        scripts::sh(scripts::PRESERVE, &[&stamp, &inside, &message]),
-                        env,
-                    )
-                    .await?;
-                if let Some(parent) = dest.parent() {
-                    fs_err::create_dir_all(parent).map_err(|source| DockerError::Io {
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
-                }
-                let downloaded = self.engine.download_file(name, &inside, &dest).await;
-                let _ = self
-                    .engine
-                    .run(
-                        name,
-                        path,
-                        vec!["rm".into(), "-f".into(), inside.clone()],
-                        Vec::new(),
-                    )
-                    .await;
-                downloaded?;
-                let _ = scripts::parse_preserved(&saved.stdout_text());
-                Ok::<_, DockerError>(SavedContents::default())
-            })
-            .map_err(|err| err.into_sandbox(Operation::Saving, reference))
+            .block_on(self.engine.ensure_running(name, reference))
+            .map_err(|err| err.into_sandbox(Operation::Saving, reference))?;
+        let message = format!("skipper: work of {reference}, saved as {}", slot.id);
+        skipper_git::preserve::preserve(
+            &ContainerScripts::new(self, name, path),
+            &Policy::Container,
+            slot,
+            &message,
+        )
+        .map_err(work_failed(Operation::Saving, reference))
     }
 
-    fn restore(&self, workspace: &Workspace, _saved: &SavedWork) -> Result<(), SandboxError> {
-        Err(SandboxError::workspace(
-            ErrorKind::CommandFailed,
-            Operation::Creating,
-            &workspace.reference,
-            "restoring is being written",
-        ))
+    fn restore(&self, workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError> {
+        let (name, path) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        self.runtime
+            .block_on(self.engine.ensure_running(name, reference))
+            .map_err(|err| err.into_sandbox(Operation::Restoring, reference))?;
+        let branch = reference.target.branch().map(BranchName::as_str);
+        skipper_git::restore::restore(&ContainerScripts::new(self, name, path), branch, saved)
+            .map_err(work_failed(Operation::Restoring, reference))
     }
 
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {
@@ -422,6 +363,33 @@ impl Sandbox for DockerBackend {
             .block_on(self.engine.remove_workspace_container(name))
             .map_err(|err| err.into_sandbox(Operation::Removing, reference))
     }
+}
+
+/// What looking at a container before the gate found.
+enum Look {
+    /// Left half made by an interrupted creation; `may_hold` when commits of the user's
+    /// may be in it.
+    HalfMade { may_hold: bool },
+    /// It cannot be looked into.
+    Unreadable(AtRisk),
+}
+
+/// What the gate reports of a workspace it could not look into.
+fn unreadable(err: &dyn std::error::Error) -> AtRisk {
+    AtRisk {
+        other_refs: vec![UnpushedRef::Unreadable {
+            detail: err.to_string(),
+        }],
+        ..AtRisk::default()
+    }
+}
+
+/// The port's error for a failure of the shared gate, save or restore scripts.
+fn work_failed(
+    operation: Operation,
+    reference: &WorkspaceRef,
+) -> impl FnOnce(WorkError) -> SandboxError + '_ {
+    move |err| SandboxError::workspace(err.kind(), operation, reference, err)
 }
 
 /// The command's argument vector, refused when it names no program.

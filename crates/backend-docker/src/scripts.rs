@@ -1,9 +1,10 @@
 //! The steps skipper runs inside containers, as fixed POSIX shell scripts whose inputs
-//! arrive as positional parameters (never spliced into shell text), and pure parsers of
-//! what they print (git's porcelain formats, not its English). The scripts themselves are
-//! `assets/scripts/*.sh`, each saying its arguments, environment and output, embedded here.
+//! arrive as positional parameters (never spliced into shell text). The scripts themselves
+//! are `assets/scripts/*.sh`, each saying its arguments, environment and output, embedded
+//! here. The dirty gate, the save and the restore are `skipper_git::scripts`, shared with
+//! the worktree sandbox.
 
-use skipper_core::{AtRisk, BranchStart, UnpushedBranch, UnpushedRef};
+use skipper_core::BranchStart;
 
 /// The file, relative to the repository directory, whose presence says that [`SETUP`] ran
 /// to its end. Labels are fixed when a container is made, before the repository is copied
@@ -26,21 +27,6 @@ macro_rules! script {
 /// branch, `$4` branch, then triples of (`link` or `entries`, mounted path, path relative
 /// to `$HOME`), as [`crate::spec::HomeLink`] describes.
 pub const SETUP: &str = script!("setup-workspace.sh");
-
-/// Prints the refs holding work at risk, one tab-separated line each:
-/// `refs-at-risk-function.sh` (which defines `refs_at_risk`, shared with [`PRESERVE`] so
-/// that what the gate counts and what is saved cannot drift apart), then `refs-at-risk.sh`.
-/// [`parse_refs_at_risk`] reads them.
-pub const REFS_AT_RISK: &str = concat!(
-    script!("refs-at-risk-function.sh"),
-    script!("refs-at-risk.sh")
-);
-
-/// Saves the work at risk into a bundle: `refs-at-risk-function.sh`, then `preserve.sh`.
-/// [`parse_preserved`] reads what it prints.
-///
-/// `$1` timestamp, `$2` bundle path, `$3` commit message.
-pub const PRESERVE: &str = concat!(script!("refs-at-risk-function.sh"), script!("preserve.sh"));
 
 /// `true` when `$1` names a program the shell can run: `program-exists.sh`.
 pub const PROGRAM_EXISTS: &str = script!("program-exists.sh");
@@ -108,99 +94,6 @@ impl SetupMode {
     }
 }
 
-/// A ref holding work that no remote branch and no branch of the host has, as
-/// [`REFS_AT_RISK`] reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefAtRisk {
-    /// A local branch with commits on no remote branch.
-    Branch(UnpushedBranch),
-    /// The workspace's own stash, with its number of entries.
-    Stash {
-        /// How many entries it holds.
-        entries: usize,
-    },
-    /// A detached `HEAD` with commits on no branch, tag or remote branch.
-    DetachedHead {
-        /// How many commits only it reaches.
-        commits: usize,
-    },
-    /// A tag the host did not have when the workspace was made.
-    Tag {
-        /// The tag's name, without `refs/tags/`.
-        name: String,
-    },
-}
-
-impl RefAtRisk {
-    /// Adds this to `risk`.
-    pub fn add_to(self, risk: &mut AtRisk) {
-        match self {
-            Self::Branch(branch) => risk.unpushed.push(branch),
-            Self::Stash { entries } => risk.other_refs.push(UnpushedRef::Stash { entries }),
-            Self::DetachedHead { commits } => {
-                risk.other_refs.push(UnpushedRef::DetachedHead { commits });
-            }
-            Self::Tag { name } => risk.other_refs.push(UnpushedRef::Tag { name }),
-        }
-    }
-}
-
-/// The refs [`REFS_AT_RISK`] printed.
-#[must_use]
-pub fn parse_refs_at_risk(text: &str) -> Vec<RefAtRisk> {
-    text.lines()
-        .filter_map(|line| {
-            let mut fields = line.split('\t');
-            let count = |field: Option<&str>| field?.trim().parse::<usize>().ok();
-            match (fields.next()?, fields.next(), fields.next()) {
-                ("branch", Some(branch), commits) => Some(RefAtRisk::Branch(UnpushedBranch {
-                    branch: branch.to_owned(),
-                    commits: count(commits)?,
-                })),
-                ("stash", entries, None) => Some(RefAtRisk::Stash {
-                    entries: count(entries)?,
-                }),
-                ("detached", commits, None) => Some(RefAtRisk::DetachedHead {
-                    commits: count(commits)?,
-                }),
-                ("tag", Some(name), None) if !name.is_empty() => Some(RefAtRisk::Tag {
-                    name: name.to_owned(),
-                }),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-/// What [`PRESERVE`] saved, one line each for people.
-#[must_use]
-pub fn parse_preserved(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let mut parts = line.split('\t');
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some("saved"), Some(reference), None, None) => Some(format!(
-                    "uncommitted and untracked changes, as commit {reference}"
-                )),
-                (Some("branch"), Some(branch), Some(count), None) => {
-                    Some(format!("branch {branch} ({count} unpushed commit(s))"))
-                }
-                (Some("stash"), Some(prefix), Some(entries), None) => Some(format!(
-                    "the stash ({entries} entr(ies)), as refs/stash and {prefix}/<n>"
-                )),
-                (Some("detached"), Some(reference), Some(count), None) => Some(format!(
-                    "detached HEAD ({count} commit(s) on no branch), as {reference}"
-                )),
-                (Some("tag"), Some(name), None, None) => Some(format!("tag {name}")),
-                (Some("tag"), Some(name), Some(reference), None) => Some(format!(
-                    "tag {name} (a lightweight tag on a pushed commit), as a tag object on {reference}"
-                )),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod run_on_host;
 
@@ -209,82 +102,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refs_at_risk_are_parsed() {
-        let parsed = parse_refs_at_risk(
-            "branch\tfeat/x\t2\nbranch\tmain\t1\nstash\t3\ndetached\t4\ntag\tv2\n\
-             garbage\nbranch\tbad..name\t1\nstash\tmany\ntag\t\n",
-        );
-        assert_eq!(
-            parsed,
-            [
-                RefAtRisk::Branch(UnpushedBranch {
-                    branch: "feat/x".to_owned(),
-                    commits: 2
-                }),
-                RefAtRisk::Branch(UnpushedBranch {
-                    branch: "main".to_owned(),
-                    commits: 1
-                }),
-                RefAtRisk::Stash { entries: 3 },
-                RefAtRisk::DetachedHead { commits: 4 },
-                RefAtRisk::Tag { name: "v2".into() },
-            ]
-        );
-    }
-
-    #[test]
-    fn refs_other_than_branches_go_to_other_refs() {
-        let mut risk = AtRisk::default();
-        for reference in parse_refs_at_risk("branch\tfeat/x\t2\nstash\t1\ndetached\t3\ntag\tv2\n") {
-            reference.add_to(&mut risk);
-        }
-        assert_eq!(risk.unpushed.len(), 1);
-        assert_eq!(
-            risk.other_refs,
-            [
-                UnpushedRef::Stash { entries: 1 },
-                UnpushedRef::DetachedHead { commits: 3 },
-                UnpushedRef::Tag { name: "v2".into() }
-            ]
-        );
-        assert!(risk.untracked.is_empty() && risk.modified.is_empty());
-    }
-
-    #[test]
-    fn preserved_lines_are_described() {
-        let lines = parse_preserved(
-            "saved\trefs/skipper/saved/T\nbranch\tfeat/x\t3\n\
-             stash\trefs/skipper/saved/stash-T\t2\ndetached\trefs/skipper/saved/detached-T\t1\n\
-             tag\tv2\ntag\tv3\trefs/skipper/saved/tag-T/v3\n",
-        );
-        assert_eq!(
-            lines,
-            [
-                "uncommitted and untracked changes, as commit refs/skipper/saved/T",
-                "branch feat/x (3 unpushed commit(s))",
-                "the stash (2 entr(ies)), as refs/stash and refs/skipper/saved/stash-T/<n>",
-                "detached HEAD (1 commit(s) on no branch), as refs/skipper/saved/detached-T",
-                "tag v2",
-                "tag v3 (a lightweight tag on a pushed commit), as a tag object on refs/skipper/saved/tag-T/v3",
-            ]
-        );
-    }
-
-    #[test]
     fn setup_marks_the_workspace_ready_last() {
         assert!(SETUP.ends_with(&format!("done\n: > {READY_MARKER}\n")));
         assert!(SETUP.contains("refs/tags > .git/skipper/host-tags\n"));
         let marker = READY_MARKER.strip_prefix(".git/").unwrap();
         // The copy never brings a host's marker in.
         assert!(crate::archive::is_host_only(marker));
-    }
-
-    #[test]
-    fn the_gate_and_the_save_share_one_definition_of_work_at_risk() {
-        assert!(REFS_AT_RISK.contains("refs_at_risk() {"));
-        assert!(PRESERVE.contains("refs_at_risk() {"));
-        assert!(PRESERVE.contains("at_risk=$(refs_at_risk)"));
-        assert!(REFS_AT_RISK.contains("host_tags=.git/skipper/host-tags\n"));
     }
 
     #[test]

@@ -1,22 +1,63 @@
-//! Saving a workspace's work at risk before a forced removal, and putting it back.
+//! The dirty gate, the save and the restore of a worktree: the shared scripts of
+//! `skipper-git`, run on the host in the worktree under the worktree policy (the branches,
+//! tags, notes and stash it shares with the host checkout survive it, so only its own are
+//! its work).
 
 use skipper_core::{
-    ErrorKind, Operation, SandboxError, SaveSlot, SavedContents, SavedWork, Workspace,
+    AtRisk, Operation, SandboxError, SaveSlot, SavedContents, SavedWork, Workspace,
 };
+use skipper_git::{HostScripts, Policy, WorkError};
 
-use crate::operation::failed;
+use crate::operation::{failed, path_of};
 
-/// Saves the work at risk into `slot`. (Being rewritten to the shared save scripts.)
-pub(crate) fn preserve(
-    workspace: &Workspace,
-    _slot: &SaveSlot,
-) -> Result<SavedContents, SandboxError> {
-    Err(failed(Operation::Saving, &workspace.reference)
-        .error(ErrorKind::CommandFailed, "saving is being rewritten"))
+fn policy(workspace: &Workspace) -> Policy {
+    Policy::Worktree {
+        branch: workspace
+            .reference
+            .target
+            .branch()
+            .map(|branch| branch.as_str().to_owned()),
+    }
 }
 
-/// Puts saved work back. (Being rewritten to the shared save scripts.)
-pub(crate) fn restore(workspace: &Workspace, _saved: &SavedWork) -> Result<(), SandboxError> {
-    Err(failed(Operation::Creating, &workspace.reference)
-        .error(ErrorKind::CommandFailed, "restoring is being written"))
+fn fail(operation: Operation, workspace: &Workspace) -> impl Fn(WorkError) -> SandboxError {
+    move |err| failed(operation, &workspace.reference).error(err.kind(), err)
+}
+
+/// The work removing the worktree would lose.
+pub(crate) fn at_risk(workspace: &Workspace) -> Result<AtRisk, SandboxError> {
+    let dir = path_of(workspace)?;
+    skipper_git::gate::at_risk(&HostScripts::in_dir(dir), &policy(workspace))
+        .map_err(fail(Operation::Checking, workspace))
+}
+
+/// Saves the work at risk into `slot`.
+pub(crate) fn preserve(
+    workspace: &Workspace,
+    slot: &SaveSlot,
+) -> Result<SavedContents, SandboxError> {
+    let dir = path_of(workspace)?;
+    let message = format!(
+        "skipper: work of {}, saved as {}",
+        workspace.reference, slot.id
+    );
+    skipper_git::preserve::preserve(
+        &HostScripts::in_dir(dir),
+        &policy(workspace),
+        slot,
+        &message,
+    )
+    .map_err(fail(Operation::Saving, workspace))
+}
+
+/// Puts saved work back into a worktree just made on its branch.
+pub(crate) fn restore(workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError> {
+    let dir = path_of(workspace)?;
+    let branch = workspace
+        .reference
+        .target
+        .branch()
+        .map(skipper_core::BranchName::as_str);
+    skipper_git::restore::restore(&HostScripts::in_dir(dir), branch, saved)
+        .map_err(fail(Operation::Restoring, workspace))
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
     DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError, SandboxKind,
-    SaveSlot, SavedContents, SavedWork, SessionIo, UnpushedBranch, UnpushedRef, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    SaveSlot, SavedContents, SavedWork, SessionIo, Workspace, WorkspaceLocation, WorkspaceRef,
+    WorkspaceTarget,
 };
-use skipper_git::{Git, Layout, clear_repository_env, status};
+use skipper_git::{Git, Layout, clear_repository_env};
 
 use crate::operation::{During, failed, path_of};
 use crate::process::{run_foreground, run_piped};
@@ -183,75 +183,7 @@ impl Sandbox for WorktreeSandbox {
             }
             Some(Condition::Ready) => {}
         }
-        let git = Git::in_dir(dir);
-        let status = git
-            .run(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
-            .during(&fail)?;
-        let status::Changes {
-            modified,
-            untracked,
-        } = status::parse(&status);
-        // The workspace's branch, and the branch checked out now if that is another (one
-        // renamed with `git branch -m`, say): commits on them that no remote has.
-        let mut branches = Vec::new();
-        if let Some(branch) = workspace.reference.target.branch() {
-            let full = format!("refs/heads/{branch}");
-            if git
-                .succeeds(["rev-parse", "--quiet", "--verify", &full])
-                .during(&fail)?
-            {
-                branches.push(full);
-            }
-        }
-        if let Ok(head) = git.run(["symbolic-ref", "--quiet", "HEAD"]) {
-            let head = head.trim().to_owned();
-            if head.starts_with("refs/heads/") && !branches.contains(&head) {
-                branches.push(head);
-            }
-        }
-        let mut unpushed = Vec::new();
-        for full in branches {
-            let count = git
-                .run(["rev-list", "--count", &full, "--not", "--remotes"])
-                .during(&fail)?;
-            let commits = count.trim().parse::<usize>().during(&fail)?;
-            if commits > 0 {
-                unpushed.push(UnpushedBranch {
-                    branch: full.trim_start_matches("refs/heads/").to_owned(),
-                    commits,
-                });
-            }
-        }
-        // The stash and tags live in the shared repository and survive the worktree; a
-        // detached HEAD's commits live only in the worktree's HEAD and reflog.
-        let mut other_refs = Vec::new();
-        if !git
-            .succeeds(["symbolic-ref", "--quiet", "HEAD"])
-            .during(&fail)?
-        {
-            let count = git
-                .run([
-                    "rev-list",
-                    "--count",
-                    "HEAD",
-                    "--not",
-                    "--branches",
-                    "--tags",
-                    "--remotes",
-                ])
-                .during(&fail)?;
-            let commits = count.trim().parse::<usize>().during(&fail)?;
-            if commits > 0 {
-                other_refs.push(UnpushedRef::DetachedHead { commits });
-            }
-        }
-        Ok(AtRisk {
-            modified,
-            untracked,
-            unpushed,
-            other_refs,
-            ..AtRisk::default()
-        })
+        crate::preserve::at_risk(workspace)
     }
 
     fn preserve(

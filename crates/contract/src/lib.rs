@@ -35,10 +35,15 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, BranchName, BranchStart, Checkout, CloneOutcome, CommandLine, CreateRequest,
     DetachOutcome, ErrorKind, ExecIo, HostCheckouts, PipedIo, RemoteUrl, RepositoryId, Sandbox,
-    SandboxError, SandboxKind, SaveStore, UnpushedBranch, UnpushedRef, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
+    SandboxError, SandboxKind, UnpushedBranch, UnpushedRef, Workspace, WorkspaceLocation,
+    WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_testkit::{Origin, TempHome, git};
+
+mod property;
+mod saving;
+pub use property::*;
+pub use saving::*;
 
 /// The origin's default branch: a name with `/` on purpose.
 pub const DEFAULT_BRANCH: &str = "release/v1";
@@ -630,45 +635,6 @@ pub fn at_risk_names_a_detached_head_with_a_commit(h: &Harness) {
     );
 }
 
-/// `preserve` saves the work under the data root, outside the workspace, says what it
-/// saved, and changes nothing in the workspace.
-pub fn preserve_saves_to_a_path_that_exists(h: &Harness) {
-    let ws = h.create(BRANCH, BranchStart::NewFromDefault);
-    h.sh(
-        &ws,
-        &format!(
-            "printf new > new.txt && git add new.txt && {GIT} commit -q -m unpushed && printf u > untracked.txt"
-        ),
-    );
-    let before = h.at_risk(&ws);
-    let saves =
-        skipper_git::DiskSaves::new(skipper_git::Layout::new(h.scene().data_root().clone()));
-    let slot = saves
-        .reserve(&ws.reference, h.sandbox().kind())
-        .unwrap_or_else(|err| panic!("reserving: {err}"));
-    let preserved = h
-        .sandbox()
-        .preserve(&ws, &slot)
-        .unwrap_or_else(|err| panic!("preserving: {}", chain(&err)));
-    let bundle = slot.bundle();
-    assert!(bundle.exists(), "{} does not exist", bundle.display());
-    assert!(
-        bundle.starts_with(h.scene().data_root()),
-        "{} is not under the data root",
-        bundle.display()
-    );
-    if let WorkspaceLocation::Host(path) = &ws.location {
-        assert!(!bundle.starts_with(path), "saved inside the workspace");
-    }
-    assert!(preserved.worktree.is_some(), "{preserved:?}");
-    assert_eq!(
-        (preserved.commits, preserved.untracked),
-        (1, 1),
-        "{preserved:?}"
-    );
-    assert_eq!(h.at_risk(&ws), before);
-}
-
 /// `destroy` of a clean workspace removes it: `locate` no longer finds it and `list` no
 /// longer shows it.
 pub fn destroy_removes_the_workspace(h: &Harness) {
@@ -845,6 +811,15 @@ macro_rules! contract_tests {
         contract_case!(at_risk_names_a_stash_entry);
         contract_case!(at_risk_names_a_detached_head_with_a_commit);
         contract_case!(preserve_saves_to_a_path_that_exists);
+        contract_case!(unicode_branch_names_are_gated_saved_and_restored);
+        contract_case!(notes_are_gated_saved_and_restored);
+        contract_case!(other_refs_are_gated_saved_and_restored);
+        contract_case!(a_nested_repository_is_gated_saved_and_restored);
+        contract_case!(a_submodule_commit_is_gated_saved_and_restored);
+        contract_case!(ignored_files_are_listed_with_their_size_and_gate_nothing);
+        contract_case!(a_restore_brings_back_every_kind_of_work);
+        contract_case!(a_restore_never_moves_a_branch_over_commits_the_save_lacks);
+        contract_case!(random_work_is_gated_and_comes_back_after_a_forced_removal);
         contract_case!(destroy_removes_the_workspace);
         contract_case!(destroy_of_a_gone_workspace_is_not_found);
         contract_case!(destroy_without_force_refuses_when_work_is_there);

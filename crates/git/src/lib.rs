@@ -6,23 +6,31 @@
 //! environment), [`GitCheckouts`] (the core's
 //! [`HostCheckouts`](skipper_core::HostCheckouts) port, cloned with git on the host), the
 //! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
-//! [`worktree_list`]), and the names of saved work ([`SaveStamp`]). Every git call goes
-//! through the `git` binary; no English output is ever parsed.
+//! [`worktree_list`]), the save store ([`DiskSaves`]), and the dirty gate, the save and the
+//! restore both sandboxes share ([`gate`], [`preserve`], [`restore`]): one set of shell
+//! scripts ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every
+//! git call goes through the `git` binary; no English output is ever parsed.
 
 mod checkouts;
+pub mod gate;
+mod host_scripts;
 mod housekeeping;
 mod layout;
 mod locks;
+pub mod preserve;
+pub mod restore;
 mod runner;
-mod saved;
 mod saves;
+pub mod scripts;
 pub mod status;
+mod work;
 pub mod worktree_list;
 
 pub use checkouts::GitCheckouts;
+pub use host_scripts::HostScripts;
 pub use housekeeping::DataRootHousekeeping;
 pub use layout::Layout;
 pub use locks::FileLocks;
 pub use runner::{Git, REPOSITORY_ENV, clear_repository_env};
-pub use saved::SaveStamp;
 pub use saves::DiskSaves;
+pub use work::{Policy, ScriptHost, ScriptOutput, WorkError};

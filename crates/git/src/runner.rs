@@ -9,7 +9,7 @@ use skipper_core::CheckoutError;
 
 /// Transports git may use for anything skipper starts: never `ext::` or other helpers that
 /// run programs.
-const ALLOWED_PROTOCOLS: &str = "file:git:http:https:ssh";
+pub(crate) const ALLOWED_PROTOCOLS: &str = "file:git:http:https:ssh";
 
 /// Variables that point git at another repository, index or object store whatever `-C`
 /// says (set when `sk` runs from a git hook, `rebase --exec` or some shell setups). They

@@ -1,6 +1,7 @@
-//! Streaming tar archives between the host and containers, with bounded memory: a blocking
-//! thread writes (or reads) the archive through a small channel of chunks, and the async
-//! side feeds the channel to (or from) the daemon.
+//! Streaming tar archives between the host and containers (the repository copy, one file
+//! either way), with bounded memory: a blocking thread writes (or reads) the archive
+//! through a small channel of chunks, and the async side feeds the channel to (or from)
+//! the daemon.
 //!
 //! The repository copy archives the host checkout's git directory, never following
 //! symbolic links, leaving out what only makes sense on the host (`index`, `worktrees/`,
@@ -10,6 +11,7 @@ mod chunk_channel;
 mod download;
 mod git_dir;
 mod owner;
+mod upload;
 
 pub use chunk_channel::{ChunkReader, chunk_channel};
 pub use download::{extract_single_file, partial_path};
@@ -17,3 +19,4 @@ pub use download::{extract_single_file, partial_path};
 pub use git_dir::is_host_only;
 pub use git_dir::{CopyMode, CopySummary, MANIFEST, git_dir_of, parse_manifest, write_git_dir};
 pub use owner::{Owner, resolve_owner};
+pub use upload::write_single_file;

@@ -5,11 +5,10 @@
 
 use bollard::query_parameters::{RemoveContainerOptionsBuilder, WaitContainerOptionsBuilder};
 use futures_util::StreamExt;
-use skipper_core::{AtRisk, RepositoryId};
+use skipper_core::RepositoryId;
 
 use super::Engine;
 use crate::error::{DockerError, status_of};
-use crate::scripts;
 use crate::spec;
 
 /// The file the setup writes once it recorded the host's branches (under
@@ -17,20 +16,18 @@ use crate::spec;
 const HOST_TAGS: &str = ".git/skipper/host-tags";
 
 impl Engine {
-    /// The work of the user's in the half-made container `name` (one without
-    /// [`scripts::READY_MARKER`]): none, unless it runs, its setup got as far as recording
-    /// the host's refs, and git works in it; then the refs holding commits the host lacks
-    /// (branches, stash, a detached `HEAD`, tags). Its files are never counted: a checkout
-    /// cut short is not the user's.
+    /// Whether the half-made container `name` (one without [`scripts::READY_MARKER`]) may
+    /// hold commits of the user's: it runs, and its setup got as far as recording the
+    /// host's refs (before that, every host branch would look unpushed). Its files never
+    /// count: a checkout cut short is not the user's.
     ///
     /// # Errors
     /// [`DockerError`] when the daemon fails to answer.
-    pub async fn half_made_risk(
+    pub async fn half_made_may_hold_commits(
         &self,
         name: &str,
-        path: &str,
         repository: &RepositoryId,
-    ) -> Result<AtRisk, DockerError> {
+    ) -> Result<bool, DockerError> {
         let running = self
             .inspect(name)
             .await?
@@ -39,32 +36,10 @@ impl Engine {
             == Some(true);
         // Never started (killed during the copy) or stopped: no one was ever in it.
         if !running {
-            return Ok(AtRisk::default());
+            return Ok(false);
         }
         let host_tags = format!("{}/{HOST_TAGS}", spec::repository_path(repository));
-        if self.read_small_file(name, &host_tags).await?.is_none() {
-            return Ok(AtRisk::default());
-        }
-        let refs = match self
-            .step(
-                name,
-                path,
-                "listing unpushed work",
-                scripts::sh(scripts::REFS_AT_RISK, &[]),
-                Vec::new(),
-            )
-            .await
-        {
-            Ok(refs) => refs,
-            // Git does not work in it: nothing can have been committed in it.
-            Err(DockerError::Step { .. }) => return Ok(AtRisk::default()),
-            Err(err) => return Err(err),
-        };
-        let mut risk = AtRisk::default();
-        for at_risk in scripts::parse_refs_at_risk(&refs.stdout_text()) {
-            at_risk.add_to(&mut risk);
-        }
-        Ok(risk)
+        Ok(self.read_small_file(name, &host_tags).await?.is_some())
     }
 
     /// Removes the workspace container `name` and its anonymous volumes, whatever it holds.

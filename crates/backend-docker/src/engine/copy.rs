@@ -86,7 +86,7 @@ impl Engine {
 
     /// The uid and gid of the user a container runs as (its image's `USER`), resolved
     /// against the container's own `/etc/passwd` and `/etc/group`.
-    async fn container_owner(&self, container: &str) -> Result<Owner, DockerError> {
+    pub(super) async fn container_owner(&self, container: &str) -> Result<Owner, DockerError> {
         let user = self
             .inspect(container)
             .await?

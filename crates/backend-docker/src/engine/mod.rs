@@ -11,6 +11,7 @@ mod lookup;
 mod snapshot;
 mod steps;
 mod summary;
+mod upload;
 mod workspace_image;
 
 use std::sync::Arc;

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use skipper_core::UnpushedBranch;
+use skipper_core::{AtRisk, UnpushedBranch, UnpushedRef};
+use skipper_git::{Policy, ScriptHost, ScriptOutput, WorkError};
 
 use super::*;
 
@@ -98,20 +99,68 @@ impl Repos {
             .unwrap()
     }
 
-    /// What [`REFS_AT_RISK`] reports in the workspace.
-    fn refs_at_risk(&self) -> Vec<RefAtRisk> {
-        let output = self.sh(&self.work, REFS_AT_RISK, &[]);
-        assert_eq!(output.status.code(), Some(0), "{output:?}");
-        assert_eq!(String::from_utf8_lossy(&output.stderr), "");
-        parse_refs_at_risk(&String::from_utf8(output.stdout).unwrap())
+    /// The shared scripts as the container runs them, in `dir`.
+    fn scripts(&self, dir: &Path) -> Isolated<'_> {
+        Isolated {
+            repos: self,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// What the dirty gate finds in the workspace, under the container's policy.
+    fn at_risk(&self) -> AtRisk {
+        skipper_git::gate::at_risk(&self.scripts(&self.work), &Policy::Container).unwrap()
+    }
+
+    /// The refs the gate finds at risk in the workspace.
+    fn refs_at_risk(&self) -> (Vec<UnpushedBranch>, Vec<UnpushedRef>) {
+        let risk = self.at_risk();
+        (risk.unpushed, risk.other_refs)
     }
 }
 
-fn branch(name: &str, commits: usize) -> RefAtRisk {
-    RefAtRisk::Branch(UnpushedBranch {
+/// The shared scripts run with [`Repos`]' environment, as [`crate::ContainerScripts`] runs
+/// them in a container.
+struct Isolated<'a> {
+    repos: &'a Repos,
+    dir: PathBuf,
+}
+
+impl ScriptHost for Isolated<'_> {
+    fn run(&self, script: &str, args: &[String]) -> Result<ScriptOutput, WorkError> {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = self.repos.sh(&self.dir, script, &args);
+        Ok(ScriptOutput {
+            status: output.status.code().unwrap_or(-1),
+            stdout: output.stdout,
+            stderr: output.stderr,
+        })
+    }
+
+    fn outgoing(&self, dest: &Path) -> Result<String, WorkError> {
+        Ok(dest.to_str().unwrap().to_owned())
+    }
+
+    fn bring_back(&self, _written: &str, _dest: &Path) -> Result<(), WorkError> {
+        Ok(())
+    }
+
+    fn incoming(&self, file: &Path) -> Result<String, WorkError> {
+        Ok(file.to_str().unwrap().to_owned())
+    }
+
+    fn forget(&self, _path: &str) {}
+}
+
+fn branch(name: &str, commits: usize) -> UnpushedBranch {
+    UnpushedBranch {
         branch: name.to_owned(),
         commits,
-    })
+    }
+}
+
+fn nothing() -> (Vec<UnpushedBranch>, Vec<UnpushedRef>) {
+    (Vec::new(), Vec::new())
 }
 
 #[test]
@@ -131,6 +180,11 @@ fn setup_checks_out_a_new_branch_and_records_the_host() {
     assert_eq!(
         fs_err::read_to_string(repos.work.join(".git/skipper/host-tags")).unwrap(),
         format!("{tag} refs/tags/v1\n")
+    );
+    let host_refs = fs_err::read_to_string(repos.work.join(".git/skipper/host-refs")).unwrap();
+    assert!(
+        host_refs.contains(&format!("{tag} refs/tags/v1\n")),
+        "{host_refs}"
     );
     assert!(repos.work.join(READY_MARKER).is_file());
 }
@@ -181,7 +235,7 @@ fn setup_links_the_host_configuration_into_home() {
 #[test]
 fn a_fresh_workspace_has_nothing_at_risk() {
     let repos = Repos::new("main", "", |_| {});
-    assert_eq!(repos.refs_at_risk(), []);
+    assert_eq!(repos.at_risk(), AtRisk::default());
 }
 
 #[test]
@@ -191,10 +245,13 @@ fn the_hosts_own_unpushed_branch_is_not_at_risk() {
         repos.commit("host.txt", "host");
         repos.work_git(&["checkout", "-q", "main"]);
     });
-    assert_eq!(repos.refs_at_risk(), []);
+    assert_eq!(repos.refs_at_risk(), nothing());
     repos.work_git(&["checkout", "-q", "host-work"]);
     repos.commit("host.txt", "more");
-    assert_eq!(repos.refs_at_risk(), [branch("host-work", 1)]);
+    assert_eq!(
+        repos.refs_at_risk(),
+        (vec![branch("host-work", 1)], Vec::new())
+    );
 }
 
 #[test]
@@ -202,9 +259,12 @@ fn an_unpushed_branch_is_at_risk_until_it_is_pushed() {
     let repos = Repos::new("new", "feat/x", |_| {});
     repos.commit("a.txt", "a");
     repos.commit("a.txt", "b");
-    assert_eq!(repos.refs_at_risk(), [branch("feat/x", 2)]);
+    assert_eq!(
+        repos.refs_at_risk(),
+        (vec![branch("feat/x", 2)], Vec::new())
+    );
     repos.work_git(&["push", "-q", "origin", "feat/x"]);
-    assert_eq!(repos.refs_at_risk(), []);
+    assert_eq!(repos.refs_at_risk(), nothing());
 }
 
 #[test]
@@ -214,18 +274,21 @@ fn the_workspaces_stash_is_at_risk_with_its_entries() {
         fs_err::write(repos.work.join("README"), change).unwrap();
         repos.work_git(&["stash", "-q"]);
     }
-    assert_eq!(repos.refs_at_risk(), [RefAtRisk::Stash { entries: 2 }]);
+    assert_eq!(
+        repos.refs_at_risk(),
+        (Vec::new(), vec![UnpushedRef::Stash { entries: 2 }])
+    );
 }
 
 #[test]
 fn a_detached_head_with_its_own_commits_is_at_risk() {
     let repos = Repos::new("main", "", |_| {});
     repos.work_git(&["checkout", "-q", "--detach"]);
-    assert_eq!(repos.refs_at_risk(), []);
+    assert_eq!(repos.refs_at_risk(), nothing());
     repos.commit("d.txt", "detached");
     assert_eq!(
         repos.refs_at_risk(),
-        [RefAtRisk::DetachedHead { commits: 1 }]
+        (Vec::new(), vec![UnpushedRef::DetachedHead { commits: 1 }])
     );
 }
 
@@ -233,93 +296,248 @@ fn a_detached_head_with_its_own_commits_is_at_risk() {
 fn a_tag_the_host_lacks_or_that_moved_is_at_risk() {
     let repos = Repos::new("main", "", |_| {});
     repos.work_git(&["tag", "v2"]);
-    assert_eq!(repos.refs_at_risk(), [RefAtRisk::Tag { name: "v2".into() }]);
+    assert_eq!(
+        repos.refs_at_risk(),
+        (Vec::new(), vec![UnpushedRef::Tag { name: "v2".into() }])
+    );
     repos.commit("a.txt", "a");
     repos.work_git(&["tag", "-f", "v1"]);
     assert_eq!(
         repos.refs_at_risk(),
-        [
-            branch("main", 1),
-            RefAtRisk::Tag { name: "v1".into() },
-            RefAtRisk::Tag { name: "v2".into() },
-        ]
-    );
-}
-
-#[test]
-fn preserve_bundles_the_work_at_risk_for_the_host_to_fetch() {
-    let repos = Repos::new("new", "feat/x", |_| {});
-    repos.commit("a.txt", "a");
-    let feat = repos.work_git(&["rev-parse", "HEAD"]);
-    fs_err::write(repos.work.join("a.txt"), "stashed").unwrap();
-    repos.work_git(&["stash", "-q"]);
-    repos.work_git(&["tag", "v2", "refs/remotes/origin/main"]);
-    fs_err::write(repos.work.join("a.txt"), "uncommitted").unwrap();
-    fs_err::write(repos.work.join("notes.txt"), "untracked").unwrap();
-    let bundle = repos.root.path().join("saved.bundle");
-    let output = repos.sh(
-        &repos.work,
-        PRESERVE,
-        &["T", bundle.to_str().unwrap(), "skipper: saved"],
-    );
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert_eq!(
-        parse_preserved(&String::from_utf8(output.stdout).unwrap()),
-        [
-            "uncommitted and untracked changes, as commit refs/skipper/saved/T",
-            "branch feat/x (1 unpushed commit(s))",
-            "the stash (1 entr(ies)), as refs/stash and refs/skipper/saved/stash-T/<n>",
-            "tag v2 (a lightweight tag on a pushed commit), as a tag object on refs/skipper/saved/tag-T/v2",
-        ]
-    );
-    // The real index is untouched: the changes are still uncommitted.
-    assert_eq!(
-        repos.work_git(&["status", "--porcelain"]),
-        "M a.txt\n?? notes.txt"
-    );
-
-    // The host, which has what origin has, fetches it all back.
-    let origin = repos.origin.to_str().unwrap();
-    repos.git(repos.root.path(), &["clone", "-q", origin, "host"]);
-    let host = repos.root.path().join("host");
-    let bundle = bundle.to_str().unwrap();
-    repos.git(&host, &["bundle", "verify", "-q", bundle]);
-    repos.git(&host, &["fetch", "-q", bundle, "refs/*:refs/sk-restored/*"]);
-    let restored = |rev: &str| repos.git(&host, &["show", rev]);
-    assert_eq!(
-        restored("refs/sk-restored/skipper/saved/T:notes.txt"),
-        "untracked"
-    );
-    assert_eq!(
-        restored("refs/sk-restored/skipper/saved/T:a.txt"),
-        "uncommitted"
-    );
-    assert_eq!(
-        repos.git(&host, &["rev-parse", "refs/sk-restored/heads/feat/x"]),
-        feat
-    );
-    assert_eq!(restored("refs/sk-restored/stash:a.txt"), "stashed");
-    assert_eq!(
-        repos.git(
-            &host,
-            &[
-                "rev-parse",
-                "refs/sk-restored/skipper/saved/tag-T/v2^{commit}"
+        (
+            vec![branch("main", 1)],
+            vec![
+                UnpushedRef::Tag { name: "v1".into() },
+                UnpushedRef::Tag { name: "v2".into() },
             ]
-        ),
-        repos.work_git(&["rev-parse", "refs/remotes/origin/main"])
+        )
     );
 }
 
 #[test]
-fn preserve_refuses_when_nothing_is_at_risk() {
-    let repos = Repos::new("main", "", |_| {});
-    let bundle = repos.root.path().join("saved.bundle");
-    let output = repos.sh(&repos.work, PRESERVE, &["T", bundle.to_str().unwrap(), "m"]);
-    assert_eq!(output.status.code(), Some(3));
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "nothing to save\n");
-    assert!(output.stdout.is_empty());
-    assert!(!bundle.exists());
+fn notes_and_other_refs_the_host_lacks_are_at_risk_but_the_hosts_are_not() {
+    let repos = Repos::new("new", "feat/x", |repos| {
+        repos.work_git(&["notes", "add", "-m", "the host's note", "HEAD"]);
+        repos.work_git(&["update-ref", "refs/host/kept", "HEAD"]);
+    });
+    assert_eq!(repos.refs_at_risk(), nothing());
+    repos.work_git(&["notes", "append", "-m", "a workspace note", "HEAD"]);
+    repos.commit("a.txt", "a");
+    repos.work_git(&["update-ref", "refs/wip/x\u{2003}y", "HEAD"]);
+    repos.work_git(&["checkout", "-q", "-b", "nb\u{a0}sp"]);
+    repos.commit("b.txt", "b");
+    assert_eq!(
+        repos.refs_at_risk(),
+        (
+            vec![branch("feat/x", 1), branch("nb\u{a0}sp", 2)],
+            vec![
+                UnpushedRef::Notes {
+                    reference: "refs/notes/commits".into()
+                },
+                UnpushedRef::Other {
+                    reference: "refs/wip/x\u{2003}y".into()
+                },
+            ]
+        )
+    );
+}
+
+/// Makes every kind of work in the workspace: a commit on the branch, a commit on a new
+/// branch with an odd name, two stash entries, a lightweight tag on a pushed commit, an
+/// annotated tag, a note, a ref of a tool, a staged, a modified, a deleted and an
+/// untracked file, an ignored file, and a nested repository with a commit.
+fn all_kinds_of_work(repos: &Repos) {
+    repos.commit("a.txt", "a");
+    repos.work_git(&["branch", "wip\u{2003}x"]);
+    fs_err::write(repos.work.join("a.txt"), "stashed one").unwrap();
+    repos.work_git(&["stash", "-q"]);
+    fs_err::write(repos.work.join("a.txt"), "stashed two").unwrap();
+    repos.work_git(&["stash", "push", "-q", "-m", "second"]);
+    repos.work_git(&["tag", "v2", "refs/remotes/origin/main"]);
+    repos.work_git(&["tag", "-a", "-m", "notes", "v3"]);
+    repos.work_git(&["notes", "add", "-m", "a note", "HEAD"]);
+    repos.work_git(&["update-ref", "refs/tool/state", "HEAD~1"]);
+    fs_err::write(repos.work.join("staged.txt"), "staged").unwrap();
+    repos.work_git(&["add", "staged.txt"]);
+    fs_err::write(repos.work.join("staged.txt"), "staged, then changed").unwrap();
+    fs_err::write(repos.work.join("README"), "modified").unwrap();
+    fs_err::write(repos.work.join(".gitignore"), "*.log\n").unwrap();
+    fs_err::write(repos.work.join("build.log"), "ignored").unwrap();
+    fs_err::create_dir_all(repos.work.join("notes/deep")).unwrap();
+    fs_err::write(repos.work.join("notes/deep/idea.txt"), "untracked").unwrap();
+    let nested = repos.work.join("nested");
+    fs_err::create_dir_all(&nested).unwrap();
+    repos.git(&nested, &["init", "-q", "-b", "trunk"]);
+    fs_err::write(nested.join("n.txt"), "nested").unwrap();
+    repos.git(&nested, &["add", "n.txt"]);
+    repos.git(&nested, &["commit", "-q", "-m", "nested work"]);
+    fs_err::write(nested.join("n.txt"), "nested, changed").unwrap();
+}
+
+/// What a workspace holds, to compare before and after: refs (remote-tracking and
+/// skipper's own aside), HEAD, the stash, the status and every file's content.
+fn state(repos: &Repos, dir: &Path) -> String {
+    let git = |args: &[&str]| repos.git(dir, args);
+    let mut files = Vec::new();
+    for entry in walk(dir) {
+        let relative = entry
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        files.push(format!(
+            "{relative}: {}",
+            String::from_utf8_lossy(&fs_err::read(&entry).unwrap())
+        ));
+    }
+    files.sort();
+    format!(
+        "refs:\n{}\nHEAD: {} {}\nstash:\n{}\nstatus:\n{}\nfiles:\n{}\nnested:\n{}\n{}",
+        git(&[
+            "for-each-ref",
+            "--format=%(objectname) %(refname)",
+            "--exclude=refs/remotes",
+            "--exclude=refs/skipper"
+        ]),
+        git(&["rev-parse", "HEAD"]),
+        git(&["symbolic-ref", "-q", "HEAD"]),
+        git(&["stash", "list", "--format=%H %gs"]),
+        git(&["status", "--porcelain=v1", "--untracked-files=all"]),
+        files.join("\n"),
+        repos.git(&dir.join("nested"), &["log", "--format=%H %s", "--all"]),
+        repos.git(&dir.join("nested"), &["status", "--porcelain=v1"]),
+    )
+}
+
+/// The files under `dir`, `.git` directories left out.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs_err::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_save_restores_every_kind_of_work_into_a_new_workspace() {
+    let repos = Repos::new("new", "feat/x", |_| {});
+    all_kinds_of_work(&repos);
+    let before = repos.at_risk();
+    assert_eq!(before.ignored.paths, ["build.log"]);
+    assert_eq!(before.nested.len(), 1, "{before:?}");
+    let expected = state(&repos, &repos.work);
+
+    let saves = repos.root.path().join("saved/t3st0001");
+    fs_err::create_dir_all(&saves).unwrap();
+    let slot = skipper_core::SaveSlot {
+        id: skipper_core::SaveId::new("t3st0001").unwrap(),
+        dir: saves.clone(),
+    };
+    let contents = skipper_git::preserve::preserve(
+        &repos.scripts(&repos.work),
+        &Policy::Container,
+        &slot,
+        "skipper: saved",
+    )
+    .unwrap();
+    // Saving changed nothing, and left none of its refs behind.
+    assert_eq!(state(&repos, &repos.work), expected);
+    assert_eq!(repos.work_git(&["for-each-ref", "refs/skipper/saved"]), "");
+    assert_eq!(contents.stash.len(), 2);
+    assert_eq!(contents.nested.len(), 1);
+    assert_eq!(
+        (contents.modified, contents.untracked),
+        (2, 2),
+        "{contents:?}"
+    );
+
+    // A new workspace of the branch, made from a host that never had the work.
+    let origin = repos.origin.to_str().unwrap().to_owned();
+    let again = repos.root.path().join("again");
+    repos.git(repos.root.path(), &["clone", "-q", &origin, "again"]);
+    let setup = repos.sh(
+        &again,
+        SETUP,
+        &[again.to_str().unwrap(), "new", "main", "feat/x"],
+    );
+    assert_eq!(setup.status.code(), Some(0), "{setup:?}");
+    let saved = skipper_core::SavedWork {
+        id: slot.id.clone(),
+        repository: skipper_core::RepositoryId::new("local", "o", "n").unwrap(),
+        branch: skipper_core::BranchName::new("feat/x").unwrap(),
+        sandbox: skipper_core::SandboxKind::Docker,
+        saved_at: 0,
+        dir: saves.clone(),
+        bundle: Some(slot.bundle()).filter(|b| b.exists()),
+        size: 0,
+        contents,
+    };
+    skipper_git::restore::restore(&repos.scripts(&again), Some("feat/x"), &saved).unwrap();
+    // All but the ignored file, which the gate leaves out by design.
+    let expected = expected.replace("build.log: ignored\n", "");
+    assert_eq!(state(&repos, &again), expected);
+    let after = skipper_git::gate::at_risk(&repos.scripts(&again), &Policy::Container).unwrap();
+    assert_eq!(
+        after,
+        AtRisk {
+            ignored: skipper_core::Ignored::default(),
+            ..before
+        }
+    );
+
+    // Restoring again finds everything in place: nothing moves, nothing conflicts.
+    skipper_git::restore::restore(&repos.scripts(&again), Some("feat/x"), &saved).unwrap();
+    assert_eq!(state(&repos, &again), expected);
+}
+
+#[test]
+fn a_restore_never_moves_a_branch_that_has_commits_the_save_lacks() {
+    let repos = Repos::new("new", "feat/x", |_| {});
+    repos.commit("a.txt", "saved");
+    repos.work_git(&["branch", "other"]);
+    let saves = repos.root.path().join("saved/t3st0002");
+    fs_err::create_dir_all(&saves).unwrap();
+    let slot = skipper_core::SaveSlot {
+        id: skipper_core::SaveId::new("t3st0002").unwrap(),
+        dir: saves.clone(),
+    };
+    let contents = skipper_git::preserve::preserve(
+        &repos.scripts(&repos.work),
+        &Policy::Container,
+        &slot,
+        "m",
+    )
+    .unwrap();
+    let saved = skipper_core::SavedWork {
+        id: slot.id.clone(),
+        repository: skipper_core::RepositoryId::new("local", "o", "n").unwrap(),
+        branch: skipper_core::BranchName::new("feat/x").unwrap(),
+        sandbox: skipper_core::SandboxKind::Docker,
+        saved_at: 0,
+        dir: saves,
+        bundle: Some(slot.bundle()),
+        size: 0,
+        contents,
+    };
+    // The workspace's `other` moved on since, with a commit of its own.
+    repos.work_git(&["checkout", "-q", "other"]);
+    repos.commit("b.txt", "since");
+    let moved = repos.work_git(&["rev-parse", "other"]);
+    repos.work_git(&["checkout", "-q", "feat/x"]);
+    let err = skipper_git::restore::restore(&repos.scripts(&repos.work), Some("feat/x"), &saved)
+        .unwrap_err();
+    assert_eq!(err.kind(), skipper_core::ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains("refs/heads/other"), "{err}");
+    assert_eq!(repos.work_git(&["rev-parse", "other"]), moved);
 }
 
 /// Runs `script` with `args` in a temporary directory, on a clean environment.

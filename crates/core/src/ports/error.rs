@@ -55,6 +55,8 @@ pub enum Operation {
     Checking,
     /// Saving work at risk.
     Saving,
+    /// Putting saved work back.
+    Restoring,
     /// Removing a workspace.
     Removing,
 }
@@ -71,6 +73,7 @@ impl fmt::Display for Operation {
             Self::Detaching => "detaching from",
             Self::Checking => "checking",
             Self::Saving => "saving the work of",
+            Self::Restoring => "restoring the saved work of",
             Self::Removing => "removing",
         })
     }
