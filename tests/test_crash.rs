@@ -218,7 +218,6 @@ fn assert_saved(saves: &[Value], count: usize, point: &str) {
 }
 
 #[test]
-#[ignore = "needs the worktree sandbox's preserve, a stub on this branch until the save scripts land"]
 fn a_forced_worktree_remove_killed_at_any_phase_keeps_the_work_in_a_save() {
     let env = cloned();
     // (point, whether the removal had begun, saves in the end). Killed with the save made
