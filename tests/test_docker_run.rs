@@ -52,7 +52,7 @@ fn run_streams_stdin_stdout_stderr_and_the_exit_code() {
 }
 
 #[test]
-fn a_workspace_only_in_docker_is_found_there_and_one_in_both_needs_the_sandbox_named() {
+fn a_workspace_only_in_docker_is_found_there_and_one_in_both_is_the_worktree_s_unless_named() {
     if !docker_ready() {
         return;
     }
@@ -72,7 +72,8 @@ fn a_workspace_only_in_docker_is_found_there_and_one_in_both_needs_the_sandbox_n
         "a;b $(x)",
     ]);
     assert_eq!(auto, "a;b $(x)");
-    // Once it also exists as a worktree, the sandbox must be named.
+    // Once it also exists as a worktree, the worktree's is used without asking Docker (the
+    // configuration names no sandbox); `--sandbox docker` reaches the container's.
     repo.ok(&[
         "workspace",
         "create",
@@ -83,7 +84,7 @@ fn a_workspace_only_in_docker_is_found_there_and_one_in_both_needs_the_sandbox_n
         "--sandbox",
         "worktree",
     ]);
-    let both = repo.run(&[
+    let both = repo.ok(&[
         "workspace",
         "run",
         "-r",
@@ -91,14 +92,28 @@ fn a_workspace_only_in_docker_is_found_there_and_one_in_both_needs_the_sandbox_n
         "-b",
         "feat/io",
         "--",
-        "true",
+        "pwd",
     ]);
-    insta::assert_snapshot!(repo.screen(&both), @"
-    [exit: 2]
-    ----- stderr -----
-    error: remotes/[REPO] (feat/io) exists in both the worktree and the docker sandbox
-      - choose one with `--sandbox worktree` or `--sandbox docker`
-    ");
+    assert_eq!(
+        both.trim(),
+        repo.env
+            .worktree(&repo.name, "feat/io")
+            .display()
+            .to_string()
+    );
+    let in_docker = repo.ok(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/io",
+        "--",
+        "pwd",
+    ]);
+    assert_eq!(in_docker.trim(), format!("/workspace/{}", repo.name));
     let named = repo.ok(&[
         "workspace",
         "run",

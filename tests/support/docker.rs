@@ -34,18 +34,49 @@ pub struct DockerRepo {
 
 impl DockerRepo {
     pub fn new(prefix: &str, extra_config: &str) -> Self {
+        let repo = Self::uncloned(prefix, extra_config);
+        repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
+        repo
+    }
+
+    /// Like [`Self::new`], with the origin not cloned yet.
+    pub fn uncloned(prefix: &str, extra_config: &str) -> Self {
         let env = TestEnv::new();
         env.use_docker(extra_config);
         let name = unique_name(prefix);
         let origin = env.origin(&name, "release/v1");
-        let repo = Self {
+        Self {
             _sweep: sweep(&name),
             env,
             origin,
             name,
-        };
-        repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
-        repo
+        }
+    }
+
+    /// The ids of this repository's containers (`kind` `ps`) or images (`images`, untagged
+    /// ones included) whose role label is `role`.
+    pub fn resources(&self, kind: &str, role: &str) -> Vec<String> {
+        let repository = format!("label=dev.skipper.repository=local/remotes/{}", self.name);
+        let role = format!("label=dev.skipper.role={role}");
+        let all = if kind == "ps" { "-aq" } else { "-q" };
+        let ids = docker_ok(&[kind, all, "--filter", &repository, "--filter", &role]);
+        let mut ids: Vec<String> = ids.split_whitespace().map(str::to_owned).collect();
+        ids.dedup();
+        ids
+    }
+
+    /// `sk workspace run` in the main container, shell text; stdout.
+    pub fn sh_main(&self, text: &str) -> String {
+        self.ok(&[
+            "workspace",
+            "run",
+            "--sandbox",
+            "docker",
+            "-r",
+            &self.name,
+            "--command",
+            text,
+        ])
     }
 
     pub fn run(&self, args: &[&str]) -> std::process::Output {

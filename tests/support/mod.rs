@@ -10,7 +10,9 @@ use assert_cmd::cargo::CommandCargoExt;
 pub use skipper_testkit::Origin;
 use skipper_testkit::TempHome;
 
+pub mod crash;
 pub mod docker;
+pub mod fake_docker;
 
 /// A sandboxed environment for one test: a [`TempHome`] (its tmux servers killed on drop)
 /// with skipper's data root and config in its XDG directories.

@@ -3,7 +3,9 @@
 //! the port boundary.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use bollard::Docker;
 use skipper_core::{ErrorKind, Operation, SandboxError, SandboxKind, WorkspaceRef};
 
 /// Why a Docker operation failed.
@@ -16,6 +18,21 @@ pub enum DockerError {
         endpoint: String,
         /// What went wrong.
         reason: String,
+    },
+    /// The daemon took in a request and gave no answer within the deadline.
+    #[error(
+        "Docker at {endpoint} did not answer {operation} of {target} within {} s (SKIPPER_DOCKER_TIMEOUT)",
+        deadline.as_secs()
+    )]
+    NoAnswer {
+        /// Where the client talks to it (`DOCKER_HOST` or the default socket).
+        endpoint: String,
+        /// The API operation ("list containers", ...).
+        operation: &'static str,
+        /// The container or image it was about.
+        target: String,
+        /// How long it had.
+        deadline: Duration,
     },
     /// A Docker API call failed.
     #[error("Docker {operation} of {target} failed: {reason}")]
@@ -86,6 +103,17 @@ pub enum DockerError {
         /// How to get a working workspace back.
         remedy: &'static str,
     },
+    /// Another container holds the name of the container being made, and is not this
+    /// workspace's finished container (the daemon's 409).
+    #[error(
+        "a container named {container} already exists and is not a finished workspace of {workspace}"
+    )]
+    NameTaken {
+        /// The container.
+        container: String,
+        /// The workspace being made.
+        workspace: String,
+    },
     /// Several containers carry the labels of one workspace.
     #[error("several containers carry the labels of {workspace}: {}", .containers.join(", "))]
     Duplicate {
@@ -154,12 +182,22 @@ fn tail_suffix(lines: &[String]) -> String {
 }
 
 impl DockerError {
-    /// An API failure of `operation` on `target`.
+    /// A failure of `operation` on `target`, sent through `docker`: [`Self::NoAnswer`]
+    /// when its deadline passed, else [`Self::Api`].
     pub(crate) fn api(
+        docker: &Docker,
         operation: &'static str,
         target: impl Into<String>,
         err: &bollard::errors::Error,
     ) -> Self {
+        if matches!(err, bollard::errors::Error::RequestTimeoutError) {
+            return Self::NoAnswer {
+                endpoint: crate::engine::endpoint(),
+                operation,
+                target: target.into(),
+                deadline: docker.timeout(),
+            };
+        }
         Self::Api {
             operation,
             target: target.into(),
@@ -172,7 +210,7 @@ impl DockerError {
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Unreachable { .. } => ErrorKind::Unavailable,
+            Self::Unreachable { .. } | Self::NoAnswer { .. } => ErrorKind::Unavailable,
             Self::Api {
                 status: Some(404), ..
             }
@@ -183,6 +221,7 @@ impl DockerError {
             }
             | Self::Foreign { .. }
             | Self::Unfinished { .. }
+            | Self::NameTaken { .. }
             | Self::Duplicate { .. } => ErrorKind::Conflict,
             Self::Api { .. }
             | Self::ImageBuild { .. }
@@ -202,7 +241,7 @@ impl DockerError {
         workspace: &WorkspaceRef,
     ) -> SandboxError {
         match self {
-            Self::Unreachable { .. } => self.into_unavailable(),
+            Self::Unreachable { .. } | Self::NoAnswer { .. } => self.into_unavailable(),
             other => SandboxError::workspace(other.kind(), operation, workspace, other),
         }
     }
@@ -211,7 +250,7 @@ impl DockerError {
     /// this error is why.
     pub(crate) fn into_backend(self, what: &str) -> SandboxError {
         match self {
-            Self::Unreachable { .. } => self.into_unavailable(),
+            Self::Unreachable { .. } | Self::NoAnswer { .. } => self.into_unavailable(),
             other => SandboxError::Backend {
                 kind: other.kind(),
                 what: what.to_owned(),
@@ -237,13 +276,18 @@ pub(crate) fn status_of(err: &bollard::errors::Error) -> Option<u16> {
     }
 }
 
-/// A daemon error as one line: the daemon's own message when it sent one.
+/// A daemon error as one line: the daemon's own message when it sent one; a request that
+/// went unanswered names the endpoint.
 pub(crate) fn describe_api_error(err: &bollard::errors::Error) -> String {
     match err {
         bollard::errors::Error::DockerResponseServerError {
             status_code,
             message,
         } => format!("{} (HTTP {status_code})", message.trim()),
+        bollard::errors::Error::RequestTimeoutError => format!(
+            "Docker at {} gave no answer in time (SKIPPER_DOCKER_TIMEOUT)",
+            crate::engine::endpoint()
+        ),
         other => other.to_string(),
     }
 }

@@ -65,7 +65,14 @@ impl Engine {
         self.docker
             .list_containers(Some(options))
             .await
-            .map_err(|err| DockerError::api("list containers", "skipper's containers", &err))
+            .map_err(|err| {
+                DockerError::api(
+                    &self.docker,
+                    "list containers",
+                    "skipper's containers",
+                    &err,
+                )
+            })
     }
 
     async fn findings(&self, checkouts: &[Checkout]) -> Result<Vec<Finding>, DockerError> {
@@ -158,7 +165,9 @@ impl Engine {
                 .docker
                 .list_images(Some(options))
                 .await
-                .map_err(|err| DockerError::api("list images", "skipper's images", &err))?;
+                .map_err(|err| {
+                    DockerError::api(&self.docker, "list images", "skipper's images", &err)
+                })?;
             for image in images {
                 if used.contains(&image.id) {
                     continue;
@@ -207,18 +216,20 @@ impl Engine {
 
     /// Removes what a collectable finding names; `None` when it is not one `gc` removes.
     async fn collect(&self, finding: &Finding) -> Option<Result<u64, DockerError>> {
+        // Removals are answered once done: no deadline on the answer.
+        let docker = engine::without_deadline(&self.docker);
         let removed = match finding.kind {
-            FindingKind::OrphanSnapshotBuilder => self
-                .docker
+            FindingKind::OrphanSnapshotBuilder => docker
                 .remove_container(
                     &finding.handle,
                     Some(RemoveContainerOptionsBuilder::default().force(true).build()),
                 )
                 .await
-                .map_err(|err| DockerError::api("remove container", &finding.subject, &err)),
+                .map_err(|err| {
+                    DockerError::api(&self.docker, "remove container", &finding.subject, &err)
+                }),
             // Never forced: the daemon refuses an image a container uses.
-            FindingKind::UntaggedImage | FindingKind::StaleImage => self
-                .docker
+            FindingKind::UntaggedImage | FindingKind::StaleImage => docker
                 .remove_image(
                     &finding.handle,
                     Some(RemoveImageOptionsBuilder::default().build()),
@@ -226,7 +237,9 @@ impl Engine {
                 )
                 .await
                 .map(|_| ())
-                .map_err(|err| DockerError::api("remove image", &finding.subject, &err)),
+                .map_err(|err| {
+                    DockerError::api(&self.docker, "remove image", &finding.subject, &err)
+                }),
             _ => return None,
         };
         Some(removed.map(|()| finding.bytes.unwrap_or(0)))

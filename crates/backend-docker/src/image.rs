@@ -132,7 +132,7 @@ pub async fn image_id(docker: &Docker, reference: &str) -> Result<Option<String>
     match docker.inspect_image(reference).await {
         Ok(image) => Ok(Some(image.id.unwrap_or_else(|| reference.to_owned()))),
         Err(err) if status_of(&err) == Some(404) => Ok(None),
-        Err(err) => Err(DockerError::api("inspect image", reference, &err)),
+        Err(err) => Err(DockerError::api(docker, "inspect image", reference, &err)),
     }
 }
 
@@ -181,7 +181,9 @@ pub async fn ensure_built(
         .build();
     let mut log = BuildLog::default();
     let mut error = None;
-    let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
+    // The build's log streams for as long as it takes: no deadline.
+    let builder = crate::engine::without_deadline(docker);
+    let mut stream = builder.build_image(options, None, Some(bollard::body_full(context.into())));
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {

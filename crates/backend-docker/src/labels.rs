@@ -150,7 +150,7 @@ pub fn target_from_labels<S: BuildHasher>(
         Some("main") => Some(WorkspaceTarget::Main),
         Some("branch") => labels
             .get(BRANCH)
-            .and_then(|branch| BranchName::new(branch).ok())
+            .and_then(|branch| BranchName::from_git(branch).ok())
             .map(WorkspaceTarget::Branch),
         _ => None,
     }

@@ -33,18 +33,20 @@
 //!   Snapshots of a repository for an older image are pruned once no container uses them.
 //! - **A finished workspace** holds `.git/skipper/ready`, which the setup step writes last
 //!   (labels are fixed before the copy, so they cannot say it). A labelled container without
-//!   it was left half-made by an interrupted creation: creating the workspace again removes
-//!   and remakes it, commands that would start it refuse, and the dirty gate finds nothing
-//!   at risk in it. Only containers being adopted or started are checked, so a command in a
-//!   running workspace costs no extra round trip.
-//! - **The dirty gate** runs inside the container, as `skipper-git`'s shared scripts under
-//!   the container policy: uncommitted and untracked files, branches with commits on no
-//!   remote branch and not on the host, the stash, a detached `HEAD`'s commits, tags, notes
-//!   and other refs the host does not have, and nested repositories and submodules with
-//!   work of their own; ignored files are listed, not gated. `--force` saves it in bundles
-//!   (what the host and the remote lack) downloaded to the save's directory, written beside
-//!   their final names and renamed there once complete; a restore uploads them into the
-//!   new container and puts everything back.
+//!   it was left half-made by an interrupted creation: `locate` and `list` report it
+//!   `half_made` (one archive request each), creating the workspace again removes and
+//!   remakes it, commands refuse it, and the dirty gate counts only commits made in it
+//!   since (when it runs and its setup got as far as recording the host's refs).
+//! - **Creation and snapshots run under the repository's lock** (the core's use cases take
+//!   it): one snapshot per repository and image even when creates race, and builder
+//!   containers or untagged snapshot images found at the start of the next creation are a
+//!   dead process's leftovers, removed then.
+//! - **The dirty gate** runs inside the container: uncommitted and untracked files, branches
+//!   with commits on no remote branch and not on the host, the stash, a detached `HEAD`'s
+//!   commits and tags the host does not have. A container that does not start, or a
+//!   repository git cannot read, is reported as work that could not be read, so only
+//!   `--force` removes it. `destroy` without `force` looks again and refuses work it finds. `--force` saves all of it in a bundle,
+//!   written beside its final name and renamed there once complete.
 //! - **Containers** run `tail -f /dev/null` behind `init`, with no-new-privileges, all
 //!   capabilities dropped but a small set ([`spec::CAPABILITIES`]), a pids limit, optional
 //!   memory and CPU limits, and never the Docker socket. The host's OpenCode configuration
@@ -77,8 +79,8 @@ pub mod spec;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use skipper_core::{Progress, SandboxError, SandboxKind, Workspace, WorkspaceLocation};
 
@@ -115,7 +117,16 @@ pub struct DockerConfig {
     pub nano_cpus: Option<i64>,
     /// Extra build arguments (they override `USER_UID`/`USER_GID`).
     pub build_args: BTreeMap<String, String>,
+    /// How long the daemon gets to answer a request ([`DEFAULT_REQUEST_TIMEOUT`] when
+    /// `None`); the first ping gets at most 5 s. Requests answered only once their work is
+    /// done (an image build, an archive upload, a commit, a removal) have no deadline, and
+    /// neither has a stream once it flows (a build's log, a command's output).
+    pub request_timeout: Option<Duration>,
 }
+
+/// How long the daemon gets to answer a request unless [`DockerConfig::request_timeout`]
+/// says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Whether a Docker daemon may be reachable, without any I/O beyond a stat: `DOCKER_HOST`
 /// is set or the default socket exists. Lets a machine without Docker lose no time.
@@ -134,7 +145,9 @@ pub struct DockerBackend {
 
 impl DockerBackend {
     /// Connects to the daemon (`DOCKER_HOST` or the default socket): pings it with a 5 s
-    /// deadline and negotiates the API version. Long steps later (image builds, repository
+    /// deadline (or the request deadline, if shorter) and negotiates the API version. Every
+    /// later request has [`DockerConfig::request_timeout`] to be answered, but for those
+    /// answered only when their work is done. Long steps later (image builds, repository
     /// copies) are told to `progress`.
     ///
     /// # Errors

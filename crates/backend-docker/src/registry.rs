@@ -24,9 +24,18 @@ impl WorkspaceRegistry for DockerBackend {
             target: target.clone(),
         };
         self.runtime
-            .block_on(self.engine.find(&reference))
-            .map(|found| {
-                found.map(|summary| engine::workspace_from_summary(reference.clone(), &summary))
+            .block_on(async {
+                let Some(summary) = self.engine.find(&reference).await? else {
+                    return Ok(None);
+                };
+                let mut workspace = engine::workspace_from_summary(reference.clone(), &summary);
+                // Labels are fixed before the copy: only the ready marker says it was
+                // finished.
+                workspace.half_made = !self
+                    .engine
+                    .is_ready(&engine::summary_name(&summary), &reference.repository)
+                    .await?;
+                Ok::<_, DockerError>(Some(workspace))
             })
             .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
     }
@@ -42,6 +51,21 @@ impl WorkspaceRegistry for DockerBackend {
                             .map(|reference| engine::workspace_from_summary(reference, summary))
                     })
                     .collect();
+                let ready =
+                    futures_util::future::join_all(workspaces.iter().map(|workspace| async {
+                        match &workspace.location {
+                            WorkspaceLocation::Container { name, .. } => self
+                                .engine
+                                .is_ready(name, &workspace.reference.repository)
+                                .await
+                                .unwrap_or(true),
+                            WorkspaceLocation::Host(_) => true,
+                        }
+                    }))
+                    .await;
+                for (workspace, ready) in workspaces.iter_mut().zip(ready) {
+                    workspace.half_made = !ready;
+                }
                 let dirty =
                     futures_util::future::join_all(workspaces.iter().map(|workspace| async {
                         match &workspace.location {
@@ -49,7 +73,7 @@ impl WorkspaceRegistry for DockerBackend {
                                 name,
                                 path,
                                 state: ContainerState::Running,
-                            } => self
+                            } if !workspace.half_made => self
                                 .engine
                                 .run(
                                     name,

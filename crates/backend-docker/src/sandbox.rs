@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
     DetachOutcome, ErrorKind, ExecIo, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot,
-    SavedContents, SavedWork, SessionIo, Workspace, WorkspaceRef, WorkspaceTarget,
+    SavedContents, SavedWork, SessionIo, UnpushedRef, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -17,7 +17,7 @@ use crate::container_scripts::ContainerScripts;
 use crate::error::DockerError;
 use crate::exec::{self, Interrupt};
 use crate::scripts::SetupMode;
-use crate::{DockerBackend, attach, container_of, scripts};
+use crate::{DockerBackend, attach, container_of, engine, scripts};
 
 /// The streams of a command that runs without a terminal.
 struct Streams<'a> {
@@ -264,23 +264,52 @@ impl Sandbox for DockerBackend {
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let ready = self
+        let looked = self
             .runtime
             .block_on(async {
-                // A container an interrupted creation left half-made never held a workspace,
-                // so nothing in it is at risk: removing it needs no `--force`.
+                // A container an interrupted creation left half-made never held a finished
+                // workspace: only commits made in it since are the user's.
                 if !self.engine.is_ready(name, &reference.repository).await? {
-                    return Ok(false);
+                    let may_hold = self
+                        .engine
+                        .half_made_may_hold_commits(name, &reference.repository)
+                        .await?;
+                    return Ok(Some(Look::HalfMade { may_hold }));
                 }
-                self.engine.ensure_running(name, reference).await?;
-                Ok::<_, DockerError>(true)
+                // A container that cannot start is work the gate could not look at:
+                // counted, so that only `--force` removes it.
+                if let Err(err) = self.engine.ensure_running(name, reference).await {
+                    if engine::cannot_look(&err) {
+                        return Ok(Some(Look::Unreadable(unreadable(&err))));
+                    }
+                    return Err(err);
+                }
+                Ok::<_, DockerError>(None)
             })
             .map_err(|err| err.into_sandbox(Operation::Checking, reference))?;
-        if !ready {
-            return Ok(AtRisk::default());
+        let scripts = ContainerScripts::new(self, name, path);
+        match looked {
+            Some(Look::Unreadable(risk)) => return Ok(risk),
+            Some(Look::HalfMade { may_hold: false }) => return Ok(AtRisk::default()),
+            // Only commits made in it since count; git not working in it means none were.
+            Some(Look::HalfMade { may_hold: true }) => {
+                return Ok(skipper_git::gate::at_risk(&scripts, &Policy::Container)
+                    .map(|risk| AtRisk {
+                        unpushed: risk.unpushed,
+                        other_refs: risk.other_refs,
+                        ..AtRisk::default()
+                    })
+                    .unwrap_or_default());
+            }
+            None => {}
         }
-        skipper_git::gate::at_risk(&ContainerScripts::new(self, name, path), &Policy::Container)
-            .map_err(work_failed(Operation::Checking, reference))
+        match skipper_git::gate::at_risk(&scripts, &Policy::Container) {
+            Ok(risk) => Ok(risk),
+            // A repository git cannot read (a corrupt `.git/config`, say): work the gate
+            // could not look at, counted so that only `--force` removes it.
+            Err(err @ WorkError::Script { .. }) => Ok(unreadable(&err)),
+            Err(err) => Err(work_failed(Operation::Checking, reference)(err)),
+        }
     }
 
     fn preserve(
@@ -314,11 +343,44 @@ impl Sandbox for DockerBackend {
             .map_err(work_failed(Operation::Restoring, reference))
     }
 
-    fn destroy(&self, workspace: &Workspace, _force: bool) -> Result<(), SandboxError> {
+    fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {
         let (name, _) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        if !force {
+            // Looked at again at the moment of removal: work that appeared since the gate
+            // looked (or a container that can no longer be looked into) is refused.
+            let risk = self.at_risk(workspace)?;
+            if !risk.is_empty() {
+                return Err(SandboxError::workspace(
+                    ErrorKind::Refused,
+                    Operation::Removing,
+                    reference,
+                    format!("container {name} holds work at the moment of removal"),
+                ));
+            }
+        }
         self.runtime
-            .block_on(self.engine.remove_container(name))
-            .map_err(|err| err.into_sandbox(Operation::Removing, &workspace.reference))
+            .block_on(self.engine.remove_workspace_container(name))
+            .map_err(|err| err.into_sandbox(Operation::Removing, reference))
+    }
+}
+
+/// What looking at a container before the gate found.
+enum Look {
+    /// Left half made by an interrupted creation; `may_hold` when commits of the user's
+    /// may be in it.
+    HalfMade { may_hold: bool },
+    /// It cannot be looked into.
+    Unreadable(AtRisk),
+}
+
+/// What the gate reports of a workspace it could not look into.
+fn unreadable(err: &dyn std::error::Error) -> AtRisk {
+    AtRisk {
+        other_refs: vec![UnpushedRef::Unreadable {
+            detail: err.to_string(),
+        }],
+        ..AtRisk::default()
     }
 }
 

@@ -10,6 +10,7 @@ use skipper_core::{
 };
 use skipper_git::Git;
 
+use crate::registry::CREATING_REASON;
 use crate::sandbox::WorktreeSandbox;
 
 /// One worktree of `git worktree list --porcelain -z`, with what housekeeping needs.
@@ -124,11 +125,14 @@ impl WorktreeSandbox {
                     "git still lists this worktree, whose directory is gone".to_owned(),
                     format!("{git_c} worktree prune"),
                 ));
-            } else if entry.locked.as_deref() == Some("initializing") {
+            } else if matches!(
+                entry.locked.as_deref(),
+                Some("initializing" | CREATING_REASON)
+            ) {
                 findings.push(finding(
                     FindingKind::HalfMadeWorkspace,
                     &entry.path,
-                    "a worktree whose creation was interrupted (git holds it locked \"initializing\")".to_owned(),
+                    "a worktree whose creation was interrupted (git holds it locked as being created)".to_owned(),
                     format!("sk workspace create --repository {repository} --branch {branch}"),
                 ));
             } else if let Some(reason) = &entry.locked {

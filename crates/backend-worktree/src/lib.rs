@@ -7,11 +7,14 @@
 //! of truth: there is no database. Every git call goes through the `git` binary with
 //! argument vectors and porcelain formats; no English output is ever parsed.
 
+mod broken;
+mod creation;
 mod housekeeping;
 mod operation;
 mod preserve;
 mod process;
 mod registry;
+mod removal;
 mod sandbox;
 mod tmux;
 

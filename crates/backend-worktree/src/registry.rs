@@ -1,6 +1,12 @@
+//! [`WorktreeSandbox`] as the core's [`WorkspaceRegistry`] port, and what state a
+//! worktree is in. Git's worktree list and the directories under skipper's worktree
+//! directory are the source of truth, read each time.
+
+use std::path::{Path, PathBuf};
+
 use skipper_core::{
-    Checkout, Operation, SandboxError, SandboxKind, Workspace, WorkspaceRef, WorkspaceRegistry,
-    WorkspaceTarget,
+    BranchName, Checkout, CheckoutError, Operation, SandboxError, SandboxKind, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_git::Git;
 use skipper_git::worktree_list::{self, WorktreeEntry};
@@ -8,26 +14,92 @@ use skipper_git::worktree_list::{self, WorktreeEntry};
 use crate::operation::{During, failed};
 use crate::sandbox::WorktreeSandbox;
 
+/// The lock reason `create` gives a worktree while it makes it: a worktree still locked
+/// with it was left half made by a `create` that did not finish.
+pub(crate) const CREATING_REASON: &str = "skipper: being created";
+
+/// The reason git itself writes while `git worktree add` runs (older skipper let git
+/// lock it so): a worktree still locked with it was left by an interrupted add.
+const GIT_INITIALIZING_REASON: &str = "initializing";
+
+/// What state a worktree workspace is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Condition {
+    /// A worktree git knows, finished: a workspace like any other.
+    Ready,
+    /// Left by an interrupted `create`: still locked as being created, or an empty
+    /// directory git has no worktree for. Nothing in it is the user's.
+    HalfMade,
+    /// A directory holding files that git does not know as a worktree (its `.git` file was
+    /// deleted or damaged): its files are the user's. Says what is wrong.
+    Broken(String),
+}
+
+/// The state of the workspace at `path`, from git's `entry` for it (if any) and the
+/// directory itself; `None` when there is no workspace there.
+pub(crate) fn condition(entry: Option<&WorktreeEntry>, path: &Path) -> Option<Condition> {
+    if !path.is_dir() {
+        // Deleted (or renamed into the trash by a removal): whatever record git keeps of
+        // it is no workspace.
+        return None;
+    }
+    match entry {
+        Some(entry) if !entry.prunable => Some(match entry.locked.as_deref() {
+            Some(CREATING_REASON | GIT_INITIALIZING_REASON) => Condition::HalfMade,
+            _ => Condition::Ready,
+        }),
+        known => {
+            let empty = fs_err::read_dir(path).is_ok_and(|mut entries| entries.next().is_none());
+            if empty {
+                // `git worktree add` made the directory and died before anything else.
+                return Some(Condition::HalfMade);
+            }
+            let record = if known.is_some() {
+                "git still has its record, so `git worktree repair` can reconnect it"
+            } else {
+                "git has no record of it any more"
+            };
+            Some(Condition::Broken(format!(
+                "its directory {} holds files, but its `.git` file is missing or damaged, so it is no git worktree ({record})",
+                path.display()
+            )))
+        }
+    }
+}
+
 impl WorktreeSandbox {
-    /// The worktrees git knows for `checkout` that live in skipper's worktree directory.
-    fn worktrees(&self, checkout: &Checkout) -> Result<Vec<WorktreeEntry>, SandboxError> {
-        let reference = WorkspaceRef {
-            repository: checkout.repository.clone(),
-            target: WorkspaceTarget::Main,
-        };
-        let listing = Git::in_dir(&checkout.path)
-            .run(["worktree", "list", "--porcelain", "-z"])
-            .during(&failed(Operation::Listing, &reference))?;
-        let ours = self.layout.worktrees(&checkout.repository);
-        Ok(worktree_list::parse(&listing)
-            .into_iter()
-            .filter(|entry| !entry.prunable && entry.path.starts_with(&ours))
-            .collect())
+    /// Every worktree git knows for `checkout` (the main one and other places included).
+    pub(crate) fn all_worktrees(checkout: &Path) -> Result<Vec<WorktreeEntry>, CheckoutError> {
+        let listing = Git::in_dir(checkout).run(["worktree", "list", "--porcelain", "-z"])?;
+        Ok(worktree_list::parse(&listing))
+    }
+
+    /// Git's entry for the worktree directory `path` of `repository`'s checkout, if any.
+    pub(crate) fn entry_at(
+        checkout: &Path,
+        path: &Path,
+    ) -> Result<Option<WorktreeEntry>, CheckoutError> {
+        let name = path.file_name();
+        let parent = path.parent();
+        Ok(Self::all_worktrees(checkout)?.into_iter().find(|entry| {
+            entry.path == path || (entry.path.file_name() == name && entry.path.parent() == parent)
+        }))
+    }
+
+    /// The workspace of `reference` at `path` in its `condition`.
+    fn found(reference: WorkspaceRef, path: PathBuf, condition: &Condition) -> Workspace {
+        let mut workspace = Self::workspace(reference, path);
+        match condition {
+            Condition::Ready => {}
+            Condition::HalfMade => workspace.half_made = true,
+            Condition::Broken(detail) => workspace.broken = Some(detail.clone()),
+        }
+        workspace
     }
 }
 
 fn dirty(workspace: &mut Workspace) {
-    if let skipper_core::WorkspaceLocation::Host(path) = &workspace.location {
+    if let WorkspaceLocation::Host(path) = &workspace.location {
         workspace.dirty = Git::in_dir(path)
             .run(["status", "--porcelain=v1", "-z", "--untracked-files=normal"])
             .ok()
@@ -55,11 +127,10 @@ impl WorkspaceRegistry for WorktreeSandbox {
         // A workspace is the worktree at its branch's path, whatever it has checked out
         // now (a detached HEAD, another branch).
         let path = self.layout.worktree(&checkout.repository, branch);
-        Ok(self
-            .worktrees(checkout)?
-            .into_iter()
-            .find(|entry| entry.path == path)
-            .map(|entry| Self::workspace(reference, entry.path)))
+        let entry = Self::entry_at(&checkout.path, &path)
+            .during(&failed(Operation::LookingUp, &reference))?;
+        Ok(condition(entry.as_ref(), &path)
+            .map(|condition| Self::found(reference, path, &condition)))
     }
 
     fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError> {
@@ -69,27 +140,101 @@ impl WorkspaceRegistry for WorktreeSandbox {
                 repository: checkout.repository.clone(),
                 target: WorkspaceTarget::Main,
             };
-            all.push(Self::workspace(main, checkout.path.clone()));
-            for entry in self.worktrees(checkout)? {
-                // The directory's name is the workspace's branch, whatever is checked out.
-                let branch = entry
-                    .path
-                    .file_name()
-                    .and_then(|name| name.to_str())
-                    .and_then(|name| skipper_core::BranchName::from_path_component(name).ok());
-                let Some(branch) = branch else {
+            let fail = failed(Operation::Listing, &main);
+            let mut main_workspace = Self::workspace(main.clone(), checkout.path.clone());
+            dirty(&mut main_workspace);
+            all.push(main_workspace);
+            let ours = self.layout.worktrees(&checkout.repository);
+            let entries: Vec<WorktreeEntry> = Self::all_worktrees(&checkout.path)
+                .during(&fail)?
+                .into_iter()
+                .filter(|entry| entry.path.starts_with(&ours))
+                .collect();
+            // The directory's name is the workspace's branch, whatever is checked out: git's
+            // worktrees first, in git's order, then directories git does not know.
+            let mut names: Vec<std::ffi::OsString> = entries
+                .iter()
+                .filter_map(|entry| entry.path.file_name().map(ToOwned::to_owned))
+                .collect();
+            let mut unknown: Vec<std::ffi::OsString> = match fs_err::read_dir(&ours) {
+                Ok(dir) => dir
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.file_name())
+                    .filter(|name| !names.contains(name))
+                    .collect(),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(err) => return Err(fail.error(skipper_core::ErrorKind::Io, err)),
+            };
+            unknown.sort();
+            names.extend(unknown);
+            for name in names {
+                let Some(branch) = name
+                    .to_str()
+                    .and_then(|name| BranchName::from_path_component(name).ok())
+                else {
+                    continue;
+                };
+                let path = ours.join(&name);
+                let entry = entries
+                    .iter()
+                    .find(|entry| entry.path.file_name() == Some(name.as_os_str()));
+                let Some(condition) = condition(entry, &path) else {
                     continue;
                 };
                 let reference = WorkspaceRef {
                     repository: checkout.repository.clone(),
                     target: WorkspaceTarget::Branch(branch),
                 };
-                all.push(Self::workspace(reference, entry.path));
+                let mut workspace = Self::found(reference, path, &condition);
+                if condition == Condition::Ready {
+                    dirty(&mut workspace);
+                }
+                all.push(workspace);
             }
         }
-        for workspace in &mut all {
-            dirty(workspace);
-        }
         Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &Path, locked: Option<&str>, prunable: bool) -> WorktreeEntry {
+        WorktreeEntry {
+            path: path.to_path_buf(),
+            branch: Some("feat/x".to_owned()),
+            prunable,
+            locked: locked.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_worktree_is_told_ready_half_made_broken_or_gone() {
+        let dir = std::env::temp_dir().join(format!("sk-condition-{}", std::process::id()));
+        let path = dir.join("feat%2Fx");
+        fs_err::create_dir_all(&path).unwrap();
+        let known = entry(&path, None, false);
+        assert_eq!(condition(Some(&known), &path), Some(Condition::Ready));
+        let users_lock = entry(&path, Some("on a USB disk"), false);
+        assert_eq!(condition(Some(&users_lock), &path), Some(Condition::Ready));
+        for reason in [CREATING_REASON, GIT_INITIALIZING_REASON] {
+            let creating = entry(&path, Some(reason), false);
+            assert_eq!(condition(Some(&creating), &path), Some(Condition::HalfMade));
+        }
+        // An empty directory git does not know: `worktree add` died right after mkdir.
+        assert_eq!(condition(None, &path), Some(Condition::HalfMade));
+        fs_err::write(path.join("notes.txt"), "mine").unwrap();
+        let pruned = entry(&path, None, true);
+        for known in [None, Some(&pruned)] {
+            assert!(
+                matches!(condition(known, &path), Some(Condition::Broken(_))),
+                "{known:?}"
+            );
+        }
+        fs_err::remove_dir_all(&dir).unwrap();
+        assert_eq!(condition(Some(&known), &path), None);
+        let locked_gone = entry(&path, Some(CREATING_REASON), false);
+        assert_eq!(condition(Some(&locked_gone), &path), None);
     }
 }

@@ -3,22 +3,23 @@ use std::process::Command;
 use std::sync::Arc;
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchName, BranchStart, Checkout, CommandLine, CommandStatus,
-    CreateRequest, DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError,
-    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, Workspace, WorkspaceLocation,
-    WorkspaceRef, WorkspaceTarget,
+    AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
+    DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError, SandboxKind,
+    SaveSlot, SavedContents, SavedWork, SessionIo, Workspace, WorkspaceLocation, WorkspaceRef,
+    WorkspaceTarget,
 };
-use skipper_git::{Git, Layout, clear_repository_env, worktree_list};
+use skipper_git::{Git, Layout, clear_repository_env};
 
 use crate::operation::{During, failed, path_of};
 use crate::process::{run_foreground, run_piped};
+use crate::registry::{Condition, condition};
 use crate::tmux::{Tmux, session_name};
 
 /// Branch workspaces as git worktrees of the host checkout, with tmux sessions.
 #[derive(Debug, Clone)]
 pub struct WorktreeSandbox {
     pub(crate) layout: Layout,
-    progress: Arc<dyn Progress>,
+    pub(crate) progress: Arc<dyn Progress>,
 }
 
 impl WorktreeSandbox {
@@ -35,6 +36,7 @@ impl WorktreeSandbox {
             location: WorkspaceLocation::Host(path),
             dirty: None,
             half_made: false,
+            broken: None,
         }
     }
 }
@@ -66,56 +68,7 @@ impl Sandbox for WorktreeSandbox {
         let path = self.layout.worktree(&reference.repository, &request.branch);
         let parent = path.parent().unwrap_or(self.layout.root());
         fs_err::create_dir_all(parent).during(&fail)?;
-        let git = Git::in_dir(&request.checkout.path);
-        // Forget worktrees whose directory was deleted behind git's back.
-        git.run(["worktree", "prune"]).during(&fail)?;
-        if request.start == BranchStart::Existing {
-            let listing = git
-                .run(["worktree", "list", "--porcelain", "-z"])
-                .during(&fail)?;
-            if let Some(holder) = worktree_list::parse(&listing)
-                .into_iter()
-                .find(|entry| entry.branch.as_deref() == Some(request.branch.as_str()))
-            {
-                let reason = if holder.path == request.checkout.path {
-                    format!(
-                        "branch `{}` is checked out in the host checkout, which is the main workspace: use it by leaving out --branch",
-                        request.branch
-                    )
-                } else {
-                    format!(
-                        "branch `{}` is already checked out in {}",
-                        request.branch,
-                        holder.path.display()
-                    )
-                };
-                return Err(fail.error(ErrorKind::Conflict, reason));
-            }
-        }
-        let path_arg = path.to_string_lossy().into_owned();
-        let branch = request.branch.as_str();
-        let args: Vec<String> = match request.start {
-            BranchStart::Existing => vec!["worktree".into(), "add".into(), path_arg, branch.into()],
-            BranchStart::TrackRemote => vec![
-                "worktree".into(),
-                "add".into(),
-                "--track".into(),
-                "-b".into(),
-                branch.into(),
-                path_arg,
-                format!("refs/remotes/origin/{branch}"),
-            ],
-            BranchStart::NewFromDefault => vec![
-                "worktree".into(),
-                "add".into(),
-                "--no-track".into(),
-                "-b".into(),
-                branch.into(),
-                path_arg,
-                format!("refs/remotes/origin/{}", request.default_branch),
-            ],
-        };
-        git.run(&args).during(&fail)?;
+        self.add_worktree(request, &path, &fail)?;
         Ok(Self::workspace(reference, path))
     }
 
@@ -213,6 +166,23 @@ impl Sandbox for WorktreeSandbox {
     }
 
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {
+        let dir = path_of(workspace)?;
+        let fail = failed(Operation::Checking, &workspace.reference);
+        match self.condition_of(workspace, dir).during(&fail)? {
+            None => return Err(fail.error(ErrorKind::NotFound, gone(dir))),
+            // What an interrupted create left is not the user's: a half checkout (a stale
+            // index lock, every file a staged deletion) is nothing to save. The branch and
+            // its commits live in the host checkout and stay.
+            Some(Condition::HalfMade) => return Ok(AtRisk::default()),
+            // Git cannot tell work from the rest: every file is the user's.
+            Some(Condition::Broken(_)) => {
+                return Ok(AtRisk {
+                    untracked: crate::broken::files(dir).during(&fail)?,
+                    ..AtRisk::default()
+                });
+            }
+            Some(Condition::Ready) => {}
+        }
         crate::preserve::at_risk(workspace)
     }
 
@@ -221,6 +191,12 @@ impl Sandbox for WorktreeSandbox {
         workspace: &Workspace,
         slot: &SaveSlot,
     ) -> Result<SavedContents, SandboxError> {
+        if workspace.broken.is_some() {
+            // No git to save with: the files themselves are kept.
+            let dir = path_of(workspace)?;
+            return crate::broken::archive(dir, slot)
+                .during(&failed(Operation::Saving, &workspace.reference));
+        }
         crate::preserve::preserve(workspace, slot)
     }
 
@@ -231,27 +207,55 @@ impl Sandbox for WorktreeSandbox {
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError> {
         let dir = path_of(workspace)?;
         let fail = failed(Operation::Removing, &workspace.reference);
+        let checkout = self.layout.checkout(&workspace.reference.repository);
+        let entry = Self::entry_at(&checkout, dir).during(&fail)?;
+        let Some(condition) = condition(entry.as_ref(), dir) else {
+            // Gone already; a record git keeps of it is forgotten on the way.
+            if let Some(entry) = &entry {
+                crate::removal::forget(&checkout, entry).during(&fail)?;
+            }
+            return Err(fail.error(ErrorKind::NotFound, gone(dir)));
+        };
+        if !force {
+            // Looked at again at the moment of removal: work that appeared since the gate
+            // looked is refused, not lost.
+            match &condition {
+                Condition::Ready if has_changes(dir) => {
+                    return Err(fail.error(
+                        ErrorKind::Refused,
+                        format!(
+                            "{} has uncommitted changes or untracked files",
+                            dir.display()
+                        ),
+                    ));
+                }
+                Condition::Broken(detail) => {
+                    return Err(fail.error(ErrorKind::Refused, detail.clone()));
+                }
+                Condition::Ready | Condition::HalfMade => {}
+            }
+        }
         self.detach(workspace)?;
-        // The worktree's own `.git` file names the repository it belongs to.
-        let common = Git::in_dir(dir)
-            .run(["rev-parse", "--path-format=absolute", "--git-common-dir"])
-            .during(&fail)?;
-        let common = PathBuf::from(common.trim());
-        let path = dir.to_string_lossy().into_owned();
-        // Without `force`, git checks again at the moment of removal and refuses if work
-        // appeared since the gate looked.
-        let mut args = vec!["worktree", "remove"];
-        if force {
-            args.push("--force");
-        }
-        args.push(path.as_str());
-        match Git::in_dir(&common).run(&args) {
-            Ok(_) => Ok(()),
-            // git refused because work appeared since the gate looked: say so by kind, told
-            // by looking again rather than by git's words.
-            Err(err) if !force && has_changes(dir) => Err(fail.error(ErrorKind::Refused, err)),
-            Err(err) => Err(err).during(&fail),
-        }
+        self.remove_tree(&checkout, dir, entry.as_ref())
+            .during(&fail)
+    }
+}
+
+/// Why a workspace that is gone cannot be acted on.
+fn gone(dir: &std::path::Path) -> String {
+    format!("{} no longer exists", dir.display())
+}
+
+impl WorktreeSandbox {
+    /// The state of `workspace`'s worktree at `dir`, as git and the filesystem say now.
+    fn condition_of(
+        &self,
+        workspace: &Workspace,
+        dir: &std::path::Path,
+    ) -> Result<Option<Condition>, skipper_core::CheckoutError> {
+        let checkout = self.layout.checkout(&workspace.reference.repository);
+        let entry = Self::entry_at(&checkout, dir)?;
+        Ok(condition(entry.as_ref(), dir))
     }
 }
 

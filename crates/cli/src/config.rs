@@ -57,9 +57,24 @@ pub struct DockerSection {
 
 impl DockerSection {
     /// The Docker sandbox's settings: `SKIPPER_DOCKERFILE` and `SKIPPER_DOCKER_IMAGE` win
-    /// over the file.
+    /// over the file; `SKIPPER_DOCKER_TIMEOUT` is how many seconds the daemon gets to answer
+    /// a request.
     pub fn resolve(&self, paths: &Paths) -> Result<DockerConfig, CliError> {
         let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let request_timeout = env("SKIPPER_DOCKER_TIMEOUT")
+            .map(|value| {
+                let text = value.to_string_lossy();
+                parse_seconds(&text).ok_or_else(|| {
+                    CliError::usage(format!(
+                        "SKIPPER_DOCKER_TIMEOUT `{text}` is not a whole number of seconds above 0"
+                    ))
+                    .hint(format!(
+                        "set it to the seconds the Docker daemon gets to answer a request, e.g. 30 (unset: {} s)",
+                        skipper_backend_docker::DEFAULT_REQUEST_TIMEOUT.as_secs()
+                    ))
+                })
+            })
+            .transpose()?;
         let memory_bytes = self
             .memory
             .as_deref()
@@ -99,8 +114,18 @@ impl DockerSection {
             memory_bytes,
             nano_cpus,
             build_args: self.build_args.clone(),
+            request_timeout,
         })
     }
+}
+
+/// A positive whole number of seconds.
+fn parse_seconds(text: &str) -> Option<std::time::Duration> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|seconds| *seconds > 0)
+        .map(std::time::Duration::from_secs)
 }
 
 /// `4g`, `512m`, `100k` or plain bytes.
@@ -136,7 +161,12 @@ pub struct Paths {
 impl Paths {
     /// `SKIPPER_HOME`, else `$XDG_DATA_HOME/skipper`, else `~/.local/share/skipper`; and
     /// `SKIPPER_CONFIG`, else `$XDG_CONFIG_HOME/skipper/config.toml`, else
-    /// `~/.config/skipper/config.toml`.
+    /// `~/.config/skipper/config.toml`. Nothing is created: the data root is made by the
+    /// first command that writes there.
+    ///
+    /// # Errors
+    /// A usage error naming the variable when the data root is relative or a directory
+    /// skipper must not fill (see [`unfit_data_root`]).
     pub fn from_env() -> Result<Self, CliError> {
         let home = dirs::home_dir()
             .ok_or_else(|| CliError::failure("cannot tell your home directory").hint("set HOME"))?;
@@ -147,8 +177,12 @@ impl Paths {
         };
         let data_home = var("XDG_DATA_HOME").unwrap_or_else(|| home.join(".local/share"));
         let config_home = var("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config"));
-        let data_root =
-            data_root(&var("SKIPPER_HOME").unwrap_or_else(|| data_home.join("skipper")))?;
+        let (root, variable) = match var("SKIPPER_HOME") {
+            Some(root) => (root, "SKIPPER_HOME"),
+            None if var("XDG_DATA_HOME").is_some() => (data_home.join("skipper"), "XDG_DATA_HOME"),
+            None => (data_home.join("skipper"), "HOME"),
+        };
+        let data_root = data_root(&root, variable, &home)?;
         let config_file =
             var("SKIPPER_CONFIG").unwrap_or_else(|| config_home.join("skipper/config.toml"));
         Ok(Self {
@@ -161,18 +195,124 @@ impl Paths {
     }
 }
 
-/// The data root made absolute and free of symlinks (git reports worktree paths resolved,
-/// and a relative root would move with the current directory). It is created if missing.
-fn data_root(root: &Path) -> Result<PathBuf, CliError> {
-    let unusable = |err: std::io::Error| {
-        CliError::failure(format!(
-            "cannot use the data root {}: {err}",
+/// The data root `root` (decided by `variable`) made free of symlinks, as far as it exists
+/// (git reports worktree paths resolved), and checked: absolute, and no directory that is
+/// not skipper's own.
+fn data_root(root: &Path, variable: &str, home: &Path) -> Result<PathBuf, CliError> {
+    let hint = match variable {
+        "SKIPPER_HOME" => {
+            "set SKIPPER_HOME to an absolute path of skipper's own, e.g. ~/.local/share/skipper"
+                .to_owned()
+        }
+        "XDG_DATA_HOME" => {
+            "set XDG_DATA_HOME to an absolute path, or SKIPPER_HOME to skipper's own directory"
+                .to_owned()
+        }
+        _ => format!(
+            "set {variable} to an absolute path, or SKIPPER_HOME to skipper's own directory"
+        ),
+    };
+    let refused = |reason: &str| {
+        CliError::usage(format!(
+            "cannot use the data root {} (from {variable}): {reason}",
             root.display()
         ))
-        .hint("set SKIPPER_HOME to a writable directory")
+        .hint(hint.as_str())
     };
-    fs_err::create_dir_all(root).map_err(unusable)?;
-    fs_err::canonicalize(root).map_err(unusable)
+    if !root.is_absolute() {
+        return Err(refused(
+            "it is a relative path, so it would move with the current directory",
+        ));
+    }
+    let resolved = resolve_existing(root).map_err(|err| refused(&err))?;
+    let home = resolve_existing(home).unwrap_or_else(|_| home.to_owned());
+    if let Some(reason) = unfit_data_root(root, &home).or_else(|| unfit_data_root(&resolved, &home))
+    {
+        return Err(refused(reason));
+    }
+    Ok(resolved)
+}
+
+/// `path` with its longest existing ancestor resolved (symlinks, `.` and `..`) and the rest,
+/// which does not exist yet, appended: the path it will have once created.
+fn resolve_existing(path: &Path) -> Result<PathBuf, String> {
+    for existing in path.ancestors() {
+        match fs_err::canonicalize(existing) {
+            Ok(resolved) => {
+                // `existing` is an ancestor of `path`, so the prefix is there to strip.
+                let rest = path.strip_prefix(existing).unwrap_or(Path::new(""));
+                if rest
+                    .components()
+                    .any(|part| part == std::path::Component::ParentDir)
+                {
+                    return Err("it has `..` after a directory that does not exist".to_owned());
+                }
+                // `join("")` would add a trailing `/`, and the path's text is the Docker
+                // sandbox's fingerprint of the data root.
+                return Ok(if rest.as_os_str().is_empty() {
+                    resolved
+                } else {
+                    resolved.join(rest)
+                });
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err.to_string()),
+        }
+    }
+    Err("none of its directories exists".to_owned())
+}
+
+/// Directories of the system, or every user's, that no data root may be: skipper would
+/// spread `repos/`, `worktrees/`, `saved/` and `tmp/` among their contents.
+const SYSTEM_DIRECTORIES: [&str; 24] = [
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/usr/local",
+    "/var",
+    "/var/tmp",
+    "/Users",
+];
+
+/// Why `root` (absolute) must not be a data root, if it must not: the filesystem root, the
+/// home directory `home` or a directory holding it, or a system directory.
+fn unfit_data_root(root: &Path, home: &Path) -> Option<&'static str> {
+    let root = lexically_normal(root);
+    if root.parent().is_none() {
+        Some("it is the filesystem root")
+    } else if root == lexically_normal(home) {
+        Some("it is your home directory itself; use a directory of skipper's own in it")
+    } else if SYSTEM_DIRECTORIES.iter().any(|dir| root == Path::new(dir)) {
+        Some("it is a system directory")
+    } else if lexically_normal(home).starts_with(&root) {
+        Some("it holds your home directory")
+    } else {
+        None
+    }
+}
+
+/// `path` without `.` components and trailing slashes (`..` is left to the filesystem).
+fn lexically_normal(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|part| *part != std::path::Component::CurDir)
+        .collect()
 }
 
 impl Config {
@@ -205,7 +345,82 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_bytes;
+    use std::path::Path;
+
+    use super::{parse_bytes, parse_seconds, resolve_existing, unfit_data_root};
+
+    #[test]
+    fn a_data_root_reads_the_same_before_and_after_it_is_made() {
+        // As text: paths compare by components, and `/a/` is `/a` to them.
+        let existing = fs_err::canonicalize(std::env::temp_dir()).unwrap();
+        let resolved = resolve_existing(&existing).unwrap();
+        assert_eq!(resolved.as_os_str(), existing.as_os_str());
+        let missing = existing.join("sk-unit-no-such-dir/skipper");
+        let resolved = resolve_existing(&missing).unwrap();
+        assert_eq!(resolved.as_os_str(), missing.as_os_str());
+        assert_eq!(
+            resolve_existing(&existing.join("./sk-unit-no-such-dir/../x")).unwrap_err(),
+            "it has `..` after a directory that does not exist"
+        );
+    }
+
+    #[test]
+    fn deadlines_are_positive_whole_seconds() {
+        assert_eq!(parse_seconds("1"), Some(std::time::Duration::from_secs(1)));
+        assert_eq!(
+            parse_seconds(" 30 "),
+            Some(std::time::Duration::from_secs(30))
+        );
+        for text in ["0", "-1", "1.5", "soon", ""] {
+            assert_eq!(parse_seconds(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_data_root_is_none_of_the_system_s_or_the_user_s_own_directories() {
+        let home = Path::new("/home/ana");
+        let elsewhere = Path::new("/data/users/ana");
+        assert_eq!(
+            unfit_data_root(Path::new("/data/users"), elsewhere),
+            Some("it holds your home directory")
+        );
+        for (root, reason) in [
+            ("/", "it is the filesystem root"),
+            (
+                "/home/ana",
+                "it is your home directory itself; use a directory of skipper's own in it",
+            ),
+            (
+                "/home/ana/",
+                "it is your home directory itself; use a directory of skipper's own in it",
+            ),
+            (
+                "/home/./ana",
+                "it is your home directory itself; use a directory of skipper's own in it",
+            ),
+            ("/home", "it is a system directory"),
+            ("/usr", "it is a system directory"),
+            ("/etc/", "it is a system directory"),
+            ("/tmp", "it is a system directory"),
+            ("/var/tmp", "it is a system directory"),
+        ] {
+            assert_eq!(
+                unfit_data_root(Path::new(root), home),
+                Some(reason),
+                "{root}"
+            );
+        }
+        for root in [
+            "/home/ana/.local/share/skipper",
+            "/home/ana/sk",
+            "/tmp/sk-data",
+            "/var/lib/skipper",
+            "/srv/skipper",
+            "/home/bob",
+        ] {
+            assert_eq!(unfit_data_root(Path::new(root), home), None, "{root}");
+        }
+    }
 
     #[test]
     fn sizes_take_binary_suffixes() {

@@ -5,8 +5,10 @@ use std::sync::{Arc, OnceLock};
 
 use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::WorktreeSandbox;
-use skipper_core::usecases::{self, Backend, SandboxChoice};
-use skipper_core::{Checkout, Progress, SandboxKind, WorkspaceRegistry, WorkspaceTarget};
+use skipper_core::usecases::{self, Backend, Candidate, SandboxChoice};
+use skipper_core::{
+    BoxError, Checkout, Progress, SandboxError, SandboxKind, WorkspaceRegistry, WorkspaceTarget,
+};
 use skipper_git::{DataRootHousekeeping, DiskSaves, FileLocks, GitCheckouts, Layout};
 
 use crate::cli::{GlobalArgs, SandboxArg};
@@ -32,8 +34,9 @@ pub struct Context<'a> {
     saves: DiskSaves,
     locks: FileLocks,
     data_root: DataRootHousekeeping,
-    /// Connected on first use only: a machine without Docker never pays for it.
-    docker: OnceLock<Result<DockerBackend, CliError>>,
+    /// Connected on first use only: a machine without Docker never pays for it. A failure
+    /// to connect is kept in words (`SandboxError` is not `Clone`).
+    docker: OnceLock<Result<DockerBackend, String>>,
 }
 
 impl<'a> Context<'a> {
@@ -109,10 +112,26 @@ impl<'a> Context<'a> {
     fn docker(&self) -> Result<&DockerBackend, CliError> {
         // The configuration is checked first, so its errors keep their own words.
         let config = self.config.docker.resolve(&self.paths)?;
+        self.connect_docker(config).map_err(CliError::from)
+    }
+
+    /// The Docker backend, connected once with `config`; a failure to connect is
+    /// [`SandboxError::Unavailable`].
+    fn connect_docker(
+        &self,
+        config: skipper_backend_docker::DockerConfig,
+    ) -> Result<&DockerBackend, SandboxError> {
         let connected = self.docker.get_or_init(|| {
-            DockerBackend::connect(config, Arc::clone(&self.progress)).map_err(CliError::from)
+            DockerBackend::connect(config, Arc::clone(&self.progress))
+                .map_err(|err| crate::error::with_causes(&err))
         });
-        connected.as_ref().map_err(CliError::clone)
+        connected
+            .as_ref()
+            .map_err(|what| SandboxError::Unavailable {
+                sandbox: SandboxKind::Docker,
+                what: what.clone(),
+                source: None,
+            })
     }
 
     /// The ports of `kind`, wired.
@@ -150,7 +169,8 @@ impl<'a> Context<'a> {
             match self.docker() {
                 Ok(docker) => registries.push(docker),
                 Err(err) => self.printer.warning(&format!(
-                    "Docker workspaces are not listed: {}",
+                    "{} workspaces are not listed: {}",
+                    title(SandboxKind::Docker),
                     err.message
                 )),
             }
@@ -158,9 +178,11 @@ impl<'a> Context<'a> {
         Ok(registries)
     }
 
-    /// The backend holding `target` of `checkout`: `--sandbox`'s; else the one sandbox
-    /// where it exists (see [`usecases::sandbox_for`]). Docker is asked only when it may be
-    /// there, and its being unreachable matters only when it is the configured sandbox.
+    /// The backend holding `target` of `checkout`: `--sandbox`'s; else the one where it
+    /// exists (see [`usecases::sandbox_for`]), the worktree sandbox asked first. Docker is
+    /// asked only when it may be there (see [`docker_may_be_available`]) and its answer
+    /// matters: the workspace is not in the worktree sandbox, or Docker is the configured
+    /// sandbox. When it cannot answer, that is the error: the workspace may be there.
     pub fn backend_for(
         &self,
         checkout: &Checkout,
@@ -169,16 +191,41 @@ impl<'a> Context<'a> {
         if let Some(kind) = self.choice.explicit {
             return self.backend(kind);
         }
-        let mut registries: Vec<&dyn WorkspaceRegistry> = vec![&self.worktree];
+        let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
+        let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
+            let config = self.config.docker.resolve(&self.paths)?;
+            Ok(self.connect_docker(config)?)
+        };
+        let mut candidates = vec![Candidate {
+            kind: SandboxKind::Worktree,
+            open: &open_worktree,
+        }];
         if self.preferred == SandboxKind::Docker || docker_may_be_available() {
-            match self.docker() {
-                Ok(docker) => registries.push(docker),
-                // Docker is the preferred sandbox: its being unreachable is the answer.
-                Err(err) if self.preferred == SandboxKind::Docker => return Err(err),
-                Err(_) => {}
-            }
+            candidates.push(Candidate {
+                kind: SandboxKind::Docker,
+                open: &open_docker,
+            });
         }
-        let kind = usecases::sandbox_for(&registries, checkout, target, self.choice)?;
+        let kind = usecases::sandbox_for(&candidates, checkout, target, self.choice)?;
         self.backend(kind)
+    }
+
+    /// Warns of each sandbox whose workspaces `listing` lacks because it did not answer.
+    pub fn warn_unlisted(&self, listing: &usecases::Listing) {
+        for (sandbox, err) in &listing.unreachable {
+            self.printer.warning(&format!(
+                "{} workspaces are not listed: {}",
+                title(*sandbox),
+                crate::error::with_causes(err)
+            ));
+        }
+    }
+}
+
+/// The sandbox's name at a sentence's start.
+fn title(sandbox: SandboxKind) -> &'static str {
+    match sandbox {
+        SandboxKind::Worktree => "Worktree",
+        SandboxKind::Docker => "Docker",
     }
 }

@@ -82,9 +82,19 @@ impl fmt::Display for CliError {
     }
 }
 
+/// So a CLI error (a configuration mistake) can be the cause the core keeps of a port it
+/// could not open; its hints are read back by downcasting.
+impl std::error::Error for CliError {}
+
 impl From<InvalidName> for CliError {
     fn from(err: InvalidName) -> Self {
-        Self::usage(err.to_string())
+        // The name as the user gave it, escaped: a line break in it stays in its line.
+        Self::usage(format!(
+            "invalid {} `{}`: {}",
+            err.kind,
+            crate::printer::untrusted(&err.value),
+            err.reason
+        ))
     }
 }
 
@@ -153,7 +163,38 @@ impl From<SandboxError> for CliError {
     }
 }
 
+/// The `--sandbox` flag naming `sandbox` in a suggested command (none for the default).
+fn sandbox_flag(sandbox: SandboxKind) -> &'static str {
+    match sandbox {
+        SandboxKind::Worktree => "",
+        SandboxKind::Docker => " --sandbox docker",
+    }
+}
+
+/// A half-made workspace that holds work: what it holds, and how to save it.
+fn half_made_holding_work(
+    message: String,
+    reference: &skipper_core::WorkspaceRef,
+    sandbox: SandboxKind,
+    risk: &skipper_core::AtRisk,
+) -> CliError {
+    let mut error = CliError::failure(message);
+    for line in crate::risk::describe(risk) {
+        error = error.hint(line);
+    }
+    error.hint(format!(
+        "save that work and remove it with `sk workspace remove --force --repository {} --branch {}{}`, then create it again",
+        reference.repository,
+        reference.target,
+        sandbox_flag(sandbox)
+    ))
+}
+
 impl From<WorkspaceError> for CliError {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one flat arm per kind of error, each with its own advice"
+    )]
     fn from(err: WorkspaceError) -> Self {
         let message = with_causes(&err);
         match err {
@@ -200,36 +241,42 @@ impl From<WorkspaceError> for CliError {
                         reference.repository
                     ))
             }
-            WorkspaceError::InSeveralSandboxes { .. } => Self::usage(message)
-                .hint("choose one with `--sandbox worktree` or `--sandbox docker`"),
-            WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => Self::failure(message)
-                .hint("retry `sk workspace remove`: it finishes the removal and keeps this save")
-                .hint(format!(
-                    "the work comes back with `sk workspace restore --repository {} --branch {} --saved {}`",
-                    preserved.repository, preserved.branch, preserved.id
-                )),
-            WorkspaceError::WorkspaceExists { reference, .. } => Self::failure(message).hint(
-                format!(
-                    "remove it first (`sk workspace remove --repository {} --branch {}`), or restore into another sandbox with `--sandbox`",
-                    reference.repository, reference.target
-                ),
-            ),
-            WorkspaceError::NothingSaved { .. } => {
-                Self::failure(message).hint("`sk workspace saved` lists the saved work")
+            WorkspaceError::HalfMadeHoldsWork {
+                reference,
+                sandbox,
+                risk,
+            } => half_made_holding_work(message, &reference, sandbox, &risk),
+            WorkspaceError::Broken {
+                reference, sandbox, ..
+            } => Self::failure(message).hint(format!(
+                "`sk workspace remove --force --repository {} --branch {}{}` saves its files and removes it; then create it again",
+                reference.repository,
+                reference.target,
+                sandbox_flag(sandbox)
+            )),
+            // The workspace may be where sk could not look: no advice to create it.
+            WorkspaceError::SandboxNotAsked { sandbox, cause, .. } => {
+                let error = Self::failure(message);
+                match (cause.downcast_ref::<Self>(), sandbox) {
+                    // The configuration was wrong: its own advice.
+                    (Some(config), _) => config
+                        .hints
+                        .iter()
+                        .fold(error, |error, hint| error.hint(hint.as_str())),
+                    (None, SandboxKind::Docker) => {
+                        error.hint("start the Docker daemon or set DOCKER_HOST, then try again")
+                    }
+                    (None, SandboxKind::Worktree) => {
+                        error.hint("install git and tmux and make sure they are on PATH")
+                    }
+                }
             }
-            WorkspaceError::SaveOfAnotherWorkspace { .. } => Self::usage(message)
-                .hint("`sk workspace saved` lists each save with its branch"),
-            WorkspaceError::Save(err) => match err {
-                skipper_core::SaveError::NotFound { .. } => Self::failure(message)
-                    .hint("`sk workspace saved` lists the saved work and its ids"),
-                skipper_core::SaveError::Store { .. } => Self::failure(message),
-            },
-            WorkspaceError::Lock(err) => match err {
-                skipper_core::LockError::Timeout { .. } => Self::failure(message).hint(
-                    "wait for that command to finish, or raise SKIPPER_LOCK_TIMEOUT (seconds)",
-                ),
-                skipper_core::LockError::Io { .. } => Self::failure(message),
-            },
+            err @ (WorkspaceError::RemovalFailedAfterSaving { .. }
+            | WorkspaceError::WorkspaceExists { .. }
+            | WorkspaceError::NothingSaved { .. }
+            | WorkspaceError::SaveOfAnotherWorkspace { .. }
+            | WorkspaceError::Save(_)
+            | WorkspaceError::Lock(_)) => custody(err, message),
             WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
             WorkspaceError::WorkAtRisk { risk, .. } => {
                 let mut error = Self::failure(message);
@@ -254,5 +301,41 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::Checkout(err) => err.into(),
             WorkspaceError::Sandbox(err) => err.into(),
         }
+    }
+}
+
+/// The errors of saving, restoring and locking, with what to do next.
+fn custody(err: WorkspaceError, message: String) -> CliError {
+    match err {
+        WorkspaceError::RemovalFailedAfterSaving { preserved, .. } => CliError::failure(message)
+            .hint("retry `sk workspace remove`: it finishes the removal and keeps this save")
+            .hint(format!(
+                "the work comes back with `sk workspace restore --repository {} --branch {} --saved {}`",
+                preserved.repository, preserved.branch, preserved.id
+            )),
+        WorkspaceError::WorkspaceExists { reference, .. } => CliError::failure(message).hint(
+            format!(
+                "remove it first (`sk workspace remove --repository {} --branch {}`), or restore into another sandbox with `--sandbox`",
+                reference.repository, reference.target
+            ),
+        ),
+        WorkspaceError::NothingSaved { .. } => {
+            CliError::failure(message).hint("`sk workspace saved` lists the saved work")
+        }
+        WorkspaceError::SaveOfAnotherWorkspace { .. } => CliError::usage(message)
+            .hint("`sk workspace saved` lists each save with its branch"),
+        WorkspaceError::Save(err) => match err {
+            skipper_core::SaveError::NotFound { .. } => CliError::failure(message)
+                .hint("`sk workspace saved` lists the saved work and its ids"),
+            skipper_core::SaveError::Store { .. } => CliError::failure(message),
+        },
+        WorkspaceError::Lock(err) => match err {
+            skipper_core::LockError::Timeout { .. } => CliError::failure(message).hint(
+                "wait for that command to finish, or raise SKIPPER_LOCK_TIMEOUT (seconds)",
+            ),
+            skipper_core::LockError::Io { .. } => CliError::failure(message),
+        },
+        // Only the arms above are passed here.
+        _ => CliError::failure(message),
     }
 }

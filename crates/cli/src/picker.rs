@@ -98,8 +98,9 @@ pub fn target(
         choices.push(("main".to_owned(), WorkspaceTarget::Main));
     }
     let registries = context.registries()?;
-    let workspaces = usecases::list(&registries, std::slice::from_ref(checkout))?;
-    for workspace in workspaces {
+    let listing = usecases::list(&registries, std::slice::from_ref(checkout))?;
+    context.warn_unlisted(&listing);
+    for workspace in listing.workspaces {
         let WorkspaceTarget::Branch(branch) = &workspace.reference.target else {
             continue;
         };

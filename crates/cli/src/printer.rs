@@ -1,7 +1,10 @@
 //! Output: results on stdout, progress, warnings and errors on stderr. Colour follows
 //! anstream's rules: only on a terminal, never with `NO_COLOR` or `CLICOLOR=0`, always with
-//! `CLICOLOR_FORCE`.
+//! `CLICOLOR_FORCE`. Text from outside `sk` (paths, ref names, other programs' messages)
+//! never reaches the terminal as control characters: see [`untrusted`].
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
@@ -12,6 +15,65 @@ const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const HINT: Style = AnsiColor::Cyan.on_default();
 const DIM: Style = Style::new().dimmed();
+
+/// Whether `c` may not reach a terminal as it is: a control character (C0, DEL, C1) or a
+/// bidirectional override, which reorders what is shown around it.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` from outside `sk` (a path, a branch or file name, git's or Docker's words) made
+/// safe to print: every control character (C0, DEL, C1 such as CSI `\u{9b}`) and every
+/// bidirectional override is written as an escape (`\e`, `\a`, `\n`, `\r`, `\t`,
+/// `\u{9b}`), so it cannot move the cursor, retitle the window or fake a line of output.
+pub fn untrusted(text: &str) -> Cow<'_, str> {
+    if !text.contains(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{1b}' => safe.push_str("\\e"),
+            '\u{7}' => safe.push_str("\\a"),
+            '\n' => safe.push_str("\\n"),
+            '\r' => safe.push_str("\\r"),
+            '\t' => safe.push_str("\\t"),
+            // Writing to a `String` cannot fail.
+            c if is_unsafe(c) => {
+                let _ = write!(safe, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => safe.push(c),
+        }
+    }
+    Cow::Owned(safe)
+}
+
+/// `text` safe to print, its line breaks kept: each line through [`untrusted`].
+fn untrusted_lines(text: &str) -> String {
+    text.split('\n')
+        .map(untrusted)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// JSON text whose strings hold no raw terminal control: `serde_json` escapes C0 controls
+/// itself; DEL, C1 controls and bidirectional overrides are written `\u00XX`-style too
+/// (the same string to a JSON reader).
+fn json_escaped(json: &str) -> Cow<'_, str> {
+    if !json.contains(|c: char| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(json);
+    }
+    let mut safe = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if c != '\n' && is_unsafe(c) {
+            // Writing to a `String` cannot fail.
+            let _ = write!(safe, "\\u{:04x}", u32::from(c));
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
+}
 
 /// Whether stderr may carry colour.
 pub fn colour_enabled() -> bool {
@@ -40,18 +102,30 @@ impl Printer {
 
     /// A result line on stdout. A closed pipe is not an error.
     pub fn result(&self, line: &str) {
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        let _ = writeln!(std::io::stdout().lock(), "{}", untrusted_lines(line));
+    }
+
+    /// `value` as pretty JSON on stdout, for scripts.
+    pub fn json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
+        let json = serde_json::to_string_pretty(value)
+            .map_err(|err| CliError::failure(format!("cannot write JSON: {err}")))?;
+        let _ = writeln!(std::io::stdout().lock(), "{}", json_escaped(&json));
+        Ok(())
     }
 
     /// A progress or status line on stderr (silenced by `--quiet`).
     pub fn status(&self, line: &str) {
         if !self.quiet {
-            let _ = writeln!(anstream::stderr(), "{line}");
+            let _ = writeln!(anstream::stderr(), "{}", untrusted_lines(line));
         }
     }
 
     pub fn warning(&self, line: &str) {
-        let _ = writeln!(anstream::stderr(), "{WARNING}warning:{WARNING:#} {line}");
+        let _ = writeln!(
+            anstream::stderr(),
+            "{WARNING}warning:{WARNING:#} {}",
+            untrusted_lines(line)
+        );
     }
 
     pub fn error(&self, err: &CliError) {
@@ -60,9 +134,59 @@ impl Printer {
             let _ = writeln!(stderr, "{DIM}cancelled{DIM:#}");
             return;
         }
-        let _ = writeln!(stderr, "{ERROR}error:{ERROR:#} {}", err.message);
+        let _ = writeln!(
+            stderr,
+            "{ERROR}error:{ERROR:#} {}",
+            untrusted_lines(&err.message)
+        );
         for hint in &err.hints {
-            let _ = writeln!(stderr, "  {HINT}-{HINT:#} {hint}");
+            let _ = writeln!(stderr, "  {HINT}-{HINT:#} {}", untrusted_lines(hint));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_written_as_escapes() {
+        assert_eq!(
+            untrusted("x\u{1b}[2J\u{1b}]0;OWNED\u{7}.txt"),
+            "x\\e[2J\\e]0;OWNED\\a.txt"
+        );
+        assert_eq!(untrusted("a\u{9b}31mb"), "a\\u{9b}31mb");
+        assert_eq!(
+            untrusted("a\nb\rc\td\u{0}e\u{7f}"),
+            "a\\nb\\rc\\td\\u{0}e\\u{7f}"
+        );
+        assert_eq!(untrusted("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+    }
+
+    #[test]
+    fn ordinary_text_is_left_as_it_is() {
+        for text in ["feat/x", "ünïcödé ✓", "a\\eb", "tab-free"] {
+            assert!(
+                matches!(untrusted(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_message_keeps_its_lines_and_loses_its_controls() {
+        assert_eq!(
+            untrusted_lines("failed:\n  x\u{1b}[2J\r\n"),
+            "failed:\n  x\\e[2J\\r\n"
+        );
+    }
+
+    #[test]
+    fn json_strings_keep_their_meaning_without_raw_controls() {
+        let json = serde_json::to_string(&["a\u{1b}b\u{9b}c\u{7f}d\u{202e}"]).unwrap();
+        let escaped = json_escaped(&json);
+        assert_eq!(escaped, r#"["a\u001bb\u009bc\u007fd\u202e"]"#);
+        let back: Vec<String> = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back, ["a\u{1b}b\u{9b}c\u{7f}d\u{202e}"]);
     }
 }

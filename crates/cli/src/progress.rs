@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use skipper_core::{NoProgress, Progress, Transfer};
 
+use crate::printer::untrusted;
+
 /// How progress reaches the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -40,7 +42,8 @@ impl Progress for CliProgress {
     fn step(&self, line: &str) {
         match self.mode {
             Mode::Terminal => {
-                let _ = writeln!(anstream::stderr(), "{line}");
+                // Build output and other engines' words: never raw control characters.
+                let _ = writeln!(anstream::stderr(), "{}", untrusted(line));
             }
             Mode::Log => tracing::info!("{line}"),
             Mode::Quiet => {}
@@ -50,7 +53,7 @@ impl Progress for CliProgress {
     fn detail(&self, line: &str) {
         match self.mode {
             Mode::Terminal => {
-                let _ = writeln!(anstream::stderr(), "  {line}");
+                let _ = writeln!(anstream::stderr(), "  {}", untrusted(line));
             }
             Mode::Log => tracing::debug!("{line}"),
             Mode::Quiet => {}

@@ -1,9 +1,12 @@
 //! The work at risk in a workspace, in words: one line per problem, for the `remove`
-//! refusal.
+//! refusal. File, branch and tag names come from the workspace, so each is printed through
+//! [`untrusted`]: a name cannot draw on the terminal or start a line of its own.
 
 use std::fmt::Write as _;
 
 use skipper_core::{AtRisk, UnpushedRef};
+
+use crate::printer::untrusted;
 
 /// How many paths of a kind are named before "and N more".
 const SHOWN_PATHS: usize = 5;
@@ -28,7 +31,8 @@ pub fn describe(risk: &AtRisk) -> Vec<String> {
     for branch in &risk.unpushed {
         lines.push(format!(
             "branch `{}` has {} commit(s) on no remote branch",
-            branch.branch, branch.commits
+            untrusted(branch.branch.as_str()),
+            branch.commits
         ));
     }
     for other in &risk.other_refs {
@@ -37,16 +41,25 @@ pub fn describe(risk: &AtRisk) -> Vec<String> {
             UnpushedRef::DetachedHead { commits } => {
                 format!("a detached HEAD has {commits} commit(s) on no branch")
             }
-            UnpushedRef::Tag { name } => format!("tag `{name}` exists only in the workspace"),
+            UnpushedRef::Tag { name } => {
+                format!("tag `{}` exists only in the workspace", untrusted(name))
+            }
             UnpushedRef::Notes { reference } => {
-                format!("notes `{reference}` hold notes the remote does not have")
+                format!(
+                    "notes `{}` hold notes the remote does not have",
+                    untrusted(reference)
+                )
             }
             UnpushedRef::Other { reference } => {
-                format!("ref `{reference}` holds commits on no remote branch")
+                format!(
+                    "ref `{}` holds commits on no remote branch",
+                    untrusted(reference)
+                )
             }
-            UnpushedRef::Unreadable { detail } => {
-                format!("could not be read, so it is counted as work: {detail}")
-            }
+            UnpushedRef::Unreadable { detail } => format!(
+                "could not be read, so it is counted as work: {}; --force removes the workspace anyway, with what could not be read",
+                untrusted(detail)
+            ),
         });
     }
     for nested in &risk.nested {
@@ -73,7 +86,7 @@ pub fn some_paths(paths: &[String]) -> String {
     let mut shown = paths
         .iter()
         .take(SHOWN_PATHS)
-        .cloned()
+        .map(|path| untrusted(path))
         .collect::<Vec<_>>()
         .join(", ");
     if paths.len() > SHOWN_PATHS {
@@ -88,6 +101,24 @@ mod tests {
     use skipper_core::UnpushedBranch;
 
     use super::*;
+
+    #[test]
+    fn names_from_the_workspace_are_escaped_and_stay_on_their_line() {
+        let risk = AtRisk {
+            untracked: vec!["x\u{1b}]0;OWNED\u{7}".into(), "y\n  - all clear".into()],
+            other_refs: vec![UnpushedRef::Tag {
+                name: "v\u{9b}1".into(),
+            }],
+            ..AtRisk::default()
+        };
+        assert_eq!(
+            describe(&risk),
+            [
+                "2 untracked file(s): x\\e]0;OWNED\\a, y\\n  - all clear",
+                "tag `v\\u{9b}1` exists only in the workspace",
+            ]
+        );
+    }
 
     #[test]
     fn names_each_problem_and_counts_what_it_leaves_out() {

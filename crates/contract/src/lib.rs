@@ -586,7 +586,13 @@ pub fn at_risk_names_an_unpushed_commit(h: &Harness) {
     );
 }
 
-/// A stash entry is at risk.
+/// A stash entry is at risk where it goes with the workspace.
+///
+/// Each backend answers as removal would leave it: a container's stash is its own and goes
+/// with it, so the Docker sandbox reports [`UnpushedRef::Stash`]; a worktree's stash is the
+/// host checkout's (`refs/stash` lives in the repository every worktree shares), so it
+/// survives removing the worktree and the worktree sandbox reports nothing at risk, and
+/// the entry is still in the host checkout after a `destroy` without `force`.
 pub fn at_risk_names_a_stash_entry(h: &Harness) {
     let ws = h.create(BRANCH, BranchStart::NewFromDefault);
     h.sh(
@@ -594,13 +600,23 @@ pub fn at_risk_names_a_stash_entry(h: &Harness) {
         &format!("printf stashed > README.md && {GIT} stash push -q -m contract"),
     );
     assert_eq!(h.sh(&ws, "git status --porcelain"), "");
-    assert_eq!(
-        h.at_risk(&ws),
-        AtRisk {
-            other_refs: vec![UnpushedRef::Stash { entries: 1 }],
-            ..AtRisk::default()
+    match h.sandbox().kind() {
+        SandboxKind::Docker => assert_eq!(
+            h.at_risk(&ws),
+            AtRisk {
+                other_refs: vec![UnpushedRef::Stash { entries: 1 }],
+                ..AtRisk::default()
+            }
+        ),
+        SandboxKind::Worktree => {
+            assert_eq!(h.at_risk(&ws), AtRisk::default());
+            h.sandbox()
+                .destroy(&ws, false)
+                .unwrap_or_else(|err| panic!("destroying: {}", chain(&err)));
+            let stash = git(&h.checkout().path, &["stash", "list", "--format=%s"]);
+            assert!(stash.ends_with("contract"), "{stash}");
         }
-    );
+    }
 }
 
 /// A detached `HEAD` with a commit on no branch is at risk.

@@ -54,14 +54,4 @@ fn docker() -> Option<Harness> {
     Some(Harness::new(scene, checkouts, backend.clone(), backend).keep(sweep))
 }
 
-contract_tests!(
-    docker,
-    ignore {
-        destroy_of_a_gone_workspace_is_not_found: "finding: DockerBackend::destroy of a removed container returns Ok(()) \
-         (engine/lifecycle.rs remove_container maps 404 to Ok), the port promises \
-         ErrorKind::NotFound",
-        destroy_without_force_refuses_when_work_is_there: "finding: DockerBackend::destroy ignores `force` and removes a container holding work \
-         (sandbox.rs `_force`, remove_container with force(true)), the port promises \
-         ErrorKind::Refused when a re-check finds work",
-    }
-);
+contract_tests!(docker);

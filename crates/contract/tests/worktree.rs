@@ -22,14 +22,4 @@ fn worktree() -> Option<Harness> {
     Some(Harness::new(scene, checkouts, sandbox.clone(), sandbox))
 }
 
-contract_tests!(
-    worktree,
-    ignore {
-        at_risk_names_a_stash_entry: "by design: a worktree's stash lives in the repository it shares with the host \
-         checkout and survives the worktree, so the worktree policy (assets/scripts/repository-refs.sh) \
-         leaves it out of the gate; the Docker sandbox reports UnpushedRef::Stash",
-        destroy_of_a_gone_workspace_is_not_found: "finding: WorktreeSandbox::destroy of a removed worktree fails with \
-         ErrorKind::CommandFailed (`git rev-parse --git-common-dir` in the missing directory), \
-         the port promises ErrorKind::NotFound",
-    }
-);
+contract_tests!(worktree);

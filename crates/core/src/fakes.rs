@@ -388,6 +388,9 @@ pub struct FakeSandbox {
     exit_status: CommandStatus,
     missing_programs: BTreeSet<String>,
     failures: BTreeMap<SandboxCall, ErrorKind>,
+    /// How many `locate` calls still miss every workspace (as if another process made
+    /// it right after).
+    blind_locates: std::sync::atomic::AtomicUsize,
     state: Mutex<SandboxState>,
     /// The save store [`backend`] wires with this sandbox.
     pub saves: FakeSaves,
@@ -431,6 +434,7 @@ impl FakeSandbox {
             exit_status: CommandStatus::SUCCESS,
             missing_programs: BTreeSet::new(),
             failures: BTreeMap::new(),
+            blind_locates: std::sync::atomic::AtomicUsize::new(0),
             state: Mutex::default(),
             saves: FakeSaves::default(),
         }
@@ -464,6 +468,24 @@ impl FakeSandbox {
     #[must_use]
     pub fn with_half_made(self, checkout: &Checkout, target: &WorkspaceTarget) -> Self {
         self.entry(checkout, target, |fake| fake.workspace.half_made = true);
+        self
+    }
+
+    /// The workspace for `target` of `checkout` is there but broken, `detail` saying how.
+    #[must_use]
+    pub fn with_broken(self, checkout: &Checkout, target: &WorkspaceTarget, detail: &str) -> Self {
+        self.entry(checkout, target, |fake| {
+            fake.workspace.broken = Some(detail.to_owned());
+        });
+        self
+    }
+
+    /// The first `locate` finds nothing, as when another process makes the workspace
+    /// right after it looked.
+    #[must_use]
+    pub fn missing_at_first_locate(self) -> Self {
+        self.blind_locates
+            .store(1, std::sync::atomic::Ordering::SeqCst);
         self
     }
 
@@ -578,6 +600,7 @@ impl FakeSandbox {
             location,
             dirty: Some(false),
             half_made: false,
+            broken: None,
         }
     }
 
@@ -889,6 +912,17 @@ impl WorkspaceRegistry for FakeSandbox {
             &reference,
             line,
         )?;
+        let blind = self
+            .blind_locates
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |left| left.checked_sub(1),
+            )
+            .is_ok();
+        if blind {
+            return Ok(None);
+        }
         Ok(state
             .workspaces
             .get(&key(checkout, target))

@@ -180,7 +180,7 @@ impl HostCheckouts for GitCheckouts {
             .trim()
             .strip_prefix(ORIGIN_PREFIX)
             .ok_or_else(|| no_default(format!("origin/HEAD points at {}", target.trim())))?;
-        BranchName::new(name).map_err(|err| no_default(err.to_string()))
+        BranchName::from_git(name).map_err(|err| no_default(err.to_string()))
     }
 
     fn branch_presence(

@@ -16,6 +16,10 @@ use skipper_core::{BranchName, RepositoryId};
 /// <root>/state/removing/                             removals in progress
 /// ```
 ///
+/// A worktree is removed by renaming its directory into `trash/` (one rename: the
+/// workspace is there whole or not at all), then deleting it there. A directory left in
+/// `trash/` by a crash holds nothing anyone needs: `sk gc` deletes it.
+///
 /// Owners with `/` and branches with `/` are flattened into one component each, so no
 /// directory can nest inside another.
 #[derive(Debug, Clone)]

@@ -11,11 +11,14 @@ pub struct WorktreeEntry {
     pub branch: Option<String>,
     /// Its directory is gone: git would prune it.
     pub prunable: bool,
+    /// `Some(reason)` when it is locked (`git worktree lock`, or `add --lock`), the
+    /// reason empty when none was given.
+    pub locked: Option<String>,
 }
 
 /// Reads the output of `git worktree list --porcelain -z`: one entry per worktree (the
-/// main one first), in git's order. Attributes skipper does not use (`HEAD`, `locked`,
-/// `bare`...) are skipped.
+/// main one first), in git's order. Attributes skipper does not use (`HEAD`, `bare`...)
+/// are skipped.
 #[must_use]
 pub fn parse(porcelain: &str) -> Vec<WorktreeEntry> {
     let mut entries = Vec::new();
@@ -37,6 +40,7 @@ pub fn parse(porcelain: &str) -> Vec<WorktreeEntry> {
                     path: PathBuf::from(value),
                     branch: None,
                     prunable: false,
+                    locked: None,
                 });
             }
             "branch" => {
@@ -52,6 +56,11 @@ pub fn parse(porcelain: &str) -> Vec<WorktreeEntry> {
             "prunable" => {
                 if let Some(entry) = current.as_mut() {
                     entry.prunable = true;
+                }
+            }
+            "locked" => {
+                if let Some(entry) = current.as_mut() {
+                    entry.locked = Some(value.to_owned());
                 }
             }
             _ => {}
@@ -72,9 +81,14 @@ mod tests {
         let text = "worktree /r\0HEAD 1\0branch refs/heads/main\0\0\
                     worktree /w/a b\0HEAD 2\0branch refs/heads/feat/x\0\0\
                     worktree /w/d\0HEAD 3\0detached\0\0\
-                    worktree /w/gone\0HEAD 4\0branch refs/heads/old\0prunable gitdir file points to non-existent location\0\0";
+                    worktree /w/gone\0HEAD 4\0branch refs/heads/old\0prunable gitdir file points to non-existent location\0\0\
+                    worktree /w/new\0HEAD 5\0branch refs/heads/new\0locked skipper: being created\0\0\
+                    worktree /w/kept\0HEAD 6\0detached\0locked\0\0";
         let entries = parse(text);
-        assert_eq!(entries.len(), 4);
+        assert_eq!(entries.len(), 6);
+        assert_eq!(entries[1].locked, None);
+        assert_eq!(entries[4].locked.as_deref(), Some("skipper: being created"));
+        assert_eq!(entries[5].locked.as_deref(), Some(""));
         assert_eq!(entries[1].path, PathBuf::from("/w/a b"));
         assert_eq!(entries[1].branch.as_deref(), Some("feat/x"));
         assert_eq!(entries[2].branch, None);

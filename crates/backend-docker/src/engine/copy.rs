@@ -4,9 +4,9 @@
 use bollard::query_parameters::UploadToContainerOptionsBuilder;
 use std::sync::Arc;
 
-use skipper_core::{Checkout, Transfer};
+use skipper_core::{Checkout, Transfer, fault_point};
 
-use super::Engine;
+use super::{Engine, without_deadline};
 use crate::archive::{self, CopyMode, CopySummary, Owner};
 use crate::error::{DockerError, describe_api_error};
 use crate::spec;
@@ -34,6 +34,11 @@ impl Engine {
             "{}/.git",
             spec::repository_path(&checkout.repository).trim_start_matches('/')
         );
+        // Named so the crash suite can kill `sk` with part of the archive sent.
+        let fault = match mode {
+            CopyMode::Snapshot => "docker.snapshot.during-copy",
+            CopyMode::Delta { .. } => "docker.create.during-copy",
+        };
         let (writer, errors, rx) = archive::chunk_channel();
         let producer = tokio::task::spawn_blocking(move || {
             let result = archive::write_git_dir(&git_dir, &prefix, &mode, owner, writer);
@@ -49,20 +54,23 @@ impl Engine {
                 .transfer(&format!("Copying {} into {container}", checkout.repository)),
         );
         let counted = Arc::clone(&progress);
-        let body = futures_util::stream::unfold(rx, move |mut rx| {
+        let body = futures_util::stream::unfold((rx, false), move |(mut rx, sent)| {
             let counted = Arc::clone(&counted);
             async move {
+                if sent {
+                    fault_point(fault);
+                }
                 rx.recv().await.map(|chunk| {
                     if let Ok(bytes) = &chunk {
                         counted.advance(bytes.len() as u64);
                     }
-                    (chunk.map(Into::into), rx)
+                    (chunk.map(Into::into), (rx, true))
                 })
             }
         });
         let options = UploadToContainerOptionsBuilder::default().path("/").build();
-        let uploaded = self
-            .docker
+        // Answered once the whole archive is unpacked: no deadline.
+        let uploaded = without_deadline(&self.docker)
             .upload_to_container(container, Some(options), bollard::body_try_stream(body))
             .await;
         progress.finish();

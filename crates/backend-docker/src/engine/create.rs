@@ -1,7 +1,7 @@
 //! The creation of a workspace container, and the adoption of one that already exists.
 
 use bollard::query_parameters::CreateContainerOptionsBuilder;
-use skipper_core::{Checkout, Workspace, WorkspaceRef};
+use skipper_core::{Checkout, Workspace, WorkspaceRef, fault_point};
 
 use super::Engine;
 use super::lookup::verify_labels;
@@ -18,6 +18,10 @@ impl Engine {
     /// A finished container already carrying the labels is returned as it is (started if
     /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
     /// removed and made anew. A failure removes the half-made container.
+    ///
+    /// The caller holds the repository's lock (the core's use cases do): the snapshot is
+    /// built once, and a half-made container found here is a dead process's, never one
+    /// another process is still making.
     ///
     /// # Errors
     /// [`DockerError`] naming the failing operation.
@@ -55,16 +59,33 @@ impl Engine {
                 .await;
             match created {
                 Ok(response) => break response.id,
-                // Someone made it meanwhile (a race), or a foreign container holds the name.
-                Err(err) if status_of(&err) == Some(409) && !replaced_half_made => {
-                    if let Some(workspace) = self.adopt(&name, reference).await? {
-                        return Ok(workspace);
+                // The name is taken: by this workspace's finished container (made by a
+                // process that did not wait for the lock), by a half-made one a dead
+                // process left (removed, then made anew once), or by a foreign container.
+                Err(err) if status_of(&err) == Some(409) => {
+                    if !replaced_half_made {
+                        if let Some(workspace) = self.adopt(&name, reference).await? {
+                            return Ok(workspace);
+                        }
+                        replaced_half_made = true;
+                        continue;
                     }
-                    replaced_half_made = true;
+                    return Err(DockerError::NameTaken {
+                        container: name.clone(),
+                        workspace: reference.to_string(),
+                    });
                 }
-                Err(err) => return Err(DockerError::api("create container", &name, &err)),
+                Err(err) => {
+                    return Err(DockerError::api(
+                        &self.docker,
+                        "create container",
+                        &name,
+                        &err,
+                    ));
+                }
             }
         };
+        fault_point("docker.create.after-container");
         let made = async {
             let present = self.snapshot_objects(&name, &checkout.repository).await?;
             let summary = self
@@ -72,6 +93,7 @@ impl Engine {
                 .await?;
             tracing::debug!("copied into {name}: {summary:?}");
             self.start(&name).await?;
+            fault_point("docker.create.before-setup");
             let repo_dir = spec::repository_path(&checkout.repository);
             let mut args = vec![repo_dir.as_str(), mode.as_arg(), default_branch, branch];
             for mount in &container_spec.mounts {

@@ -6,8 +6,8 @@ use bollard::query_parameters::{LogsOptionsBuilder, RemoveContainerOptionsBuilde
 use futures_util::StreamExt;
 use skipper_core::{RepositoryId, WorkspaceRef, WorkspaceTarget};
 
-use super::Engine;
 use super::lookup::verify_labels;
+use super::{Engine, without_deadline};
 use crate::error::{DockerError, describe_api_error, status_of};
 use crate::scripts;
 use crate::spec;
@@ -89,7 +89,7 @@ impl Engine {
                 .docker
                 .unpause_container(name)
                 .await
-                .map_err(|err| DockerError::api("unpause container", name, &err)),
+                .map_err(|err| DockerError::api(&self.docker, "unpause container", name, &err)),
             Some(
                 ContainerStateStatusEnum::CREATED
                 | ContainerStateStatusEnum::EXITED
@@ -170,10 +170,12 @@ impl Engine {
             .force(true)
             .v(true)
             .build();
-        match self.docker.remove_container(name, Some(options)).await {
+        // Answered once the container's files are gone: as long as they are many.
+        let unhurried = without_deadline(&self.docker);
+        match unhurried.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Ok(()),
-            Err(err) => Err(DockerError::api("remove container", name, &err)),
+            Err(err) => Err(DockerError::api(&unhurried, "remove container", name, &err)),
         }
     }
 }

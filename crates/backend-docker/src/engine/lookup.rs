@@ -28,7 +28,9 @@ impl Engine {
             .docker
             .list_containers(Some(options))
             .await
-            .map_err(|err| DockerError::api("list containers", reference.to_string(), &err))?;
+            .map_err(|err| {
+                DockerError::api(&self.docker, "list containers", reference.to_string(), &err)
+            })?;
         match found.len() {
             0 => Ok(None),
             1 => Ok(found.pop()),
@@ -51,7 +53,9 @@ impl Engine {
         self.docker
             .list_containers(Some(options))
             .await
-            .map_err(|err| DockerError::api("list containers", "skipper workspaces", &err))
+            .map_err(|err| {
+                DockerError::api(&self.docker, "list containers", "skipper workspaces", &err)
+            })
     }
 
     /// The inspected container `name`, or `None` when it does not exist.
@@ -62,7 +66,12 @@ impl Engine {
         match self.docker.inspect_container(name, None).await {
             Ok(info) => Ok(Some(info)),
             Err(err) if status_of(&err) == Some(404) => Ok(None),
-            Err(err) => Err(DockerError::api("inspect container", name, &err)),
+            Err(err) => Err(DockerError::api(
+                &self.docker,
+                "inspect container",
+                name,
+                &err,
+            )),
         }
     }
 }

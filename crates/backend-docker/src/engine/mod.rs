@@ -2,6 +2,7 @@
 //! the workspace image, repository snapshots, the copy of a repository into a container,
 //! lookups, the ensure-ready state machine, steps, and the creation of a workspace.
 
+mod condition;
 mod copy;
 mod create;
 mod download;
@@ -19,20 +20,23 @@ use std::time::Duration;
 use bollard::Docker;
 use skipper_core::Progress;
 
-use crate::DockerConfig;
 use crate::error::{DockerError, describe_api_error};
 use crate::spec;
+use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
 
+pub use condition::cannot_look;
 pub use summary::{reference_of, summary_name, workspace_from_summary};
 
 /// The endpoint when `DOCKER_HOST` is not set.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
-/// How long the daemon gets to answer the first ping.
+/// How long the daemon gets, at most, to answer the first ping.
 const PING_DEADLINE: Duration = Duration::from_secs(5);
 
 /// A connected daemon plus the backend's configuration.
 #[derive(Debug)]
 pub struct Engine {
+    /// The daemon, with [`DockerConfig::request_timeout`] to answer each request; for a
+    /// request answered only when its work is done, see [`without_deadline`].
     pub(crate) docker: Docker,
     pub(crate) config: DockerConfig,
     /// The data root's fingerprint, on every label and in every name this engine makes.
@@ -50,9 +54,16 @@ pub fn endpoint() -> String {
         .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
 }
 
+/// `docker` without a deadline on answers, for requests the daemon answers only once their
+/// work is done (an image build, an archive upload, a commit, a removal): they take as long
+/// as the work.
+pub(crate) fn without_deadline(docker: &Docker) -> Docker {
+    docker.clone().with_timeout(Duration::MAX)
+}
+
 impl Engine {
     /// Connects through `DOCKER_HOST` or the default socket, pings with a deadline and
-    /// negotiates the API version.
+    /// negotiates the API version. Every request then has the configured deadline.
     ///
     /// # Errors
     /// [`DockerError::Unreachable`] naming the endpoint.
@@ -65,21 +76,26 @@ impl Engine {
             endpoint: endpoint.clone(),
             reason,
         };
-        let docker = Docker::connect_with_defaults().map_err(|err| unreachable(err.to_string()))?;
-        match tokio::time::timeout(PING_DEADLINE, docker.ping()).await {
-            Err(_) => {
-                return Err(unreachable(format!(
-                    "no answer within {} s",
-                    PING_DEADLINE.as_secs()
-                )));
-            }
-            Ok(Err(err)) => return Err(unreachable(describe_api_error(&err))),
+        let deadline = config.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        let docker = Docker::connect_with_defaults()
+            .map_err(|err| unreachable(err.to_string()))?
+            .with_timeout(deadline);
+        let ping_deadline = PING_DEADLINE.min(deadline);
+        // The client's own deadline may fire first: the same silence, in the same words.
+        let no_answer = |to: &str| format!("no answer{to} within {} s", ping_deadline.as_secs());
+        let failed = |err: &bollard::errors::Error, to: &str| match err {
+            bollard::errors::Error::RequestTimeoutError => unreachable(no_answer(to)),
+            other => unreachable(describe_api_error(other)),
+        };
+        match tokio::time::timeout(ping_deadline, docker.ping()).await {
+            Err(_) => return Err(unreachable(no_answer(""))),
+            Ok(Err(err)) => return Err(failed(&err, "")),
             Ok(Ok(_)) => {}
         }
-        let docker = tokio::time::timeout(PING_DEADLINE, docker.negotiate_version())
+        let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
             .await
-            .map_err(|_| unreachable("no answer to the version query".to_owned()))?
-            .map_err(|err| unreachable(describe_api_error(&err)))?;
+            .map_err(|_| unreachable(no_answer(" to the version query")))?
+            .map_err(|err| failed(&err, " to the version query"))?;
         let namespace = spec::namespace(&config.data_root);
         Ok(Self {
             docker,

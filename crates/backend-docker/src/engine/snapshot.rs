@@ -9,23 +9,25 @@ use bollard::query_parameters::{
     CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
     ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
 };
-use skipper_core::{Checkout, RepositoryId, short_hash};
+use skipper_core::{Checkout, RepositoryId, fault_point, short_hash};
 
-use super::Engine;
+use super::{Engine, without_deadline};
 use crate::archive::{self, CopyMode};
 use crate::error::DockerError;
 use crate::image::{self, WorkspaceImage};
 use crate::labels;
 use crate::spec;
 
-/// Snapshot builder containers older than this are leftovers of an interrupted run.
-const STALE_BUILDER_SECS: i64 = 600;
-
 impl Engine {
     /// The repository snapshot image of `checkout` on `image`: the image plus the checkout's
     /// whole git directory, made once per repository and workspace image by streaming the
     /// git directory into a never-started container and committing it. Workspaces start
     /// from it copy-on-write and receive only the objects it lacks.
+    ///
+    /// The caller holds the repository's lock, so one process at a time gets here per
+    /// repository: a second one waiting for the first finds the snapshot made, and any
+    /// builder container or untagged snapshot image of the repository is a leftover of a
+    /// process that died, removed on the way.
     ///
     /// # Errors
     /// [`DockerError`] from the copy or the commit.
@@ -36,10 +38,10 @@ impl Engine {
     ) -> Result<String, DockerError> {
         let repository = spec::snapshot_repository(&checkout.repository, &self.namespace);
         let tag = format!("{repository}:{}", image.hash);
+        self.reap_leftovers(&checkout.repository).await;
         if image::image_id(&self.docker, &tag).await?.is_some() {
             return Ok(tag);
         }
-        self.reap_stale_builders(&checkout.repository).await;
         let builder = format!(
             "sk-snapshot-{}-{}-{}",
             short_hash(&checkout.repository.key(), 8),
@@ -66,7 +68,8 @@ impl Engine {
                 body,
             )
             .await
-            .map_err(|err| DockerError::api("create container", &builder, &err))?;
+            .map_err(|err| DockerError::api(&self.docker, "create container", &builder, &err))?;
+        fault_point("docker.snapshot.after-builder");
         let result = async {
             let summary = self
                 .copy_repository(&builder, checkout, CopyMode::Snapshot)
@@ -89,10 +92,12 @@ impl Engine {
                 labels: Some(snapshot_labels),
                 ..Default::default()
             };
-            self.docker
+            // Answered once the layer is written: as long as the repository is large.
+            let unhurried = without_deadline(&self.docker);
+            unhurried
                 .commit_container(options, config)
                 .await
-                .map_err(|err| DockerError::api("commit container", &builder, &err))?;
+                .map_err(|err| DockerError::api(&unhurried, "commit container", &builder, &err))?;
             Ok::<_, DockerError>(())
         }
         .await;
@@ -102,33 +107,41 @@ impl Engine {
         Ok(tag)
     }
 
-    /// Removes snapshot builders an interrupted run left behind (never running ones).
-    async fn reap_stale_builders(&self, repository: &RepositoryId) {
-        let filters =
+    /// Removes what a process that died while building `repository`'s snapshot left: its
+    /// builder containers (with their partial copies) and snapshot images that lost their
+    /// tag (committed by a run that another's commit overtook). Failures are left for the
+    /// next run: nothing here is needed.
+    async fn reap_leftovers(&self, repository: &RepositoryId) {
+        let builders =
             labels::repository_filter(repository, labels::ROLE_SNAPSHOT_BUILDER, &self.namespace);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
-            .filters(&filters)
+            .filters(&builders)
             .build();
-        let Ok(found) = self.docker.list_containers(Some(options)).await else {
-            return;
-        };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        for container in found {
-            let idle = matches!(
-                container.state.map(|s| s.to_string()).as_deref(),
-                Some("created" | "exited" | "dead")
-            );
-            let old = container
-                .created
-                .is_some_and(|created| now - created > STALE_BUILDER_SECS);
-            if idle
-                && old
-                && let Some(id) = container.id
-            {
-                let _ = self.remove_container(&id).await;
+        if let Ok(found) = self.docker.list_containers(Some(options)).await {
+            for container in found {
+                if let Some(id) = container.id {
+                    let _ = self.remove_container(&id).await;
+                }
+            }
+        }
+        let mut untagged =
+            labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
+        untagged.insert("dangling".to_owned(), vec!["true".to_owned()]);
+        let options = ListImagesOptionsBuilder::default()
+            .filters(&untagged)
+            .build();
+        if let Ok(images) = self.docker.list_images(Some(options)).await {
+            for image in images {
+                // A container made from it keeps it: the daemon refuses, and that is fine.
+                let _ = self
+                    .docker
+                    .remove_image(
+                        &image.id,
+                        Some(RemoveImageOptionsBuilder::default().build()),
+                        None,
+                    )
+                    .await;
             }
         }
     }
@@ -148,8 +161,7 @@ impl Engine {
                 continue;
             }
             for tag in &image.repo_tags {
-                let _ = self
-                    .docker
+                let _ = without_deadline(&self.docker)
                     .remove_image(
                         tag,
                         Some(RemoveImageOptionsBuilder::default().build()),

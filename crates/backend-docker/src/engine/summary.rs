@@ -35,6 +35,7 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
         },
         dirty: None,
         half_made: false,
+        broken: None,
     }
 }
 

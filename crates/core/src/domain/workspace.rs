@@ -174,6 +174,11 @@ pub struct Workspace {
     /// nothing runs in it, `create` makes it again, and `remove` needs no `--force` for
     /// what the unfinished creation left in it.
     pub half_made: bool,
+    /// Set when the workspace is there but something outside skipper broke it so that it
+    /// cannot be used (a worktree whose `.git` file was deleted): what is wrong, for
+    /// people. Nothing runs in it and `create` refuses it; its files are the user's, so
+    /// `remove` gates them like any other work.
+    pub broken: Option<String>,
 }
 
 #[cfg(test)]

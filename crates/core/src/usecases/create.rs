@@ -1,6 +1,6 @@
 use crate::domain::{BranchName, Checkout, Workspace, WorkspaceRef, WorkspaceTarget};
 use crate::faults::fault_point;
-use crate::ports::{BranchPresence, BranchStart, CreateRequest};
+use crate::ports::{BranchPresence, BranchStart, CreateRequest, ErrorKind};
 
 use super::{Backend, WorkspaceError};
 
@@ -52,15 +52,36 @@ pub(super) fn create_locked(
 ) -> Result<CreateOutcome, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     let existing = backend.registry.locate(checkout, &target)?;
-    if let Some(existing) = &existing
-        && !existing.half_made
-    {
-        return Ok(CreateOutcome::AlreadyExists(existing.clone()));
+    if let Some(existing) = &existing {
+        if let Some(detail) = &existing.broken {
+            return Err(WorkspaceError::Broken {
+                reference: existing.reference.clone(),
+                sandbox: existing.sandbox,
+                detail: detail.clone(),
+            });
+        }
+        if !existing.half_made {
+            return Ok(CreateOutcome::AlreadyExists(existing.clone()));
+        }
     }
     let _repository = backend.locks.repository(&checkout.repository)?;
     if let Some(half_made) = existing {
-        // An interrupted create left it: nothing in it is the user's. Make it again.
-        backend.sandbox.destroy(&half_made, true)?;
+        // An interrupted create left it. What that creation left is not the user's, but
+        // commits made in it since are: those are never thrown away unasked.
+        let risk = backend.sandbox.at_risk(&half_made)?;
+        if !risk.is_empty() {
+            return Err(WorkspaceError::HalfMadeHoldsWork {
+                reference: half_made.reference,
+                sandbox: half_made.sandbox,
+                risk: Box::new(risk),
+            });
+        }
+        match backend.sandbox.destroy(&half_made, true) {
+            Ok(()) => {}
+            // Gone meanwhile: nothing to clear away.
+            Err(err) if err.kind() == ErrorKind::NotFound => {}
+            Err(err) => return Err(err.into()),
+        }
     }
     let refreshed = backend.checkouts.refresh(checkout)?;
     let start = match backend.checkouts.branch_presence(checkout, branch)? {
@@ -75,7 +96,20 @@ pub(super) fn create_locked(
         default_branch: refreshed.default_branch,
     };
     fault_point("create.before-sandbox");
-    let workspace = backend.sandbox.create(&request)?;
+    let workspace = match backend.sandbox.create(&request) {
+        Ok(workspace) => workspace,
+        // Its place was taken meanwhile: by a finished workspace of this branch (made by a
+        // process that did not wait for the lock), that is the workspace asked for.
+        Err(err) if err.kind() == ErrorKind::Conflict => {
+            return match backend.registry.locate(checkout, &target)? {
+                Some(found) if !found.half_made && found.broken.is_none() => {
+                    Ok(CreateOutcome::AlreadyExists(found))
+                }
+                _ => Err(err.into()),
+            };
+        }
+        Err(err) => return Err(err.into()),
+    };
     fault_point("create.after-sandbox");
     Ok(CreateOutcome::Created {
         workspace,
@@ -207,9 +241,86 @@ mod tests {
             sandbox.calls(),
             [
                 "locate feat/x",
+                "at_risk feat/x",
                 "destroy feat/x force=true",
                 "create feat/x"
             ]
+        );
+    }
+
+    #[test]
+    fn a_half_made_workspace_holding_commits_is_not_thrown_away() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let risk = crate::domain::AtRisk {
+            unpushed: vec![crate::domain::UnpushedBranch {
+                branch: "feat/x".into(),
+                commits: 1,
+            }],
+            ..crate::domain::AtRisk::default()
+        };
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_half_made(&api, &target)
+            .with_risk(&api, &target, risk.clone());
+
+        let err = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap_err();
+
+        let WorkspaceError::HalfMadeHoldsWork {
+            risk: found,
+            reference,
+            ..
+        } = err
+        else {
+            panic!("expected HalfMadeHoldsWork, got {err:?}");
+        };
+        assert_eq!(*found, risk);
+        assert_eq!(reference.target, target);
+        assert_eq!(sandbox.calls(), ["locate feat/x", "at_risk feat/x"]);
+        assert!(sandbox.contains(&api, &target));
+    }
+
+    #[test]
+    fn a_broken_workspace_is_refused_and_left_alone() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_broken(
+            &api,
+            &target,
+            "its .git file is missing",
+        );
+
+        let err = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap_err();
+
+        let WorkspaceError::Broken { detail, .. } = err else {
+            panic!("expected Broken, got {err:?}");
+        };
+        assert_eq!(detail, "its .git file is missing");
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
+        assert!(checkouts.calls().is_empty(), "{:?}", checkouts.calls());
+    }
+
+    #[test]
+    fn a_place_taken_meanwhile_by_the_finished_workspace_is_already_there() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        // The fake's create is a conflict when the workspace is there; its locate before
+        // create is told to miss it, as when another process made it in between.
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_workspace(&api, &target)
+            .missing_at_first_locate();
+
+        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+
+        assert!(
+            matches!(outcome, CreateOutcome::AlreadyExists(_)),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            sandbox.calls(),
+            ["locate feat/x", "create feat/x", "locate feat/x"]
         );
     }
 }

@@ -1,7 +1,7 @@
 use crate::domain::{
     AtRisk, BranchName, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
 };
-use crate::ports::{CheckoutError, LockError, SandboxError, SaveError};
+use crate::ports::{BoxError, CheckoutError, LockError, SandboxError, SaveError};
 
 /// Why a workspace use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,13 +40,41 @@ pub enum WorkspaceError {
         /// Its sandbox.
         sandbox: SandboxKind,
     },
-    /// The workspace exists in several sandboxes and nothing says which one is meant.
-    #[error("{reference} exists in both the {} sandbox", join_kinds(sandboxes))]
-    InSeveralSandboxes {
+    /// An interrupted `create` left the workspace half made, and work of the user's is in
+    /// it (commits made in it since): making it again would lose that work.
+    #[error(
+        "workspace {reference} in the {sandbox} sandbox was left half made by an interrupted `create`, and holds work that making it again would lose"
+    )]
+    HalfMadeHoldsWork {
         /// The workspace.
         reference: WorkspaceRef,
-        /// The sandboxes holding it.
-        sandboxes: Vec<SandboxKind>,
+        /// Its sandbox.
+        sandbox: SandboxKind,
+        /// The work in it.
+        risk: Box<AtRisk>,
+    },
+    /// The workspace is there but broken by something outside skipper, so it cannot be
+    /// used or made again in its place.
+    #[error("workspace {reference} in the {sandbox} sandbox exists but is broken: {detail}")]
+    Broken {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// Its sandbox.
+        sandbox: SandboxKind,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A sandbox that may hold the workspace could not be asked (its engine does not
+    /// answer, or cannot be set up): the workspace may exist there, so it is neither called
+    /// missing nor made in another sandbox.
+    #[error("the {sandbox} sandbox could not be asked ({cause}): {reference} may exist there")]
+    SandboxNotAsked {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// The sandbox that could not be asked.
+        sandbox: SandboxKind,
+        /// Why; in the message, not a `source`, so it is said once.
+        cause: BoxError,
     },
     /// The main workspace (the host checkout) cannot be removed.
     #[error("{reference} is the repository's main workspace and cannot be removed")]
@@ -118,9 +146,4 @@ pub enum WorkspaceError {
     /// A sandbox operation failed.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
-}
-
-fn join_kinds(kinds: &[SandboxKind]) -> String {
-    let names: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
-    names.join(" and the ")
 }

@@ -1,19 +1,38 @@
-use crate::domain::{Checkout, Workspace};
-use crate::ports::WorkspaceRegistry;
+use crate::domain::{Checkout, SandboxKind, Workspace};
+use crate::ports::{ErrorKind, SandboxError, WorkspaceRegistry};
 
 use super::WorkspaceError;
 
-/// Every workspace of `checkouts` in each registry, main first per repository.
+/// What [`list`] found.
+#[derive(Debug)]
+pub struct Listing {
+    /// The workspaces, by repository, main first, then by branch and sandbox.
+    pub workspaces: Vec<Workspace>,
+    /// The sandboxes whose workspaces are missing because their engine could not be
+    /// reached ([`ErrorKind::Unavailable`]), each with its error.
+    pub unreachable: Vec<(SandboxKind, SandboxError)>,
+}
+
+/// Every workspace of `checkouts` in each registry, main first per repository. A registry
+/// whose engine cannot be reached leaves its workspaces out and its error in
+/// [`Listing::unreachable`]: the others are still listed.
 ///
 /// # Errors
-/// [`WorkspaceError::Sandbox`] when a registry cannot be read.
+/// [`WorkspaceError::Sandbox`] when a registry fails otherwise.
 pub fn list(
     registries: &[&dyn WorkspaceRegistry],
     checkouts: &[Checkout],
-) -> Result<Vec<Workspace>, WorkspaceError> {
+) -> Result<Listing, WorkspaceError> {
     let mut all = Vec::new();
+    let mut unreachable = Vec::new();
     for registry in registries {
-        all.extend(registry.list(checkouts)?);
+        match registry.list(checkouts) {
+            Ok(workspaces) => all.extend(workspaces),
+            Err(err) if err.kind() == ErrorKind::Unavailable => {
+                unreachable.push((registry.kind(), err));
+            }
+            Err(err) => return Err(err.into()),
+        }
     }
     all.sort_by(|a, b| {
         let key = |w: &Workspace| {
@@ -25,13 +44,16 @@ pub fn list(
         };
         key(a).cmp(&key(b))
     });
-    Ok(all)
+    Ok(Listing {
+        workspaces: all,
+        unreachable,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{SandboxKind, WorkspaceTarget};
+    use crate::domain::WorkspaceTarget;
     use crate::fakes::{FakeSandbox, SandboxCall, branch, checkout};
     use crate::ports::ErrorKind;
 
@@ -60,9 +82,10 @@ mod tests {
             .with_workspace(&api, &alpha)
             .with_workspace(&web, &alpha);
 
-        let all = list(&[&worktree, &docker], &[web.clone(), api.clone()]).unwrap();
+        let listing = list(&[&worktree, &docker], &[web.clone(), api.clone()]).unwrap();
 
-        let rows: Vec<String> = all.iter().map(row).collect();
+        assert!(listing.unreachable.is_empty());
+        let rows: Vec<String> = listing.workspaces.iter().map(row).collect();
         assert_eq!(
             rows,
             [
@@ -78,18 +101,41 @@ mod tests {
     }
 
     #[test]
-    fn a_registry_that_cannot_be_read_fails_the_listing() {
+    fn a_registry_that_cannot_be_reached_is_left_out_and_said() {
         let api = checkout("acme", "api");
         let worktree =
             FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &WorkspaceTarget::Main);
         let docker = FakeSandbox::new(SandboxKind::Docker)
+            .with_workspace(&api, &WorkspaceTarget::Main)
             .with_failure(SandboxCall::List, ErrorKind::Unavailable);
+
+        let listing = list(&[&worktree, &docker], &[api]).unwrap();
+
+        let rows: Vec<String> = listing.workspaces.iter().map(row).collect();
+        assert_eq!(rows, ["acme/api main worktree"]);
+        let [(sandbox, unreachable)] = listing.unreachable.as_slice() else {
+            panic!(
+                "expected one unreachable sandbox: {:?}",
+                listing.unreachable
+            );
+        };
+        assert_eq!(*sandbox, SandboxKind::Docker);
+        assert_eq!(unreachable.kind(), ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn a_registry_that_fails_otherwise_fails_the_listing() {
+        let api = checkout("acme", "api");
+        let worktree =
+            FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &WorkspaceTarget::Main);
+        let docker = FakeSandbox::new(SandboxKind::Docker)
+            .with_failure(SandboxCall::List, ErrorKind::CommandFailed);
 
         let err = list(&[&worktree, &docker], &[api]).unwrap_err();
 
         let WorkspaceError::Sandbox(source) = err else {
             panic!("expected a sandbox error, got {err:?}");
         };
-        assert_eq!(source.kind(), ErrorKind::Unavailable);
+        assert_eq!(source.kind(), ErrorKind::CommandFailed);
     }
 }

@@ -17,13 +17,13 @@ mod run;
 mod saved;
 
 pub use attach::attach;
-pub use choose::{SandboxChoice, sandbox_for};
+pub use choose::{Candidate, SandboxChoice, sandbox_for};
 pub use clone::{Cloned, clone};
 pub use create::{CreateOutcome, create};
 pub use detach::detach;
 pub use error::WorkspaceError;
 pub use housekeeping::{Collected, Inspection, doctor, gc};
-pub use list::list;
+pub use list::{Listing, list};
 pub use prompt::{AgentCommand, prompt};
 pub use remove::{Removed, remove};
 pub use resolve::{locate, resolve_checkout};

@@ -1,5 +1,6 @@
 use crate::domain::{
-    Checkout, Ignored, SandboxKind, SavedWork, Workspace, WorkspaceRef, WorkspaceTarget,
+    Checkout, Ignored, SandboxKind, SavedWork, UnpushedRef, Workspace, WorkspaceRef,
+    WorkspaceTarget,
 };
 use crate::faults::fault_point;
 use crate::ports::{ErrorKind, RemovalRecord, SaveError};
@@ -19,6 +20,11 @@ pub struct Removed {
     pub resumed: bool,
     /// The ignored files that went with the workspace.
     pub ignored: Ignored,
+    /// What went with the workspace unsaved, for people: under `force`, a workspace the
+    /// gate could not look into (a container that cannot start, a repository git cannot
+    /// read) is removed with what could not be read, and whatever the save could not
+    /// take is named here.
+    pub unsaved: Vec<String>,
 }
 
 /// Removes a branch workspace. Refuses, changing nothing, when it holds uncommitted
@@ -83,10 +89,10 @@ pub fn remove(
     backend.sandbox.detach(&workspace)?;
     let risk = backend.sandbox.at_risk(&workspace)?;
     let ignored = risk.ignored.clone();
-    let preserved = if risk.is_empty() {
-        None
+    let (preserved, unsaved) = if risk.is_empty() {
+        (None, Vec::new())
     } else if force {
-        Some(save(backend, &workspace, kind)?)
+        save_or_say_why_not(backend, &workspace, &risk)?
     } else {
         return Err(WorkspaceError::WorkAtRisk {
             reference,
@@ -101,10 +107,12 @@ pub fn remove(
         began_at: unix_now(),
     })?;
     fault_point("remove.before-destroy");
-    // `force` reaches the sandbox only when the work was saved: a workspace found clean
-    // is removed with the sandbox's own re-check, so work written since the gate looked
-    // is refused, not lost.
-    if let Err(source) = backend.sandbox.destroy(&workspace, preserved.is_some()) {
+    // `force` reaches the sandbox only when the work was saved (or the user forced the
+    // removal of a workspace that could not be looked into): a workspace found clean is
+    // removed with the sandbox's own re-check, so work written since the gate looked is
+    // refused, not lost.
+    let forced = preserved.is_some() || !unsaved.is_empty();
+    if let Err(source) = backend.sandbox.destroy(&workspace, forced) {
         // Nothing was deleted when the sandbox refused: forget the removal.
         if source.kind() == ErrorKind::Refused {
             backend.saves.end_removal(&reference, kind)?;
@@ -124,7 +132,57 @@ pub fn remove(
         preserved,
         resumed: false,
         ignored,
+        unsaved,
     })
+}
+
+/// `err` and its causes, as one line.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.ends_with(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        cause = inner.source();
+    }
+    text
+}
+
+/// Saves the work `risk` names under `--force`. When the gate itself said it could not
+/// look (an [`UnpushedRef::Unreadable`]) and the save fails for that reason (the sandbox
+/// cannot run or read it), the user asked to remove it anyway: what could not be read goes,
+/// named in the returned lines. Never otherwise: any other failed save stops the removal.
+fn save_or_say_why_not(
+    backend: Backend<'_>,
+    workspace: &Workspace,
+    risk: &crate::domain::AtRisk,
+) -> Result<(Option<SavedWork>, Vec<String>), WorkspaceError> {
+    let unreadable: Vec<String> = risk
+        .other_refs
+        .iter()
+        .filter_map(|other| match other {
+            UnpushedRef::Unreadable { detail } => Some(format!("could not be read: {detail}")),
+            _ => None,
+        })
+        .collect();
+    match save(backend, workspace, backend.sandbox.kind()) {
+        Ok(saved) => Ok((Some(saved), Vec::new())),
+        Err(WorkspaceError::Sandbox(err))
+            if !unreadable.is_empty()
+                && matches!(
+                    err.kind(),
+                    ErrorKind::Unavailable | ErrorKind::CommandFailed
+                ) =>
+        {
+            let mut unsaved = unreadable;
+            unsaved.push(format!("saving failed: {}", with_causes(&err)));
+            Ok((None, unsaved))
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Saves the workspace's work in a slot of its own.
@@ -180,13 +238,14 @@ fn finish(
         preserved,
         resumed: true,
         ignored: Ignored::default(),
+        unsaved: Vec::new(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AtRisk, SandboxKind, UnpushedBranch};
+    use crate::domain::{AtRisk, SandboxKind, UnpushedBranch, UnpushedRef};
     use crate::fakes::{FakeCheckouts, FakeSandbox, SandboxCall, backend, branch, checkout};
     use crate::ports::ErrorKind;
     use crate::ports::SaveStore;
@@ -491,6 +550,87 @@ mod tests {
             ErrorKind::Refused
         );
         assert!(sandbox.saves.pending_removals().is_empty());
+        assert!(sandbox.contains(&api, &feat_x()));
+    }
+
+    fn unreadable() -> AtRisk {
+        AtRisk {
+            other_refs: vec![UnpushedRef::Unreadable {
+                detail: "container sk-api-feat-x did not start".into(),
+            }],
+            ..AtRisk::default()
+        }
+    }
+
+    #[test]
+    fn an_unreadable_workspace_is_refused_without_force() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox =
+            FakeSandbox::new(SandboxKind::Docker).with_risk(&api, &feat_x(), unreadable());
+
+        let err = remove(backend(&checkouts, &sandbox), &api, &feat_x(), false).unwrap_err();
+
+        assert!(matches!(err, WorkspaceError::WorkAtRisk { .. }), "{err:?}");
+        assert!(sandbox.contains(&api, &feat_x()));
+    }
+
+    #[test]
+    fn under_force_an_unreadable_workspace_that_cannot_be_saved_goes_saying_so() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_risk(&api, &feat_x(), unreadable())
+            .with_failure(SandboxCall::Preserve, ErrorKind::CommandFailed);
+
+        let removed = remove(backend(&checkouts, &sandbox), &api, &feat_x(), true).unwrap();
+
+        assert_eq!(removed.preserved, None);
+        assert_eq!(
+            removed.unsaved,
+            [
+                "could not be read: container sk-api-feat-x did not start",
+                "saving failed: saving the work of acme/api (feat/x) failed: injected failure"
+            ]
+        );
+        assert_eq!(
+            sandbox.calls().last().map(String::as_str),
+            Some("destroy feat/x force=true")
+        );
+        assert!(!sandbox.contains(&api, &feat_x()));
+        assert!(sandbox.saves.list(None).unwrap().is_empty());
+        assert!(sandbox.saves.incomplete().unwrap().is_empty());
+        assert!(sandbox.saves.pending_removals().is_empty());
+    }
+
+    /// Only the gate's own "could not look" lets a failed save through: a save that fails
+    /// on a workspace whose work was read stops the removal.
+    #[test]
+    fn under_force_a_failed_save_of_readable_work_still_stops_the_removal() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let mut risk = unreadable();
+        risk.other_refs.clear();
+        risk.modified.push("src/lib.rs".into());
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_risk(&api, &feat_x(), risk)
+            .with_failure(SandboxCall::Preserve, ErrorKind::CommandFailed);
+
+        remove(backend(&checkouts, &sandbox), &api, &feat_x(), true).unwrap_err();
+
+        assert!(sandbox.contains(&api, &feat_x()));
+    }
+
+    #[test]
+    fn under_force_an_unreadable_workspace_whose_save_is_refused_stays() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_risk(&api, &feat_x(), unreadable())
+            .with_failure(SandboxCall::Preserve, ErrorKind::Refused);
+
+        remove(backend(&checkouts, &sandbox), &api, &feat_x(), true).unwrap_err();
+
         assert!(sandbox.contains(&api, &feat_x()));
     }
 

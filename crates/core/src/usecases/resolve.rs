@@ -35,7 +35,8 @@ pub fn resolve_checkout(
 ///
 /// # Errors
 /// [`WorkspaceError::WorkspaceNotFound`] when it does not exist,
-/// [`WorkspaceError::HalfMade`] when a `create` that did not finish left it.
+/// [`WorkspaceError::HalfMade`] when a `create` that did not finish left it,
+/// [`WorkspaceError::Broken`] when something outside skipper broke it.
 pub fn locate(
     backend: Backend<'_>,
     checkout: &Checkout,
@@ -46,6 +47,13 @@ pub fn locate(
         return Err(WorkspaceError::HalfMade {
             reference: workspace.reference,
             sandbox: workspace.sandbox,
+        });
+    }
+    if let Some(detail) = workspace.broken {
+        return Err(WorkspaceError::Broken {
+            reference: workspace.reference,
+            sandbox: workspace.sandbox,
+            detail,
         });
     }
     Ok(workspace)

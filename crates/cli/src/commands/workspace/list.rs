@@ -6,11 +6,14 @@ use skipper_core::{ContainerState, HostCheckouts, RepositoryQuery, Workspace, Wo
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
+use crate::printer::untrusted;
 
 /// List workspaces.
 ///
 /// Shows each workspace's repository, branch (`main` for the host checkout), sandbox, path
-/// and whether it has uncommitted changes.
+/// and whether it has uncommitted changes. A workspace an interrupted `create` left is
+/// shown `half-made` (create it again, or remove it); one broken from outside (a worktree
+/// whose `.git` file is gone) is shown `broken`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Only this repository's workspaces.
@@ -37,12 +40,18 @@ struct Row {
 
 impl From<&Workspace> for Row {
     fn from(workspace: &Workspace) -> Self {
-        let (path, container, state) = match &workspace.location {
+        let (path, container, mut state) = match &workspace.location {
             WorkspaceLocation::Host(path) => (path.display().to_string(), None, None),
             WorkspaceLocation::Container { name, path, state } => {
                 (path.clone(), Some(name.clone()), Some(state.as_str()))
             }
         };
+        // Left by an interrupted create, or broken from outside: say so before anything.
+        if workspace.half_made {
+            state = Some("half-made");
+        } else if workspace.broken.is_some() {
+            state = Some("broken");
+        }
         Self {
             repository: workspace.reference.repository.to_string(),
             branch: workspace.reference.target.branch().map(ToString::to_string),
@@ -64,12 +73,16 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
         None => context.checkouts().list()?,
     };
     let registries = context.registries()?;
-    let workspaces = usecases::list(&registries, &checkouts)?;
-    let rows: Vec<Row> = workspaces.iter().map(Row::from).collect();
+    let mut listing = usecases::list(&registries, &checkouts)?;
+    // A sandbox named with `--sandbox` that does not answer fails the listing.
+    if context.choice.explicit.is_some() && !listing.unreachable.is_empty() {
+        let (_, err) = listing.unreachable.swap_remove(0);
+        return Err(err.into());
+    }
+    context.warn_unlisted(&listing);
+    let rows: Vec<Row> = listing.workspaces.iter().map(Row::from).collect();
     if args.json {
-        let json = serde_json::to_string_pretty(&rows)
-            .map_err(|err| CliError::failure(format!("cannot write JSON: {err}")))?;
-        context.printer.result(&json);
+        context.printer.json(&rows)?;
         return Ok(ExitStatus::Success);
     }
     if rows.is_empty() {
@@ -109,6 +122,11 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
                 },
             ]
         })
+        .collect();
+    // One cell, one line: a path or name holding a line break or an escape is escaped.
+    let cells: Vec<[String; 5]> = cells
+        .into_iter()
+        .map(|row| row.map(|cell| untrusted(&cell).into_owned()))
         .collect();
     let header = ["REPOSITORY", "BRANCH", "SANDBOX", "STATE", "PATH"];
     let mut widths = header.map(str::len);

@@ -55,6 +55,9 @@ pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliEr
             saved.repository, saved.branch, saved.id
         ));
     }
+    for line in &removed.unsaved {
+        context.printer.warning(&format!("not saved: {line}"));
+    }
     if !removed.ignored.paths.is_empty() {
         context.printer.status(&format!(
             "Deleted with it: {} ignored path(s), {}: {}",

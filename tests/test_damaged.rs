@@ -1,0 +1,241 @@
+//! Workspaces damaged from outside `sk`: a branch renamed inside, a worktree whose `.git`
+//! file was deleted, a container whose repository git cannot read or that no longer
+//! starts, a half-made container someone committed in. Each can be removed (`--force`
+//! when its work cannot be told apart), and each says what is wrong and what to do.
+
+use serde_json::Value;
+
+use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
+use crate::support::{TestEnv, stderr, stdout};
+
+fn ws<'a>(command: &'a str, branch: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["workspace", command, "-r", "api", "-b", branch];
+    args.extend_from_slice(rest);
+    args
+}
+
+fn cloned() -> TestEnv {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env
+}
+
+fn listed(env: &TestEnv, branch: &str) -> Option<Value> {
+    let rows: Vec<Value> =
+        serde_json::from_str(&env.ok(&["workspace", "list", "--json", "-r", "api"])).unwrap();
+    rows.into_iter()
+        .find(|row| row["branch"].as_str() == Some(branch))
+}
+
+#[test]
+fn a_branch_renamed_inside_a_worktree_is_gated_by_its_new_name() {
+    let env = cloned();
+    // Renamed with nothing unpushed: removed like any clean workspace.
+    env.ok(&ws("create", "feat/plain", &[]));
+    let plain = env.worktree("api", "feat/plain");
+    env.git(&plain, &["branch", "-m", "feat/plain-renamed"]);
+    let output = env.run(&ws("remove", "feat/plain", &[]));
+    assert!(output.status.success(), "{}", env.screen(&output));
+    assert!(!plain.exists());
+
+    // Renamed with a commit no remote has: that commit is the work the gate names.
+    env.ok(&ws("create", "feat/r", &[]));
+    let dir = env.worktree("api", "feat/r");
+    fs_err::write(dir.join("work.txt"), "work\n").unwrap();
+    env.git(&dir, &["add", "work.txt"]);
+    env.git(&dir, &["commit", "--quiet", "-m", "local work"]);
+    env.git(&dir, &["branch", "-m", "feat/renamed"]);
+    let screen = env.screen_of(&ws("remove", "feat/r", &[]));
+    insta::assert_snapshot!(screen, @"
+    [exit: 1]
+    ----- stderr -----
+    error: refusing to remove remotes/api (feat/r): it holds work that would be lost
+      - branch `feat/renamed` has 1 commit(s) on no remote branch
+      - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
+    ");
+    assert!(dir.exists());
+}
+
+#[test]
+fn a_branch_renamed_inside_a_worktree_is_saved_and_removed_by_force() {
+    let env = cloned();
+    env.ok(&ws("create", "feat/r", &[]));
+    let dir = env.worktree("api", "feat/r");
+    env.git(
+        &dir,
+        &["commit", "--quiet", "--allow-empty", "-m", "local work"],
+    );
+    env.git(&dir, &["branch", "-m", "feat/renamed"]);
+    let output = env.run(&ws("remove", "feat/r", &["--force"]));
+    assert!(output.status.success(), "{}", env.screen(&output));
+    assert!(stdout(&output).contains("Saved the work at risk"));
+    assert!(!dir.exists());
+}
+
+#[test]
+fn a_worktree_whose_git_file_was_deleted_is_listed_broken_and_its_files_are_kept_by_force() {
+    let env = cloned();
+    env.ok(&ws("create", "feat/b", &[]));
+    let dir = env.worktree("api", "feat/b");
+    fs_err::write(dir.join("notes.txt"), "mine\n").unwrap();
+    fs_err::remove_file(dir.join(".git")).unwrap();
+
+    let row = listed(&env, "feat/b").expect("a broken worktree is still listed");
+    assert_eq!(row["state"], "broken", "{row}");
+
+    let created = env.run(&ws("create", "feat/b", &[]));
+    assert_eq!(created.status.code(), Some(1), "{}", env.screen(&created));
+    let said = stderr(&created);
+    assert!(said.contains("exists but is broken"), "{said}");
+    assert!(
+        said.contains("sk workspace remove --force --repository remotes/api --branch feat/b"),
+        "{said}"
+    );
+    let ran = env.run(&ws("run", "feat/b", &["--", "true"]));
+    assert_eq!(ran.status.code(), Some(1));
+    assert!(stderr(&ran).contains("is broken"), "{}", env.screen(&ran));
+
+    // Git cannot tell its work from the rest: every file is the user's.
+    let refused = env.run(&ws("remove", "feat/b", &[]));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("2 untracked file(s): README.md, notes.txt"),
+        "{}",
+        env.screen(&refused)
+    );
+    assert!(dir.join("notes.txt").exists());
+
+    let forced = env.run(&ws("remove", "feat/b", &["--force"]));
+    let screen = env.screen(&forced);
+    assert!(forced.status.success(), "{screen}");
+    assert!(stderr(&forced).contains("files.tar"), "{screen}");
+    assert!(!dir.exists());
+    let saves: Vec<Value> =
+        serde_json::from_str(&env.ok(&["workspace", "saved", "--json"])).unwrap();
+    assert_eq!(saves.len(), 1, "{saves:?}");
+    let archive = std::path::Path::new(saves[0]["path"].as_str().unwrap()).join("files.tar");
+    let listing = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&listing).contains("notes.txt"),
+        "{}",
+        stdout(&listing)
+    );
+
+    let again = env.run(&ws("create", "feat/b", &[]));
+    assert!(again.status.success(), "{}", env.screen(&again));
+    assert!(stdout(&again).contains("Created workspace"));
+}
+
+fn docker_ws<'a>(
+    repo: &'a DockerRepo,
+    command: &'a str,
+    branch: &'a str,
+    rest: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "workspace",
+        command,
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        branch,
+    ];
+    args.extend_from_slice(rest);
+    args
+}
+
+/// `remove` refuses the workspace the gate could not look into, saying `--force` removes
+/// it; `remove --force` removes it, saying what was not saved.
+fn removed_only_by_force(repo: &DockerRepo, branch: &str, cause: &str) {
+    let refused = repo.run(&docker_ws(repo, "remove", branch, &[]));
+    let screen = repo.screen(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{screen}");
+    assert!(stderr(&refused).contains("could not be read"), "{screen}");
+    assert!(stderr(&refused).contains(cause), "{screen}");
+    assert!(
+        stderr(&refused).contains("--force removes the workspace anyway"),
+        "{screen}"
+    );
+    let forced = repo.run(&docker_ws(repo, "remove", branch, &["--force"]));
+    let screen = repo.screen(&forced);
+    assert!(forced.status.success(), "{screen}");
+    assert!(
+        stderr(&forced).contains("not saved: could not be read"),
+        "{screen}"
+    );
+    assert!(stdout(&forced).contains("Removed workspace"), "{screen}");
+    assert!(
+        repo.list()
+            .iter()
+            .all(|row| row["branch"].as_str() != Some(branch))
+    );
+}
+
+#[test]
+fn docker_workspaces_the_gate_cannot_look_into_are_removed_by_force() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("damaged", "");
+    // A repository git cannot read.
+    repo.create("feat/config");
+    repo.sh("feat/config", "printf '[[[\\n' >> .git/config");
+    removed_only_by_force(&repo, "feat/config", "bad config line");
+    // A container whose PID 1 exits as soon as it starts.
+    repo.create("feat/dead");
+    let container = repo.container(Some("feat/dead"));
+    docker_ok(&["exec", "-u", "0", &container, "rm", "-f", "/usr/bin/tail"]);
+    docker_ok(&["stop", "-t", "1", &container]);
+    removed_only_by_force(&repo, "feat/dead", "did not start");
+}
+
+/// Point 2 of the issue: a container without the ready marker is half made and `create`
+/// remakes it, unless someone committed in it since: that commit is gated like any other.
+#[test]
+fn a_half_made_container_holding_a_commit_is_gated_and_not_remade() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("half-commit", "");
+    repo.create("feat/h");
+    repo.sh(
+        "feat/h",
+        "git -c user.name=t -c user.email=t@e commit -q --allow-empty -m mine && rm .git/skipper/ready",
+    );
+    let row = repo
+        .list()
+        .into_iter()
+        .find(|row| row["branch"].as_str() == Some("feat/h"))
+        .unwrap();
+    assert_eq!(row["state"], "half-made", "{row}");
+    let created = repo.run(&docker_ws(&repo, "create", "feat/h", &[]));
+    let screen = repo.screen(&created);
+    assert_eq!(created.status.code(), Some(1), "{screen}");
+    assert!(
+        stderr(&created).contains("holds work that making it again would lose"),
+        "{screen}"
+    );
+    assert!(
+        stderr(&created).contains("branch `feat/h` has 1 commit(s)"),
+        "{screen}"
+    );
+    let refused = repo.run(&docker_ws(&repo, "remove", "feat/h", &[]));
+    assert_eq!(refused.status.code(), Some(1), "{}", repo.screen(&refused));
+    let forced = repo.run(&docker_ws(&repo, "remove", "feat/h", &["--force"]));
+    let screen = repo.screen(&forced);
+    assert!(forced.status.success(), "{screen}");
+    assert!(
+        stdout(&forced).contains("Saved the work at risk"),
+        "{screen}"
+    );
+    let again = repo.run(&docker_ws(&repo, "create", "feat/h", &[]));
+    assert!(again.status.success(), "{}", repo.screen(&again));
+    assert!(stdout(&again).contains("Created workspace"));
+}
