@@ -223,3 +223,31 @@ fn remove_refuses_commits_on_a_detached_head() {
         "detached again"
     );
 }
+
+#[test]
+fn remove_says_which_ignored_files_go_with_the_workspace() {
+    let (env, workspace) = setup("feat/ign");
+    fs_err::write(
+        env.checkout("api").join(".git/info/exclude"),
+        "*.log\nbuild/\n",
+    )
+    .unwrap();
+    fs_err::write(workspace.join("debug.log"), "0123456789").unwrap();
+    fs_err::create_dir_all(workspace.join("build/deep")).unwrap();
+    fs_err::write(workspace.join("build/deep/out.bin"), "x".repeat(2000)).unwrap();
+
+    let output = env.run(&["workspace", "remove", "-r", "api", "-b", "feat/ign"]);
+    assert!(output.status.success(), "{}", env.screen(&output));
+    let said = crate::support::stderr(&output);
+    // Their size on disk, as `du` counts it: at least what they hold.
+    let line = said
+        .lines()
+        .find(|line| line.starts_with("Deleted with it: 2 ignored path(s), "))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(line.contains(" KiB: "), "{line}");
+    assert!(
+        line.contains("build/") && line.contains("debug.log"),
+        "{line}"
+    );
+    assert!(!workspace.exists());
+}
