@@ -166,9 +166,31 @@ fn removed_only_by_force(repo: &DockerRepo, branch: &str, cause: &str) {
     let forced = repo.run(&docker_ws(repo, "remove", branch, &["--force"]));
     let screen = repo.screen(&forced);
     assert!(forced.status.success(), "{screen}");
+    // What can be read is saved: its files, through the daemon's archive API.
     assert!(
-        stderr(&forced).contains("not saved: could not be read"),
+        stderr(&forced).contains("not saved: git could not save it"),
         "{screen}"
+    );
+    let saves: serde_json::Value =
+        serde_json::from_str(&repo.ok(&["workspace", "saved", "--json"])).unwrap();
+    let save = saves
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|save| save["branch"] == branch)
+        .unwrap_or_else(|| panic!("no save of {branch} in {saves:#}"));
+    let archive = std::path::Path::new(save["path"].as_str().unwrap()).join("files.tar");
+    let listing = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&listing)
+            .lines()
+            .any(|entry| entry.ends_with(".git/config")),
+        "{}",
+        stdout(&listing)
     );
     assert!(stdout(&forced).contains("Removed workspace"), "{screen}");
     assert!(

@@ -319,17 +319,28 @@ impl Sandbox for DockerBackend {
     ) -> Result<SavedContents, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        self.runtime
+        if let Err(err) = self
+            .runtime
             .block_on(self.engine.ensure_running(name, reference))
-            .map_err(|err| err.into_sandbox(Operation::Saving, reference))?;
+        {
+            if engine::cannot_look(&err) {
+                return self.keep_files(workspace, slot, &err);
+            }
+            return Err(err.into_sandbox(Operation::Saving, reference));
+        }
         let message = format!("skipper: work of {reference}, saved as {}", slot.id);
-        skipper_git::preserve::preserve(
+        match skipper_git::preserve::preserve(
             &ContainerScripts::new(self, name, path),
             &Policy::Container,
             slot,
             &message,
-        )
-        .map_err(work_failed(Operation::Saving, reference))
+        ) {
+            Ok(contents) => Ok(contents),
+            // Git cannot read the repository (a corrupt `.git/config`, say): its files
+            // are what can be kept.
+            Err(err @ WorkError::Script { .. }) => self.keep_files(workspace, slot, &err),
+            Err(err) => Err(work_failed(Operation::Saving, reference)(err)),
+        }
     }
 
     fn restore(&self, workspace: &Workspace, saved: &SavedWork) -> Result<(), SandboxError> {
@@ -364,6 +375,35 @@ impl Sandbox for DockerBackend {
             .map_err(|err| err.into_sandbox(Operation::Removing, reference))
     }
 }
+
+impl DockerBackend {
+    /// Saves a workspace git cannot save (its container does not start, git cannot read
+    /// its repository): the repository directory, `.git` included, as the tar archive
+    /// `files.tar` in the save's directory, read through the daemon's archive API, which
+    /// works on a stopped container too.
+    fn keep_files(
+        &self,
+        workspace: &Workspace,
+        slot: &SaveSlot,
+        why: &dyn std::error::Error,
+    ) -> Result<SavedContents, SandboxError> {
+        let (name, path) = container_of(workspace)?;
+        let dest = slot.dir.join(FILES_ARCHIVE);
+        self.runtime
+            .block_on(self.engine.download_tree(name, path, &dest))
+            .map_err(|err| err.into_sandbox(Operation::Saving, &workspace.reference))?;
+        Ok(SavedContents {
+            unsaved: vec![format!(
+                "git could not save it ({why}): its files, `.git` included, are kept as {FILES_ARCHIVE} in {}; `restore` cannot put an archive back, `tar -xf` does",
+                slot.dir.display()
+            )],
+            ..SavedContents::default()
+        })
+    }
+}
+
+/// The archive of a workspace's files that git could not save.
+const FILES_ARCHIVE: &str = "files.tar";
 
 /// What looking at a container before the gate found.
 enum Look {

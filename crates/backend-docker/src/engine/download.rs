@@ -121,4 +121,52 @@ impl Engine {
         }
         extracted.map_err(|err| failed(err.to_string()))
     }
+
+    /// Copies the directory `path` of `container` (started or not) to the host as the tar
+    /// archive the daemon sends, streamed into `dest`: written to
+    /// [`archive::partial_path`] and renamed once complete. Returns its size.
+    ///
+    /// # Errors
+    /// [`DockerError::Copy`], or [`DockerError::Io`] writing the file.
+    pub async fn download_tree(
+        &self,
+        container: &str,
+        path: &str,
+        dest: &Path,
+    ) -> Result<u64, DockerError> {
+        use std::io::Write as _;
+        let part = archive::partial_path(dest);
+        let io = |source: std::io::Error| DockerError::Io {
+            path: dest.to_path_buf(),
+            source,
+        };
+        let written = async {
+            let mut file = fs_err::File::create(&part).map_err(io)?;
+            let options = DownloadFromContainerOptionsBuilder::default()
+                .path(path)
+                .build();
+            let mut stream = self
+                .docker
+                .download_from_container(container, Some(options));
+            let mut size = 0u64;
+            while let Some(chunk) = stream.next().await {
+                let bytes = chunk.map_err(|err| DockerError::Copy {
+                    what: path.to_owned(),
+                    direction: "out of",
+                    container: container.to_owned(),
+                    reason: describe_api_error(&err),
+                })?;
+                file.write_all(&bytes).map_err(io)?;
+                size += bytes.len() as u64;
+            }
+            file.sync_all().map_err(io)?;
+            fs_err::rename(&part, dest).map_err(io)?;
+            Ok::<_, DockerError>(size)
+        }
+        .await;
+        if written.is_err() {
+            let _ = fs_err::remove_file(&part);
+        }
+        written
+    }
 }
