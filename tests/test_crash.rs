@@ -7,31 +7,8 @@
 use serde_json::Value;
 
 use crate::support::crash::Kill;
-use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
-use crate::support::{TestEnv, stderr, stdout};
-
-/// `sk workspace <command> -r api -b <branch>` with `rest` after it.
-fn ws<'a>(command: &'a str, branch: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["workspace", command, "-r", "api", "-b", branch];
-    args.extend_from_slice(rest);
-    args
-}
-
-/// A clone of a fresh origin `api` (default branch `main`) on the worktree sandbox.
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env
-}
-
-/// The row `sk workspace list --json` shows for `branch` of `api`, if any.
-fn listed(env: &TestEnv, branch: &str) -> Option<Value> {
-    let rows: Vec<Value> =
-        serde_json::from_str(&env.ok(&["workspace", "list", "--json", "-r", "api"])).unwrap();
-    rows.into_iter()
-        .find(|row| row["branch"].as_str() == Some(branch))
-}
+use crate::support::docker::{DockerRepo, docker_ok, docker_ready, docker_ws};
+use crate::support::{TestEnv, cloned_api as cloned, listed, stderr, stdout, ws};
 
 /// The worktree of `branch` is whole: on its branch, clean, unlocked, listed as a plain
 /// workspace, and commands run in it.
@@ -269,26 +246,6 @@ fn a_worktree_clone_killed_after_the_checkout_is_finished_by_the_next_clone() {
 // ---------------------------------------------------------------------------------------
 // Docker: few points per container, so the suite stays short on two cores.
 // ---------------------------------------------------------------------------------------
-
-fn docker_ws<'a>(
-    repo: &'a DockerRepo,
-    command: &'a str,
-    branch: &'a str,
-    rest: &[&'a str],
-) -> Vec<&'a str> {
-    let mut args = vec![
-        "workspace",
-        command,
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        branch,
-    ];
-    args.extend_from_slice(rest);
-    args
-}
 
 /// The row of `branch` in the Docker list, if any.
 fn docker_listed(repo: &DockerRepo, branch: &str) -> Option<Value> {

@@ -5,28 +5,8 @@
 
 use serde_json::Value;
 
-use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
-use crate::support::{TestEnv, stderr, stdout};
-
-fn ws<'a>(command: &'a str, branch: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["workspace", command, "-r", "api", "-b", branch];
-    args.extend_from_slice(rest);
-    args
-}
-
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env
-}
-
-fn listed(env: &TestEnv, branch: &str) -> Option<Value> {
-    let rows: Vec<Value> =
-        serde_json::from_str(&env.ok(&["workspace", "list", "--json", "-r", "api"])).unwrap();
-    rows.into_iter()
-        .find(|row| row["branch"].as_str() == Some(branch))
-}
+use crate::support::docker::{DockerRepo, docker_ok, docker_ready, docker_ws};
+use crate::support::{cloned_api as cloned, listed, stderr, stdout, ws};
 
 #[test]
 fn a_branch_renamed_inside_a_worktree_is_gated_by_its_new_name() {
@@ -129,26 +109,6 @@ fn a_worktree_whose_git_file_was_deleted_is_listed_broken_and_its_files_are_kept
     let again = env.run(&ws("create", "feat/b", &[]));
     assert!(again.status.success(), "{}", env.screen(&again));
     assert!(stdout(&again).contains("Created workspace"));
-}
-
-fn docker_ws<'a>(
-    repo: &'a DockerRepo,
-    command: &'a str,
-    branch: &'a str,
-    rest: &[&'a str],
-) -> Vec<&'a str> {
-    let mut args = vec![
-        "workspace",
-        command,
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        branch,
-    ];
-    args.extend_from_slice(rest);
-    args
 }
 
 /// `remove` refuses the workspace the gate could not look into, saying `--force` removes

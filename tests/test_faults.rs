@@ -4,7 +4,7 @@
 use std::process::Output;
 
 use crate::support::fake_docker::{PingOnlyDaemon, SilentSocket};
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{TestEnv, cloned_api as cloned, stderr, stdout};
 
 /// `sk args` as on a colour terminal: `CLICOLOR_FORCE` makes sk's output stream pass every
 /// byte through (without it, a pipe strips escape sequences and hides what a terminal would
@@ -141,13 +141,6 @@ fn terminal_escapes_in_paths_are_printed_escaped_in_the_list() {
         rows[0]["path"].as_str().unwrap(),
         root.join("repos/local/remotes/api").to_str().unwrap()
     );
-}
-
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env
 }
 
 /// Each of `commands` run by `sk`, as the user sees them, one after another.

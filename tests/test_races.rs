@@ -6,7 +6,7 @@ use std::process::{Output, Stdio};
 use serde_json::Value;
 
 use crate::support::docker::{DockerRepo, docker_ok, docker_ready, unix_now};
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{TestEnv, cloned_api as cloned, stderr, stdout};
 
 /// Starts `sk` with each of `runs` at once, then waits for them all.
 fn all_at_once(env: &TestEnv, runs: &[Vec<String>]) -> Vec<Output> {
@@ -29,13 +29,6 @@ fn all_at_once(env: &TestEnv, runs: &[Vec<String>]) -> Vec<Output> {
 
 fn args(words: &[&str]) -> Vec<String> {
     words.iter().map(|&word| word.to_owned()).collect()
-}
-
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env
 }
 
 /// Every run succeeded, without another program's words (git's `fatal:`, the daemon's

@@ -2,7 +2,7 @@
 //! long for a file name or that git would read as another ref, and data roots that are
 //! relative or would spread skipper's directories over the system.
 
-use crate::support::{TestEnv, stderr, stdout};
+use crate::support::{TestEnv, cloned_api as cloned, stderr, stdout};
 
 /// `sk workspace create -r api --branch=<name>` for each name, as the user sees it, with
 /// what the command did to the checkout's branches and the worktree directory checked.
@@ -21,13 +21,6 @@ fn refusals(env: &TestEnv, names: &[&str]) -> String {
         branches_before
     );
     screens
-}
-
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env
 }
 
 #[test]

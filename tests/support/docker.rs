@@ -228,3 +228,24 @@ impl DockerRepo {
         self.screen(&self.run(&args))
     }
 }
+
+/// `sk workspace <command> --sandbox docker -r <repo> -b <branch>` with `rest` after it.
+pub fn docker_ws<'a>(
+    repo: &'a DockerRepo,
+    command: &'a str,
+    branch: &'a str,
+    rest: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "workspace",
+        command,
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        branch,
+    ];
+    args.extend_from_slice(rest);
+    args
+}

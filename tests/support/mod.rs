@@ -282,3 +282,26 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A clone of a fresh origin `api` (default branch `main`) on the worktree sandbox.
+pub fn cloned_api() -> TestEnv {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env
+}
+
+/// `sk workspace <command> -r api -b <branch>` with `rest` after it.
+pub fn ws<'a>(command: &'a str, branch: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["workspace", command, "-r", "api", "-b", branch];
+    args.extend_from_slice(rest);
+    args
+}
+
+/// The row `sk workspace list --json` shows for `branch` of `api`, if any.
+pub fn listed(env: &TestEnv, branch: &str) -> Option<serde_json::Value> {
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&env.ok(&["workspace", "list", "--json", "-r", "api"])).unwrap();
+    rows.into_iter()
+        .find(|row| row["branch"].as_str() == Some(branch))
+}
