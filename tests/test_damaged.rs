@@ -106,6 +106,17 @@ fn a_worktree_whose_git_file_was_deleted_is_listed_broken_and_its_files_are_kept
         stdout(&listing)
     );
 
+    // `restore` makes nothing of an archive, and says how to get at it.
+    let restored = env.run(&ws("restore", "feat/b", &[]));
+    let screen = env.screen(&restored);
+    assert_eq!(restored.status.code(), Some(1), "{screen}");
+    assert!(
+        stderr(&restored).contains("cannot be restored by sk"),
+        "{screen}"
+    );
+    assert!(stderr(&restored).contains("tar -xf"), "{screen}");
+    assert!(!env.worktree("api", "feat/b").exists(), "{screen}");
+
     let again = env.run(&ws("create", "feat/b", &[]));
     assert!(again.status.success(), "{}", env.screen(&again));
     assert!(stdout(&again).contains("Created workspace"));

@@ -275,6 +275,7 @@ impl From<WorkspaceError> for CliError {
             | WorkspaceError::WorkspaceExists { .. }
             | WorkspaceError::NothingSaved { .. }
             | WorkspaceError::SaveOfAnotherWorkspace { .. }
+            | WorkspaceError::NotRestorable { .. }
             | WorkspaceError::Save(_)
             | WorkspaceError::Lock(_)) => custody(err, message),
             WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
@@ -319,6 +320,9 @@ fn custody(err: WorkspaceError, message: String) -> CliError {
                 reference.repository, reference.target
             ),
         ),
+        WorkspaceError::NotRestorable { id, .. } => CliError::failure(message).hint(format!(
+            "`sk workspace saved drop {id}` deletes it once you have what you need"
+        )),
         WorkspaceError::NothingSaved { .. } => {
             CliError::failure(message).hint("`sk workspace saved` lists the saved work")
         }

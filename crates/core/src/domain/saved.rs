@@ -87,6 +87,21 @@ pub struct SavedContents {
     pub unsaved: Vec<String>,
 }
 
+impl SavedContents {
+    /// Whether anything in it is git's to put back: a `HEAD`, a tree, a ref, a stash
+    /// entry or a nested repository. A save of files git could not read (an archive kept
+    /// beside it, said in [`SavedContents::unsaved`]) holds none.
+    #[must_use]
+    pub fn restorable(&self) -> bool {
+        self.head.is_some()
+            || self.index.is_some()
+            || self.worktree.is_some()
+            || !self.refs.is_empty()
+            || !self.stash.is_empty()
+            || !self.nested.is_empty()
+    }
+}
+
 /// Where `HEAD` was when the work was saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedHead {

@@ -134,6 +134,14 @@ pub enum WorkspaceError {
         /// The branch the user named.
         branch: BranchName,
     },
+    /// The save holds nothing git can put back (only files kept as an archive).
+    #[error("saved work {id} cannot be restored by sk: {}", reasons.join("; "))]
+    NotRestorable {
+        /// The save.
+        id: SaveId,
+        /// What it holds instead, and how to get at it.
+        reasons: Vec<String>,
+    },
     /// The save store failed.
     #[error(transparent)]
     Save(#[from] SaveError),

@@ -60,7 +60,8 @@ pub fn find_saved(
 /// work back in it. Refuses when the workspace exists. The save is kept.
 ///
 /// # Errors
-/// [`WorkspaceError::WorkspaceExists`], or the failure of making the workspace or of
+/// [`WorkspaceError::NotRestorable`] for a save of files git could not read (nothing is
+/// made), [`WorkspaceError::WorkspaceExists`], or the failure of making the workspace or of
 /// putting the work back (the workspace is then left for the user to look at).
 pub fn restore(
     backend: Backend<'_>,
@@ -71,6 +72,13 @@ pub fn restore(
         repository: checkout.repository.clone(),
         target: WorkspaceTarget::Branch(saved.branch.clone()),
     };
+    // Nothing is made for a save git cannot put back.
+    if !saved.contents.restorable() {
+        return Err(WorkspaceError::NotRestorable {
+            id: saved.id,
+            reasons: saved.contents.unsaved,
+        });
+    }
     let _lock = backend.locks.workspace(&reference)?;
     if backend
         .registry
@@ -130,7 +138,13 @@ mod tests {
                 slot,
                 &reference,
                 SandboxKind::Worktree,
-                SavedContents::default(),
+                SavedContents {
+                    head: Some(crate::domain::SavedHead {
+                        branch: target.branch().map(ToString::to_string),
+                        oid: "a".repeat(40),
+                    }),
+                    ..SavedContents::default()
+                },
             )
             .unwrap()
     }
@@ -205,5 +219,26 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(sandbox.calls(), ["locate feat/x"]);
+    }
+
+    #[test]
+    fn a_save_of_files_git_could_not_read_is_refused_before_anything_is_made() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+        let mut saved = saved_in(&sandbox, &feat_x());
+        saved.contents = SavedContents {
+            untracked: 3,
+            unsaved: vec!["kept as files.tar: unpack it with `tar -xf`".into()],
+            ..SavedContents::default()
+        };
+
+        let err = restore(backend(&checkouts, &sandbox), &api, saved).unwrap_err();
+
+        let WorkspaceError::NotRestorable { reasons, .. } = err else {
+            panic!("expected NotRestorable, got {err:?}");
+        };
+        assert_eq!(reasons, ["kept as files.tar: unpack it with `tar -xf`"]);
+        assert!(sandbox.calls().is_empty(), "{:?}", sandbox.calls());
     }
 }
