@@ -389,7 +389,8 @@ pub fn a_nested_repository_is_gated_saved_and_restored(h: &Harness) {
         &ws,
         &format!(
             "mkdir nested && cd nested && git init -q -b trunk && printf n > n.txt && git add n.txt && \
-             {GIT} commit -q -m nested && printf later > later.txt"
+             {GIT} commit -q -m nested && printf later > later.txt && \
+             git remote add upstream ../upstream.git"
         ),
     );
     assert_eq!(
@@ -417,6 +418,10 @@ pub fn a_nested_repository_is_gated_saved_and_restored(h: &Harness) {
     assert!(saved.dir.join(&nested.bundle).is_file(), "{nested:?}");
     assert_eq!(h.fingerprint(&again), before);
     assert_eq!(h.sh(&again, "cat nested/later.txt"), "later");
+    assert_eq!(
+        h.sh(&again, "git -C nested remote get-url upstream"),
+        "../upstream.git"
+    );
 }
 
 /// A commit made inside an initialised submodule (status says `modified: sub`) is gated by

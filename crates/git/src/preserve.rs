@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use skipper_core::{SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, UnpushedRef};
+use skipper_core::{
+    SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, UnpushedRef,
+};
 
 use crate::gate;
 use crate::scripts::SAVE;
@@ -99,11 +101,18 @@ impl Saver<'_> {
                         .iter()
                         .map(|line| format!("{}: {line}", repository.path)),
                 );
+                // A submodule's remote comes back from the superproject's `.gitmodules`.
+                let remotes = if repository.submodule {
+                    Vec::new()
+                } else {
+                    remotes_of(self.host, &inner_dir)?
+                };
                 nested.push(SavedNested {
                     path: repository.path.clone(),
                     submodule: repository.submodule,
                     bundle: if saved.bundle { file } else { String::new() },
                     contents: saved.contents,
+                    remotes,
                 });
             }
         }
@@ -266,5 +275,60 @@ mod tests {
         let (contents, _) = parse(b"ref\0refs/heads/\xff\0bbb\0").unwrap();
         assert!(contents.refs.is_empty());
         assert_eq!(contents.unsaved.len(), 1);
+    }
+}
+
+/// Lists a repository's remotes: `git config -z` prints `remote.<name>.url` NEWLINE
+/// `<url>` NUL for each.
+const REMOTES: &str = "cd \"$1\" && { git config -z --get-regexp '^remote\\..*\\.url$' || true; }";
+
+/// The remotes of the repository at `dir`.
+fn remotes_of(host: &dyn ScriptHost, dir: &str) -> Result<Vec<SavedRemote>, WorkError> {
+    let output = host.run(REMOTES, &[dir.to_owned()])?;
+    if output.status != 0 {
+        return Err(WorkError::script("listing the remotes", dir, &output));
+    }
+    Ok(parse_remotes(&output.stdout))
+}
+
+/// Reads `git config -z --get-regexp '^remote\..*\.url$'`; entries that are not UTF-8
+/// are left out (a remote is configuration, not work).
+fn parse_remotes(bytes: &[u8]) -> Vec<SavedRemote> {
+    bytes
+        .split(|b| *b == 0)
+        .filter_map(|entry| {
+            let entry = std::str::from_utf8(entry).ok()?;
+            let (key, url) = entry.split_once('\n')?;
+            let name = key.strip_prefix("remote.")?.strip_suffix(".url")?;
+            Some(SavedRemote {
+                name: name.to_owned(),
+                url: url.to_owned(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod remote_tests {
+    use super::*;
+
+    #[test]
+    fn remotes_are_read_with_dots_in_their_names() {
+        let remotes = parse_remotes(
+            b"remote.origin.url\nhttps://h/o/r.git\0remote.my.fork.url\n../fork.git\0",
+        );
+        assert_eq!(
+            remotes,
+            [
+                SavedRemote {
+                    name: "origin".into(),
+                    url: "https://h/o/r.git".into()
+                },
+                SavedRemote {
+                    name: "my.fork".into(),
+                    url: "../fork.git".into()
+                }
+            ]
+        );
     }
 }

@@ -80,18 +80,31 @@ fn put_back(
     }
     for nested in &contents.nested {
         let bundle = (!nested.bundle.is_empty()).then(|| save_dir.join(&nested.bundle));
+        let inner = join(dir, &nested.path);
         put_back(
             host,
-            &join(dir, &nested.path),
+            &inner,
             true,
             "",
             bundle.as_deref(),
             &nested.contents,
             save_dir,
         )?;
+        for remote in &nested.remotes {
+            let output = host.run(
+                ADD_REMOTE,
+                &[inner.clone(), remote.name.clone(), remote.url.clone()],
+            )?;
+            if output.status != 0 {
+                return Err(WorkError::script("putting back a remote", &inner, &output));
+            }
+        }
     }
     Ok(())
 }
+
+/// Adds the remote `$2` with the URL `$3` to the repository `$1` (or sets its URL).
+const ADD_REMOTE: &str = "cd \"$1\" && { git remote add -- \"$2\" \"$3\" 2>/dev/null || git remote set-url -- \"$2\" \"$3\"; }";
 
 /// `restore.sh`'s arguments for one repository.
 fn arguments(

@@ -10,8 +10,8 @@ use fs_err as fs;
 use serde::{Deserialize, Serialize};
 use skipper_core::{
     BranchName, RemovalRecord, RepositoryId, SandboxKind, SaveError, SaveId, SaveSlot, SaveStore,
-    SavedContents, SavedHead, SavedNested, SavedRef, SavedWork, WorkspaceRef, WorkspaceTarget,
-    short_hash,
+    SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, WorkspaceRef,
+    WorkspaceTarget, short_hash,
 };
 
 use crate::Layout;
@@ -383,6 +383,9 @@ struct StoredNested {
     submodule: bool,
     bundle: String,
     contents: StoredContents,
+    /// `(name, url)` of each remote.
+    #[serde(default)]
+    remotes: Vec<(String, String)>,
 }
 
 impl StoredContents {
@@ -406,6 +409,11 @@ impl StoredContents {
                     submodule: n.submodule,
                     bundle: n.bundle.clone(),
                     contents: Self::new(&n.contents),
+                    remotes: n
+                        .remotes
+                        .iter()
+                        .map(|r| (r.name.clone(), r.url.clone()))
+                        .collect(),
                 })
                 .collect(),
             commits: contents.commits,
@@ -437,6 +445,11 @@ impl StoredContents {
                     submodule: n.submodule,
                     bundle: n.bundle,
                     contents: n.contents.into_contents(),
+                    remotes: n
+                        .remotes
+                        .into_iter()
+                        .map(|(name, url)| SavedRemote { name, url })
+                        .collect(),
                 })
                 .collect(),
             commits: self.commits,

@@ -15,7 +15,9 @@ pub use finding::{Finding, FindingKind};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};
-pub use saved::{SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedWork};
+pub use saved::{
+    SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
+};
 pub use workspace::{
     ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };

@@ -122,6 +122,17 @@ pub struct SavedNested {
     pub bundle: String,
     /// What was saved of it.
     pub contents: SavedContents,
+    /// Its remotes, put back with it (a submodule's come from the superproject).
+    pub remotes: Vec<SavedRemote>,
+}
+
+/// A remote of a saved nested repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedRemote {
+    /// Its name (`origin`).
+    pub name: String,
+    /// Its URL, as configured.
+    pub url: String,
 }
 
 /// One save, as the store keeps it.
