@@ -103,18 +103,7 @@ impl DockerRepo {
 
     /// `sk workspace <command> --sandbox docker -r <repo> -b <branch> <rest>` on a PTY.
     pub fn pty(&self, command: &str, branch: &str, rest: &[&str]) -> expectrl::session::OsSession {
-        let mut args = vec![
-            "workspace",
-            command,
-            "--sandbox",
-            "docker",
-            "-r",
-            &self.name,
-            "-b",
-            branch,
-        ];
-        args.extend_from_slice(rest);
-        self.env.pty(&args)
+        self.env.pty(&docker_ws(self, command, branch, rest))
     }
 
     /// `sk workspace run` in the branch's container, shell text; stdout.
@@ -214,18 +203,7 @@ impl DockerRepo {
 
     /// `sk workspace <command> --sandbox docker -r <repo> -b <branch>`, as the user sees it.
     pub fn screen_of(&self, command: &str, branch: &str, rest: &[&str]) -> String {
-        let mut args = vec![
-            "workspace",
-            command,
-            "--sandbox",
-            "docker",
-            "-r",
-            &self.name,
-            "-b",
-            branch,
-        ];
-        args.extend_from_slice(rest);
-        self.screen(&self.run(&args))
+        self.screen(&self.run(&docker_ws(self, command, branch, rest)))
     }
 }
 
