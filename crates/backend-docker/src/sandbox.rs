@@ -307,7 +307,7 @@ impl Sandbox for DockerBackend {
             Ok(risk) => Ok(risk),
             // A repository git cannot read (a corrupt `.git/config`, say): work the gate
             // could not look at, counted so that only `--force` removes it.
-            Err(err @ WorkError::Script { .. }) => Ok(unreadable(&err)),
+            Err(err) if cannot_look(&err) => Ok(unreadable(&err)),
             Err(err) => Err(work_failed(Operation::Checking, reference)(err)),
         }
     }
@@ -338,7 +338,7 @@ impl Sandbox for DockerBackend {
             Ok(contents) => Ok(contents),
             // Git cannot read the repository (a corrupt `.git/config`, say): its files
             // are what can be kept.
-            Err(err @ WorkError::Script { .. }) => self.keep_files(workspace, slot, &err),
+            Err(err) if cannot_look(&err) => self.keep_files(workspace, slot, &err),
             Err(err) => Err(work_failed(Operation::Saving, reference)(err)),
         }
     }
@@ -412,6 +412,22 @@ enum Look {
     HalfMade { may_hold: bool },
     /// It cannot be looked into.
     Unreadable(AtRisk),
+}
+
+/// Whether a script's failure says the workspace cannot be looked into: git failed in it
+/// (a repository git cannot read), or its container stopped or would not start while the
+/// script ran (it can die between being started and being asked).
+fn cannot_look(err: &WorkError) -> bool {
+    match err {
+        WorkError::Script { .. } => true,
+        WorkError::Host {
+            source: Some(source),
+            ..
+        } => source
+            .downcast_ref::<DockerError>()
+            .is_some_and(engine::cannot_look),
+        _ => false,
+    }
 }
 
 /// What the gate reports of a workspace it could not look into.
