@@ -32,6 +32,7 @@ mod test_faults;
 mod test_help;
 mod test_housekeeping;
 mod test_list;
+mod test_move;
 mod test_names;
 mod test_picker;
 mod test_prompt;

@@ -7,7 +7,8 @@ use std::io::{Read, Write};
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
     DetachOutcome, ErrorKind, ExecIo, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot,
-    SavedContents, SavedWork, SessionIo, UnpushedRef, Workspace, WorkspaceRef, WorkspaceTarget,
+    SavedContents, SavedWork, SessionIo, UnpushedRef, WorkState, Workspace, WorkspaceRef,
+    WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -373,6 +374,16 @@ impl Sandbox for DockerBackend {
         self.runtime
             .block_on(self.engine.remove_workspace_container(name))
             .map_err(|err| err.into_sandbox(Operation::Removing, reference))
+    }
+
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {
+        let (name, path) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        self.runtime
+            .block_on(self.engine.ensure_running(name, reference))
+            .map_err(|err| err.into_sandbox(Operation::Checking, reference))?;
+        skipper_git::state::work_state(&ContainerScripts::new(self, name, path))
+            .map_err(work_failed(Operation::Checking, reference))
     }
 }
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
     DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError, SandboxKind,
-    SaveSlot, SavedContents, SavedWork, SessionIo, Workspace, WorkspaceLocation, WorkspaceRef,
-    WorkspaceTarget,
+    SaveSlot, SavedContents, SavedWork, SessionIo, WorkState, Workspace, WorkspaceLocation,
+    WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -238,6 +238,10 @@ impl Sandbox for WorktreeSandbox {
         self.detach(workspace)?;
         self.remove_tree(&checkout, dir, entry.as_ref())
             .during(&fail)
+    }
+
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {
+        crate::preserve::work_state(workspace)
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::domain::{
     AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, RemoteUrl,
-    RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork, Workspace,
+    RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork, WorkState, Workspace,
     WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
@@ -368,6 +368,8 @@ pub enum SandboxCall {
     Restore,
     /// [`Sandbox::destroy`].
     Destroy,
+    /// [`Sandbox::work_state`].
+    WorkState,
     /// [`WorkspaceRegistry::locate`].
     Locate,
     /// [`WorkspaceRegistry::list`].
@@ -411,6 +413,8 @@ struct FakeWorkspace {
     workspace: Workspace,
     at_risk: AtRisk,
     session: bool,
+    /// What [`Sandbox::work_state`] answers.
+    state: WorkState,
 }
 
 fn key(checkout: &Checkout, target: &WorkspaceTarget) -> WorkspaceKey {
@@ -460,6 +464,18 @@ impl FakeSandbox {
             fake.workspace.dirty = Some(!risk.modified.is_empty() || !risk.untracked.is_empty());
             fake.at_risk = risk;
         });
+        self
+    }
+
+    /// The workspace for `target` of `checkout` exists and looks like `state`.
+    #[must_use]
+    pub fn with_work_state(
+        self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+        state: WorkState,
+    ) -> Self {
+        self.entry(checkout, target, |fake| fake.state = state);
         self
     }
 
@@ -569,6 +585,7 @@ impl FakeSandbox {
                 workspace: self.new_workspace(checkout, target),
                 at_risk: AtRisk::default(),
                 session: false,
+                state: WorkState::default(),
             });
         change(fake);
     }
@@ -686,6 +703,7 @@ impl Sandbox for FakeSandbox {
                 workspace: main,
                 at_risk: AtRisk::default(),
                 session: false,
+                state: WorkState::default(),
             });
         Ok(fake.workspace.clone())
     }
@@ -886,6 +904,23 @@ impl Sandbox for FakeSandbox {
             reference.target.branch().cloned(),
         ));
         Ok(())
+    }
+
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("work_state {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::WorkState,
+            Operation::Checking,
+            reference,
+            line,
+        )?;
+        Ok(self
+            .find(&mut state, Operation::Checking, workspace)?
+            .state
+            .clone())
     }
 }
 

@@ -17,8 +17,8 @@ pub use domain::{
     AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, Finding, FindingKind,
     Ignored, InvalidName, NestedWork, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind,
     SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
-    UnpushedBranch, UnpushedRef, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
-    short_hash,
+    UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation, WorkspaceRef,
+    WorkspaceTarget, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{

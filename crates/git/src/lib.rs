@@ -22,6 +22,7 @@ pub mod restore;
 mod runner;
 mod saves;
 pub mod scripts;
+pub mod state;
 pub mod status;
 mod work;
 pub mod worktree_list;

@@ -28,6 +28,9 @@ pub const SAVE: &str = concat!(script!("repository-refs.sh"), script!("save.sh")
 /// Puts one repository's saved work back: `restore.sh`.
 pub const RESTORE: &str = script!("restore.sh");
 
+/// What a repository looks like now (its `HEAD`, stash and status): `state.sh`.
+pub const STATE: &str = script!("state.sh");
+
 /// The argument vector running `script` with `args` as its positional parameters (`$0` is
 /// `sk-script`, for the shell's messages).
 #[must_use]

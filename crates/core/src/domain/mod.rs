@@ -7,6 +7,7 @@ mod remote;
 mod repository;
 mod risk;
 mod saved;
+mod state;
 mod workspace;
 
 pub use branch::BranchName;
@@ -18,6 +19,7 @@ pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};
 pub use saved::{
     SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
 };
+pub use state::WorkState;
 pub use workspace::{
     ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };

@@ -6,7 +6,7 @@ use super::error::SandboxError;
 use super::io::{ExecIo, SessionIo};
 use crate::domain::{
     AtRisk, BranchName, Checkout, CommandLine, CommandStatus, SandboxKind, SaveSlot, SavedContents,
-    SavedWork, Workspace, WorkspaceTarget,
+    SavedWork, WorkState, Workspace, WorkspaceTarget,
 };
 
 /// How a branch workspace's branch comes to be.
@@ -138,6 +138,14 @@ pub trait Sandbox: Send + Sync + Debug {
     /// [`ErrorKind::Refused`] when the re-check found work, [`ErrorKind::NotFound`] when
     /// the workspace is already gone, or the failure of the removal.
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError>;
+
+    /// What the workspace's repository looks like now: `HEAD`, the stash and `git
+    /// status`, for comparing two workspaces. Changes nothing (not even the index's
+    /// cached stat data).
+    ///
+    /// # Errors
+    /// The failure to look.
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError>;
 }
 
 /// How an interactive session ended.

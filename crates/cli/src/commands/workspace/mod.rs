@@ -4,6 +4,7 @@ mod attach;
 mod create;
 mod detach;
 mod list;
+mod moving;
 mod prompt;
 mod remove;
 mod restore;
@@ -33,6 +34,7 @@ pub enum WorkspaceCommand {
     Remove(remove::RemoveArgs),
     Saved(saved::SavedArgs),
     Restore(restore::RestoreArgs),
+    Move(moving::MoveArgs),
 }
 
 pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<ExitStatus, CliError> {
@@ -46,6 +48,7 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
         WorkspaceCommand::Remove(args) => remove::run(context, &args),
         WorkspaceCommand::Saved(args) => saved::run(context, &args),
         WorkspaceCommand::Restore(args) => restore::run(context, &args),
+        WorkspaceCommand::Move(args) => moving::run(context, &args),
     }
 }
 
