@@ -6,8 +6,9 @@ use std::io::{Read, Write};
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot,
-    SavedContents, SavedWork, SessionIo, UnpushedRef, Workspace, WorkspaceRef, WorkspaceTarget,
+    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Sandbox, SandboxError,
+    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, UnpushedRef, Workspace,
+    WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -374,6 +375,15 @@ impl Sandbox for DockerBackend {
             .block_on(self.engine.remove_workspace_container(name))
             .map_err(|err| err.into_sandbox(Operation::Removing, reference))
     }
+
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        self.diff_workspace(workspace, request, dest)
+    }
 }
 
 impl DockerBackend {
@@ -441,7 +451,7 @@ fn unreadable(err: &dyn std::error::Error) -> AtRisk {
 }
 
 /// The port's error for a failure of the shared gate, save or restore scripts.
-fn work_failed(
+pub(crate) fn work_failed(
     operation: Operation,
     reference: &WorkspaceRef,
 ) -> impl FnOnce(WorkError) -> SandboxError + '_ {

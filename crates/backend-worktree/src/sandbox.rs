@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError, SandboxKind,
+    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError, SandboxKind,
     SaveSlot, SavedContents, SavedWork, SessionIo, Workspace, WorkspaceLocation, WorkspaceRef,
     WorkspaceTarget,
 };
@@ -238,6 +238,15 @@ impl Sandbox for WorktreeSandbox {
         self.detach(workspace)?;
         self.remove_tree(&checkout, dir, entry.as_ref())
             .during(&fail)
+    }
+
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        crate::diff::diff(workspace, request, dest)
     }
 }
 
