@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError, SandboxKind,
-    SaveSlot, SavedContents, SavedWork, SessionIo, Workspace, WorkspaceLocation, WorkspaceRef,
-    WorkspaceTarget,
+    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Progress, Sandbox,
+    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 

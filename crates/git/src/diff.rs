@@ -25,15 +25,15 @@ pub fn diff(
     dest: &Path,
 ) -> Result<DiffMade, WorkError> {
     let written = host.outgoing(dest)?;
-    let made = host.run(DIFF, &arguments(request, &written)).and_then(|output| {
-        match output.status {
+    let made = host
+        .run(DIFF, &arguments(request, &written))
+        .and_then(|output| match output.status {
             0 => parse(&output.stdout),
             NO_COMMIT => Err(WorkError::NoCommit {
                 name: request.start_name(),
             }),
             _ => Err(WorkError::script("taking the diff", ".", &output)),
-        }
-    });
+        });
     match made {
         Ok(made) => {
             host.bring_back(&written, dest)?;
@@ -148,7 +148,14 @@ mod tests {
             }
         );
         assert_eq!(parse(b"base\0\0").unwrap(), DiffMade { base: None });
-        for odd in [&b""[..], b"base\0", b"base\0abc", b"base\0xyz\0", b"what\0\0", b"base\0\0x\0"] {
+        for odd in [
+            &b""[..],
+            b"base\0",
+            b"base\0abc",
+            b"base\0xyz\0",
+            b"what\0\0",
+            b"base\0\0x\0",
+        ] {
             assert!(parse(odd).is_err(), "{odd:?}");
         }
     }
