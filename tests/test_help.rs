@@ -26,6 +26,11 @@ fn run_help() {
 }
 
 #[test]
+fn diff_help() {
+    insta::assert_snapshot!(help(&["workspace", "diff", "--help"]));
+}
+
+#[test]
 fn remove_help() {
     insta::assert_snapshot!(help(&["workspace", "remove", "--help"]));
 }
