@@ -20,6 +20,7 @@ mod test_config;
 mod test_crash;
 mod test_create;
 mod test_damaged;
+mod test_diff;
 mod test_docker_attach;
 mod test_docker_create;
 mod test_docker_daemon;

@@ -29,7 +29,9 @@ fn the_way_home_is_in_the_help_the_readme_and_the_completions() {
     let readme = include_str!("../README.md");
     for command in commands {
         assert!(
-            workspace.lines().any(|line| line.trim_start().starts_with(command)),
+            workspace
+                .lines()
+                .any(|line| line.trim_start().starts_with(command)),
             "`sk workspace --help` lacks {command}:\n{workspace}"
         );
         assert!(
@@ -56,6 +58,11 @@ fn the_way_home_is_in_the_help_the_readme_and_the_completions() {
 #[test]
 fn run_help() {
     insta::assert_snapshot!(help(&["workspace", "run", "--help"]));
+}
+
+#[test]
+fn diff_help() {
+    insta::assert_snapshot!(help(&["workspace", "diff", "--help"]));
 }
 
 #[test]

@@ -46,7 +46,16 @@ fn args<'a>(
     branch: &'a str,
     rest: &[&'a str],
 ) -> Vec<&'a str> {
-    let mut args = vec!["--sandbox", sandbox, "workspace", command, "-r", repo, "-b", branch];
+    let mut args = vec![
+        "--sandbox",
+        sandbox,
+        "workspace",
+        command,
+        "-r",
+        repo,
+        "-b",
+        branch,
+    ];
     args.extend_from_slice(rest);
     args
 }
@@ -57,9 +66,18 @@ fn sh(env: &TestEnv, sandbox: &str, repo: &str, branch: &str, text: &str) -> Str
 
 /// Whether `branch` of `repo` has a workspace in `sandbox`.
 fn exists(env: &TestEnv, sandbox: &str, repo: &str, branch: &str) -> bool {
-    let json = env.ok(&["--sandbox", sandbox, "workspace", "list", "--json", "-r", repo]);
+    let json = env.ok(&[
+        "--sandbox",
+        sandbox,
+        "workspace",
+        "list",
+        "--json",
+        "-r",
+        repo,
+    ]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
-    rows.iter().any(|row| row["branch"].as_str() == Some(branch))
+    rows.iter()
+        .any(|row| row["branch"].as_str() == Some(branch))
 }
 
 fn saves(env: &TestEnv) -> Vec<serde_json::Value> {
@@ -147,7 +165,10 @@ fn a_move_that_fails_halfway_leaves_the_original_untouched_and_removes_the_new_o
     let said = stderr(&moved);
     assert!(said.contains("was undone"), "{said}");
     assert!(said.contains("the docker workspace is untouched"), "{said}");
-    assert!(!exists(env, "worktree", name, branch), "the new one is removed");
+    assert!(
+        !exists(env, "worktree", name, branch),
+        "the new one is removed"
+    );
     assert!(!env.worktree(name, branch).exists());
     assert_eq!(sh(env, "docker", name, branch, FINGERPRINT), before);
     assert_eq!(env.git(&checkout, &["for-each-ref"]), host_refs);
@@ -165,12 +186,24 @@ fn a_move_to_an_unreachable_docker_daemon_changes_nothing() {
     let moved = env
         .sk()
         .env("DOCKER_HOST", "tcp://127.0.0.1:9")
-        .args(["workspace", "move", "-r", "api", "-b", "feat/stay", "--to", "docker"])
+        .args([
+            "workspace",
+            "move",
+            "-r",
+            "api",
+            "-b",
+            "feat/stay",
+            "--to",
+            "docker",
+        ])
         .output()
         .unwrap();
     assert_eq!(moved.status.code(), Some(1), "{}", stderr(&moved));
     assert!(stderr(&moved).contains("Docker"), "{}", stderr(&moved));
-    assert_eq!(sh(&env, "worktree", "api", "feat/stay", FINGERPRINT), before);
+    assert_eq!(
+        sh(&env, "worktree", "api", "feat/stay", FINGERPRINT),
+        before
+    );
     assert!(saves(&env).is_empty());
 }
 
@@ -180,7 +213,14 @@ fn the_main_workspace_and_a_move_to_its_own_sandbox_are_usage_errors() {
     env.ok(&["workspace", "create", "-r", "api", "-b", "feat/here"]);
 
     let same = env.run(&[
-        "workspace", "move", "-r", "api", "-b", "feat/here", "--to", "worktree",
+        "workspace",
+        "move",
+        "-r",
+        "api",
+        "-b",
+        "feat/here",
+        "--to",
+        "worktree",
     ]);
     assert_eq!(same.status.code(), Some(2), "{}", stderr(&same));
     assert!(
@@ -199,7 +239,14 @@ fn the_main_workspace_and_a_move_to_its_own_sandbox_are_usage_errors() {
 fn moving_a_missing_workspace_names_it() {
     let env = cloned_api();
     let missing = env.run(&[
-        "workspace", "move", "-r", "api", "-b", "feat/none", "--to", "docker",
+        "workspace",
+        "move",
+        "-r",
+        "api",
+        "-b",
+        "feat/none",
+        "--to",
+        "docker",
     ]);
     assert_eq!(missing.status.code(), Some(1), "{}", stderr(&missing));
     assert!(

@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot,
-    SavedContents, SavedWork, SessionIo, UnpushedRef, WorkState, Workspace, WorkspaceRef,
-    WorkspaceTarget,
+    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Sandbox, SandboxError,
+    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, UnpushedRef, WorkState, Workspace,
+    WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -385,6 +385,15 @@ impl Sandbox for DockerBackend {
         skipper_git::state::work_state(&ContainerScripts::new(self, name, path))
             .map_err(work_failed(Operation::Checking, reference))
     }
+
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        self.diff_workspace(workspace, request, dest)
+    }
 }
 
 impl DockerBackend {
@@ -452,7 +461,7 @@ fn unreadable(err: &dyn std::error::Error) -> AtRisk {
 }
 
 /// The port's error for a failure of the shared gate, save or restore scripts.
-fn work_failed(
+pub(crate) fn work_failed(
     operation: Operation,
     reference: &WorkspaceRef,
 ) -> impl FnOnce(WorkError) -> SandboxError + '_ {

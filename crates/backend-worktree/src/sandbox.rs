@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, Operation, Progress, Sandbox, SandboxError, SandboxKind,
-    SaveSlot, SavedContents, SavedWork, SessionIo, WorkState, Workspace, WorkspaceLocation,
-    WorkspaceRef, WorkspaceTarget,
+    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Progress, Sandbox,
+    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, WorkState, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -242,6 +242,15 @@ impl Sandbox for WorktreeSandbox {
 
     fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {
         crate::preserve::work_state(workspace)
+    }
+
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        crate::diff::diff(workspace, request, dest)
     }
 }
 

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, RemoteUrl,
-    RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork, WorkState, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, DiffMade,
+    DiffRequest, RemoteUrl, RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork,
+    WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
     AttachOutcome, BranchPresence, CheckoutError, CloneOutcome, CreateRequest, DetachOutcome,
@@ -374,6 +374,8 @@ pub enum SandboxCall {
     Locate,
     /// [`WorkspaceRegistry::list`].
     List,
+    /// [`Sandbox::diff`].
+    Diff,
 }
 
 /// A sandbox and its registry in memory, for one [`SandboxKind`].
@@ -921,6 +923,28 @@ impl Sandbox for FakeSandbox {
             .find(&mut state, Operation::Checking, workspace)?
             .state
             .clone())
+    }
+
+    /// Records the call and the start it was given; writes nothing (the diff starts from
+    /// the empty tree).
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        _dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("diff {} from {}", reference.target, request.start_ref());
+        self.record(
+            &mut state,
+            SandboxCall::Diff,
+            Operation::Diffing,
+            reference,
+            line,
+        )?;
+        self.find(&mut state, Operation::Diffing, workspace)?;
+        Ok(DiffMade { base: None })
     }
 }
 

@@ -6,12 +6,14 @@
 //! environment), [`GitCheckouts`] (the core's
 //! [`HostCheckouts`](skipper_core::HostCheckouts) port, cloned with git on the host), the
 //! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
-//! [`worktree_list`]), the save store ([`DiskSaves`]), and the dirty gate, the save and the
-//! restore both sandboxes share ([`gate`], [`preserve`], [`restore`]): one set of shell
-//! scripts ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every
-//! git call goes through the `git` binary; no English output is ever parsed.
+//! [`worktree_list`]), the save store ([`DiskSaves`]), and what both sandboxes share: the
+//! dirty gate, the save, the restore and the diff of a workspace's work ([`gate`],
+//! [`preserve`], [`restore`], [`diff`]), one set of shell scripts ([`scripts`]) run
+//! wherever the repository is, through a [`ScriptHost`]. Every git call goes through the
+//! `git` binary; no English output is ever parsed.
 
 mod checkouts;
+pub mod diff;
 pub mod gate;
 mod host_scripts;
 mod housekeeping;

@@ -2,7 +2,7 @@
 //! set of POSIX `sh` scripts (`assets/scripts/*.sh`, each saying its arguments and output),
 //! run on the host in a worktree and inside the container for Docker, with their inputs as
 //! positional parameters (never spliced into shell text). What they print is read by
-//! [`crate::gate`], [`crate::preserve`] and [`crate::restore`].
+//! [`crate::gate`], [`crate::preserve`], [`crate::restore`] and [`crate::diff`].
 
 /// The text of a script in `assets/scripts/`, embedded in the binary.
 macro_rules! script {
@@ -30,6 +30,12 @@ pub const RESTORE: &str = script!("restore.sh");
 
 /// What a repository looks like now (its `HEAD`, stash and status): `state.sh`.
 pub const STATE: &str = script!("state.sh");
+
+/// Writes everything a workspace changed since it started as one git diff: `diff.sh`.
+///
+/// `$1` the start ref, `$2` the format (`patch`, `stat`, `name-only`), `$3` the colour
+/// (`always`, `never`), `$4` the terminal's width (or empty), `$5` the file to write.
+pub const DIFF: &str = script!("diff.sh");
 
 /// The argument vector running `script` with `args` as its positional parameters (`$0` is
 /// `sk-script`, for the shell's messages).

@@ -2,6 +2,7 @@
 
 mod branch;
 mod command;
+mod diff;
 mod finding;
 mod remote;
 mod repository;
@@ -12,6 +13,7 @@ mod workspace;
 
 pub use branch::BranchName;
 pub use command::{CommandLine, CommandStatus};
+pub use diff::{DiffFormat, DiffMade, DiffRequest};
 pub use finding::{Finding, FindingKind};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};

@@ -59,6 +59,8 @@ pub enum Operation {
     Restoring,
     /// Removing a workspace.
     Removing,
+    /// Taking the diff of a workspace's work.
+    Diffing,
 }
 
 impl fmt::Display for Operation {
@@ -75,6 +77,7 @@ impl fmt::Display for Operation {
             Self::Saving => "saving the work of",
             Self::Restoring => "restoring the saved work of",
             Self::Removing => "removing",
+            Self::Diffing => "taking the diff of",
         })
     }
 }

@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::domain::{
     BranchName, Checkout, DiffFormat, DiffRequest, SandboxKind, SavedWork, WorkState, Workspace,
@@ -68,7 +68,7 @@ pub fn move_workspace(
         });
     }
     let default_branch = from.checkouts.default_branch(checkout)?;
-    let before = Snapshot::take(from, &old, &scratch.join("old.diff"), None, &default_branch)?;
+    let before = Snapshot::take(from, &old, scratch.join("old.diff"), None, &default_branch)?;
     let carried = save(from, &old, &reference)?;
     fault_point("move.after-save");
     let made = match make_and_verify(to, checkout, branch, &carried, &before, scratch) {
@@ -101,21 +101,21 @@ pub fn move_workspace(
 }
 
 /// What a workspace looked like before the move, to check the new one against.
-struct Snapshot<'a> {
+struct Snapshot {
     state: WorkState,
     /// The diff, in a file.
-    diff: &'a Path,
+    diff: PathBuf,
     /// The commit the diff starts from.
     base: Option<String>,
 }
 
-impl<'a> Snapshot<'a> {
+impl Snapshot {
     /// The state and diff of `workspace`, the diff from `base` (else from the merge base
     /// with the default branch) written to `diff`.
     fn take(
         backend: Backend<'_>,
         workspace: &Workspace,
-        diff: &'a Path,
+        diff: PathBuf,
         base: Option<String>,
         default_branch: &BranchName,
     ) -> Result<Self, WorkspaceError> {
@@ -127,7 +127,7 @@ impl<'a> Snapshot<'a> {
             color: false,
             columns: None,
         };
-        let made = backend.sandbox.diff(workspace, &request, diff)?;
+        let made = backend.sandbox.diff(workspace, &request, &diff)?;
         Ok(Self {
             state,
             diff,
@@ -138,7 +138,11 @@ impl<'a> Snapshot<'a> {
     /// How `other` (the new workspace's) differs from this one, in words; empty when it
     /// does not. The stash is compared only when `stash` (the old workspace owned its
     /// stash: a worktree's is the host checkout's, and stays there).
-    fn differences(&self, other: &Snapshot<'_>, stash: bool) -> Result<Vec<String>, WorkspaceError> {
+    fn differences(
+        &self,
+        other: &Snapshot,
+        stash: bool,
+    ) -> Result<Vec<String>, WorkspaceError> {
         let mut differences = Vec::new();
         let (old, new) = (&self.state, &other.state);
         if old.head != new.head || old.on != new.on {
@@ -166,11 +170,14 @@ impl<'a> Snapshot<'a> {
             if !lost.is_empty() {
                 differences.push(format!(
                     "the stash lacks {}",
-                    lost.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+                    lost.iter()
+                        .map(|e| e.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
-        if !same_contents(self.diff, other.diff)? {
+        if !same_contents(&self.diff, &other.diff)? {
             differences.push("the diff differs".to_owned());
         }
         Ok(differences)
@@ -216,7 +223,7 @@ fn make_and_verify(
     checkout: &Checkout,
     branch: &BranchName,
     carried: &SavedWork,
-    before: &Snapshot<'_>,
+    before: &Snapshot,
     scratch: &Path,
 ) -> Result<Made, WorkspaceError> {
     let reference = WorkspaceRef {
@@ -256,7 +263,7 @@ fn make_and_verify(
         let after = Snapshot::take(
             to,
             &workspace,
-            &scratch.join("new.diff"),
+            scratch.join("new.diff"),
             before.base.clone(),
             &default_branch,
         )?;
@@ -279,10 +286,12 @@ fn make_and_verify(
 /// Drops the save that carried the work; says why it could not be, when it could not (a
 /// leftover save is only clutter, which `sk workspace saved` lists).
 fn forget(saves: &dyn SaveStore, carried: &SavedWork) -> Option<String> {
-    saves
-        .drop_save(&carried.id)
-        .err()
-        .map(|err| format!("the save {} that carried the work is left: {err}", carried.id))
+    saves.drop_save(&carried.id).err().map(|err| {
+        format!(
+            "the save {} that carried the work is left: {err}",
+            carried.id
+        )
+    })
 }
 
 /// Whether the files `a` and `b` hold the same bytes, read a block at a time.

@@ -3,6 +3,7 @@
 mod attach;
 mod create;
 mod detach;
+mod diff;
 mod list;
 mod moving;
 mod prompt;
@@ -12,7 +13,7 @@ mod run;
 mod saved;
 
 use clap::Subcommand;
-use skipper_core::usecases::Backend;
+use skipper_core::usecases::{self, Backend, WorkspaceError};
 use skipper_core::{Checkout, WorkspaceTarget};
 
 use crate::context::Context;
@@ -35,6 +36,7 @@ pub enum WorkspaceCommand {
     Saved(saved::SavedArgs),
     Restore(restore::RestoreArgs),
     Move(moving::MoveArgs),
+    Diff(diff::DiffArgs),
 }
 
 pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<ExitStatus, CliError> {
@@ -49,6 +51,7 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
         WorkspaceCommand::Saved(args) => saved::run(context, &args),
         WorkspaceCommand::Restore(args) => restore::run(context, &args),
         WorkspaceCommand::Move(args) => moving::run(context, &args),
+        WorkspaceCommand::Diff(args) => diff::run(context, &args),
     }
 }
 
@@ -86,4 +89,44 @@ impl Selection {
         let backend = context.backend_for(&checkout, &target)?;
         Ok((checkout, target, backend))
     }
+}
+
+/// `err` for the user; when it is a workspace that does not exist, with the branch
+/// workspaces of its repository that do (in every sandbox that answers).
+pub fn with_existing(context: &Context<'_>, checkout: &Checkout, err: WorkspaceError) -> CliError {
+    let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
+    let mut error = CliError::from(err);
+    if !missing {
+        return error;
+    }
+    let Ok(registries) = context.registries() else {
+        return error;
+    };
+    let Ok(listing) = usecases::list(&registries, std::slice::from_ref(checkout)) else {
+        return error;
+    };
+    let existing: Vec<String> = listing
+        .workspaces
+        .iter()
+        .filter_map(|workspace| {
+            let branch = workspace.reference.target.branch()?;
+            Some(if registries.len() > 1 {
+                format!("{branch} [{}]", workspace.sandbox)
+            } else {
+                branch.to_string()
+            })
+        })
+        .collect();
+    let listed = if existing.is_empty() {
+        format!("{} has no branch workspace yet", checkout.repository)
+    } else {
+        format!(
+            "workspaces of {}: {}",
+            checkout.repository,
+            existing.join(", ")
+        )
+    };
+    // What exists first, then how to make what does not.
+    error.hints.insert(0, listed);
+    error
 }
