@@ -278,7 +278,10 @@ impl From<WorkspaceError> for CliError {
             | WorkspaceError::NotRestorable { .. }
             | WorkspaceError::Save(_)
             | WorkspaceError::Lock(_)) => custody(err, message),
-            WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
+            WorkspaceError::MainNotRemovable { .. }
+            | WorkspaceError::MoveUndone { .. }
+            | WorkspaceError::MoveNotVerified { .. }
+            | WorkspaceError::Scratch { .. } => Self::failure(message),
             WorkspaceError::MoveToSameSandbox { .. } => {
                 Self::usage(message).hint("name the other sandbox with `--to`")
             }
@@ -288,9 +291,6 @@ impl From<WorkspaceError> for CliError {
                 "the new workspace holds the work; remove the old one with `sk --sandbox {from} workspace remove --force --repository {} --branch {}`",
                 reference.repository, reference.target
             )),
-            WorkspaceError::MoveUndone { .. }
-            | WorkspaceError::MoveNotVerified { .. }
-            | WorkspaceError::Scratch { .. } => Self::failure(message),
             WorkspaceError::WorkAtRisk { risk, .. } => {
                 let mut error = Self::failure(message);
                 for line in crate::risk::describe(&risk) {

@@ -738,6 +738,7 @@ impl Sandbox for FakeSandbox {
                 workspace: workspace.clone(),
                 at_risk: AtRisk::default(),
                 session: false,
+                state: WorkState::default(),
             },
         );
         Ok(workspace)

@@ -164,7 +164,7 @@ pub enum WorkspaceError {
     )]
     MoveUndone {
         /// The workspace.
-        reference: WorkspaceRef,
+        reference: Box<WorkspaceRef>,
         /// The sandbox it stays in.
         from: SandboxKind,
         /// The sandbox it was to move to.
@@ -181,7 +181,7 @@ pub enum WorkspaceError {
     )]
     MovedButOldKept {
         /// The workspace.
-        reference: WorkspaceRef,
+        reference: Box<WorkspaceRef>,
         /// The sandbox it is still in too.
         from: SandboxKind,
         /// The sandbox it moved to.

@@ -84,7 +84,7 @@ pub fn move_workspace(
         // Both hold the work now; the save that carried it stays until the user removes
         // the old one.
         return Err(WorkspaceError::MovedButOldKept {
-            reference,
+            reference: Box::new(reference),
             from: from_kind,
             to: to_kind,
             source,
@@ -233,7 +233,7 @@ fn make_and_verify(
     let undone = |cause: WorkspaceError, made: Option<&Workspace>| {
         let left = made.and_then(|workspace| to.sandbox.destroy(workspace, true).err());
         WorkspaceError::MoveUndone {
-            reference: reference.clone(),
+            reference: Box::new(reference.clone()),
             from: carried.sandbox,
             to: to.sandbox.kind(),
             cause: Box::new(cause),
@@ -298,7 +298,7 @@ fn forget(saves: &dyn SaveStore, carried: &SavedWork) -> Option<String> {
 fn same_contents(a: &Path, b: &Path) -> Result<bool, WorkspaceError> {
     use std::io::Read;
     let open = |path: &Path| {
-        std::fs::File::open(path)
+        fs_err::File::open(path)
             .map(std::io::BufReader::new)
             .map_err(|err| WorkspaceError::Scratch {
                 path: path.to_owned(),
@@ -308,7 +308,7 @@ fn same_contents(a: &Path, b: &Path) -> Result<bool, WorkspaceError> {
     let (mut a_file, mut b_file) = (open(a)?, open(b)?);
     let (mut a_block, mut b_block) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
     loop {
-        let read = |file: &mut std::io::BufReader<std::fs::File>, block: &mut [u8], path: &Path| {
+        let read = |file: &mut std::io::BufReader<fs_err::File>, block: &mut [u8], path: &Path| {
             let mut filled = 0;
             while filled < block.len() {
                 match file.read(&mut block[filled..]) {
