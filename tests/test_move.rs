@@ -165,6 +165,11 @@ fn a_move_that_fails_halfway_leaves_the_original_untouched_and_removes_the_new_o
     let said = stderr(&moved);
     assert!(said.contains("was undone"), "{said}");
     assert!(said.contains("the docker workspace is untouched"), "{said}");
+    // The cause: the host's branch has a commit the saved work lacks.
+    assert!(
+        said.contains("conflicts with refs/heads/feat/diverged"),
+        "{said}"
+    );
     assert!(
         !exists(env, "worktree", name, branch),
         "the new one is removed"
@@ -173,6 +178,36 @@ fn a_move_that_fails_halfway_leaves_the_original_untouched_and_removes_the_new_o
     assert_eq!(sh(env, "docker", name, branch, FINGERPRINT), before);
     assert_eq!(env.git(&checkout, &["for-each-ref"]), host_refs);
     assert!(saves(env).is_empty());
+}
+
+#[test]
+fn a_workspace_with_no_work_of_its_own_moves_too() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("move-clean", "");
+    let (env, name) = (&repo.env, repo.name.as_str());
+    repo.create("feat/clean");
+    let head = sh(env, "docker", name, "feat/clean", "git rev-parse HEAD");
+
+    let moved = env.run(&args(
+        "docker",
+        "move",
+        name,
+        "feat/clean",
+        &["--to", "worktree"],
+    ));
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    assert!(
+        stdout(&moved).contains("(nothing uncommitted or unpushed to carry)"),
+        "{}",
+        stdout(&moved)
+    );
+    assert_eq!(
+        sh(env, "worktree", name, "feat/clean", "git rev-parse HEAD"),
+        head
+    );
+    assert!(!exists(env, "docker", name, "feat/clean"));
 }
 
 #[test]

@@ -15,7 +15,7 @@ head=$(git rev-parse -q --verify HEAD) || head=
 on=$(git symbolic-ref -q HEAD) || on=
 printf '%s\0%s\0' "$head" "$on"
 if git rev-parse -q --verify refs/stash >/dev/null; then
-    git log -g --format='%H%x00' refs/stash --
+    git rev-list --walk-reflogs refs/stash | tr '\n' '\0'
 fi
 printf '\0'
 git status --porcelain=v1 -z --untracked-files=all

@@ -138,11 +138,7 @@ impl Snapshot {
     /// How `other` (the new workspace's) differs from this one, in words; empty when it
     /// does not. The stash is compared only when `stash` (the old workspace owned its
     /// stash: a worktree's is the host checkout's, and stays there).
-    fn differences(
-        &self,
-        other: &Snapshot,
-        stash: bool,
-    ) -> Result<Vec<String>, WorkspaceError> {
+    fn differences(&self, other: &Snapshot, stash: bool) -> Result<Vec<String>, WorkspaceError> {
         let mut differences = Vec::new();
         let (old, new) = (&self.state, &other.state);
         if old.head != new.head || old.on != new.on {
@@ -200,7 +196,8 @@ fn save(
         }
     };
     let carried = backend.saves.commit(slot, reference, kind, contents)?;
-    if !carried.contents.restorable() {
+    // Whatever git could not save (files kept as an archive) would not arrive.
+    if !carried.contents.unsaved.is_empty() {
         let _ = forget(backend.saves, &carried);
         return Err(WorkspaceError::NotRestorable {
             id: carried.id,
@@ -333,5 +330,124 @@ fn same_contents(a: &Path, b: &Path) -> Result<bool, WorkspaceError> {
         if a_len == 0 {
             return Ok(true);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+
+    fn feat_x() -> WorkspaceTarget {
+        WorkspaceTarget::Branch(branch("feat/x"))
+    }
+
+    /// A scratch directory holding the (empty) diffs the fakes do not write.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("sk-move-{name}-{}", std::process::id()));
+        fs_err::create_dir_all(&dir).unwrap();
+        for file in ["old.diff", "new.diff"] {
+            fs_err::write(dir.join(file), "").unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn the_old_workspace_goes_only_after_the_new_one_matches_and_the_save_is_dropped() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_local_branch("feat/x");
+        let old = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &feat_x());
+        let new = FakeSandbox::new(SandboxKind::Docker);
+
+        let moved = move_workspace(
+            backend(&checkouts, &old),
+            backend(&checkouts, &new),
+            &api,
+            &branch("feat/x"),
+            &scratch("ok"),
+        )
+        .unwrap();
+
+        assert_eq!(moved.workspace.sandbox, SandboxKind::Docker);
+        assert_eq!(moved.from, SandboxKind::Worktree);
+        let old_calls = old.calls();
+        assert!(
+            old_calls.iter().position(|c| c.starts_with("preserve"))
+                < old_calls
+                    .iter()
+                    .position(|c| c == "destroy feat/x force=true"),
+            "{old_calls:?}"
+        );
+        let new_calls = new.calls();
+        assert!(
+            new_calls.iter().any(|c| c.starts_with("restore feat/x")),
+            "{new_calls:?}"
+        );
+        assert!(
+            new_calls.iter().any(|c| c == "work_state feat/x"),
+            "{new_calls:?}"
+        );
+        assert!(
+            old.saves.list(None).unwrap().is_empty(),
+            "the save is dropped"
+        );
+    }
+
+    #[test]
+    fn a_new_workspace_that_differs_is_removed_and_the_old_one_kept() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_local_branch("feat/x");
+        let state = WorkState {
+            head: Some("a".repeat(40)),
+            ..WorkState::default()
+        };
+        let old = FakeSandbox::new(SandboxKind::Docker).with_work_state(&api, &feat_x(), state);
+        let new = FakeSandbox::new(SandboxKind::Worktree);
+
+        let err = move_workspace(
+            backend(&checkouts, &old),
+            backend(&checkouts, &new),
+            &api,
+            &branch("feat/x"),
+            &scratch("differs"),
+        )
+        .unwrap_err();
+
+        let WorkspaceError::MoveUndone { cause, left, .. } = err else {
+            panic!("expected MoveUndone, got {err:?}");
+        };
+        assert!(
+            matches!(*cause, WorkspaceError::MoveNotVerified { .. }),
+            "{cause:?}"
+        );
+        assert_eq!(left, None);
+        assert!(
+            new.calls()
+                .contains(&"destroy feat/x force=true".to_owned())
+        );
+        assert!(!old.calls().iter().any(|c| c.starts_with("destroy")));
+        assert!(old.saves.list(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_move_to_the_sandbox_it_is_in_is_refused_before_anything_is_looked_at() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let here = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &feat_x());
+
+        let err = move_workspace(
+            backend(&checkouts, &here),
+            backend(&checkouts, &here),
+            &api,
+            &branch("feat/x"),
+            &scratch("same"),
+        )
+        .unwrap_err();
+
+        assert!(
+            matches!(err, WorkspaceError::MoveToSameSandbox { .. }),
+            "{err:?}"
+        );
+        assert!(here.calls().is_empty());
     }
 }

@@ -5,7 +5,7 @@ use crate::cli::SandboxArg;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::Omitted;
-use crate::saved::summary;
+use crate::saved::parts;
 
 /// Move a branch's workspace to the other sandbox, with all its work.
 ///
@@ -44,12 +44,15 @@ pub fn run(context: &Context<'_>, args: &MoveArgs) -> Result<ExitStatus, CliErro
     if let Some(warning) = &moved.fetch_warning {
         warn_fetch(context, warning);
     }
+    let carried = parts(&moved.carried.contents);
+    let what = if carried.is_empty() {
+        "nothing uncommitted or unpushed to carry".to_owned()
+    } else {
+        carried.join(", ")
+    };
     context.printer.result(&format!(
-        "Moved workspace {} from the {} sandbox to the {} sandbox ({})",
-        moved.workspace.reference,
-        moved.from,
-        moved.workspace.sandbox,
-        summary(&moved.carried.contents)
+        "Moved workspace {} from the {} sandbox to the {} sandbox ({what})",
+        moved.workspace.reference, moved.from, moved.workspace.sandbox,
     ));
     if let Some(leftover) = &moved.leftover {
         context.printer.warning(leftover);
