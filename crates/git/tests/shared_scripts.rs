@@ -214,14 +214,14 @@ fn concurrent_saves_of_one_worktree_each_build_in_an_index_of_their_own() {
 fn the_state_names_head_its_branch_each_stash_entry_and_the_status_and_changes_nothing() {
     let repos = repos();
     let dir = &repos.worktree;
-    std::fs::write(dir.join("README.md"), "stashed one\n").unwrap();
+    fs_err::write(dir.join("README.md"), "stashed one\n").unwrap();
     git(dir, &["stash", "-q"]);
-    std::fs::write(dir.join("README.md"), "stashed two\n").unwrap();
+    fs_err::write(dir.join("README.md"), "stashed two\n").unwrap();
     git(dir, &["stash", "-q"]);
-    std::fs::write(dir.join("README.md"), "modified\n").unwrap();
-    std::fs::write(dir.join("new file.txt"), "new\n").unwrap();
+    fs_err::write(dir.join("README.md"), "modified\n").unwrap();
+    fs_err::write(dir.join("new file.txt"), "new\n").unwrap();
     let index_path = dir.join(git(dir, &["rev-parse", "--git-path", "index"]).trim());
-    let index = std::fs::read(&index_path).unwrap();
+    let index = fs_err::read(&index_path).unwrap();
 
     let state = skipper_git::state::work_state(&HostScripts::in_dir(dir)).unwrap();
 
@@ -235,7 +235,7 @@ fn the_state_names_head_its_branch_each_stash_entry_and_the_status_and_changes_n
     assert_eq!(state.stash.len(), 2);
     assert_eq!(state.status, b" M README.md\0?? new file.txt\0");
     assert_eq!(
-        std::fs::read(&index_path).unwrap(),
+        fs_err::read(&index_path).unwrap(),
         index,
         "the index is not rewritten"
     );
