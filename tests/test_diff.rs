@@ -353,7 +353,12 @@ fn piped_output_is_plain_and_a_terminal_gets_colour_and_gits_pager() {
     assert!(screen.contains("\u{1b}[31m-hello\u{1b}[m"), "{screen:?}");
     assert_eq!(crate::support::exit_code(&mut session), 0);
 
-    // `cat` as the pager is no pager; `NO_COLOR` turns colour off.
+    // `cat` as the pager is no pager; `NO_COLOR` turns colour off; `--stat` takes the
+    // terminal's width (100 columns) as git does.
+    let long = format!("{}.txt", "a-long-name".repeat(7));
+    fs_err::write(workspace.join(&long), "long\n").unwrap();
+    env.git(&workspace, &["add", &long]);
+    env.git(&workspace, &["commit", "-q", "-m", "long"]);
     let mut command = env.sk();
     command
         .env("GIT_PAGER", "cat")
@@ -362,8 +367,21 @@ fn piped_output_is_plain_and_a_terminal_gets_colour_and_gits_pager() {
     let mut session = env.pty_command(command);
     let mut screen = String::new();
     session.read_to_string(&mut screen).ok();
-    assert!(screen.contains("README.md | 2 +-"), "{screen:?}");
     assert!(!screen.contains('\u{1b}'), "{screen:?}");
+    let mut git = Command::new("git");
+    env.isolate(&mut git);
+    git.env("GIT_PAGER", "cat").current_dir(&workspace).args([
+        "-c",
+        "color.ui=never",
+        "diff",
+        "--stat",
+        "origin/main",
+    ]);
+    let mut session = env.pty_command(git);
+    let mut gits = String::new();
+    session.read_to_string(&mut gits).ok();
+    assert!(screen.contains(&long), "{screen:?}");
+    assert_eq!(screen, gits);
 }
 
 #[test]
