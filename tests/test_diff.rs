@@ -11,6 +11,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use expectrl::process::unix::WaitStatus;
+
 use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
 use crate::support::{Origin, TestEnv, stderr};
 
@@ -120,6 +122,35 @@ fn sh(env: &TestEnv, sandbox: &str, repository: &str, text: &str) -> String {
         "--command",
         text,
     ])
+}
+
+/// `command` run once its terminal is 100 columns wide: the PTY's size is set after the
+/// process starts, which a fast one would not wait for.
+fn sized(command: &Command) -> Command {
+    let mut sized = Command::new("sh");
+    sized
+        .arg("-c")
+        .arg("stty cols 100 rows 30 && exec \"$0\" \"$@\"")
+        .arg(command.get_program())
+        .args(command.get_args())
+        .stdin(Stdio::inherit());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => sized.env(name, value),
+            None => sized.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        sized.current_dir(dir);
+    }
+    sized
+}
+
+/// All a PTY session shows until it ends.
+fn everything(session: &mut expectrl::session::OsSession) -> String {
+    use expectrl::Expect;
+    let shown = session.expect(expectrl::Eof).unwrap();
+    String::from_utf8_lossy(shown.as_bytes()).into_owned()
 }
 
 /// A file as the tests compare it: a symbolic link's target, or a file's bytes and
@@ -347,23 +378,41 @@ fn piped_output_is_plain_and_a_terminal_gets_colour_and_gits_pager() {
         .stdin(Stdio::inherit())
         .args(diff_args("worktree", "api", &[]));
     let mut session = env.pty_command(command);
-    let mut screen = String::new();
-    session.read_to_string(&mut screen).ok();
+    let screen = everything(&mut session);
     assert!(screen.contains("paged LESS=FRX LV=-c"), "{screen:?}");
     assert!(screen.contains("\u{1b}[31m-hello\u{1b}[m"), "{screen:?}");
-    assert_eq!(crate::support::exit_code(&mut session), 0);
+    assert_eq!(
+        session.get_process_mut().wait().unwrap(),
+        WaitStatus::Exited(session.get_process().pid(), 0)
+    );
 
-    // `cat` as the pager is no pager; `NO_COLOR` turns colour off.
+    // `cat` as the pager is no pager; `NO_COLOR` turns colour off; `--stat` takes the
+    // terminal's width (100 columns) as git does.
+    let long = format!("{}.txt", "a-long-name".repeat(7));
+    fs_err::write(workspace.join(&long), "long\n").unwrap();
+    env.git(&workspace, &["add", &long]);
+    env.git(&workspace, &["commit", "-q", "-m", "long"]);
     let mut command = env.sk();
     command
         .env("GIT_PAGER", "cat")
         .stdin(Stdio::inherit())
         .args(diff_args("worktree", "api", &["--stat"]));
-    let mut session = env.pty_command(command);
-    let mut screen = String::new();
-    session.read_to_string(&mut screen).ok();
-    assert!(screen.contains("README.md | 2 +-"), "{screen:?}");
+    let mut session = env.pty_command(sized(&command));
+    let screen = everything(&mut session);
     assert!(!screen.contains('\u{1b}'), "{screen:?}");
+    let mut git = Command::new("git");
+    env.isolate(&mut git);
+    git.env("GIT_PAGER", "cat").current_dir(&workspace).args([
+        "-c",
+        "color.ui=never",
+        "diff",
+        "--stat",
+        "origin/main",
+    ]);
+    let mut session = env.pty_command(sized(&git));
+    let gits = everything(&mut session);
+    assert!(screen.contains(&long), "{screen:?}");
+    assert_eq!(screen, gits);
 }
 
 #[test]

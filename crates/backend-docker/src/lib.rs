@@ -56,6 +56,9 @@
 //!   OpenCode's configuration directory is a writable directory of links to the host's
 //!   entries, since OpenCode writes its own `package.json`, `.gitignore` and
 //!   `node_modules` there.
+//! - **The diff** (`sk workspace diff`) is the shared script of `skipper-git`, run in the
+//!   container (started first when it is stopped), writing to the container's `/tmp`; the
+//!   file is streamed to the host by the archive API, never held in memory.
 //! - **Commands** are execs in the repository directory: stdout and stderr apart, stdin
 //!   forwarded when it is not a terminal (with its end delivered), Ctrl-C signalling the
 //!   command's process group inside the container.

@@ -34,9 +34,9 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, BranchName, BranchStart, Checkout, CloneOutcome, CommandLine, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, HostCheckouts, PipedIo, RemoteUrl, RepositoryId, Sandbox,
-    SandboxError, SandboxKind, UnpushedBranch, UnpushedRef, Workspace, WorkspaceLocation,
-    WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
+    DetachOutcome, DiffFormat, DiffRequest, ErrorKind, ExecIo, HostCheckouts, PipedIo, RemoteUrl,
+    RepositoryId, Sandbox, SandboxError, SandboxKind, UnpushedBranch, UnpushedRef, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_testkit::{Origin, TempHome, git};
 
@@ -761,6 +761,55 @@ pub fn create_leaves_the_host_checkout_alone(h: &Harness) {
     assert_eq!(git(host, &["stash", "list"]), "");
 }
 
+/// `diff` writes the workspace's commits, staged, modified and untracked files as one diff
+/// to the host file asked for, changing nothing in the workspace; a start that names no
+/// commit is [`ErrorKind::NotFound`].
+pub fn diff_is_all_the_work_as_one_diff_and_changes_nothing(h: &Harness) {
+    let ws = h.create(BRANCH, BranchStart::NewFromDefault);
+    h.sh(
+        &ws,
+        &format!(
+            "printf c > committed.txt && git add committed.txt && {GIT} commit -q -m c && \
+             printf s > staged.txt && git add staged.txt && printf m >> README.md && printf u > untracked.txt"
+        ),
+    );
+    let status = h.sh(
+        &ws,
+        "git status --porcelain=v1 -z | od -c; git rev-parse HEAD",
+    );
+    let dest = h.scene().home().root().join("names.diff");
+    let mut request = DiffRequest {
+        base: None,
+        default_branch: h.default_branch().clone(),
+        format: DiffFormat::NameOnly,
+        color: false,
+        columns: None,
+    };
+    let made = h
+        .sandbox()
+        .diff(&ws, &request, &dest)
+        .unwrap_or_else(|err| panic!("diffing: {}", chain(&err)));
+    let base = h.sh(
+        &ws,
+        &format!("git rev-parse refs/remotes/origin/{DEFAULT_BRANCH}"),
+    );
+    assert_eq!(made.base.as_deref(), Some(base.as_str()));
+    assert_eq!(
+        fs_err::read_to_string(&dest).unwrap(),
+        "README.md\ncommitted.txt\nstaged.txt\nuntracked.txt\n"
+    );
+    assert_eq!(
+        h.sh(
+            &ws,
+            "git status --porcelain=v1 -z | od -c; git rev-parse HEAD"
+        ),
+        status
+    );
+    request.base = Some("sk-contract-no-such-ref".to_owned());
+    let err = h.sandbox().diff(&ws, &request, &dest).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{}", chain(&err));
+}
+
 /// Makes one `#[test]` per contract case, each calling `$make` for a fresh [`Harness`]
 /// (`fn() -> Option<Harness>`; `None` skips the case, the function having said why).
 ///
@@ -828,5 +877,6 @@ macro_rules! contract_tests {
         contract_case!(track_remote_starts_at_origins_commit);
         contract_case!(new_from_default_starts_at_origin_default);
         contract_case!(create_leaves_the_host_checkout_alone);
+        contract_case!(diff_is_all_the_work_as_one_diff_and_changes_nothing);
     };
 }

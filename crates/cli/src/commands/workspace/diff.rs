@@ -52,7 +52,9 @@ pub fn run(context: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliErro
         color: terminal
             && colour_allowed(std::env::var_os("NO_COLOR"))
             && git_colours(&checkout.path),
-        columns: terminal.then(terminal_width).flatten(),
+        columns: terminal
+            .then(|| terminal_width(std::env::var("COLUMNS").ok().as_deref(), stdout_width))
+            .flatten(),
     };
     // A directory of this run alone (only its user can read it), deleted when it ends.
     let scratch = tempfile::Builder::new()
@@ -129,9 +131,21 @@ fn pager_of(checkout: &Path) -> Option<String> {
     pager::chosen(&answer).map(str::to_owned)
 }
 
-/// The width of the terminal on stdout.
-fn terminal_width() -> Option<u16> {
-    terminal_size::terminal_size_of(std::io::stdout()).map(|(width, _)| width.0)
+/// The terminal's width as git reckons it: `COLUMNS` when it holds a positive number,
+/// else what the terminal says (`measured`).
+fn terminal_width(columns: Option<&str>, measured: impl FnOnce() -> Option<u16>) -> Option<u16> {
+    columns
+        .and_then(|columns| columns.trim().parse::<u16>().ok())
+        .filter(|&columns| columns > 0)
+        .or_else(measured)
+}
+
+/// The width of the terminal on stdout, if it says one.
+fn stdout_width() -> Option<u16> {
+    rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .map(|size| size.ws_col)
+        .filter(|&columns| columns > 0)
 }
 
 /// Copies the diff to stdout. A reader that stops early (`| head`) is not an error.
@@ -147,6 +161,14 @@ fn stream(mut file: std::fs::File) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_width_is_columns_else_the_terminals() {
+        assert_eq!(terminal_width(Some("132"), || Some(100)), Some(132));
+        assert_eq!(terminal_width(None, || Some(100)), Some(100));
+        assert_eq!(terminal_width(Some("0"), || Some(100)), Some(100));
+        assert_eq!(terminal_width(Some("wide"), || None), None);
+    }
 
     #[test]
     fn no_color_turns_colour_off_unless_empty() {
