@@ -1,6 +1,6 @@
 use skipper_core::{SandboxKind, WorkspaceTarget, usecases};
 
-use super::{Selection, warn_fetch};
+use super::{Selection, warn_fetch, with_existing};
 use crate::cli::SandboxArg;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
@@ -40,7 +40,8 @@ pub fn run(context: &Context<'_>, args: &MoveArgs) -> Result<ExitStatus, CliErro
         .prefix("sk-move-")
         .tempdir()
         .map_err(|err| CliError::failure(format!("cannot make a temporary directory: {err}")))?;
-    let moved = usecases::move_workspace(from, to, &checkout, branch, scratch.path())?;
+    let moved = usecases::move_workspace(from, to, &checkout, branch, scratch.path())
+        .map_err(|err| with_existing(context, &checkout, err))?;
     if let Some(warning) = &moved.fetch_warning {
         warn_fetch(context, warning);
     }
