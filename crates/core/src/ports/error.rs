@@ -59,6 +59,10 @@ pub enum Operation {
     Restoring,
     /// Removing a workspace.
     Removing,
+    /// Bringing a workspace's branch to the host.
+    Fetching,
+    /// Bringing a workspace's remote-tracking branches up to date.
+    Syncing,
 }
 
 impl fmt::Display for Operation {
@@ -75,6 +79,8 @@ impl fmt::Display for Operation {
             Self::Saving => "saving the work of",
             Self::Restoring => "restoring the saved work of",
             Self::Removing => "removing",
+            Self::Fetching => "fetching the branch of",
+            Self::Syncing => "syncing the remote branches of",
         })
     }
 }

@@ -7,14 +7,17 @@ mod clone;
 mod create;
 mod detach;
 mod error;
+mod fetch;
 mod housekeeping;
 mod list;
 mod prompt;
+mod push;
 mod remove;
 mod resolve;
 mod restore;
 mod run;
 mod saved;
+mod sync;
 
 pub use attach::attach;
 pub use choose::{Candidate, SandboxChoice, sandbox_for};
@@ -22,14 +25,17 @@ pub use clone::{Cloned, clone};
 pub use create::{CreateOutcome, create};
 pub use detach::detach;
 pub use error::WorkspaceError;
+pub use fetch::{FetchOutcome, Fetched, fetch};
 pub use housekeeping::{Collected, Inspection, doctor, gc};
 pub use list::{Listing, list};
 pub use prompt::{AgentCommand, prompt};
+pub use push::{Pushed, push};
 pub use remove::{Removed, remove};
 pub use resolve::{locate, resolve_checkout};
 pub use restore::{Restored, find_saved, restore};
 pub use run::run;
 pub use saved::{drop_saved, list_saved};
+pub use sync::{Synced, sync};
 
 use crate::ports::{HostCheckouts, Locks, Sandbox, SaveStore, WorkspaceRegistry};
 
