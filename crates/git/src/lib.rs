@@ -7,22 +7,28 @@
 //! [`HostCheckouts`](skipper_core::HostCheckouts) port, cloned with git on the host), the
 //! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
 //! [`worktree_list`]), the save store ([`DiskSaves`]), and the dirty gate, the save and the
-//! restore both sandboxes share ([`gate`], [`preserve`], [`restore`]): one set of shell
-//! scripts ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every
-//! git call goes through the `git` binary; no English output is ever parsed.
+//! restore both sandboxes share ([`gate`], [`preserve`], [`restore`]), and the carrying
+//! of a branch out of a workspace and of the remote's branches into one ([`export`],
+//! [`sync`]): one set of shell scripts ([`scripts`]) run wherever the repository is,
+//! through a [`ScriptHost`]. Every git call goes through the `git` binary; no English
+//! output is ever parsed.
 
 mod checkouts;
+pub mod export;
 pub mod gate;
 mod host_scripts;
 mod housekeeping;
 mod layout;
 mod locks;
 pub mod preserve;
+mod publish;
 pub mod restore;
 mod runner;
 mod saves;
+mod scratch;
 pub mod scripts;
 pub mod status;
+pub mod sync;
 mod work;
 pub mod worktree_list;
 
@@ -33,4 +39,5 @@ pub use layout::Layout;
 pub use locks::FileLocks;
 pub use runner::{Git, REPOSITORY_ENV, clear_repository_env};
 pub use saves::DiskSaves;
+pub use scratch::ScratchDir;
 pub use work::{Policy, ScriptHost, ScriptOutput, WorkError};

@@ -130,6 +130,9 @@ pub enum WorkError {
     /// A script printed something that cannot be read.
     #[error("{0}")]
     Output(String),
+    /// What the operation needs is not in the repository (a branch, say).
+    #[error("{0}")]
+    Missing(String),
 }
 
 impl WorkError {
@@ -141,6 +144,7 @@ impl WorkError {
             Self::Script { .. } | Self::Output(_) => ErrorKind::CommandFailed,
             Self::Unsaveable { .. } => ErrorKind::Refused,
             Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Missing(_) => ErrorKind::NotFound,
         }
     }
 

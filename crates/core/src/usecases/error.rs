@@ -150,7 +150,7 @@ pub enum WorkspaceError {
     )]
     BranchDiverged {
         /// The workspace.
-        reference: WorkspaceRef,
+        reference: Box<WorkspaceRef>,
         /// The branch.
         branch: BranchName,
         /// The host checkout's tip.
@@ -165,7 +165,7 @@ pub enum WorkspaceError {
     )]
     BranchCheckedOut {
         /// The workspace.
-        reference: WorkspaceRef,
+        reference: Box<WorkspaceRef>,
         /// The branch.
         branch: BranchName,
         /// Where it is checked out.
@@ -180,7 +180,7 @@ pub enum WorkspaceError {
     })]
     NothingToPush {
         /// The workspace.
-        reference: WorkspaceRef,
+        reference: Box<WorkspaceRef>,
         /// The branch.
         branch: BranchName,
         /// Its tip.

@@ -101,7 +101,7 @@ pub(super) fn fetch_locked(
         BranchStanding::Same => FetchOutcome::UpToDate { tip: export.tip },
         BranchStanding::Diverged => {
             return Err(WorkspaceError::BranchDiverged {
-                reference: reference.clone(),
+                reference: Box::new(reference.clone()),
                 branch,
                 host_tip: host.tip.unwrap_or_default(),
                 workspace_tip: export.tip,
@@ -110,7 +110,7 @@ pub(super) fn fetch_locked(
         BranchStanding::Absent | BranchStanding::Ahead => {
             if let Some(path) = host.checked_out {
                 return Err(WorkspaceError::BranchCheckedOut {
-                    reference: reference.clone(),
+                    reference: Box::new(reference.clone()),
                     branch,
                     path,
                 });

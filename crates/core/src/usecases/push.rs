@@ -48,7 +48,7 @@ pub fn push(
         .push_standing(checkout, &fetched.branch, remote)?;
     if standing != PushStanding::Ahead {
         return Err(WorkspaceError::NothingToPush {
-            reference: fetched.reference.clone(),
+            reference: Box::new(fetched.reference.clone()),
             branch: fetched.branch.clone(),
             tip: fetched.tip().to_owned(),
             remote: remote.to_owned(),
