@@ -29,6 +29,7 @@ mod test_docker_list;
 mod test_docker_remove;
 mod test_docker_run;
 mod test_faults;
+mod test_fetch;
 mod test_help;
 mod test_housekeeping;
 mod test_list;

@@ -5,9 +5,10 @@
 use std::io::{Read, Write};
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, ErrorKind, ExecIo, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot,
-    SavedContents, SavedWork, SessionIo, UnpushedRef, Workspace, WorkspaceRef, WorkspaceTarget,
+    AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Operation, Sandbox,
+    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, SyncReport,
+    UnpushedRef, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -373,6 +374,24 @@ impl Sandbox for DockerBackend {
         self.runtime
             .block_on(self.engine.remove_workspace_container(name))
             .map_err(|err| err.into_sandbox(Operation::Removing, reference))
+    }
+
+    fn export_branch(
+        &self,
+        workspace: &Workspace,
+        request: &ExportRequest,
+        dest: &std::path::Path,
+    ) -> Result<BranchExport, SandboxError> {
+        self.export_branch_from(workspace, request, dest)
+    }
+
+    fn sync_remote(
+        &self,
+        workspace: &Workspace,
+        checkout: &Checkout,
+        scratch: &std::path::Path,
+    ) -> Result<SyncReport, SandboxError> {
+        self.sync_remote_into(workspace, checkout, scratch)
     }
 }
 

@@ -17,5 +17,6 @@ mod registry;
 mod removal;
 mod sandbox;
 mod tmux;
+mod transfer;
 
 pub use sandbox::WorktreeSandbox;

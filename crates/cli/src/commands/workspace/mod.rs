@@ -3,16 +3,20 @@
 mod attach;
 mod create;
 mod detach;
+mod fetch;
 mod list;
 mod prompt;
+mod push;
 mod remove;
 mod restore;
 mod run;
 mod saved;
+mod sync;
 
 use clap::Subcommand;
-use skipper_core::usecases::Backend;
+use skipper_core::usecases::{self, Backend, WorkspaceError};
 use skipper_core::{Checkout, WorkspaceTarget};
+use skipper_git::{Layout, ScratchDir};
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
@@ -33,6 +37,9 @@ pub enum WorkspaceCommand {
     Remove(remove::RemoveArgs),
     Saved(saved::SavedArgs),
     Restore(restore::RestoreArgs),
+    Fetch(fetch::FetchArgs),
+    Push(push::PushArgs),
+    Sync(sync::SyncArgs),
 }
 
 pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<ExitStatus, CliError> {
@@ -46,6 +53,9 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
         WorkspaceCommand::Remove(args) => remove::run(context, &args),
         WorkspaceCommand::Saved(args) => saved::run(context, &args),
         WorkspaceCommand::Restore(args) => restore::run(context, &args),
+        WorkspaceCommand::Fetch(args) => fetch::run(context, &args),
+        WorkspaceCommand::Push(args) => push::run(context, &args),
+        WorkspaceCommand::Sync(args) => sync::run(context, &args),
     }
 }
 
@@ -54,6 +64,50 @@ pub fn warn_fetch(context: &Context<'_>, warning: &str) {
     context.printer.warning(&format!(
         "could not fetch origin; using the last known remote branches\n  {warning}"
     ));
+}
+
+/// A scratch directory for the bundles one command moves, deleted when it is dropped.
+pub fn scratch(context: &Context<'_>) -> Result<ScratchDir, CliError> {
+    let layout = Layout::new(context.paths.data_root.clone());
+    ScratchDir::new(&layout).map_err(|err| {
+        CliError::failure(format!(
+            "cannot make a scratch directory under {}: {err}",
+            layout.staging().display()
+        ))
+    })
+}
+
+/// `err` for the user; a missing workspace also lists the workspaces the repository has.
+pub fn with_existing_workspaces(
+    context: &Context<'_>,
+    checkout: &Checkout,
+    err: WorkspaceError,
+) -> CliError {
+    let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
+    let error = CliError::from(err);
+    if !missing {
+        return error;
+    }
+    let Ok(registries) = context.registries() else {
+        return error;
+    };
+    let Ok(listing) = usecases::list(&registries, std::slice::from_ref(checkout)) else {
+        return error;
+    };
+    let existing: Vec<String> = listing
+        .workspaces
+        .iter()
+        .map(|workspace| format!("{} [{}]", workspace.reference.target, workspace.sandbox))
+        .collect();
+    if existing.is_empty() {
+        error.hint(format!("{} has no workspace yet", checkout.repository))
+    } else {
+        error.hint(format!(
+            "workspaces of {}: {}",
+            checkout.repository,
+            existing.join(", ")
+        ))
+    }
 }
 
 /// `--repository` and `--branch`, shared by the workspace commands.
