@@ -56,9 +56,12 @@ fn a_docker_branch_arrives_with_its_exact_commits_then_fast_forwards() {
         tip.trim()
     );
     assert_eq!(
-        repo.env
-            .git(&checkout, &["ls-tree", "feat/x", "run.sh", "link", "blob.bin"]),
-        repo.sh("feat/x", "git ls-tree feat/x run.sh link blob.bin").trim(),
+        repo.env.git(
+            &checkout,
+            &["ls-tree", "feat/x", "run.sh", "link", "blob.bin"]
+        ),
+        repo.sh("feat/x", "git ls-tree feat/x run.sh link blob.bin")
+            .trim(),
         "the exec bit, the link and the binary arrive as they were"
     );
     assert_eq!(host_state(&checkout), before);

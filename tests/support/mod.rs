@@ -324,6 +324,9 @@ pub fn host_state(checkout: &Path) -> String {
 pub fn all_refs(repository: &Path) -> String {
     skipper_testkit::git(
         repository,
-        &["for-each-ref", "--format=%(objectname) %(refname) %(symref)"],
+        &[
+            "for-each-ref",
+            "--format=%(objectname) %(refname) %(symref)",
+        ],
     )
 }

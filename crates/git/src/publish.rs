@@ -242,10 +242,11 @@ pub(crate) fn push_branch(
     let refspec = format!("{name}:{name}");
     args.extend(["--", remote, &refspec]);
     tracing::debug!(dir = %dir.display(), ?args, "git");
-    // git's own words (the refusal, the remote's hook) reach the user as they are.
+    // git's own words (the refusal, the remote's hook) reach the user as they are, all on
+    // stderr: stdout is `sk`'s result.
     let status = Git::in_dir(dir)
         .command(&args)
-        .stdout(Stdio::inherit())
+        .stdout(Stdio::from(std::io::stderr()))
         .stderr(Stdio::inherit())
         .status()
         .map_err(|err| CheckoutError::GitUnavailable(err.to_string()))?;

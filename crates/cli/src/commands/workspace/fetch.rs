@@ -91,7 +91,9 @@ pub fn warn_uncommitted(context: &Context<'_>, fetched: &Fetched) {
 
 #[cfg(test)]
 mod tests {
-    use skipper_core::{BranchName, Imported, RepositoryId, SandboxKind, WorkspaceRef, WorkspaceTarget};
+    use skipper_core::{
+        BranchName, Imported, RepositoryId, SandboxKind, WorkspaceRef, WorkspaceTarget,
+    };
 
     use super::*;
 
