@@ -281,3 +281,22 @@ fn origin_s_branches_arrive_updated_added_and_removed_and_nothing_else_moves() {
         }
     );
 }
+
+#[test]
+fn a_branch_without_commits_of_its_own_is_made_on_the_host_without_a_bundle() {
+    let repos = repos();
+    let dest = repos.home.root().join("branch.bundle");
+
+    let (exported, old) = export_to(&repos, &dest);
+
+    assert_eq!(exported.standing, BranchStanding::Absent);
+    assert!(
+        !exported.bundle && !dest.exists(),
+        "the host has every commit"
+    );
+    assert_eq!(import(&repos, &exported, old, &dest), 0);
+    assert_eq!(
+        git(&repos.host.path, &["rev-parse", "feat/x"]),
+        git(&repos.host.path, &["rev-parse", "origin/main"])
+    );
+}
