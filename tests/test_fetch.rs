@@ -198,8 +198,8 @@ fn a_missing_workspace_is_named_with_what_exists() {
     [exit: 1]
     ----- stderr -----
     error: workspace remotes/[REPO] (feat/gone) does not exist in the docker sandbox
+      - workspaces of remotes/[REPO]: feat/here
       - create it with `sk workspace create --repository remotes/[REPO] --branch feat/gone --sandbox docker`
-      - workspaces of remotes/[REPO]: main [docker], feat/here [docker]
     ");
 }
 

@@ -20,9 +20,49 @@ fn workspace_help() {
     insta::assert_snapshot!(help(&["workspace", "--help"]));
 }
 
+/// The commands that bring work home are in the help, the README's commands table and
+/// every shell's completions.
+#[test]
+fn the_way_home_is_in_the_help_the_readme_and_the_completions() {
+    let commands = ["diff", "fetch", "push", "sync", "move"];
+    let workspace = help(&["workspace", "--help"]);
+    let readme = include_str!("../README.md");
+    for command in commands {
+        assert!(
+            workspace
+                .lines()
+                .any(|line| line.trim_start().starts_with(command)),
+            "`sk workspace --help` lacks {command}:\n{workspace}"
+        );
+        assert!(
+            readme.contains(&format!("| `sk workspace {command} ")),
+            "the README's commands table lacks {command}"
+        );
+        assert!(
+            help(&["workspace", command, "--help"]).contains("--repository"),
+            "{command} --help"
+        );
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let completions = help(&["completions", shell]);
+        for command in commands {
+            assert!(
+                completions.contains(command),
+                "{shell} completions lack {command}"
+            );
+        }
+    }
+    assert!(readme.contains("## Getting work out of a workspace"));
+}
+
 #[test]
 fn run_help() {
     insta::assert_snapshot!(help(&["workspace", "run", "--help"]));
+}
+
+#[test]
+fn diff_help() {
+    insta::assert_snapshot!(help(&["workspace", "diff", "--help"]));
 }
 
 #[test]

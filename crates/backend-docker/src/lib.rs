@@ -66,6 +66,7 @@
 mod archive;
 mod attach;
 mod container_scripts;
+mod diff;
 mod engine;
 mod error;
 mod exec;

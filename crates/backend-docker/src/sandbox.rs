@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
-    CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Operation, Sandbox,
-    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, SyncReport,
-    UnpushedRef, Workspace, WorkspaceRef, WorkspaceTarget,
+    CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
+    Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo,
+    SyncReport, UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -393,6 +393,25 @@ impl Sandbox for DockerBackend {
     ) -> Result<SyncReport, SandboxError> {
         self.sync_remote_into(workspace, checkout, scratch)
     }
+
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {
+        let (name, path) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        self.runtime
+            .block_on(self.engine.ensure_running(name, reference))
+            .map_err(|err| err.into_sandbox(Operation::Checking, reference))?;
+        skipper_git::state::work_state(&ContainerScripts::new(self, name, path))
+            .map_err(work_failed(Operation::Checking, reference))
+    }
+
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        self.diff_workspace(workspace, request, dest)
+    }
 }
 
 impl DockerBackend {
@@ -460,7 +479,7 @@ fn unreadable(err: &dyn std::error::Error) -> AtRisk {
 }
 
 /// The port's error for a failure of the shared gate, save or restore scripts.
-fn work_failed(
+pub(crate) fn work_failed(
     operation: Operation,
     reference: &WorkspaceRef,
 ) -> impl FnOnce(WorkError) -> SandboxError + '_ {

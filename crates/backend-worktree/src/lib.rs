@@ -9,6 +9,7 @@
 
 mod broken;
 mod creation;
+mod diff;
 mod housekeeping;
 mod operation;
 mod preserve;

@@ -4,7 +4,7 @@
 //! its work).
 
 use skipper_core::{
-    AtRisk, Operation, SandboxError, SaveSlot, SavedContents, SavedWork, Workspace,
+    AtRisk, Operation, SandboxError, SaveSlot, SavedContents, SavedWork, WorkState, Workspace,
 };
 use skipper_git::{HostScripts, Policy, WorkError};
 
@@ -60,4 +60,11 @@ pub(crate) fn restore(workspace: &Workspace, saved: &SavedWork) -> Result<(), Sa
         .map(skipper_core::BranchName::as_str);
     skipper_git::restore::restore(&HostScripts::in_dir(dir), branch, saved)
         .map_err(fail(Operation::Restoring, workspace))
+}
+
+/// What the worktree's repository looks like now.
+pub(crate) fn work_state(workspace: &Workspace) -> Result<WorkState, SandboxError> {
+    let dir = path_of(workspace)?;
+    skipper_git::state::work_state(&HostScripts::in_dir(dir))
+        .map_err(fail(Operation::Checking, workspace))
 }

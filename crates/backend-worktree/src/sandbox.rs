@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
-    CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Operation, Progress, Sandbox,
-    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, SyncReport,
-    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
+    Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork,
+    SessionIo, SyncReport, WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -256,6 +256,19 @@ impl Sandbox for WorktreeSandbox {
         _scratch: &std::path::Path,
     ) -> Result<SyncReport, SandboxError> {
         crate::transfer::sync_remote(workspace)
+    }
+
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {
+        crate::preserve::work_state(workspace)
+    }
+
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        crate::diff::diff(workspace, request, dest)
     }
 }
 

@@ -278,7 +278,19 @@ impl From<WorkspaceError> for CliError {
             | WorkspaceError::NotRestorable { .. }
             | WorkspaceError::Save(_)
             | WorkspaceError::Lock(_)) => custody(err, message),
-            WorkspaceError::MainNotRemovable { .. } => Self::failure(message),
+            WorkspaceError::MainNotRemovable { .. }
+            | WorkspaceError::MoveUndone { .. }
+            | WorkspaceError::MoveNotVerified { .. }
+            | WorkspaceError::Scratch { .. } => Self::failure(message),
+            WorkspaceError::MoveToSameSandbox { .. } => {
+                Self::usage(message).hint("name the other sandbox with `--to`")
+            }
+            WorkspaceError::MovedButOldKept {
+                reference, from, ..
+            } => Self::failure(message).hint(format!(
+                "the new workspace holds the work; remove the old one with `sk --sandbox {from} workspace remove --force --repository {} --branch {}`",
+                reference.repository, reference.target
+            )),
             WorkspaceError::WorkAtRisk { risk, .. } => {
                 let mut error = Self::failure(message);
                 for line in crate::risk::describe(&risk) {

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod context;
 mod error;
+mod pager;
 mod picker;
 mod printer;
 mod progress;

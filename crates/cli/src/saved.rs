@@ -4,6 +4,16 @@ use skipper_core::SavedContents;
 
 /// What a save holds, in one line: "2 commits, 3 modified, 1 untracked, 1 stash entry".
 pub fn summary(contents: &SavedContents) -> String {
+    let parts = parts(contents);
+    if parts.is_empty() {
+        "refs only".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// What a save holds beyond the refs every save names, one count each ("2 commits").
+pub fn parts(contents: &SavedContents) -> Vec<String> {
     let mut parts = Vec::new();
     let mut count = |n: usize, one: &str, many: &str| {
         if n > 0 {
@@ -25,11 +35,7 @@ pub fn summary(contents: &SavedContents) -> String {
         "nested repository",
         "nested repositories",
     );
-    if parts.is_empty() {
-        "refs only".to_owned()
-    } else {
-        parts.join(", ")
-    }
+    parts
 }
 
 /// `bytes` as people read sizes: "512 B", "3.4 KiB", "41.0 MiB".

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, RemoteUrl,
-    RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, DiffMade,
+    DiffRequest, RemoteUrl, RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork,
+    WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
     AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
@@ -473,10 +473,14 @@ pub enum SandboxCall {
     Restore,
     /// [`Sandbox::destroy`].
     Destroy,
+    /// [`Sandbox::work_state`].
+    WorkState,
     /// [`WorkspaceRegistry::locate`].
     Locate,
     /// [`WorkspaceRegistry::list`].
     List,
+    /// [`Sandbox::diff`].
+    Diff,
 }
 
 /// A sandbox and its registry in memory, for one [`SandboxKind`].
@@ -518,6 +522,8 @@ struct FakeWorkspace {
     workspace: Workspace,
     at_risk: AtRisk,
     session: bool,
+    /// What [`Sandbox::work_state`] answers.
+    state: WorkState,
 }
 
 fn key(checkout: &Checkout, target: &WorkspaceTarget) -> WorkspaceKey {
@@ -568,6 +574,18 @@ impl FakeSandbox {
             fake.workspace.dirty = Some(!risk.modified.is_empty() || !risk.untracked.is_empty());
             fake.at_risk = risk;
         });
+        self
+    }
+
+    /// The workspace for `target` of `checkout` exists and looks like `state`.
+    #[must_use]
+    pub fn with_work_state(
+        self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+        state: WorkState,
+    ) -> Self {
+        self.entry(checkout, target, |fake| fake.state = state);
         self
     }
 
@@ -684,6 +702,7 @@ impl FakeSandbox {
                 workspace: self.new_workspace(checkout, target),
                 at_risk: AtRisk::default(),
                 session: false,
+                state: WorkState::default(),
             });
         change(fake);
     }
@@ -801,6 +820,7 @@ impl Sandbox for FakeSandbox {
                 workspace: main,
                 at_risk: AtRisk::default(),
                 session: false,
+                state: WorkState::default(),
             });
         Ok(fake.workspace.clone())
     }
@@ -833,6 +853,7 @@ impl Sandbox for FakeSandbox {
                 workspace: workspace.clone(),
                 at_risk: AtRisk::default(),
                 session: false,
+                state: WorkState::default(),
             },
         );
         Ok(workspace)
@@ -1043,6 +1064,45 @@ impl Sandbox for FakeSandbox {
                 skipped: Vec::new(),
             },
         })
+    }
+
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("work_state {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::WorkState,
+            Operation::Checking,
+            reference,
+            line,
+        )?;
+        Ok(self
+            .find(&mut state, Operation::Checking, workspace)?
+            .state
+            .clone())
+    }
+
+    /// Records the call and the start it was given; writes nothing (the diff starts from
+    /// the empty tree).
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        _dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("diff {} from {}", reference.target, request.start_ref());
+        self.record(
+            &mut state,
+            SandboxCall::Diff,
+            Operation::Diffing,
+            reference,
+            line,
+        )?;
+        self.find(&mut state, Operation::Diffing, workspace)?;
+        Ok(DiffMade { base: None })
     }
 }
 

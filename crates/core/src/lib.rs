@@ -14,11 +14,11 @@ pub mod usecases;
 pub mod faults;
 
 pub use domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, Finding, FindingKind,
-    Ignored, InvalidName, NestedWork, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind,
-    SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
-    UnpushedBranch, UnpushedRef, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
-    short_hash,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade,
+    DiffRequest, Finding, FindingKind, Ignored, InvalidName, NestedWork, RemoteUrl, RepositoryId,
+    RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents, SavedHead, SavedNested,
+    SavedRef, SavedRemote, SavedWork, UnpushedBranch, UnpushedRef, WorkState, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{

@@ -6,14 +6,15 @@
 //! environment), [`GitCheckouts`] (the core's
 //! [`HostCheckouts`](skipper_core::HostCheckouts) port, cloned with git on the host), the
 //! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
-//! [`worktree_list`]), the save store ([`DiskSaves`]), and the dirty gate, the save and the
-//! restore both sandboxes share ([`gate`], [`preserve`], [`restore`]), and the carrying
-//! of a branch out of a workspace and of the remote's branches into one ([`export`],
-//! [`sync`]): one set of shell scripts ([`scripts`]) run wherever the repository is,
-//! through a [`ScriptHost`]. Every git call goes through the `git` binary; no English
-//! output is ever parsed.
+//! [`worktree_list`]), the save store ([`DiskSaves`]), and what both sandboxes share: the
+//! dirty gate, the save, the restore and the diff of a workspace's work ([`gate`],
+//! [`preserve`], [`restore`], [`diff`]), and the carrying of a branch out of a workspace
+//! and of the remote's branches into one ([`export`], [`sync`]): one set of shell scripts
+//! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
+//! goes through the `git` binary; no English output is ever parsed.
 
 mod checkouts;
+pub mod diff;
 pub mod export;
 pub mod gate;
 mod host_scripts;
@@ -27,6 +28,7 @@ mod runner;
 mod saves;
 mod scratch;
 pub mod scripts;
+pub mod state;
 pub mod status;
 pub mod sync;
 mod work;

@@ -2,9 +2,9 @@
 //! set of POSIX `sh` scripts (`assets/scripts/*.sh`, each saying its arguments and output),
 //! run on the host in a worktree and inside the container for Docker, with their inputs as
 //! positional parameters (never spliced into shell text). What they print is read by
-//! [`crate::gate`], [`crate::preserve`] and [`crate::restore`]; the scripts that carry a
-//! branch out of a workspace and the remote's branches into one, by [`crate::export`] and
-//! [`crate::sync`].
+//! [`crate::gate`], [`crate::preserve`], [`crate::restore`] and [`crate::diff`]; the scripts
+//! that carry a branch out of a workspace and the remote's branches into one, by
+//! [`crate::export`] and [`crate::sync`].
 
 /// The text of a script in `assets/scripts/`, embedded in the binary.
 macro_rules! script {
@@ -46,6 +46,15 @@ pub const ORIGIN_REFS: &str = script!("origin-refs.sh");
 /// point, then triples of a ref, its new object (empty: delete) and its old one (empty:
 /// create).
 pub const SYNC_ORIGIN: &str = script!("sync-origin.sh");
+
+/// What a repository looks like now (its `HEAD`, stash and status): `state.sh`.
+pub const STATE: &str = script!("state.sh");
+
+/// Writes everything a workspace changed since it started as one git diff: `diff.sh`.
+///
+/// `$1` the start ref, `$2` the format (`patch`, `stat`, `name-only`), `$3` the colour
+/// (`always`, `never`), `$4` the terminal's width (or empty), `$5` the file to write.
+pub const DIFF: &str = script!("diff.sh");
 
 /// The argument vector running `script` with `args` as its positional parameters (`$0` is
 /// `sk-script`, for the shell's messages).

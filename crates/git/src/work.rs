@@ -1,6 +1,6 @@
-//! What the gate, the save and the restore need from a sandbox: a place to run the shared
-//! scripts ([`ScriptHost`]: a worktree's directory on the host, or a container) and to move
-//! bundles between it and the host, the policy that says which refs are a repository's own
+//! What the gate, the save, the restore and the diff need from a sandbox: a place to run the
+//! shared scripts ([`ScriptHost`]: a worktree's directory on the host, or a container) and to
+//! move bundles and diffs between it and the host, the policy that says which refs are a repository's own
 //! ([`Policy`]), and the failures ([`WorkError`]) the backends turn into the port's errors.
 
 use std::path::Path;
@@ -133,6 +133,12 @@ pub enum WorkError {
     /// What the operation needs is not in the repository (a branch, say).
     #[error("{0}")]
     Missing(String),
+    /// A name given to a script (a diff's start) names no commit in the repository.
+    #[error("`{name}` names no commit in the workspace")]
+    NoCommit {
+        /// The name, as given.
+        name: String,
+    },
 }
 
 impl WorkError {
@@ -144,7 +150,7 @@ impl WorkError {
             Self::Script { .. } | Self::Output(_) => ErrorKind::CommandFailed,
             Self::Unsaveable { .. } => ErrorKind::Refused,
             Self::Conflict { .. } => ErrorKind::Conflict,
-            Self::Missing(_) => ErrorKind::NotFound,
+            Self::Missing(_) | Self::NoCommit { .. } => ErrorKind::NotFound,
         }
     }
 

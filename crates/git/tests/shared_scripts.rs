@@ -209,3 +209,34 @@ fn concurrent_saves_of_one_worktree_each_build_in_an_index_of_their_own() {
     assert_eq!(status(worktree), before);
     assert_eq!(git(&repos.checkout, &["for-each-ref", "refs/skipper"]), "");
 }
+
+#[test]
+fn the_state_names_head_its_branch_each_stash_entry_and_the_status_and_changes_nothing() {
+    let repos = repos();
+    let dir = &repos.worktree;
+    fs_err::write(dir.join("README.md"), "stashed one\n").unwrap();
+    git(dir, &["stash", "-q"]);
+    fs_err::write(dir.join("README.md"), "stashed two\n").unwrap();
+    git(dir, &["stash", "-q"]);
+    fs_err::write(dir.join("README.md"), "modified\n").unwrap();
+    fs_err::write(dir.join("new file.txt"), "new\n").unwrap();
+    let index_path = dir.join(git(dir, &["rev-parse", "--git-path", "index"]).trim());
+    let index = fs_err::read(&index_path).unwrap();
+
+    let state = skipper_git::state::work_state(&HostScripts::in_dir(dir)).unwrap();
+
+    assert_eq!(
+        state.head.as_deref(),
+        Some(git(dir, &["rev-parse", "HEAD"]).trim())
+    );
+    assert_eq!(state.on.as_deref(), Some("refs/heads/feat/x"));
+    let entries = git(dir, &["rev-list", "--walk-reflogs", "refs/stash"]);
+    assert_eq!(state.stash, entries.lines().collect::<Vec<_>>());
+    assert_eq!(state.stash.len(), 2);
+    assert_eq!(state.status, b" M README.md\0?? new file.txt\0");
+    assert_eq!(
+        fs_err::read(&index_path).unwrap(),
+        index,
+        "the index is not rewritten"
+    );
+}

@@ -2,15 +2,18 @@
 
 mod branch;
 mod command;
+mod diff;
 mod finding;
 mod remote;
 mod repository;
 mod risk;
 mod saved;
+mod state;
 mod workspace;
 
 pub use branch::BranchName;
 pub use command::{CommandLine, CommandStatus};
+pub use diff::{DiffFormat, DiffMade, DiffRequest};
 pub use finding::{Finding, FindingKind};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
@@ -18,6 +21,7 @@ pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};
 pub use saved::{
     SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
 };
+pub use state::WorkState;
 pub use workspace::{
     ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };

@@ -63,6 +63,8 @@ pub enum Operation {
     Fetching,
     /// Bringing a workspace's remote-tracking branches up to date.
     Syncing,
+    /// Taking the diff of a workspace's work.
+    Diffing,
 }
 
 impl fmt::Display for Operation {
@@ -81,6 +83,7 @@ impl fmt::Display for Operation {
             Self::Removing => "removing",
             Self::Fetching => "fetching the branch of",
             Self::Syncing => "syncing the remote branches of",
+            Self::Diffing => "taking the diff of",
         })
     }
 }

@@ -9,8 +9,8 @@ use super::io::{ExecIo, SessionIo};
 use super::transfer::BranchStanding;
 use super::transfer::{BranchExport, ExportRequest, SyncReport};
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, SandboxKind, SaveSlot, SavedContents,
-    SavedWork, Workspace, WorkspaceTarget,
+    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, DiffMade, DiffRequest, SandboxKind,
+    SaveSlot, SavedContents, SavedWork, WorkState, Workspace, WorkspaceTarget,
 };
 
 /// How a branch workspace's branch comes to be.
@@ -177,6 +177,32 @@ pub trait Sandbox: Send + Sync + Debug {
         checkout: &Checkout,
         scratch: &Path,
     ) -> Result<SyncReport, SandboxError>;
+
+    /// What the workspace's repository looks like now: `HEAD`, the stash and `git
+    /// status`, for comparing two workspaces. Changes nothing (not even the index's
+    /// cached stat data).
+    ///
+    /// # Errors
+    /// The failure to look.
+    fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError>;
+
+    /// Writes to the host file `dest` everything the workspace changed since it started,
+    /// as one git diff in `request`'s format: its commits since the merge base of `HEAD`
+    /// with [`DiffRequest::start_ref`], and its staged, unstaged and untracked files
+    /// (ignored ones aside), binary files included. Starts a stopped workspace. Changes
+    /// nothing in the workspace (its index included; git may store the files' objects),
+    /// nor in the host checkout. The diff is never held in memory whole.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] when the start names no commit in the workspace (`dest` is
+    /// then left as it was), [`ErrorKind::Unavailable`], or the failure of the step that
+    /// failed.
+    fn diff(
+        &self,
+        workspace: &Workspace,
+        request: &DiffRequest,
+        dest: &std::path::Path,
+    ) -> Result<DiffMade, SandboxError>;
 }
 
 /// How an interactive session ended.

@@ -190,6 +190,63 @@ pub enum WorkspaceError {
         /// Why there is nothing.
         standing: PushStanding,
     },
+    /// A workspace moved to the sandbox it is in.
+    #[error("workspace {reference} is in the {sandbox} sandbox already")]
+    MoveToSameSandbox {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// Its sandbox.
+        sandbox: SandboxKind,
+    },
+    /// The new workspace of a move does not hold what the old one does.
+    #[error("the new workspace does not match the old one: {}", differences.join("; "))]
+    MoveNotVerified {
+        /// How they differ.
+        differences: Vec<String>,
+    },
+    /// Making or checking the new workspace of a move failed: the old one is untouched and
+    /// the new one removed (`left` says why it could not be, when it could not).
+    #[error(
+        "moving {reference} from the {from} to the {to} sandbox failed, and was undone: the {from} workspace is untouched{}",
+        left.as_ref().map(|why| format!("; removing the half-made {to} workspace failed too: {why}")).unwrap_or_default()
+    )]
+    MoveUndone {
+        /// The workspace.
+        reference: Box<WorkspaceRef>,
+        /// The sandbox it stays in.
+        from: SandboxKind,
+        /// The sandbox it was to move to.
+        to: SandboxKind,
+        /// What failed.
+        #[source]
+        cause: Box<WorkspaceError>,
+        /// Why the half-made new workspace could not be removed, when it could not.
+        left: Option<String>,
+    },
+    /// The move is done, but the old workspace could not be removed.
+    #[error(
+        "{reference} moved to the {to} sandbox, but removing it from the {from} sandbox failed"
+    )]
+    MovedButOldKept {
+        /// The workspace.
+        reference: Box<WorkspaceRef>,
+        /// The sandbox it is still in too.
+        from: SandboxKind,
+        /// The sandbox it moved to.
+        to: SandboxKind,
+        /// Why it could not be removed.
+        #[source]
+        source: SandboxError,
+    },
+    /// A file of the caller's scratch directory could not be read.
+    #[error("cannot read {}", path.display())]
+    Scratch {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The save store failed.
     #[error(transparent)]
     Save(#[from] SaveError),

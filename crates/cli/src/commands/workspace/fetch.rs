@@ -1,6 +1,6 @@
 use skipper_core::usecases::{self, FetchOutcome, Fetched};
 
-use super::{Selection, scratch, with_existing_workspaces};
+use super::{Selection, scratch, with_existing};
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::Omitted;
@@ -28,7 +28,7 @@ pub fn run(context: &Context<'_>, args: &FetchArgs) -> Result<ExitStatus, CliErr
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let scratch = scratch(context)?;
     let fetched = usecases::fetch(backend, &checkout, &target, scratch.path())
-        .map_err(|err| with_existing_workspaces(context, &checkout, err))?;
+        .map_err(|err| with_existing(context, &checkout, err))?;
     context.printer.result(&describe(&fetched));
     warn_uncommitted(context, &fetched);
     Ok(ExitStatus::Success)

@@ -3,8 +3,10 @@
 mod attach;
 mod create;
 mod detach;
+mod diff;
 mod fetch;
 mod list;
+mod moving;
 mod prompt;
 mod push;
 mod remove;
@@ -40,6 +42,8 @@ pub enum WorkspaceCommand {
     Fetch(fetch::FetchArgs),
     Push(push::PushArgs),
     Sync(sync::SyncArgs),
+    Move(moving::MoveArgs),
+    Diff(diff::DiffArgs),
 }
 
 pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<ExitStatus, CliError> {
@@ -56,6 +60,8 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
         WorkspaceCommand::Fetch(args) => fetch::run(context, &args),
         WorkspaceCommand::Push(args) => push::run(context, &args),
         WorkspaceCommand::Sync(args) => sync::run(context, &args),
+        WorkspaceCommand::Move(args) => moving::run(context, &args),
+        WorkspaceCommand::Diff(args) => diff::run(context, &args),
     }
 }
 
@@ -75,39 +81,6 @@ pub fn scratch(context: &Context<'_>) -> Result<ScratchDir, CliError> {
             layout.staging().display()
         ))
     })
-}
-
-/// `err` for the user; a missing workspace also lists the workspaces the repository has.
-pub fn with_existing_workspaces(
-    context: &Context<'_>,
-    checkout: &Checkout,
-    err: WorkspaceError,
-) -> CliError {
-    let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
-    let error = CliError::from(err);
-    if !missing {
-        return error;
-    }
-    let Ok(registries) = context.registries() else {
-        return error;
-    };
-    let Ok(listing) = usecases::list(&registries, std::slice::from_ref(checkout)) else {
-        return error;
-    };
-    let existing: Vec<String> = listing
-        .workspaces
-        .iter()
-        .map(|workspace| format!("{} [{}]", workspace.reference.target, workspace.sandbox))
-        .collect();
-    if existing.is_empty() {
-        error.hint(format!("{} has no workspace yet", checkout.repository))
-    } else {
-        error.hint(format!(
-            "workspaces of {}: {}",
-            checkout.repository,
-            existing.join(", ")
-        ))
-    }
 }
 
 /// `--repository` and `--branch`, shared by the workspace commands.
@@ -137,4 +110,44 @@ impl Selection {
         let backend = context.backend_for(&checkout, &target)?;
         Ok((checkout, target, backend))
     }
+}
+
+/// `err` for the user; when it is a workspace that does not exist, with the branch
+/// workspaces of its repository that do (in every sandbox that answers).
+pub fn with_existing(context: &Context<'_>, checkout: &Checkout, err: WorkspaceError) -> CliError {
+    let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
+    let mut error = CliError::from(err);
+    if !missing {
+        return error;
+    }
+    let Ok(registries) = context.registries() else {
+        return error;
+    };
+    let Ok(listing) = usecases::list(&registries, std::slice::from_ref(checkout)) else {
+        return error;
+    };
+    let existing: Vec<String> = listing
+        .workspaces
+        .iter()
+        .filter_map(|workspace| {
+            let branch = workspace.reference.target.branch()?;
+            Some(if registries.len() > 1 {
+                format!("{branch} [{}]", workspace.sandbox)
+            } else {
+                branch.to_string()
+            })
+        })
+        .collect();
+    let listed = if existing.is_empty() {
+        format!("{} has no branch workspace yet", checkout.repository)
+    } else {
+        format!(
+            "workspaces of {}: {}",
+            checkout.repository,
+            existing.join(", ")
+        )
+    };
+    // What exists first, then how to make what does not.
+    error.hints.insert(0, listed);
+    error
 }

@@ -1,7 +1,7 @@
 use skipper_core::usecases;
 
 use super::fetch::{describe, short, warn_uncommitted};
-use super::{Selection, scratch, with_existing_workspaces};
+use super::{Selection, scratch, with_existing};
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::Omitted;
@@ -42,7 +42,7 @@ pub fn run(context: &Context<'_>, args: &PushArgs) -> Result<ExitStatus, CliErro
         args.set_upstream,
         scratch.path(),
     )
-    .map_err(|err| with_existing_workspaces(context, &checkout, err))?;
+    .map_err(|err| with_existing(context, &checkout, err))?;
     let fetched = &pushed.fetched;
     context.printer.status(&describe(fetched));
     warn_uncommitted(context, fetched);

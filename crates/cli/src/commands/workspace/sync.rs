@@ -2,7 +2,7 @@ use skipper_core::usecases;
 use skipper_core::{RefChange, SyncReport};
 
 use super::fetch::short;
-use super::{Selection, scratch, warn_fetch, with_existing_workspaces};
+use super::{Selection, scratch, warn_fetch, with_existing};
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::Omitted;
@@ -27,7 +27,7 @@ pub fn run(context: &Context<'_>, args: &SyncArgs) -> Result<ExitStatus, CliErro
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let scratch = scratch(context)?;
     let synced = usecases::sync(backend, &checkout, &target, scratch.path())
-        .map_err(|err| with_existing_workspaces(context, &checkout, err))?;
+        .map_err(|err| with_existing(context, &checkout, err))?;
     if let Some(warning) = &synced.fetch_warning {
         warn_fetch(context, warning);
     }
