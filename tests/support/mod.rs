@@ -305,3 +305,28 @@ pub fn listed(env: &TestEnv, branch: &str) -> Option<serde_json::Value> {
     rows.into_iter()
         .find(|row| row["branch"].as_str() == Some(branch))
 }
+
+/// What `sk` promises never to touch in a host checkout: `HEAD` (and the branch it is on),
+/// the index, the working tree's status and the stash.
+pub fn host_state(checkout: &Path) -> String {
+    let git = |args: &[&str]| skipper_testkit::git(checkout, args);
+    [
+        git(&["rev-parse", "HEAD"]),
+        git(&["rev-parse", "--symbolic-full-name", "HEAD"]),
+        git(&["ls-files", "--stage"]),
+        git(&["status", "--porcelain=v1", "--untracked-files=all"]),
+        git(&["stash", "list", "--format=%H %gs"]),
+    ]
+    .join("\n")
+}
+
+/// Every ref of `repository`, with its object.
+pub fn all_refs(repository: &Path) -> String {
+    skipper_testkit::git(
+        repository,
+        &[
+            "for-each-ref",
+            "--format=%(objectname) %(refname) %(symref)",
+        ],
+    )
+}

@@ -80,6 +80,7 @@ mod registry;
 mod sandbox;
 mod scripts;
 pub mod spec;
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

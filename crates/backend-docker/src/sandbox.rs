@@ -5,10 +5,10 @@
 use std::io::{Read, Write};
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Sandbox, SandboxError,
-    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, UnpushedRef, WorkState, Workspace,
-    WorkspaceRef, WorkspaceTarget,
+    AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
+    CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
+    Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo,
+    SyncReport, UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -374,6 +374,24 @@ impl Sandbox for DockerBackend {
         self.runtime
             .block_on(self.engine.remove_workspace_container(name))
             .map_err(|err| err.into_sandbox(Operation::Removing, reference))
+    }
+
+    fn export_branch(
+        &self,
+        workspace: &Workspace,
+        request: &ExportRequest,
+        dest: &std::path::Path,
+    ) -> Result<BranchExport, SandboxError> {
+        self.export_branch_from(workspace, request, dest)
+    }
+
+    fn sync_remote(
+        &self,
+        workspace: &Workspace,
+        checkout: &Checkout,
+        scratch: &std::path::Path,
+    ) -> Result<SyncReport, SandboxError> {
+        self.sync_remote_into(workspace, checkout, scratch)
     }
 
     fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {

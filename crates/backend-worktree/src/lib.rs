@@ -18,5 +18,6 @@ mod registry;
 mod removal;
 mod sandbox;
 mod tmux;
+mod transfer;
 
 pub use sandbox::WorktreeSandbox;

@@ -3,10 +3,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchName, Checkout, CommandLine, CommandStatus, CreateRequest,
-    DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, Operation, Progress, Sandbox,
-    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, WorkState, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
+    CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
+    Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork,
+    SessionIo, SyncReport, WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -238,6 +238,24 @@ impl Sandbox for WorktreeSandbox {
         self.detach(workspace)?;
         self.remove_tree(&checkout, dir, entry.as_ref())
             .during(&fail)
+    }
+
+    fn export_branch(
+        &self,
+        workspace: &Workspace,
+        request: &ExportRequest,
+        _dest: &std::path::Path,
+    ) -> Result<BranchExport, SandboxError> {
+        crate::transfer::export_branch(workspace, request)
+    }
+
+    fn sync_remote(
+        &self,
+        workspace: &Workspace,
+        _checkout: &Checkout,
+        _scratch: &std::path::Path,
+    ) -> Result<SyncReport, SandboxError> {
+        crate::transfer::sync_remote(workspace)
     }
 
     fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {

@@ -311,9 +311,39 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::AgentEmpty => {
                 Self::failure(message).hint("set `agent.command` in config.toml to an argument list")
             }
+            err @ (WorkspaceError::BranchDiverged { .. }
+            | WorkspaceError::BranchCheckedOut { .. }
+            | WorkspaceError::NothingToPush { .. }) => transfer(err, message),
             WorkspaceError::Checkout(err) => err.into(),
             WorkspaceError::Sandbox(err) => err.into(),
         }
+    }
+}
+
+/// The refusals of fetch and push, with what to do next.
+fn transfer(err: WorkspaceError, message: String) -> CliError {
+    match err {
+        WorkspaceError::BranchDiverged {
+            reference, branch, ..
+        } => CliError::failure(message)
+            .hint(format!(
+                "if the host's commits are on origin, `sk workspace sync --repository {} --branch {branch}` brings them to the workspace's `origin/{branch}`: merge or rebase onto them there, then fetch again",
+                reference.repository
+            ))
+            .hint(format!(
+                "to keep the workspace's branch instead, rename the host checkout's (`git branch -m {branch} <new name>` there), then fetch again"
+            )),
+        WorkspaceError::BranchCheckedOut { path, .. } => {
+            CliError::failure(message).hint(format!(
+                "switch that working tree off the branch (`git -C {} switch --detach`), then fetch again",
+                path.display()
+            ))
+        }
+        WorkspaceError::NothingToPush { .. } => {
+            CliError::failure(message).hint("commit in the workspace first, then push")
+        }
+        // Only the arms above are passed here.
+        _ => CliError::failure(message),
     }
 }
 

@@ -20,9 +20,11 @@ use crate::domain::{
     WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
-    AttachOutcome, BranchPresence, CheckoutError, CloneOutcome, CreateRequest, DetachOutcome,
-    ErrorKind, ExecIo, HostCheckouts, LockError, LockGuard, Locks, Operation, Refreshed,
-    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, WorkspaceRegistry,
+    AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
+    CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, HostBranch,
+    HostCheckouts, Imported, LockError, LockGuard, Locks, Operation, PushStanding, Refreshed,
+    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, SyncReport,
+    WorkspaceRegistry,
 };
 use crate::usecases::Backend;
 
@@ -244,6 +246,13 @@ pub struct FakeCheckouts {
     remote: BTreeSet<BranchName>,
     fetch_warning: Option<String>,
     calls: Mutex<Vec<String>>,
+    /// The local branches' tips, for `host_branch`.
+    host_tips: BTreeMap<BranchName, String>,
+    /// Where every branch is checked out, for `host_branch`.
+    checked_out: Option<PathBuf>,
+    push_standing: PushStanding,
+    push_status: CommandStatus,
+    imports: Mutex<Vec<BranchImport>>,
 }
 
 impl FakeCheckouts {
@@ -257,7 +266,46 @@ impl FakeCheckouts {
             remote: BTreeSet::new(),
             fetch_warning: None,
             calls: Mutex::default(),
+            host_tips: BTreeMap::new(),
+            checked_out: None,
+            push_standing: PushStanding::Ahead,
+            push_status: CommandStatus::SUCCESS,
+            imports: Mutex::default(),
         }
+    }
+
+    /// The local branch `name` is at `tip` (in every checkout), for `host_branch`.
+    #[must_use]
+    pub fn with_host_tip(mut self, name: &str, tip: &str) -> Self {
+        self.host_tips.insert(branch(name), tip.to_owned());
+        self
+    }
+
+    /// Every branch is checked out at `path`, for `host_branch`.
+    #[must_use]
+    pub fn with_checked_out(mut self, path: &str) -> Self {
+        self.checked_out = Some(PathBuf::from(path));
+        self
+    }
+
+    /// `push_standing` answers `standing` (else [`PushStanding::Ahead`]).
+    #[must_use]
+    pub fn with_push_standing(mut self, standing: PushStanding) -> Self {
+        self.push_standing = standing;
+        self
+    }
+
+    /// `push_branch` answers `status` (else success).
+    #[must_use]
+    pub fn with_push_status(mut self, status: CommandStatus) -> Self {
+        self.push_status = status;
+        self
+    }
+
+    /// The imports `import_branch` received, in order.
+    #[must_use]
+    pub fn imports(&self) -> Vec<BranchImport> {
+        lock(&self.imports).clone()
     }
 
     /// `checkout` is cloned already.
@@ -345,6 +393,63 @@ impl HostCheckouts for FakeCheckouts {
             BranchPresence::Absent
         })
     }
+
+    fn host_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<HostBranch, CheckoutError> {
+        self.record(format!("host_branch {} {branch}", checkout.repository));
+        Ok(HostBranch {
+            tip: self.host_tips.get(branch).cloned(),
+            remote_tips: vec!["0".repeat(40)],
+            checked_out: self.checked_out.clone(),
+        })
+    }
+
+    fn import_branch(
+        &self,
+        checkout: &Checkout,
+        import: &BranchImport,
+    ) -> Result<Imported, CheckoutError> {
+        self.record(format!(
+            "import_branch {} {}",
+            checkout.repository, import.branch
+        ));
+        lock(&self.imports).push(import.clone());
+        Ok(Imported {
+            old: import.old.clone(),
+            new: import.tip.clone(),
+            commits: 1,
+        })
+    }
+
+    fn push_standing(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+        remote: &str,
+    ) -> Result<PushStanding, CheckoutError> {
+        self.record(format!(
+            "push_standing {} {branch} {remote}",
+            checkout.repository
+        ));
+        Ok(self.push_standing.clone())
+    }
+
+    fn push_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+        remote: &str,
+        set_upstream: bool,
+    ) -> Result<CommandStatus, CheckoutError> {
+        self.record(format!(
+            "push_branch {} {branch} {remote} set_upstream={set_upstream}",
+            checkout.repository
+        ));
+        Ok(self.push_status)
+    }
 }
 
 /// A method of [`FakeSandbox`], to make it fail with [`FakeSandbox::with_failure`].
@@ -395,6 +500,8 @@ pub struct FakeSandbox {
     /// How many `locate` calls still miss every workspace (as if another process made
     /// it right after).
     blind_locates: std::sync::atomic::AtomicUsize,
+    /// What `export_branch` answers (else the branch shared, or ahead in a container).
+    export: Option<BranchExport>,
     state: Mutex<SandboxState>,
     /// The save store [`backend`] wires with this sandbox.
     pub saves: FakeSaves,
@@ -441,6 +548,7 @@ impl FakeSandbox {
             missing_programs: BTreeSet::new(),
             failures: BTreeMap::new(),
             blind_locates: std::sync::atomic::AtomicUsize::new(0),
+            export: None,
             state: Mutex::default(),
             saves: FakeSaves::default(),
         }
@@ -533,6 +641,13 @@ impl FakeSandbox {
     #[must_use]
     pub fn with_missing_program(mut self, program: &str) -> Self {
         self.missing_programs.insert(program.to_owned());
+        self
+    }
+
+    /// `export_branch` answers `export`.
+    #[must_use]
+    pub fn with_export(mut self, export: BranchExport) -> Self {
+        self.export = Some(export);
         self
     }
 
@@ -907,6 +1022,48 @@ impl Sandbox for FakeSandbox {
             reference.target.branch().cloned(),
         ));
         Ok(())
+    }
+
+    fn export_branch(
+        &self,
+        workspace: &Workspace,
+        _request: &ExportRequest,
+        _dest: &std::path::Path,
+    ) -> Result<BranchExport, SandboxError> {
+        let mut state = self.state();
+        state
+            .calls
+            .push(format!("export_branch {}", workspace.reference.target));
+        self.find(&mut state, Operation::Fetching, workspace)?;
+        Ok(self.export.clone().unwrap_or_else(|| BranchExport {
+            tip: "b".repeat(40),
+            standing: match self.kind {
+                SandboxKind::Worktree => BranchStanding::Shared,
+                SandboxKind::Docker => BranchStanding::Ahead,
+            },
+            bundle: self.kind == SandboxKind::Docker,
+            uncommitted: Vec::new(),
+        }))
+    }
+
+    fn sync_remote(
+        &self,
+        workspace: &Workspace,
+        _checkout: &Checkout,
+        _scratch: &std::path::Path,
+    ) -> Result<SyncReport, SandboxError> {
+        let mut state = self.state();
+        state
+            .calls
+            .push(format!("sync_remote {}", workspace.reference.target));
+        self.find(&mut state, Operation::Syncing, workspace)?;
+        Ok(match self.kind {
+            SandboxKind::Worktree => SyncReport::Shared,
+            SandboxKind::Docker => SyncReport::Synced {
+                changes: Vec::new(),
+                skipped: Vec::new(),
+            },
+        })
     }
 
     fn work_state(&self, workspace: &Workspace) -> Result<WorkState, SandboxError> {

@@ -22,8 +22,10 @@ pub use domain::{
 };
 pub use faults::fault_point;
 pub use ports::{
-    AttachOutcome, BoxError, BranchPresence, BranchStart, CheckoutError, CloneOutcome,
-    CreateRequest, DetachOutcome, ErrorKind, ExecIo, HostCheckouts, Housekeeping, LockError,
-    LockGuard, Locks, NoProgress, Operation, PipedIo, Progress, Refreshed, RemovalRecord, Sandbox,
-    SandboxError, SaveError, SaveStore, SessionIo, Transfer, WorkspaceRegistry,
+    AttachOutcome, BoxError, BranchExport, BranchImport, BranchPresence, BranchStanding,
+    BranchStart, CheckoutError, CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo,
+    ExportRequest, HostBranch, HostCheckouts, Housekeeping, Imported, LockError, LockGuard, Locks,
+    NoProgress, Operation, PipedIo, Progress, PushStanding, RefChange, Refreshed, RemovalRecord,
+    Sandbox, SandboxError, SaveError, SaveStore, SessionIo, SyncReport, Transfer,
+    WorkspaceRegistry,
 };

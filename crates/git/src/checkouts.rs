@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use fs_err as fs;
 use skipper_core::{
-    BranchName, BranchPresence, Checkout, CheckoutError, CloneOutcome, HostCheckouts, Progress,
-    Refreshed, RemoteUrl, RepositoryId,
+    BranchImport, BranchName, BranchPresence, Checkout, CheckoutError, CloneOutcome, CommandStatus,
+    HostBranch, HostCheckouts, Imported, Progress, PushStanding, Refreshed, RemoteUrl,
+    RepositoryId,
 };
 
 use crate::layout::Layout;
+use crate::publish;
 use crate::runner::Git;
 
 const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
@@ -199,6 +201,41 @@ impl HostCheckouts for GitCheckouts {
         } else {
             Ok(BranchPresence::Absent)
         }
+    }
+
+    fn host_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<HostBranch, CheckoutError> {
+        publish::host_branch(checkout, branch)
+    }
+
+    fn import_branch(
+        &self,
+        checkout: &Checkout,
+        import: &BranchImport,
+    ) -> Result<Imported, CheckoutError> {
+        publish::import_branch(checkout, import)
+    }
+
+    fn push_standing(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+        remote: &str,
+    ) -> Result<PushStanding, CheckoutError> {
+        publish::push_standing(checkout, branch, remote)
+    }
+
+    fn push_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+        remote: &str,
+        set_upstream: bool,
+    ) -> Result<CommandStatus, CheckoutError> {
+        publish::push_branch(&checkout.path, branch, remote, set_upstream)
     }
 }
 

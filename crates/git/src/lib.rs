@@ -8,24 +8,29 @@
 //! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
 //! [`worktree_list`]), the save store ([`DiskSaves`]), and what both sandboxes share: the
 //! dirty gate, the save, the restore and the diff of a workspace's work ([`gate`],
-//! [`preserve`], [`restore`], [`diff`]), one set of shell scripts ([`scripts`]) run
-//! wherever the repository is, through a [`ScriptHost`]. Every git call goes through the
-//! `git` binary; no English output is ever parsed.
+//! [`preserve`], [`restore`], [`diff`]), and the carrying of a branch out of a workspace
+//! and of the remote's branches into one ([`export`], [`sync`]): one set of shell scripts
+//! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
+//! goes through the `git` binary; no English output is ever parsed.
 
 mod checkouts;
 pub mod diff;
+pub mod export;
 pub mod gate;
 mod host_scripts;
 mod housekeeping;
 mod layout;
 mod locks;
 pub mod preserve;
+mod publish;
 pub mod restore;
 mod runner;
 mod saves;
+mod scratch;
 pub mod scripts;
 pub mod state;
 pub mod status;
+pub mod sync;
 mod work;
 pub mod worktree_list;
 
@@ -36,4 +41,5 @@ pub use layout::Layout;
 pub use locks::FileLocks;
 pub use runner::{Git, REPOSITORY_ENV, clear_repository_env};
 pub use saves::DiskSaves;
+pub use scratch::ScratchDir;
 pub use work::{Policy, ScriptHost, ScriptOutput, WorkError};

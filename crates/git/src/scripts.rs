@@ -2,7 +2,9 @@
 //! set of POSIX `sh` scripts (`assets/scripts/*.sh`, each saying its arguments and output),
 //! run on the host in a worktree and inside the container for Docker, with their inputs as
 //! positional parameters (never spliced into shell text). What they print is read by
-//! [`crate::gate`], [`crate::preserve`], [`crate::restore`] and [`crate::diff`].
+//! [`crate::gate`], [`crate::preserve`], [`crate::restore`] and [`crate::diff`]; the scripts
+//! that carry a branch out of a workspace and the remote's branches into one, by
+//! [`crate::export`] and [`crate::sync`].
 
 /// The text of a script in `assets/scripts/`, embedded in the binary.
 macro_rules! script {
@@ -27,6 +29,23 @@ pub const SAVE: &str = concat!(script!("repository-refs.sh"), script!("save.sh")
 
 /// Puts one repository's saved work back: `restore.sh`.
 pub const RESTORE: &str = script!("restore.sh");
+
+/// Where a workspace's branch stands next to the host checkout's, and a bundle of the
+/// commits the host lacks: `export-branch.sh`, read by [`crate::export`].
+///
+/// `$1` the branch, `$2` the bundle's path (empty: report only), `$3` the host's tip of the
+/// branch (empty: none), then the other commits the host has.
+pub const EXPORT_BRANCH: &str = script!("export-branch.sh");
+
+/// Lists a repository's `refs/remotes/origin/*`: `origin-refs.sh`, read by [`crate::sync`].
+pub const ORIGIN_REFS: &str = script!("origin-refs.sh");
+
+/// Sets a repository's `refs/remotes/origin/*` in one transaction: `sync-origin.sh`.
+///
+/// `$1` a bundle of the objects it lacks (empty: none), `$2` where `origin/HEAD` is to
+/// point, then triples of a ref, its new object (empty: delete) and its old one (empty:
+/// create).
+pub const SYNC_ORIGIN: &str = script!("sync-origin.sh");
 
 /// What a repository looks like now (its `HEAD`, stash and status): `state.sh`.
 pub const STATE: &str = script!("state.sh");

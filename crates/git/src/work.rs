@@ -130,6 +130,9 @@ pub enum WorkError {
     /// A script printed something that cannot be read.
     #[error("{0}")]
     Output(String),
+    /// What the operation needs is not in the repository (a branch, say).
+    #[error("{0}")]
+    Missing(String),
     /// A name given to a script (a diff's start) names no commit in the repository.
     #[error("`{name}` names no commit in the workspace")]
     NoCommit {
@@ -147,7 +150,7 @@ impl WorkError {
             Self::Script { .. } | Self::Output(_) => ErrorKind::CommandFailed,
             Self::Unsaveable { .. } => ErrorKind::Refused,
             Self::Conflict { .. } => ErrorKind::Conflict,
-            Self::NoCommit { .. } => ErrorKind::NotFound,
+            Self::Missing(_) | Self::NoCommit { .. } => ErrorKind::NotFound,
         }
     }
 

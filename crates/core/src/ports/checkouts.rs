@@ -2,7 +2,8 @@ use std::fmt::Debug;
 use std::path::PathBuf;
 
 use super::error::ErrorKind;
-use crate::domain::{BranchName, Checkout, RemoteUrl, RepositoryId};
+use super::transfer::{BranchImport, HostBranch, Imported, PushStanding};
+use crate::domain::{BranchName, Checkout, CommandStatus, RemoteUrl, RepositoryId};
 
 /// The host checkouts: one clone per repository under the data root, the source every
 /// workspace is made from.
@@ -51,6 +52,61 @@ pub trait HostCheckouts: Send + Sync + Debug {
         checkout: &Checkout,
         branch: &BranchName,
     ) -> Result<BranchPresence, CheckoutError>;
+
+    /// The checkout's tip of `branch`, its `origin/*` tips and where `branch` is checked
+    /// out, if it is. Reads refs only.
+    ///
+    /// # Errors
+    /// [`CheckoutError::GitUnavailable`] or [`CheckoutError::Git`].
+    fn host_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<HostBranch, CheckoutError>;
+
+    /// Sets the local branch `import.branch` to `import.tip`, first taking the commits the
+    /// checkout lacks from `import.bundle`: a fast-forward from `import.old` only (or the
+    /// creation of a branch that does not exist), never over commits the tip lacks and
+    /// never of a branch checked out anywhere. Writes that one ref and objects; the working
+    /// tree, index, `HEAD` and stash are not touched.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Git`] with git's words when git refuses (not a fast-forward, the
+    /// branch moved meanwhile or is checked out); nothing is changed then.
+    fn import_branch(
+        &self,
+        checkout: &Checkout,
+        import: &BranchImport,
+    ) -> Result<Imported, CheckoutError>;
+
+    /// Whether the local `branch` has anything `remote` lacks: asks the remote for its
+    /// branch and its default branch (with the host user's credentials, never a prompt).
+    /// Changes nothing.
+    ///
+    /// # Errors
+    /// [`CheckoutError::NoSuchRemote`], [`CheckoutError::NoSuchBranch`], or
+    /// [`CheckoutError::Git`] when the remote cannot be asked.
+    fn push_standing(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+        remote: &str,
+    ) -> Result<PushStanding, CheckoutError>;
+
+    /// Pushes the local `branch` to `remote`'s branch of that name, a fast-forward only,
+    /// with the host user's git configuration, credentials and hooks, git's messages on
+    /// `sk`'s stderr; with `set_upstream`, the branch tracks it after. Returns git's exit
+    /// status: a refusal (not a fast-forward, a hook) is git's status, not an error.
+    ///
+    /// # Errors
+    /// [`CheckoutError::GitUnavailable`] when git cannot be started.
+    fn push_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+        remote: &str,
+        set_upstream: bool,
+    ) -> Result<CommandStatus, CheckoutError>;
 }
 
 /// What [`HostCheckouts::clone_remote`] did.
@@ -127,6 +183,24 @@ pub enum CheckoutError {
     /// Reading or writing the data root failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The checkout has no remote of that name.
+    #[error("{} has no remote `{remote}` (its remotes: {})", path.display(), configured.join(", "))]
+    NoSuchRemote {
+        /// The checkout.
+        path: PathBuf,
+        /// The remote asked for.
+        remote: String,
+        /// The remotes it has.
+        configured: Vec<String>,
+    },
+    /// The checkout has no local branch of that name.
+    #[error("{} has no branch `{branch}`", path.display())]
+    NoSuchBranch {
+        /// The checkout.
+        path: PathBuf,
+        /// The branch.
+        branch: BranchName,
+    },
 }
 
 impl CheckoutError {
@@ -137,7 +211,9 @@ impl CheckoutError {
             Self::GitUnavailable(_) => ErrorKind::Unavailable,
             Self::Git { .. } | Self::CloneFailed { .. } => ErrorKind::CommandFailed,
             Self::Occupied { .. } => ErrorKind::Conflict,
-            Self::NoDefaultBranch { .. } => ErrorKind::NotFound,
+            Self::NoDefaultBranch { .. }
+            | Self::NoSuchRemote { .. }
+            | Self::NoSuchBranch { .. } => ErrorKind::NotFound,
             Self::Io(_) => ErrorKind::Io,
         }
     }

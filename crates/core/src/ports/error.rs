@@ -59,6 +59,10 @@ pub enum Operation {
     Restoring,
     /// Removing a workspace.
     Removing,
+    /// Bringing a workspace's branch to the host.
+    Fetching,
+    /// Bringing a workspace's remote-tracking branches up to date.
+    Syncing,
     /// Taking the diff of a workspace's work.
     Diffing,
 }
@@ -77,6 +81,8 @@ impl fmt::Display for Operation {
             Self::Saving => "saving the work of",
             Self::Restoring => "restoring the saved work of",
             Self::Removing => "removing",
+            Self::Fetching => "fetching the branch of",
+            Self::Syncing => "syncing the remote branches of",
             Self::Diffing => "taking the diff of",
         })
     }

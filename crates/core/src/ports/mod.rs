@@ -10,6 +10,7 @@ mod locks;
 mod progress;
 mod sandbox;
 mod saves;
+mod transfer;
 
 pub use checkouts::{BranchPresence, CheckoutError, CloneOutcome, HostCheckouts, Refreshed};
 pub use error::{BoxError, ErrorKind, Operation, SandboxError};
@@ -21,3 +22,7 @@ pub use sandbox::{
     AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, WorkspaceRegistry,
 };
 pub use saves::{RemovalRecord, SaveError, SaveStore};
+pub use transfer::{
+    BranchExport, BranchImport, BranchStanding, ExportRequest, HostBranch, Imported, PushStanding,
+    RefChange, SyncReport,
+};

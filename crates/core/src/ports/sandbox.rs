@@ -1,9 +1,13 @@
 use std::fmt::Debug;
+use std::path::Path;
 
 #[cfg(doc)]
 use super::error::ErrorKind;
 use super::error::SandboxError;
 use super::io::{ExecIo, SessionIo};
+#[cfg(doc)]
+use super::transfer::BranchStanding;
+use super::transfer::{BranchExport, ExportRequest, SyncReport};
 use crate::domain::{
     AtRisk, BranchName, Checkout, CommandLine, CommandStatus, DiffMade, DiffRequest, SandboxKind,
     SaveSlot, SavedContents, SavedWork, WorkState, Workspace, WorkspaceTarget,
@@ -138,6 +142,41 @@ pub trait Sandbox: Send + Sync + Debug {
     /// [`ErrorKind::Refused`] when the re-check found work, [`ErrorKind::NotFound`] when
     /// the workspace is already gone, or the failure of the removal.
     fn destroy(&self, workspace: &Workspace, force: bool) -> Result<(), SandboxError>;
+
+    /// Reports where the workspace's `request.branch` stands next to the host checkout's
+    /// (its tip, and the uncommitted paths that stay behind) and, when the host lacks
+    /// commits of it and it is [`BranchStanding::Absent`] or [`BranchStanding::Ahead`],
+    /// writes a git bundle of `refs/heads/<branch>` holding only what `request`'s commits
+    /// lack to `dest` on the host, whole or not at all. A sandbox sharing the host's refs
+    /// (a worktree) answers [`BranchStanding::Shared`] and writes nothing. Changes nothing
+    /// in the workspace; starts a stopped workspace.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] when the workspace has no such branch, or the failure to
+    /// look or to write the bundle.
+    fn export_branch(
+        &self,
+        workspace: &Workspace,
+        request: &ExportRequest,
+        dest: &Path,
+    ) -> Result<BranchExport, SandboxError>;
+
+    /// Sets the workspace's remote-tracking branches (`refs/remotes/origin/*`) to the
+    /// host checkout's, in one transaction, with the objects they need (only those it
+    /// lacks cross, through files under the host directory `scratch`): updated, added,
+    /// and removed where the host has them no more; `origin/HEAD` follows the host's.
+    /// Never touches the workspace's own branches, index, working tree or stash. A sandbox
+    /// sharing the host's refs (a worktree) answers [`SyncReport::Shared`]. Idempotent;
+    /// starts a stopped workspace.
+    ///
+    /// # Errors
+    /// The failure of a step; the workspace's refs are then as they were.
+    fn sync_remote(
+        &self,
+        workspace: &Workspace,
+        checkout: &Checkout,
+        scratch: &Path,
+    ) -> Result<SyncReport, SandboxError>;
 
     /// What the workspace's repository looks like now: `HEAD`, the stash and `git
     /// status`, for comparing two workspaces. Changes nothing (not even the index's

@@ -1,7 +1,9 @@
 use crate::domain::{
     AtRisk, BranchName, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
 };
-use crate::ports::{BoxError, CheckoutError, LockError, SandboxError, SaveError};
+use std::path::PathBuf;
+
+use crate::ports::{BoxError, CheckoutError, LockError, PushStanding, SandboxError, SaveError};
 
 /// Why a workspace use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +143,52 @@ pub enum WorkspaceError {
         id: SaveId,
         /// What it holds instead, and how to get at it.
         reasons: Vec<String>,
+    },
+    /// The host's branch has commits the workspace's lacks: fetching only fast-forwards.
+    #[error(
+        "the host's `{branch}` (at {host_tip}) has commits that {reference}'s `{branch}` (at {workspace_tip}) lacks; fetch only fast-forwards, so nothing was changed"
+    )]
+    BranchDiverged {
+        /// The workspace.
+        reference: Box<WorkspaceRef>,
+        /// The branch.
+        branch: BranchName,
+        /// The host checkout's tip.
+        host_tip: String,
+        /// The workspace's tip.
+        workspace_tip: String,
+    },
+    /// Bringing the workspace's branch home would move a branch checked out on the host.
+    #[error(
+        "`{branch}` is checked out in {}, so bringing {reference}'s commits would move it under that working tree; nothing was changed",
+        path.display()
+    )]
+    BranchCheckedOut {
+        /// The workspace.
+        reference: Box<WorkspaceRef>,
+        /// The branch.
+        branch: BranchName,
+        /// Where it is checked out.
+        path: PathBuf,
+    },
+    /// The branch has nothing the remote lacks.
+    #[error("nothing to push: {}", match standing {
+        PushStanding::AlreadyThere { remote_tip } if remote_tip == tip => format!("`{branch}` at {tip} is on {remote} already"),
+        PushStanding::AlreadyThere { remote_tip } => format!("{remote}'s `{branch}` (at {remote_tip}) holds `{branch}` (at {tip}) already"),
+        PushStanding::NothingBeyondDefault { default_branch } => format!("`{branch}` (at {tip}) has no commits beyond {remote}'s default branch `{default_branch}`"),
+        PushStanding::Ahead => format!("`{branch}` (at {tip})"),
+    })]
+    NothingToPush {
+        /// The workspace.
+        reference: Box<WorkspaceRef>,
+        /// The branch.
+        branch: BranchName,
+        /// Its tip.
+        tip: String,
+        /// The remote.
+        remote: String,
+        /// Why there is nothing.
+        standing: PushStanding,
     },
     /// A workspace moved to the sandbox it is in.
     #[error("workspace {reference} is in the {sandbox} sandbox already")]

@@ -8,15 +8,18 @@ mod create;
 mod detach;
 mod diff;
 mod error;
+mod fetch;
 mod housekeeping;
 mod list;
 mod moving;
 mod prompt;
+mod push;
 mod remove;
 mod resolve;
 mod restore;
 mod run;
 mod saved;
+mod sync;
 
 pub use attach::attach;
 pub use choose::{Candidate, SandboxChoice, sandbox_for};
@@ -25,15 +28,18 @@ pub use create::{CreateOutcome, create};
 pub use detach::detach;
 pub use diff::{DiffOptions, diff};
 pub use error::WorkspaceError;
+pub use fetch::{FetchOutcome, Fetched, fetch};
 pub use housekeeping::{Collected, Inspection, doctor, gc};
 pub use list::{Listing, list};
 pub use moving::{Moved, move_workspace};
 pub use prompt::{AgentCommand, prompt};
+pub use push::{Pushed, push};
 pub use remove::{Removed, remove};
 pub use resolve::{locate, resolve_checkout};
 pub use restore::{Restored, find_saved, restore};
 pub use run::run;
 pub use saved::{drop_saved, list_saved};
+pub use sync::{Synced, sync};
 
 use crate::ports::{HostCheckouts, Locks, Sandbox, SaveStore, WorkspaceRegistry};
 

@@ -4,17 +4,21 @@ mod attach;
 mod create;
 mod detach;
 mod diff;
+mod fetch;
 mod list;
 mod moving;
 mod prompt;
+mod push;
 mod remove;
 mod restore;
 mod run;
 mod saved;
+mod sync;
 
 use clap::Subcommand;
 use skipper_core::usecases::{self, Backend, WorkspaceError};
 use skipper_core::{Checkout, WorkspaceTarget};
+use skipper_git::{Layout, ScratchDir};
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
@@ -35,6 +39,9 @@ pub enum WorkspaceCommand {
     Remove(remove::RemoveArgs),
     Saved(saved::SavedArgs),
     Restore(restore::RestoreArgs),
+    Fetch(fetch::FetchArgs),
+    Push(push::PushArgs),
+    Sync(sync::SyncArgs),
     Move(moving::MoveArgs),
     Diff(diff::DiffArgs),
 }
@@ -50,6 +57,9 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
         WorkspaceCommand::Remove(args) => remove::run(context, &args),
         WorkspaceCommand::Saved(args) => saved::run(context, &args),
         WorkspaceCommand::Restore(args) => restore::run(context, &args),
+        WorkspaceCommand::Fetch(args) => fetch::run(context, &args),
+        WorkspaceCommand::Push(args) => push::run(context, &args),
+        WorkspaceCommand::Sync(args) => sync::run(context, &args),
         WorkspaceCommand::Move(args) => moving::run(context, &args),
         WorkspaceCommand::Diff(args) => diff::run(context, &args),
     }
@@ -60,6 +70,17 @@ pub fn warn_fetch(context: &Context<'_>, warning: &str) {
     context.printer.warning(&format!(
         "could not fetch origin; using the last known remote branches\n  {warning}"
     ));
+}
+
+/// A scratch directory for the bundles one command moves, deleted when it is dropped.
+pub fn scratch(context: &Context<'_>) -> Result<ScratchDir, CliError> {
+    let layout = Layout::new(context.paths.data_root.clone());
+    ScratchDir::new(&layout).map_err(|err| {
+        CliError::failure(format!(
+            "cannot make a scratch directory under {}: {err}",
+            layout.staging().display()
+        ))
+    })
 }
 
 /// `--repository` and `--branch`, shared by the workspace commands.
