@@ -73,6 +73,10 @@ fn a_docker_branch_lands_in_origin_with_its_exact_commits_and_tracks_it() {
     error: nothing to push: `feat/p` at [HASH] is on origin already
       - commit in the workspace first, then push
     ");
+
+    // The workspace knows its commits are on origin now: nothing holds its removal.
+    let removed = repo.run(&docker_ws(&repo, "remove", "feat/p", &[]));
+    assert!(removed.status.success(), "{}", repo.screen(&removed));
 }
 
 #[test]

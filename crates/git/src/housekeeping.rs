@@ -129,21 +129,37 @@ impl DataRootHousekeeping {
             .collect())
     }
 
-    fn interrupted_clones(&self) -> Vec<Finding> {
+    /// What interrupted clones and commands moving files between a workspace and the host
+    /// (`fetch`, `push`, `sync`, `diff`, `move`: their scratch directories) left in the
+    /// staging area; those of a running `sk` are in progress.
+    fn staging_leftovers(&self) -> Vec<Finding> {
         entries(&self.layout.staging())
             .into_iter()
             .filter_map(|path| {
                 let name = path.file_name()?.to_str()?.to_owned();
-                let stem = name.strip_suffix(".cloning")?;
-                let pid = stem.rsplit('-').next().and_then(pid_in);
+                let (kind, pid, what) = if let Some(stem) = name.strip_suffix(".cloning") {
+                    let pid = stem.rsplit('-').next().and_then(pid_in);
+                    (FindingKind::InterruptedClone, pid, "clone")
+                } else if let Some(stem) = name.strip_suffix(".transfer") {
+                    let pid = stem.split('-').next().and_then(pid_in);
+                    (
+                        FindingKind::LeftoverScratch,
+                        pid,
+                        "command's scratch directory",
+                    )
+                } else {
+                    return None;
+                };
                 let running = pid.is_some_and(alive);
                 Some(Finding {
-                    kind: FindingKind::InterruptedClone,
+                    kind,
                     subject: path.display().to_string(),
                     detail: if running {
-                        "a clone in progress".to_owned()
-                    } else {
+                        format!("a {what} in use")
+                    } else if kind == FindingKind::InterruptedClone {
                         "an interrupted clone's partial copy".to_owned()
+                    } else {
+                        "an interrupted command's scratch directory".to_owned()
                     },
                     fix: "sk gc".to_owned(),
                     collectable: !running,
@@ -201,7 +217,7 @@ impl Housekeeping for DataRootHousekeeping {
     fn inspect(&self, _checkouts: &[Checkout]) -> Result<Vec<Finding>, SandboxError> {
         let mut findings = self.incomplete_saves()?;
         findings.extend(self.interrupted_removals()?);
-        findings.extend(self.interrupted_clones());
+        findings.extend(self.staging_leftovers());
         findings.extend(self.trashed());
         findings.extend(self.held_locks());
         Ok(findings)
@@ -212,7 +228,9 @@ impl Housekeeping for DataRootHousekeeping {
         let inside = |dir: PathBuf| path.parent() == Some(dir.as_path());
         let ours = match finding.kind {
             FindingKind::Trash => inside(self.layout.trash()),
-            FindingKind::InterruptedClone => inside(self.layout.staging()),
+            FindingKind::InterruptedClone | FindingKind::LeftoverScratch => {
+                inside(self.layout.staging())
+            }
             FindingKind::IncompleteSave => path.starts_with(self.layout.root().join("saved")),
             _ => false,
         };
@@ -275,6 +293,7 @@ mod tests {
             })
             .unwrap();
         fs::create_dir_all(layout.staging().join("abc-4294967295.cloning")).unwrap();
+        fs::create_dir_all(layout.staging().join("4294967295-12.transfer/x")).unwrap();
         fs::create_dir_all(layout.trash().join("x/y")).unwrap();
 
         let findings = keeper.inspect(&[]).unwrap();
@@ -294,6 +313,10 @@ mod tests {
         );
         assert!(
             kinds.contains(&(FindingKind::InterruptedClone, true)),
+            "{findings:#?}"
+        );
+        assert!(
+            kinds.contains(&(FindingKind::LeftoverScratch, true)),
             "{findings:#?}"
         );
         assert!(kinds.contains(&(FindingKind::Trash, true)), "{findings:#?}");

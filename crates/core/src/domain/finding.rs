@@ -22,6 +22,9 @@ pub enum FindingKind {
     IncompleteSave,
     /// What an interrupted clone left in the staging area.
     InterruptedClone,
+    /// The scratch directory of an interrupted command that moves files between a
+    /// workspace and the host (a bundle, a diff).
+    LeftoverScratch,
     /// A workspace directory moved aside by a removal that did not finish deleting it.
     Trash,
     /// A lock held by a running `sk` (information: locks die with their process).
@@ -49,6 +52,7 @@ impl FindingKind {
             Self::InterruptedRemoval => "interrupted-removal",
             Self::IncompleteSave => "incomplete-save",
             Self::InterruptedClone => "interrupted-clone",
+            Self::LeftoverScratch => "leftover-scratch",
             Self::Trash => "trash",
             Self::HeldLock => "held-lock",
             Self::OrphanSnapshotBuilder => "orphan-snapshot-builder",

@@ -17,6 +17,9 @@ pub struct Pushed {
     pub set_upstream: bool,
     /// `git push`'s exit status: 0, or git's own refusal (its words went to stderr).
     pub status: CommandStatus,
+    /// Why the workspace could not be told, after the push, that the remote has its
+    /// commits (its `origin/*` brought up to date), if it could not.
+    pub sync_warning: Option<String>,
 }
 
 /// Publishes the branch of the workspace for `target` from the host checkout, with the
@@ -58,11 +61,23 @@ pub fn push(
     let status = backend
         .checkouts
         .push_branch(checkout, &fetched.branch, remote, set_upstream)?;
+    // The workspace learns that origin has its commits, so that the dirty gate no longer
+    // counts them as unpushed (a worktree shares the host's refs already).
+    let sync_warning = if status.0 == 0 && remote == "origin" {
+        backend
+            .sandbox
+            .sync_remote(&workspace, checkout, scratch)
+            .err()
+            .map(|err| err.to_string())
+    } else {
+        None
+    };
     Ok(Pushed {
         fetched,
         remote: remote.to_owned(),
         set_upstream,
         status,
+        sync_warning,
     })
 }
 

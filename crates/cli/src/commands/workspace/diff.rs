@@ -5,7 +5,7 @@ use skipper_core::DiffFormat;
 use skipper_core::usecases::{self, DiffOptions};
 use skipper_git::Git;
 
-use super::{Selection, with_existing};
+use super::{Selection, scratch, with_existing};
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::pager;
@@ -56,11 +56,8 @@ pub fn run(context: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliErro
             .then(|| terminal_width(std::env::var("COLUMNS").ok().as_deref(), stdout_width))
             .flatten(),
     };
-    // A directory of this run alone (only its user can read it), deleted when it ends.
-    let scratch = tempfile::Builder::new()
-        .prefix("sk-diff-")
-        .tempdir()
-        .map_err(|err| CliError::failure(format!("cannot make a temporary directory: {err}")))?;
+    // A directory of this run alone under the data root, deleted when it ends.
+    let scratch = scratch(context)?;
     let dest = scratch.path().join("diff");
     let made = usecases::diff(backend, &checkout, &target, options, &dest)
         .map_err(|err| with_existing(context, &checkout, err))?;

@@ -1,6 +1,6 @@
 use skipper_core::{SandboxKind, WorkspaceTarget, usecases};
 
-use super::{Selection, warn_fetch, with_existing};
+use super::{Selection, scratch, warn_fetch, with_existing};
 use crate::cli::SandboxArg;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
@@ -36,10 +36,7 @@ pub fn run(context: &Context<'_>, args: &MoveArgs) -> Result<ExitStatus, CliErro
         SandboxArg::Worktree => SandboxKind::Worktree,
         SandboxArg::Docker => SandboxKind::Docker,
     })?;
-    let scratch = tempfile::Builder::new()
-        .prefix("sk-move-")
-        .tempdir()
-        .map_err(|err| CliError::failure(format!("cannot make a temporary directory: {err}")))?;
+    let scratch = scratch(context)?;
     let moved = usecases::move_workspace(from, to, &checkout, branch, scratch.path())
         .map_err(|err| with_existing(context, &checkout, err))?;
     if let Some(warning) = &moved.fetch_warning {

@@ -65,5 +65,10 @@ pub fn run(context: &Context<'_>, args: &PushArgs) -> Result<ExitStatus, CliErro
         short(fetched.tip()),
         pushed.remote
     ));
+    if let Some(warning) = &pushed.sync_warning {
+        context.printer.warning(&format!(
+            "the workspace still counts these commits as unpushed: {warning}; `sk workspace sync` tells it"
+        ));
+    }
     Ok(ExitStatus::Success)
 }
