@@ -31,7 +31,7 @@ fn a_branch_renamed_inside_a_worktree_is_gated_by_its_new_name() {
     [exit: 1]
     ----- stderr -----
     error: refusing to remove remotes/api (feat/r): it holds work that would be lost
-      - branch `feat/renamed` has 1 commit(s) on no remote branch
+      - branch `feat/renamed` has 1 commit on no remote branch
       - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
     assert!(dir.exists());
@@ -80,7 +80,7 @@ fn a_worktree_whose_git_file_was_deleted_is_listed_broken_and_its_files_are_kept
     let refused = env.run(&ws("remove", "feat/b", &[]));
     assert_eq!(refused.status.code(), Some(1));
     assert!(
-        stderr(&refused).contains("2 untracked file(s): README.md, notes.txt"),
+        stderr(&refused).contains("2 untracked files: README.md, notes.txt"),
         "{}",
         env.screen(&refused)
     );
@@ -216,7 +216,7 @@ fn a_half_made_container_holding_a_commit_is_gated_and_not_remade() {
         "{screen}"
     );
     assert!(
-        stderr(&created).contains("branch `feat/h` has 1 commit(s)"),
+        stderr(&created).contains("branch `feat/h` has 1 commit"),
         "{screen}"
     );
     let refused = repo.run(&docker_ws(&repo, "remove", "feat/h", &[]));

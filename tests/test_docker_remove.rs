@@ -46,9 +46,9 @@ fn remove_refuses_dirty_work_and_leaves_the_container() {
     [exit: 1]
     ----- stderr -----
     error: refusing to remove remotes/[REPO] (feat/d): it holds work that would be lost
-      - 1 modified file(s): README.md
-      - 1 untracked file(s): new.txt
-      - branch `feat/d` has 1 commit(s) on no remote branch
+      - 1 modified file: README.md
+      - 1 untracked file: new.txt
+      - branch `feat/d` has 1 commit on no remote branch
       - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
     let container = repo.container(Some("feat/d"));

@@ -77,7 +77,7 @@ fn terminal_escapes_in_file_names_are_printed_escaped_in_the_remove_refusal() {
     [exit: 1]
     ----- stderr -----
     error: refusing to remove remotes/api (feat/esc): it holds work that would be lost
-      - 3 untracked file(s): x\e[2J\e]0;OWNED\a.txt, y\u{9b}31m.txt, z\n  - all clear, nothing at risk.txt
+      - 3 untracked files: x\e[2J\e]0;OWNED\a.txt, y\u{9b}31m.txt, z\n  - all clear, nothing at risk.txt
       - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
 }

@@ -49,7 +49,7 @@ fn a_docker_branch_arrives_with_its_exact_commits_then_fast_forwards() {
     [exit: 0]
     Fetched `feat/x` from workspace remotes/[REPO] (feat/x): new branch `feat/x` at [HASH], 2 commits
     ----- stderr -----
-    warning: not fetched: 2 uncommitted path(s) stay in the workspace (commit them there to bring them): README.md, scratch.txt
+    warning: not fetched: 2 uncommitted paths stay in the workspace (commit them there to bring them): README.md, scratch.txt
     ");
     assert_eq!(
         repo.env.git(&checkout, &["rev-parse", "refs/heads/feat/x"]),
@@ -72,7 +72,7 @@ fn a_docker_branch_arrives_with_its_exact_commits_then_fast_forwards() {
     [exit: 0]
     Fetched `feat/x` from workspace remotes/[REPO] (feat/x): [HASH]..[HASH], 1 commit
     ----- stderr -----
-    warning: not fetched: 1 uncommitted path(s) stay in the workspace (commit them there to bring them): scratch.txt
+    warning: not fetched: 1 uncommitted path stays in the workspace (commit them there to bring them): scratch.txt
     ");
     assert_eq!(
         repo.env.git(&checkout, &["rev-parse", "refs/heads/feat/x"]),
@@ -82,7 +82,7 @@ fn a_docker_branch_arrives_with_its_exact_commits_then_fast_forwards() {
     [exit: 0]
     Nothing new: the host checkout's `feat/x` is at [HASH] already, as in workspace remotes/[REPO] (feat/x)
     ----- stderr -----
-    warning: not fetched: 1 uncommitted path(s) stay in the workspace (commit them there to bring them): scratch.txt
+    warning: not fetched: 1 uncommitted path stays in the workspace (commit them there to bring them): scratch.txt
     ");
     assert_eq!(host_state(&checkout), before);
     assert_eq!(
@@ -223,7 +223,7 @@ fn a_worktree_has_nothing_to_bring() {
     [exit: 0]
     Nothing to bring: workspace remotes/api (feat/x) is a worktree, so `feat/x` (at [HASH]) is the host checkout's branch already
     ----- stderr -----
-    warning: not fetched: 1 uncommitted path(s) stay in the workspace (commit them there to bring them): notes.txt
+    warning: not fetched: 1 uncommitted path stays in the workspace (commit them there to bring them): notes.txt
     ");
     assert_eq!(all_refs(&checkout), refs);
 }

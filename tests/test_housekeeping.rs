@@ -73,7 +73,7 @@ fn a_save_cut_short_is_found_and_collected_and_the_workspace_is_untouched() {
     );
     let gc = env.ok(&["gc"]);
     assert!(gc.contains("Removed incomplete-save: "), "{gc}");
-    assert!(gc.contains("1 item(s), freed "), "{gc}");
+    assert!(gc.contains("1 item, freed "), "{gc}");
     assert!(env.run(&["doctor"]).status.success());
     // The workspace and its work were never touched.
     assert_eq!(
@@ -103,7 +103,7 @@ fn an_interrupted_removal_is_found_with_the_command_that_finishes_it() {
         "sk --sandbox worktree workspace remove --repository remotes/api --branch feat/x"
     );
     // `gc` leaves it to the user.
-    assert!(env.ok(&["gc"]).contains("0 item(s)"));
+    assert!(env.ok(&["gc"]).contains("0 items"));
 
     let args: Vec<&str> = fix.split(' ').skip(1).collect();
     let finished = env.ok(&args);

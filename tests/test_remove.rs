@@ -29,7 +29,7 @@ fn remove_refuses_a_modified_file() {
     [exit: 1]
     ----- stderr -----
     error: refusing to remove remotes/api (feat/m): it holds work that would be lost
-      - 1 modified file(s): README.md
+      - 1 modified file: README.md
       - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
 }
@@ -42,7 +42,7 @@ fn remove_refuses_an_untracked_file() {
     [exit: 1]
     ----- stderr -----
     error: refusing to remove remotes/api (feat/u): it holds work that would be lost
-      - 1 untracked file(s): notes.txt
+      - 1 untracked file: notes.txt
       - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
 }
@@ -57,7 +57,7 @@ fn remove_refuses_an_unpushed_commit() {
     [exit: 1]
     ----- stderr -----
     error: refusing to remove remotes/api (feat/c): it holds work that would be lost
-      - branch `feat/c` has 1 commit(s) on no remote branch
+      - branch `feat/c` has 1 commit on no remote branch
       - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
 }
@@ -191,7 +191,7 @@ fn remove_refuses_commits_on_a_detached_head() {
     [exit: 1]
     ----- stderr -----
     error: refusing to remove remotes/api (feat/detached): it holds work that would be lost
-      - a detached HEAD has 1 commit(s) on no branch
+      - a detached HEAD has 1 commit on no branch
       - commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway
     ");
     // --force saves them, and the restore puts HEAD back where it was.
@@ -242,7 +242,7 @@ fn remove_says_which_ignored_files_go_with_the_workspace() {
     // Their size on disk, as `du` counts it: at least what they hold.
     let line = said
         .lines()
-        .find(|line| line.starts_with("Deleted with it: 2 ignored path(s), "))
+        .find(|line| line.starts_with("Deleted with it: 2 ignored paths, "))
         .unwrap_or_else(|| panic!("{said}"));
     assert!(line.contains(" KiB: "), "{line}");
     assert!(

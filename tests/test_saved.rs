@@ -89,7 +89,7 @@ fn a_forced_removal_is_listed_restored_with_one_command_and_dropped() {
           Restore it with: sk workspace restore --repository remotes/api --branch feat/dirty --saved [HASH]
         Removed workspace remotes/api (feat/dirty)
         ----- stderr -----
-        Deleted with it: 1 ignored path(s), 4 B: build.ign
+        Deleted with it: 1 ignored path, 4 B: build.ign
         ");
     }
     assert!(!env.worktree("api", "feat/dirty").exists());

@@ -49,7 +49,8 @@ pub(crate) fn archive(dir: &Path, slot: &SaveSlot) -> std::io::Result<SavedConte
     Ok(SavedContents {
         untracked: count,
         unsaved: vec![format!(
-            "the workspace was no git worktree any more, so its {count} file(s) are kept as they were in {}, not as commits: `sk workspace restore` cannot put them back; unpack it with `tar -xf`",
+            "the workspace was no git worktree any more, so its {count} {} kept as they were in {}, not as commits: `sk workspace restore` cannot put them back; unpack it with `tar -xf`",
+            if count == 1 { "file is" } else { "files are" },
             path.display()
         )],
         ..SavedContents::default()

@@ -119,7 +119,7 @@ impl From<CheckoutError> for CliError {
         let hint = match &err {
             CheckoutError::GitUnavailable(_) => Some("install git and make sure it is on PATH"),
             CheckoutError::Occupied { .. } => Some(
-                "two remotes map to one checkout; remove the old checkout if it is no longer needed",
+                "two remotes map to one checkout; the existing one is left as it is (it may hold work): check that the remote is the one you meant",
             ),
             CheckoutError::NoDefaultBranch { .. } => {
                 Some("run `git remote set-head origin --auto` in the host checkout")

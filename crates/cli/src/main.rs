@@ -16,6 +16,7 @@ mod progress;
 mod risk;
 mod saved;
 mod terminal;
+mod words;
 
 use std::process::ExitCode;
 

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use skipper_core::{AtRisk, UnpushedRef};
 
 use crate::printer::untrusted;
+use crate::words::count;
 
 /// How many paths of a kind are named before "and N more".
 const SHOWN_PATHS: usize = 5;
@@ -16,30 +17,35 @@ pub fn describe(risk: &AtRisk) -> Vec<String> {
     let mut lines = Vec::new();
     if !risk.modified.is_empty() {
         lines.push(format!(
-            "{} modified file(s): {}",
-            risk.modified.len(),
+            "{}: {}",
+            count(risk.modified.len(), "modified file", "modified files"),
             some_paths(&risk.modified)
         ));
     }
     if !risk.untracked.is_empty() {
         lines.push(format!(
-            "{} untracked file(s): {}",
-            risk.untracked.len(),
+            "{}: {}",
+            count(risk.untracked.len(), "untracked file", "untracked files"),
             some_paths(&risk.untracked)
         ));
     }
     for branch in &risk.unpushed {
         lines.push(format!(
-            "branch `{}` has {} commit(s) on no remote branch",
+            "branch `{}` has {} on no remote branch",
             untrusted(branch.branch.as_str()),
-            branch.commits
+            count(branch.commits, "commit", "commits")
         ));
     }
     for other in &risk.other_refs {
         lines.push(match other {
-            UnpushedRef::Stash { entries } => format!("the stash holds {entries} entr(ies)"),
+            UnpushedRef::Stash { entries } => {
+                format!("the stash holds {}", count(*entries, "entry", "entries"))
+            }
             UnpushedRef::DetachedHead { commits } => {
-                format!("a detached HEAD has {commits} commit(s) on no branch")
+                format!(
+                    "a detached HEAD has {} on no branch",
+                    count(*commits, "commit", "commits")
+                )
             }
             UnpushedRef::Tag { name } => {
                 format!("tag `{}` exists only in the workspace", untrusted(name))
@@ -114,7 +120,7 @@ mod tests {
         assert_eq!(
             describe(&risk),
             [
-                "2 untracked file(s): x\\e]0;OWNED\\a, y\\n  - all clear",
+                "2 untracked files: x\\e]0;OWNED\\a, y\\n  - all clear",
                 "tag `v\\u{9b}1` exists only in the workspace",
             ]
         );
@@ -139,11 +145,11 @@ mod tests {
         assert_eq!(
             describe(&risk),
             [
-                "7 modified file(s): f1, f2, f3, f4, f5 and 2 more",
-                "1 untracked file(s): new.txt",
-                "branch `feat/x` has 2 commit(s) on no remote branch",
-                "the stash holds 1 entr(ies)",
-                "a detached HEAD has 3 commit(s) on no branch",
+                "7 modified files: f1, f2, f3, f4, f5 and 2 more",
+                "1 untracked file: new.txt",
+                "branch `feat/x` has 2 commits on no remote branch",
+                "the stash holds 1 entry",
+                "a detached HEAD has 3 commits on no branch",
                 "tag `v1` exists only in the workspace",
             ]
         );

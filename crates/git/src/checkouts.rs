@@ -61,10 +61,6 @@ impl HostCheckouts for GitCheckouts {
                 requested: remote.to_string(),
             });
         }
-        let parent = target.parent().ok_or_else(|| {
-            CheckoutError::Io(std::io::Error::other("checkout path has no parent"))
-        })?;
-        fs::create_dir_all(parent)?;
         // Clone into the staging area and rename, so a failed or interrupted clone never
         // leaves a half-made checkout where a real one is expected.
         let staging_root = self.layout.staging();
@@ -86,8 +82,12 @@ impl HostCheckouts for GitCheckouts {
             remote.as_str().into(),
             staging.clone().into(),
         ];
-        let (success, stderr) =
-            clone_with_progress(&Git::in_dir(&staging_root), &args, &*self.progress)?;
+        let (success, stderr) = clone_with_progress(
+            &Git::in_dir(&staging_root),
+            &args,
+            &*self.progress,
+            (&staging, target),
+        )?;
         if !success {
             let _ = fs::remove_dir_all(&staging);
             return Err(CheckoutError::CloneFailed {
@@ -95,6 +95,12 @@ impl HostCheckouts for GitCheckouts {
                 stderr,
             });
         }
+        // The checkout's parent directories are made only for a clone that succeeded: a
+        // failed one leaves no empty directory behind.
+        let parent = target.parent().ok_or_else(|| {
+            CheckoutError::Io(std::io::Error::other("checkout path has no parent"))
+        })?;
+        fs::create_dir_all(parent)?;
         if let Err(err) = fs::rename(&staging, target) {
             let _ = fs::remove_dir_all(&staging);
             // Another `sk clone` of the same repository finished first.
@@ -265,11 +271,14 @@ fn reap_stale_clones(staging_root: &Path) {
 }
 
 /// Runs `git clone`, showing git's own progress when stderr is a terminal, and returns
-/// whether it succeeded with what it said on stderr (for the error message).
+/// whether it succeeded with what it said on stderr (for the error message). `paths` is
+/// the staging directory git clones into and the checkout it becomes: git names the first,
+/// the user is shown the second.
 fn clone_with_progress(
     git: &Git<'_>,
     args: &[std::ffi::OsString],
     progress: &dyn Progress,
+    paths: (&Path, &Path),
 ) -> Result<(bool, String), CheckoutError> {
     use std::io::Read;
     let show = progress.live();
@@ -282,22 +291,38 @@ fn clone_with_progress(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .map_err(|err| CheckoutError::GitUnavailable(err.to_string()))?;
+    let (staging, target) = (
+        paths.0.to_string_lossy().into_owned(),
+        paths.1.to_string_lossy().into_owned(),
+    );
     let mut said = Vec::new();
     if let Some(mut pipe) = child.stderr.take() {
         let mut buffer = [0_u8; 4096];
+        // Shown a line (or a `\r`-ended progress update) at a time, the staging path in it
+        // replaced by the checkout's.
+        let mut pending = Vec::new();
         loop {
             let read = pipe.read(&mut buffer)?;
             if read == 0 {
                 break;
             }
-            if show {
-                progress.passthrough(&buffer[..read]);
-            }
             said.extend_from_slice(&buffer[..read]);
+            if show {
+                pending.extend_from_slice(&buffer[..read]);
+                while let Some(end) = pending.iter().position(|&b| b == b'\n' || b == b'\r') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    let line = String::from_utf8_lossy(&line).replace(&staging, &target);
+                    progress.passthrough(line.as_bytes());
+                }
+            }
+        }
+        if show && !pending.is_empty() {
+            let line = String::from_utf8_lossy(&pending).replace(&staging, &target);
+            progress.passthrough(line.as_bytes());
         }
     }
     let status = child.wait()?;
-    let said = String::from_utf8_lossy(&said);
+    let said = String::from_utf8_lossy(&said).replace(&staging, &target);
     // Progress lines end in `\r`; keep only the final line of each for the message.
     let message: Vec<&str> = said
         .lines()

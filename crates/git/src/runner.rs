@@ -34,6 +34,42 @@ pub fn clear_repository_env(command: &mut Command) -> &mut Command {
     command
 }
 
+/// The seconds ssh may take to connect to a remote (and to say its first words) before
+/// git's clone or fetch fails: `SKIPPER_SSH_CONNECT_TIMEOUT`, default 20.
+const SSH_CONNECT_TIMEOUT: u32 = 20;
+
+/// The `GIT_SSH_COMMAND` skipper gives git: ssh with a connect timeout and keep-alives, so an
+/// ssh host that does not answer fails instead of hanging; `None` when the user chose an
+/// ssh command of their own (`GIT_SSH_COMMAND`, `GIT_SSH`, or `core.sshCommand` in the
+/// global configuration), which is left alone. Worked out once per process.
+fn ssh_command() -> Option<&'static str> {
+    static COMMAND: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    COMMAND
+        .get_or_init(|| {
+            let chosen = ["GIT_SSH_COMMAND", "GIT_SSH"]
+                .iter()
+                .any(|var| std::env::var_os(var).is_some_and(|value| !value.is_empty()))
+                || Command::new("git")
+                    .args(["config", "--global", "--get", "core.sshCommand"])
+                    .stdin(Stdio::null())
+                    .stderr(Stdio::null())
+                    .output()
+                    .is_ok_and(|output| !output.stdout.trim_ascii().is_empty());
+            if chosen {
+                return None;
+            }
+            let timeout = std::env::var("SKIPPER_SSH_CONNECT_TIMEOUT")
+                .ok()
+                .and_then(|text| text.trim().parse::<u32>().ok())
+                .filter(|seconds| *seconds > 0)
+                .unwrap_or(SSH_CONNECT_TIMEOUT);
+            Some(format!(
+                "ssh -o ConnectTimeout={timeout} -o ServerAliveInterval=15 -o ServerAliveCountMax=4"
+            ))
+        })
+        .as_deref()
+}
+
 /// A `git` invocation in one directory, with a safe environment.
 #[derive(Debug)]
 pub struct Git<'a> {
@@ -61,6 +97,9 @@ impl<'a> Git<'a> {
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS)
             .stdin(Stdio::null());
+        if let Some(ssh) = ssh_command() {
+            command.env("GIT_SSH_COMMAND", ssh);
+        }
         command
     }
 

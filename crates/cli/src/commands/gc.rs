@@ -101,14 +101,22 @@ pub fn run(context: &Context<'_>, args: &GcArgs) -> Result<ExitStatus, CliError>
     }
     let freed_verb = if args.dry_run { "would free" } else { "freed" };
     context.printer.result(&format!(
-        "{} item(s), {freed_verb} {}",
-        removed.iter().filter(|r| r.error.is_none()).count(),
+        "{}, {freed_verb} {}",
+        crate::words::count(
+            removed.iter().filter(|r| r.error.is_none()).count(),
+            "item",
+            "items"
+        ),
         human_size(freed)
     ));
     if !left.is_empty() {
         context.printer.status(&format!(
-            "{} finding(s) need you: run `sk doctor` to see them and their fixes",
-            left.len()
+            "{} you: run `sk doctor` to see them and their fixes",
+            if left.len() == 1 {
+                "1 finding needs".to_owned()
+            } else {
+                format!("{} findings need", left.len())
+            }
         ));
     }
     Ok(if failed {

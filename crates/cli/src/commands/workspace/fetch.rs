@@ -83,8 +83,17 @@ pub fn warn_uncommitted(context: &Context<'_>, fetched: &Fetched) {
         return;
     }
     context.printer.warning(&format!(
-        "not fetched: {} uncommitted path(s) stay in the workspace (commit them there to bring them): {}",
-        fetched.uncommitted.len(),
+        "not fetched: {} {} in the workspace (commit them there to bring them): {}",
+        crate::words::count(
+            fetched.uncommitted.len(),
+            "uncommitted path",
+            "uncommitted paths"
+        ),
+        if fetched.uncommitted.len() == 1 {
+            "stays"
+        } else {
+            "stay"
+        },
         some_paths(&fetched.uncommitted)
     ));
 }

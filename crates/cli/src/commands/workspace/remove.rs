@@ -60,8 +60,8 @@ pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliEr
     }
     if !removed.ignored.paths.is_empty() {
         context.printer.status(&format!(
-            "Deleted with it: {} ignored path(s), {}: {}",
-            removed.ignored.paths.len(),
+            "Deleted with it: {}, {}: {}",
+            crate::words::count(removed.ignored.paths.len(), "ignored path", "ignored paths"),
             saved::human_size(removed.ignored.bytes),
             crate::risk::some_paths(&removed.ignored.paths)
         ));
