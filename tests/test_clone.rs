@@ -137,7 +137,7 @@ fn an_ssh_host_that_never_answers_fails_with_the_cause_and_leaves_nothing() {
     assert!(
         !repos.join("127.0.0.1").exists(),
         "{:?}",
-        fs_err::read_dir(&repos).map(|d| d.count())
+        fs_err::read_dir(&repos).map(Iterator::count)
     );
 }
 
