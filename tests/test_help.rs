@@ -43,14 +43,20 @@ fn the_way_home_is_in_the_help_the_readme_and_the_completions() {
             "{command} --help"
         );
     }
-    for shell in ["bash", "zsh", "fish"] {
-        let completions = help(&["completions", shell]);
-        for command in commands {
-            assert!(
-                completions.contains(command),
-                "{shell} completions lack {command}"
-            );
-        }
+    // What the shell is offered after `sk workspace `, asked of sk as the shell would.
+    let env = TestEnv::new();
+    let offered = env
+        .sk()
+        .env("COMPLETE", "fish")
+        .args(["--", "sk", "workspace", ""])
+        .output()
+        .unwrap();
+    let offered = stdout(&offered);
+    for command in commands {
+        assert!(
+            offered.lines().any(|line| line.starts_with(&format!("{command}\t"))),
+            "completions lack {command}:\n{offered}"
+        );
     }
     assert!(readme.contains("## Getting work out of a workspace"));
 }

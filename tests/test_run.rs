@@ -139,9 +139,46 @@ fn ctrl_c_reaches_the_command_and_sk_reports_its_exit_code() {
 #[test]
 fn completions_are_printed_for_a_shell() {
     let env = TestEnv::new();
-    let out = env.ok(&["completions", "bash"]);
-    assert!(
-        out.contains("workspace") && out.contains("--repository"),
-        "{out}"
-    );
+    for shell in ["bash", "zsh", "fish"] {
+        let out = env.ok(&["completions", shell]);
+        // The script asks sk itself for each completion.
+        assert!(out.contains("COMPLETE"), "{shell}: {out}");
+    }
+}
+
+/// Repositories and branches are completed from what exists now, the branches of the
+/// repository already on the command line.
+#[test]
+fn repositories_and_branches_complete_from_the_live_state() {
+    let env = TestEnv::new();
+    let api = env.origin("api", "main");
+    let web = env.origin("web", "main");
+    env.ok(&["clone", &api.url]);
+    env.ok(&["clone", &web.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/x"]);
+    env.ok(&["workspace", "create", "-r", "web", "-b", "feat/web-only"]);
+    let complete = |words: &[&str]| {
+        let output = env
+            .sk()
+            .env("COMPLETE", "fish")
+            .arg("--")
+            .args(words)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| line.split('\t').next().unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    let repositories = complete(&["sk", "w", "run", "-r", ""]);
+    assert!(repositories.contains(&"api".to_owned()), "{repositories:?}");
+    assert!(repositories.contains(&"remotes/web".to_owned()), "{repositories:?}");
+    let branches = complete(&["sk", "workspace", "remove", "-r", "api", "-b", ""]);
+    assert!(branches.contains(&"feat/x".to_owned()), "{branches:?}");
+    assert!(branches.contains(&"main".to_owned()), "{branches:?}");
+    assert!(!branches.contains(&"feat/web-only".to_owned()), "{branches:?}");
+    let narrowed = complete(&["sk", "workspace", "run", "-r", "api", "-b", "fe"]);
+    assert!(narrowed.contains(&"feat/x".to_owned()), "{narrowed:?}");
+    assert!(narrowed.iter().all(|b| b.starts_with("fe")), "{narrowed:?}");
 }

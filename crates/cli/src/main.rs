@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod completion;
 mod config;
 mod context;
 mod error;
@@ -20,11 +21,14 @@ mod words;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
 
 use crate::cli::Cli;
 
 fn main() -> ExitCode {
+    // `COMPLETE=<shell> sk -- <words>`: the shell asking for completions, answered from
+    // the live state; exits.
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -14,7 +14,7 @@ use crate::printer::Printer;
 /// Runs the parsed command line.
 pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     if let Command::Completions(args) = &cli.command {
-        return Ok(completions::run(args));
+        return completions::run(args);
     }
     let context = Context::new(&cli.global, printer)?;
     match cli.command {

@@ -88,11 +88,13 @@ pub fn scratch(context: &Context<'_>) -> Result<ScratchDir, CliError> {
 pub struct Selection {
     /// The repository: `name`, or `owner/name` when two clones share a name. Omitted: a
     /// picker on a terminal.
-    #[arg(short, long, value_name = "REPOSITORY")]
+    #[arg(short, long, value_name = "REPOSITORY",
+          add = clap_complete::ArgValueCompleter::new(crate::completion::repositories))]
     pub repository: Option<String>,
 
     /// The workspace's branch.
-    #[arg(short, long, value_name = "BRANCH")]
+    #[arg(short, long, value_name = "BRANCH",
+          add = clap_complete::ArgValueCompleter::new(crate::completion::branches))]
     pub branch: Option<String>,
 }
 

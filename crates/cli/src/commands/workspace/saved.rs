@@ -19,7 +19,8 @@ pub struct SavedArgs {
     pub command: Option<SavedCommand>,
 
     /// Only this repository's saves: `name` or `owner/name`.
-    #[arg(short, long, value_name = "REPOSITORY")]
+    #[arg(short, long, value_name = "REPOSITORY",
+          add = clap_complete::ArgValueCompleter::new(crate::completion::repositories))]
     pub repository: Option<String>,
 
     /// Print a JSON array for scripts.
