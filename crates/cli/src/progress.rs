@@ -172,7 +172,7 @@ impl LiveTail {
             label: untrusted(label).into_owned(),
             state: Mutex::new((String::new(), VecDeque::new())),
         };
-        tail.draw(&String::new(), &VecDeque::new());
+        tail.draw("", &VecDeque::new());
         tail
     }
 

@@ -38,10 +38,10 @@ pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, Workspa
     let checkout = match &outcome {
         CloneOutcome::Cloned(checkout) | CloneOutcome::AlreadyCloned(checkout) => checkout,
     };
-    let main_made = !backend
+    let main_made = backend
         .registry
         .locate(checkout, &WorkspaceTarget::Main)?
-        .is_some_and(|main| !main.half_made);
+        .is_none_or(|main| main.half_made);
     let main = backend.sandbox.prepare_main(checkout, &default_branch)?;
     Ok(Cloned {
         outcome,
