@@ -42,6 +42,7 @@ mod test_push;
 mod test_races;
 mod test_readme;
 mod test_remove;
+mod test_repo;
 mod test_robustness;
 mod test_run;
 mod test_saved;

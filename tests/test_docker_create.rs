@@ -123,3 +123,28 @@ fn a_commit_pushed_after_the_clone_is_in_the_next_container_and_the_host_is_unto
         branches_before
     );
 }
+
+#[test]
+fn a_docker_clone_of_a_cloned_repository_says_it_made_the_main_container() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::uncloned("reclone", "");
+    repo.ok(&["clone", &repo.origin.url]);
+    let _filters = snapshot_filters();
+    let cloned = repo.run(&["--sandbox", "docker", "clone", &repo.origin.url]);
+    insta::assert_snapshot!(repo.screen(&cloned), @"
+    [exit: 0]
+    remotes/[REPO] is already cloned at [ROOT]/xdg-data/skipper/repos/local/remotes/[REPO]
+    Made its main container at sk-[REPO]-main-[HASH]:/workspace/[REPO]
+    ----- stderr -----
+    ");
+    // Once it exists, a clone makes nothing and says so.
+    let again = repo.run(&["--sandbox", "docker", "clone", &repo.origin.url]);
+    insta::assert_snapshot!(repo.screen(&again), @"
+    [exit: 0]
+    remotes/[REPO] is already cloned at [ROOT]/xdg-data/skipper/repos/local/remotes/[REPO]
+    Its main container already exists at sk-[REPO]-main-[HASH]:/workspace/[REPO]
+    ----- stderr -----
+    ");
+}

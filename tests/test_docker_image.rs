@@ -159,3 +159,88 @@ fn skipper_docker_image_wins_over_the_dockerfile() {
     );
     assert_eq!(no_marker.trim(), "base");
 }
+
+/// `sk --sandbox docker clone` of a fresh repository whose `docker.dockerfile` is
+/// `dockerfile`; the failed output's stderr, with the full build log it names.
+fn failed_build(prefix: &str, dockerfile: &str) -> (String, String) {
+    let env = TestEnv::new();
+    let name = skipper_testkit::unique_name(prefix);
+    let origin = env.origin(&name, "main");
+    let path = env.root().join("Failing.Dockerfile");
+    fs_err::write(&path, dockerfile).unwrap();
+    env.write_config(&format!("[docker]\ndockerfile = \"{}\"\n", path.display()));
+    let output = env
+        .sk()
+        .args(["--sandbox", "docker", "clone", &origin.url])
+        .output()
+        .unwrap();
+    let stderr = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let log = stderr
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("full build log: "))
+        .unwrap_or_else(|| panic!("no log path in {stderr}"));
+    let log = fs_err::read_to_string(log).unwrap();
+    (stderr, log)
+}
+
+/// What the failure report says to set to build otherwise or use a prebuilt image.
+fn assert_names_what_to_set(stderr: &str) {
+    for setting in [
+        "[docker.build_args] BASE_IMAGE",
+        "docker.image",
+        "SKIPPER_DOCKER_IMAGE",
+    ] {
+        assert!(stderr.contains(setting), "no {setting} in {stderr}");
+    }
+}
+
+#[test]
+fn a_failing_build_step_is_named_with_its_last_lines_the_log_and_what_to_set() {
+    if !docker_ready() {
+        return;
+    }
+    // The cause is last on stdout (stderr's order next to stdout is the daemon's).
+    let run = format!(
+        "RUN echo 'to stderr' >&2; for i in $(seq 1 40); do echo \"output line $i\"; done; \
+         echo 'npm ERR! the cause'; exit 3 {}",
+        "# a long RUN line ".repeat(20)
+    );
+    let (stderr, log) = failed_build("runfails", &format!("FROM {BASE_IMAGE}\n{run}\n"));
+    assert!(stderr.contains("\n  at step 2/"), "{stderr}");
+    assert!(stderr.contains("npm ERR! the cause"), "{stderr}");
+    assert!(stderr.contains("output line 40"), "{stderr}");
+    assert!(
+        !stderr.contains("output line 5\n"),
+        "only the last lines: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("RUN echo").count(),
+        1,
+        "the step once: {stderr}"
+    );
+    assert!(
+        stderr.lines().all(|line| line.chars().count() <= 200),
+        "no line of hundreds of characters: {stderr}"
+    );
+    assert_names_what_to_set(&stderr);
+    // The log keeps everything.
+    assert!(log.contains(run.trim_end()), "{log}");
+    assert!(log.contains("output line 1\n"), "{log}");
+    assert!(log.contains("npm ERR! the cause"), "{log}");
+    assert!(log.contains("to stderr"), "{log}");
+}
+
+#[test]
+fn a_missing_base_image_fails_fast_naming_what_to_set() {
+    if !docker_ready() {
+        return;
+    }
+    // A registry on a loopback port nobody listens on: the pull is refused at once.
+    let from = "127.0.0.1:9/skipper-missing-base:none";
+    let (stderr, log) = failed_build("nobase", &format!("FROM {from}\nRUN true\n"));
+    assert!(stderr.contains("\n  at step 1/"), "{stderr}");
+    assert!(stderr.contains(&format!("FROM {from}")), "{stderr}");
+    assert_names_what_to_set(&stderr);
+    assert!(log.contains(&format!("FROM {from}")), "{log}");
+}

@@ -47,16 +47,24 @@ pub enum DockerError {
         status: Option<u16>,
     },
     /// Building an image failed.
-    #[error("building image {tag} failed{}: {message}{}", step_suffix(.step.as_deref()), tail_suffix(.tail))]
+    #[error(
+        "building image {tag} failed:{}\n  {}{}{}",
+        step_suffix(.step.as_deref()),
+        crate::image::shortened(message),
+        step_tail_suffix(.tail),
+        log_suffix(.log.as_deref())
+    )]
     ImageBuild {
         /// The tag being built.
         tag: String,
-        /// The build step that failed (`Step 3/9 : RUN ...`), when known.
+        /// The build step that failed (`step 3/9 (RUN ...)`, shortened), when known.
         step: Option<String>,
         /// The daemon's error message.
         message: String,
-        /// The last lines of the build's output.
+        /// The last lines of the failing step's output.
         tail: Vec<String>,
+        /// Where the build's whole output is kept, if it could be.
+        log: Option<PathBuf>,
     },
     /// The image to use as is does not exist.
     #[error(
@@ -170,7 +178,28 @@ pub enum DockerError {
 }
 
 fn step_suffix(step: Option<&str>) -> String {
-    step.map(|step| format!(" at `{step}`")).unwrap_or_default()
+    step.map(|step| format!("\n  at {step}"))
+        .unwrap_or_default()
+}
+
+fn step_tail_suffix(lines: &[String]) -> String {
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n  last output of that step:\n    {}",
+            lines
+                .iter()
+                .map(|line| crate::image::shortened(line))
+                .collect::<Vec<_>>()
+                .join("\n    ")
+        )
+    }
+}
+
+fn log_suffix(log: Option<&std::path::Path>) -> String {
+    log.map(|log| format!("\n  full build log: {}", log.display()))
+        .unwrap_or_default()
 }
 
 fn tail_suffix(lines: &[String]) -> String {
@@ -216,6 +245,7 @@ impl DockerError {
             }
             | Self::ImageMissing { .. }
             | Self::ContainerGone { .. } => ErrorKind::NotFound,
+            Self::ImageBuild { .. } => ErrorKind::ImageBuild,
             Self::Api {
                 status: Some(409), ..
             }
@@ -224,7 +254,6 @@ impl DockerError {
             | Self::NameTaken { .. }
             | Self::Duplicate { .. } => ErrorKind::Conflict,
             Self::Api { .. }
-            | Self::ImageBuild { .. }
             | Self::ContainerStart { .. }
             | Self::Copy { .. }
             | Self::Exec { .. }

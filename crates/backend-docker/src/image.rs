@@ -3,6 +3,8 @@
 //! one never does; or a prebuilt image used as it is.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use bollard::Docker;
 use bollard::query_parameters::BuildImageOptionsBuilder;
@@ -16,8 +18,12 @@ use crate::labels;
 /// The repository part of built workspace images' tags.
 pub const IMAGE_REPOSITORY: &str = "skipper-workspace";
 
-/// How many lines of build output an error report keeps.
-const TAIL_LINES: usize = 25;
+/// How many lines of the failing step's output an error report keeps.
+const TAIL_LINES: usize = 12;
+
+/// How many characters of a step's instruction or a daemon's message a report shows (a
+/// `RUN` line can be hundreds long; the log keeps it whole).
+const SHOWN_CHARS: usize = 120;
 
 /// A Dockerfile and the build arguments it is built with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,44 +89,171 @@ pub fn build_context(dockerfile: &[u8]) -> std::io::Result<Vec<u8>> {
     builder.into_inner()
 }
 
-/// What a build printed, kept for progress and error reports.
+/// `text` cut to about [`SHOWN_CHARS`] characters by leaving out its middle (marked `…`):
+/// a daemon's message ends with what matters ("returned a non-zero code: 3").
+#[must_use]
+pub fn shortened(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= SHOWN_CHARS {
+        return text.to_owned();
+    }
+    let half = SHOWN_CHARS / 2;
+    let head: String = text.chars().take(half).collect();
+    let tail: String = text.chars().skip(count - half).collect();
+    format!("{head}…{tail}")
+}
+
+/// `line` without the colour sequences (`ESC [ ... m`) the builder wraps a step's stderr in.
+fn without_colour(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut plain = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find("\u{1b}[") {
+        plain.push_str(&rest[..start]);
+        let sequence = &rest[start + 2..];
+        match sequence.find(|c: char| !(c.is_ascii_digit() || c == ';')) {
+            Some(end) if sequence[end..].starts_with('m') => rest = &sequence[end + 1..],
+            // Not a colour: kept, to be escaped when shown.
+            _ => {
+                plain.push_str(&rest[start..start + 2]);
+                rest = sequence;
+            }
+        }
+    }
+    plain.push_str(rest);
+    std::borrow::Cow::Owned(plain)
+}
+
+/// Whether `line` is the classic builder's own note between steps (an image id, a
+/// container started or removed) rather than the step's output.
+fn is_builder_note(line: &str) -> bool {
+    line.starts_with(" ---> ") || line.starts_with("Removing intermediate container ")
+}
+
+/// One step of a build, as the builder announced it (`Step 2/9 : RUN make`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildStep {
+    /// Its place: `2/9`.
+    pub number: String,
+    /// Its instruction, whole: `RUN make`.
+    pub instruction: String,
+}
+
+impl BuildStep {
+    /// The step a line of build output announces, if it announces one.
+    #[must_use]
+    pub fn parse(line: &str) -> Option<Self> {
+        let (number, instruction) = line.strip_prefix("Step ")?.split_once(" : ")?;
+        Some(Self {
+            number: number.to_owned(),
+            instruction: instruction.to_owned(),
+        })
+    }
+
+    /// `step 2/9 (RUN make)`, the instruction shortened.
+    #[must_use]
+    pub fn shown(&self) -> String {
+        format!("step {} ({})", self.number, shortened(&self.instruction))
+    }
+}
+
+/// What a build printed: the step running, the last lines of its own output, and the whole
+/// output kept in a log file.
 #[derive(Debug, Default)]
 pub struct BuildLog {
-    step: Option<String>,
+    step: Option<BuildStep>,
     tail: VecDeque<String>,
+    file: Option<(PathBuf, fs_err::File)>,
+}
+
+/// What one chunk of build output held.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Lines that start a step.
+    pub steps: Vec<BuildStep>,
+    /// The steps' own output lines.
+    pub lines: Vec<String>,
 }
 
 impl BuildLog {
-    /// Records a chunk of build output; returns the lines that start a step.
-    pub fn record(&mut self, text: &str) -> Vec<String> {
-        let mut steps = Vec::new();
+    /// A log that also writes everything to `path` (made anew). A file that cannot be made
+    /// only loses the log: the build goes on.
+    #[must_use]
+    pub fn to_file(path: &Path) -> Self {
+        let file = path
+            .parent()
+            .map_or(Ok(()), fs_err::create_dir_all)
+            .and_then(|()| fs_err::File::create(path));
+        match file {
+            Ok(file) => Self {
+                file: Some((path.to_owned(), file)),
+                ..Self::default()
+            },
+            Err(err) => {
+                tracing::warn!("the build log cannot be kept: {err}");
+                Self::default()
+            }
+        }
+    }
+
+    /// Records a chunk of build output.
+    pub fn record(&mut self, text: &str) -> Recorded {
+        if let Some((_, file)) = &mut self.file
+            && let Err(err) = file.write_all(text.as_bytes())
+        {
+            tracing::warn!("the build log cannot be written: {err}");
+            self.file = None;
+        }
+        let mut recorded = Recorded::default();
         for line in text.lines() {
+            let line = without_colour(line);
             let line = line.trim_end();
             if line.is_empty() {
                 continue;
             }
-            if line.starts_with("Step ") && line.contains(" : ") {
-                self.step = Some(line.to_owned());
-                steps.push(line.to_owned());
+            if let Some(step) = BuildStep::parse(line) {
+                self.step = Some(step.clone());
+                self.tail.clear();
+                recorded.steps.push(step);
+                continue;
+            }
+            if is_builder_note(line) {
+                continue;
             }
             if self.tail.len() == TAIL_LINES {
                 self.tail.pop_front();
             }
             self.tail.push_back(line.to_owned());
+            recorded.lines.push(line.to_owned());
         }
-        steps
+        recorded
+    }
+
+    /// Appends the build's error to the log file, so the log ends with the cause.
+    pub fn record_error(&mut self, message: &str) {
+        if let Some((_, file)) = &mut self.file {
+            let _ = writeln!(file, "ERROR: {message}");
+        }
     }
 
     /// The step running when the build failed.
     #[must_use]
-    pub fn step(&self) -> Option<String> {
+    pub fn step(&self) -> Option<BuildStep> {
         self.step.clone()
     }
 
-    /// The last lines of output.
+    /// The last lines of the running step's output.
     #[must_use]
     pub fn tail(&self) -> Vec<String> {
         self.tail.iter().cloned().collect()
+    }
+
+    /// Where the whole output is kept, if it could be.
+    #[must_use]
+    pub fn path(&self) -> Option<PathBuf> {
+        self.file.as_ref().map(|(path, _)| path.clone())
     }
 }
 
@@ -136,13 +269,18 @@ pub async fn image_id(docker: &Docker, reference: &str) -> Result<Option<String>
     }
 }
 
-/// Builds `recipe` unless an image with its tag exists, telling `progress` each step. The whole build stream is drained; any error item fails the build.
+/// Builds `recipe` unless an image with its tag exists. Each step and each line of its
+/// output goes to `progress` as it comes (a live view on a terminal), and the whole output
+/// to `<logs>/build-<short hash>.log`. The whole build stream is drained; any error item
+/// fails the build.
 ///
 /// # Errors
-/// [`DockerError::ImageBuild`] with the failing step and the output's tail.
+/// [`DockerError::ImageBuild`] with the failing step, the last lines of its output and the
+/// log's path.
 pub async fn ensure_built(
     docker: &Docker,
     recipe: &ImageRecipe,
+    logs: &Path,
     progress: &dyn Progress,
 ) -> Result<WorkspaceImage, DockerError> {
     let tag = recipe.tag();
@@ -158,9 +296,10 @@ pub async fn ensure_built(
     ));
     let failed = |log: &BuildLog, message: String| DockerError::ImageBuild {
         tag: tag.clone(),
-        step: log.step(),
+        step: log.step().map(|step| step.shown()),
         message,
         tail: log.tail(),
+        log: log.path(),
     };
     let context = build_context(&recipe.dockerfile)
         .map_err(|err| failed(&BuildLog::default(), err.to_string()))?;
@@ -179,17 +318,22 @@ pub async fn ensure_built(
         .buildargs(&build_args)
         .labels(&image_labels)
         .build();
-    let mut log = BuildLog::default();
+    let mut log = BuildLog::to_file(&logs.join(format!("build-{}.log", recipe.short_hash())));
     let mut error = None;
     // The build's log streams for as long as it takes: no deadline.
     let builder = crate::engine::without_deadline(docker);
     let mut stream = builder.build_image(options, None, Some(bollard::body_full(context.into())));
+    let output = progress.output(&format!("Building {tag}"));
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
                 if let Some(text) = info.stream.as_deref() {
-                    for step in log.record(text) {
-                        progress.detail(&step);
+                    let recorded = log.record(text);
+                    for step in recorded.steps {
+                        output.heading(&step.shown());
+                    }
+                    for line in recorded.lines {
+                        output.line(&line);
                     }
                 }
                 if let Some(detail) = info.error_detail.and_then(|detail| detail.message) {
@@ -204,7 +348,9 @@ pub async fn ensure_built(
             }
         }
     }
+    output.finish();
     if let Some(message) = error {
+        log.record_error(&message);
         return Err(failed(&log, message));
     }
     if image_id(docker, &tag).await?.is_none() {
@@ -262,18 +408,69 @@ mod tests {
     }
 
     #[test]
-    fn the_build_log_keeps_the_failing_step_and_a_tail() {
+    fn the_build_log_keeps_the_failing_step_and_the_tail_of_its_output() {
         let mut log = BuildLog::default();
+        let recorded = log.record("Step 1/2 : FROM x\n ---> abc\n");
         assert_eq!(
-            log.record("Step 1/2 : FROM x\n ---> abc\n"),
-            ["Step 1/2 : FROM x"]
+            recorded.steps,
+            [BuildStep {
+                number: "1/2".to_owned(),
+                instruction: "FROM x".to_owned()
+            }]
         );
+        assert!(recorded.lines.is_empty(), "builder notes are no output");
         log.record("Step 2/2 : RUN false\n");
+        assert!(log.tail().is_empty(), "only the running step's output");
         for i in 0..40 {
             log.record(&format!("line {i}\n"));
         }
-        assert_eq!(log.step().as_deref(), Some("Step 2/2 : RUN false"));
+        assert_eq!(
+            log.step().map(|step| step.shown()).as_deref(),
+            Some("step 2/2 (RUN false)")
+        );
         assert_eq!(log.tail().len(), TAIL_LINES);
         assert_eq!(log.tail().last().map(String::as_str), Some("line 39"));
+    }
+
+    #[test]
+    fn the_tail_holds_the_step_output_without_colours_or_builder_notes() {
+        let mut log = BuildLog::default();
+        log.record("Step 2/2 : RUN make\n ---> Running in 00a6\n");
+        let recorded = log.record("\u{1b}[91mnpm ERR! cause\n\u{1b}[0mout\n");
+        log.record("Removing intermediate container 00a6\n");
+        assert_eq!(recorded.lines, ["npm ERR! cause", "out"]);
+        assert_eq!(log.tail(), ["npm ERR! cause", "out"]);
+        assert_eq!(without_colour("a\u{1b}[2Jb"), "a\u{1b}[2Jb");
+    }
+
+    #[test]
+    fn a_long_instruction_is_shown_shortened() {
+        let step = BuildStep::parse(&format!("Step 3/9 : RUN {}", "x".repeat(400))).unwrap();
+        let shown = step.shown();
+        assert!(shown.starts_with("step 3/9 (RUN xxx"), "{shown}");
+        assert!(shown.ends_with("xxx)"), "{shown}");
+        assert_eq!(shown.chars().count(), "step 3/9 ()".len() + SHOWN_CHARS + 1);
+        assert_eq!(shortened("short"), "short");
+        let message = format!(
+            "The command '{}' returned a non-zero code: 3",
+            "y".repeat(300)
+        );
+        assert!(shortened(&message).ends_with("returned a non-zero code: 3"));
+    }
+
+    #[test]
+    fn the_log_file_keeps_every_line_and_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs/build-x.log");
+        let mut log = BuildLog::to_file(&path);
+        log.record("Step 1/1 : RUN make\n");
+        for i in 0..40 {
+            log.record(&format!("line {i}\n"));
+        }
+        log.record_error("exit 2");
+        assert_eq!(log.path().as_deref(), Some(path.as_path()));
+        let kept = fs_err::read_to_string(&path).unwrap();
+        assert!(kept.starts_with("Step 1/1 : RUN make\nline 0\n"), "{kept}");
+        assert!(kept.ends_with("line 39\nERROR: exit 2\n"), "{kept}");
     }
 }

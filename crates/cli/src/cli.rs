@@ -48,6 +48,9 @@ pub enum Command {
     /// Create, list, enter and remove workspaces.
     #[command(subcommand, visible_alias = "w")]
     Workspace(WorkspaceCommand),
+    /// List the cloned repositories.
+    #[command(subcommand)]
+    Repo(crate::commands::repo::RepoCommand),
     Doctor(crate::commands::doctor::DoctorArgs),
     Gc(crate::commands::gc::GcArgs),
     Completions(crate::commands::completions::CompletionsArgs),

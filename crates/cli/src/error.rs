@@ -157,6 +157,10 @@ impl From<SandboxError> for CliError {
                 ErrorKind::InvalidInput => Self::usage(message),
                 ErrorKind::Refused => Self::failure(message)
                     .hint("commit and push that work, or pass --force to save it under the data root and remove anyway"),
+                ErrorKind::ImageBuild => Self::failure(message)
+                    .hint("to build FROM another base image (one you have locally: `docker images`), set [docker.build_args] BASE_IMAGE in config.toml")
+                    .hint("to use a prebuilt image as it is (any image with git and a POSIX shell), set docker.image in config.toml or SKIPPER_DOCKER_IMAGE")
+                    .hint("to build your own Dockerfile, set docker.dockerfile in config.toml or SKIPPER_DOCKERFILE"),
                 _ => Self::failure(message),
             },
         }

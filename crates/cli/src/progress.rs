@@ -4,7 +4,10 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use skipper_core::{NoProgress, Progress, Transfer};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use skipper_core::{LiveOutput, NoProgress, Progress, Transfer};
 
 use crate::printer::untrusted;
 
@@ -64,6 +67,14 @@ impl Progress for CliProgress {
         match self.mode {
             Mode::Terminal => Box::new(Spinner::new(label)),
             Mode::Log => Box::new(Logged::new(label)),
+            Mode::Quiet => Box::new(NoProgress),
+        }
+    }
+
+    fn output(&self, label: &str) -> Box<dyn LiveOutput> {
+        match self.mode {
+            Mode::Terminal => Box::new(LiveTail::new(label)),
+            Mode::Log => Box::new(LoggedOutput),
             Mode::Quiet => Box::new(NoProgress),
         }
     }
@@ -133,4 +144,95 @@ impl Transfer for Logged {
         let bytes = self.bytes.load(std::sync::atomic::Ordering::Relaxed);
         tracing::info!("{}: {bytes} bytes", self.label);
     }
+}
+
+/// How many lines of a step's output the live view shows.
+const LIVE_LINES: usize = 5;
+
+/// How many characters of each line the live view shows.
+const LIVE_WIDTH: usize = 100;
+
+/// A spinner with the current heading, and under it the last lines of output, each cut to
+/// [`LIVE_WIDTH`] characters; a finished heading stays above it.
+struct LiveTail {
+    bar: indicatif::ProgressBar,
+    label: String,
+    state: Mutex<(String, VecDeque<String>)>,
+}
+
+impl LiveTail {
+    fn new(label: &str) -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let tail = Self {
+            bar,
+            label: untrusted(label).into_owned(),
+            state: Mutex::new((String::new(), VecDeque::new())),
+        };
+        tail.draw("", &VecDeque::new());
+        tail
+    }
+
+    /// Redraws the view: the label and heading, then the output lines.
+    fn draw(&self, heading: &str, lines: &VecDeque<String>) {
+        // A build's lines can be hundreds of characters long: the view shows their start.
+        let cut = |text: &str| -> String { text.chars().take(LIVE_WIDTH).collect() };
+        let mut message = cut(&if heading.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{}: {heading}", self.label)
+        });
+        for line in lines {
+            message.push_str("\n    ");
+            message.push_str(&cut(line));
+        }
+        self.bar.set_message(message);
+    }
+}
+
+impl LiveOutput for LiveTail {
+    fn heading(&self, line: &str) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        if !state.0.is_empty() {
+            self.bar.println(format!("  {}", state.0));
+        }
+        state.0 = untrusted(line).into_owned();
+        state.1.clear();
+        self.draw(&state.0, &state.1);
+    }
+
+    fn line(&self, line: &str) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        if state.1.len() == LIVE_LINES {
+            state.1.pop_front();
+        }
+        state.1.push_back(untrusted(line).into_owned());
+        self.draw(&state.0, &state.1);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Output logged line by line, seen with `-v`.
+struct LoggedOutput;
+
+impl LiveOutput for LoggedOutput {
+    fn heading(&self, line: &str) {
+        tracing::info!("{line}");
+    }
+
+    fn line(&self, line: &str) {
+        tracing::debug!("{line}");
+    }
+
+    fn finish(&self) {}
 }

@@ -379,6 +379,11 @@ impl HostCheckouts for FakeCheckouts {
         Ok(self.default_branch.clone())
     }
 
+    fn remote_url(&self, checkout: &Checkout) -> Result<String, CheckoutError> {
+        self.record(format!("remote_url {}", checkout.repository));
+        Ok(format!("https://fake/{}", checkout.repository))
+    }
+
     fn branch_presence(
         &self,
         checkout: &Checkout,

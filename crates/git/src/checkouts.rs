@@ -191,6 +191,11 @@ impl HostCheckouts for GitCheckouts {
         BranchName::from_git(name).map_err(|err| no_default(err.to_string()))
     }
 
+    fn remote_url(&self, checkout: &Checkout) -> Result<String, CheckoutError> {
+        let url = Git::in_dir(&checkout.path).run(["config", "--get", "remote.origin.url"])?;
+        Ok(url.trim().to_owned())
+    }
+
     fn branch_presence(
         &self,
         checkout: &Checkout,

@@ -53,7 +53,8 @@ impl Engine {
     }
 
     /// The image workspaces are made from: the configured image as it is, or the
-    /// Dockerfile's image, built when missing.
+    /// Dockerfile's image, built when missing, its whole output kept in
+    /// `<data root>/docker/build-<short hash>.log`.
     ///
     /// # Errors
     /// [`DockerError::ImageMissing`], [`DockerError::ImageBuild`].
@@ -70,6 +71,7 @@ impl Engine {
             });
         }
         let recipe = self.recipe()?;
-        image::ensure_built(&self.docker, &recipe, &*self.progress).await
+        let logs = self.config.data_root.join("docker");
+        image::ensure_built(&self.docker, &recipe, &logs, &*self.progress).await
     }
 }

@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use skipper_core::usecases;
-use skipper_core::{CloneOutcome, RemoteUrl};
+use skipper_core::{CloneOutcome, RemoteUrl, WorkspaceLocation};
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
@@ -42,6 +42,16 @@ pub fn run(context: &Context<'_>, args: &CloneArgs) -> Result<ExitStatus, CliErr
             checkout.repository,
             checkout.path.display()
         )),
+    }
+    // The host checkout is the worktree sandbox's main workspace: only another sandbox's
+    // main workspace is news.
+    if let WorkspaceLocation::Container { .. } = &cloned.main.location {
+        let location = cloned.main.location.display();
+        context.printer.result(&if cloned.main_made {
+            format!("Made its main container at {location}")
+        } else {
+            format!("Its main container already exists at {location}")
+        });
     }
     Ok(ExitStatus::Success)
 }

@@ -4,6 +4,7 @@ pub mod clone;
 pub mod completions;
 pub mod doctor;
 pub mod gc;
+pub mod repo;
 pub mod workspace;
 
 use crate::cli::{Cli, Command};
@@ -20,6 +21,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     match cli.command {
         Command::Clone(args) => clone::run(&context, &args),
         Command::Workspace(command) => workspace::dispatch(&context, command),
+        Command::Repo(command) => repo::dispatch(&context, command),
         Command::Doctor(args) => doctor::run(&context, &args),
         Command::Gc(args) => gc::run(&context, &args),
         Command::Completions(_) => Ok(ExitStatus::Success),

@@ -43,6 +43,14 @@ pub trait HostCheckouts: Send + Sync + Debug {
     /// [`CheckoutError::NoDefaultBranch`], [`CheckoutError::GitUnavailable`].
     fn default_branch(&self, checkout: &Checkout) -> Result<BranchName, CheckoutError>;
 
+    /// The URL `checkout` was cloned from (`remote.origin.url`, as configured). Reads the
+    /// checkout's configuration only.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Git`] when the checkout has no `origin` URL,
+    /// [`CheckoutError::GitUnavailable`].
+    fn remote_url(&self, checkout: &Checkout) -> Result<String, CheckoutError>;
+
     /// Whether `branch` exists locally, only on `origin`, or nowhere. Reads refs only.
     ///
     /// # Errors

@@ -29,6 +29,9 @@ pub enum ErrorKind {
     ProgramNotFound,
     /// An external command or an engine request failed.
     CommandFailed,
+    /// The image workspaces are made from could not be built (its Dockerfile failed, or
+    /// the base image it starts from could not be had).
+    ImageBuild,
     /// Reading or writing a file failed.
     Io,
 }

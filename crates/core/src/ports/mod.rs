@@ -17,7 +17,7 @@ pub use error::{BoxError, ErrorKind, Operation, SandboxError};
 pub use housekeeping::Housekeeping;
 pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};
-pub use progress::{NoProgress, Progress, Transfer};
+pub use progress::{LiveOutput, NoProgress, Progress, Transfer};
 pub use sandbox::{
     AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, WorkspaceRegistry,
 };

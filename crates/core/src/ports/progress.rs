@@ -17,6 +17,11 @@ pub trait Progress: Send + Sync + Debug {
     /// its bytes.
     fn transfer(&self, label: &str) -> Box<dyn Transfer>;
 
+    /// A long step whose own output comes line by line begins (an image build), described
+    /// by `label`; the returned view shows that output as it comes (on a terminal, the last
+    /// few lines under the current heading) and disappears when finished.
+    fn output(&self, label: &str) -> Box<dyn LiveOutput>;
+
     /// Whether the user watches live progress: a tool's own progress display (git's) may
     /// then be passed on with [`Progress::passthrough`].
     fn live(&self) -> bool;
@@ -34,6 +39,18 @@ pub trait Transfer: Send + Sync {
     fn finish(&self);
 }
 
+/// The live view of one step's output.
+pub trait LiveOutput: Send + Sync {
+    /// A new part of the output begins (one step of a build), as a short line.
+    fn heading(&self, line: &str);
+
+    /// One more line of output.
+    fn line(&self, line: &str);
+
+    /// The output is over (done or failed); the view disappears.
+    fn finish(&self);
+}
+
 /// Progress that nobody watches: for tests and quiet callers.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;
@@ -47,6 +64,10 @@ impl Progress for NoProgress {
         Box::new(NoProgress)
     }
 
+    fn output(&self, _label: &str) -> Box<dyn LiveOutput> {
+        Box::new(NoProgress)
+    }
+
     fn live(&self) -> bool {
         false
     }
@@ -56,6 +77,14 @@ impl Progress for NoProgress {
 
 impl Transfer for NoProgress {
     fn advance(&self, _bytes: u64) {}
+
+    fn finish(&self) {}
+}
+
+impl LiveOutput for NoProgress {
+    fn heading(&self, _line: &str) {}
+
+    fn line(&self, _line: &str) {}
 
     fn finish(&self) {}
 }

@@ -1,4 +1,4 @@
-use crate::domain::{RemoteUrl, Workspace};
+use crate::domain::{RemoteUrl, Workspace, WorkspaceTarget};
 use crate::ports::CloneOutcome;
 
 use super::{Backend, WorkspaceError};
@@ -11,13 +11,16 @@ pub struct Cloned {
     pub outcome: CloneOutcome,
     /// The main workspace.
     pub main: Workspace,
+    /// Whether this clone made the main workspace (a container the Docker sandbox lacked,
+    /// or one whose creation had been cut short); `false` when it was there already.
+    pub main_made: bool,
     /// Why fetching `origin` into an existing checkout failed, if it did.
     pub fetch_warning: Option<String>,
 }
 
 /// Clones `remote` into its host checkout (once) and prepares the main workspace. An
 /// existing checkout is fetched first, so a main workspace made now starts from the remote's
-/// current default branch.
+/// current default branch. Says whether the main workspace had to be made.
 ///
 /// # Errors
 /// [`WorkspaceError`] from the checkout or the sandbox.
@@ -35,10 +38,15 @@ pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, Workspa
     let checkout = match &outcome {
         CloneOutcome::Cloned(checkout) | CloneOutcome::AlreadyCloned(checkout) => checkout,
     };
+    let main_made = backend
+        .registry
+        .locate(checkout, &WorkspaceTarget::Main)?
+        .is_none_or(|main| main.half_made);
     let main = backend.sandbox.prepare_main(checkout, &default_branch)?;
     Ok(Cloned {
         outcome,
         main,
+        main_made,
         fetch_warning,
     })
 }
@@ -46,7 +54,7 @@ pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, Workspa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{SandboxKind, WorkspaceTarget};
+    use crate::domain::SandboxKind;
     use crate::fakes::{FakeCheckouts, FakeSandbox, backend, checkout};
 
     fn remote() -> RemoteUrl {
@@ -67,6 +75,7 @@ mod tests {
         assert_eq!(cloned.main.reference.target, WorkspaceTarget::Main);
         assert_eq!(cloned.main.sandbox, SandboxKind::Docker);
         assert_eq!(cloned.fetch_warning, None);
+        assert!(cloned.main_made);
         assert_eq!(
             checkouts.calls(),
             [
@@ -74,7 +83,10 @@ mod tests {
                 "default_branch acme/api"
             ]
         );
-        assert_eq!(sandbox.calls(), ["prepare_main main default=trunk"]);
+        assert_eq!(
+            sandbox.calls(),
+            ["locate main", "prepare_main main default=trunk"]
+        );
         assert!(sandbox.contains(&checkout("acme", "api"), &WorkspaceTarget::Main));
     }
 
@@ -90,6 +102,7 @@ mod tests {
         let cloned = clone(backend(&checkouts, &sandbox), &remote()).unwrap();
 
         assert_eq!(cloned.outcome, CloneOutcome::AlreadyCloned(api.clone()));
+        assert!(!cloned.main_made, "the main workspace was there already");
         assert_eq!(
             cloned.fetch_warning.as_deref(),
             Some("could not resolve host github.com")
@@ -102,6 +115,22 @@ mod tests {
             checkouts.calls(),
             ["clone https://github.com/acme/api.git", "refresh acme/api"]
         );
-        assert_eq!(sandbox.calls(), ["prepare_main main default=main"]);
+        assert_eq!(
+            sandbox.calls(),
+            ["locate main", "prepare_main main default=main"]
+        );
+    }
+
+    #[test]
+    fn a_clone_of_a_cloned_repository_says_it_made_the_missing_main_workspace() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_checkout(api.clone());
+        let sandbox = FakeSandbox::new(SandboxKind::Docker);
+
+        let cloned = clone(backend(&checkouts, &sandbox), &remote()).unwrap();
+
+        assert_eq!(cloned.outcome, CloneOutcome::AlreadyCloned(api.clone()));
+        assert!(cloned.main_made);
+        assert!(sandbox.contains(&api, &WorkspaceTarget::Main));
     }
 }
