@@ -99,21 +99,25 @@ pub struct Selection {
 impl Selection {
     /// The repository, the workspace and the backend holding it: from the command line,
     /// else picked on a terminal (see [`Omitted`]); the backend is `--sandbox`'s, else the
-    /// one where the workspace exists.
+    /// picked entry's, else the one where the workspace exists.
     pub fn resolve<'c>(
         &self,
         context: &'c Context<'_>,
         omitted: Omitted,
     ) -> Result<(Checkout, WorkspaceTarget, Backend<'c>), CliError> {
         let checkout = picker::repository(context.checkouts(), self.repository.as_deref())?;
-        let target = picker::target(context, &checkout, self.branch.as_deref(), omitted)?;
-        let backend = context.backend_for(&checkout, &target)?;
+        let (target, picked) = picker::target(context, &checkout, self.branch.as_deref(), omitted)?;
+        // The entry picked names its sandbox; `--sandbox` was the picker's only one.
+        let backend = match picked {
+            Some(kind) => context.backend(kind)?,
+            None => context.backend_for(&checkout, &target)?,
+        };
         Ok((checkout, target, backend))
     }
 }
 
-/// `err` for the user; when it is a workspace that does not exist, with the branch
-/// workspaces of its repository that do (in every sandbox that answers).
+/// `err` for the user; when it is a workspace that does not exist, with the workspaces of
+/// its repository that do (in every sandbox that answers), the main one by its branch.
 pub fn with_existing(context: &Context<'_>, checkout: &Checkout, err: WorkspaceError) -> CliError {
     let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
     let mut error = CliError::from(err);
@@ -126,16 +130,20 @@ pub fn with_existing(context: &Context<'_>, checkout: &Checkout, err: WorkspaceE
     let Ok(listing) = usecases::list(&registries, std::slice::from_ref(checkout)) else {
         return error;
     };
+    let main = picker::main_name(context, checkout);
     let existing: Vec<String> = listing
         .workspaces
         .iter()
-        .filter_map(|workspace| {
-            let branch = workspace.reference.target.branch()?;
-            Some(if registries.len() > 1 {
-                format!("{branch} [{}]", workspace.sandbox)
+        .map(|workspace| {
+            let name = match workspace.reference.target.branch() {
+                Some(branch) => branch.to_string(),
+                None => format!("{main} (main workspace)"),
+            };
+            if registries.len() > 1 {
+                format!("{name} [{}]", workspace.sandbox)
             } else {
-                branch.to_string()
-            })
+                name
+            }
         })
         .collect();
     let listed = if existing.is_empty() {
