@@ -47,14 +47,11 @@ pub fn create(
         target: WorkspaceTarget::Branch(branch.clone()),
     };
     let _lock = backend.locks.workspace(&reference)?;
-    if backend
-        .registry
-        .locate(checkout, &reference.target)?
-        .is_none()
-    {
+    let existing = backend.registry.locate(checkout, &reference.target)?;
+    if existing.is_none() {
         refuse_elsewhere(backend, others, checkout, &reference)?;
     }
-    create_locked(backend, checkout, branch)
+    make(backend, checkout, branch, existing)
 }
 
 /// Fails when one of `others` holds the workspace of `reference`: a branch's workspace is
@@ -96,6 +93,17 @@ pub(super) fn create_locked(
 ) -> Result<CreateOutcome, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     let existing = backend.registry.locate(checkout, &target)?;
+    make(backend, checkout, branch, existing)
+}
+
+/// [`create_locked`], with what `backend`'s registry found in the workspace's place.
+fn make(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    branch: &BranchName,
+    existing: Option<Workspace>,
+) -> Result<CreateOutcome, WorkspaceError> {
+    let target = WorkspaceTarget::Branch(branch.clone());
     if let Some(existing) = &existing {
         if let Some(detail) = &existing.broken {
             return Err(WorkspaceError::Broken {
