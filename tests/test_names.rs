@@ -138,16 +138,3 @@ fn the_main_workspace_is_called_by_the_default_branch_and_b_of_it_means_main() {
         ]
     );
 }
-
-#[test]
-fn a_missing_workspace_lists_the_main_one_by_its_name() {
-    let env = cloned_master();
-    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/a"]);
-    insta::assert_snapshot!(env.screen_of(&["workspace", "diff", "-r", "api", "-b", "feat/b"]), @"
-    [exit: 1]
-    ----- stderr -----
-    error: workspace remotes/api (feat/b) does not exist in the worktree sandbox
-      - workspaces of remotes/api: master (main workspace) [worktree], feat/a [worktree]
-      - create it with `sk workspace create --repository remotes/api --branch feat/b`
-    ");
-}

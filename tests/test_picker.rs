@@ -115,20 +115,8 @@ fn the_picker_lists_every_sandbox_of_a_branch_and_uses_the_one_chosen() {
     }
     let repo = DockerRepo::new("pairs", "");
     repo.create("feat/both");
-    // A branch in both sandboxes (made before `create` refused that).
-    let path = repo.env.worktree(&repo.name, "feat/both");
-    repo.env.git(
-        &repo.env.checkout(&repo.name),
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "feat/both",
-            &path.display().to_string(),
-            "origin/release/v1",
-        ],
-    );
+    // A branch in both sandboxes, as an older `sk` made it.
+    let path = repo.worktree_beside("feat/both");
     let container = format!("picked:/workspace/{}", repo.name);
 
     let mut session = repo

@@ -116,8 +116,8 @@ impl Selection {
     }
 }
 
-/// `err` for the user; when it is a workspace that does not exist, with the workspaces of
-/// its repository that do (in every sandbox that answers), the main one by its branch.
+/// `err` for the user; when it is a workspace that does not exist, with the branch
+/// workspaces of its repository that do (in every sandbox that answers).
 pub fn with_existing(context: &Context<'_>, checkout: &Checkout, err: WorkspaceError) -> CliError {
     let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
     let mut error = CliError::from(err);
@@ -130,20 +130,16 @@ pub fn with_existing(context: &Context<'_>, checkout: &Checkout, err: WorkspaceE
     let Ok(listing) = usecases::list(&registries, std::slice::from_ref(checkout)) else {
         return error;
     };
-    let main = picker::main_name(context, checkout);
     let existing: Vec<String> = listing
         .workspaces
         .iter()
-        .map(|workspace| {
-            let name = match workspace.reference.target.branch() {
-                Some(branch) => branch.to_string(),
-                None => format!("{main} (main workspace)"),
-            };
-            if registries.len() > 1 {
-                format!("{name} [{}]", workspace.sandbox)
+        .filter_map(|workspace| {
+            let branch = workspace.reference.target.branch()?;
+            Some(if registries.len() > 1 {
+                format!("{branch} [{}]", workspace.sandbox)
             } else {
-                name
-            }
+                branch.to_string()
+            })
         })
         .collect();
     let listed = if existing.is_empty() {
