@@ -466,16 +466,8 @@ fn the_same_work_gives_the_same_bytes_in_a_container_which_is_started_when_stopp
     let name = repo.name.clone();
     repo.ok(&["clone", &repo.origin.url, "--sandbox", "docker"]);
     repo.create("feat/x");
-    repo.ok(&[
-        "workspace",
-        "create",
-        "--sandbox",
-        "worktree",
-        "-r",
-        &name,
-        "-b",
-        "feat/x",
-    ]);
+    // The same branch from the same commit in both sandboxes (`create` refuses a second).
+    repo.worktree_beside("feat/x");
     let env = &repo.env;
     for sandbox in ["worktree", "docker"] {
         sh(env, sandbox, &name, MAKE_WORK);

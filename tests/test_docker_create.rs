@@ -148,3 +148,89 @@ fn a_docker_clone_of_a_cloned_repository_says_it_made_the_main_container() {
     ----- stderr -----
     ");
 }
+
+#[test]
+fn a_branch_with_a_workspace_in_one_sandbox_is_not_made_in_the_other() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("twice", "");
+    let worktree = |args: &[&str]| {
+        let mut all = vec!["--sandbox", "worktree"];
+        all.extend_from_slice(args);
+        repo.run(&all)
+    };
+    let made = worktree(&["workspace", "create", "-r", &repo.name, "-b", "feat/w"]);
+    assert!(made.status.success(), "{}", repo.screen(&made));
+    repo.create("feat/d");
+
+    let _filters = snapshot_filters();
+    insta::assert_snapshot!(repo.screen_of("create", "feat/w", &[]), @"
+    [exit: 1]
+    ----- stderr -----
+    error: remotes/[REPO] (feat/w) already has a workspace in the worktree sandbox, at [ROOT]/xdg-data/skipper/worktrees/local/remotes/[REPO]/feat%2Fw: none is made in the docker sandbox
+      - a branch has one workspace: use that one (leave out --sandbox, or `--sandbox worktree`)
+      - or move it to the docker sandbox with `sk workspace move --repository remotes/[REPO] --branch feat/w --to docker`
+    ");
+    let refused = worktree(&["workspace", "create", "-r", &repo.name, "-b", "feat/d"]);
+    insta::assert_snapshot!(repo.screen(&refused), @"
+    [exit: 1]
+    ----- stderr -----
+    error: remotes/[REPO] (feat/d) already has a workspace in the docker sandbox, at sk-[REPO]-feat-d-[HASH]:/workspace/[REPO]: none is made in the worktree sandbox
+      - a branch has one workspace: use that one (leave out --sandbox, or `--sandbox docker`)
+      - or move it to the worktree sandbox with `sk workspace move --repository remotes/[REPO] --branch feat/d --to worktree`
+    ");
+    // Nothing was made: one row per branch.
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&repo.ok(&["workspace", "list", "--json", "-r", &repo.name])).unwrap();
+    let pairs: Vec<(Option<&str>, &str)> = rows
+        .iter()
+        .map(|row| (row["branch"].as_str(), row["sandbox"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (None, "docker"),
+            (None, "worktree"),
+            (Some("feat/d"), "docker"),
+            (Some("feat/w"), "worktree"),
+        ]
+    );
+    // Without --sandbox, create finds the one there is.
+    let again = repo.run(&["workspace", "create", "-r", &repo.name, "-b", "feat/d"]);
+    insta::assert_snapshot!(repo.screen(&again), @"
+    [exit: 0]
+    Workspace feat/d of remotes/[REPO] already exists at sk-[REPO]-feat-d-[HASH]:/workspace/[REPO]
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn restore_into_the_other_sandbox_is_refused_while_the_branch_has_a_workspace() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("restwice", "");
+    let wt = |args: &[&str]| {
+        let mut all = vec!["--sandbox", "worktree", "workspace"];
+        all.extend_from_slice(args);
+        repo.ok(&all)
+    };
+    wt(&["create", "-r", &repo.name, "-b", "feat/r"]);
+    fs_err::write(
+        repo.env.worktree(&repo.name, "feat/r").join("work.txt"),
+        "work\n",
+    )
+    .unwrap();
+    wt(&["remove", "-r", &repo.name, "-b", "feat/r", "--force"]);
+    wt(&["create", "-r", &repo.name, "-b", "feat/r"]);
+    let _filters = snapshot_filters();
+    insta::assert_snapshot!(repo.screen_of("restore", "feat/r", &[]), @"
+    [exit: 1]
+    ----- stderr -----
+    error: remotes/[REPO] (feat/r) already has a workspace in the worktree sandbox, at [ROOT]/xdg-data/skipper/worktrees/local/remotes/[REPO]/feat%2Fr: none is made in the docker sandbox
+      - a branch has one workspace: use that one (leave out --sandbox, or `--sandbox worktree`)
+      - or move it to the docker sandbox with `sk workspace move --repository remotes/[REPO] --branch feat/r --to docker`
+    ");
+    assert!(repo.list().iter().all(|row| row["branch"] != "feat/r"));
+}

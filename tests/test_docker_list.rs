@@ -86,3 +86,56 @@ fn two_data_roots_on_one_daemon_keep_their_own_containers() {
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_ne!(theirs[0]["container"], ours[0]["container"]);
 }
+
+#[test]
+fn the_main_container_is_called_by_the_default_branch_and_b_of_it_means_main() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("named", "");
+    let pwd = repo.sh("release/v1", "pwd");
+    assert_eq!(pwd.trim(), format!("/workspace/{}", repo.name));
+    let rows = repo.list();
+    assert_eq!(rows[0]["branch"], Value::Null);
+    assert_eq!(rows[0]["default_branch"], "release/v1");
+    let table = repo.ok(&["workspace", "list", "--sandbox", "docker", "-r", &repo.name]);
+    let main_row = table.lines().nth(1).unwrap();
+    assert!(
+        main_row.contains(" release/v1 ") && main_row.contains(" docker "),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_docker_clone_leaves_main_to_the_default_sandbox() {
+    if !docker_ready() {
+        return;
+    }
+    // The config names no sandbox: the host checkout is the main workspace.
+    let repo = DockerRepo::new("tie", "");
+    let pwd = repo.ok(&["workspace", "run", "-r", &repo.name, "--", "pwd"]);
+    assert_eq!(
+        pwd.trim(),
+        repo.env.checkout(&repo.name).display().to_string()
+    );
+    let pwd = repo.ok(&[
+        "workspace",
+        "run",
+        "-r",
+        &repo.name,
+        "-b",
+        "release/v1",
+        "--",
+        "pwd",
+    ]);
+    assert_eq!(
+        pwd.trim(),
+        repo.env.checkout(&repo.name).display().to_string()
+    );
+    // Configured to Docker, the main container is.
+    let config = fs_err::read_to_string(repo.env.config_file()).unwrap();
+    repo.env
+        .write_config(&format!("sandbox = \"docker\"\n{config}"));
+    let pwd = repo.ok(&["workspace", "run", "-r", &repo.name, "--", "pwd"]);
+    assert_eq!(pwd.trim(), format!("/workspace/{}", repo.name));
+}

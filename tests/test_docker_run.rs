@@ -72,18 +72,10 @@ fn a_workspace_only_in_docker_is_found_there_and_one_in_both_is_the_worktree_s_u
         "a;b $(x)",
     ]);
     assert_eq!(auto, "a;b $(x)");
-    // Once it also exists as a worktree, the worktree's is used without asking Docker (the
-    // configuration names no sandbox); `--sandbox docker` reaches the container's.
-    repo.ok(&[
-        "workspace",
-        "create",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/io",
-        "--sandbox",
-        "worktree",
-    ]);
+    // Once it also exists as a worktree (`create` refuses that now; an older `sk` made it),
+    // the worktree's is used without asking Docker (the configuration names no sandbox);
+    // `--sandbox docker` reaches the container's.
+    repo.worktree_beside("feat/io");
     let both = repo.ok(&[
         "workspace",
         "run",

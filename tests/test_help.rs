@@ -54,7 +54,9 @@ fn the_way_home_is_in_the_help_the_readme_and_the_completions() {
     let offered = stdout(&offered);
     for command in commands {
         assert!(
-            offered.lines().any(|line| line.starts_with(&format!("{command}\t"))),
+            offered
+                .lines()
+                .any(|line| line.starts_with(&format!("{command}\t"))),
             "completions lack {command}:\n{offered}"
         );
     }

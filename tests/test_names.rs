@@ -93,3 +93,48 @@ fn hostile_repository_names_are_refused() {
     error: invalid repository `x y`: the name contains ` `
     "#);
 }
+
+/// A clone of an origin whose default branch is `master`.
+fn cloned_master() -> TestEnv {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "master");
+    env.ok(&["clone", &origin.url]);
+    env
+}
+
+#[test]
+fn the_main_workspace_is_called_by_the_default_branch_and_b_of_it_means_main() {
+    let env = cloned_master();
+    let host = env.checkout("api");
+
+    // `-b master` is the host checkout, for every command.
+    let pwd = env.ok(&["workspace", "run", "-r", "api", "-b", "master", "--", "pwd"]);
+    assert_eq!(pwd.trim(), host.display().to_string());
+    insta::assert_snapshot!(env.screen_of(&["workspace", "create", "-r", "api", "-b", "master"]), @"
+    [exit: 0]
+    Workspace master of remotes/api is its main workspace, at [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    ----- stderr -----
+    ");
+    // A branch called `main` is just a branch: its row does not look like the host's.
+    env.ok(&["workspace", "create", "-r", "api", "-b", "main"]);
+    insta::assert_snapshot!(env.screen_of(&["workspace", "list", "-r", "api"]), @"
+    [exit: 0]
+    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
+    remotes/api  master  worktree  clean  [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    remotes/api  main    worktree  clean  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/main
+    ----- stderr -----
+    ");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&env.ok(&["workspace", "list", "--json", "-r", "api"])).unwrap();
+    let names: Vec<(serde_json::Value, serde_json::Value)> = rows
+        .iter()
+        .map(|row| (row["branch"].clone(), row["default_branch"].clone()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (serde_json::Value::Null, "master".into()),
+            ("main".into(), "master".into()),
+        ]
+    );
+}

@@ -101,6 +101,26 @@ impl DockerRepo {
         ]);
     }
 
+    /// A worktree workspace of `branch` (which only a container has), started from
+    /// `origin/release/v1` by git itself at the place `sk` uses: a branch in both sandboxes,
+    /// which `create` refuses to make, as an older `sk` or a killed `move` left it.
+    pub fn worktree_beside(&self, branch: &str) -> std::path::PathBuf {
+        let path = self.env.worktree(&self.name, branch);
+        self.env.git(
+            &self.env.checkout(&self.name),
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                branch,
+                &path.display().to_string(),
+                "origin/release/v1",
+            ],
+        );
+        path
+    }
+
     /// `sk workspace <command> --sandbox docker -r <repo> -b <branch> <rest>` on a PTY.
     pub fn pty(&self, command: &str, branch: &str, rest: &[&str]) -> expectrl::session::OsSession {
         self.env.pty(&docker_ws(self, command, branch, rest))

@@ -178,6 +178,30 @@ impl<'a> Context<'a> {
         Ok(registries)
     }
 
+    /// The registries of the sandboxes other than `kind`, for the rule that a branch has
+    /// one workspace: Docker's only when it may be there (see [`docker_may_be_available`]);
+    /// when it cannot be connected to, a warning says it was not asked.
+    pub fn other_registries(&self, kind: SandboxKind) -> Vec<&dyn WorkspaceRegistry> {
+        match kind {
+            SandboxKind::Docker => vec![&self.worktree],
+            SandboxKind::Worktree => {
+                if self.preferred != SandboxKind::Docker && !docker_may_be_available() {
+                    return Vec::new();
+                }
+                match self.docker() {
+                    Ok(docker) => vec![docker],
+                    Err(err) => {
+                        self.printer.warning(&format!(
+                            "Docker was not asked whether it holds this branch's workspace: {}",
+                            err.message
+                        ));
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+
     /// The backend holding `target` of `checkout`: `--sandbox`'s; else the one where it
     /// exists (see [`usecases::sandbox_for`]), the worktree sandbox asked first. Docker is
     /// asked only when it may be there (see [`docker_may_be_available`]) and its answer

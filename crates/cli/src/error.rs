@@ -258,6 +258,19 @@ impl From<WorkspaceError> for CliError {
                 reference.target,
                 sandbox_flag(sandbox)
             )),
+            WorkspaceError::InAnotherSandbox {
+                reference,
+                existing,
+                asked,
+                ..
+            } => Self::failure(message)
+                .hint(format!(
+                    "a branch has one workspace: use that one (leave out --sandbox, or `--sandbox {existing}`)"
+                ))
+                .hint(format!(
+                    "or move it to the {asked} sandbox with `sk workspace move --repository {} --branch {} --to {asked}`",
+                    reference.repository, reference.target
+                )),
             // The workspace may be where sk could not look: no advice to create it.
             WorkspaceError::SandboxNotAsked { sandbox, cause, .. } => {
                 let error = Self::failure(message);

@@ -4,9 +4,12 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
-use inquire::{InquireError, Select, Text};
+use inquire::autocompletion::{Autocomplete, Replacement};
+use inquire::{CustomUserError, InquireError, Select, Text};
 use skipper_core::usecases::{self, resolve_checkout};
-use skipper_core::{BranchName, Checkout, HostCheckouts, RepositoryQuery, WorkspaceTarget};
+use skipper_core::{
+    BranchName, Checkout, HostCheckouts, RepositoryQuery, SandboxKind, WorkspaceTarget,
+};
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -26,7 +29,8 @@ fn prompt_error(err: InquireError) -> CliError {
     }
 }
 
-/// The checkout `--repository` names, or the user's pick.
+/// The checkout `--repository` names, or the user's pick; on a terminal, the only one
+/// without asking.
 pub fn repository(
     checkouts: &dyn HostCheckouts,
     query: Option<&str>,
@@ -35,7 +39,7 @@ pub fn repository(
         let query = RepositoryQuery::parse(query)?;
         return Ok(resolve_checkout(checkouts, &query)?);
     }
-    let all = checkouts.list()?;
+    let mut all = checkouts.list()?;
     let names: Vec<String> = all.iter().map(|c| c.repository.to_string()).collect();
     if all.is_empty() {
         return Err(CliError::usage("no repository is cloned yet")
@@ -47,16 +51,20 @@ pub fn repository(
                 .hint(format!("cloned repositories: {}", names.join(", "))),
         );
     }
+    if all.len() == 1 {
+        return Ok(all.swap_remove(0));
+    }
     let choice = Select::new("Repository:", names)
         .raw_prompt()
         .map_err(prompt_error)?;
-    Ok(all[choice.index].clone())
+    Ok(all.swap_remove(choice.index))
 }
 
 /// How a command names its workspace when `--branch` is omitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Omitted {
-    /// `main` (the host checkout) without a terminal; a picker with `main` first on one.
+    /// The main workspace without a terminal; a picker with the main workspace first on
+    /// one.
     MainOrPick,
     /// A picker over existing branch workspaces; required without a terminal.
     PickBranch,
@@ -64,63 +72,72 @@ pub enum Omitted {
     AskNew,
 }
 
-/// The workspace `--branch` names, or the user's pick.
+/// The name the main workspace of `checkout` goes by: the remote's default branch (what
+/// the host checkout and the main container were made on), or `main` when git cannot
+/// tell it.
+pub fn main_name(context: &Context<'_>, checkout: &Checkout) -> String {
+    context
+        .checkouts()
+        .default_branch(checkout)
+        .map_or_else(|_| "main".to_owned(), |branch| branch.to_string())
+}
+
+/// The workspace `--branch` names (the default branch names the main workspace), or the
+/// user's pick, with the sandbox of the entry picked.
 pub fn target(
     context: &Context<'_>,
     checkout: &Checkout,
     branch: Option<&str>,
     omitted: Omitted,
-) -> Result<WorkspaceTarget, CliError> {
+) -> Result<(WorkspaceTarget, Option<SandboxKind>), CliError> {
     if let Some(branch) = branch {
-        return Ok(WorkspaceTarget::Branch(BranchName::new(branch)?));
+        let branch = BranchName::new(branch)?;
+        return Ok((
+            usecases::target_of(context.checkouts(), checkout, branch)?,
+            None,
+        ));
     }
     if omitted == Omitted::AskNew {
-        if !interactive() {
-            return Err(CliError::usage("--branch is required without a terminal")
-                .hint("name the new workspace's branch, e.g. `--branch feat/x`"));
-        }
-        let name = Text::new("New branch:")
-            .with_validator(|input: &str| {
-                Ok(match BranchName::new(input) {
-                    Ok(_) => inquire::validator::Validation::Valid,
-                    Err(err) => inquire::validator::Validation::Invalid(err.reason.into()),
-                })
-            })
-            .prompt()
-            .map_err(prompt_error)?;
-        return Ok(WorkspaceTarget::Branch(BranchName::new(&name)?));
+        return ask_new(context, checkout).map(|branch| (WorkspaceTarget::Branch(branch), None));
     }
     if omitted == Omitted::MainOrPick && !interactive() {
-        return Ok(WorkspaceTarget::Main);
+        return Ok((WorkspaceTarget::Main, None));
     }
-    let mut choices: Vec<(String, WorkspaceTarget)> = Vec::new();
-    if omitted == Omitted::MainOrPick {
-        choices.push(("main".to_owned(), WorkspaceTarget::Main));
-    }
+    let main = main_name(context, checkout);
     let registries = context.registries()?;
     let listing = usecases::list(&registries, std::slice::from_ref(checkout))?;
     context.warn_unlisted(&listing);
-    for workspace in listing.workspaces {
-        let WorkspaceTarget::Branch(branch) = &workspace.reference.target else {
-            continue;
-        };
-        if choices
-            .iter()
-            .any(|(_, t)| *t == workspace.reference.target)
-        {
-            continue;
-        }
-        let mut label = branch.to_string();
-        if branch.as_str() == "main" {
-            label.push_str(" (branch)");
-        }
-        if registries.len() > 1 {
-            // Writing to a `String` cannot fail.
-            let _ = write!(label, " [{}]", workspace.sandbox);
-        }
-        choices.push((label, workspace.reference.target.clone()));
-    }
-    let labels: Vec<String> = choices.iter().map(|(label, _)| label.clone()).collect();
+    let mut workspaces: Vec<_> = listing
+        .workspaces
+        .into_iter()
+        .filter(|workspace| {
+            omitted == Omitted::MainOrPick || workspace.reference.target != WorkspaceTarget::Main
+        })
+        .collect();
+    // The main workspace first, in the sandbox commands default to first; then the
+    // branches, each (branch, sandbox) pair its own entry.
+    workspaces.sort_by_key(|workspace| {
+        (
+            workspace.reference.target != WorkspaceTarget::Main,
+            workspace.reference.target != WorkspaceTarget::Main
+                || workspace.sandbox != context.preferred,
+        )
+    });
+    let choices: Vec<(String, WorkspaceTarget, SandboxKind)> = workspaces
+        .into_iter()
+        .map(|workspace| {
+            let mut label = match workspace.reference.target.branch() {
+                Some(branch) => branch.to_string(),
+                None => main.clone(),
+            };
+            if registries.len() > 1 {
+                // Writing to a `String` cannot fail.
+                let _ = write!(label, " [{}]", workspace.sandbox);
+            }
+            (label, workspace.reference.target, workspace.sandbox)
+        })
+        .collect();
+    let labels: Vec<String> = choices.iter().map(|(label, ..)| label.clone()).collect();
     if !interactive() {
         let listed = if labels.is_empty() {
             "there are none yet".to_owned()
@@ -143,5 +160,108 @@ pub fn target(
     let choice = Select::new("Workspace:", labels)
         .raw_prompt()
         .map_err(prompt_error)?;
-    Ok(choices.swap_remove(choice.index).1)
+    let (_, target, sandbox) = choices
+        .into_iter()
+        .nth(choice.index)
+        .ok_or_else(|| CliError::failure("the picker chose no entry"))?;
+    Ok((target, Some(sandbox)))
+}
+
+/// Asks for a new workspace's branch on a terminal, offering the branches (local and
+/// `origin`'s) that have no workspace yet; any valid name is taken.
+fn ask_new(context: &Context<'_>, checkout: &Checkout) -> Result<BranchName, CliError> {
+    if !interactive() {
+        return Err(CliError::usage("--branch is required without a terminal")
+            .hint("name the new workspace's branch, e.g. `--branch feat/x`"));
+    }
+    let registries = context.registries()?;
+    let listing = usecases::list(&registries, std::slice::from_ref(checkout))?;
+    context.warn_unlisted(&listing);
+    let default = context.checkouts().default_branch(checkout).ok();
+    let offered: Vec<String> = context
+        .checkouts()
+        .branches(checkout)?
+        .into_iter()
+        .filter(|branch| Some(branch) != default.as_ref())
+        .filter(|branch| {
+            !listing
+                .workspaces
+                .iter()
+                .any(|workspace| workspace.reference.target.branch() == Some(branch))
+        })
+        .map(|branch| branch.to_string())
+        .collect();
+    let name = Text::new("New branch:")
+        .with_autocomplete(BranchSuggestions(offered))
+        .with_validator(|input: &str| {
+            Ok(match BranchName::new(input) {
+                Ok(_) => inquire::validator::Validation::Valid,
+                Err(err) => inquire::validator::Validation::Invalid(err.reason.into()),
+            })
+        })
+        .prompt()
+        .map_err(prompt_error)?;
+    Ok(BranchName::new(&name)?)
+}
+
+/// The branches offered for a new workspace: those holding what is typed; Tab completes
+/// the highlighted one, or the only one.
+#[derive(Debug, Clone)]
+struct BranchSuggestions(Vec<String>);
+
+impl BranchSuggestions {
+    fn matching(&self, input: &str) -> Vec<String> {
+        let input = input.to_lowercase();
+        self.0
+            .iter()
+            .filter(|branch| branch.to_lowercase().contains(&input))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Autocomplete for BranchSuggestions {
+    fn get_suggestions(&mut self, input: &str) -> Result<Vec<String>, CustomUserError> {
+        Ok(self.matching(input))
+    }
+
+    fn get_completion(
+        &mut self,
+        input: &str,
+        highlighted: Option<String>,
+    ) -> Result<Replacement, CustomUserError> {
+        Ok(
+            highlighted.or_else(|| match self.matching(input).as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            }),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_hold_what_is_typed_and_tab_completes_the_only_one() {
+        let mut offered = BranchSuggestions(vec!["feature".into(), "local/Only".into()]);
+
+        assert_eq!(
+            offered.get_suggestions("").unwrap(),
+            ["feature", "local/Only"]
+        );
+        assert_eq!(offered.get_suggestions("only").unwrap(), ["local/Only"]);
+        assert_eq!(
+            offered.get_completion("fea", None).unwrap(),
+            Some("feature".to_owned())
+        );
+        assert_eq!(offered.get_completion("", None).unwrap(), None);
+        assert_eq!(
+            offered
+                .get_completion("", Some("local/Only".to_owned()))
+                .unwrap(),
+            Some("local/Only".to_owned())
+        );
+    }
 }

@@ -384,6 +384,12 @@ impl HostCheckouts for FakeCheckouts {
         Ok(format!("https://fake/{}", checkout.repository))
     }
 
+    fn branches(&self, checkout: &Checkout) -> Result<Vec<BranchName>, CheckoutError> {
+        self.record(format!("branches {}", checkout.repository));
+        let all: BTreeSet<BranchName> = self.local.union(&self.remote).cloned().collect();
+        Ok(all.into_iter().collect())
+    }
+
     fn branch_presence(
         &self,
         checkout: &Checkout,

@@ -196,6 +196,29 @@ impl HostCheckouts for GitCheckouts {
         Ok(url.trim().to_owned())
     }
 
+    fn branches(&self, checkout: &Checkout) -> Result<Vec<BranchName>, CheckoutError> {
+        let git = Git::in_dir(&checkout.path);
+        let refs = git.run([
+            "for-each-ref",
+            "--format=%(refname)",
+            "refs/heads",
+            ORIGIN_PREFIX,
+        ])?;
+        let mut branches: Vec<BranchName> = refs
+            .lines()
+            .filter_map(|name| {
+                name.strip_prefix("refs/heads/")
+                    .or_else(|| name.strip_prefix(ORIGIN_PREFIX))
+            })
+            // `origin/HEAD` points at a branch; it is none itself.
+            .filter(|name| *name != "HEAD")
+            .filter_map(|name| BranchName::from_git(name).ok())
+            .collect();
+        branches.sort();
+        branches.dedup();
+        Ok(branches)
+    }
+
     fn branch_presence(
         &self,
         checkout: &Checkout,

@@ -51,6 +51,14 @@ pub trait HostCheckouts: Send + Sync + Debug {
     /// [`CheckoutError::GitUnavailable`].
     fn remote_url(&self, checkout: &Checkout) -> Result<String, CheckoutError>;
 
+    /// The branches a workspace could be made of: the local ones and `origin`'s (named
+    /// without `origin/`), each once, sorted; `origin/HEAD` is not a branch. Reads refs
+    /// only: what was last fetched.
+    ///
+    /// # Errors
+    /// [`CheckoutError::GitUnavailable`] or [`CheckoutError::Git`].
+    fn branches(&self, checkout: &Checkout) -> Result<Vec<BranchName>, CheckoutError>;
+
     /// Whether `branch` exists locally, only on `origin`, or nowhere. Reads refs only.
     ///
     /// # Errors

@@ -1,6 +1,6 @@
 use crate::domain::{BranchName, Checkout, Workspace, WorkspaceRef, WorkspaceTarget};
 use crate::faults::fault_point;
-use crate::ports::{BranchPresence, BranchStart, CreateRequest, ErrorKind};
+use crate::ports::{BranchPresence, BranchStart, CreateRequest, ErrorKind, WorkspaceRegistry};
 
 use super::{Backend, WorkspaceError};
 
@@ -25,14 +25,20 @@ pub enum CreateOutcome {
 /// `origin/<default>`. The host checkout's working tree, index, `HEAD` and stash are left
 /// as they were. Idempotent.
 ///
+/// One branch has one workspace: when `backend`'s sandbox lacks it and one of `others`
+/// (the other sandboxes' registries) holds it, nothing is made. A sandbox of `others` whose
+/// engine cannot be reached is not asked.
+///
 /// The workspace's lock is held throughout, so parallel creates of one branch make it
 /// once (the others find it), and a `remove` of it waits; the repository's lock is held
 /// while the host checkout is refreshed and the sandbox makes the workspace.
 ///
 /// # Errors
+/// [`WorkspaceError::InAnotherSandbox`] when another sandbox holds the branch's workspace;
 /// [`WorkspaceError`] from the checkout, the sandbox or a lock.
 pub fn create(
     backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
     checkout: &Checkout,
     branch: &BranchName,
 ) -> Result<CreateOutcome, WorkspaceError> {
@@ -41,7 +47,42 @@ pub fn create(
         target: WorkspaceTarget::Branch(branch.clone()),
     };
     let _lock = backend.locks.workspace(&reference)?;
-    create_locked(backend, checkout, branch)
+    let existing = backend.registry.locate(checkout, &reference.target)?;
+    if existing.is_none() {
+        refuse_elsewhere(backend, others, checkout, &reference)?;
+    }
+    make(backend, checkout, branch, existing)
+}
+
+/// Fails when one of `others` holds the workspace of `reference`: a branch's workspace is
+/// in one sandbox (the main workspace aside, which is not made here). A registry whose
+/// engine cannot be reached is passed over.
+///
+/// # Errors
+/// [`WorkspaceError::InAnotherSandbox`], or a registry's other failure to look.
+pub(super) fn refuse_elsewhere(
+    backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
+    checkout: &Checkout,
+    reference: &WorkspaceRef,
+) -> Result<(), WorkspaceError> {
+    let asked = backend.registry.kind();
+    for other in others.iter().filter(|other| other.kind() != asked) {
+        match other.locate(checkout, &reference.target) {
+            Ok(Some(existing)) => {
+                return Err(WorkspaceError::InAnotherSandbox {
+                    reference: reference.clone(),
+                    existing: existing.sandbox,
+                    location: existing.location.display(),
+                    asked,
+                });
+            }
+            Ok(None) => {}
+            Err(err) if err.kind() == ErrorKind::Unavailable => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(())
 }
 
 /// [`create`], with the workspace's lock already held by the caller.
@@ -52,6 +93,17 @@ pub(super) fn create_locked(
 ) -> Result<CreateOutcome, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     let existing = backend.registry.locate(checkout, &target)?;
+    make(backend, checkout, branch, existing)
+}
+
+/// [`create_locked`], with what `backend`'s registry found in the workspace's place.
+fn make(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    branch: &BranchName,
+    existing: Option<Workspace>,
+) -> Result<CreateOutcome, WorkspaceError> {
+    let target = WorkspaceTarget::Branch(branch.clone());
     if let Some(existing) = &existing {
         if let Some(detail) = &existing.broken {
             return Err(WorkspaceError::Broken {
@@ -144,7 +196,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &target);
 
-        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
 
         let CreateOutcome::AlreadyExists(workspace) = outcome else {
             panic!("expected AlreadyExists, got {outcome:?}");
@@ -163,7 +215,7 @@ mod tests {
             .with_remote_branch("feat/x");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
 
-        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
 
         let (workspace, start, fetch_warning) = created(outcome);
         assert_eq!(start, BranchStart::Existing);
@@ -190,7 +242,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("main").with_remote_branch("feat/x");
         let sandbox = FakeSandbox::new(SandboxKind::Docker);
 
-        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
 
         let (workspace, start, _) = created(outcome);
         assert_eq!(start, BranchStart::TrackRemote);
@@ -204,7 +256,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("trunk").with_local_branch("other");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
 
-        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
 
         let (_, start, _) = created(outcome);
         assert_eq!(start, BranchStart::NewFromDefault);
@@ -220,7 +272,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("main").with_fetch_warning("could not resolve host");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
 
-        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
 
         let (_, _, fetch_warning) = created(outcome);
         assert_eq!(fetch_warning.as_deref(), Some("could not resolve host"));
@@ -234,7 +286,7 @@ mod tests {
         let sandbox = FakeSandbox::new(SandboxKind::Docker).with_half_made(&api, &target);
 
         let (workspace, _, _) =
-            created(create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap());
+            created(create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap());
 
         assert!(!workspace.half_made);
         assert_eq!(
@@ -264,7 +316,7 @@ mod tests {
             .with_half_made(&api, &target)
             .with_risk(&api, &target, risk.clone());
 
-        let err = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap_err();
+        let err = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap_err();
 
         let WorkspaceError::HalfMadeHoldsWork {
             risk: found,
@@ -291,7 +343,7 @@ mod tests {
             "its .git file is missing",
         );
 
-        let err = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap_err();
+        let err = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap_err();
 
         let WorkspaceError::Broken { detail, .. } = err else {
             panic!("expected Broken, got {err:?}");
@@ -312,7 +364,7 @@ mod tests {
             .with_workspace(&api, &target)
             .missing_at_first_locate();
 
-        let outcome = create(backend(&checkouts, &sandbox), &api, &branch("feat/x")).unwrap();
+        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
 
         assert!(
             matches!(outcome, CreateOutcome::AlreadyExists(_)),
@@ -322,5 +374,58 @@ mod tests {
             sandbox.calls(),
             ["locate feat/x", "create feat/x", "locate feat/x"]
         );
+    }
+
+    #[test]
+    fn a_branch_whose_workspace_is_in_another_sandbox_is_not_made_again() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let docker = FakeSandbox::new(SandboxKind::Docker);
+        let worktree = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &target);
+
+        let err = create(
+            backend(&checkouts, &docker),
+            &[&worktree, &docker],
+            &api,
+            &branch("feat/x"),
+        )
+        .unwrap_err();
+
+        let WorkspaceError::InAnotherSandbox {
+            existing, asked, ..
+        } = err
+        else {
+            panic!("expected InAnotherSandbox, got {err:?}");
+        };
+        assert_eq!(
+            (existing, asked),
+            (SandboxKind::Worktree, SandboxKind::Docker)
+        );
+        assert!(docker.created().is_empty());
+        assert!(checkouts.calls().is_empty(), "{:?}", checkouts.calls());
+    }
+
+    #[test]
+    fn a_workspace_in_the_asked_sandbox_is_found_whatever_the_others_hold() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let docker = FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &target);
+        let worktree = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &target);
+
+        let outcome = create(
+            backend(&checkouts, &docker),
+            &[&worktree],
+            &api,
+            &branch("feat/x"),
+        )
+        .unwrap();
+
+        assert!(
+            matches!(outcome, CreateOutcome::AlreadyExists(_)),
+            "{outcome:?}"
+        );
+        assert!(worktree.calls().is_empty(), "{:?}", worktree.calls());
     }
 }

@@ -110,6 +110,21 @@ pub enum WorkspaceError {
     /// The agent command has no program.
     #[error("the agent command is empty")]
     AgentEmpty,
+    /// The branch's workspace is in another sandbox: one branch has one workspace, so
+    /// none is made in the sandbox asked.
+    #[error(
+        "{reference} already has a workspace in the {existing} sandbox, at {location}: none is made in the {asked} sandbox"
+    )]
+    InAnotherSandbox {
+        /// The workspace asked for.
+        reference: WorkspaceRef,
+        /// The sandbox holding it.
+        existing: SandboxKind,
+        /// Where it is there.
+        location: String,
+        /// The sandbox it was asked for in.
+        asked: SandboxKind,
+    },
     /// Restoring into a workspace that exists.
     #[error("workspace {reference} already exists in the {sandbox} sandbox")]
     WorkspaceExists {

@@ -35,7 +35,7 @@ pub use moving::{Moved, move_workspace};
 pub use prompt::{AgentCommand, prompt};
 pub use push::{Pushed, push};
 pub use remove::{Removed, remove};
-pub use resolve::{locate, resolve_checkout};
+pub use resolve::{locate, resolve_checkout, target_of};
 pub use restore::{Restored, find_saved, restore};
 pub use run::run;
 pub use saved::{drop_saved, list_saved};

@@ -1,5 +1,7 @@
-use crate::domain::{Checkout, RepositoryQuery, Workspace, WorkspaceRef, WorkspaceTarget};
-use crate::ports::HostCheckouts;
+use crate::domain::{
+    BranchName, Checkout, RepositoryQuery, Workspace, WorkspaceRef, WorkspaceTarget,
+};
+use crate::ports::{CheckoutError, HostCheckouts};
 
 use super::{Backend, WorkspaceError};
 
@@ -28,6 +30,24 @@ pub fn resolve_checkout(
             query: query.clone(),
             candidates: matching.iter().map(|c| c.repository.to_string()).collect(),
         }),
+    }
+}
+
+/// The workspace `branch` names in `checkout`: the main workspace for the remote's default
+/// branch (the host checkout is on it, and the main container), else the branch's own.
+/// Reads refs only. When the default branch cannot be told, `branch` is a branch's.
+///
+/// # Errors
+/// [`WorkspaceError::Checkout`] when git cannot be asked.
+pub fn target_of(
+    checkouts: &dyn HostCheckouts,
+    checkout: &Checkout,
+    branch: BranchName,
+) -> Result<WorkspaceTarget, WorkspaceError> {
+    match checkouts.default_branch(checkout) {
+        Ok(default) if default == branch => Ok(WorkspaceTarget::Main),
+        Ok(_) | Err(CheckoutError::NoDefaultBranch { .. }) => Ok(WorkspaceTarget::Branch(branch)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -126,6 +146,21 @@ mod tests {
         let found = resolve_checkout(&two_apis(), &query("umbrella/api")).unwrap();
 
         assert_eq!(found, checkout("umbrella", "api"));
+    }
+
+    #[test]
+    fn the_default_branch_names_the_main_workspace_and_another_its_own() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("master");
+
+        let main = target_of(&checkouts, &api, BranchName::new("master").unwrap()).unwrap();
+        let branch = target_of(&checkouts, &api, BranchName::new("main").unwrap()).unwrap();
+
+        assert_eq!(main, WorkspaceTarget::Main);
+        assert_eq!(
+            branch,
+            WorkspaceTarget::Branch(BranchName::new("main").unwrap())
+        );
     }
 
     #[test]

@@ -2,9 +2,9 @@ use crate::domain::{
     BranchName, Checkout, SaveId, SavedWork, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use crate::faults::fault_point;
-use crate::ports::SaveStore;
+use crate::ports::{SaveStore, WorkspaceRegistry};
 
-use super::create::{CreateOutcome, create_locked};
+use super::create::{CreateOutcome, create_locked, refuse_elsewhere};
 use super::{Backend, WorkspaceError};
 
 /// What `restore` did.
@@ -57,14 +57,18 @@ pub fn find_saved(
 }
 
 /// Recreates the workspace of `saved`'s branch in `backend`'s sandbox and puts the saved
-/// work back in it. Refuses when the workspace exists. The save is kept.
+/// work back in it. Refuses when the workspace exists, there or in one of `others` (the
+/// other sandboxes' registries; one whose engine cannot be reached is not asked). The save
+/// is kept.
 ///
 /// # Errors
 /// [`WorkspaceError::NotRestorable`] for a save of files git could not read (nothing is
-/// made), [`WorkspaceError::WorkspaceExists`], or the failure of making the workspace or of
-/// putting the work back (the workspace is then left for the user to look at).
+/// made), [`WorkspaceError::WorkspaceExists`], [`WorkspaceError::InAnotherSandbox`], or
+/// the failure of making the workspace or of putting the work back (the workspace is then
+/// left for the user to look at).
 pub fn restore(
     backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
     checkout: &Checkout,
     saved: SavedWork,
 ) -> Result<Restored, WorkspaceError> {
@@ -90,6 +94,7 @@ pub fn restore(
             sandbox: backend.sandbox.kind(),
         });
     }
+    refuse_elsewhere(backend, others, checkout, &reference)?;
     let (workspace, fetch_warning) = match create_locked(backend, checkout, &saved.branch)? {
         CreateOutcome::Created {
             workspace,
@@ -180,7 +185,7 @@ mod tests {
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
         let saved = saved_in(&sandbox, &feat_x());
 
-        let restored = restore(backend(&checkouts, &sandbox), &api, saved.clone()).unwrap();
+        let restored = restore(backend(&checkouts, &sandbox), &[], &api, saved.clone()).unwrap();
 
         assert_eq!(restored.workspace.reference.target, feat_x());
         assert_eq!(
@@ -206,7 +211,7 @@ mod tests {
         let sandbox = FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &feat_x());
         let saved = saved_in(&sandbox, &feat_x());
 
-        let err = restore(backend(&checkouts, &sandbox), &api, saved).unwrap_err();
+        let err = restore(backend(&checkouts, &sandbox), &[], &api, saved).unwrap_err();
 
         assert!(
             matches!(
@@ -233,7 +238,7 @@ mod tests {
             ..SavedContents::default()
         };
 
-        let err = restore(backend(&checkouts, &sandbox), &api, saved).unwrap_err();
+        let err = restore(backend(&checkouts, &sandbox), &[], &api, saved).unwrap_err();
 
         let WorkspaceError::NotRestorable { reasons, .. } = err else {
             panic!("expected NotRestorable, got {err:?}");

@@ -30,7 +30,12 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
             workspace,
             fetch_warning,
             ..
-        } = usecases::create(backend, &checkout, branch)?
+        } = usecases::create(
+            backend,
+            &context.other_registries(backend.registry.kind()),
+            &checkout,
+            branch,
+        )?
     {
         if let Some(warning) = fetch_warning {
             super::warn_fetch(context, &warning);

@@ -11,7 +11,9 @@ use crate::picker::{self, Omitted};
 /// Fetches `origin` (continuing with the last known remote refs if that fails), then uses
 /// the local branch if it exists, else tracks `origin/<branch>`, else starts a new branch
 /// from the remote's default branch. Your host checkout is left as it was. Creating a
-/// workspace that exists says so and succeeds.
+/// workspace that exists says so and succeeds; so does naming the default branch, whose
+/// workspace is the main one. A branch has one workspace: one in the other sandbox is
+/// refused with `--sandbox` (move it with `sk workspace move`).
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
     #[command(flatten)]
@@ -19,18 +21,31 @@ pub struct CreateArgs {
 }
 
 pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
-    let backend = context.backend(context.preferred)?;
-    let checkout = picker::repository(backend.checkouts, args.selection.repository.as_deref())?;
-    let target = picker::target(
+    let checkout = picker::repository(context.checkouts(), args.selection.repository.as_deref())?;
+    let (target, _) = picker::target(
         context,
         &checkout,
         args.selection.branch.as_deref(),
         Omitted::AskNew,
     )?;
-    let WorkspaceTarget::Branch(branch) = target else {
-        return Err(CliError::usage("the main workspace always exists"));
+    // `--sandbox`'s, else the sandbox holding the workspace, else the one for new ones.
+    let backend = match context.choice.explicit {
+        Some(kind) => context.backend(kind)?,
+        None => context.backend_for(&checkout, &target)?,
     };
-    match usecases::create(backend, &checkout, &branch)? {
+    let WorkspaceTarget::Branch(branch) = target else {
+        // The default branch: the host checkout, or the main container.
+        let main = usecases::locate(backend, &checkout, &WorkspaceTarget::Main)?;
+        context.printer.result(&format!(
+            "Workspace {} of {} is its main workspace, at {}",
+            picker::main_name(context, &checkout),
+            checkout.repository,
+            main.location.display()
+        ));
+        return Ok(ExitStatus::Success);
+    };
+    let others = context.other_registries(backend.registry.kind());
+    match usecases::create(backend, &others, &checkout, &branch)? {
         CreateOutcome::Created {
             workspace,
             start,

@@ -2,7 +2,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use skipper_core::usecases;
-use skipper_core::{ContainerState, HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation};
+use skipper_core::{
+    Checkout, ContainerState, HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation,
+};
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
@@ -10,8 +12,10 @@ use crate::printer::untrusted;
 
 /// List workspaces.
 ///
-/// Shows each workspace's repository, branch (`main` for the host checkout), sandbox, path
-/// and whether it has uncommitted changes. A workspace an interrupted `create` left is
+/// Shows each workspace's repository, branch (the default branch for the main workspace:
+/// the host checkout, or the main container), sandbox, path and whether it has uncommitted
+/// changes; `--json` gives the main workspace `"branch": null` and every row its
+/// repository's `default_branch`. A workspace an interrupted `create` left is
 /// shown `half-made` (create it again, or remove it); one broken from outside (a worktree
 /// whose `.git` file is gone) is shown `broken`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +35,8 @@ struct Row {
     repository: String,
     /// `null` for the main workspace.
     branch: Option<String>,
+    /// The repository's default branch: the main workspace's.
+    default_branch: Option<String>,
     sandbox: &'static str,
     path: String,
     container: Option<String>,
@@ -38,8 +44,8 @@ struct Row {
     dirty: Option<bool>,
 }
 
-impl From<&Workspace> for Row {
-    fn from(workspace: &Workspace) -> Self {
+impl Row {
+    fn new(workspace: &Workspace, default_branch: Option<String>) -> Self {
         let (path, container, mut state) = match &workspace.location {
             WorkspaceLocation::Host(path) => (path.display().to_string(), None, None),
             WorkspaceLocation::Container { name, path, state } => {
@@ -55,6 +61,7 @@ impl From<&Workspace> for Row {
         Self {
             repository: workspace.reference.repository.to_string(),
             branch: workspace.reference.target.branch().map(ToString::to_string),
+            default_branch,
             sandbox: workspace.sandbox.as_str(),
             path,
             container,
@@ -80,7 +87,25 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
         return Err(err.into());
     }
     context.warn_unlisted(&listing);
-    let rows: Vec<Row> = listing.workspaces.iter().map(Row::from).collect();
+    // One look at each repository's default branch (refs only).
+    let defaults: Vec<(&Checkout, Option<String>)> = checkouts
+        .iter()
+        .map(|checkout| {
+            let default = context.checkouts().default_branch(checkout).ok();
+            (checkout, default.map(|branch| branch.to_string()))
+        })
+        .collect();
+    let rows: Vec<Row> = listing
+        .workspaces
+        .iter()
+        .map(|workspace| {
+            let default = defaults
+                .iter()
+                .find(|(checkout, _)| checkout.repository == workspace.reference.repository)
+                .and_then(|(_, default)| default.clone());
+            Row::new(workspace, default)
+        })
+        .collect();
     if args.json {
         context.printer.json(&rows)?;
         return Ok(ExitStatus::Success);
@@ -101,7 +126,10 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
         .map(|row| {
             [
                 row.repository.clone(),
-                row.branch.clone().unwrap_or_else(|| "main".to_owned()),
+                row.branch
+                    .clone()
+                    .or_else(|| row.default_branch.clone())
+                    .unwrap_or_else(|| "main".to_owned()),
                 row.sandbox.to_owned(),
                 {
                     let changes = match row.dirty {

@@ -101,15 +101,19 @@ pub struct Selection {
 impl Selection {
     /// The repository, the workspace and the backend holding it: from the command line,
     /// else picked on a terminal (see [`Omitted`]); the backend is `--sandbox`'s, else the
-    /// one where the workspace exists.
+    /// picked entry's, else the one where the workspace exists.
     pub fn resolve<'c>(
         &self,
         context: &'c Context<'_>,
         omitted: Omitted,
     ) -> Result<(Checkout, WorkspaceTarget, Backend<'c>), CliError> {
         let checkout = picker::repository(context.checkouts(), self.repository.as_deref())?;
-        let target = picker::target(context, &checkout, self.branch.as_deref(), omitted)?;
-        let backend = context.backend_for(&checkout, &target)?;
+        let (target, picked) = picker::target(context, &checkout, self.branch.as_deref(), omitted)?;
+        // The entry picked names its sandbox; `--sandbox` was the picker's only one.
+        let backend = match picked {
+            Some(kind) => context.backend(kind)?,
+            None => context.backend_for(&checkout, &target)?,
+        };
         Ok((checkout, target, backend))
     }
 }

@@ -43,7 +43,7 @@ pub fn run(context: &Context<'_>, args: &RestoreArgs) -> Result<ExitStatus, CliE
     let backend = context.backend(kind)?;
     let what = summary(&saved.contents);
     let id = saved.id.clone();
-    let restored = usecases::restore(backend, &checkout, saved)?;
+    let restored = usecases::restore(backend, &context.other_registries(kind), &checkout, saved)?;
     if let Some(warning) = &restored.fetch_warning {
         warn_fetch(context, warning);
     }
