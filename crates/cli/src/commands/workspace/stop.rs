@@ -21,21 +21,18 @@ pub fn run(context: &Context<'_>, args: &StopArgs) -> Result<ExitStatus, CliErro
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let outcome = usecases::stop(backend, &checkout, &target)
         .map_err(|err| super::with_existing(context, &checkout, err))?;
-    let what = match backend.sandbox.kind() {
-        SandboxKind::Worktree => "tmux session",
-        SandboxKind::Docker => "container",
+    let of = format!("of {} ({target})", checkout.repository);
+    let (what, ended) = match backend.sandbox.kind() {
+        SandboxKind::Worktree => ("tmux session", "Ended"),
+        SandboxKind::Docker => ("container", "Stopped"),
     };
-    let line = match outcome {
-        StopOutcome::Stopped { name } => match backend.sandbox.kind() {
-            SandboxKind::Worktree => format!("Ended {what} {name} and the processes in it"),
-            SandboxKind::Docker => format!("Stopped {what} {name} and the processes in it"),
-        },
-        StopOutcome::NotRunning { name } => {
-            format!("Nothing to stop: {what} {name} is not running")
+    context.printer.result(&match outcome {
+        StopOutcome::Stopped { name } => {
+            format!("{ended} {what} {name} {of} and the processes in it")
         }
-    };
-    context
-        .printer
-        .result(&format!("{line} ({} ({target}))", checkout.repository));
+        StopOutcome::NotRunning { name } => {
+            format!("Nothing to stop: {what} {name} {of} is not running")
+        }
+    });
     Ok(ExitStatus::Success)
 }
