@@ -86,7 +86,7 @@ fn attach_starts_tmux_in_the_workspace_and_detach_leaves_the_session_running() {
     // detach does: sk returns, the session stays.
     let sk = assert_cmd::cargo::cargo_bin("sk");
     session
-        .send_line(&format!(
+        .send_line(format!(
             "{} workspace detach -r api -b feat/tty",
             sk.display()
         ))
@@ -118,7 +118,7 @@ fn attach_starts_tmux_in_the_workspace_and_detach_leaves_the_session_running() {
     ");
     assert_eq!(exit_code(&mut session), 0);
     assert!(alive(&pid), "sleep 777 ended");
-    assert_eq!(pane_pids(&env, &sessions[0]), [pid.clone()]);
+    assert_eq!(pane_pids(&env, &sessions[0]), [pid.as_str()]);
     let again = env.screen_of(&["workspace", "detach", "-r", "api", "-b", "feat/tty"]);
     insta::assert_snapshot!(again, @"
     [exit: 0]
@@ -172,8 +172,8 @@ fn a_refused_remove_leaves_the_session_and_what_runs_in_it() {
     let output = env.run(&["workspace", "remove", "-r", "api", "-b", "feat/busy"]);
     assert_eq!(output.status.code(), Some(1), "{}", env.screen(&output));
 
-    assert_eq!(tmux_sessions(&env), [name.clone()]);
-    assert_eq!(pane_pids(&env, &name), [pid.clone()]);
+    assert_eq!(tmux_sessions(&env), [name.as_str()]);
+    assert_eq!(pane_pids(&env, &name), [pid.as_str()]);
     assert!(alive(&pid), "sleep 777 ended");
     assert!(workspace.is_dir());
 }

@@ -169,14 +169,15 @@ impl Sandbox for WorktreeSandbox {
             return Ok(DetachOutcome::NoSession);
         };
         let name = session_name(&workspace.reference);
-        match tmux.clients(&name).during(&fail)? {
-            None => Ok(DetachOutcome::NoSession),
-            Some(0) => Ok(DetachOutcome::NotAttached),
-            Some(_) if tmux.detach_clients(&name).during(&fail)? => Ok(DetachOutcome::Detached),
+        let outcome = match tmux.clients(&name).during(&fail)? {
+            Some(0) => DetachOutcome::NotAttached,
+            Some(_) if tmux.detach_clients(&name).during(&fail)? => DetachOutcome::Detached,
             // The clients left on their own in between.
-            Some(_) if tmux.has_session(&name).during(&fail)? => Ok(DetachOutcome::NotAttached),
-            Some(_) => Ok(DetachOutcome::NoSession),
-        }
+            Some(_) if tmux.has_session(&name).during(&fail)? => DetachOutcome::NotAttached,
+            // No such session (or it ended in between).
+            None | Some(_) => DetachOutcome::NoSession,
+        };
+        Ok(outcome)
     }
 
     fn stop(&self, workspace: &Workspace) -> Result<StopOutcome, SandboxError> {
