@@ -100,3 +100,85 @@ fn detach_has_no_session_to_end_and_attach_without_a_terminal_says_it_needs_one(
       - run it from an interactive terminal
     ");
 }
+
+fn running(container: &str) -> String {
+    docker_ok(&["inspect", "--format", "{{.State.Running}}", container])
+}
+
+#[test]
+fn stop_stops_the_container_and_run_starts_it_again() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("stop", "");
+    repo.create("feat/x");
+    let container = repo.container(Some("feat/x"));
+    assert_eq!(running(&container), "true");
+    let _filters = crate::support::snapshot_filters();
+    insta::assert_snapshot!(repo.screen_of("stop", "feat/x", &[]), @"
+    [exit: 0]
+    Stopped container sk-[REPO]-feat-x-[HASH] of remotes/[REPO] (feat/x) and the processes in it
+    ----- stderr -----
+    ");
+    assert_eq!(running(&container), "false");
+    insta::assert_snapshot!(repo.screen_of("stop", "feat/x", &[]), @"
+    [exit: 0]
+    Nothing to stop: container sk-[REPO]-feat-x-[HASH] of remotes/[REPO] (feat/x) is not running
+    ----- stderr -----
+    ");
+    // The workspace and its files stay; a command starts it again.
+    assert_eq!(repo.sh("feat/x", "echo up"), "up\n");
+    assert_eq!(running(&container), "true");
+}
+
+#[test]
+fn attach_create_without_a_terminal_makes_no_container() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("nottycreate", "");
+    let _filters = crate::support::snapshot_filters();
+    insta::assert_snapshot!(repo.screen_of("attach", "feat/new", &["--create"]), @"
+    [exit: 2]
+    ----- stderr -----
+    error: attach needs a terminal
+      - run it from an interactive terminal
+    ");
+    assert!(
+        repo.list()
+            .iter()
+            .all(|row| row["branch"].as_str() != Some("feat/new"))
+    );
+}
+
+#[test]
+fn prompt_says_what_it_starts_in_the_container_and_asks_for_no_colour() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("promptnc", "");
+    repo.create("feat/agent");
+    let config = fs_err::read_to_string(repo.env.config_file()).unwrap();
+    repo.env.write_config(&format!(
+        "[agent]\ncommand = [\"sh\", \"-c\", \"echo NO_COLOR=${{NO_COLOR-unset}}; [ -t 1 ] && echo tty || echo no-tty\", \"sh\", \"{{prompt}}\"]\n{config}"
+    ));
+    let output = repo
+        .env
+        .sk()
+        .env_remove("NO_COLOR")
+        .args(crate::support::docker::docker_ws(
+            &repo,
+            "prompt",
+            "feat/agent",
+            &["hi"],
+        ))
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(repo.screen(&output), @"
+    [exit: 0]
+    NO_COLOR=1
+    no-tty
+    ----- stderr -----
+    Starting sh in workspace remotes/[REPO] (feat/agent) [docker]…
+    ");
+}

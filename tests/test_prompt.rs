@@ -52,6 +52,7 @@ fn a_missing_agent_is_named_with_how_to_install_it() {
     insta::assert_snapshot!(env.screen(&output), @"
     [exit: 1]
     ----- stderr -----
+    Starting opencode in workspace remotes/api (feat/agent) [worktree]…
     error: the coding agent `opencode` is not installed in the workspace
       - install OpenCode with `npm install -g opencode-ai`, or set `agent.command` in config.toml
     ");
@@ -90,4 +91,47 @@ fn prompt_runs_the_real_opencode_against_a_stand_in_model() {
         stdout(&output),
         stderr(&output)
     );
+}
+
+#[test]
+fn prompt_says_what_it_starts_where_and_asks_for_no_colour_off_a_terminal() {
+    let env = env_with_workspace();
+    env.write_config(
+        "[agent]\ncommand = [\"sh\", \"-c\", \"echo NO_COLOR=${NO_COLOR-unset}; [ -t 1 ] && echo tty || echo no-tty\", \"sh\", \"{prompt}\"]\n",
+    );
+    // The test environment sets NO_COLOR itself: take it away, as a user's shell would.
+    let output = env
+        .sk()
+        .env_remove("NO_COLOR")
+        .args(["workspace", "prompt", "-r", "api", "-b", "feat/agent", "hi"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(env.screen(&output), @"
+    [exit: 0]
+    NO_COLOR=1
+    no-tty
+    ----- stderr -----
+    Starting sh in workspace remotes/api (feat/agent) [worktree]…
+    ");
+    let quiet = env
+        .sk()
+        .env_remove("NO_COLOR")
+        .args([
+            "-q",
+            "workspace",
+            "prompt",
+            "-r",
+            "api",
+            "-b",
+            "feat/agent",
+            "hi",
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(env.screen(&quiet), @"
+    [exit: 0]
+    NO_COLOR=1
+    no-tty
+    ----- stderr -----
+    ");
 }

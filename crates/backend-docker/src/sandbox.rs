@@ -8,7 +8,7 @@ use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
     CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
     Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo,
-    SyncReport, UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
+    StopOutcome, SyncReport, UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -74,12 +74,13 @@ impl DockerBackend {
 
     /// [`Sandbox::execute`] without a terminal: stdout and stderr apart, stdin forwarded
     /// with its end, each interrupt signalling the command inside the container (SIGINT,
-    /// then SIGKILL).
+    /// then SIGKILL), `env` (`NAME=value`) added to its environment.
     fn execute_streamed(
         &self,
         workspace: &Workspace,
         command: &CommandLine,
         streams: Streams<'_>,
+        env: Vec<String>,
     ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
@@ -96,7 +97,8 @@ impl DockerBackend {
                 .ensure_running(name, reference)
                 .await
                 .map_err(fail)?;
-            let request = exec::ExecRequest::new(name, argv, Some(path));
+            let mut request = exec::ExecRequest::new(name, argv, Some(path));
+            request.env = env;
             let io = exec::ExecIo {
                 stdin,
                 stdout,
@@ -185,7 +187,10 @@ impl Sandbox for DockerBackend {
     ) -> Result<CommandStatus, SandboxError> {
         match io {
             ExecIo::Terminal => self.execute_on_terminal(workspace, command),
-            ExecIo::Inherited { stdin_is_terminal } => {
+            ExecIo::Inherited {
+                stdin_is_terminal,
+                no_color,
+            } => {
                 // A terminal on stdin alone stays with sk: a command without a terminal that
                 // reads stdin would wait for an end of file the user has no reason to type.
                 let stdin: Option<Box<dyn Read + Send>> = if stdin_is_terminal {
@@ -207,7 +212,12 @@ impl Sandbox for DockerBackend {
                     stderr: &mut std::io::stderr(),
                     interrupts: rx,
                 };
-                let result = self.execute_streamed(workspace, command, streams);
+                let env = if no_color {
+                    vec!["NO_COLOR=1".to_owned()]
+                } else {
+                    Vec::new()
+                };
+                let result = self.execute_streamed(workspace, command, streams, env);
                 forward.abort();
                 result
             }
@@ -230,15 +240,13 @@ impl Sandbox for DockerBackend {
                     stderr: piped.stderr,
                     interrupts: rx,
                 };
-                self.execute_streamed(workspace, command, streams)
+                self.execute_streamed(workspace, command, streams, Vec::new())
             }
         }
     }
 
     fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
-        if !io.terminal {
-            return Err(SandboxError::NeedsTerminal { action: "attach" });
-        }
+        self.can_attach(io)?;
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
         self.runtime
@@ -253,9 +261,31 @@ impl Sandbox for DockerBackend {
             .map_err(|err| err.into_sandbox(Operation::Attaching, reference))
     }
 
+    fn can_attach(&self, io: SessionIo) -> Result<(), SandboxError> {
+        if io.terminal {
+            Ok(())
+        } else {
+            Err(SandboxError::NeedsTerminal { action: "attach" })
+        }
+    }
+
     fn detach(&self, _workspace: &Workspace) -> Result<DetachOutcome, SandboxError> {
         // A container's shell ends when the user leaves it: there is never a session.
         Ok(DetachOutcome::NoSession)
+    }
+
+    fn stop(&self, workspace: &Workspace) -> Result<StopOutcome, SandboxError> {
+        let (name, _) = container_of(workspace)?;
+        let stopped = self
+            .runtime
+            .block_on(self.engine.stop_container(name))
+            .map_err(|err| err.into_sandbox(Operation::Stopping, &workspace.reference))?;
+        let name = name.to_owned();
+        Ok(if stopped {
+            StopOutcome::Stopped { name }
+        } else {
+            StopOutcome::NotRunning { name }
+        })
     }
 
     fn keeps_sessions(&self) -> bool {

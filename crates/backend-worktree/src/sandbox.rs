@@ -6,7 +6,8 @@ use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
     CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
     Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork,
-    SessionIo, SyncReport, WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    SessionIo, StopOutcome, SyncReport, WorkState, Workspace, WorkspaceLocation, WorkspaceRef,
+    WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -90,6 +91,9 @@ impl Sandbox for WorktreeSandbox {
         clear_repository_env(&mut process)
             .args(args)
             .current_dir(dir);
+        if let ExecIo::Inherited { no_color: true, .. } = io {
+            process.env("NO_COLOR", "1");
+        }
         // A host process can have the user's terminal as it is, whatever the mode.
         let ran = match io {
             ExecIo::Terminal | ExecIo::Inherited { .. } => run_foreground(&mut process),
@@ -110,10 +114,7 @@ impl Sandbox for WorktreeSandbox {
     fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
         let dir = path_of(workspace)?;
         let fail = failed(Operation::Attaching, &workspace.reference);
-        let inside_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-        if !inside_tmux && !io.terminal {
-            return Err(SandboxError::NeedsTerminal { action: "attach" });
-        }
+        self.can_attach(io)?;
         let Some(tmux) = Tmux::find() else {
             let shell = std::env::var("SHELL")
                 .ok()
@@ -136,6 +137,11 @@ impl Sandbox for WorktreeSandbox {
             ));
         }
         if !tmux.enter(&name).during(&fail)? {
+            // Inside a tmux no client shows (a script, `run-shell`): the session stays for
+            // the user to attach to.
+            if Tmux::inside() && tmux.has_session(&name).during(&fail)? {
+                return Err(SandboxError::NoClient { session: name });
+            }
             return Err(fail.error(
                 ErrorKind::CommandFailed,
                 format!("tmux could not attach to session {name}"),
@@ -148,16 +154,42 @@ impl Sandbox for WorktreeSandbox {
         }
     }
 
+    fn can_attach(&self, io: SessionIo) -> Result<(), SandboxError> {
+        // Inside tmux, the session is handed to tmux's client, terminal or not.
+        if io.terminal || Tmux::inside() {
+            Ok(())
+        } else {
+            Err(SandboxError::NeedsTerminal { action: "attach" })
+        }
+    }
+
     fn detach(&self, workspace: &Workspace) -> Result<DetachOutcome, SandboxError> {
         let fail = failed(Operation::Detaching, &workspace.reference);
         let Some(tmux) = Tmux::find() else {
             return Ok(DetachOutcome::NoSession);
         };
         let name = session_name(&workspace.reference);
+        let outcome = match tmux.clients(&name).during(&fail)? {
+            Some(0) => DetachOutcome::NotAttached,
+            Some(_) if tmux.detach_clients(&name).during(&fail)? => DetachOutcome::Detached,
+            // The clients left on their own in between.
+            Some(_) if tmux.has_session(&name).during(&fail)? => DetachOutcome::NotAttached,
+            // No such session (or it ended in between).
+            None | Some(_) => DetachOutcome::NoSession,
+        };
+        Ok(outcome)
+    }
+
+    fn stop(&self, workspace: &Workspace) -> Result<StopOutcome, SandboxError> {
+        let fail = failed(Operation::Stopping, &workspace.reference);
+        let name = session_name(&workspace.reference);
+        let Some(tmux) = Tmux::find() else {
+            return Ok(StopOutcome::NotRunning { name });
+        };
         if tmux.has_session(&name).during(&fail)? && tmux.kill_session(&name).during(&fail)? {
-            Ok(DetachOutcome::Ended)
+            Ok(StopOutcome::Stopped { name })
         } else {
-            Ok(DetachOutcome::NoSession)
+            Ok(StopOutcome::NotRunning { name })
         }
     }
 
@@ -235,7 +267,8 @@ impl Sandbox for WorktreeSandbox {
                 Condition::Ready | Condition::HalfMade => {}
             }
         }
-        self.detach(workspace)?;
+        // The removal goes ahead: its session and what runs in it end with it.
+        self.stop(workspace)?;
         self.remove_tree(&checkout, dir, entry.as_ref())
             .during(&fail)
     }

@@ -72,12 +72,44 @@ impl Tmux {
         self.quiet(&["kill-session", "-t", &Self::target(name)])
     }
 
+    /// How many clients are attached to the session; `None` when tmux fails to say (no
+    /// such session, no server).
+    pub(crate) fn clients(&self, name: &str) -> std::io::Result<Option<usize>> {
+        let output = self
+            .command(&[
+                "list-clients",
+                "-t",
+                &Self::target(name),
+                "-F",
+                "#{client_name}",
+            ])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()?;
+        Ok(output.status.success().then(|| {
+            output
+                .stdout
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count()
+        }))
+    }
+
+    /// Detaches every client attached to the session; the session goes on.
+    pub(crate) fn detach_clients(&self, name: &str) -> std::io::Result<bool> {
+        self.quiet(&["detach-client", "-s", &Self::target(name)])
+    }
+
+    /// Whether this process runs inside a tmux session.
+    pub(crate) fn inside() -> bool {
+        std::env::var_os("TMUX").is_some_and(|v| !v.is_empty())
+    }
+
     /// Attaches (outside tmux) or switches the client (inside tmux) to the session, with
     /// the user's terminal. Returns tmux's own success.
     pub(crate) fn enter(&self, name: &str) -> std::io::Result<bool> {
         let target = Self::target(name);
-        let inside = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
-        let args = if inside {
+        let args = if Self::inside() {
             ["switch-client", "-t", target.as_str()]
         } else {
             ["attach-session", "-t", target.as_str()]

@@ -141,6 +141,11 @@ impl From<SandboxError> for CliError {
             SandboxError::NeedsTerminal { .. } => {
                 Self::usage(message).hint("run it from an interactive terminal")
             }
+            SandboxError::NoClient { session } => Self::failure(message)
+                .hint(format!(
+                    "attach to it from a terminal with `tmux attach-session -t ={session}`"
+                ))
+                .hint("or run the same `sk workspace attach` in a terminal (or in tmux with a client attached)"),
             SandboxError::Unavailable { sandbox, .. } => match sandbox {
                 SandboxKind::Docker => Self::failure(message)
                     .hint("start the Docker daemon or set DOCKER_HOST")
@@ -168,7 +173,7 @@ impl From<SandboxError> for CliError {
 }
 
 /// The `--sandbox` flag naming `sandbox` in a suggested command (none for the default).
-fn sandbox_flag(sandbox: SandboxKind) -> &'static str {
+pub fn sandbox_flag(sandbox: SandboxKind) -> &'static str {
     match sandbox {
         SandboxKind::Worktree => "",
         SandboxKind::Docker => " --sandbox docker",

@@ -14,7 +14,22 @@ pub fn exec_io() -> ExecIo<'static> {
     } else {
         ExecIo::Inherited {
             stdin_is_terminal: stdin,
+            no_color: false,
         }
+    }
+}
+
+/// The I/O of the coding agent: [`exec_io`], and when stdout is not a terminal (a file, a
+/// pipe) no terminal for the agent and `NO_COLOR=1`, so its output holds no colour codes.
+pub fn agent_io() -> ExecIo<'static> {
+    match exec_io() {
+        ExecIo::Inherited {
+            stdin_is_terminal, ..
+        } => ExecIo::Inherited {
+            stdin_is_terminal,
+            no_color: !std::io::stdout().is_terminal(),
+        },
+        io => io,
     }
 }
 

@@ -35,8 +35,8 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, BranchName, BranchStart, Checkout, CloneOutcome, CommandLine, CreateRequest,
     DetachOutcome, DiffFormat, DiffRequest, ErrorKind, ExecIo, HostCheckouts, PipedIo, RemoteUrl,
-    RepositoryId, Sandbox, SandboxError, SandboxKind, UnpushedBranch, UnpushedRef, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
+    RepositoryId, Sandbox, SandboxError, SandboxKind, StopOutcome, UnpushedBranch, UnpushedRef,
+    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_testkit::{Origin, TempHome, git};
 
@@ -719,6 +719,23 @@ pub fn detach_is_idempotent(h: &Harness) {
     assert_eq!(second, DetachOutcome::NoSession);
 }
 
+/// `stop` is idempotent, and a command run after it starts the workspace again.
+pub fn stop_is_idempotent_and_a_command_starts_it_again(h: &Harness) {
+    let ws = h.create(BRANCH, BranchStart::NewFromDefault);
+    h.sandbox()
+        .stop(&ws)
+        .unwrap_or_else(|err| panic!("stopping: {}", chain(&err)));
+    let second = h
+        .sandbox()
+        .stop(&ws)
+        .unwrap_or_else(|err| panic!("stopping again: {}", chain(&err)));
+    assert!(
+        matches!(second, StopOutcome::NotRunning { .. }),
+        "{second:?}"
+    );
+    assert_eq!(h.sh(&ws, "echo up"), "up");
+}
+
 /// A [`BranchStart::TrackRemote`] workspace starts at the origin's commit of that branch
 /// (fetched by the refresh, not yet in the host's history) and tracks it.
 pub fn track_remote_starts_at_origins_commit(h: &Harness) {
@@ -874,6 +891,7 @@ macro_rules! contract_tests {
         contract_case!(destroy_without_force_refuses_when_work_is_there);
         contract_case!(destroy_with_force_removes_a_workspace_holding_work);
         contract_case!(detach_is_idempotent);
+        contract_case!(stop_is_idempotent_and_a_command_starts_it_again);
         contract_case!(track_remote_starts_at_origins_commit);
         contract_case!(new_from_default_starts_at_origin_default);
         contract_case!(create_leaves_the_host_checkout_alone);

@@ -23,7 +23,7 @@ use crate::ports::{
     AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
     CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, HostBranch,
     HostCheckouts, Imported, LockError, LockGuard, Locks, Operation, PushStanding, Refreshed,
-    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, SyncReport,
+    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome, SyncReport,
     WorkspaceRegistry,
 };
 use crate::usecases::Backend;
@@ -476,6 +476,8 @@ pub enum SandboxCall {
     Attach,
     /// [`Sandbox::detach`].
     Detach,
+    /// [`Sandbox::stop`].
+    Stop,
     /// [`Sandbox::at_risk`].
     AtRisk,
     /// [`Sandbox::preserve`].
@@ -532,7 +534,12 @@ struct SandboxState {
 struct FakeWorkspace {
     workspace: Workspace,
     at_risk: AtRisk,
+    /// An interactive session runs (in a sandbox that keeps sessions).
     session: bool,
+    /// A client is attached to that session.
+    attached: bool,
+    /// What runs between commands is stopped (in a sandbox that keeps no sessions).
+    stopped: bool,
     /// What [`Sandbox::work_state`] answers.
     state: WorkState,
 }
@@ -626,11 +633,24 @@ impl FakeSandbox {
         self
     }
 
-    /// The workspace for `target` of `checkout` exists with an interactive session open.
+    /// The workspace for `target` of `checkout` exists with an interactive session open and
+    /// a client attached to it.
     #[must_use]
     pub fn with_session(self, checkout: &Checkout, target: &WorkspaceTarget) -> Self {
-        self.entry(checkout, target, |fake| fake.session = true);
+        self.entry(checkout, target, |fake| {
+            fake.session = true;
+            fake.attached = true;
+        });
         self
+    }
+
+    /// Whether the workspace for `target` of `checkout` has an interactive session.
+    #[must_use]
+    pub fn has_session(&self, checkout: &Checkout, target: &WorkspaceTarget) -> bool {
+        self.state()
+            .workspaces
+            .get(&key(checkout, target))
+            .is_some_and(|fake| fake.session)
     }
 
     /// Sessions outlive `attach`, as tmux's do.
@@ -713,6 +733,8 @@ impl FakeSandbox {
                 workspace: self.new_workspace(checkout, target),
                 at_risk: AtRisk::default(),
                 session: false,
+                attached: false,
+                stopped: false,
                 state: WorkState::default(),
             });
         change(fake);
@@ -831,6 +853,8 @@ impl Sandbox for FakeSandbox {
                 workspace: main,
                 at_risk: AtRisk::default(),
                 session: false,
+                attached: false,
+                stopped: false,
                 state: WorkState::default(),
             });
         Ok(fake.workspace.clone())
@@ -864,6 +888,8 @@ impl Sandbox for FakeSandbox {
                 workspace: workspace.clone(),
                 at_risk: AtRisk::default(),
                 session: false,
+                attached: false,
+                stopped: false,
                 state: WorkState::default(),
             },
         );
@@ -921,8 +947,10 @@ impl Sandbox for FakeSandbox {
         if !io.terminal {
             return Err(SandboxError::NeedsTerminal { action: "attach" });
         }
+        fake.stopped = false;
         if self.keeps_sessions {
             fake.session = true;
+            fake.attached = false;
             Ok(AttachOutcome::Detached)
         } else {
             Ok(AttachOutcome::Exited(self.exit_status))
@@ -941,10 +969,47 @@ impl Sandbox for FakeSandbox {
             line,
         )?;
         let fake = self.find(&mut state, Operation::Detaching, workspace)?;
-        Ok(if std::mem::take(&mut fake.session) {
-            DetachOutcome::Ended
+        Ok(if std::mem::take(&mut fake.attached) {
+            DetachOutcome::Detached
+        } else if fake.session {
+            DetachOutcome::NotAttached
         } else {
             DetachOutcome::NoSession
+        })
+    }
+
+    fn can_attach(&self, io: SessionIo) -> Result<(), SandboxError> {
+        self.state().calls.push("can_attach".to_owned());
+        if io.terminal {
+            Ok(())
+        } else {
+            Err(SandboxError::NeedsTerminal { action: "attach" })
+        }
+    }
+
+    fn stop(&self, workspace: &Workspace) -> Result<StopOutcome, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("stop {}", reference.target);
+        self.record(
+            &mut state,
+            SandboxCall::Stop,
+            Operation::Stopping,
+            reference,
+            line,
+        )?;
+        let fake = self.find(&mut state, Operation::Stopping, workspace)?;
+        let name = format!("{}-{}", self.kind, target_component(&reference.target));
+        let was_running = if self.keeps_sessions {
+            fake.attached = false;
+            std::mem::take(&mut fake.session)
+        } else {
+            !std::mem::replace(&mut fake.stopped, true)
+        };
+        Ok(if was_running {
+            StopOutcome::Stopped { name }
+        } else {
+            StopOutcome::NotRunning { name }
         })
     }
 

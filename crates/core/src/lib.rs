@@ -26,6 +26,6 @@ pub use ports::{
     BranchStart, CheckoutError, CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo,
     ExportRequest, HostBranch, HostCheckouts, Housekeeping, Imported, LiveOutput, LockError,
     LockGuard, Locks, NoProgress, Operation, PipedIo, Progress, PushStanding, RefChange, Refreshed,
-    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, SyncReport, Transfer,
-    WorkspaceRegistry,
+    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome, SyncReport,
+    Transfer, WorkspaceRegistry,
 };

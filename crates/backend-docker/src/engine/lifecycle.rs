@@ -2,7 +2,9 @@
 //! checking that PID 1 stays up, its last logs, and removing it.
 
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
-use bollard::query_parameters::{LogsOptionsBuilder, RemoveContainerOptionsBuilder};
+use bollard::query_parameters::{
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StopContainerOptions,
+};
 use futures_util::StreamExt;
 use skipper_core::{RepositoryId, WorkspaceRef, WorkspaceTarget};
 
@@ -159,6 +161,40 @@ impl Engine {
             .map(str::to_owned)
             .filter(|line| !line.trim().is_empty())
             .collect()
+    }
+
+    /// Stops `name` (PID 1 and every process in it; the container and its files stay) and
+    /// says whether it was running. A container already stopped is left as it is.
+    ///
+    /// # Errors
+    /// [`DockerError::ContainerGone`], [`DockerError::Api`].
+    pub async fn stop_container(&self, name: &str) -> Result<bool, DockerError> {
+        let info = self
+            .inspect(name)
+            .await?
+            .ok_or_else(|| DockerError::ContainerGone {
+                container: name.to_owned(),
+            })?;
+        if !matches!(
+            state_of(&info),
+            Some(ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::PAUSED)
+        ) {
+            return Ok(false);
+        }
+        // Answered once PID 1 has exited, which may take the stop timeout.
+        let unhurried = without_deadline(&self.docker);
+        match unhurried
+            .stop_container(name, None::<StopContainerOptions>)
+            .await
+        {
+            Ok(()) => Ok(true),
+            // 304: stopped in between.
+            Err(err) if status_of(&err) == Some(304) => Ok(false),
+            Err(err) if status_of(&err) == Some(404) => Err(DockerError::ContainerGone {
+                container: name.to_owned(),
+            }),
+            Err(err) => Err(DockerError::api(&unhurried, "stop container", name, &err)),
+        }
     }
 
     /// Removes a container and its anonymous volumes; a missing one is not an error.

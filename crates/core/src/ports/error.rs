@@ -52,8 +52,10 @@ pub enum Operation {
     Running,
     /// Opening an interactive session.
     Attaching,
-    /// Ending an interactive session.
+    /// Detaching from an interactive session.
     Detaching,
+    /// Ending a session or stopping a container.
+    Stopping,
     /// Looking for work at risk.
     Checking,
     /// Saving work at risk.
@@ -80,6 +82,7 @@ impl fmt::Display for Operation {
             Self::Running => "running a command in",
             Self::Attaching => "attaching to",
             Self::Detaching => "detaching from",
+            Self::Stopping => "stopping",
             Self::Checking => "checking",
             Self::Saving => "saving the work of",
             Self::Restoring => "restoring the saved work of",
@@ -118,6 +121,13 @@ pub enum SandboxError {
     NeedsTerminal {
         /// What needed it ("attach").
         action: &'static str,
+    },
+    /// The session runs, but the terminal multiplexer `attach` runs inside (tmux) has no
+    /// client to show it on.
+    #[error("session {session} is running, but this tmux has no client to show it on")]
+    NoClient {
+        /// The session, by the multiplexer's name for it.
+        session: String,
     },
     /// An operation on one workspace failed.
     #[error("{operation} {workspace} failed")]
@@ -176,7 +186,7 @@ impl SandboxError {
         match self {
             Self::Unavailable { .. } => ErrorKind::Unavailable,
             Self::ProgramNotFound { .. } => ErrorKind::ProgramNotFound,
-            Self::NeedsTerminal { .. } => ErrorKind::NeedsTerminal,
+            Self::NeedsTerminal { .. } | Self::NoClient { .. } => ErrorKind::NeedsTerminal,
             Self::Workspace { kind, .. } | Self::Backend { kind, .. } => *kind,
         }
     }

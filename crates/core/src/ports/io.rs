@@ -15,6 +15,9 @@ pub enum ExecIo<'a> {
         /// without one gives it an empty stdin instead, so it never waits for an end of
         /// file the user has no reason to type.
         stdin_is_terminal: bool,
+        /// The command is asked for output without colour: `NO_COLOR=1` in its
+        /// environment (the caller's choice, e.g. when stdout is not a terminal).
+        no_color: bool,
     },
     /// Streams the caller gives: captured output, scripted input.
     Piped(PipedIo<'a>),
@@ -38,9 +41,13 @@ impl std::fmt::Debug for ExecIo<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Terminal => f.write_str("Terminal"),
-            Self::Inherited { stdin_is_terminal } => f
+            Self::Inherited {
+                stdin_is_terminal,
+                no_color,
+            } => f
                 .debug_struct("Inherited")
                 .field("stdin_is_terminal", stdin_is_terminal)
+                .field("no_color", no_color)
                 .finish(),
             Self::Piped(piped) => f.debug_tuple("Piped").field(piped).finish(),
         }

@@ -19,7 +19,8 @@ pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};
 pub use progress::{LiveOutput, NoProgress, Progress, Transfer};
 pub use sandbox::{
-    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, WorkspaceRegistry,
+    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, StopOutcome,
+    WorkspaceRegistry,
 };
 pub use saves::{RemovalRecord, SaveError, SaveStore};
 pub use transfer::{

@@ -84,18 +84,40 @@ pub trait Sandbox: Send + Sync + Debug {
     ) -> Result<CommandStatus, SandboxError>;
 
     /// Opens an interactive session in the workspace and returns when the user leaves it.
+    /// A session it starts and cannot hand to a terminal is left running.
     ///
     /// # Errors
     /// [`SandboxError::NeedsTerminal`] when `io` has no terminal (and the sandbox cannot
-    /// hand the session to one it already runs in), or the failure to open it.
+    /// hand the session to one it already runs in), [`SandboxError::NoClient`] when it
+    /// runs in a terminal multiplexer with no client to hand the session to, or the failure
+    /// to open it.
     fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError>;
 
-    /// Ends the workspace's interactive session, if any. Idempotent: no session is
+    /// Whether [`Sandbox::attach`] could open a session on `io`, asked before anything is
+    /// made for it. Changes nothing.
+    ///
+    /// # Errors
+    /// [`SandboxError::NeedsTerminal`] when `io` has no terminal and the sandbox cannot
+    /// hand a session to one it already runs in.
+    fn can_attach(&self, io: SessionIo) -> Result<(), SandboxError>;
+
+    /// Detaches the clients of the workspace's interactive session, as tmux's `detach`
+    /// does: the session and what runs in it go on. Idempotent: a session nobody is
+    /// attached to is [`DetachOutcome::NotAttached`], none at all
     /// [`DetachOutcome::NoSession`].
     ///
     /// # Errors
-    /// The failure to end a session that exists.
+    /// The failure to look for the session or to detach its clients.
     fn detach(&self, workspace: &Workspace) -> Result<DetachOutcome, SandboxError>;
+
+    /// Ends what keeps running for the workspace between commands, and everything running
+    /// in it: its interactive session (a tmux session) or its container (stopped, not
+    /// removed). [`Sandbox::attach`] and [`Sandbox::execute`] start it again. Idempotent:
+    /// nothing running is [`StopOutcome::NotRunning`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`], or the failure to end what runs.
+    fn stop(&self, workspace: &Workspace) -> Result<StopOutcome, SandboxError>;
 
     /// Whether this sandbox keeps interactive sessions that outlive `attach` (tmux does; a
     /// container shell ends with the user leaving it).
@@ -135,8 +157,10 @@ pub trait Sandbox: Send + Sync + Debug {
     /// Removes the workspace and everything the sandbox owns for it (sessions included).
     /// The branch itself is never deleted from the host checkout. Without `force`, a
     /// sandbox that can re-check for work at the moment of removal refuses when it finds
-    /// some (work may have appeared since [`Sandbox::at_risk`] looked); with `force`, the
-    /// work has been preserved and the workspace goes whatever it holds.
+    /// some (work may have appeared since [`Sandbox::at_risk`] looked), and a refusal
+    /// changes nothing: its session and what runs in it are ended only once the removal
+    /// goes ahead. With `force`, the work has been preserved and the workspace goes
+    /// whatever it holds.
     ///
     /// # Errors
     /// [`ErrorKind::Refused`] when the re-check found work, [`ErrorKind::NotFound`] when
@@ -217,10 +241,28 @@ pub enum AttachOutcome {
 /// What [`Sandbox::detach`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetachOutcome {
-    /// A session was ended.
-    Ended,
-    /// There was no session.
+    /// The session's clients were detached; it goes on.
+    Detached,
+    /// The session runs with no client attached: nothing to detach.
+    NotAttached,
+    /// There is no session.
     NoSession,
+}
+
+/// What [`Sandbox::stop`] did, naming what it ended or found not running (a tmux session,
+/// a container).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopOutcome {
+    /// `name` was running and is ended, with everything in it.
+    Stopped {
+        /// The session's or container's name.
+        name: String,
+    },
+    /// `name` was not running.
+    NotRunning {
+        /// The session's or container's name.
+        name: String,
+    },
 }
 
 /// Finds workspaces: the backend's source of truth (git and the filesystem, or labels).

@@ -17,6 +17,15 @@ pub fn attach(
     Ok(backend.sandbox.attach(&workspace, io)?)
 }
 
+/// Whether the sandbox could open a session on `io`: asked before anything is made for
+/// `attach --create`, so that a refusal leaves nothing behind.
+///
+/// # Errors
+/// The sandbox's [`SandboxError::NeedsTerminal`](crate::ports::SandboxError::NeedsTerminal).
+pub fn check_attachable(backend: Backend<'_>, io: SessionIo) -> Result<(), WorkspaceError> {
+    Ok(backend.sandbox.can_attach(io)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +105,21 @@ mod tests {
             panic!("expected a sandbox error, got {err:?}");
         };
         assert_eq!(source.kind(), ErrorKind::NeedsTerminal);
+    }
+
+    #[test]
+    fn without_a_terminal_nothing_is_attachable_and_nothing_is_asked_of_a_workspace() {
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let err = check_attachable(backend(&checkouts, &sandbox), SessionIo { terminal: false })
+            .unwrap_err();
+
+        let WorkspaceError::Sandbox(source) = err else {
+            panic!("expected a sandbox error, got {err:?}");
+        };
+        assert_eq!(source.kind(), ErrorKind::NeedsTerminal);
+        assert_eq!(sandbox.calls(), ["can_attach"]);
+        check_attachable(backend(&checkouts, &sandbox), TERMINAL).unwrap();
     }
 }

@@ -3,7 +3,8 @@ use crate::ports::DetachOutcome;
 
 use super::{Backend, WorkspaceError, locate};
 
-/// Ends the workspace's interactive session; having none is fine.
+/// Detaches the clients of the workspace's interactive session, which goes on running with
+/// everything in it (as tmux's `detach`); no client or no session is fine.
 ///
 /// # Errors
 /// [`WorkspaceError::WorkspaceNotFound`], or the sandbox's failure.
@@ -47,7 +48,7 @@ mod tests {
     }
 
     #[test]
-    fn an_open_session_is_ended_once_and_then_there_is_none() {
+    fn an_attached_session_is_detached_once_and_keeps_running() {
         let api = checkout("acme", "api");
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree)
@@ -57,12 +58,13 @@ mod tests {
 
         assert_eq!(
             detach(backend, &api, &feat_x()).unwrap(),
-            DetachOutcome::Ended
+            DetachOutcome::Detached
         );
         assert_eq!(
             detach(backend, &api, &feat_x()).unwrap(),
-            DetachOutcome::NoSession
+            DetachOutcome::NotAttached
         );
+        assert!(sandbox.has_session(&api, &feat_x()), "the session goes on");
         assert_eq!(
             sandbox.calls(),
             [

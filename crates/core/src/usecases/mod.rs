@@ -19,9 +19,10 @@ mod resolve;
 mod restore;
 mod run;
 mod saved;
+mod stop;
 mod sync;
 
-pub use attach::attach;
+pub use attach::{attach, check_attachable};
 pub use choose::{Candidate, SandboxChoice, sandbox_for};
 pub use clone::{Cloned, clone};
 pub use create::{CreateOutcome, create};
@@ -39,6 +40,7 @@ pub use resolve::{locate, resolve_checkout, target_of};
 pub use restore::{Restored, find_saved, restore};
 pub use run::run;
 pub use saved::{drop_saved, list_saved};
+pub use stop::stop;
 pub use sync::{Synced, sync};
 
 use crate::ports::{HostCheckouts, Locks, Sandbox, SaveStore, WorkspaceRegistry};

@@ -106,6 +106,7 @@ mod tests {
                 "hi",
                 ExecIo::Inherited {
                     stdin_is_terminal: false,
+                    no_color: false,
                 },
             )
             .unwrap_err();

@@ -85,13 +85,19 @@ pub fn remove(
         // deleting: what is left is not the user's work.
         return finish(backend, reference, Some(&workspace), began);
     }
-    // End the interactive session first, so nothing in it writes work after the check.
-    backend.sandbox.detach(&workspace)?;
+    // Nothing changes before the gate: a refusal leaves the session and what runs in it.
+    // A clean workspace's session is ended by the sandbox as it removes it, after its own
+    // re-check.
     let risk = backend.sandbox.at_risk(&workspace)?;
     let ignored = risk.ignored.clone();
     let (preserved, unsaved) = if risk.is_empty() {
         (None, Vec::new())
     } else if force {
+        // The removal goes ahead: end the session first, so nothing in it writes work
+        // after the save.
+        if backend.sandbox.keeps_sessions() {
+            backend.sandbox.stop(&workspace)?;
+        }
         save_or_say_why_not(backend, &workspace, &risk)?
     } else {
         return Err(WorkspaceError::WorkAtRisk {
@@ -216,7 +222,6 @@ fn finish(
 ) -> Result<Removed, WorkspaceError> {
     let kind = backend.sandbox.kind();
     if let Some(workspace) = workspace {
-        let _ = backend.sandbox.detach(workspace);
         match backend.sandbox.destroy(workspace, true) {
             Ok(()) => {}
             Err(err) if err.kind() == ErrorKind::NotFound => {}
@@ -346,10 +351,7 @@ mod tests {
         };
         assert_eq!(reference.target, feat_x());
         assert_eq!(*risk, some_work());
-        assert_eq!(
-            sandbox.calls(),
-            ["locate feat/x", "detach feat/x", "at_risk feat/x"]
-        );
+        assert_eq!(sandbox.calls(), ["locate feat/x", "at_risk feat/x"]);
         assert!(sandbox.contains(&api, &feat_x()));
     }
 
@@ -379,7 +381,6 @@ mod tests {
             sandbox.calls(),
             [
                 "locate feat/x",
-                "detach feat/x",
                 "at_risk feat/x",
                 "preserve feat/x into save0001",
                 "destroy feat/x force=true"
@@ -389,7 +390,23 @@ mod tests {
     }
 
     #[test]
-    fn the_session_ends_before_the_gate_looks() {
+    fn a_refused_removal_leaves_the_session_running() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .keeping_sessions()
+            .with_session(&api, &feat_x())
+            .with_risk(&api, &feat_x(), some_work());
+
+        let err = remove(backend(&checkouts, &sandbox), &api, &feat_x(), false).unwrap_err();
+
+        assert!(matches!(err, WorkspaceError::WorkAtRisk { .. }), "{err:?}");
+        assert_eq!(sandbox.calls(), ["locate feat/x", "at_risk feat/x"]);
+        assert!(sandbox.has_session(&api, &feat_x()));
+    }
+
+    #[test]
+    fn a_clean_workspace_s_session_is_left_to_the_sandbox_s_removal() {
         let api = checkout("acme", "api");
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree)
@@ -398,11 +415,37 @@ mod tests {
 
         remove(backend(&checkouts, &sandbox), &api, &feat_x(), false).unwrap();
 
-        let calls = sandbox.calls();
-        let position = |call: &str| calls.iter().position(|c| c == call);
-        let detach = position("detach feat/x").expect("detached");
-        let at_risk = position("at_risk feat/x").expect("looked for work");
-        assert!(detach < at_risk, "{calls:?}");
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x",
+                "at_risk feat/x",
+                "destroy feat/x force=false"
+            ]
+        );
+    }
+
+    #[test]
+    fn under_force_the_session_ends_after_the_gate_and_before_the_save() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .keeping_sessions()
+            .with_session(&api, &feat_x())
+            .with_risk(&api, &feat_x(), some_work());
+
+        remove(backend(&checkouts, &sandbox), &api, &feat_x(), true).unwrap();
+
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x",
+                "at_risk feat/x",
+                "stop feat/x",
+                "preserve feat/x into save0001",
+                "destroy feat/x force=true"
+            ]
+        );
     }
 
     #[test]
@@ -440,7 +483,6 @@ mod tests {
             sandbox.calls(),
             [
                 "locate feat/x",
-                "detach feat/x",
                 "at_risk feat/x",
                 "destroy feat/x force=false"
             ]
@@ -507,11 +549,7 @@ mod tests {
         assert_eq!(removed.preserved.map(|saved| saved.id), Some(earlier.id));
         assert_eq!(
             sandbox.calls(),
-            [
-                "locate feat/x",
-                "detach feat/x",
-                "destroy feat/x force=true"
-            ]
+            ["locate feat/x", "destroy feat/x force=true"]
         );
         assert!(!sandbox.contains(&api, &feat_x()));
         assert!(sandbox.saves.pending_removals().is_empty());

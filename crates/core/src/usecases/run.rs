@@ -71,6 +71,7 @@ mod tests {
             &command,
             ExecIo::Inherited {
                 stdin_is_terminal: true,
+                no_color: false,
             },
         )
         .unwrap();
@@ -117,6 +118,7 @@ mod tests {
             &CommandLine::Argv(vec!["true".into()]),
             ExecIo::Inherited {
                 stdin_is_terminal: false,
+                no_color: false,
             },
         )
         .unwrap_err();

@@ -1,4 +1,4 @@
-use skipper_core::usecases::{self, CreateOutcome};
+use skipper_core::usecases::{self, CreateOutcome, WorkspaceError};
 use skipper_core::{AttachOutcome, WorkspaceTarget};
 
 use super::Selection;
@@ -10,8 +10,8 @@ use crate::picker::Omitted;
 ///
 /// Worktree sandbox: a tmux session per workspace, started in its directory if needed;
 /// `switch-client` inside tmux, `attach-session` outside. Detach with tmux's key (Ctrl-b d):
-/// the session keeps running until `sk workspace detach` or `remove`. Without tmux, an
-/// interactive `$SHELL` in the workspace.
+/// the session keeps running, with what runs in it, until `sk workspace stop` or `remove`.
+/// Without tmux, an interactive `$SHELL` in the workspace.
 #[derive(Debug, clap::Args)]
 pub struct AttachArgs {
     #[command(flatten)]
@@ -24,6 +24,11 @@ pub struct AttachArgs {
 
 pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliError> {
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
+    let io = crate::terminal::session_io();
+    if args.create {
+        // Nothing is made for a session that cannot be opened.
+        usecases::check_attachable(backend, io)?;
+    }
     if args.create
         && let WorkspaceTarget::Branch(branch) = &target
         && let CreateOutcome::Created {
@@ -45,7 +50,19 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
             workspace.location.display()
         ));
     }
-    match usecases::attach(backend, &checkout, &target, crate::terminal::session_io())? {
+    let outcome = usecases::attach(backend, &checkout, &target, io).map_err(|err| {
+        let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
+        let error = super::with_existing(context, &checkout, err);
+        match target.branch() {
+            Some(branch) if missing => error.hint(format!(
+                "or create it and attach with `sk workspace attach --create --repository {} --branch {branch}{}`",
+                checkout.repository,
+                crate::error::sandbox_flag(backend.sandbox.kind())
+            )),
+            _ => error,
+        }
+    })?;
+    match outcome {
         AttachOutcome::Detached => Ok(ExitStatus::Success),
         AttachOutcome::Exited(status) => Ok(ExitStatus::Code(status.0)),
     }

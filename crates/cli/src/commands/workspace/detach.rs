@@ -6,9 +6,12 @@ use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::Omitted;
 
-/// End a workspace's interactive session.
+/// Detach from a workspace's interactive session; it keeps running.
 ///
-/// Ends its tmux session; having none is fine.
+/// Detaches every client of its tmux session (as tmux's own `detach` does, also when run
+/// from inside the session): the session and the processes in it keep running, and
+/// `attach` comes back to them. Nobody attached, or no session, is fine. `sk workspace
+/// stop` ends the session. A Docker workspace keeps no session: nothing to do.
 #[derive(Debug, clap::Args)]
 pub struct DetachArgs {
     #[command(flatten)]
@@ -18,8 +21,11 @@ pub struct DetachArgs {
 pub fn run(context: &Context<'_>, args: &DetachArgs) -> Result<ExitStatus, CliError> {
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let message = match usecases::detach(backend, &checkout, &target)? {
-        DetachOutcome::Ended => "Ended the session of",
-        DetachOutcome::NoSession if backend.sandbox.keeps_sessions() => "No session to end for",
+        DetachOutcome::Detached => "Detached from the session (it keeps running) of",
+        DetachOutcome::NotAttached => "Nobody is attached to the session (it keeps running) of",
+        DetachOutcome::NoSession if backend.sandbox.keeps_sessions() => {
+            "No session to detach from for"
+        }
         DetachOutcome::NoSession => "Nothing to detach: this sandbox keeps no session for",
     };
     context

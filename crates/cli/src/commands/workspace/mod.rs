@@ -13,6 +13,7 @@ mod remove;
 mod restore;
 mod run;
 mod saved;
+mod stop;
 mod sync;
 
 use clap::Subcommand;
@@ -34,6 +35,7 @@ pub enum WorkspaceCommand {
     Run(run::RunArgs),
     Attach(attach::AttachArgs),
     Detach(detach::DetachArgs),
+    Stop(stop::StopArgs),
     Prompt(prompt::PromptArgs),
     #[command(visible_alias = "rm")]
     Remove(remove::RemoveArgs),
@@ -53,6 +55,7 @@ pub fn dispatch(context: &Context<'_>, command: WorkspaceCommand) -> Result<Exit
         WorkspaceCommand::Run(args) => run::run(context, args),
         WorkspaceCommand::Attach(args) => attach::run(context, &args),
         WorkspaceCommand::Detach(args) => detach::run(context, &args),
+        WorkspaceCommand::Stop(args) => stop::run(context, &args),
         WorkspaceCommand::Prompt(args) => prompt::run(context, &args),
         WorkspaceCommand::Remove(args) => remove::run(context, &args),
         WorkspaceCommand::Saved(args) => saved::run(context, &args),
