@@ -229,10 +229,20 @@ fn worktree_commands_never_wait_for_a_silent_docker_socket() {
             .output()
             .unwrap()
     };
+    // `create` asks Docker whether it holds the branch (a branch has one workspace); a
+    // Docker that does not answer is said, and the workspace made where new ones go.
+    let created = sk(&["workspace", "create", "-r", "api", "-b", "feat/w"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(
+        stderr(&created)
+            .contains("the docker sandbox was not asked whether it holds this branch's workspace"),
+        "{}",
+        stderr(&created)
+    );
+    let asked = silent.connections();
     // The worktree sandbox's own commands, and commands on a workspace it holds: Docker is
     // not asked, so the socket sees no connection.
-    for args in [
-        &["workspace", "create", "-r", "api", "-b", "feat/w"][..],
+    let commands: [&[&str]; 6] = [
         &[
             "workspace",
             "run",
@@ -259,11 +269,16 @@ fn worktree_commands_never_wait_for_a_silent_docker_socket() {
             "true",
         ],
         &["workspace", "remove", "-r", "api", "-b", "feat/w"],
-    ] {
+    ];
+    for args in commands {
         let output = sk(args);
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
     }
-    assert_eq!(silent.connections(), 0, "a worktree command asked Docker");
+    assert_eq!(
+        silent.connections(),
+        asked,
+        "a worktree command asked Docker"
+    );
     // Listing everything and a workspace the worktree sandbox lacks must ask Docker; its
     // silence costs the deadline, and is said.
     let screens = session(

@@ -114,11 +114,21 @@ fn a_branch_checked_out_in_the_host_checkout_is_explained() {
     let env = TestEnv::new();
     let origin = env.origin("api", "main");
     env.ok(&["clone", &origin.url]);
+    // The default branch names the main workspace.
     let screen = env.screen_of(&["workspace", "create", "-r", "api", "-b", "main"]);
+    insta::assert_snapshot!(screen, @"
+    [exit: 0]
+    Workspace main of remotes/api is its main workspace, at [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    ----- stderr -----
+    ");
+    // Another branch someone checked out in the host checkout by hand cannot be a
+    // workspace of its own.
+    env.git(&env.checkout("api"), &["switch", "-q", "-c", "by-hand"]);
+    let screen = env.screen_of(&["workspace", "create", "-r", "api", "-b", "by-hand"]);
     insta::assert_snapshot!(screen, @"
     [exit: 1]
     ----- stderr -----
-    error: creating remotes/api (main) failed: branch `main` is checked out in the host checkout, which is the main workspace: use it by leaving out --branch
+    error: creating remotes/api (by-hand) failed: branch `by-hand` is checked out in the host checkout, which is the main workspace: use it by leaving out --branch
     ");
 }
 

@@ -215,6 +215,40 @@ impl<'a> Context<'a> {
         if let Some(kind) = self.choice.explicit {
             return self.backend(kind);
         }
+        let kind = self.sandbox_holding(checkout, target)?;
+        self.backend(kind)
+    }
+
+    /// The backend for making `target` of `checkout`: `--sandbox`'s; else the one holding
+    /// its workspace (so that a branch keeps one workspace), else the one for new ones. A
+    /// Docker that does not answer is warned of, and the workspace goes where new ones go.
+    pub fn backend_for_new(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Backend<'_>, CliError> {
+        if let Some(kind) = self.choice.explicit {
+            return self.backend(kind);
+        }
+        match self.sandbox_holding(checkout, target) {
+            Ok(kind) => self.backend(kind),
+            Err(usecases::WorkspaceError::SandboxNotAsked { sandbox, cause, .. }) => {
+                self.printer.warning(&format!(
+                    "the {sandbox} sandbox was not asked whether it holds this branch's workspace: {}",
+                    crate::error::with_causes(&*cause)
+                ));
+                self.backend(self.preferred)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The sandbox holding `target` of `checkout`, as [`Context::backend_for`] finds it.
+    fn sandbox_holding(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<SandboxKind, usecases::WorkspaceError> {
         let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
         let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
             let config = self.config.docker.resolve(&self.paths)?;
@@ -230,8 +264,7 @@ impl<'a> Context<'a> {
                 open: &open_docker,
             });
         }
-        let kind = usecases::sandbox_for(&candidates, checkout, target, self.choice)?;
-        self.backend(kind)
+        usecases::sandbox_for(&candidates, checkout, target, self.choice)
     }
 
     /// Warns of each sandbox whose workspaces `listing` lacks because it did not answer.

@@ -66,9 +66,13 @@ fn a_failed_build_reports_the_step_and_its_output() {
         .unwrap_err()
         .with_causes();
     assert!(
-        err.contains("at `Step 2/") && err.contains(" : RUN echo about to fail && exit 42`"),
+        err.contains("at step 2/") && err.contains("(RUN echo about to fail && exit 42)"),
         "{err}"
     );
-    assert!(err.contains("about to fail"), "{err}");
+    assert!(
+        err.contains("last output of that step:\n    about to fail"),
+        "{err}"
+    );
+    assert!(err.contains("full build log: "), "{err}");
     assert!(err.contains("42"), "{err}");
 }

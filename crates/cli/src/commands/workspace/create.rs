@@ -31,7 +31,7 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
     // `--sandbox`'s, else the sandbox holding the workspace, else the one for new ones.
     let backend = match context.choice.explicit {
         Some(kind) => context.backend(kind)?,
-        None => context.backend_for(&checkout, &target)?,
+        None => context.backend_for_new(&checkout, &target)?,
     };
     let WorkspaceTarget::Branch(branch) = target else {
         // The default branch: the host checkout, or the main container.
