@@ -46,3 +46,95 @@ fn repo_list_shows_each_clone_with_its_remote_and_default_branch() {
     "#
     );
 }
+
+/// A clone of `api` with a worktree workspace of `feat/x`.
+fn cloned_with_a_workspace() -> TestEnv {
+    let env = TestEnv::new();
+    let api = env.origin("api", "main");
+    env.ok(&["clone", &api.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/x"]);
+    env
+}
+
+fn saves(env: &TestEnv) -> Vec<Value> {
+    serde_json::from_str(&env.ok(&["workspace", "saved", "--json"])).unwrap()
+}
+
+#[test]
+fn repo_remove_removes_a_clean_repository_entirely() {
+    let env = cloned_with_a_workspace();
+    insta::assert_snapshot!(env.screen_of(&["repo", "remove", "-r", "api"]), @"");
+    assert!(!env.checkout("api").exists());
+    assert!(!env.worktree("api", "feat/x").exists());
+    assert!(!env.data_root().join("worktrees/local/remotes/api").exists());
+    assert_eq!(env.ok(&["repo", "list", "--json"]).trim(), "[]");
+    // Nothing is left for `sk gc` either.
+    assert!(
+        fs_err::read_dir(env.data_root().join("trash"))
+            .map(|entries| entries.count() == 0)
+            .unwrap_or(true)
+    );
+}
+
+#[test]
+fn repo_remove_refuses_a_dirty_workspace_and_removes_nothing() {
+    let env = cloned_with_a_workspace();
+    fs_err::write(env.worktree("api", "feat/x").join("notes.txt"), "mine\n").unwrap();
+    insta::assert_snapshot!(env.screen_of(&["repo", "remove", "-r", "api"]), @"");
+    assert!(env.worktree("api", "feat/x").join("notes.txt").is_file());
+    assert!(env.checkout("api").join(".git").is_dir());
+}
+
+#[test]
+fn repo_remove_refuses_a_dirty_host_checkout_and_removes_nothing() {
+    let env = cloned_with_a_workspace();
+    let checkout = env.checkout("api");
+    fs_err::write(checkout.join("README.md"), "changed\n").unwrap();
+    env.git(&checkout, &["tag", "mine"]);
+    env.git(&checkout, &["checkout", "--quiet", "-b", "local-only"]);
+    env.git(
+        &checkout,
+        &["commit", "--quiet", "--allow-empty", "-m", "local work"],
+    );
+    insta::assert_snapshot!(env.screen_of(&["repo", "remove", "-r", "api"]), @"");
+    assert!(env.worktree("api", "feat/x").is_dir(), "the workspace stays");
+    assert_eq!(fs_err::read_to_string(checkout.join("README.md")).unwrap(), "changed\n");
+}
+
+#[test]
+fn repo_remove_force_saves_the_work_and_removes_everything() {
+    let env = cloned_with_a_workspace();
+    fs_err::write(env.worktree("api", "feat/x").join("notes.txt"), "mine\n").unwrap();
+    let checkout = env.checkout("api");
+    fs_err::write(checkout.join("host.txt"), "host work\n").unwrap();
+    let removed = env.run(&["repo", "remove", "-r", "api", "--force"]);
+    {
+        let _filters = crate::support::snapshot_filters();
+        insta::assert_snapshot!(env.screen(&removed), @"");
+    }
+    assert!(!checkout.exists());
+    let saved = saves(&env);
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    // The host checkout's save holds its untracked file, reachable from its bundle.
+    let host = saved.iter().find(|s| s["branch"] == "main").unwrap();
+    let bundle = format!("{}/work.bundle", host["path"].as_str().unwrap());
+    let id = host["id"].as_str().unwrap();
+    let scratch = env.root().join("scratch");
+    fs_err::create_dir_all(&scratch).unwrap();
+    env.git(&scratch, &["init", "--quiet"]);
+    env.git(
+        &scratch,
+        &["fetch", "--quiet", &bundle, &format!("refs/skipper/saved/{id}/*:refs/sk-restored/*")],
+    );
+    assert_eq!(
+        env.git(&scratch, &["show", "refs/sk-restored/worktree:host.txt"]),
+        "host work"
+    );
+}
+
+#[test]
+fn repo_remove_of_a_repository_not_cloned_lists_what_is() {
+    let env = cloned_with_a_workspace();
+    insta::assert_snapshot!(env.screen_of(&["repo", "remove", "-r", "nope"]), @"");
+    assert!(env.checkout("api").is_dir());
+}

@@ -178,6 +178,23 @@ impl<'a> Context<'a> {
         Ok(registries)
     }
 
+    /// Every backend that may hold workspaces of a repository: the worktree sandbox's, and
+    /// Docker's when it may be there (`--sandbox docker`, the configured sandbox, or a
+    /// daemon that may answer). A Docker that may be there and cannot be reached is the
+    /// error: its workspaces are never taken for none.
+    pub fn every_backend(&self) -> Result<(Backend<'_>, Vec<Backend<'_>>), CliError> {
+        let worktree = self.backend(SandboxKind::Worktree)?;
+        let docker_wanted = self.choice.explicit == Some(SandboxKind::Docker)
+            || self.preferred == SandboxKind::Docker
+            || docker_may_be_available();
+        let others = if docker_wanted {
+            vec![self.backend(SandboxKind::Docker)?]
+        } else {
+            Vec::new()
+        };
+        Ok((worktree, others))
+    }
+
     /// The backend holding `target` of `checkout`: `--sandbox`'s; else the one where it
     /// exists (see [`usecases::sandbox_for`]), the worktree sandbox asked first. Docker is
     /// asked only when it may be there (see [`docker_may_be_available`]) and its answer
