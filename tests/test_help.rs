@@ -54,7 +54,9 @@ fn the_way_home_is_in_the_help_the_readme_and_the_completions() {
     let offered = stdout(&offered);
     for command in commands {
         assert!(
-            offered.lines().any(|line| line.starts_with(&format!("{command}\t"))),
+            offered
+                .lines()
+                .any(|line| line.starts_with(&format!("{command}\t"))),
             "completions lack {command}:\n{offered}"
         );
     }
@@ -69,6 +71,11 @@ fn run_help() {
 #[test]
 fn diff_help() {
     insta::assert_snapshot!(help(&["workspace", "diff", "--help"]));
+}
+
+#[test]
+fn repo_help() {
+    insta::assert_snapshot!(help(&["repo", "--help"]));
 }
 
 #[test]

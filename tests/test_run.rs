@@ -173,11 +173,17 @@ fn repositories_and_branches_complete_from_the_live_state() {
 
     let repositories = complete(&["sk", "w", "run", "-r", ""]);
     assert!(repositories.contains(&"api".to_owned()), "{repositories:?}");
-    assert!(repositories.contains(&"remotes/web".to_owned()), "{repositories:?}");
+    assert!(
+        repositories.contains(&"remotes/web".to_owned()),
+        "{repositories:?}"
+    );
     let branches = complete(&["sk", "workspace", "remove", "-r", "api", "-b", ""]);
     assert!(branches.contains(&"feat/x".to_owned()), "{branches:?}");
     assert!(branches.contains(&"main".to_owned()), "{branches:?}");
-    assert!(!branches.contains(&"feat/web-only".to_owned()), "{branches:?}");
+    assert!(
+        !branches.contains(&"feat/web-only".to_owned()),
+        "{branches:?}"
+    );
     let narrowed = complete(&["sk", "workspace", "run", "-r", "api", "-b", "fe"]);
     assert!(narrowed.contains(&"feat/x".to_owned()), "{narrowed:?}");
     assert!(narrowed.iter().all(|b| b.starts_with("fe")), "{narrowed:?}");

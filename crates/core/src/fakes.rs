@@ -22,8 +22,8 @@ use crate::domain::{
 use crate::ports::{
     AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
     CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten,
-    HostBranch, HostCheckouts, Imported, LockError, LockGuard, Locks, Operation, PushStanding, Refreshed,
-    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, SyncReport,
+    HostBranch, HostCheckouts, Imported, LockError, LockGuard, Locks, Operation, PushStanding,
+    Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, SyncReport,
     WorkspaceRegistry,
 };
 use crate::usecases::Backend;

@@ -12,9 +12,9 @@ use skipper_core::{
 
 use crate::host_scripts::HostScripts;
 use crate::layout::Layout;
-use crate::work::{Policy, WorkError};
 use crate::publish;
 use crate::runner::Git;
+use crate::work::{Policy, WorkError};
 
 const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
 

@@ -220,7 +220,9 @@ impl Engine {
                     .map_err(|err| DockerError::api(&unhurried, "remove image", *name, &err))?;
             }
             removed.push((
-                names.first().map_or_else(|| image.id.clone(), |name| (*name).to_owned()),
+                names
+                    .first()
+                    .map_or_else(|| image.id.clone(), |name| (*name).to_owned()),
                 u64::try_from(image.size).ok(),
             ));
         }

@@ -134,8 +134,11 @@ pub trait HostCheckouts: Send + Sync + Debug {
     /// # Errors
     /// [`CheckoutError::Work`] (of kind [`ErrorKind::Refused`] for what cannot be saved);
     /// the caller discards the slot.
-    fn preserve(&self, checkout: &Checkout, slot: &SaveSlot)
-    -> Result<SavedContents, CheckoutError>;
+    fn preserve(
+        &self,
+        checkout: &Checkout,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, CheckoutError>;
 
     /// Deletes the checkout: moved whole into the data root's trash, then deleted there, so
     /// an interruption leaves the checkout where it was or trash that `sk gc` deletes.

@@ -21,8 +21,7 @@ pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};
 pub use progress::{LiveOutput, NoProgress, Progress, Transfer};
 pub use sandbox::{
-    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Forgotten, Sandbox,
-    WorkspaceRegistry,
+    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Forgotten, Sandbox, WorkspaceRegistry,
 };
 pub use saves::{RemovalRecord, SaveError, SaveStore};
 pub use transfer::{

@@ -1,6 +1,5 @@
 use crate::domain::{
-    AtRisk, BranchName, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SavedWork,
-    WorkspaceRef,
+    AtRisk, BranchName, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
 };
 
 use super::WorkspaceRisk;

@@ -74,32 +74,7 @@ pub fn remove_repository(
         .collect();
     let first = &worktree;
     let checkouts = worktree.checkouts;
-    let mut at_risk = Vec::new();
-    let mut listed = Vec::new();
-    for backend in &backends {
-        let workspaces = backend.registry.list(std::slice::from_ref(checkout))?;
-        for workspace in workspaces {
-            if !is_host_checkout(&workspace) {
-                let risk = backend.sandbox.at_risk(&workspace)?;
-                if !risk.is_empty() {
-                    at_risk.push(WorkspaceRisk {
-                        reference: workspace.reference.clone(),
-                        sandbox: workspace.sandbox,
-                        risk,
-                    });
-                }
-            }
-            listed.push((*backend, workspace));
-        }
-    }
-    let host_risk = checkouts.at_risk(checkout)?;
-    if !host_risk.is_empty() {
-        at_risk.push(WorkspaceRisk {
-            reference: main_of(checkout),
-            sandbox: SandboxKind::Worktree,
-            risk: host_risk,
-        });
-    }
+    let (listed, at_risk) = gate(&backends, checkout)?;
     if !force && !at_risk.is_empty() {
         return Err(WorkspaceError::RepositoryHoldsWork {
             repository: checkout.repository.clone(),
@@ -127,7 +102,10 @@ pub fn remove_repository(
     for backend in &backends {
         for workspace in backend.registry.list(std::slice::from_ref(checkout))? {
             if workspace.reference.target != WorkspaceTarget::Main {
-                appeared.push(format!("{} in the {} sandbox", workspace.reference, workspace.sandbox));
+                appeared.push(format!(
+                    "{} in the {} sandbox",
+                    workspace.reference, workspace.sandbox
+                ));
             } else if !is_host_checkout(&workspace) {
                 mains.push((*backend, workspace));
             }
@@ -142,33 +120,7 @@ pub fn remove_repository(
 
     let mut removed_mains = Vec::new();
     for (backend, workspace) in mains {
-        let risk = backend.sandbox.at_risk(&workspace)?;
-        let preserved = if risk.is_empty() {
-            None
-        } else if force {
-            Some(save_main(backend, checkout, workspace.sandbox, |slot| {
-                Ok(backend.sandbox.preserve(&workspace, slot)?)
-            })?)
-        } else {
-            return Err(refusal(&workspace.reference, workspace.sandbox, risk));
-        };
-        match backend.sandbox.destroy(&workspace, preserved.is_some()) {
-            Ok(()) => {}
-            Err(err) if err.kind() == ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(match preserved {
-                    Some(preserved) => WorkspaceError::RemovalFailedAfterSaving {
-                        preserved: Box::new(preserved),
-                        source,
-                    },
-                    None => source.into(),
-                });
-            }
-        }
-        removed_mains.push(RemovedMain {
-            workspace,
-            preserved,
-        });
+        removed_mains.push(remove_main(backend, checkout, workspace, force)?);
     }
 
     let mut forgotten = Vec::new();
@@ -182,9 +134,12 @@ pub fn remove_repository(
     let checkout_saved = if risk.is_empty() {
         None
     } else if force {
-        Some(save_main(*first, checkout, SandboxKind::Worktree, |slot| {
-            Ok(checkouts.preserve(checkout, slot)?)
-        })?)
+        Some(save_main(
+            *first,
+            checkout,
+            SandboxKind::Worktree,
+            |slot| Ok(checkouts.preserve(checkout, slot)?),
+        )?)
     } else {
         return Err(refusal(&main, SandboxKind::Worktree, risk));
     };
@@ -199,10 +154,89 @@ pub fn remove_repository(
     })
 }
 
+/// Workspaces with the backend holding each.
+type Listed<'a> = Vec<(Backend<'a>, Workspace)>;
+
+/// Every workspace of `checkout` in `backends`, and the work at risk in each of them and in
+/// the host checkout (asked of the first backend's checkouts).
+fn gate<'a>(
+    backends: &[Backend<'a>],
+    checkout: &Checkout,
+) -> Result<(Listed<'a>, Vec<WorkspaceRisk>), WorkspaceError> {
+    let mut at_risk = Vec::new();
+    let mut listed = Vec::new();
+    for backend in backends {
+        let workspaces = backend.registry.list(std::slice::from_ref(checkout))?;
+        for workspace in workspaces {
+            if !is_host_checkout(&workspace) {
+                let risk = backend.sandbox.at_risk(&workspace)?;
+                if !risk.is_empty() {
+                    at_risk.push(WorkspaceRisk {
+                        reference: workspace.reference.clone(),
+                        sandbox: workspace.sandbox,
+                        risk,
+                    });
+                }
+            }
+            listed.push((*backend, workspace));
+        }
+    }
+    let host_risk = backends
+        .first()
+        .map(|backend| backend.checkouts.at_risk(checkout))
+        .transpose()?
+        .unwrap_or_default();
+    if !host_risk.is_empty() {
+        at_risk.push(WorkspaceRisk {
+            reference: main_of(checkout),
+            sandbox: SandboxKind::Worktree,
+            risk: host_risk,
+        });
+    }
+    Ok((listed, at_risk))
+}
+
+/// Removes a main container: gated again, its work saved under `force`, then destroyed.
+fn remove_main(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    workspace: Workspace,
+    force: bool,
+) -> Result<RemovedMain, WorkspaceError> {
+    let risk = backend.sandbox.at_risk(&workspace)?;
+    let preserved = if risk.is_empty() {
+        None
+    } else if force {
+        Some(save_main(backend, checkout, workspace.sandbox, |slot| {
+            Ok(backend.sandbox.preserve(&workspace, slot)?)
+        })?)
+    } else {
+        return Err(refusal(&workspace.reference, workspace.sandbox, risk));
+    };
+    match backend.sandbox.destroy(&workspace, preserved.is_some()) {
+        Ok(()) => {}
+        Err(err) if err.kind() == ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(match preserved {
+                Some(preserved) => WorkspaceError::RemovalFailedAfterSaving {
+                    preserved: Box::new(preserved),
+                    source,
+                },
+                None => source.into(),
+            });
+        }
+    }
+    Ok(RemovedMain {
+        workspace,
+        preserved,
+    })
+}
+
 /// The worktree sandbox's main workspace is the host checkout itself: gated, saved and
 /// removed as the checkout.
 fn is_host_checkout(workspace: &Workspace) -> bool {
-    workspace.reference.target == WorkspaceTarget::Main && workspace.sandbox == SandboxKind::Worktree
+    workspace.reference.target == WorkspaceTarget::Main
+        && workspace.sandbox == SandboxKind::Worktree
 }
 
 fn main_of(checkout: &Checkout) -> WorkspaceRef {
@@ -245,4 +279,81 @@ fn save_main(
         }
     };
     Ok(backend.saves.commit(slot, &reference, sandbox, contents)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+
+    fn feat_x() -> WorkspaceTarget {
+        WorkspaceTarget::Branch(branch("feat/x"))
+    }
+
+    #[test]
+    fn work_anywhere_refuses_it_all_and_removes_nothing() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main")
+            .with_checkout(api.clone())
+            .with_host_risk(AtRisk {
+                untracked: vec!["notes.txt".into()],
+                ..AtRisk::default()
+            });
+        let worktree = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &WorkspaceTarget::Main)
+            .with_workspace(&api, &feat_x());
+        let docker =
+            FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &WorkspaceTarget::Main);
+
+        let err = remove_repository(
+            backend(&checkouts, &worktree),
+            &[backend(&checkouts, &docker)],
+            &api,
+            false,
+        )
+        .unwrap_err();
+
+        let WorkspaceError::RepositoryHoldsWork { at_risk, .. } = err else {
+            panic!("expected RepositoryHoldsWork, got {err:?}");
+        };
+        assert_eq!(at_risk.len(), 1);
+        assert_eq!(at_risk[0].reference.target, WorkspaceTarget::Main);
+        assert_eq!(at_risk[0].sandbox, SandboxKind::Worktree);
+        assert!(worktree.contains(&api, &feat_x()));
+        assert!(docker.contains(&api, &WorkspaceTarget::Main));
+        assert!(checkouts.contains(&api.repository));
+    }
+
+    #[test]
+    fn a_clean_repository_goes_workspaces_first_and_its_checkout_last() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_checkout(api.clone());
+        let worktree = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &WorkspaceTarget::Main)
+            .with_workspace(&api, &feat_x());
+        let docker = FakeSandbox::new(SandboxKind::Docker)
+            .with_workspace(&api, &WorkspaceTarget::Main)
+            .with_workspace(&api, &feat_x());
+
+        let removed = remove_repository(
+            backend(&checkouts, &worktree),
+            &[backend(&checkouts, &docker)],
+            &api,
+            false,
+        )
+        .unwrap();
+
+        assert_eq!(removed.workspaces.len(), 2);
+        assert_eq!(removed.mains.len(), 1);
+        assert_eq!(removed.mains[0].workspace.sandbox, SandboxKind::Docker);
+        assert!(removed.checkout_saved.is_none());
+        assert!(!worktree.contains(&api, &feat_x()));
+        assert!(!docker.contains(&api, &feat_x()));
+        assert!(!docker.contains(&api, &WorkspaceTarget::Main));
+        assert!(!checkouts.contains(&api.repository));
+        assert_eq!(
+            docker.calls().last().map(String::as_str),
+            Some("forget_repository acme/api")
+        );
+    }
 }
