@@ -74,6 +74,11 @@ fn diff_help() {
 }
 
 #[test]
+fn repo_help() {
+    insta::assert_snapshot!(help(&["repo", "--help"]));
+}
+
+#[test]
 fn remove_help() {
     insta::assert_snapshot!(help(&["workspace", "remove", "--help"]));
 }

@@ -442,6 +442,28 @@ impl Sandbox for DockerBackend {
     ) -> Result<DiffMade, SandboxError> {
         self.diff_workspace(workspace, request, dest)
     }
+
+    fn forget_repository(
+        &self,
+        checkout: &Checkout,
+    ) -> Result<Vec<skipper_core::Forgotten>, SandboxError> {
+        let removed = self
+            .runtime
+            .block_on(self.engine.remove_snapshots(&checkout.repository))
+            .map_err(|err| {
+                err.into_backend(&format!(
+                    "removing the snapshot images of {}",
+                    checkout.repository
+                ))
+            })?;
+        Ok(removed
+            .into_iter()
+            .map(|(image, bytes)| skipper_core::Forgotten {
+                what: format!("snapshot image {image}"),
+                bytes,
+            })
+            .collect())
+    }
 }
 
 impl DockerBackend {

@@ -303,6 +303,16 @@ impl Sandbox for WorktreeSandbox {
     ) -> Result<DiffMade, SandboxError> {
         crate::diff::diff(workspace, request, dest)
     }
+
+    fn forget_repository(
+        &self,
+        checkout: &Checkout,
+    ) -> Result<Vec<skipper_core::Forgotten>, SandboxError> {
+        // A worktree keeps nothing but itself: the repository's worktrees directory goes
+        // when no workspace is left in it (a directory still holding one is kept).
+        let _ = fs_err::remove_dir(self.layout.worktrees(&checkout.repository));
+        Ok(Vec::new())
+    }
 }
 
 /// Why a workspace that is gone cannot be acted on.

@@ -48,7 +48,7 @@ pub enum Command {
     /// Create, list, enter and remove workspaces.
     #[command(subcommand, visible_alias = "w")]
     Workspace(WorkspaceCommand),
-    /// List the cloned repositories.
+    /// List and remove the cloned repositories.
     #[command(subcommand)]
     Repo(crate::commands::repo::RepoCommand),
     Doctor(crate::commands::doctor::DoctorArgs),

@@ -202,6 +202,23 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Every backend that may hold workspaces of a repository: the worktree sandbox's, and
+    /// Docker's when it may be there (`--sandbox docker`, the configured sandbox, or a
+    /// daemon that may answer). A Docker that may be there and cannot be reached is the
+    /// error: its workspaces are never taken for none.
+    pub fn every_backend(&self) -> Result<(Backend<'_>, Vec<Backend<'_>>), CliError> {
+        let worktree = self.backend(SandboxKind::Worktree)?;
+        let docker_wanted = self.choice.explicit == Some(SandboxKind::Docker)
+            || self.preferred == SandboxKind::Docker
+            || docker_may_be_available();
+        let others = if docker_wanted {
+            vec![self.backend(SandboxKind::Docker)?]
+        } else {
+            Vec::new()
+        };
+        Ok((worktree, others))
+    }
+
     /// The backend holding `target` of `checkout`: `--sandbox`'s; else the one where it
     /// exists (see [`usecases::sandbox_for`]), the worktree sandbox asked first. Docker is
     /// asked only when it may be there (see [`docker_may_be_available`]) and its answer
@@ -215,7 +232,9 @@ impl<'a> Context<'a> {
         if let Some(kind) = self.choice.explicit {
             return self.backend(kind);
         }
-        let kind = self.sandbox_holding(checkout, target)?;
+        let kind = self
+            .sandbox_holding(checkout, target)
+            .map_err(|err| CliError::from(*err))?;
         self.backend(kind)
     }
 
@@ -230,7 +249,7 @@ impl<'a> Context<'a> {
         if let Some(kind) = self.choice.explicit {
             return self.backend(kind);
         }
-        match self.sandbox_holding(checkout, target) {
+        match self.sandbox_holding(checkout, target).map_err(|err| *err) {
             Ok(kind) => self.backend(kind),
             Err(usecases::WorkspaceError::SandboxNotAsked { sandbox, cause, .. }) => {
                 self.printer.warning(&format!(
@@ -248,7 +267,7 @@ impl<'a> Context<'a> {
         &self,
         checkout: &Checkout,
         target: &WorkspaceTarget,
-    ) -> Result<SandboxKind, usecases::WorkspaceError> {
+    ) -> Result<SandboxKind, Box<usecases::WorkspaceError>> {
         let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
         let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
             let config = self.config.docker.resolve(&self.paths)?;
@@ -264,7 +283,7 @@ impl<'a> Context<'a> {
                 open: &open_docker,
             });
         }
-        usecases::sandbox_for(&candidates, checkout, target, self.choice)
+        usecases::sandbox_for(&candidates, checkout, target, self.choice).map_err(Box::new)
     }
 
     /// Warns of each sandbox whose workspaces `listing` lacks because it did not answer.

@@ -313,6 +313,27 @@ impl From<WorkspaceError> for CliError {
                 "the new workspace holds the work; remove the old one with `sk --sandbox {from} workspace remove --force --repository {} --branch {}`",
                 reference.repository, reference.target
             )),
+            WorkspaceError::RepositoryHoldsWork { at_risk, .. } => {
+                let mut error = Self::failure(message);
+                for held in &at_risk {
+                    let place = if held.reference.target == skipper_core::WorkspaceTarget::Main
+                        && held.sandbox == skipper_core::SandboxKind::Worktree
+                    {
+                        "the host checkout".to_owned()
+                    } else {
+                        format!("{} in the {} sandbox", held.reference, held.sandbox)
+                    };
+                    for line in crate::risk::describe(&held.risk) {
+                        error = error.hint(format!("{place}: {line}"));
+                    }
+                }
+                error.hint(
+                    "commit and push that work, or pass --force to save it (`sk workspace saved` lists it) and remove anyway",
+                )
+            }
+            WorkspaceError::RepositoryChanged { .. } => {
+                Self::failure(message).hint("run `sk repo remove` again to remove them too")
+            }
             WorkspaceError::WorkAtRisk { risk, .. } => {
                 let mut error = Self::failure(message);
                 for line in crate::risk::describe(&risk) {

@@ -21,10 +21,10 @@ use crate::domain::{
 };
 use crate::ports::{
     AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
-    CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, HostBranch,
-    HostCheckouts, Imported, LockError, LockGuard, Locks, Operation, PushStanding, Refreshed,
-    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome, SyncReport,
-    WorkspaceRegistry,
+    CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten,
+    HostBranch, HostCheckouts, Imported, LockError, LockGuard, Locks, Operation, PushStanding,
+    Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome,
+    SyncReport, WorkspaceRegistry,
 };
 use crate::usecases::Backend;
 
@@ -253,6 +253,8 @@ pub struct FakeCheckouts {
     push_standing: PushStanding,
     push_status: CommandStatus,
     imports: Mutex<Vec<BranchImport>>,
+    /// The host checkouts' work at risk (every checkout's).
+    host_risk: Mutex<AtRisk>,
 }
 
 impl FakeCheckouts {
@@ -271,7 +273,21 @@ impl FakeCheckouts {
             push_standing: PushStanding::Ahead,
             push_status: CommandStatus::SUCCESS,
             imports: Mutex::default(),
+            host_risk: Mutex::default(),
         }
+    }
+
+    /// Every host checkout holds `risk` (else nothing), until it is removed.
+    #[must_use]
+    pub fn with_host_risk(self, risk: AtRisk) -> Self {
+        *lock(&self.host_risk) = risk;
+        self
+    }
+
+    /// Whether the checkout of `repository` is there.
+    #[must_use]
+    pub fn contains(&self, repository: &RepositoryId) -> bool {
+        lock(&self.checkouts).contains_key(repository)
     }
 
     /// The local branch `name` is at `tip` (in every checkout), for `host_branch`.
@@ -460,6 +476,32 @@ impl HostCheckouts for FakeCheckouts {
             checkout.repository
         ));
         Ok(self.push_status)
+    }
+
+    fn at_risk(&self, checkout: &Checkout) -> Result<AtRisk, CheckoutError> {
+        self.record(format!("at_risk {}", checkout.repository));
+        Ok(lock(&self.host_risk).clone())
+    }
+
+    fn preserve(
+        &self,
+        checkout: &Checkout,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, CheckoutError> {
+        self.record(format!("preserve {} into {}", checkout.repository, slot.id));
+        let risk = lock(&self.host_risk).clone();
+        Ok(SavedContents {
+            modified: risk.modified.len(),
+            untracked: risk.untracked.len(),
+            ..SavedContents::default()
+        })
+    }
+
+    fn remove(&self, checkout: &Checkout) -> Result<(), CheckoutError> {
+        self.record(format!("remove {}", checkout.repository));
+        lock(&self.checkouts).remove(&checkout.repository);
+        *lock(&self.host_risk) = AtRisk::default();
+        Ok(())
     }
 }
 
@@ -1179,6 +1221,14 @@ impl Sandbox for FakeSandbox {
         )?;
         self.find(&mut state, Operation::Diffing, workspace)?;
         Ok(DiffMade { base: None })
+    }
+
+    fn forget_repository(&self, checkout: &Checkout) -> Result<Vec<Forgotten>, SandboxError> {
+        let mut state = self.state();
+        state
+            .calls
+            .push(format!("forget_repository {}", checkout.repository));
+        Ok(Vec::new())
     }
 }
 

@@ -23,9 +23,9 @@ pub use domain::{
 pub use faults::fault_point;
 pub use ports::{
     AttachOutcome, BoxError, BranchExport, BranchImport, BranchPresence, BranchStanding,
-    BranchStart, CheckoutError, CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo,
-    ExportRequest, HostBranch, HostCheckouts, Housekeeping, Imported, LiveOutput, LockError,
-    LockGuard, Locks, NoProgress, Operation, PipedIo, Progress, PushStanding, RefChange, Refreshed,
-    RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome, SyncReport,
-    Transfer, WorkspaceRegistry,
+    BranchStart, CheckoutError, CheckoutWork, CloneOutcome, CreateRequest, DetachOutcome,
+    ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch, HostCheckouts, Housekeeping, Imported,
+    LiveOutput, LockError, LockGuard, Locks, NoProgress, Operation, PipedIo, Progress,
+    PushStanding, RefChange, Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore,
+    SessionIo, StopOutcome, SyncReport, Transfer, WorkspaceRegistry,
 };

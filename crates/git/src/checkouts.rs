@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use fs_err as fs;
 use skipper_core::{
-    BranchImport, BranchName, BranchPresence, Checkout, CheckoutError, CloneOutcome, CommandStatus,
-    HostBranch, HostCheckouts, Imported, Progress, PushStanding, Refreshed, RemoteUrl,
-    RepositoryId,
+    AtRisk, BranchImport, BranchName, BranchPresence, Checkout, CheckoutError, CheckoutWork,
+    CloneOutcome, CommandStatus, HostBranch, HostCheckouts, Imported, Progress, PushStanding,
+    Refreshed, RemoteUrl, RepositoryId, SaveSlot, SavedContents,
 };
 
+use crate::host_scripts::HostScripts;
 use crate::layout::Layout;
 use crate::publish;
 use crate::runner::Git;
+use crate::work::{Policy, WorkError};
 
 const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
 
@@ -270,6 +272,82 @@ impl HostCheckouts for GitCheckouts {
         set_upstream: bool,
     ) -> Result<CommandStatus, CheckoutError> {
         publish::push_branch(&checkout.path, branch, remote, set_upstream)
+    }
+
+    fn at_risk(&self, checkout: &Checkout) -> Result<AtRisk, CheckoutError> {
+        crate::gate::at_risk(&HostScripts::in_dir(&checkout.path), &CHECKOUT_POLICY)
+            .map_err(|err| work_failed(CheckoutWork::Checking, checkout, err))
+    }
+
+    fn preserve(
+        &self,
+        checkout: &Checkout,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, CheckoutError> {
+        let message = format!(
+            "skipper: work of the host checkout of {}, saved as {}",
+            checkout.repository, slot.id
+        );
+        crate::preserve::preserve(
+            &HostScripts::in_dir(&checkout.path),
+            &CHECKOUT_POLICY,
+            slot,
+            &message,
+        )
+        .map_err(|err| work_failed(CheckoutWork::Saving, checkout, err))
+    }
+
+    fn remove(&self, checkout: &Checkout) -> Result<(), CheckoutError> {
+        if fs::symlink_metadata(&checkout.path).is_err() {
+            return Ok(());
+        }
+        let trash = self.layout.trash();
+        fs::create_dir_all(&trash)?;
+        let moved = trash.join(format!(
+            "checkout-{}-{}",
+            skipper_core::short_hash(&checkout.repository.key(), 12),
+            std::process::id()
+        ));
+        // One rename on the data root's filesystem: the checkout is whole where it was, or
+        // trash that anyone (`sk gc`) may delete.
+        fs::rename(&checkout.path, &moved)?;
+        skipper_core::fault_point("checkout.remove.after-move");
+        if let Err(err) = fs::remove_dir_all(&moved) {
+            // The checkout is gone all the same; what is left is trash.
+            self.progress.step(&format!(
+                "Could not delete {} ({err}); it is in skipper's trash directory, which may be deleted at any time",
+                moved.display()
+            ));
+        }
+        // The owner's and host's directories go when they held only this checkout.
+        let repos = self.layout.repos();
+        let mut parent = checkout.path.parent();
+        while let Some(dir) = parent.filter(|dir| dir.starts_with(&repos) && *dir != repos) {
+            if fs::remove_dir(dir).is_err() {
+                break;
+            }
+            parent = dir.parent();
+        }
+        Ok(())
+    }
+}
+
+/// The gate's and the save's policy for a host checkout. Everything in it that the remote
+/// lacks is at risk: its own branches, the stash, notes and other refs, a detached `HEAD`,
+/// and tags on commits no remote branch holds. That is [`Policy::Nested`]: it counts every
+/// ref against the remote-tracking branches only. [`Policy::Container`] would count against
+/// the host's view a container records when it is made, which a checkout has not: every
+/// tag fetched from the remote would look new. The nested policy's save bundles every
+/// object (it leaves nothing out for a remote the save may outlive), so a checkout's save
+/// is a whole copy of it, restorable from the bundle alone.
+const CHECKOUT_POLICY: Policy = Policy::Nested;
+
+fn work_failed(operation: CheckoutWork, checkout: &Checkout, err: WorkError) -> CheckoutError {
+    CheckoutError::Work {
+        operation,
+        path: checkout.path.clone(),
+        kind: err.kind(),
+        source: err.into(),
     }
 }
 

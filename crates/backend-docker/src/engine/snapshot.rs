@@ -172,6 +172,63 @@ impl Engine {
         }
     }
 
+    /// Removes every snapshot image of `repository` (tagged or not) and any builder left
+    /// by a dead process, for a repository being removed whose workspaces are gone; returns
+    /// each image removed (its tag, else its id) with its size. The daemon refuses an image
+    /// a container still uses: that refusal is the error.
+    ///
+    /// # Errors
+    /// [`DockerError::Api`] from the listing or a removal.
+    pub async fn remove_snapshots(
+        &self,
+        repository: &RepositoryId,
+    ) -> Result<Vec<(String, Option<u64>)>, DockerError> {
+        self.reap_leftovers(repository).await;
+        let filters = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
+        let options = ListImagesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let images = self
+            .docker
+            .list_images(Some(options))
+            .await
+            .map_err(|err| {
+                DockerError::api(&self.docker, "list images", repository.to_string(), &err)
+            })?;
+        let unhurried = without_deadline(&self.docker);
+        let mut removed = Vec::new();
+        for image in images {
+            let tags: Vec<&String> = image
+                .repo_tags
+                .iter()
+                .filter(|tag| *tag != "<none>:<none>")
+                .collect();
+            // Each tag untagged; the last one deletes the image. An untagged image goes by id.
+            let names: Vec<&str> = if tags.is_empty() {
+                vec![image.id.as_str()]
+            } else {
+                tags.iter().map(|tag| tag.as_str()).collect()
+            };
+            for name in &names {
+                unhurried
+                    .remove_image(
+                        name,
+                        Some(RemoveImageOptionsBuilder::default().build()),
+                        None,
+                    )
+                    .await
+                    .map_err(|err| DockerError::api(&unhurried, "remove image", *name, &err))?;
+            }
+            removed.push((
+                names
+                    .first()
+                    .map_or_else(|| image.id.clone(), |name| (*name).to_owned()),
+                u64::try_from(image.size).ok(),
+            ));
+        }
+        Ok(removed)
+    }
+
     /// The object files a container's snapshot holds, from its manifest.
     pub(super) async fn snapshot_objects(
         &self,

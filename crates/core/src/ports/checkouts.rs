@@ -1,9 +1,11 @@
 use std::fmt::Debug;
 use std::path::PathBuf;
 
-use super::error::ErrorKind;
+use super::error::{BoxError, ErrorKind};
 use super::transfer::{BranchImport, HostBranch, Imported, PushStanding};
-use crate::domain::{BranchName, Checkout, CommandStatus, RemoteUrl, RepositoryId};
+use crate::domain::{
+    AtRisk, BranchName, Checkout, CommandStatus, RemoteUrl, RepositoryId, SaveSlot, SavedContents,
+};
 
 /// The host checkouts: one clone per repository under the data root, the source every
 /// workspace is made from.
@@ -123,6 +125,36 @@ pub trait HostCheckouts: Send + Sync + Debug {
         remote: &str,
         set_upstream: bool,
     ) -> Result<CommandStatus, CheckoutError>;
+
+    /// Lists the work that deleting the checkout would lose: uncommitted and untracked
+    /// files, local branches, notes and other refs with commits on no remote branch, the
+    /// stash, tags on such commits, a detached `HEAD`'s commits, and nested repositories'
+    /// work. Changes nothing.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Work`] when it could not look; never "nothing at risk" then.
+    fn at_risk(&self, checkout: &Checkout) -> Result<AtRisk, CheckoutError>;
+
+    /// Saves the work [`HostCheckouts::at_risk`] names into `slot`, as a sandbox's
+    /// `preserve` does. Changes nothing in the checkout (refs under
+    /// [`SaveSlot::ref_prefix`] aside, deleted before it returns).
+    ///
+    /// # Errors
+    /// [`CheckoutError::Work`] (of kind [`ErrorKind::Refused`] for what cannot be saved);
+    /// the caller discards the slot.
+    fn preserve(
+        &self,
+        checkout: &Checkout,
+        slot: &SaveSlot,
+    ) -> Result<SavedContents, CheckoutError>;
+
+    /// Deletes the checkout: moved whole into the data root's trash, then deleted there, so
+    /// an interruption leaves the checkout where it was or trash that `sk gc` deletes.
+    /// Idempotent: a checkout already gone is `Ok`.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Io`] when it cannot be moved.
+    fn remove(&self, checkout: &Checkout) -> Result<(), CheckoutError>;
 }
 
 /// What [`HostCheckouts::clone_remote`] did.
@@ -217,6 +249,37 @@ pub enum CheckoutError {
         /// The branch.
         branch: BranchName,
     },
+    /// The dirty gate or the save failed in the checkout.
+    #[error("{operation} the host checkout {} failed", path.display())]
+    Work {
+        /// What was being done.
+        operation: CheckoutWork,
+        /// The checkout.
+        path: PathBuf,
+        /// The kind of failure ([`ErrorKind::Refused`] for what cannot be saved).
+        kind: ErrorKind,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// What [`CheckoutError::Work`] was doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutWork {
+    /// Looking for work at risk.
+    Checking,
+    /// Saving it.
+    Saving,
+}
+
+impl std::fmt::Display for CheckoutWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Checking => "looking for work at risk in",
+            Self::Saving => "saving the work of",
+        })
+    }
 }
 
 impl CheckoutError {
@@ -231,6 +294,7 @@ impl CheckoutError {
             | Self::NoSuchRemote { .. }
             | Self::NoSuchBranch { .. } => ErrorKind::NotFound,
             Self::Io(_) => ErrorKind::Io,
+            Self::Work { kind, .. } => *kind,
         }
     }
 }

@@ -12,14 +12,16 @@ mod sandbox;
 mod saves;
 mod transfer;
 
-pub use checkouts::{BranchPresence, CheckoutError, CloneOutcome, HostCheckouts, Refreshed};
+pub use checkouts::{
+    BranchPresence, CheckoutError, CheckoutWork, CloneOutcome, HostCheckouts, Refreshed,
+};
 pub use error::{BoxError, ErrorKind, Operation, SandboxError};
 pub use housekeeping::Housekeeping;
 pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};
 pub use progress::{LiveOutput, NoProgress, Progress, Transfer};
 pub use sandbox::{
-    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Sandbox, StopOutcome,
+    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Forgotten, Sandbox, StopOutcome,
     WorkspaceRegistry,
 };
 pub use saves::{RemovalRecord, SaveError, SaveStore};

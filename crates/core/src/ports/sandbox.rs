@@ -227,6 +227,25 @@ pub trait Sandbox: Send + Sync + Debug {
         request: &DiffRequest,
         dest: &std::path::Path,
     ) -> Result<DiffMade, SandboxError>;
+
+    /// Removes what the sandbox keeps for `checkout`'s repository besides its workspaces
+    /// (Docker: the repository's snapshot images), once its workspaces are gone and before
+    /// the checkout goes; returns what it removed. Idempotent: nothing kept is an empty
+    /// list. Never touches another repository's resources or a workspace.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`], [`ErrorKind::Refused`] when a workspace still uses what
+    /// it would remove, or the failure of the removal.
+    fn forget_repository(&self, checkout: &Checkout) -> Result<Vec<Forgotten>, SandboxError>;
+}
+
+/// One thing [`Sandbox::forget_repository`] removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forgotten {
+    /// What it was, for people ("snapshot image sk-snap-...:abc").
+    pub what: String,
+    /// The bytes it held, when known.
+    pub bytes: Option<u64>,
 }
 
 /// How an interactive session ended.

@@ -1,6 +1,8 @@
 use crate::domain::{
-    AtRisk, BranchName, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
+    AtRisk, BranchName, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
 };
+
+use super::WorkspaceRisk;
 use std::path::PathBuf;
 
 use crate::ports::{BoxError, CheckoutError, LockError, PushStanding, SandboxError, SaveError};
@@ -91,6 +93,27 @@ pub enum WorkspaceError {
         reference: WorkspaceRef,
         /// What would be lost.
         risk: Box<AtRisk>,
+    },
+    /// Removing a repository would lose work in some of its workspaces or its host
+    /// checkout; nothing was removed (or, found at the last look, nothing more).
+    #[error("refusing to remove {repository}: it holds work that would be lost")]
+    RepositoryHoldsWork {
+        /// The repository.
+        repository: RepositoryId,
+        /// Each workspace holding work, and what.
+        at_risk: Vec<WorkspaceRisk>,
+    },
+    /// Workspaces of a repository being removed were made meanwhile: its main workspaces
+    /// and host checkout were kept.
+    #[error(
+        "workspaces of {repository} were made while it was being removed ({}): its main workspace and host checkout were kept",
+        appeared.join(", ")
+    )]
+    RepositoryChanged {
+        /// The repository.
+        repository: RepositoryId,
+        /// The workspaces that appeared, for people.
+        appeared: Vec<String>,
     },
     /// The work at risk was saved, then removing the workspace failed.
     #[error("the work at risk was saved as {} in {}, but removing the workspace failed", preserved.id, preserved.dir.display())]
