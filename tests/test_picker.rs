@@ -145,3 +145,22 @@ fn the_picker_lists_every_sandbox_of_a_branch_and_uses_the_one_chosen() {
         format!("picked:{}", repo.env.checkout(&repo.name).display())
     );
 }
+
+/// Esc cancels: the prompt and the error say "cancelled" alike, and `sk` exits 130.
+#[test]
+fn esc_cancels_in_one_spelling() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/one"]);
+
+    let mut session = env.pty(&["workspace", "run", "--command", "true"]);
+    session.expect("Workspace:").unwrap();
+    session.send("\x1b").unwrap();
+    let mut seen = Vec::new();
+    std::io::Read::read_to_end(&mut session, &mut seen).ok();
+    let seen = String::from_utf8_lossy(&seen);
+    assert!(!seen.contains("canceled"), "{seen}");
+    assert!(seen.contains("cancelled"), "{seen}");
+    assert_eq!(exit_code(&mut session), 130);
+}

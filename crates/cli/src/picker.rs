@@ -19,6 +19,23 @@ pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// How the prompts look: `sk`'s words ("cancelled", as its own message says it), and no
+/// colour where `sk` prints none (`NO_COLOR`, not a terminal).
+fn prepare() {
+    use inquire::ui::{RenderConfig, Styled};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let config = if crate::printer::colour_enabled() {
+            RenderConfig::default()
+        } else {
+            RenderConfig::empty()
+        };
+        inquire::set_global_render_config(
+            config.with_canceled_prompt_indicator(Styled::new("cancelled")),
+        );
+    });
+}
+
 fn prompt_error(err: InquireError) -> CliError {
     match err {
         InquireError::OperationCanceled | InquireError::OperationInterrupted => {
@@ -54,6 +71,7 @@ pub fn repository(
     if all.len() == 1 {
         return Ok(all.swap_remove(0));
     }
+    prepare();
     let choice = Select::new("Repository:", names)
         .raw_prompt()
         .map_err(prompt_error)?;
@@ -157,6 +175,7 @@ pub fn target(
         ))
         .hint("create one with `sk workspace create`"));
     }
+    prepare();
     let choice = Select::new("Workspace:", labels)
         .raw_prompt()
         .map_err(prompt_error)?;
@@ -191,6 +210,7 @@ fn ask_new(context: &Context<'_>, checkout: &Checkout) -> Result<BranchName, Cli
         })
         .map(|branch| branch.to_string())
         .collect();
+    prepare();
     let name = Text::new("New branch:")
         .with_autocomplete(BranchSuggestions(offered))
         .with_validator(|input: &str| {
