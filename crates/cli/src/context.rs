@@ -37,6 +37,9 @@ pub struct Context<'a> {
     /// Connected on first use only: a machine without Docker never pays for it. A failure
     /// to connect is kept in words (`SandboxError` is not `Clone`).
     docker: OnceLock<Result<DockerBackend, String>>,
+    /// Whether the user was told that Docker could not be asked whether it holds a branch's
+    /// workspace: said once per command.
+    unasked_said: std::cell::Cell<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -67,6 +70,7 @@ impl<'a> Context<'a> {
             choice,
             preferred,
             docker: OnceLock::new(),
+            unasked_said: std::cell::Cell::new(false),
         })
     }
 
@@ -191,7 +195,7 @@ impl<'a> Context<'a> {
                 match self.docker() {
                     Ok(docker) => vec![docker],
                     Err(err) => {
-                        self.printer.warning(&format!(
+                        self.warn_unasked(&format!(
                             "Docker was not asked whether it holds this branch's workspace: {}",
                             err.message
                         ));
@@ -252,13 +256,21 @@ impl<'a> Context<'a> {
         match self.sandbox_holding(checkout, target).map_err(|err| *err) {
             Ok(kind) => self.backend(kind),
             Err(usecases::WorkspaceError::SandboxNotAsked { sandbox, cause, .. }) => {
-                self.printer.warning(&format!(
+                self.warn_unasked(&format!(
                     "the {sandbox} sandbox was not asked whether it holds this branch's workspace: {}",
                     crate::error::with_causes(&*cause)
                 ));
                 self.backend(self.preferred)
             }
             Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Warns that Docker could not be asked whether it holds a branch's workspace, unless
+    /// this command said so already.
+    fn warn_unasked(&self, warning: &str) {
+        if !self.unasked_said.replace(true) {
+            self.printer.warning(warning);
         }
     }
 
