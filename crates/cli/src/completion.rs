@@ -8,25 +8,29 @@ use std::sync::Arc;
 
 use clap_complete::engine::CompletionCandidate;
 use skipper_core::{Checkout, HostCheckouts as _, NoProgress, RepositoryQuery};
-use skipper_git::{Git, GitCheckouts, Layout};
+use skipper_git::{GitCheckouts, Layout};
 
 use crate::config::Paths;
 
+/// The host checkouts of the data root, when it can be told.
+fn host() -> Option<GitCheckouts> {
+    let paths = Paths::from_env().ok()?;
+    Some(GitCheckouts::new(
+        Layout::new(paths.data_root),
+        Arc::new(NoProgress),
+    ))
+}
+
 /// The host checkouts, or none when the data root cannot be told or read.
-fn checkouts() -> Vec<Checkout> {
-    let Ok(paths) = Paths::from_env() else {
-        return Vec::new();
-    };
-    GitCheckouts::new(Layout::new(paths.data_root), Arc::new(NoProgress))
-        .list()
-        .unwrap_or_default()
+fn checkouts(host: Option<&GitCheckouts>) -> Vec<Checkout> {
+    host.and_then(|host| host.list().ok()).unwrap_or_default()
 }
 
 /// The cloned repositories: each by its short name, and by `owner/name`.
 pub fn repositories(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = current.to_string_lossy();
     let mut names = Vec::new();
-    for checkout in checkouts() {
+    for checkout in checkouts(host().as_ref()) {
         let repository = &checkout.repository;
         let full = format!("{}/{}", repository.owner(), repository.name());
         for name in [repository.name().to_owned(), full] {
@@ -44,31 +48,21 @@ pub fn branches(current: &OsStr) -> Vec<CompletionCandidate> {
     let current = current.to_string_lossy();
     let words: Vec<String> = std::env::args().collect();
     let named = repository_word(&words).and_then(|word| RepositoryQuery::parse(&word).ok());
+    let Some(host) = host() else {
+        return Vec::new();
+    };
     let mut branches: Vec<String> = Vec::new();
-    for checkout in checkouts() {
+    for checkout in checkouts(Some(&host)) {
         if named
             .as_ref()
             .is_some_and(|query| !query.matches(&checkout.repository))
         {
             continue;
         }
-        let Ok(refs) = Git::in_dir(&checkout.path).run([
-            "for-each-ref",
-            "--format=%(refname)",
-            "refs/heads",
-            "refs/remotes/origin",
-        ]) else {
-            continue;
-        };
-        for name in refs.lines().filter_map(|full| {
-            full.strip_prefix("refs/heads/")
-                .or_else(|| full.strip_prefix("refs/remotes/origin/"))
-        }) {
-            if name != "HEAD"
-                && name.starts_with(current.as_ref())
-                && !branches.iter().any(|b| b == name)
-            {
-                branches.push(name.to_owned());
+        for name in host.branches(&checkout).unwrap_or_default() {
+            let name = name.to_string();
+            if name.starts_with(current.as_ref()) && !branches.contains(&name) {
+                branches.push(name);
             }
         }
     }
