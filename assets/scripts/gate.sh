@@ -5,7 +5,8 @@
 #
 # Arguments: $1 the repository's directory, relative to the working directory; $2 the
 #   policy (worktree, container or nested, see repository-refs.sh); $3 the workspace's
-#   branch (worktree policy; empty otherwise).
+#   branch (worktree policy; empty otherwise); $4 `skip-ignored` to leave ignored files
+#   unmeasured (for `list`, which shows no sizes), else empty.
 # Output: NUL-ended fields, read by skipper_git::gate:
 #   status, then `git status --porcelain=v1 -z --untracked-files=all` as git prints it, then
 #     an empty field (git never prints one);
@@ -53,13 +54,15 @@ done < "$scratch"
 # du -sb (GNU) counts bytes; elsewhere du -sk counts kibibytes in use. The inner script's
 # words are its own, expanded by the inner shell.
 # shellcheck disable=SC2016
-git ls-files -z --others --ignored --exclude-standard --directory |
-    xargs -0 sh -c '
-        for path do
-            if size=$(du -sb -- "$path" 2>/dev/null); then unit=1; else size=$(du -sk -- "$path"); unit=1024; fi
-            size=${size%%[!0-9]*}
-            printf "ignored\000%s\000%s\000" "$path" "$((size * unit))"
-        done' sh
+if [ "${4:-}" != skip-ignored ]; then
+    git ls-files -z --others --ignored --exclude-standard --directory |
+        xargs -0 sh -c '
+            for path do
+                if size=$(du -sb -- "$path" 2>/dev/null); then unit=1; else size=$(du -sk -- "$path"); unit=1024; fi
+                size=${size%%[!0-9]*}
+                printf "ignored\000%s\000%s\000" "$path" "$((size * unit))"
+            done' sh
+fi
 
 candidate_refs > "$scratch"
 while read -r kind _ ref; do

@@ -6,8 +6,52 @@ use skipper_core::{
     WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 
+use skipper_git::Policy;
+
+use crate::container_scripts::ContainerScripts;
 use crate::error::DockerError;
 use crate::{DockerBackend, engine};
+
+impl DockerBackend {
+    /// Fills in what the dirty gate finds in each running, finished workspace container,
+    /// a few at a time; a stopped one is not started to be looked at. Each look is a few
+    /// execs, mostly waiting on the daemon and the container's disk.
+    fn look_at_risk(&self, workspaces: &mut [Workspace]) {
+        let mut running: Vec<&mut Workspace> = workspaces
+            .iter_mut()
+            .filter(|workspace| {
+                !workspace.half_made
+                    && matches!(
+                        workspace.location,
+                        WorkspaceLocation::Container {
+                            state: ContainerState::Running,
+                            ..
+                        }
+                    )
+            })
+            .collect();
+        let per_worker = running.len().div_ceil(LOOKS_AT_ONCE).max(1);
+        std::thread::scope(|scope| {
+            for chunk in running.chunks_mut(per_worker) {
+                scope.spawn(move || {
+                    for workspace in chunk {
+                        let WorkspaceLocation::Container { name, path, .. } = &workspace.location
+                        else {
+                            continue;
+                        };
+                        let scripts = ContainerScripts::new(self, name, path);
+                        workspace.risk =
+                            skipper_git::gate::at_risk_unmeasured(&scripts, &Policy::Container)
+                                .ok();
+                    }
+                });
+            }
+        });
+    }
+}
+
+/// How many containers `list` looks into at once.
+const LOOKS_AT_ONCE: usize = 8;
 
 impl WorkspaceRegistry for DockerBackend {
     fn kind(&self) -> SandboxKind {
@@ -66,37 +110,6 @@ impl WorkspaceRegistry for DockerBackend {
                 for (workspace, ready) in workspaces.iter_mut().zip(ready) {
                     workspace.half_made = !ready;
                 }
-                let dirty =
-                    futures_util::future::join_all(workspaces.iter().map(|workspace| async {
-                        match &workspace.location {
-                            WorkspaceLocation::Container {
-                                name,
-                                path,
-                                state: ContainerState::Running,
-                            } if !workspace.half_made => self
-                                .engine
-                                .run(
-                                    name,
-                                    path,
-                                    vec![
-                                        "git".into(),
-                                        "status".into(),
-                                        "--porcelain".into(),
-                                        "--untracked-files=normal".into(),
-                                    ],
-                                    Vec::new(),
-                                )
-                                .await
-                                .ok()
-                                .filter(|captured| captured.status == 0)
-                                .map(|captured| !captured.stdout.is_empty()),
-                            _ => None,
-                        }
-                    }))
-                    .await;
-                for (workspace, dirty) in workspaces.iter_mut().zip(dirty) {
-                    workspace.dirty = dirty;
-                }
                 // The port promises main first per repository, and the CLI's workspace
                 // picker shows this list in its order, without the list use case's sort.
                 workspaces.sort_by(|a, b| {
@@ -106,5 +119,9 @@ impl WorkspaceRegistry for DockerBackend {
                 Ok::<_, DockerError>(workspaces)
             })
             .map_err(|err| err.into_backend("listing the Docker workspaces failed"))
+            .map(|mut workspaces| {
+                self.look_at_risk(&mut workspaces);
+                workspaces
+            })
     }
 }

@@ -5,6 +5,7 @@
 
 use skipper_core::{
     AtRisk, Operation, SandboxError, SaveSlot, SavedContents, SavedWork, WorkState, Workspace,
+    WorkspaceTarget,
 };
 use skipper_git::{HostScripts, Policy, WorkError};
 
@@ -18,6 +19,19 @@ fn policy(workspace: &Workspace) -> Policy {
             .branch()
             .map(|branch| branch.as_str().to_owned()),
     }
+}
+
+/// What `list` shows of the workspace's work at risk: the gate `remove` runs, ignored
+/// files unmeasured. The host checkout (the main workspace) is looked at as `sk repo
+/// remove` looks at it: every ref of it is its own. `None` when the gate could not look.
+pub(crate) fn listed_risk(workspace: &Workspace) -> Option<AtRisk> {
+    let dir = path_of(workspace).ok()?;
+    let policy = if matches!(workspace.reference.target, WorkspaceTarget::Main) {
+        Policy::Nested
+    } else {
+        policy(workspace)
+    };
+    skipper_git::gate::at_risk_unmeasured(&HostScripts::in_dir(dir), &policy).ok()
 }
 
 fn fail(operation: Operation, workspace: &Workspace) -> impl Fn(WorkError) -> SandboxError {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use skipper_core::{
     BranchName, Checkout, CheckoutError, Operation, SandboxError, SandboxKind, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
+    WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_git::Git;
 use skipper_git::worktree_list::{self, WorktreeEntry};
@@ -98,13 +98,27 @@ impl WorktreeSandbox {
     }
 }
 
-fn dirty(workspace: &mut Workspace) {
-    if let WorkspaceLocation::Host(path) = &workspace.location {
-        workspace.dirty = Git::in_dir(path)
-            .run(["status", "--porcelain=v1", "-z", "--untracked-files=normal"])
-            .ok()
-            .map(|status| !status.is_empty());
-    }
+/// Fills in what the dirty gate finds in each ready workspace, a few at a time: each look
+/// is a few git processes, mostly waiting on the disk.
+fn look_at_risk(workspaces: &mut [Workspace]) {
+    let ready: Vec<&mut Workspace> = workspaces
+        .iter_mut()
+        .filter(|workspace| !workspace.half_made && workspace.broken.is_none())
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .clamp(2, 8);
+    let per_worker = ready.len().div_ceil(workers).max(1);
+    let mut ready = ready;
+    std::thread::scope(|scope| {
+        for chunk in ready.chunks_mut(per_worker) {
+            scope.spawn(move || {
+                for workspace in chunk {
+                    workspace.risk = crate::preserve::listed_risk(workspace);
+                }
+            });
+        }
+    });
 }
 
 impl WorkspaceRegistry for WorktreeSandbox {
@@ -141,9 +155,7 @@ impl WorkspaceRegistry for WorktreeSandbox {
                 target: WorkspaceTarget::Main,
             };
             let fail = failed(Operation::Listing, &main);
-            let mut main_workspace = Self::workspace(main.clone(), checkout.path.clone());
-            dirty(&mut main_workspace);
-            all.push(main_workspace);
+            all.push(Self::workspace(main.clone(), checkout.path.clone()));
             let ours = self.layout.worktrees(&checkout.repository);
             let entries: Vec<WorktreeEntry> = Self::all_worktrees(&checkout.path)
                 .during(&fail)?
@@ -185,13 +197,10 @@ impl WorkspaceRegistry for WorktreeSandbox {
                     repository: checkout.repository.clone(),
                     target: WorkspaceTarget::Branch(branch),
                 };
-                let mut workspace = Self::found(reference, path, &condition);
-                if condition == Condition::Ready {
-                    dirty(&mut workspace);
-                }
-                all.push(workspace);
+                all.push(Self::found(reference, path, &condition));
             }
         }
+        look_at_risk(&mut all);
         Ok(all)
     }
 }

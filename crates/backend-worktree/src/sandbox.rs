@@ -35,7 +35,8 @@ impl WorktreeSandbox {
             reference,
             sandbox: SandboxKind::Worktree,
             location: WorkspaceLocation::Host(path),
-            dirty: None,
+            risk: None,
+            ports: Vec::new(),
             half_made: false,
             broken: None,
         }

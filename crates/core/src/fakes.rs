@@ -631,7 +631,7 @@ impl FakeSandbox {
     #[must_use]
     pub fn with_risk(self, checkout: &Checkout, target: &WorkspaceTarget, risk: AtRisk) -> Self {
         self.entry(checkout, target, |fake| {
-            fake.workspace.dirty = Some(!risk.modified.is_empty() || !risk.untracked.is_empty());
+            fake.workspace.risk = Some(risk.clone());
             fake.at_risk = risk;
         });
         self
@@ -807,7 +807,8 @@ impl FakeSandbox {
             },
             sandbox: self.kind,
             location,
-            dirty: Some(false),
+            risk: Some(AtRisk::default()),
+            ports: Vec::new(),
             half_made: false,
             broken: None,
         }

@@ -35,14 +35,37 @@ pub struct NestedRepository {
 /// # Errors
 /// The failure to run the gate anywhere: never "nothing at risk" when it could not look.
 pub fn at_risk(host: &dyn ScriptHost, policy: &Policy) -> Result<AtRisk, WorkError> {
-    look(host, ".", policy)
+    look(host, ".", policy, Ignored::Measured)
+}
+
+/// [`at_risk`] without looking at ignored files ([`AtRisk::ignored`] stays empty): the
+/// gate's answer as `list` shows it, at less cost.
+///
+/// # Errors
+/// As [`at_risk`].
+pub fn at_risk_unmeasured(host: &dyn ScriptHost, policy: &Policy) -> Result<AtRisk, WorkError> {
+    look(host, ".", policy, Ignored::Skipped)
+}
+
+/// Whether the gate measures ignored files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ignored {
+    /// Listed with their sizes, as `remove` reports them.
+    Measured,
+    /// Not looked at.
+    Skipped,
 }
 
 /// The work at risk in the repository at `dir`, its nested repositories' included.
-pub(crate) fn look(host: &dyn ScriptHost, dir: &str, policy: &Policy) -> Result<AtRisk, WorkError> {
-    let Report { mut risk, nested } = report(host, dir, policy)?;
+pub(crate) fn look(
+    host: &dyn ScriptHost,
+    dir: &str,
+    policy: &Policy,
+    ignored: Ignored,
+) -> Result<AtRisk, WorkError> {
+    let Report { mut risk, nested } = report(host, dir, policy, ignored)?;
     for repository in nested {
-        let inner = look(host, &join(dir, &repository.path), &Policy::Nested)?;
+        let inner = look(host, &join(dir, &repository.path), &Policy::Nested, ignored)?;
         if !inner.is_empty() {
             risk.nested.push(NestedWork {
                 path: repository.path,
@@ -62,9 +85,14 @@ pub(crate) fn report(
     host: &dyn ScriptHost,
     dir: &str,
     policy: &Policy,
+    ignored: Ignored,
 ) -> Result<Report, WorkError> {
     let [name, branch] = policy.args();
-    let output = host.run(GATE, &[dir.to_owned(), name, branch])?;
+    let skip = match ignored {
+        Ignored::Measured => String::new(),
+        Ignored::Skipped => "skip-ignored".to_owned(),
+    };
+    let output = host.run(GATE, &[dir.to_owned(), name, branch, skip])?;
     if output.status != 0 {
         return Err(WorkError::script("looking for work at risk", dir, &output));
     }

@@ -65,7 +65,7 @@ impl Saver<'_> {
         dest: &Path,
         top: bool,
     ) -> Result<Option<Saved>, WorkError> {
-        let report = gate::report(self.host, dir, policy)?;
+        let report = gate::report(self.host, dir, policy, gate::Ignored::Measured)?;
         if let Some(UnpushedRef::Unreadable { detail }) = report
             .risk
             .other_refs

@@ -33,7 +33,8 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
             path,
             state: container_state(summary.state),
         },
-        dirty: None,
+        risk: None,
+        ports: Vec::new(),
         half_made: false,
         broken: None,
     }

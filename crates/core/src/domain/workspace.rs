@@ -1,7 +1,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::{BranchName, RepositoryId};
+use super::{AtRisk, BranchName, RepositoryId};
 
 /// Which sandbox backend holds a workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,9 +167,14 @@ pub struct Workspace {
     pub sandbox: SandboxKind,
     /// Where it lives.
     pub location: WorkspaceLocation,
-    /// Whether it has uncommitted changes or untracked files; `None` when it could not be
-    /// looked at cheaply (for example a stopped container).
-    pub dirty: Option<bool>,
+    /// What the dirty gate finds in it (the work `remove` would refuse to lose, ignored
+    /// files not measured), filled by [`crate::ports::WorkspaceRegistry::list`]; `None`
+    /// when it was not looked at (a stopped container, a half-made or broken workspace,
+    /// or a lookup that only finds it).
+    pub risk: Option<AtRisk>,
+    /// The ports given to it (`SK_PORT` is the first), in the order given; empty when it
+    /// has none.
+    pub ports: Vec<u16>,
     /// Left by a `create` that did not finish (killed while checking out or copying):
     /// nothing runs in it, `create` makes it again, and `remove` needs no `--force` for
     /// what the unfinished creation left in it.

@@ -3,21 +3,29 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use skipper_core::usecases;
 use skipper_core::{
-    Checkout, ContainerState, HostCheckouts, RepositoryQuery, Workspace, WorkspaceLocation,
+    AtRisk, Checkout, HostCheckouts, RepositoryQuery, UnpushedRef, Workspace, WorkspaceLocation,
 };
 
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::printer::untrusted;
+use crate::words;
 
 /// List workspaces.
 ///
 /// Shows each workspace's repository, branch (the default branch for the main workspace:
-/// the host checkout, or the main container), sandbox, path and whether it has uncommitted
-/// changes; `--json` gives the main workspace `"branch": null` and every row its
-/// repository's `default_branch`. A workspace an interrupted `create` left is
-/// shown `half-made` (create it again, or remove it); one broken from outside (a worktree
-/// whose `.git` file is gone) is shown `broken`.
+/// the host checkout, or the main container), sandbox, state, changes, unpushed work and
+/// path. CHANGES says `clean` exactly when `remove` would find nothing to lose (for the
+/// host checkout: when `sk repo remove` would not); else the changed files, and UNPUSHED
+/// the commits no remote branch holds and other work only this workspace keeps (a stash,
+/// a new tag). `-` is a workspace not looked into: a stopped container is not started for
+/// it. A workspace an interrupted `create` left is shown `half-made` (create it again, or
+/// remove it); one broken from outside (a worktree whose `.git` file is gone), `broken`.
+///
+/// `--json` gives the main workspace `"branch": null` and every row its repository's
+/// `default_branch`, `dirty` (changes in the working tree or index), `unpushed` (commits
+/// on no remote branch), `clean` (nothing `remove` would refuse for) and `ports`; the
+/// last three are `null` when the workspace was not looked into.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Only this repository's workspaces.
@@ -41,7 +49,18 @@ struct Row {
     path: String,
     container: Option<String>,
     state: Option<&'static str>,
+    /// Changes in the working tree or index (untracked files included).
     dirty: Option<bool>,
+    /// Commits on no remote branch: the unpushed branches' and a detached `HEAD`'s.
+    unpushed: Option<usize>,
+    /// Nothing at risk: what `remove` checks finds nothing.
+    clean: Option<bool>,
+    ports: Vec<u16>,
+    /// What the table shows in CHANGES and UNPUSHED.
+    #[serde(skip)]
+    changes: String,
+    #[serde(skip)]
+    unpushed_work: String,
 }
 
 impl Row {
@@ -58,6 +77,7 @@ impl Row {
         } else if workspace.broken.is_some() {
             state = Some("broken");
         }
+        let risk = workspace.risk.as_ref();
         Self {
             repository: workspace.reference.repository.to_string(),
             branch: workspace.reference.target.branch().map(ToString::to_string),
@@ -66,8 +86,89 @@ impl Row {
             path,
             container,
             state,
-            dirty: workspace.dirty,
+            dirty: risk.map(|risk| !risk.modified.is_empty() || !risk.untracked.is_empty()),
+            unpushed: risk.map(unpushed_commits),
+            clean: risk.map(AtRisk::is_empty),
+            ports: workspace.ports.clone(),
+            changes: risk.map_or_else(|| "-".to_owned(), changes),
+            unpushed_work: risk.map_or_else(|| "-".to_owned(), unpushed_work),
         }
+    }
+}
+
+/// Commits on no remote branch: the unpushed branches' and a detached `HEAD`'s.
+fn unpushed_commits(risk: &AtRisk) -> usize {
+    let detached: usize = risk
+        .other_refs
+        .iter()
+        .map(|other| match other {
+            UnpushedRef::DetachedHead { commits } => *commits,
+            _ => 0,
+        })
+        .sum();
+    risk.unpushed
+        .iter()
+        .map(|branch| branch.commits)
+        .sum::<usize>()
+        + detached
+}
+
+/// The CHANGES cell: `clean` only when nothing at all is at risk.
+fn changes(risk: &AtRisk) -> String {
+    if risk.is_empty() {
+        return "clean".to_owned();
+    }
+    let files = risk.modified.len() + risk.untracked.len();
+    let nested = risk
+        .nested
+        .iter()
+        .filter(|nested| !nested.risk.is_empty())
+        .count();
+    let mut parts = Vec::new();
+    if files > 0 {
+        parts.push(words::count(files, "file", "files"));
+    }
+    if nested > 0 {
+        parts.push(words::count(nested, "nested repo", "nested repos"));
+    }
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The UNPUSHED cell: commits on no remote branch, then other work only this workspace
+/// keeps.
+fn unpushed_work(risk: &AtRisk) -> String {
+    let mut parts = Vec::new();
+    let commits = unpushed_commits(risk);
+    if commits > 0 {
+        parts.push(words::count(commits, "commit", "commits"));
+    }
+    let mut tags = 0;
+    let mut others = 0;
+    for other in &risk.other_refs {
+        match other {
+            UnpushedRef::Stash { entries } => {
+                parts.push(words::count(*entries, "stash entry", "stash entries"));
+            }
+            UnpushedRef::DetachedHead { .. } => {}
+            UnpushedRef::Tag { .. } => tags += 1,
+            UnpushedRef::Notes { .. } | UnpushedRef::Other { .. } => others += 1,
+            UnpushedRef::Unreadable { .. } => parts.push("unreadable refs".to_owned()),
+        }
+    }
+    if tags > 0 {
+        parts.push(words::count(tags, "tag", "tags"));
+    }
+    if others > 0 {
+        parts.push(words::count(others, "other ref", "other refs"));
+    }
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(", ")
     }
 }
 
@@ -121,43 +222,54 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
 }
 
 fn print_table(context: &Context<'_>, rows: &[Row]) {
-    let cells: Vec<[String; 5]> = rows
+    let with_ports = rows.iter().any(|row| !row.ports.is_empty());
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
-            [
+            let mut cells = vec![
                 row.repository.clone(),
                 row.branch
                     .clone()
                     .or_else(|| row.default_branch.clone())
                     .unwrap_or_else(|| "main".to_owned()),
                 row.sandbox.to_owned(),
-                {
-                    let changes = match row.dirty {
-                        Some(true) => "dirty",
-                        Some(false) => "clean",
-                        None => "-",
-                    };
-                    match &row.state {
-                        Some(state) if *state != ContainerState::Running.as_str() => {
-                            format!("{changes} ({state})")
-                        }
-                        _ => changes.to_owned(),
-                    }
-                },
-                match &row.container {
-                    Some(container) => format!("{container}:{}", row.path),
-                    None => row.path.clone(),
-                },
-            ]
+                row.state.unwrap_or("-").to_owned(),
+                row.changes.clone(),
+                row.unpushed_work.clone(),
+            ];
+            if with_ports {
+                cells.push(if row.ports.is_empty() {
+                    "-".to_owned()
+                } else {
+                    let ports: Vec<String> = row.ports.iter().map(u16::to_string).collect();
+                    ports.join(",")
+                });
+            }
+            cells.push(match &row.container {
+                Some(container) => format!("{container}:{}", row.path),
+                None => row.path.clone(),
+            });
+            // One cell, one line: a path or name holding a line break or an escape is
+            // escaped.
+            cells
+                .into_iter()
+                .map(|cell| untrusted(&cell).into_owned())
+                .collect()
         })
         .collect();
-    // One cell, one line: a path or name holding a line break or an escape is escaped.
-    let cells: Vec<[String; 5]> = cells
-        .into_iter()
-        .map(|row| row.map(|cell| untrusted(&cell).into_owned()))
-        .collect();
-    let header = ["REPOSITORY", "BRANCH", "SANDBOX", "STATE", "PATH"];
-    let mut widths = header.map(str::len);
+    let mut header = vec![
+        "REPOSITORY",
+        "BRANCH",
+        "SANDBOX",
+        "STATE",
+        "CHANGES",
+        "UNPUSHED",
+    ];
+    if with_ports {
+        header.push("PORTS");
+    }
+    header.push("PATH");
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &cells {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
