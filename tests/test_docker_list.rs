@@ -1,7 +1,7 @@
 //! Listing Docker workspaces through `sk`: found by their labels, running or stopped, and
 //! kept apart per data root.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
 use crate::support::{stderr, stdout};
@@ -138,4 +138,84 @@ fn a_docker_clone_leaves_main_to_the_default_sandbox() {
         .write_config(&format!("sandbox = \"docker\"\n{config}"));
     let pwd = repo.ok(&["workspace", "run", "-r", &repo.name, "--", "pwd"]);
     assert_eq!(pwd.trim(), format!("/workspace/{}", repo.name));
+}
+
+/// Issue 9, point 13, in containers: changes, unpushed commits and a stash are told apart,
+/// "clean" is what `remove` checks, and a stopped container is not started to be looked at.
+#[test]
+fn clean_in_list_means_remove_goes_ahead_in_containers_too() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("listrisk", "");
+    for branch in ["a-clean", "b-dirty", "c-committed", "d-stash", "e-stopped"] {
+        repo.create(branch);
+    }
+    repo.sh("b-dirty", "echo x > new.txt");
+    repo.sh(
+        "c-committed",
+        "echo 1 > one.txt && git add one.txt && git commit -qm one",
+    );
+    repo.sh("d-stash", "echo x >> README.md && git stash -q");
+    let stopped = repo.container(Some("e-stopped"));
+    docker_ok(&["stop", "-t", "1", &stopped]);
+
+    let rows = repo.list();
+    let summary: Vec<(Value, Value, Value, Value)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["branch"].clone(),
+                row["dirty"].clone(),
+                row["unpushed"].clone(),
+                row["clean"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Value::Null, json!(false), json!(0), json!(true)),
+            (json!("a-clean"), json!(false), json!(0), json!(true)),
+            (json!("b-dirty"), json!(true), json!(0), json!(false)),
+            (json!("c-committed"), json!(false), json!(1), json!(false)),
+            (json!("d-stash"), json!(false), json!(0), json!(false)),
+            (json!("e-stopped"), Value::Null, Value::Null, Value::Null),
+        ]
+    );
+    let state = docker_ok(&["inspect", "-f", "{{.State.Running}}", &stopped]);
+    assert_eq!(state.trim(), "false", "list started a stopped container");
+    let table = repo.ok(&[
+        "workspace", "list", "--sandbox", "docker", "-r", &repo.name,
+    ]);
+    let cells = |branch: &str| -> Vec<String> {
+        let line = table
+            .lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(branch))
+            .unwrap_or_else(|| panic!("no row for {branch} in\n{table}"));
+        line.split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(cells("c-committed")[3..6], ["running", "none", "1 commit"]);
+    assert_eq!(cells("d-stash")[3..6], ["running", "none", "1 stash entry"]);
+    assert_eq!(cells("e-stopped")[3..6], ["exited", "-", "-"]);
+
+    for row in &rows[1..5] {
+        let branch = row["branch"].as_str().unwrap();
+        let removed = repo
+            .run(&[
+                "workspace", "remove", "--sandbox", "docker", "-r", &repo.name, "-b", branch,
+            ])
+            .status
+            .success();
+        assert_eq!(
+            Some(removed),
+            row["clean"].as_bool(),
+            "list said clean={} for {branch}",
+            row["clean"]
+        );
+    }
 }

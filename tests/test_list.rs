@@ -1,4 +1,4 @@
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{TestEnv, stderr};
 
@@ -32,12 +32,107 @@ fn list_json_shows_main_and_branch_workspaces_with_their_state() {
 
     insta::assert_snapshot!(env.screen_of(&["workspace", "list", "-r", "api"]), @"
     [exit: 0]
-    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
-    remotes/api  main    worktree  clean  [ROOT]/xdg-data/skipper/repos/local/remotes/api
-    remotes/api  feat/a  worktree  clean  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fa
-    remotes/api  feat/b  worktree  dirty  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fb
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PATH
+    remotes/api  main    worktree  -      clean    none      [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    remotes/api  feat/a  worktree  -      clean    none      [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fa
+    remotes/api  feat/b  worktree  -      1 file   none      [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fb
     ----- stderr -----
     ");
+}
+
+/// Issue 9, point 13: "clean" in `list` is exactly what `remove` checks; changes and
+/// unpushed commits are columns of their own, and `--json` counts them.
+#[test]
+fn clean_in_list_means_remove_goes_ahead_and_changes_and_commits_are_told_apart() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    for branch in ["a-clean", "b-dirty", "c-committed", "d-staged"] {
+        env.ok(&["workspace", "create", "-r", "api", "-b", branch]);
+    }
+    fs_err::write(env.worktree("api", "b-dirty").join("new.txt"), "x").unwrap();
+    let committed = env.worktree("api", "c-committed");
+    fs_err::write(committed.join("one.txt"), "1").unwrap();
+    env.git(&committed, &["add", "one.txt"]);
+    env.git(&committed, &["commit", "-qm", "one"]);
+    fs_err::write(committed.join("two.txt"), "2").unwrap();
+    env.git(&committed, &["add", "two.txt"]);
+    env.git(&committed, &["commit", "-qm", "two"]);
+    let staged = env.worktree("api", "d-staged");
+    fs_err::write(staged.join("README.md"), "changed\n").unwrap();
+    env.git(&staged, &["add", "README.md"]);
+
+    let rows: Vec<Value> = serde_json::from_str(&env.ok(&["workspace", "list", "--json"])).unwrap();
+    let summary: Vec<(Value, Value, Value, Value)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["branch"].clone(),
+                row["dirty"].clone(),
+                row["unpushed"].clone(),
+                row["clean"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Value::Null, json!(false), json!(0), json!(true)),
+            (json!("a-clean"), json!(false), json!(0), json!(true)),
+            (json!("b-dirty"), json!(true), json!(0), json!(false)),
+            (json!("c-committed"), json!(false), json!(2), json!(false)),
+            (json!("d-staged"), json!(true), json!(0), json!(false)),
+        ]
+    );
+    insta::assert_snapshot!(env.screen_of(&["workspace", "list", "-r", "api"]), @"
+    [exit: 0]
+    REPOSITORY   BRANCH       SANDBOX   STATE  CHANGES  UNPUSHED   PATH
+    remotes/api  main         worktree  -      clean    none       [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    remotes/api  a-clean      worktree  -      clean    none       [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/a-clean
+    remotes/api  b-dirty      worktree  -      1 file   none       [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/b-dirty
+    remotes/api  c-committed  worktree  -      none     2 commits  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/c-committed
+    remotes/api  d-staged     worktree  -      1 file   none       [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/d-staged
+    ----- stderr -----
+    ");
+
+    // Each branch workspace: `remove` without --force goes ahead exactly when list said clean.
+    for row in &rows[1..] {
+        let branch = row["branch"].as_str().unwrap();
+        let removed = env
+            .run(&["workspace", "remove", "-r", "api", "-b", branch])
+            .status
+            .success();
+        assert_eq!(
+            Some(removed),
+            row["clean"].as_bool(),
+            "list said clean={} for {branch}, and remove {}",
+            row["clean"],
+            if removed { "went ahead" } else { "refused" }
+        );
+    }
+}
+
+/// The host checkout's row is what `sk repo remove` checks: a local branch that was never
+/// pushed is work only it holds.
+#[test]
+fn the_host_checkouts_unpushed_branch_is_not_clean() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    let checkout = env.checkout("api");
+    env.git(&checkout, &["branch", "local-only"]);
+    env.git(&checkout, &["checkout", "-q", "local-only"]);
+    fs_err::write(checkout.join("local.txt"), "x").unwrap();
+    env.git(&checkout, &["add", "local.txt"]);
+    env.git(&checkout, &["commit", "-qm", "local"]);
+    env.git(&checkout, &["checkout", "-q", "main"]);
+
+    let rows: Vec<Value> = serde_json::from_str(&env.ok(&["workspace", "list", "--json"])).unwrap();
+    assert_eq!(rows[0]["branch"], Value::Null);
+    assert_eq!(rows[0]["dirty"], false);
+    assert_eq!(rows[0]["unpushed"], 1);
+    assert_eq!(rows[0]["clean"], false);
+    assert!(!env.run(&["repo", "remove", "-r", "api"]).status.success());
 }
 
 #[test]

@@ -121,6 +121,35 @@ fn look_at_risk(workspaces: &mut [Workspace]) {
     });
 }
 
+/// The host checkout holds every branch of the repository, its worktrees' included; the
+/// commits of a worktree workspace's branch are shown on that workspace's row, not again
+/// on the host checkout's.
+fn leave_worktree_branches_to_their_rows(workspaces: &mut [Workspace]) {
+    let branches: Vec<(skipper_core::RepositoryId, String)> = workspaces
+        .iter()
+        .filter_map(|workspace| {
+            let branch = workspace.reference.target.branch()?;
+            Some((
+                workspace.reference.repository.clone(),
+                branch.as_str().to_owned(),
+            ))
+        })
+        .collect();
+    for workspace in workspaces.iter_mut() {
+        if !matches!(workspace.reference.target, WorkspaceTarget::Main) {
+            continue;
+        }
+        let repository = &workspace.reference.repository;
+        if let Some(risk) = &mut workspace.risk {
+            risk.unpushed.retain(|unpushed| {
+                !branches
+                    .iter()
+                    .any(|(owner, branch)| owner == repository && *branch == unpushed.branch)
+            });
+        }
+    }
+}
+
 impl WorkspaceRegistry for WorktreeSandbox {
     fn kind(&self) -> SandboxKind {
         SandboxKind::Worktree
@@ -201,6 +230,7 @@ impl WorkspaceRegistry for WorktreeSandbox {
             }
         }
         look_at_risk(&mut all);
+        leave_worktree_branches_to_their_rows(&mut all);
         Ok(all)
     }
 }
