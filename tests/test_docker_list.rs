@@ -185,9 +185,7 @@ fn clean_in_list_means_remove_goes_ahead_in_containers_too() {
     );
     let state = docker_ok(&["inspect", "-f", "{{.State.Running}}", &stopped]);
     assert_eq!(state.trim(), "false", "list started a stopped container");
-    let table = repo.ok(&[
-        "workspace", "list", "--sandbox", "docker", "-r", &repo.name,
-    ]);
+    let table = repo.ok(&["workspace", "list", "--sandbox", "docker", "-r", &repo.name]);
     let cells = |branch: &str| -> Vec<String> {
         let line = table
             .lines()
@@ -207,7 +205,14 @@ fn clean_in_list_means_remove_goes_ahead_in_containers_too() {
         let branch = row["branch"].as_str().unwrap();
         let removed = repo
             .run(&[
-                "workspace", "remove", "--sandbox", "docker", "-r", &repo.name, "-b", branch,
+                "workspace",
+                "remove",
+                "--sandbox",
+                "docker",
+                "-r",
+                &repo.name,
+                "-b",
+                branch,
             ])
             .status
             .success();

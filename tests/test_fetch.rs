@@ -159,7 +159,7 @@ fn the_main_docker_workspace_never_moves_the_branch_checked_out_on_the_host() {
     insta::assert_snapshot!(repo.screen(&output), @"
     [exit: 1]
     ----- stderr -----
-    error: `release/v1` is checked out in [ROOT]/xdg-data/skipper/repos/local/remotes/[REPO], so bringing remotes/[REPO] (main)'s commits would move it under that working tree; nothing was changed
+    error: `release/v1` is checked out in [ROOT]/xdg-data/skipper/repos/local/remotes/[REPO], so bringing remotes/[REPO] (main workspace)'s commits would move it under that working tree; nothing was changed
       - switch that working tree off the branch (`git -C [ROOT]/xdg-data/skipper/repos/local/remotes/[REPO] switch --detach`), then fetch again
     ");
     assert_eq!(all_refs(&checkout), refs);

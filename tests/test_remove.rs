@@ -91,7 +91,7 @@ fn remove_refuses_the_main_workspace() {
     insta::assert_snapshot!(screen, @"
     [exit: 1]
     ----- stderr -----
-    error: remotes/api (main) is the repository's main workspace and cannot be removed
+    error: remotes/api (main workspace) cannot be removed: it is the repository's own (`sk repo remove` removes the repository)
     ");
     assert_eq!(env.git(&checkout, &["rev-parse", "HEAD"]), head);
     assert!(checkout.join("README.md").exists());

@@ -229,7 +229,7 @@ fn repo_remove_removes_the_containers_and_snapshot_images_of_a_docker_repository
         Saved the work at risk as [HASH] (1 untracked) in [ROOT]/xdg-data/skipper/saved/local/remotes/[REPO]/[HASH]
           Restore it with: sk workspace restore --repository remotes/[REPO] --branch feat/x --saved [HASH]
         Removed workspace remotes/[REPO] (feat/x)
-        Removed main container sk-[REPO]-main-[HASH] (remotes/[REPO] (main))
+        Removed main container sk-[REPO]-main-[HASH] (remotes/[REPO] (main workspace))
         Removed snapshot image skipper-repo-[HASH]:[HASH] ([SIZE])
         Removed host checkout [ROOT]/xdg-data/skipper/repos/local/remotes/[REPO]
         ----- stderr -----

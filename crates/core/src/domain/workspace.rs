@@ -81,9 +81,15 @@ impl WorkspaceRef {
     }
 }
 
+/// For people: `acme/api (feat/x)`, and `acme/api (main workspace)` for the main
+/// workspace, whose branch is the repository's default (not necessarily `main`) and which a
+/// branch named `main` must not be mistaken for.
 impl fmt::Display for WorkspaceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.repository, self.target)
+        match &self.target {
+            WorkspaceTarget::Main => write!(f, "{} (main workspace)", self.repository),
+            WorkspaceTarget::Branch(branch) => write!(f, "{} ({branch})", self.repository),
+        }
     }
 }
 
@@ -195,6 +201,14 @@ mod tests {
             repository: RepositoryId::new("h", "o", "r").unwrap(),
             target,
         }
+    }
+
+    #[test]
+    fn the_main_workspace_is_never_shown_as_a_branch_named_main() {
+        let main = reference(WorkspaceTarget::Main).to_string();
+        let branch = reference(WorkspaceTarget::Branch(BranchName::new("main").unwrap()));
+        assert_eq!(main, "o/r (main workspace)");
+        assert_eq!(branch.to_string(), "o/r (main)");
     }
 
     #[test]

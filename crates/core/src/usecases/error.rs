@@ -81,7 +81,9 @@ pub enum WorkspaceError {
         cause: BoxError,
     },
     /// The main workspace (the host checkout) cannot be removed.
-    #[error("{reference} is the repository's main workspace and cannot be removed")]
+    #[error(
+        "{reference} cannot be removed: it is the repository's own (`sk repo remove` removes the repository)"
+    )]
     MainNotRemovable {
         /// The main workspace.
         reference: WorkspaceRef,
