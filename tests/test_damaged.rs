@@ -124,12 +124,21 @@ fn a_worktree_whose_git_file_was_deleted_is_listed_broken_and_its_files_are_kept
 
 /// `remove` refuses the workspace the gate could not look into, saying `--force` removes
 /// it; `remove --force` removes it, saying what was not saved.
+///
+/// `cause` is any of the `|`-separated texts: a container whose PID 1 exits at once may
+/// die before the start is checked or only while the gate runs in it, by the machine's
+/// load.
 fn removed_only_by_force(repo: &DockerRepo, branch: &str, cause: &str) {
     let refused = repo.run(&docker_ws(repo, "remove", branch, &[]));
     let screen = repo.screen(&refused);
     assert_eq!(refused.status.code(), Some(1), "{screen}");
     assert!(stderr(&refused).contains("could not be read"), "{screen}");
-    assert!(stderr(&refused).contains(cause), "{screen}");
+    assert!(
+        cause
+            .split('|')
+            .any(|cause| stderr(&refused).contains(cause)),
+        "{screen}"
+    );
     assert!(
         stderr(&refused).contains("--force removes the workspace anyway"),
         "{screen}"
@@ -186,7 +195,7 @@ fn docker_workspaces_the_gate_cannot_look_into_are_removed_by_force() {
     let container = repo.container(Some("feat/dead"));
     docker_ok(&["exec", "-u", "0", &container, "rm", "-f", "/usr/bin/tail"]);
     docker_ok(&["stop", "-t", "1", &container]);
-    removed_only_by_force(&repo, "feat/dead", "did not start");
+    removed_only_by_force(&repo, "feat/dead", "did not start|running a script in");
 }
 
 /// Point 2 of the issue: a container without the ready marker is half made and `create`
