@@ -53,7 +53,10 @@ impl Engine {
             .force(true)
             .v(true)
             .build();
-        match self.docker.remove_container(name, Some(options)).await {
+        // Answered once the container's files are gone: as long as they are many (a large
+        // repository's container took over 15 s on a loaded 2-core machine).
+        let unhurried = super::without_deadline(&self.docker);
+        match unhurried.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Err(DockerError::ContainerGone {
                 container: name.to_owned(),
@@ -63,7 +66,7 @@ impl Engine {
                 let options = WaitContainerOptionsBuilder::default()
                     .condition("removed")
                     .build();
-                let mut waiting = self.docker.wait_container(name, Some(options));
+                let mut waiting = unhurried.wait_container(name, Some(options));
                 while waiting.next().await.is_some() {}
                 match self.inspect(name).await? {
                     None => Ok(()),
