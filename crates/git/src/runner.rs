@@ -70,6 +70,29 @@ fn ssh_command() -> Option<&'static str> {
         .as_deref()
 }
 
+/// Whether git's arguments name a command that may talk to a remote (its first word that
+/// is not an option, `-c name=value` skipped).
+fn may_reach_a_remote<S: AsRef<OsStr>>(args: &[S]) -> bool {
+    const NETWORK: [&str; 7] = [
+        "clone",
+        "fetch",
+        "push",
+        "pull",
+        "ls-remote",
+        "remote",
+        "submodule",
+    ];
+    let mut words = args.iter().map(|arg| arg.as_ref().to_str().unwrap_or(""));
+    while let Some(word) = words.next() {
+        if word == "-c" || word == "-C" {
+            words.next();
+        } else if !word.starts_with('-') {
+            return NETWORK.contains(&word);
+        }
+    }
+    false
+}
+
 /// A `git` invocation in one directory, with a safe environment.
 #[derive(Debug)]
 pub struct Git<'a> {
@@ -89,15 +112,20 @@ impl<'a> Git<'a> {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        let args: Vec<S> = args.into_iter().collect();
         let mut command = Command::new("git");
         clear_repository_env(&mut command)
             .arg("-C")
             .arg(self.dir)
-            .args(args)
+            .args(&args)
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ALLOW_PROTOCOL", ALLOWED_PROTOCOLS)
             .stdin(Stdio::null());
-        if let Some(ssh) = ssh_command() {
+        // Only a command that may reach a remote needs ssh: working out the ssh command
+        // costs a git process of its own, which a local command should not pay.
+        if may_reach_a_remote(&args)
+            && let Some(ssh) = ssh_command()
+        {
             command.env("GIT_SSH_COMMAND", ssh);
         }
         command
@@ -181,5 +209,20 @@ impl<'a> Git<'a> {
             path: PathBuf::from(self.dir),
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_reach_a_remote;
+
+    #[test]
+    fn only_commands_that_may_reach_a_remote_get_the_ssh_command() {
+        assert!(may_reach_a_remote(&["fetch", "--prune", "origin"]));
+        assert!(may_reach_a_remote(&["-c", "x.y=z", "clone", "a", "b"]));
+        assert!(may_reach_a_remote(&["push", "origin", "b"]));
+        assert!(!may_reach_a_remote(&["status", "--porcelain"]));
+        assert!(!may_reach_a_remote(&["-c", "core.quotePath=false", "ls-files"]));
+        assert!(!may_reach_a_remote::<&str>(&[]));
     }
 }
