@@ -149,8 +149,9 @@ pub struct DockerBackend {
 }
 
 impl DockerBackend {
-    /// Connects to the daemon (`DOCKER_HOST` or the default socket): pings it with a 5 s
-    /// deadline (or the request deadline, if shorter) and negotiates the API version. Every
+    /// Connects to the daemon (`DOCKER_HOST` or the default socket): negotiates the API
+    /// version with a 5 s deadline (or the request deadline, if shorter), which also says
+    /// the daemon answers. Every
     /// later request has [`DockerConfig::request_timeout`] to be answered, but for those
     /// answered only when their work is done. Long steps later (image builds, repository
     /// copies) are told to `progress`.

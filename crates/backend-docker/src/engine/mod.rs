@@ -29,7 +29,7 @@ pub use summary::{reference_of, summary_name, workspace_from_summary};
 
 /// The endpoint when `DOCKER_HOST` is not set.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
-/// How long the daemon gets, at most, to answer the first ping.
+/// How long the daemon gets, at most, to answer the first request (the version query).
 const PING_DEADLINE: Duration = Duration::from_secs(5);
 
 /// A connected daemon plus the backend's configuration.
@@ -62,8 +62,8 @@ pub(crate) fn without_deadline(docker: &Docker) -> Docker {
 }
 
 impl Engine {
-    /// Connects through `DOCKER_HOST` or the default socket, pings with a deadline and
-    /// negotiates the API version. Every request then has the configured deadline.
+    /// Connects through `DOCKER_HOST` or the default socket and negotiates the API version,
+    /// with a deadline (the version query is the first request, as a ping would be). Every request then has the configured deadline.
     ///
     /// # Errors
     /// [`DockerError::Unreachable`] naming the endpoint.
@@ -82,20 +82,17 @@ impl Engine {
             .with_timeout(deadline);
         let ping_deadline = PING_DEADLINE.min(deadline);
         // The client's own deadline may fire first: the same silence, in the same words.
-        let no_answer = |to: &str| format!("no answer{to} within {} s", ping_deadline.as_secs());
-        let failed = |err: &bollard::errors::Error, to: &str| match err {
-            bollard::errors::Error::RequestTimeoutError => unreachable(no_answer(to)),
+        let no_answer = || format!("no answer within {} s", ping_deadline.as_secs());
+        let failed = |err: &bollard::errors::Error| match err {
+            bollard::errors::Error::RequestTimeoutError => unreachable(no_answer()),
             other => unreachable(describe_api_error(other)),
         };
-        match tokio::time::timeout(ping_deadline, docker.ping()).await {
-            Err(_) => return Err(unreachable(no_answer(""))),
-            Ok(Err(err)) => return Err(failed(&err, "")),
-            Ok(Ok(_)) => {}
-        }
+        // The version query is the first request: it says the daemon answers, and the API
+        // version both sides speak, in one round trip (a ping first would be a second).
         let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
             .await
-            .map_err(|_| unreachable(no_answer(" to the version query")))?
-            .map_err(|err| failed(&err, " to the version query"))?;
+            .map_err(|_| unreachable(no_answer()))?
+            .map_err(|err| failed(&err))?;
         let namespace = spec::namespace(&config.data_root);
         Ok(Self {
             docker,
