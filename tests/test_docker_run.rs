@@ -49,6 +49,17 @@ fn run_streams_stdin_stdout_stderr_and_the_exit_code() {
     ----- stderr -----
     to-stderr
     ");
+    // Each command's pidfile (for Ctrl-C) is swept by a later command once it has ended:
+    // none pile up, and no exec is spent on deleting them.
+    for _ in 0..3 {
+        repo.sh("feat/io", "true");
+    }
+    let pidfiles = repo.sh("feat/io", "ls -a /tmp | grep -c '^.skipper-exec-'");
+    assert_eq!(
+        pidfiles.trim(),
+        "1",
+        "only this command's own pidfile is left"
+    );
 }
 
 #[test]

@@ -217,12 +217,13 @@ pub async fn stream(
         return Err(wrapped.failed(reason));
     }
     let status = exit_code(docker, &id, &wrapped).await?;
-    remove_pidfile(docker, &request.container, &pidfile).await;
     Ok(status)
 }
 
 /// `sh -c` [`scripts::EXEC_RECORDING_PID`] `<pidfile> <argv...>`: the command keeps the
 /// shell's pid, which the pidfile records (an unwritable `/tmp` only costs the interrupt).
+/// The script first deletes the pidfiles of commands that have ended, so that no exec is
+/// spent after each command on deleting its own.
 /// The user's words are positional parameters, never shell text. A missing program exits
 /// 127 silently, so the caller can tell the user in its own words.
 #[must_use]
@@ -266,30 +267,6 @@ async fn signal(docker: &Docker, container: &str, pidfile: &str, sig: &str) {
     );
     if let Err(err) = capture(docker, &request, None).await {
         tracing::debug!("signalling {sig} in {container}: {err}");
-    }
-}
-
-async fn remove_pidfile(docker: &Docker, container: &str, pidfile: &str) {
-    let request = ExecRequest::new(
-        container,
-        vec!["rm".into(), "-f".into(), pidfile.into()],
-        None,
-    );
-    let options = CreateExecOptions {
-        cmd: Some(request.argv.clone()),
-        ..Default::default()
-    };
-    if let Ok(exec) = docker.create_exec(container, options).await {
-        let _ = docker
-            .start_exec(
-                &exec.id,
-                Some(StartExecOptions {
-                    detach: true,
-                    tty: false,
-                    output_capacity: None,
-                }),
-            )
-            .await;
     }
 }
 

@@ -222,7 +222,11 @@ mod tests {
         assert!(may_reach_a_remote(&["-c", "x.y=z", "clone", "a", "b"]));
         assert!(may_reach_a_remote(&["push", "origin", "b"]));
         assert!(!may_reach_a_remote(&["status", "--porcelain"]));
-        assert!(!may_reach_a_remote(&["-c", "core.quotePath=false", "ls-files"]));
+        assert!(!may_reach_a_remote(&[
+            "-c",
+            "core.quotePath=false",
+            "ls-files"
+        ]));
         assert!(!may_reach_a_remote::<&str>(&[]));
     }
 }
