@@ -15,6 +15,7 @@
 mod support;
 
 mod test_attach;
+mod test_carry;
 mod test_clone;
 mod test_config;
 mod test_crash;
