@@ -39,6 +39,7 @@ mod test_move;
 mod test_names;
 mod test_picker;
 mod test_prompt;
+mod test_pull_request;
 mod test_push;
 mod test_races;
 mod test_readme;
