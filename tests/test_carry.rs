@@ -2,8 +2,10 @@
 //! that `.worktreeinclude` names, copied by `create` (and `attach --create`) on both
 //! sandboxes, never over a tracked file and never following a link out of the checkout.
 
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+
+use fs_err::os::unix::fs::symlink;
 
 use crate::support::docker::{DockerRepo, docker_ready};
 use crate::support::{Origin, TestEnv, snapshot_filters};
