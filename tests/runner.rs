@@ -15,6 +15,7 @@
 mod support;
 
 mod test_attach;
+mod test_carry;
 mod test_clone;
 mod test_config;
 mod test_crash;
@@ -38,6 +39,7 @@ mod test_move;
 mod test_names;
 mod test_picker;
 mod test_prompt;
+mod test_pull_request;
 mod test_push;
 mod test_races;
 mod test_readme;

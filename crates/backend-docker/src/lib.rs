@@ -68,6 +68,7 @@
 
 mod archive;
 mod attach;
+mod carry;
 mod container_scripts;
 mod diff;
 mod engine;

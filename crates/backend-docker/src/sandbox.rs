@@ -5,10 +5,11 @@
 use std::io::{Read, Write};
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
-    CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
-    Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo,
-    StopOutcome, SyncReport, UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
+    AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
+    CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo,
+    ExportRequest, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents,
+    SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport, UnpushedRef, WorkState, Workspace,
+    WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -177,6 +178,14 @@ impl Sandbox for DockerBackend {
             request.branch.as_str(),
             Operation::Creating,
         )
+    }
+
+    fn put_files(
+        &self,
+        workspace: &Workspace,
+        files: &[CarriedFile],
+    ) -> Result<Vec<SkippedFile>, SandboxError> {
+        self.put_files_into(workspace, files)
     }
 
     fn execute(

@@ -42,6 +42,11 @@ pub const SIGNAL_PROCESS_GROUP: &str = script!("signal-process-group.sh");
 /// Execs `$1...`, or exits 127 silently when the program is missing: `exec-program.sh`.
 pub const EXEC_PROGRAM: &str = script!("exec-program.sh");
 
+/// Where files carried from the host checkout may be written in the repository directory:
+/// `carry-check.sh`. Its arguments are the paths; it prints `ok N`, `there` or `through N`
+/// for each, a line apiece.
+pub const CARRY_CHECK: &str = script!("carry-check.sh");
+
 /// `bash` when the image has it, else `sh`: `interactive-shell.sh`.
 pub const INTERACTIVE_SHELL: &str = script!("interactive-shell.sh");
 

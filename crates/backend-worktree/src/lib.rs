@@ -8,6 +8,7 @@
 //! argument vectors and porcelain formats; no English output is ever parsed.
 
 mod broken;
+mod carry;
 mod creation;
 mod diff;
 mod housekeeping;

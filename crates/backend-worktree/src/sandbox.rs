@@ -3,11 +3,11 @@ use std::process::Command;
 use std::sync::Arc;
 
 use skipper_core::{
-    AtRisk, AttachOutcome, BranchExport, BranchName, Checkout, CommandLine, CommandStatus,
-    CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo, ExportRequest,
-    Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork,
-    SessionIo, StopOutcome, SyncReport, WorkState, Workspace, WorkspaceLocation, WorkspaceRef,
-    WorkspaceTarget,
+    AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
+    CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo,
+    ExportRequest, Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot,
+    SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport, WorkState,
+    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -72,6 +72,14 @@ impl Sandbox for WorktreeSandbox {
         fs_err::create_dir_all(parent).during(&fail)?;
         self.add_worktree(request, &path, &fail)?;
         Ok(Self::workspace(reference, path))
+    }
+
+    fn put_files(
+        &self,
+        workspace: &Workspace,
+        files: &[CarriedFile],
+    ) -> Result<Vec<SkippedFile>, SandboxError> {
+        crate::carry::put_files(workspace, files)
     }
 
     fn execute(

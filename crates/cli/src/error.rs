@@ -124,6 +124,15 @@ impl From<CheckoutError> for CliError {
             CheckoutError::NoDefaultBranch { .. } => {
                 Some("run `git remote set-head origin --auto` in the host checkout")
             }
+            CheckoutError::NoSuchPullRequest { .. } => Some(
+                "check the number, and that the pull request was opened against this repository's `origin`",
+            ),
+            CheckoutError::BranchElsewhere { .. } => Some(
+                "make the workspace on another branch with `--branch`, or delete that branch if nothing on it is needed",
+            ),
+            CheckoutError::InvalidPattern { .. } => {
+                Some("patterns are gitignore patterns, one a line: fix it in .worktreeinclude")
+            }
             _ => None,
         };
         let error = Self::failure(with_causes(&err));

@@ -33,10 +33,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use skipper_core::{
-    AtRisk, BranchName, BranchStart, Checkout, CloneOutcome, CommandLine, CreateRequest,
-    DetachOutcome, DiffFormat, DiffRequest, ErrorKind, ExecIo, HostCheckouts, PipedIo, RemoteUrl,
-    RepositoryId, Sandbox, SandboxError, SandboxKind, StopOutcome, UnpushedBranch, UnpushedRef,
-    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
+    AtRisk, BranchName, BranchStart, CarriedContent, CarriedFile, CarriedPath, Checkout,
+    CloneOutcome, CommandLine, CreateRequest, DetachOutcome, DiffFormat, DiffRequest, ErrorKind,
+    ExecIo, HostCheckouts, PipedIo, RemoteUrl, RepositoryId, Sandbox, SandboxError, SandboxKind,
+    SkipReason, SkippedFile, StopOutcome, UnpushedBranch, UnpushedRef, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_testkit::{Origin, TempHome, git};
 
@@ -832,6 +833,83 @@ pub fn diff_is_all_the_work_as_one_diff_and_changes_nothing(h: &Harness) {
 ///
 /// `ignore { case: "reason", ... }` marks cases `#[ignore = "reason"]` for this backend: a
 /// finding whose fix belongs in the adapter.
+/// `put_files` writes files (with their mode) and links, makes the directories they need,
+/// and writes nothing over what the workspace has nor through a link in it: a tracked file
+/// and a path through a link out of the workspace are skipped, each with its reason.
+pub fn put_files_writes_files_and_links_and_never_over_or_through_anything(h: &Harness) {
+    let workspace = h.create(BRANCH, BranchStart::NewFromDefault);
+    let outside = h.sh(
+        &workspace,
+        "d=$(mktemp -d) && ln -s \"$d\" escape && printf %s \"$d\"",
+    );
+    let host = h.scene().home().root().join("carried");
+    fs_err::create_dir_all(&host).unwrap();
+    let source = |name: &str, text: &str| {
+        let path = host.join(name);
+        fs_err::write(&path, text).unwrap();
+        path
+    };
+    let file = |path: &str, source: PathBuf, mode: u32| CarriedFile {
+        path: CarriedPath::new(path).unwrap(),
+        content: CarriedContent::File { source, mode },
+    };
+    let files = [
+        file(".env", source("env", "TOKEN=1\n"), 0o600),
+        file("config/local/dev.key", source("key", "key\n"), 0o640),
+        CarriedFile {
+            path: CarriedPath::new("env-link").unwrap(),
+            content: CarriedContent::Symlink {
+                target: ".env".to_owned(),
+            },
+        },
+        file(
+            "README.md",
+            source("readme", "not the tracked one\n"),
+            0o644,
+        ),
+        file("escape/out.txt", source("out", "out\n"), 0o644),
+    ];
+
+    let skipped = h
+        .sandbox()
+        .put_files(&workspace, &files)
+        .unwrap_or_else(|err| panic!("putting files: {}", chain(&err)));
+
+    assert_eq!(
+        skipped,
+        [
+            SkippedFile {
+                path: "README.md".to_owned(),
+                reason: SkipReason::AlreadyThere,
+            },
+            SkippedFile {
+                path: "escape/out.txt".to_owned(),
+                reason: SkipReason::ThroughLink {
+                    dir: "escape".to_owned()
+                },
+            },
+        ]
+    );
+    assert_eq!(
+        h.sh(
+            &workspace,
+            "cat .env config/local/dev.key env-link README.md && stat -c %a .env config/local/dev.key && readlink env-link"
+        ),
+        "TOKEN=1\nkey\nTOKEN=1\nversion 2\n600\n640\n.env"
+    );
+    // Owned by the user commands run as, who can write beside them.
+    assert_eq!(
+        h.sh(
+            &workspace,
+            "test \"$(stat -c %u .env config/local config/local/dev.key | sort -u)\" = \"$(id -u)\" && touch config/local/more && echo owned"
+        ),
+        "owned"
+    );
+    assert_eq!(h.sh(&workspace, &format!("ls -A '{outside}'")), "");
+    // The tracked file is as it was, and git sees the new files as untracked.
+    assert_eq!(h.sh(&workspace, "git status --porcelain -- README.md"), "");
+}
+
 #[macro_export]
 macro_rules! contract_tests {
     ($make:path $(, ignore { $($ignored:ident : $reason:literal),* $(,)? })? $(,)?) => {
@@ -896,5 +974,6 @@ macro_rules! contract_tests {
         contract_case!(new_from_default_starts_at_origin_default);
         contract_case!(create_leaves_the_host_checkout_alone);
         contract_case!(diff_is_all_the_work_as_one_diff_and_changes_nothing);
+        contract_case!(put_files_writes_files_and_links_and_never_over_or_through_anything);
     };
 }

@@ -15,16 +15,17 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, DiffMade,
-    DiffRequest, RemoteUrl, RepositoryId, SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork,
-    WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    AtRisk, BranchName, CarriedFile, CarrySelection, Checkout, CommandLine, CommandStatus,
+    ContainerState, DiffMade, DiffRequest, IncludeList, RemoteUrl, RepositoryId, SandboxKind,
+    SaveId, SaveSlot, SavedContents, SavedWork, SkipReason, SkippedFile, WorkState, Workspace,
+    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
     AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
     CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten,
-    HostBranch, HostCheckouts, Imported, LockError, LockGuard, Locks, Operation, PushStanding,
-    Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome,
-    SyncReport, WorkspaceRegistry,
+    HostBranch, HostCheckouts, Imported, LockError, LockGuard, Locks, Operation,
+    PullRequestFetched, PushStanding, Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError,
+    SaveStore, SessionIo, StopOutcome, SyncReport, WorkspaceRegistry,
 };
 use crate::usecases::Backend;
 
@@ -255,6 +256,12 @@ pub struct FakeCheckouts {
     imports: Mutex<Vec<BranchImport>>,
     /// The host checkouts' work at risk (every checkout's).
     host_risk: Mutex<AtRisk>,
+    /// What `worktree_include` answers.
+    worktree_include: Option<IncludeList>,
+    /// What `select_carried` answers.
+    carry_selection: CarrySelection,
+    /// The pull requests `fetch_pull_request` finds, by number: their head commit.
+    pull_requests: BTreeMap<u64, String>,
 }
 
 impl FakeCheckouts {
@@ -274,7 +281,31 @@ impl FakeCheckouts {
             push_status: CommandStatus::SUCCESS,
             imports: Mutex::default(),
             host_risk: Mutex::default(),
+            worktree_include: None,
+            carry_selection: CarrySelection::default(),
+            pull_requests: BTreeMap::new(),
         }
+    }
+
+    /// The repositories have a `.worktreeinclude` of `list`.
+    #[must_use]
+    pub fn with_worktree_include(mut self, list: IncludeList) -> Self {
+        self.worktree_include = Some(list);
+        self
+    }
+
+    /// `select_carried` answers `selection`, whatever the patterns.
+    #[must_use]
+    pub fn with_carry_selection(mut self, selection: CarrySelection) -> Self {
+        self.carry_selection = selection;
+        self
+    }
+
+    /// The remote has pull request `number`, whose head is `tip`.
+    #[must_use]
+    pub fn with_pull_request(mut self, number: u64, tip: &str) -> Self {
+        self.pull_requests.insert(number, tip.to_owned());
+        self
     }
 
     /// Every host checkout holds `risk` (else nothing), until it is removed.
@@ -497,6 +528,64 @@ impl HostCheckouts for FakeCheckouts {
         })
     }
 
+    fn worktree_include(
+        &self,
+        checkout: &Checkout,
+        revision: &str,
+    ) -> Result<Option<IncludeList>, CheckoutError> {
+        self.record(format!(
+            "worktree_include {} {revision}",
+            checkout.repository
+        ));
+        Ok(self.worktree_include.clone())
+    }
+
+    fn select_carried(
+        &self,
+        checkout: &Checkout,
+        patterns: &[Vec<String>],
+    ) -> Result<CarrySelection, CheckoutError> {
+        self.record(format!(
+            "select_carried {} {patterns:?}",
+            checkout.repository
+        ));
+        Ok(self.carry_selection.clone())
+    }
+
+    /// Finds the pull request among those it was given; a branch of that name already
+    /// local (`with_local_branch`) counts as at another commit.
+    fn fetch_pull_request(
+        &self,
+        checkout: &Checkout,
+        number: u64,
+        branch: &BranchName,
+    ) -> Result<PullRequestFetched, CheckoutError> {
+        self.record(format!(
+            "fetch_pull_request {} {number} {branch}",
+            checkout.repository
+        ));
+        let tip =
+            self.pull_requests
+                .get(&number)
+                .ok_or_else(|| CheckoutError::NoSuchPullRequest {
+                    number,
+                    remote: format!("https://fake/{}", checkout.repository),
+                })?;
+        if self.local.contains(branch) {
+            return Err(CheckoutError::BranchElsewhere {
+                path: checkout.path.clone(),
+                branch: branch.clone(),
+                tip: "0".repeat(40),
+                wanted: tip.clone(),
+            });
+        }
+        Ok(PullRequestFetched {
+            remote_ref: format!("refs/pull/{number}/head"),
+            tip: tip.clone(),
+            created: true,
+        })
+    }
+
     fn remove(&self, checkout: &Checkout) -> Result<(), CheckoutError> {
         self.record(format!("remove {}", checkout.repository));
         lock(&self.checkouts).remove(&checkout.repository);
@@ -536,6 +625,8 @@ pub enum SandboxCall {
     List,
     /// [`Sandbox::diff`].
     Diff,
+    /// [`Sandbox::put_files`].
+    PutFiles,
 }
 
 /// A sandbox and its registry in memory, for one [`SandboxKind`].
@@ -570,6 +661,10 @@ struct SandboxState {
     calls: Vec<String>,
     created: Vec<CreateRequest>,
     commands: Vec<CommandLine>,
+    /// The paths `put_files` wrote, in order.
+    put: Vec<String>,
+    /// Paths every workspace already has (tracked files), which `put_files` skips.
+    there: BTreeSet<String>,
 }
 
 #[derive(Debug)]
@@ -737,6 +832,35 @@ impl FakeSandbox {
     #[must_use]
     pub fn calls(&self) -> Vec<String> {
         self.state().calls.clone()
+    }
+
+    /// Every workspace already has files at `paths` (tracked files of its branch).
+    #[must_use]
+    pub fn with_files_there(self, paths: &[&str]) -> Self {
+        self.state()
+            .there
+            .extend(paths.iter().map(|path| (*path).to_owned()));
+        self
+    }
+
+    /// The paths `put_files` wrote, in order.
+    #[must_use]
+    pub fn put(&self) -> Vec<String> {
+        self.state().put.clone()
+    }
+
+    /// The workspace for `target` of `checkout`, as `locate` would find it.
+    ///
+    /// # Panics
+    /// When there is none.
+    #[must_use]
+    pub fn workspace(&self, checkout: &Checkout, target: &WorkspaceTarget) -> Workspace {
+        #[allow(clippy::expect_used, reason = "a test fake's misuse")]
+        self.state()
+            .workspaces
+            .get(&key(checkout, target))
+            .map(|fake| fake.workspace.clone())
+            .expect("the fake sandbox has that workspace")
     }
 
     /// The requests `create` received, in order.
@@ -1222,6 +1346,39 @@ impl Sandbox for FakeSandbox {
         )?;
         self.find(&mut state, Operation::Diffing, workspace)?;
         Ok(DiffMade { base: None })
+    }
+
+    /// Writes nothing: records the paths, skipping those [`FakeSandbox::with_files_there`]
+    /// names.
+    fn put_files(
+        &self,
+        workspace: &Workspace,
+        files: &[CarriedFile],
+    ) -> Result<Vec<SkippedFile>, SandboxError> {
+        let reference = &workspace.reference;
+        let mut state = self.state();
+        let line = format!("put_files {} {}", reference.target, files.len());
+        self.record(
+            &mut state,
+            SandboxCall::PutFiles,
+            Operation::Carrying,
+            reference,
+            line,
+        )?;
+        self.find(&mut state, Operation::Carrying, workspace)?;
+        let mut skipped = Vec::new();
+        for file in files {
+            let path = file.path.as_str().to_owned();
+            if state.there.contains(&path) {
+                skipped.push(SkippedFile {
+                    path,
+                    reason: SkipReason::AlreadyThere,
+                });
+            } else {
+                state.put.push(path);
+            }
+        }
+        Ok(skipped)
     }
 
     fn forget_repository(&self, checkout: &Checkout) -> Result<Vec<Forgotten>, SandboxError> {

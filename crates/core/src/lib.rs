@@ -14,11 +14,13 @@ pub mod usecases;
 pub mod faults;
 
 pub use domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade,
-    DiffRequest, Finding, FindingKind, Ignored, InvalidName, NestedWork, RemoteUrl, RepositoryId,
-    RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents, SavedHead, SavedNested,
-    SavedRef, SavedRemote, SavedWork, UnpushedBranch, UnpushedRef, WorkState, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
+    AtRisk, BranchName, Carried, CarriedContent, CarriedFile, CarriedPath, CarrySelection,
+    Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade, DiffRequest,
+    Finding, FindingKind, Ignored, IncludeList, IncludeSource, InvalidName, NestedWork, RemoteUrl,
+    RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents, SavedHead,
+    SavedNested, SavedRef, SavedRemote, SavedWork, SkipReason, SkippedFile, UnpushedBranch,
+    UnpushedRef, WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{
@@ -26,6 +28,6 @@ pub use ports::{
     BranchStart, CheckoutError, CheckoutWork, CloneOutcome, CreateRequest, DetachOutcome,
     ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch, HostCheckouts, Housekeeping, Imported,
     LiveOutput, LockError, LockGuard, Locks, NoProgress, Operation, PipedIo, Progress,
-    PushStanding, RefChange, Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore,
-    SessionIo, StopOutcome, SyncReport, Transfer, WorkspaceRegistry,
+    PullRequestFetched, PushStanding, RefChange, Refreshed, RemovalRecord, Sandbox, SandboxError,
+    SaveError, SaveStore, SessionIo, StopOutcome, SyncReport, Transfer, WorkspaceRegistry,
 };

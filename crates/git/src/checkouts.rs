@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use fs_err as fs;
 use skipper_core::{
-    AtRisk, BranchImport, BranchName, BranchPresence, Checkout, CheckoutError, CheckoutWork,
-    CloneOutcome, CommandStatus, HostBranch, HostCheckouts, Imported, Progress, PushStanding,
-    Refreshed, RemoteUrl, RepositoryId, SaveSlot, SavedContents,
+    AtRisk, BranchImport, BranchName, BranchPresence, CarrySelection, Checkout, CheckoutError,
+    CheckoutWork, CloneOutcome, CommandStatus, HostBranch, HostCheckouts, Imported, IncludeList,
+    Progress, PullRequestFetched, PushStanding, Refreshed, RemoteUrl, RepositoryId, SaveSlot,
+    SavedContents,
 };
 
 use crate::host_scripts::HostScripts;
@@ -15,6 +16,7 @@ use crate::layout::Layout;
 use crate::publish;
 use crate::runner::Git;
 use crate::work::{Policy, WorkError};
+use crate::{carry, pull_request};
 
 const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
 
@@ -272,6 +274,31 @@ impl HostCheckouts for GitCheckouts {
         set_upstream: bool,
     ) -> Result<CommandStatus, CheckoutError> {
         publish::push_branch(&checkout.path, branch, remote, set_upstream)
+    }
+
+    fn worktree_include(
+        &self,
+        checkout: &Checkout,
+        revision: &str,
+    ) -> Result<Option<IncludeList>, CheckoutError> {
+        carry::worktree_include(&checkout.path, revision)
+    }
+
+    fn select_carried(
+        &self,
+        checkout: &Checkout,
+        patterns: &[Vec<String>],
+    ) -> Result<CarrySelection, CheckoutError> {
+        carry::select_carried(&checkout.path, patterns)
+    }
+
+    fn fetch_pull_request(
+        &self,
+        checkout: &Checkout,
+        number: u64,
+        branch: &BranchName,
+    ) -> Result<PullRequestFetched, CheckoutError> {
+        pull_request::fetch_pull_request(checkout, number, branch)
     }
 
     fn at_risk(&self, checkout: &Checkout) -> Result<AtRisk, CheckoutError> {

@@ -6,13 +6,15 @@
 //! environment), [`GitCheckouts`] (the core's
 //! [`HostCheckouts`](skipper_core::HostCheckouts) port, cloned with git on the host), the
 //! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
-//! [`worktree_list`]), the save store ([`DiskSaves`]), and what both sandboxes share: the
+//! [`worktree_list`]), the selection of untracked and ignored files carried into a new
+//! workspace (by `.worktreeinclude` and the repository's `copy` list), the save store ([`DiskSaves`]), and what both sandboxes share: the
 //! dirty gate, the save, the restore and the diff of a workspace's work ([`gate`],
 //! [`preserve`], [`restore`], [`diff`]), and the carrying of a branch out of a workspace
 //! and of the remote's branches into one ([`export`], [`sync`]): one set of shell scripts
 //! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
 //! goes through the `git` binary; no English output is ever parsed.
 
+mod carry;
 mod checkouts;
 pub mod diff;
 pub mod export;
@@ -23,6 +25,7 @@ mod layout;
 mod locks;
 pub mod preserve;
 mod publish;
+mod pull_request;
 pub mod restore;
 mod runner;
 mod saves;
@@ -34,6 +37,7 @@ pub mod sync;
 mod work;
 pub mod worktree_list;
 
+pub use carry::WORKTREE_INCLUDE;
 pub use checkouts::GitCheckouts;
 pub use host_scripts::HostScripts;
 pub use housekeeping::DataRootHousekeeping;

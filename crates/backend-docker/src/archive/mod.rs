@@ -1,5 +1,5 @@
 //! Streaming tar archives between the host and containers (the repository copy, one file
-//! either way), with bounded memory: a blocking thread writes (or reads) the archive
+//! either way, the files carried from the host checkout), with bounded memory: a blocking thread writes (or reads) the archive
 //! through a small channel of chunks, and the async side feeds the channel to (or from)
 //! the daemon.
 //!
@@ -7,13 +7,15 @@
 //! symbolic links, leaving out what only makes sense on the host (`index`, `worktrees/`,
 //! lock files, the stash) and, for a delta, the object files a snapshot already holds.
 
+mod carried;
 mod chunk_channel;
 mod download;
 mod git_dir;
 mod owner;
 mod upload;
 
-pub use chunk_channel::{ChunkReader, chunk_channel};
+pub use carried::{CarriedEntry, write_carried};
+pub use chunk_channel::{ChunkReader, ChunkSender, chunk_channel};
 pub use download::{extract_single_file, partial_path};
 #[cfg(test)]
 pub use git_dir::is_host_only;

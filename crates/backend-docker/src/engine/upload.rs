@@ -1,12 +1,14 @@
-//! Files into a container: a host file streamed as a one-file tar, owned by the
-//! container's user so that it can read and delete it.
+//! Files into a container: a host file streamed as a one-file tar, or the files carried
+//! from the host checkout, owned by the container's user so that it can read and delete
+//! them.
 
+use std::io;
 use std::path::Path;
 
 use bollard::query_parameters::UploadToContainerOptionsBuilder;
 
 use super::Engine;
-use crate::archive;
+use crate::archive::{self, CarriedEntry, ChunkSender, Owner};
 use crate::error::{DockerError, describe_api_error};
 
 impl Engine {
@@ -21,27 +23,70 @@ impl Engine {
         dir: &str,
         name: &str,
     ) -> Result<(), DockerError> {
+        let (source, archived) = (file.to_path_buf(), name.to_owned());
+        self.upload_archive(
+            container,
+            dir,
+            &file.display().to_string(),
+            move |owner, out| {
+                archive::write_single_file(&source, &archived, owner, out).map(|_| ())
+            },
+        )
+        .await
+    }
+
+    /// Unpacks `entries` (named from the container's `/`) into `container`, owned by its
+    /// user; `what` names them in an error.
+    ///
+    /// # Errors
+    /// [`DockerError::Copy`] when a host file cannot be read or the archive cannot be sent.
+    pub async fn upload_carried(
+        &self,
+        container: &str,
+        entries: Vec<CarriedEntry>,
+        what: &str,
+    ) -> Result<(), DockerError> {
+        self.upload_archive(container, "/", what, move |owner, out| {
+            archive::write_carried(&entries, owner, out)
+        })
+        .await
+    }
+
+    /// Streams the archive `write` makes (owned by the container's user) into `dir` of
+    /// `container`. The daemon never takes a part of it for the whole: a failure to write
+    /// fails the upload's body.
+    async fn upload_archive<F>(
+        &self,
+        container: &str,
+        dir: &str,
+        what: &str,
+        write: F,
+    ) -> Result<(), DockerError>
+    where
+        F: FnOnce(Owner, io::BufWriter<ChunkSender>) -> io::Result<()> + Send + 'static,
+    {
         let failed = |reason: String| DockerError::Copy {
-            what: file.display().to_string(),
+            what: what.to_owned(),
             direction: "into",
             container: container.to_owned(),
             reason,
         };
         let owner = self.container_owner(container).await?;
         let (writer, errors, rx) = archive::chunk_channel();
-        let (source, archived) = (file.to_path_buf(), name.to_owned());
         let producer = tokio::task::spawn_blocking(move || {
-            let result = archive::write_single_file(&source, &archived, owner, writer);
+            let result = write(owner, writer);
             if let Err(err) = &result {
-                // Fail the upload body, so that the daemon never takes a part for the whole.
-                let _ = errors.blocking_send(Err(std::io::Error::new(err.kind(), err.to_string())));
+                let _ = errors.blocking_send(Err(io::Error::new(err.kind(), err.to_string())));
             }
             result
         });
         let body = futures_util::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|chunk| (chunk.map(Into::into), rx))
         });
-        let options = UploadToContainerOptionsBuilder::default().path(dir).build();
+        let options = UploadToContainerOptionsBuilder::default()
+            .path(dir)
+            .no_overwrite_dir_non_dir("true")
+            .build();
         let uploaded = self
             .docker
             .upload_to_container(container, Some(options), bollard::body_try_stream(body))
@@ -51,8 +96,8 @@ impl Engine {
             .map_err(|err| failed(format!("the archive thread failed: {err}")))?;
         match (produced, uploaded) {
             (Err(err), _) => Err(failed(err.to_string())),
-            (Ok(_), Err(err)) => Err(failed(describe_api_error(&err))),
-            (Ok(_), Ok(())) => Ok(()),
+            (Ok(()), Err(err)) => Err(failed(describe_api_error(&err))),
+            (Ok(()), Ok(())) => Ok(()),
         }
     }
 }

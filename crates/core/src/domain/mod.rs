@@ -1,6 +1,7 @@
 //! Validated values: what a branch, a remote, a repository and a workspace are.
 
 mod branch;
+mod carry;
 mod command;
 mod diff;
 mod finding;
@@ -12,6 +13,10 @@ mod state;
 mod workspace;
 
 pub use branch::BranchName;
+pub use carry::{
+    Carried, CarriedContent, CarriedFile, CarriedPath, CarrySelection, IncludeList, IncludeSource,
+    SkipReason, SkippedFile,
+};
 pub use command::{CommandLine, CommandStatus};
 pub use diff::{DiffFormat, DiffMade, DiffRequest};
 pub use finding::{Finding, FindingKind};

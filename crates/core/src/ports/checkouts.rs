@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use super::error::{BoxError, ErrorKind};
 use super::transfer::{BranchImport, HostBranch, Imported, PushStanding};
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandStatus, RemoteUrl, RepositoryId, SaveSlot, SavedContents,
+    AtRisk, BranchName, CarrySelection, Checkout, CommandStatus, IncludeList, RemoteUrl,
+    RepositoryId, SaveSlot, SavedContents,
 };
 
 /// The host checkouts: one clone per repository under the data root, the source every
@@ -126,6 +127,55 @@ pub trait HostCheckouts: Send + Sync + Debug {
         set_upstream: bool,
     ) -> Result<CommandStatus, CheckoutError>;
 
+    /// The repository's `.worktreeinclude`: read from `revision` (the new workspace's start
+    /// commit, a ref of the checkout) where it is tracked, else from the checkout's working
+    /// tree, where it is often untracked or ignored; `None` when neither has one. Changes
+    /// nothing.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Io`] when the working tree's file cannot be read,
+    /// [`CheckoutError::GitUnavailable`] or [`CheckoutError::Git`].
+    fn worktree_include(
+        &self,
+        checkout: &Checkout,
+        revision: &str,
+    ) -> Result<Option<IncludeList>, CheckoutError>;
+
+    /// The checkout's untracked and ignored files matched by any list of `patterns`, to
+    /// carry into a new workspace. Each list is read as a `.gitignore` at the checkout's
+    /// root: `.env` matches at any depth, `config/*.key` under `config/` only, and a later
+    /// `!pattern` takes back a file of its own list. A symbolic link is never followed: one whose target
+    /// stays inside the checkout is carried as a link, one pointing outside it (or at an
+    /// absolute path) is skipped, as is anything that is neither a file nor a link.
+    /// Tracked files and nested repositories are never selected. Changes nothing.
+    ///
+    /// # Errors
+    /// [`CheckoutError::InvalidPattern`], [`CheckoutError::GitUnavailable`],
+    /// [`CheckoutError::Git`] or [`CheckoutError::Io`].
+    fn select_carried(
+        &self,
+        checkout: &Checkout,
+        patterns: &[Vec<String>],
+    ) -> Result<CarrySelection, CheckoutError>;
+
+    /// Fetches pull request `number` of `origin` into the local branch `branch`: GitHub's
+    /// `refs/pull/<number>/head`, or GitLab's `refs/merge-requests/<number>/head` when the
+    /// remote has no pull refs. The branch is created at that commit with no upstream (the
+    /// pull request's ref is no branch to pull from or push to); one already at that
+    /// commit is left as it is. Writes that one ref and objects: the working tree, index,
+    /// `HEAD` and stash are not touched.
+    ///
+    /// # Errors
+    /// [`CheckoutError::NoSuchPullRequest`] when the remote has neither ref,
+    /// [`CheckoutError::BranchElsewhere`] when `branch` exists at another commit (it is
+    /// never moved), [`CheckoutError::Git`] when the remote cannot be asked.
+    fn fetch_pull_request(
+        &self,
+        checkout: &Checkout,
+        number: u64,
+        branch: &BranchName,
+    ) -> Result<PullRequestFetched, CheckoutError>;
+
     /// Lists the work that deleting the checkout would lose: uncommitted and untracked
     /// files, local branches, notes and other refs with commits on no remote branch, the
     /// stash, tags on such commits, a detached `HEAD`'s commits, and nested repositories'
@@ -173,6 +223,17 @@ pub struct Refreshed {
     pub default_branch: BranchName,
     /// Why fetching failed, when it did.
     pub fetch_warning: Option<String>,
+}
+
+/// What [`HostCheckouts::fetch_pull_request`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequestFetched {
+    /// The remote's ref it came from (`refs/pull/7/head`, `refs/merge-requests/7/head`).
+    pub remote_ref: String,
+    /// The pull request's head commit, where the local branch is.
+    pub tip: String,
+    /// Whether the local branch was made now (else it was there at that commit already).
+    pub created: bool,
 }
 
 /// Where a branch exists.
@@ -249,6 +310,36 @@ pub enum CheckoutError {
         /// The branch.
         branch: BranchName,
     },
+    /// The remote has no pull request (nor merge request) of that number.
+    #[error(
+        "{remote} has no pull request {number} (neither refs/pull/{number}/head nor refs/merge-requests/{number}/head)"
+    )]
+    NoSuchPullRequest {
+        /// The pull request's number.
+        number: u64,
+        /// The remote, by its URL.
+        remote: String,
+    },
+    /// A local branch to be made at a commit exists at another one, and is not moved.
+    #[error("the local branch `{branch}` of {} is at {tip}, not at {wanted}: it is not moved", path.display())]
+    BranchElsewhere {
+        /// The checkout.
+        path: PathBuf,
+        /// The branch.
+        branch: BranchName,
+        /// Where it is.
+        tip: String,
+        /// Where it was to be.
+        wanted: String,
+    },
+    /// A pattern of files to carry into a workspace is not a valid gitignore pattern.
+    #[error("`{pattern}` is not a valid file pattern: {reason}")]
+    InvalidPattern {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        reason: String,
+    },
     /// The dirty gate or the save failed in the checkout.
     #[error("{operation} the host checkout {} failed", path.display())]
     Work {
@@ -289,11 +380,13 @@ impl CheckoutError {
         match self {
             Self::GitUnavailable(_) => ErrorKind::Unavailable,
             Self::Git { .. } | Self::CloneFailed { .. } => ErrorKind::CommandFailed,
-            Self::Occupied { .. } => ErrorKind::Conflict,
+            Self::Occupied { .. } | Self::BranchElsewhere { .. } => ErrorKind::Conflict,
             Self::NoDefaultBranch { .. }
             | Self::NoSuchRemote { .. }
-            | Self::NoSuchBranch { .. } => ErrorKind::NotFound,
+            | Self::NoSuchBranch { .. }
+            | Self::NoSuchPullRequest { .. } => ErrorKind::NotFound,
             Self::Io(_) => ErrorKind::Io,
+            Self::InvalidPattern { .. } => ErrorKind::InvalidInput,
             Self::Work { kind, .. } => *kind,
         }
     }

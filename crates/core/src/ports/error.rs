@@ -70,6 +70,8 @@ pub enum Operation {
     Syncing,
     /// Taking the diff of a workspace's work.
     Diffing,
+    /// Copying files from the host checkout into a workspace.
+    Carrying,
 }
 
 impl fmt::Display for Operation {
@@ -90,6 +92,7 @@ impl fmt::Display for Operation {
             Self::Fetching => "fetching the branch of",
             Self::Syncing => "syncing the remote branches of",
             Self::Diffing => "taking the diff of",
+            Self::Carrying => "copying files from the host checkout into",
         })
     }
 }

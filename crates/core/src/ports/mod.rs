@@ -13,7 +13,8 @@ mod saves;
 mod transfer;
 
 pub use checkouts::{
-    BranchPresence, CheckoutError, CheckoutWork, CloneOutcome, HostCheckouts, Refreshed,
+    BranchPresence, CheckoutError, CheckoutWork, CloneOutcome, HostCheckouts, PullRequestFetched,
+    Refreshed,
 };
 pub use error::{BoxError, ErrorKind, Operation, SandboxError};
 pub use housekeeping::Housekeeping;

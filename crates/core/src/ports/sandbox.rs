@@ -9,8 +9,9 @@ use super::io::{ExecIo, SessionIo};
 use super::transfer::BranchStanding;
 use super::transfer::{BranchExport, ExportRequest, SyncReport};
 use crate::domain::{
-    AtRisk, BranchName, Checkout, CommandLine, CommandStatus, DiffMade, DiffRequest, SandboxKind,
-    SaveSlot, SavedContents, SavedWork, WorkState, Workspace, WorkspaceTarget,
+    AtRisk, BranchName, CarriedFile, Checkout, CommandLine, CommandStatus, DiffMade, DiffRequest,
+    SandboxKind, SaveSlot, SavedContents, SavedWork, SkippedFile, WorkState, Workspace,
+    WorkspaceTarget,
 };
 
 /// How a branch workspace's branch comes to be.
@@ -35,6 +36,19 @@ pub struct CreateRequest {
     pub start: BranchStart,
     /// The remote's default branch.
     pub default_branch: BranchName,
+}
+
+impl CreateRequest {
+    /// The host checkout's ref the workspace's branch starts at: the local branch, the
+    /// remote one it tracks, or the remote's default branch.
+    #[must_use]
+    pub fn start_point(&self) -> String {
+        match self.start {
+            BranchStart::Existing => format!("refs/heads/{}", self.branch),
+            BranchStart::TrackRemote => format!("refs/remotes/origin/{}", self.branch),
+            BranchStart::NewFromDefault => format!("refs/remotes/origin/{}", self.default_branch),
+        }
+    }
 }
 
 /// A sandbox backend: makes, runs in, attaches to and destroys workspaces.
@@ -67,6 +81,22 @@ pub trait Sandbox: Send + Sync + Debug {
     /// [`ErrorKind::Conflict`] when the branch is checked out elsewhere or the workspace's
     /// place is taken, [`ErrorKind::Unavailable`], or the failure of the step that failed.
     fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError>;
+
+    /// Writes `files` into the workspace, at their paths under its root (the repository's
+    /// working tree), owned by the user its commands run as, making the directories they
+    /// need. Never overwrites: a file with something already at its path (a tracked file of
+    /// the workspace's branch) is skipped, and so is one whose directory in the workspace
+    /// is a symbolic link or not a directory, so nothing is written outside the workspace.
+    /// Returns the files skipped, with the reason. Starts a stopped workspace.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Io`] when a host file cannot be read, [`ErrorKind::Unavailable`], or
+    /// the failure to write; files written before the failure stay.
+    fn put_files(
+        &self,
+        workspace: &Workspace,
+        files: &[CarriedFile],
+    ) -> Result<Vec<SkippedFile>, SandboxError>;
 
     /// Runs `command` in the workspace with its streams on `io` and returns its exit status
     /// (128 + the signal number when a signal ended it). Ctrl-C reaches the command, not

@@ -15,6 +15,9 @@ pub enum CreateOutcome {
         start: BranchStart,
         /// Why fetching `origin` failed, if it did.
         fetch_warning: Option<String>,
+        /// The host checkout's ref the branch started at
+        /// ([`CreateRequest::start_point`]), where the workspace's own files are read.
+        start_point: String,
     },
     /// The workspace was already there; nothing changed.
     AlreadyExists(Workspace),
@@ -167,6 +170,7 @@ fn make(
         workspace,
         start,
         fetch_warning: refreshed.fetch_warning,
+        start_point: request.start_point(),
     })
 }
 
@@ -182,6 +186,7 @@ mod tests {
                 workspace,
                 start,
                 fetch_warning,
+                ..
             } => (workspace, start, fetch_warning),
             CreateOutcome::AlreadyExists(workspace) => {
                 panic!("expected a new workspace, got the existing {workspace:?}")

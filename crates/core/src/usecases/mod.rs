@@ -2,6 +2,7 @@
 //! [`WorkspaceError`] naming what failed; printing is the CLI's business.
 
 mod attach;
+mod carry;
 mod choose;
 mod clone;
 mod create;
@@ -13,6 +14,7 @@ mod housekeeping;
 mod list;
 mod moving;
 mod prompt;
+mod pull_request;
 mod push;
 mod remove;
 mod remove_repository;
@@ -24,6 +26,7 @@ mod stop;
 mod sync;
 
 pub use attach::{attach, check_attachable};
+pub use carry::{carry_files, carry_patterns};
 pub use choose::{Candidate, SandboxChoice, sandbox_for};
 pub use clone::{Cloned, clone};
 pub use create::{CreateOutcome, create};
@@ -35,6 +38,7 @@ pub use housekeeping::{Collected, Inspection, doctor, gc};
 pub use list::{Listing, list};
 pub use moving::{Moved, move_workspace};
 pub use prompt::{AgentCommand, prompt};
+pub use pull_request::fetch_pull_request;
 pub use push::{Pushed, push};
 pub use remove::{Removed, remove};
 pub use remove_repository::{RemovedMain, RepositoryRemoved, WorkspaceRisk, remove_repository};

@@ -34,6 +34,7 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
         && let CreateOutcome::Created {
             workspace,
             fetch_warning,
+            start_point,
             ..
         } = usecases::create(
             backend,
@@ -49,6 +50,7 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
             "Created workspace {branch} at {}",
             workspace.location.display()
         ));
+        super::carrying::carry_into_new(context, backend, &checkout, &workspace, &start_point)?;
     }
     let outcome = usecases::attach(backend, &checkout, &target, io).map_err(|err| {
         let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });

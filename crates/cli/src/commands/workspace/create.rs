@@ -1,7 +1,7 @@
 use skipper_core::usecases::{self, CreateOutcome};
 use skipper_core::{BranchStart, WorkspaceTarget};
 
-use super::Selection;
+use super::{Selection, pull_request};
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::{self, Omitted};
@@ -14,20 +14,40 @@ use crate::picker::{self, Omitted};
 /// workspace that exists says so and succeeds; so does naming the default branch, whose
 /// workspace is the main one. A branch has one workspace: one in the other sandbox is
 /// refused with `--sandbox` (move it with `sk workspace move`).
+///
+/// The host checkout's untracked and ignored files that the repository's `.worktreeinclude`
+/// names (gitignore patterns, e.g. `.env`) are copied into the new workspace; tracked files
+/// are never overwritten and a symbolic link out of the checkout is never followed.
+///
+/// With `--pr`, the workspace is of pull request N: its head (`refs/pull/N/head`, or
+/// GitLab's `refs/merge-requests/N/head`) is fetched from `origin` into the local branch
+/// `pr/N` (or `--branch`), which tracks nothing. A `pr/N` already at another commit is
+/// refused, never moved.
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
     #[command(flatten)]
     pub selection: Selection,
+
+    /// Make the workspace of pull (or merge) request NUMBER of `origin`, on the branch
+    /// `pr/NUMBER` unless `--branch` names another.
+    #[arg(long, value_name = "NUMBER")]
+    pub pr: Option<u64>,
 }
 
 pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
     let checkout = picker::repository(context.checkouts(), args.selection.repository.as_deref())?;
-    let (target, _) = picker::target(
-        context,
-        &checkout,
-        args.selection.branch.as_deref(),
-        Omitted::AskNew,
-    )?;
+    let (target, _) = match args.pr {
+        Some(number) => (
+            pull_request::branch_of(number, args.selection.branch.as_deref())?,
+            None,
+        ),
+        None => picker::target(
+            context,
+            &checkout,
+            args.selection.branch.as_deref(),
+            Omitted::AskNew,
+        )?,
+    };
     // `--sandbox`'s, else the sandbox holding the workspace, else the one for new ones.
     let backend = match context.choice.explicit {
         Some(kind) => context.backend(kind)?,
@@ -44,12 +64,16 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
         ));
         return Ok(ExitStatus::Success);
     };
+    if let Some(number) = args.pr {
+        pull_request::fetch(context, backend, &checkout, number, &branch)?;
+    }
     let others = context.other_registries(backend.registry.kind());
     match usecases::create(backend, &others, &checkout, &branch)? {
         CreateOutcome::Created {
             workspace,
             start,
             fetch_warning,
+            start_point,
         } => {
             if let Some(warning) = fetch_warning {
                 super::warn_fetch(context, &warning);
@@ -61,11 +85,16 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
                     "new branch from the remote's default branch".to_owned()
                 }
             };
+            let how = match args.pr {
+                Some(number) => format!("pull request {number}"),
+                None => how,
+            };
             context.printer.result(&format!(
                 "Created workspace {branch} of {} at {} ({how})",
                 checkout.repository,
                 workspace.location.display()
             ));
+            super::carrying::carry_into_new(context, backend, &checkout, &workspace, &start_point)?;
         }
         CreateOutcome::AlreadyExists(workspace) => context.printer.result(&format!(
             "Workspace {branch} of {} already exists at {}",

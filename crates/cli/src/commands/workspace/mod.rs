@@ -1,6 +1,7 @@
 //! `sk workspace`: one module per subcommand.
 
 mod attach;
+mod carrying;
 mod create;
 mod detach;
 mod diff;
@@ -8,6 +9,7 @@ mod fetch;
 mod list;
 mod moving;
 mod prompt;
+mod pull_request;
 mod push;
 mod remove;
 mod restore;
