@@ -4,6 +4,7 @@
 
 mod checkouts;
 mod error;
+mod host_ports;
 mod housekeeping;
 mod io;
 mod locks;
@@ -16,6 +17,7 @@ pub use checkouts::{
     BranchPresence, CheckoutError, CheckoutWork, CloneOutcome, HostCheckouts, Refreshed,
 };
 pub use error::{BoxError, ErrorKind, Operation, SandboxError};
+pub use host_ports::HostPorts;
 pub use housekeeping::Housekeeping;
 pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};
