@@ -126,6 +126,7 @@ impl DockerBackend {
         mode: SetupMode,
         default_branch: &BranchName,
         branch: &str,
+        ports: &[u16],
         operation: Operation,
     ) -> Result<Workspace, SandboxError> {
         self.runtime
@@ -135,6 +136,7 @@ impl DockerBackend {
                 mode,
                 default_branch.as_str(),
                 branch,
+                ports,
             ))
             .map_err(|err| err.into_sandbox(operation, reference))
     }
@@ -149,6 +151,7 @@ impl Sandbox for DockerBackend {
         &self,
         checkout: &Checkout,
         default_branch: &BranchName,
+        ports: &[u16],
     ) -> Result<Workspace, SandboxError> {
         let reference = WorkspaceRef {
             repository: checkout.repository.clone(),
@@ -160,6 +163,7 @@ impl Sandbox for DockerBackend {
             SetupMode::Main,
             default_branch,
             "",
+            ports,
             Operation::Preparing,
         )
     }
@@ -175,6 +179,7 @@ impl Sandbox for DockerBackend {
             SetupMode::for_branch(&request.start),
             &request.default_branch,
             request.branch.as_str(),
+            &request.ports,
             Operation::Creating,
         )
     }

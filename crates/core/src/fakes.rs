@@ -1375,7 +1375,10 @@ mod tests {
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
         let api = checkout("acme", "api");
         let main = sandbox.prepare_main(&api, &branch("main"), &[]).unwrap();
-        assert_eq!(sandbox.prepare_main(&api, &branch("main"), &[]).unwrap(), main);
+        assert_eq!(
+            sandbox.prepare_main(&api, &branch("main"), &[]).unwrap(),
+            main
+        );
         assert_eq!(
             WorkspaceRegistry::list(&sandbox, std::slice::from_ref(&api)).unwrap(),
             [main]
