@@ -37,6 +37,7 @@ mod test_list;
 mod test_move;
 mod test_names;
 mod test_picker;
+mod test_ports;
 mod test_prompt;
 mod test_push;
 mod test_races;
