@@ -127,8 +127,11 @@ impl DockerBackend {
         default_branch: &BranchName,
         branch: &str,
         ports: &[u16],
-        operation: Operation,
     ) -> Result<Workspace, SandboxError> {
+        let operation = match reference.target {
+            WorkspaceTarget::Main => Operation::Preparing,
+            WorkspaceTarget::Branch(_) => Operation::Creating,
+        };
         self.runtime
             .block_on(self.engine.create_workspace(
                 reference,
@@ -164,7 +167,6 @@ impl Sandbox for DockerBackend {
             default_branch,
             "",
             ports,
-            Operation::Preparing,
         )
     }
 
@@ -180,7 +182,6 @@ impl Sandbox for DockerBackend {
             &request.default_branch,
             request.branch.as_str(),
             &request.ports,
-            Operation::Creating,
         )
     }
 

@@ -707,7 +707,7 @@ impl FakeSandbox {
     #[must_use]
     pub fn with_ports(self, checkout: &Checkout, target: &WorkspaceTarget, ports: &[u16]) -> Self {
         self.entry(checkout, target, |fake| {
-            fake.workspace.ports = ports.to_vec()
+            fake.workspace.ports = ports.to_vec();
         });
         self
     }
