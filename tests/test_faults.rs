@@ -123,9 +123,9 @@ fn terminal_escapes_in_paths_are_printed_escaped_in_the_list() {
     assert_no_controls(&stderr(&table));
     insta::assert_snapshot!(unstyled(&env.screen(&table)), @r"
     [exit: 0]
-    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
-    remotes/api  main    worktree  clean  [ROOT]/data\e[2J\u{9b}0;OWNED\a/repos/local/remotes/api
-    remotes/api  feat/x  worktree  clean  [ROOT]/data\e[2J\u{9b}0;OWNED\a/worktrees/local/remotes/api/feat%2Fx
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PORTS  PATH
+    remotes/api  main    worktree  -      clean    none      -      [ROOT]/data\e[2J\u{9b}0;OWNED\a/repos/local/remotes/api
+    remotes/api  feat/x  worktree  -      clean    none      [PORT]  [ROOT]/data\e[2J\u{9b}0;OWNED\a/worktrees/local/remotes/api/feat%2Fx
     ----- stderr -----
     ");
     let json = stdout(&sk(&[
@@ -302,8 +302,8 @@ fn worktree_commands_never_wait_for_a_silent_docker_socket() {
     insta::assert_snapshot!(screens, @"
     $ sk workspace list
     [exit: 0]
-    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
-    remotes/api  main    worktree  clean  [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PATH
+    remotes/api  main    worktree  -      clean    none      [ROOT]/xdg-data/skipper/repos/local/remotes/api
     ----- stderr -----
     warning: Docker workspaces are not listed: Docker is not reachable at unix://[ROOT]/silent-docker.sock: no answer within 1 s
     $ sk workspace run -r api -b feat/elsewhere -- true
@@ -358,8 +358,8 @@ fn a_daemon_that_answers_only_its_ping_is_given_up_on_naming_the_endpoint() {
     insta::assert_snapshot!(screens, @"
     $ sk workspace list
     [exit: 0]
-    REPOSITORY   BRANCH  SANDBOX   STATE  PATH
-    remotes/api  main    worktree  clean  [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PATH
+    remotes/api  main    worktree  -      clean    none      [ROOT]/xdg-data/skipper/repos/local/remotes/api
     ----- stderr -----
     warning: Docker workspaces are not listed: Docker at unix://[ROOT]/ping-only-docker.sock did not answer list containers of skipper workspaces within 1 s (SKIPPER_DOCKER_TIMEOUT)
     $ sk workspace list --sandbox docker
