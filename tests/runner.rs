@@ -38,6 +38,7 @@ mod test_list;
 mod test_move;
 mod test_names;
 mod test_picker;
+mod test_ports;
 mod test_prompt;
 mod test_pull_request;
 mod test_push;

@@ -123,9 +123,9 @@ fn terminal_escapes_in_paths_are_printed_escaped_in_the_list() {
     assert_no_controls(&stderr(&table));
     insta::assert_snapshot!(unstyled(&env.screen(&table)), @r"
     [exit: 0]
-    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PATH
-    remotes/api  main    worktree  -      clean    none      [ROOT]/data\e[2J\u{9b}0;OWNED\a/repos/local/remotes/api
-    remotes/api  feat/x  worktree  -      clean    none      [ROOT]/data\e[2J\u{9b}0;OWNED\a/worktrees/local/remotes/api/feat%2Fx
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PORTS  PATH
+    remotes/api  main    worktree  -      clean    none      -      [ROOT]/data\e[2J\u{9b}0;OWNED\a/repos/local/remotes/api
+    remotes/api  feat/x  worktree  -      clean    none      [PORT]  [ROOT]/data\e[2J\u{9b}0;OWNED\a/worktrees/local/remotes/api/feat%2Fx
     ----- stderr -----
     ");
     let json = stdout(&sk(&[

@@ -32,10 +32,10 @@ fn list_json_shows_main_and_branch_workspaces_with_their_state() {
 
     insta::assert_snapshot!(env.screen_of(&["workspace", "list", "-r", "api"]), @"
     [exit: 0]
-    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PATH
-    remotes/api  main    worktree  -      clean    none      [ROOT]/xdg-data/skipper/repos/local/remotes/api
-    remotes/api  feat/a  worktree  -      clean    none      [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fa
-    remotes/api  feat/b  worktree  -      1 file   none      [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fb
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PORTS  PATH
+    remotes/api  main    worktree  -      clean    none      -      [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    remotes/api  feat/a  worktree  -      clean    none      [PORT]  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fa
+    remotes/api  feat/b  worktree  -      1 file   none      [PORT]  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/feat%2Fb
     ----- stderr -----
     ");
 }

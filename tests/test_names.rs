@@ -119,9 +119,9 @@ fn the_main_workspace_is_called_by_the_default_branch_and_b_of_it_means_main() {
     env.ok(&["workspace", "create", "-r", "api", "-b", "main"]);
     insta::assert_snapshot!(env.screen_of(&["workspace", "list", "-r", "api"]), @"
     [exit: 0]
-    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PATH
-    remotes/api  master  worktree  -      clean    none      [ROOT]/xdg-data/skipper/repos/local/remotes/api
-    remotes/api  main    worktree  -      clean    none      [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/main
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PORTS  PATH
+    remotes/api  master  worktree  -      clean    none      -      [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    remotes/api  main    worktree  -      clean    none      [PORT]  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/main
     ----- stderr -----
     ");
     let rows: Vec<serde_json::Value> =

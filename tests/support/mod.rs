@@ -18,12 +18,29 @@ pub mod fake_docker;
 /// with skipper's data root and config in its XDG directories.
 pub struct TestEnv {
     home: TempHome,
+    /// This environment's own `SKIPPER_PORT_RANGE`, so that tests running side by side
+    /// never pick the same ports (containers publish theirs on the host).
+    pub port_range: String,
+}
+
+/// How many ports each test environment's range holds.
+const PORTS_PER_ENV: u32 = 40;
+
+/// A port range of [`PORTS_PER_ENV`] ports in 20000-29999 that no other environment of
+/// this process holds (until 250 have been made).
+fn own_port_range() -> String {
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let made = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let block = (std::process::id().wrapping_mul(7) + made) % (10_000 / PORTS_PER_ENV);
+    let first = 20_000 + block * PORTS_PER_ENV;
+    format!("{first}-{}", first + PORTS_PER_ENV - 1)
 }
 
 impl TestEnv {
     pub fn new() -> Self {
         Self {
             home: TempHome::new(),
+            port_range: own_port_range(),
         }
     }
 
@@ -63,6 +80,7 @@ impl TestEnv {
             command.env_remove(var);
         }
         command
+            .env("SKIPPER_PORT_RANGE", &self.port_range)
             .env("NO_COLOR", "1")
             .env("SHELL", "/bin/sh")
             .env("TERM", "xterm");
@@ -122,12 +140,39 @@ impl TestEnv {
             Some(code) => format!("[exit: {code}]"),
             None => format!("[{}]", output.status),
         };
-        format!(
+        let screen = format!(
             "{status}\n{}----- stderr -----\n{}",
             stdout(output),
             stderr(output)
         )
-        .replace(&self.root().display().to_string(), "[ROOT]")
+        .replace(&self.root().display().to_string(), "[ROOT]");
+        self.mask_ports(&screen)
+    }
+
+    /// `text` with each port of this environment's range (a number of its own, not part of
+    /// a longer one) written `[PORT]`: the range differs from run to run.
+    pub fn mask_ports(&self, text: &str) -> String {
+        let (first, last) = self.port_range.split_once('-').unwrap();
+        let range = first.parse::<u32>().unwrap()..=last.parse::<u32>().unwrap();
+        let mut masked = String::new();
+        let mut digits = String::new();
+        let flush = |digits: &mut String, masked: &mut String| {
+            match digits.parse::<u32>() {
+                Ok(port) if range.contains(&port) => masked.push_str("[PORT]"),
+                _ => masked.push_str(digits),
+            }
+            digits.clear();
+        };
+        for c in text.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+            } else {
+                flush(&mut digits, &mut masked);
+                masked.push(c);
+            }
+        }
+        flush(&mut digits, &mut masked);
+        masked
     }
 
     /// `git` in `dir`, hermetic; panics on failure, returns trimmed stdout.

@@ -84,6 +84,19 @@ pub enum DockerError {
         /// The last lines its PID 1 logged.
         logs: Vec<String>,
     },
+    /// A container could not start because a host port it publishes is held by another
+    /// program (or another daemon's container).
+    #[error(
+        "container {container} did not start: {} on 127.0.0.1, given to this workspace, {} held by another program; stop that program (`ss -ltnp` names it) and run the command again (the workspace keeps its ports)",
+        ports_phrase(.ports),
+        if .ports.len() == 1 { "is" } else { "are" }
+    )]
+    PortTaken {
+        /// The container.
+        container: String,
+        /// Its ports found held.
+        ports: Vec<u16>,
+    },
     /// The container is gone (removed behind skipper's back).
     #[error("container {container} no longer exists")]
     ContainerGone {
@@ -252,6 +265,7 @@ impl DockerError {
             | Self::Foreign { .. }
             | Self::Unfinished { .. }
             | Self::NameTaken { .. }
+            | Self::PortTaken { .. }
             | Self::Duplicate { .. } => ErrorKind::Conflict,
             Self::Api { .. }
             | Self::ContainerStart { .. }
@@ -318,5 +332,15 @@ pub(crate) fn describe_api_error(err: &bollard::errors::Error) -> String {
             crate::engine::endpoint()
         ),
         other => other.to_string(),
+    }
+}
+
+/// `port 20001`, or `ports 20001 and 20002`.
+fn ports_phrase(ports: &[u16]) -> String {
+    let words: Vec<String> = ports.iter().map(u16::to_string).collect();
+    match words.as_slice() {
+        [one] => format!("port {one}"),
+        [rest @ .., last] => format!("ports {} and {last}", rest.join(", ")),
+        [] => "a port".to_owned(),
     }
 }

@@ -24,6 +24,10 @@ pub const IMAGE_HASH: &str = "dev.skipper.image-hash";
 pub const DATA_ROOT: &str = "dev.skipper.data-root";
 /// The label schema's version.
 pub const SCHEMA: &str = "dev.skipper.schema";
+/// The host ports given to a workspace container, space-separated (`SK_PORT` first); each
+/// is published on `127.0.0.1` under the same number. Absent on a container made before
+/// workspaces were given ports.
+pub const PORTS: &str = "dev.skipper.ports";
 /// What a resource is for: `workspace`, `snapshot-builder`, `repository-snapshot`, `image`.
 pub const ROLE: &str = "dev.skipper.role";
 
@@ -39,15 +43,16 @@ pub const ROLE_SNAPSHOT: &str = "repository-snapshot";
 /// Role of a workspace image built from a Dockerfile.
 pub const ROLE_IMAGE: &str = "image";
 
-/// The labels of a workspace container.
+/// The labels of a workspace container given `ports` (no [`PORTS`] label when none).
 #[must_use]
 pub fn workspace_labels(
     reference: &WorkspaceRef,
     image_hash: &str,
     namespace: &str,
+    ports: &[u16],
 ) -> HashMap<String, String> {
     let (kind, branch) = target_values(&reference.target);
-    HashMap::from([
+    let mut labels = HashMap::from([
         (MANAGED.to_owned(), "true".to_owned()),
         (DATA_ROOT.to_owned(), namespace.to_owned()),
         (REPOSITORY.to_owned(), reference.repository.key()),
@@ -56,7 +61,31 @@ pub fn workspace_labels(
         (IMAGE_HASH.to_owned(), image_hash.to_owned()),
         (SCHEMA.to_owned(), SCHEMA_VERSION.to_owned()),
         (ROLE.to_owned(), ROLE_WORKSPACE.to_owned()),
-    ])
+    ]);
+    if !ports.is_empty() {
+        labels.insert(PORTS.to_owned(), skipper_core::format_ports(ports));
+    }
+    labels
+}
+
+/// The ports a container's labels say it was given: none without a [`PORTS`] label (or
+/// with one that holds no ports).
+#[must_use]
+pub fn ports_from_labels<S: BuildHasher>(labels: &HashMap<String, String, S>) -> Vec<u16> {
+    labels
+        .get(PORTS)
+        .and_then(|text| skipper_core::parse_ports(text))
+        .unwrap_or_default()
+}
+
+/// The `label` filters that find every workspace container given ports, whatever data
+/// root made it: the host's ports are shared by them all.
+#[must_use]
+pub fn all_with_ports_filter() -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_owned(),
+        vec![format!("{MANAGED}=true"), PORTS.to_owned()],
+    )])
 }
 
 /// The labels shared by a repository's snapshot builder and snapshot image.
@@ -178,15 +207,19 @@ mod tests {
 
     #[test]
     fn workspace_labels_are_namespaced_and_complete() {
-        let labels = workspace_labels(&reference(Some("feat/x")), "abc", "ns");
+        let labels = workspace_labels(&reference(Some("feat/x")), "abc", "ns", &[]);
         assert!(labels.keys().all(|key| key.starts_with(PREFIX)));
+        assert!(!labels.contains_key(PORTS));
+        assert_eq!(ports_from_labels(&labels), Vec::<u16>::new());
         assert_eq!(labels[MANAGED], "true");
         assert_eq!(labels[REPOSITORY], "local/o/api");
         assert_eq!(labels[BRANCH], "feat/x");
         assert_eq!(labels[WORKSPACE], "branch");
         assert_eq!(labels[IMAGE_HASH], "abc");
         assert_eq!(labels[SCHEMA], "1");
-        let main = workspace_labels(&reference(None), "abc", "ns");
+        let main = workspace_labels(&reference(None), "abc", "ns", &[20001, 20002]);
+        assert_eq!(main[PORTS], "20001 20002");
+        assert_eq!(ports_from_labels(&main), vec![20001, 20002]);
         assert_eq!(main[BRANCH], "");
         assert_eq!(main[WORKSPACE], "main");
     }
@@ -194,7 +227,7 @@ mod tests {
     #[test]
     fn labels_round_trip_and_are_verified() {
         let feat = reference(Some("feat/x"));
-        let labels = workspace_labels(&feat, "abc", "ns");
+        let labels = workspace_labels(&feat, "abc", "ns", &[]);
         assert!(labels_match(&labels, &feat, "ns"));
         assert!(!labels_match(&labels, &feat, "other"));
         assert!(!labels_match(&labels, &reference(Some("feat-x")), "ns"));
@@ -202,7 +235,7 @@ mod tests {
         assert!(!labels_match(&HashMap::new(), &feat, "ns"));
         assert_eq!(target_from_labels(&labels), Some(feat.target));
         assert_eq!(
-            target_from_labels(&workspace_labels(&reference(None), "h", "ns")),
+            target_from_labels(&workspace_labels(&reference(None), "h", "ns", &[])),
             Some(WorkspaceTarget::Main)
         );
         let mut broken = labels;

@@ -124,4 +124,10 @@ impl WorkspaceRegistry for DockerBackend {
                 workspaces
             })
     }
+
+    fn ports_in_use(&self) -> Result<Vec<u16>, SandboxError> {
+        self.runtime
+            .block_on(self.engine.ports_in_use())
+            .map_err(|err| err.into_backend("listing the ports of the Docker workspaces failed"))
+    }
 }

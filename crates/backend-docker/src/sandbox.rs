@@ -127,8 +127,12 @@ impl DockerBackend {
         mode: SetupMode,
         default_branch: &BranchName,
         branch: &str,
-        operation: Operation,
+        ports: &[u16],
     ) -> Result<Workspace, SandboxError> {
+        let operation = match reference.target {
+            WorkspaceTarget::Main => Operation::Preparing,
+            WorkspaceTarget::Branch(_) => Operation::Creating,
+        };
         self.runtime
             .block_on(self.engine.create_workspace(
                 reference,
@@ -136,6 +140,7 @@ impl DockerBackend {
                 mode,
                 default_branch.as_str(),
                 branch,
+                ports,
             ))
             .map_err(|err| err.into_sandbox(operation, reference))
     }
@@ -150,6 +155,7 @@ impl Sandbox for DockerBackend {
         &self,
         checkout: &Checkout,
         default_branch: &BranchName,
+        ports: &[u16],
     ) -> Result<Workspace, SandboxError> {
         let reference = WorkspaceRef {
             repository: checkout.repository.clone(),
@@ -161,7 +167,7 @@ impl Sandbox for DockerBackend {
             SetupMode::Main,
             default_branch,
             "",
-            Operation::Preparing,
+            ports,
         )
     }
 
@@ -176,7 +182,7 @@ impl Sandbox for DockerBackend {
             SetupMode::for_branch(&request.start),
             &request.default_branch,
             request.branch.as_str(),
-            Operation::Creating,
+            &request.ports,
         )
     }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, PortBinding};
 use skipper_core::{RepositoryId, WorkspaceRef};
 
 /// PID 1's command: `tail` exists in every image with a POSIX userland (BusyBox included),
@@ -189,13 +189,32 @@ pub struct ContainerSpec {
     pub memory_bytes: Option<i64>,
     /// CPU limit in billionths of a CPU.
     pub nano_cpus: Option<i64>,
+    /// Host ports published on `127.0.0.1`, each under its own number inside.
+    pub ports: Vec<u16>,
 }
+
+/// The address published ports listen on: the host's loopback only, never the network.
+pub const PUBLISH_ADDRESS: &str = "127.0.0.1";
 
 /// The daemon's create request for `spec`: keep-alive PID 1 behind an init, no new
 /// privileges, the reduced capability set, a pids limit, optional memory and CPU limits,
-/// and nothing but the read-only configuration mounts (never the Docker socket).
+/// nothing but the read-only configuration mounts (never the Docker socket), and each
+/// port published as `127.0.0.1:P:P/tcp`.
 #[must_use]
 pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
+    let published = |port: &u16| format!("{port}/tcp");
+    let exposed_ports: Vec<String> = spec.ports.iter().map(published).collect();
+    let port_bindings: HashMap<String, Option<Vec<PortBinding>>> = spec
+        .ports
+        .iter()
+        .map(|port| {
+            let binding = PortBinding {
+                host_ip: Some(PUBLISH_ADDRESS.to_owned()),
+                host_port: Some(port.to_string()),
+            };
+            (published(port), Some(vec![binding]))
+        })
+        .collect();
     let mounts = spec
         .mounts
         .iter()
@@ -216,7 +235,9 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         attach_stderr: Some(false),
         tty: Some(false),
         open_stdin: Some(false),
+        exposed_ports: (!exposed_ports.is_empty()).then_some(exposed_ports),
         host_config: Some(HostConfig {
+            port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             init: Some(true),
             security_opt: Some(vec!["no-new-privileges".to_owned()]),
             cap_drop: Some(vec!["ALL".to_owned()]),
@@ -264,7 +285,33 @@ mod tests {
             }],
             memory_bytes: Some(1 << 30),
             nano_cpus: None,
+            ports: Vec::new(),
         }
+    }
+
+    #[test]
+    fn ports_are_published_on_the_loopback_under_their_own_numbers() {
+        let body = create_body(&ContainerSpec {
+            ports: vec![20001, 20002],
+            ..spec()
+        });
+        let mut exposed = body.exposed_ports.unwrap();
+        exposed.sort();
+        assert_eq!(exposed, ["20001/tcp", "20002/tcp"]);
+        let bindings = body.host_config.unwrap().port_bindings.unwrap();
+        assert_eq!(bindings.len(), 2);
+        let binding = bindings["20002/tcp"].as_ref().unwrap();
+        assert_eq!(
+            binding,
+            &[PortBinding {
+                host_ip: Some("127.0.0.1".into()),
+                host_port: Some("20002".into()),
+            }]
+        );
+
+        let none = create_body(&spec());
+        assert!(none.exposed_ports.is_none());
+        assert!(none.host_config.unwrap().port_bindings.is_none());
     }
 
     #[test]

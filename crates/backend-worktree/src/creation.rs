@@ -16,7 +16,8 @@ use crate::sandbox::WorktreeSandbox;
 
 impl WorktreeSandbox {
     /// Adds the worktree of `request` at `path`: `git worktree add --no-checkout --lock`,
-    /// `git reset --hard` in it, then `git worktree unlock`.
+    /// `git reset --hard` in it, its ports remembered in its own config, then `git
+    /// worktree unlock`.
     pub(crate) fn add_worktree(
         &self,
         request: &CreateRequest,
@@ -47,7 +48,8 @@ impl WorktreeSandbox {
         }
         git.run(add_args(request, path)).during(fail)?;
         fault_point("worktree.create.after-add");
-        let checked_out = check_out(path);
+        let checked_out =
+            check_out(path).and_then(|()| crate::ports::remember(path, &request.ports));
         if let Err(err) = checked_out {
             // Leave nothing half made behind when it can be helped; if this fails too, the
             // worktree stays locked as being created and the next `create` clears it.

@@ -13,6 +13,7 @@ mod creation;
 mod diff;
 mod housekeeping;
 mod operation;
+mod ports;
 mod preserve;
 mod process;
 mod registry;

@@ -88,7 +88,12 @@ impl WorktreeSandbox {
 
     /// The workspace of `reference` at `path` in its `condition`.
     fn found(reference: WorkspaceRef, path: PathBuf, condition: &Condition) -> Workspace {
+        let ports = match condition {
+            Condition::Ready => crate::ports::remembered(&path),
+            Condition::HalfMade | Condition::Broken(_) => Vec::new(),
+        };
         let mut workspace = Self::workspace(reference, path);
+        workspace.ports = ports;
         match condition {
             Condition::Ready => {}
             Condition::HalfMade => workspace.half_made = true,
@@ -232,6 +237,18 @@ impl WorkspaceRegistry for WorktreeSandbox {
         look_at_risk(&mut all);
         leave_worktree_branches_to_their_rows(&mut all);
         Ok(all)
+    }
+
+    fn ports_in_use(&self) -> Result<Vec<u16>, SandboxError> {
+        crate::ports::all_remembered(&self.layout.all_worktrees()).map_err(|err| {
+            SandboxError::backend(
+                skipper_core::ErrorKind::Io,
+                format!(
+                    "reading the ports of the worktrees under {} failed: {err}",
+                    self.layout.all_worktrees().display()
+                ),
+            )
+        })
     }
 }
 

@@ -52,8 +52,10 @@ impl Sandbox for WorktreeSandbox {
         &self,
         checkout: &Checkout,
         _default_branch: &BranchName,
+        _ports: &[u16],
     ) -> Result<Workspace, SandboxError> {
-        // The host checkout is the main workspace: nothing to make.
+        // The host checkout is the main workspace: nothing to make. It is the user's own
+        // checkout, whose servers are the user's business: it is given no ports.
         let reference = WorkspaceRef {
             repository: checkout.repository.clone(),
             target: WorkspaceTarget::Main,
@@ -71,7 +73,9 @@ impl Sandbox for WorktreeSandbox {
         let parent = path.parent().unwrap_or(self.layout.root());
         fs_err::create_dir_all(parent).during(&fail)?;
         self.add_worktree(request, &path, &fail)?;
-        Ok(Self::workspace(reference, path))
+        let mut workspace = Self::workspace(reference, path);
+        workspace.ports.clone_from(&request.ports);
+        Ok(workspace)
     }
 
     fn put_files(

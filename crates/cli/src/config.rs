@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use skipper_backend_docker::DockerConfig;
 use skipper_core::usecases::AgentCommand;
+use skipper_core::{InvalidPorts, PortRange};
 
 use crate::cli::SandboxArg;
 use crate::error::CliError;
@@ -20,6 +21,43 @@ pub struct Config {
     pub agent: AgentConfig,
     #[serde(default)]
     pub docker: DockerSection,
+    #[serde(default)]
+    pub ports: PortsSection,
+}
+
+/// `[ports]`: the host ports workspaces are given.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortsSection {
+    /// The range ports are given from, `first-last`.
+    pub range: Option<String>,
+}
+
+impl PortsSection {
+    /// The port range: `SKIPPER_PORT_RANGE` wins over the file; neither is 20000-29999.
+    ///
+    /// # Errors
+    /// A usage error for a bad `SKIPPER_PORT_RANGE`, a failure naming the file for a bad
+    /// `ports.range`.
+    pub fn range(&self, paths: &Paths) -> Result<PortRange, CliError> {
+        let hint = "write it as first-last with ports from 1024 to 65535, e.g. \"20000-29999\"";
+        if let Some(text) = std::env::var_os("SKIPPER_PORT_RANGE").filter(|v| !v.is_empty()) {
+            let text = text.to_string_lossy();
+            return text.parse().map_err(|err: InvalidPorts| {
+                CliError::usage(format!("SKIPPER_PORT_RANGE: {err}")).hint(hint)
+            });
+        }
+        match &self.range {
+            Some(text) => text.parse().map_err(|err: InvalidPorts| {
+                CliError::failure(format!(
+                    "invalid config file {}: ports.range: {err}",
+                    paths.config_file.display()
+                ))
+                .hint(hint)
+            }),
+            None => Ok(PortRange::DEFAULT),
+        }
+    }
 }
 
 /// `[agent]`: the coding agent `sk workspace prompt` runs.

@@ -5,11 +5,14 @@ use std::sync::{Arc, OnceLock};
 
 use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::WorktreeSandbox;
-use skipper_core::usecases::{self, Backend, Candidate, SandboxChoice};
+use skipper_core::usecases::{self, Backend, Candidate, PortPlan, SandboxChoice};
 use skipper_core::{
-    BoxError, Checkout, Progress, SandboxError, SandboxKind, WorkspaceRegistry, WorkspaceTarget,
+    BoxError, Checkout, PortCount, Progress, SandboxError, SandboxKind, WorkspaceRegistry,
+    WorkspaceTarget,
 };
-use skipper_git::{DataRootHousekeeping, DiskSaves, FileLocks, GitCheckouts, Layout};
+use skipper_git::{
+    DataRootHousekeeping, DiskSaves, FileLocks, GitCheckouts, Layout, LoopbackPorts,
+};
 
 use crate::cli::{GlobalArgs, SandboxArg};
 use crate::config::{Config, Paths};
@@ -71,6 +74,16 @@ impl<'a> Context<'a> {
             preferred,
             docker: OnceLock::new(),
             unasked_said: std::cell::Cell::new(false),
+        })
+    }
+
+    /// How new workspaces get their host ports: the range of the config (or
+    /// `SKIPPER_PORT_RANGE`), one port each, this machine's loopback asked which are held.
+    pub fn port_plan(&self) -> Result<PortPlan<'static>, CliError> {
+        Ok(PortPlan {
+            range: self.config.ports.range(&self.paths)?,
+            count: PortCount::default(),
+            host: &LoopbackPorts,
         })
     }
 

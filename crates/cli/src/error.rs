@@ -313,6 +313,8 @@ impl From<WorkspaceError> for CliError {
             | WorkspaceError::MoveUndone { .. }
             | WorkspaceError::MoveNotVerified { .. }
             | WorkspaceError::Scratch { .. } => Self::failure(message),
+            WorkspaceError::NoFreePorts { .. } => Self::failure(message)
+                .hint("remove workspaces you no longer need, or widen [ports] range in config.toml (or SKIPPER_PORT_RANGE)"),
             WorkspaceError::MoveToSameSandbox { .. } => {
                 Self::usage(message).hint("name the other sandbox with `--to`")
             }

@@ -236,11 +236,17 @@ impl Harness {
 
     /// Creates the workspace of `branch`, requiring success.
     pub fn create(&self, branch: &str, start: BranchStart) -> Workspace {
+        self.create_with_ports(branch, start, &[])
+    }
+
+    /// Creates the workspace of `branch` given `ports`, requiring success.
+    pub fn create_with_ports(&self, branch: &str, start: BranchStart, ports: &[u16]) -> Workspace {
         let request = CreateRequest {
             checkout: self.checkout.clone(),
             branch: branch_name(branch),
             start,
             default_branch: self.default_branch.clone(),
+            ports: ports.to_vec(),
         };
         self.sandbox
             .create(&request)
@@ -250,7 +256,7 @@ impl Harness {
     /// Prepares the main workspace, requiring success.
     pub fn prepare_main(&self) -> Workspace {
         self.sandbox
-            .prepare_main(&self.checkout, &self.default_branch)
+            .prepare_main(&self.checkout, &self.default_branch, &[])
             .unwrap_or_else(|err| panic!("preparing main: {}", chain(&err)))
     }
 
@@ -377,6 +383,47 @@ pub fn create_then_locate_finds_it(h: &Harness) {
     assert_eq!(found.reference, h.branch_reference(BRANCH));
     assert_eq!(found.sandbox, h.sandbox().kind());
     assert_eq!(found.location, created.location);
+}
+
+/// The ports a workspace is given at creation come back from `create`, `locate`, `list`
+/// and `ports_in_use`; a workspace given none has none.
+pub fn ports_given_at_creation_are_remembered(h: &Harness) {
+    h.prepare_main();
+    let ports = free_ports(2);
+    let created = h.create_with_ports(BRANCH, BranchStart::NewFromDefault, &ports);
+    assert_eq!(created.ports, ports);
+    let target = WorkspaceTarget::Branch(branch_name(BRANCH));
+    assert_eq!(h.locate(&target).expect("located").ports, ports);
+    let listed = h
+        .registry
+        .list(std::slice::from_ref(&h.checkout))
+        .unwrap_or_else(|err| panic!("listing: {}", chain(&err)));
+    let branch = listed
+        .iter()
+        .find(|workspace| workspace.reference.target == target)
+        .expect("listed");
+    assert_eq!(branch.ports, ports);
+    let in_use = h
+        .registry
+        .ports_in_use()
+        .unwrap_or_else(|err| panic!("ports in use: {}", chain(&err)));
+    assert!(ports.iter().all(|port| in_use.contains(port)), "{in_use:?}");
+
+    let other = h.create("contract/no-ports", BranchStart::NewFromDefault);
+    assert!(other.ports.is_empty());
+    let found = h.locate(&other.reference.target).expect("located");
+    assert!(found.ports.is_empty(), "{:?}", found.ports);
+}
+
+/// `count` ports the host's loopback has free now (the system's choice).
+fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> = (0..count)
+        .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)).expect("a free port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|listener| listener.local_addr().expect("its address").port())
+        .collect()
 }
 
 /// `list` shows the main workspace first, then the branch workspace.
@@ -941,6 +988,7 @@ macro_rules! contract_tests {
         contract_case!(list_shows_main_first_then_the_branch);
         contract_case!(locate_of_a_missing_branch_is_none);
         contract_case!(prepare_main_is_idempotent);
+        contract_case!(ports_given_at_creation_are_remembered);
         contract_case!(execute_returns_the_exit_code);
         contract_case!(execute_keeps_stdout_and_stderr_apart);
         contract_case!(execute_delivers_stdin_and_its_end);

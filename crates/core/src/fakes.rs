@@ -23,11 +23,11 @@ use crate::domain::{
 use crate::ports::{
     AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
     CloneOutcome, CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten,
-    HostBranch, HostCheckouts, Imported, LockError, LockGuard, Locks, Operation,
+    HostBranch, HostCheckouts, HostPorts, Imported, LockError, LockGuard, Locks, Operation,
     PullRequestFetched, PushStanding, Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError,
     SaveStore, SessionIo, StopOutcome, SyncReport, WorkspaceRegistry,
 };
-use crate::usecases::Backend;
+use crate::usecases::{Backend, PortPlan};
 
 /// A branch name for tests.
 ///
@@ -66,6 +66,43 @@ pub fn backend<'a>(checkouts: &'a FakeCheckouts, sandbox: &'a FakeSandbox) -> Ba
         registry: sandbox,
         saves: &sandbox.saves,
         locks: &FakeLocks,
+    }
+}
+
+/// The host's ports in memory: the ones listed are listened on, every other one is free.
+#[derive(Debug, Default)]
+pub struct FakeHostPorts {
+    listening: BTreeSet<u16>,
+}
+
+impl FakeHostPorts {
+    /// A host where something listens on each of `ports`.
+    #[must_use]
+    pub fn listening(ports: &[u16]) -> Self {
+        Self {
+            listening: ports.iter().copied().collect(),
+        }
+    }
+}
+
+impl HostPorts for FakeHostPorts {
+    fn in_use(&self, port: u16) -> bool {
+        self.listening.contains(&port)
+    }
+}
+
+/// A host where every port is free.
+static FREE_HOST: FakeHostPorts = FakeHostPorts {
+    listening: BTreeSet::new(),
+};
+
+/// One port per workspace from the default range, on a host where every port is free.
+#[must_use]
+pub fn port_plan() -> PortPlan<'static> {
+    PortPlan {
+        range: crate::domain::PortRange::DEFAULT,
+        count: crate::domain::PortCount::default(),
+        host: &FREE_HOST,
     }
 }
 
@@ -761,6 +798,15 @@ impl FakeSandbox {
         self
     }
 
+    /// The workspace for `target` of `checkout` exists and was given `ports`.
+    #[must_use]
+    pub fn with_ports(self, checkout: &Checkout, target: &WorkspaceTarget, ports: &[u16]) -> Self {
+        self.entry(checkout, target, |fake| {
+            fake.workspace.ports = ports.to_vec();
+        });
+        self
+    }
+
     /// The first `locate` finds nothing, as when another process makes the workspace
     /// right after it looked.
     #[must_use]
@@ -1002,8 +1048,10 @@ impl Sandbox for FakeSandbox {
         &self,
         checkout: &Checkout,
         default_branch: &BranchName,
+        ports: &[u16],
     ) -> Result<Workspace, SandboxError> {
-        let main = self.new_workspace(checkout, &WorkspaceTarget::Main);
+        let mut main = self.new_workspace(checkout, &WorkspaceTarget::Main);
+        main.ports = ports.to_vec();
         let mut state = self.state();
         let line = format!("prepare_main main default={default_branch}");
         self.record(
@@ -1029,7 +1077,8 @@ impl Sandbox for FakeSandbox {
 
     fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError> {
         let target = WorkspaceTarget::Branch(request.branch.clone());
-        let workspace = self.new_workspace(&request.checkout, &target);
+        let mut workspace = self.new_workspace(&request.checkout, &target);
+        workspace.ports.clone_from(&request.ports);
         let mut state = self.state();
         let line = format!("create {}", request.branch);
         self.record(
@@ -1454,6 +1503,17 @@ impl WorkspaceRegistry for FakeSandbox {
             .map(|fake| fake.workspace.clone())
             .collect())
     }
+
+    /// Not recorded in [`FakeSandbox::calls`]: a read that changes nothing, asked by every
+    /// creation.
+    fn ports_in_use(&self) -> Result<Vec<u16>, SandboxError> {
+        Ok(self
+            .state()
+            .workspaces
+            .values()
+            .flat_map(|fake| fake.workspace.ports.clone())
+            .collect())
+    }
 }
 
 #[cfg(test)]
@@ -1471,8 +1531,11 @@ mod tests {
 
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
         let api = checkout("acme", "api");
-        let main = sandbox.prepare_main(&api, &branch("main")).unwrap();
-        assert_eq!(sandbox.prepare_main(&api, &branch("main")).unwrap(), main);
+        let main = sandbox.prepare_main(&api, &branch("main"), &[]).unwrap();
+        assert_eq!(
+            sandbox.prepare_main(&api, &branch("main"), &[]).unwrap(),
+            main
+        );
         assert_eq!(
             WorkspaceRegistry::list(&sandbox, std::slice::from_ref(&api)).unwrap(),
             [main]

@@ -55,7 +55,14 @@ impl Layout {
     /// The directory holding `repository`'s branch workspaces.
     #[must_use]
     pub fn worktrees(&self, repository: &RepositoryId) -> PathBuf {
-        self.root.join("worktrees").join(repository.storage_path())
+        self.all_worktrees().join(repository.storage_path())
+    }
+
+    /// Where every repository's branch workspaces are: `<root>/worktrees`, holding
+    /// `<host>/<owner>/<name>/<branch>`.
+    #[must_use]
+    pub fn all_worktrees(&self) -> PathBuf {
+        self.root.join("worktrees")
     }
 
     /// The branch workspace of `branch`.

@@ -7,8 +7,9 @@
 //! [`HostCheckouts`](skipper_core::HostCheckouts) port, cloned with git on the host), the
 //! [`Layout`] of the data root, parsers of git's porcelain formats ([`status`],
 //! [`worktree_list`]), the selection of untracked and ignored files carried into a new
-//! workspace (by `.worktreeinclude` and the repository's `copy` list), the save store ([`DiskSaves`]), and what both sandboxes share: the
-//! dirty gate, the save, the restore and the diff of a workspace's work ([`gate`],
+//! workspace (by `.worktreeinclude` and the repository's `copy` list), the save store
+//! ([`DiskSaves`]), the probe of the host's ports ([`LoopbackPorts`]), and what both
+//! sandboxes share: the dirty gate, the save, the restore and the diff of a workspace's work ([`gate`],
 //! [`preserve`], [`restore`], [`diff`]), and the carrying of a branch out of a workspace
 //! and of the remote's branches into one ([`export`], [`sync`]): one set of shell scripts
 //! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
@@ -19,6 +20,7 @@ mod checkouts;
 pub mod diff;
 pub mod export;
 pub mod gate;
+mod host_ports;
 mod host_scripts;
 mod housekeeping;
 mod layout;
@@ -39,6 +41,7 @@ pub mod worktree_list;
 
 pub use carry::WORKTREE_INCLUDE;
 pub use checkouts::GitCheckouts;
+pub use host_ports::LoopbackPorts;
 pub use host_scripts::HostScripts;
 pub use housekeeping::DataRootHousekeeping;
 pub use layout::Layout;

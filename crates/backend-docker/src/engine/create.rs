@@ -14,7 +14,8 @@ use crate::spec::{self, ContainerSpec};
 
 impl Engine {
     /// Makes the container of `reference` from `checkout`: the repository snapshot, the
-    /// objects it lacks, then the working tree (`mode` says how).
+    /// objects it lacks, then the working tree (`mode` says how); `ports` are labelled and
+    /// published on the host's loopback.
     /// A finished container already carrying the labels is returned as it is (started if
     /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
     /// removed and made anew. A failure removes the half-made container.
@@ -32,6 +33,7 @@ impl Engine {
         mode: SetupMode,
         default_branch: &str,
         branch: &str,
+        ports: &[u16],
     ) -> Result<Workspace, DockerError> {
         if let Some(existing) = self.find(reference).await?
             && let Some(workspace) = self.adopt(&summary_name(&existing), reference).await?
@@ -43,10 +45,11 @@ impl Engine {
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let container_spec = ContainerSpec {
             image: snapshot,
-            labels: labels::workspace_labels(reference, &image.hash, &self.namespace),
+            labels: labels::workspace_labels(reference, &image.hash, &self.namespace, ports),
             mounts: self.present_mounts(),
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
+            ports: ports.to_vec(),
         };
         let mut replaced_half_made = false;
         let id = loop {

@@ -11,8 +11,11 @@ use skipper_core::{RepositoryId, WorkspaceRef, WorkspaceTarget};
 use super::lookup::verify_labels;
 use super::{Engine, without_deadline};
 use crate::error::{DockerError, describe_api_error, status_of};
+use crate::labels;
 use crate::scripts;
 use crate::spec;
+use skipper_core::HostPorts;
+use skipper_git::LoopbackPorts;
 
 /// How many of PID 1's log lines a start failure reports.
 const LOG_LINES: &str = "20";
@@ -108,9 +111,17 @@ impl Engine {
         }
     }
 
-    /// Starts `name` and checks that PID 1 is still up.
+    /// Starts `name` and checks that PID 1 is still up. A start that fails while a port
+    /// the container publishes is held on the host names that port.
     pub(super) async fn start(&self, name: &str) -> Result<(), DockerError> {
         if let Err(err) = self.docker.start_container(name, None).await {
+            let held = self.held_ports(name).await;
+            if !held.is_empty() {
+                return Err(DockerError::PortTaken {
+                    container: name.to_owned(),
+                    ports: held,
+                });
+            }
             return Err(DockerError::ContainerStart {
                 container: name.to_owned(),
                 reason: describe_api_error(&err),
@@ -118,6 +129,20 @@ impl Engine {
             });
         }
         self.check_alive(name).await
+    }
+
+    /// The ports `name` was given that something on the host holds now.
+    async fn held_ports(&self, name: &str) -> Vec<u16> {
+        let Ok(Some(info)) = self.inspect(name).await else {
+            return Vec::new();
+        };
+        info.config
+            .and_then(|config| config.labels)
+            .map(|found| labels::ports_from_labels(&found))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|port| LoopbackPorts.in_use(*port))
+            .collect()
     }
 
     /// Fails with PID 1's last log lines when the container is not running.

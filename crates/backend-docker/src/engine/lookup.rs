@@ -58,6 +58,30 @@ impl Engine {
             })
     }
 
+    /// The ports given to every workspace container on the daemon, whatever data root made
+    /// it, in one listing.
+    ///
+    /// # Errors
+    /// [`DockerError::Api`].
+    pub async fn ports_in_use(&self) -> Result<Vec<u16>, DockerError> {
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&labels::all_with_ports_filter())
+            .build();
+        let found = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|err| {
+                DockerError::api(&self.docker, "list containers", "skipper workspaces", &err)
+            })?;
+        Ok(found
+            .iter()
+            .filter_map(|summary| summary.labels.as_ref())
+            .flat_map(labels::ports_from_labels)
+            .collect())
+    }
+
     /// The inspected container `name`, or `None` when it does not exist.
     pub(super) async fn inspect(
         &self,

@@ -34,7 +34,11 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
             state: container_state(summary.state),
         },
         risk: None,
-        ports: Vec::new(),
+        ports: summary
+            .labels
+            .as_ref()
+            .map(labels::ports_from_labels)
+            .unwrap_or_default(),
         half_made: false,
         broken: None,
     }

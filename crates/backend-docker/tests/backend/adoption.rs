@@ -101,7 +101,7 @@ fn a_creation_interrupted_during_the_copy_is_not_adopted_and_is_made_anew() {
     let name = skipper_backend_docker::spec::container_name(&reference, &namespace);
     let mut args = vec!["create".to_owned(), "--name".to_owned(), name.clone()];
     for (key, value) in
-        skipper_backend_docker::labels::workspace_labels(&reference, "x", &namespace)
+        skipper_backend_docker::labels::workspace_labels(&reference, "x", &namespace, &[])
     {
         args.extend(["--label".to_owned(), format!("{key}={value}")]);
     }
@@ -191,7 +191,7 @@ fn a_foreign_container_with_the_name_is_not_adopted() {
             .is_none()
     );
     let err = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap_err()
         .with_causes();
     assert!(err.contains(&name) && err.contains("not adopted"), "{err}");

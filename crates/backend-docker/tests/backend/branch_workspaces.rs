@@ -31,7 +31,7 @@ fn branch_workspaces_hold_the_refreshed_repository_and_leave_the_host_alone() {
     git(&fixture.checkout.path, &["branch", "local/z", "HEAD~1"]);
     let backend = fixture.backend(fixture.shipped_config());
     let main = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     // A commit pushed to origin after the clone reaches workspaces made after a refresh.
     assert!(sh_ok(&backend, &main, "git branch -r").contains("origin/old/branch"));

@@ -136,6 +136,7 @@ impl Fixture {
             branch: BranchName::new(branch).unwrap(),
             start,
             default_branch: default_branch(),
+            ports: Vec::new(),
         }
     }
 

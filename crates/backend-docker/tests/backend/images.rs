@@ -45,7 +45,7 @@ fn a_custom_dockerfile_is_built_once_per_content_and_rebuilt_when_removed() {
     write("one");
     let backend = fixture.backend(config.clone());
     let main = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     assert_eq!(sh_ok(&backend, &main, "cat /etc/flavour"), "one");
     let (tag_one, _) = image_of(&backend, &main);
@@ -114,7 +114,7 @@ fn a_prebuilt_image_is_used_as_it_is() {
         ..fixture.shipped_config()
     });
     let main = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     assert_eq!(
         sh_ok(&backend, &main, "git symbolic-ref --short HEAD"),

@@ -17,7 +17,7 @@ fn four_workspaces(
 ) -> (Workspace, Workspace, Workspace) {
     git(&fixture.checkout.path, &["branch", "local/z", "HEAD~1"]);
     backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     let feat = backend
         .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))

@@ -16,7 +16,7 @@ fn the_main_container_is_on_the_default_branch_and_made_once() {
     let backend = fixture.backend(fixture.shipped_config());
     // The main container, on the default branch.
     let main = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     assert_eq!(main.reference.target, WorkspaceTarget::Main);
     let WorkspaceLocation::Container { name, path, state } = &main.location else {
@@ -36,7 +36,7 @@ fn the_main_container_is_on_the_default_branch_and_made_once() {
     assert_eq!(sh_ok(&backend, &main, "git status --porcelain"), "");
     // Idempotent.
     let again = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     assert_eq!(container(&again), container(&main));
 }
@@ -49,7 +49,7 @@ fn the_shipped_image_has_its_tools_and_a_non_root_user() {
     let fixture = Fixture::new("tools");
     let backend = fixture.backend(fixture.shipped_config());
     let main = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     // The shipped image's tools, and a non-root user.
     assert!(sh_ok(&backend, &main, "node --version").starts_with("v22."));
@@ -89,7 +89,7 @@ fn the_hosts_configuration_is_read_only_and_the_agents_own_state_stays_inside() 
     .unwrap();
     let backend = fixture.backend(fixture.shipped_config());
     let main = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap();
     // The host configuration, read-only, and the agent's own state writable.
     assert_eq!(sh_ok(&backend, &main, "git config user.name"), "Host User");

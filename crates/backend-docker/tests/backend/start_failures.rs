@@ -24,7 +24,7 @@ fn pid1_dying_at_start_fails_with_its_last_log_lines() {
     });
     fixture.images.push(backend.ensure_image().unwrap());
     let err = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap_err()
         .with_causes();
     assert!(err.contains("did not start"), "{err}");
@@ -62,7 +62,7 @@ fn a_failed_build_reports_the_step_and_its_output() {
     )
     .unwrap();
     let err = backend
-        .prepare_main(&fixture.checkout, &default_branch())
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
         .unwrap_err()
         .with_causes();
     assert!(

@@ -27,7 +27,12 @@ pub fn run(context: &Context<'_>, args: &CloneArgs) -> Result<ExitStatus, CliErr
     }
     let remote = RemoteUrl::parse(&remote)?;
     let backend = context.backend(context.preferred)?;
-    let cloned = usecases::clone(backend, &remote)?;
+    let cloned = usecases::clone(
+        backend,
+        &context.other_registries(backend.registry.kind()),
+        &remote,
+        context.port_plan()?,
+    )?;
     if let Some(warning) = &cloned.fetch_warning {
         crate::commands::workspace::warn_fetch(context, warning);
     }

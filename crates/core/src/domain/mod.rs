@@ -5,6 +5,7 @@ mod carry;
 mod command;
 mod diff;
 mod finding;
+mod ports;
 mod remote;
 mod repository;
 mod risk;
@@ -20,6 +21,7 @@ pub use carry::{
 pub use command::{CommandLine, CommandStatus};
 pub use diff::{DiffFormat, DiffMade, DiffRequest};
 pub use finding::{Finding, FindingKind};
+pub use ports::{InvalidPorts, PortCount, PortRange, choose_ports, format_ports, parse_ports};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};

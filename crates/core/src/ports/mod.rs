@@ -4,6 +4,7 @@
 
 mod checkouts;
 mod error;
+mod host_ports;
 mod housekeeping;
 mod io;
 mod locks;
@@ -17,6 +18,7 @@ pub use checkouts::{
     Refreshed,
 };
 pub use error::{BoxError, ErrorKind, Operation, SandboxError};
+pub use host_ports::HostPorts;
 pub use housekeeping::Housekeeping;
 pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};

@@ -36,6 +36,12 @@ pub struct CreateRequest {
     pub start: BranchStart,
     /// The remote's default branch.
     pub default_branch: BranchName,
+    /// The host ports given to the workspace (`SK_PORT` is the first), chosen by the
+    /// caller; the sandbox remembers them with the workspace (so
+    /// [`WorkspaceRegistry::locate`] and [`WorkspaceRegistry::list`] give them back) and, if
+    /// it isolates the network, publishes each on `127.0.0.1` under the same number.
+    /// Empty: none.
+    pub ports: Vec<u16>,
 }
 
 impl CreateRequest {
@@ -62,7 +68,10 @@ pub trait Sandbox: Send + Sync + Debug {
     fn kind(&self) -> SandboxKind;
 
     /// Makes sure the main workspace of `checkout` exists (on the remote's default branch)
-    /// and returns it. Idempotent: an existing main workspace is returned as it is.
+    /// and returns it. Idempotent: an existing main workspace is returned as it is, with
+    /// the ports it was given then. A main workspace made now is given `ports`, as
+    /// [`CreateRequest::ports`] says; one that is the user's own host checkout is given
+    /// none (the ports are ignored).
     ///
     /// # Errors
     /// [`ErrorKind::Unavailable`] when the engine cannot be reached, [`ErrorKind::Conflict`]
@@ -72,6 +81,7 @@ pub trait Sandbox: Send + Sync + Debug {
         &self,
         checkout: &Checkout,
         default_branch: &BranchName,
+        ports: &[u16],
     ) -> Result<Workspace, SandboxError>;
 
     /// Creates the workspace of a branch. The caller has checked that it does not exist.
@@ -338,4 +348,14 @@ pub trait WorkspaceRegistry: Send + Sync + Debug {
     /// # Errors
     /// [`ErrorKind::Unavailable`] when the source cannot be read.
     fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError>;
+
+    /// Every host port a workspace of this sandbox has been given, whatever repository it
+    /// is of, for choosing ports no other workspace holds. Cheaper than [`Self::list`]: it
+    /// reads only what the workspaces remember (no dirty gate). A sandbox whose workspaces
+    /// bind their ports on the host (Docker) counts every workspace on its engine, other
+    /// data roots' included, since the host's ports are shared by them all.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`] when the source cannot be read.
+    fn ports_in_use(&self) -> Result<Vec<u16>, SandboxError>;
 }

@@ -1,8 +1,11 @@
 use crate::domain::{RemoteUrl, Workspace, WorkspaceTarget};
 use crate::ports::CloneOutcome;
 
+use super::ports::{PortPlan, choose};
 use super::{Backend, WorkspaceError};
+use crate::domain::WorkspaceRef;
 use crate::faults::fault_point;
+use crate::ports::WorkspaceRegistry;
 
 /// What `clone` did: the host checkout, and the main workspace of the chosen sandbox.
 #[derive(Debug, Clone)]
@@ -20,11 +23,18 @@ pub struct Cloned {
 
 /// Clones `remote` into its host checkout (once) and prepares the main workspace. An
 /// existing checkout is fetched first, so a main workspace made now starts from the remote's
-/// current default branch. Says whether the main workspace had to be made.
+/// current default branch. Says whether the main workspace had to be made; one made now
+/// is given ports chosen by `ports` (none no workspace of `backend` or `others` holds), an
+/// existing one keeps its own.
 ///
 /// # Errors
 /// [`WorkspaceError`] from the checkout or the sandbox.
-pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, WorkspaceError> {
+pub fn clone(
+    backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
+    remote: &RemoteUrl,
+    ports: PortPlan<'_>,
+) -> Result<Cloned, WorkspaceError> {
     let _lock = backend.locks.repository(remote.repository())?;
     let outcome = backend.checkouts.clone_remote(remote)?;
     fault_point("clone.after-checkout");
@@ -42,7 +52,20 @@ pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, Workspa
         .registry
         .locate(checkout, &WorkspaceTarget::Main)?
         .is_none_or(|main| main.half_made);
-    let main = backend.sandbox.prepare_main(checkout, &default_branch)?;
+    let ports = if main_made {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: WorkspaceTarget::Main,
+        };
+        let mut registries = vec![backend.registry];
+        registries.extend_from_slice(others);
+        choose(ports, &registries, &reference)?
+    } else {
+        Vec::new()
+    };
+    let main = backend
+        .sandbox
+        .prepare_main(checkout, &default_branch, &ports)?;
     Ok(Cloned {
         outcome,
         main,
@@ -55,7 +78,7 @@ pub fn clone(backend: Backend<'_>, remote: &RemoteUrl) -> Result<Cloned, Workspa
 mod tests {
     use super::*;
     use crate::domain::SandboxKind;
-    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, checkout};
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, checkout, port_plan};
 
     fn remote() -> RemoteUrl {
         RemoteUrl::parse("https://github.com/acme/api.git").unwrap()
@@ -66,7 +89,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("trunk");
         let sandbox = FakeSandbox::new(SandboxKind::Docker);
 
-        let cloned = clone(backend(&checkouts, &sandbox), &remote()).unwrap();
+        let cloned = clone(backend(&checkouts, &sandbox), &[], &remote(), port_plan()).unwrap();
 
         assert_eq!(
             cloned.outcome,
@@ -99,7 +122,7 @@ mod tests {
         let sandbox =
             FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &WorkspaceTarget::Main);
 
-        let cloned = clone(backend(&checkouts, &sandbox), &remote()).unwrap();
+        let cloned = clone(backend(&checkouts, &sandbox), &[], &remote(), port_plan()).unwrap();
 
         assert_eq!(cloned.outcome, CloneOutcome::AlreadyCloned(api.clone()));
         assert!(!cloned.main_made, "the main workspace was there already");
@@ -127,7 +150,7 @@ mod tests {
         let checkouts = FakeCheckouts::new("main").with_checkout(api.clone());
         let sandbox = FakeSandbox::new(SandboxKind::Docker);
 
-        let cloned = clone(backend(&checkouts, &sandbox), &remote()).unwrap();
+        let cloned = clone(backend(&checkouts, &sandbox), &[], &remote(), port_plan()).unwrap();
 
         assert_eq!(cloned.outcome, CloneOutcome::AlreadyCloned(api.clone()));
         assert!(cloned.main_made);

@@ -2,6 +2,7 @@ use crate::domain::{BranchName, Checkout, Workspace, WorkspaceRef, WorkspaceTarg
 use crate::faults::fault_point;
 use crate::ports::{BranchPresence, BranchStart, CreateRequest, ErrorKind, WorkspaceRegistry};
 
+use super::ports::{PortPlan, choose};
 use super::{Backend, WorkspaceError};
 
 /// What `create` did.
@@ -32,18 +33,26 @@ pub enum CreateOutcome {
 /// (the other sandboxes' registries) holds it, nothing is made. A sandbox of `others` whose
 /// engine cannot be reached is not asked.
 ///
+/// The new workspace is given `ports.count` host ports (see [`PortPlan`]): the same for a
+/// (repository, branch) in both sandboxes and every run, unless another workspace (of any
+/// sandbox in `backend` and `others`) or a program on the host holds one of them, which
+/// moves it to the next free slot. The sandbox remembers them, so they never change for
+/// that workspace.
+///
 /// The workspace's lock is held throughout, so parallel creates of one branch make it
 /// once (the others find it), and a `remove` of it waits; the repository's lock is held
 /// while the host checkout is refreshed and the sandbox makes the workspace.
 ///
 /// # Errors
 /// [`WorkspaceError::InAnotherSandbox`] when another sandbox holds the branch's workspace;
-/// [`WorkspaceError`] from the checkout, the sandbox or a lock.
+/// [`WorkspaceError::NoFreePorts`]; [`WorkspaceError`] from the checkout, the sandbox or a
+/// lock.
 pub fn create(
     backend: Backend<'_>,
     others: &[&dyn WorkspaceRegistry],
     checkout: &Checkout,
     branch: &BranchName,
+    ports: PortPlan<'_>,
 ) -> Result<CreateOutcome, WorkspaceError> {
     let reference = WorkspaceRef {
         repository: checkout.repository.clone(),
@@ -54,7 +63,7 @@ pub fn create(
     if existing.is_none() {
         refuse_elsewhere(backend, others, checkout, &reference)?;
     }
-    make(backend, checkout, branch, existing)
+    make(backend, others, checkout, branch, existing, ports, &[])
 }
 
 /// Fails when one of `others` holds the workspace of `reference`: a branch's workspace is
@@ -88,23 +97,31 @@ pub(super) fn refuse_elsewhere(
     Ok(())
 }
 
-/// [`create`], with the workspace's lock already held by the caller.
+/// [`create`], with the workspace's lock already held by the caller (and `others` already
+/// asked whether they hold it). A new workspace is given `kept` when it is not empty (the
+/// ports of the workspace it stands in for), else ports chosen by `ports`.
 pub(super) fn create_locked(
     backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
     checkout: &Checkout,
     branch: &BranchName,
+    ports: PortPlan<'_>,
+    kept: &[u16],
 ) -> Result<CreateOutcome, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     let existing = backend.registry.locate(checkout, &target)?;
-    make(backend, checkout, branch, existing)
+    make(backend, others, checkout, branch, existing, ports, kept)
 }
 
 /// [`create_locked`], with what `backend`'s registry found in the workspace's place.
 fn make(
     backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
     checkout: &Checkout,
     branch: &BranchName,
     existing: Option<Workspace>,
+    ports: PortPlan<'_>,
+    kept: &[u16],
 ) -> Result<CreateOutcome, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     if let Some(existing) = &existing {
@@ -144,11 +161,23 @@ fn make(
         BranchPresence::Remote => BranchStart::TrackRemote,
         BranchPresence::Absent => BranchStart::NewFromDefault,
     };
+    let ports = if kept.is_empty() {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        };
+        let mut registries = vec![backend.registry];
+        registries.extend_from_slice(others);
+        choose(ports, &registries, &reference)?
+    } else {
+        kept.to_vec()
+    };
     let request = CreateRequest {
         checkout: checkout.clone(),
         branch: branch.clone(),
         start: start.clone(),
         default_branch: refreshed.default_branch,
+        ports,
     };
     fault_point("create.before-sandbox");
     let workspace = match backend.sandbox.create(&request) {
@@ -177,8 +206,10 @@ fn make(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::SandboxKind;
-    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+    use crate::domain::{PortCount, PortRange, SandboxKind};
+    use crate::fakes::{
+        FakeCheckouts, FakeHostPorts, FakeSandbox, backend, branch, checkout, port_plan,
+    };
 
     fn created(outcome: CreateOutcome) -> (Workspace, BranchStart, Option<String>) {
         match outcome {
@@ -201,7 +232,14 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &target);
 
-        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
+        let outcome = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap();
 
         let CreateOutcome::AlreadyExists(workspace) = outcome else {
             panic!("expected AlreadyExists, got {outcome:?}");
@@ -220,7 +258,14 @@ mod tests {
             .with_remote_branch("feat/x");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
 
-        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
+        let outcome = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap();
 
         let (workspace, start, fetch_warning) = created(outcome);
         assert_eq!(start, BranchStart::Existing);
@@ -247,7 +292,14 @@ mod tests {
         let checkouts = FakeCheckouts::new("main").with_remote_branch("feat/x");
         let sandbox = FakeSandbox::new(SandboxKind::Docker);
 
-        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
+        let outcome = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap();
 
         let (workspace, start, _) = created(outcome);
         assert_eq!(start, BranchStart::TrackRemote);
@@ -261,7 +313,14 @@ mod tests {
         let checkouts = FakeCheckouts::new("trunk").with_local_branch("other");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
 
-        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
+        let outcome = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap();
 
         let (_, start, _) = created(outcome);
         assert_eq!(start, BranchStart::NewFromDefault);
@@ -277,7 +336,14 @@ mod tests {
         let checkouts = FakeCheckouts::new("main").with_fetch_warning("could not resolve host");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
 
-        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
+        let outcome = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap();
 
         let (_, _, fetch_warning) = created(outcome);
         assert_eq!(fetch_warning.as_deref(), Some("could not resolve host"));
@@ -290,8 +356,16 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Docker).with_half_made(&api, &target);
 
-        let (workspace, _, _) =
-            created(create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap());
+        let (workspace, _, _) = created(
+            create(
+                backend(&checkouts, &sandbox),
+                &[],
+                &api,
+                &branch("feat/x"),
+                port_plan(),
+            )
+            .unwrap(),
+        );
 
         assert!(!workspace.half_made);
         assert_eq!(
@@ -321,7 +395,14 @@ mod tests {
             .with_half_made(&api, &target)
             .with_risk(&api, &target, risk.clone());
 
-        let err = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap_err();
+        let err = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap_err();
 
         let WorkspaceError::HalfMadeHoldsWork {
             risk: found,
@@ -348,7 +429,14 @@ mod tests {
             "its .git file is missing",
         );
 
-        let err = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap_err();
+        let err = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap_err();
 
         let WorkspaceError::Broken { detail, .. } = err else {
             panic!("expected Broken, got {err:?}");
@@ -369,7 +457,14 @@ mod tests {
             .with_workspace(&api, &target)
             .missing_at_first_locate();
 
-        let outcome = create(backend(&checkouts, &sandbox), &[], &api, &branch("feat/x")).unwrap();
+        let outcome = create(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap();
 
         assert!(
             matches!(outcome, CreateOutcome::AlreadyExists(_)),
@@ -394,6 +489,7 @@ mod tests {
             &[&worktree, &docker],
             &api,
             &branch("feat/x"),
+            port_plan(),
         )
         .unwrap_err();
 
@@ -424,6 +520,7 @@ mod tests {
             &[&worktree],
             &api,
             &branch("feat/x"),
+            port_plan(),
         )
         .unwrap();
 
@@ -432,5 +529,99 @@ mod tests {
             "{outcome:?}"
         );
         assert!(worktree.calls().is_empty(), "{:?}", worktree.calls());
+    }
+
+    #[test]
+    fn a_new_workspace_is_given_ports_no_workspace_of_either_sandbox_holds() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let first = FakeSandbox::new(SandboxKind::Worktree);
+        created(
+            create(
+                backend(&checkouts, &first),
+                &[],
+                &api,
+                &branch("feat/x"),
+                port_plan(),
+            )
+            .unwrap(),
+        );
+        let ports = first.created()[0].ports.clone();
+        assert_eq!(ports.len(), 1);
+        assert!(PortRange::DEFAULT.contains(ports[0]));
+
+        // The same branch in the other sandbox, in another run: the same ports.
+        let docker = FakeSandbox::new(SandboxKind::Docker);
+        let (workspace, _, _) = created(
+            create(
+                backend(&checkouts, &docker),
+                &[],
+                &api,
+                &branch("feat/x"),
+                port_plan(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(docker.created()[0].ports, ports);
+        assert_eq!(workspace.ports, ports);
+
+        // Held by another workspace in the other sandbox: the next free slot.
+        let holder = WorkspaceTarget::Branch(branch("other"));
+        let worktree = FakeSandbox::new(SandboxKind::Worktree).with_ports(&api, &holder, &ports);
+        let docker = FakeSandbox::new(SandboxKind::Docker);
+        created(
+            create(
+                backend(&checkouts, &docker),
+                &[&worktree],
+                &api,
+                &branch("feat/x"),
+                port_plan(),
+            )
+            .unwrap(),
+        );
+        let moved = docker.created()[0].ports.clone();
+        assert_ne!(moved, ports);
+
+        // Listened on by a program on the host: passed over too.
+        let host = FakeHostPorts::listening(&ports);
+        let plan = PortPlan {
+            host: &host,
+            ..port_plan()
+        };
+        let docker = FakeSandbox::new(SandboxKind::Docker);
+        created(
+            create(
+                backend(&checkouts, &docker),
+                &[],
+                &api,
+                &branch("feat/x"),
+                plan,
+            )
+            .unwrap(),
+        );
+        assert_eq!(docker.created()[0].ports, moved);
+    }
+
+    #[test]
+    fn a_repository_asking_for_several_ports_gets_them_consecutive() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+        let plan = PortPlan {
+            count: PortCount::new(3).unwrap(),
+            ..port_plan()
+        };
+        created(
+            create(
+                backend(&checkouts, &sandbox),
+                &[],
+                &api,
+                &branch("feat/x"),
+                plan,
+            )
+            .unwrap(),
+        );
+        let ports = sandbox.created()[0].ports.clone();
+        assert_eq!(ports, vec![ports[0], ports[0] + 1, ports[0] + 2]);
     }
 }

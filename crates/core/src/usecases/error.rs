@@ -1,5 +1,6 @@
 use crate::domain::{
-    AtRisk, BranchName, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
+    AtRisk, BranchName, PortRange, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SavedWork,
+    WorkspaceRef,
 };
 
 use super::WorkspaceRisk;
@@ -25,6 +26,19 @@ pub enum WorkspaceError {
         query: RepositoryQuery,
         /// The matching repositories (`owner/name`).
         candidates: Vec<String>,
+    },
+    /// Every slot of the port range holds a port that another workspace was given or that
+    /// something on the host listens on.
+    #[error(
+        "no {count} free consecutive port(s) for workspace {reference} in the port range {range}: other workspaces or programs on this machine hold a port of every slot"
+    )]
+    NoFreePorts {
+        /// The workspace.
+        reference: WorkspaceRef,
+        /// The range searched.
+        range: PortRange,
+        /// How many ports it was to get.
+        count: u16,
     },
     /// The workspace does not exist.
     #[error("workspace {reference} does not exist in the {sandbox} sandbox")]

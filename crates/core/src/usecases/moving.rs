@@ -8,6 +8,7 @@ use crate::faults::fault_point;
 use crate::ports::SaveStore;
 
 use super::create::{CreateOutcome, create_locked};
+use super::ports::PortPlan;
 use super::resolve::locate;
 use super::{Backend, WorkspaceError};
 
@@ -33,6 +34,9 @@ pub struct Moved {
 /// failure before that the old workspace is left untouched and the new one removed. Diffs
 /// are written under `scratch`, a directory of the caller's.
 ///
+/// The new workspace keeps the old one's ports; one that has none (made before workspaces
+/// were given ports) gets ports chosen by `ports`, as `create` chooses them.
+///
 /// # Errors
 /// [`WorkspaceError::MoveToSameSandbox`], [`WorkspaceError::WorkspaceNotFound`] (or half
 /// made, broken) in `from`, [`WorkspaceError::WorkspaceExists`] in `to`,
@@ -45,6 +49,7 @@ pub fn move_workspace(
     checkout: &Checkout,
     branch: &BranchName,
     scratch: &Path,
+    ports: PortPlan<'_>,
 ) -> Result<Moved, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     let reference = WorkspaceRef {
@@ -71,7 +76,14 @@ pub fn move_workspace(
     let before = Snapshot::take(from, &old, scratch.join("old.diff"), None, &default_branch)?;
     let carried = save(from, &old, &reference)?;
     fault_point("move.after-save");
-    let made = match make_and_verify(to, checkout, branch, &carried, &before, scratch) {
+    let new = New {
+        checkout,
+        branch,
+        others: &[from.registry],
+        ports,
+        kept: &old.ports,
+    };
+    let made = match make_and_verify(to, &new, &carried, &before, scratch) {
         Ok(made) => made,
         Err(cause) => {
             // The old workspace is untouched: it holds the work, the save is not needed.
@@ -213,16 +225,26 @@ struct Made {
     fetch_warning: Option<String>,
 }
 
-/// Makes the workspace in `to`, puts `carried` back in it and checks it against `before`;
-/// on failure removes what it made.
+/// What the new workspace is: its checkout and branch, the other sandbox's registry, and
+/// its ports (`kept` from the old one, else chosen by `ports`).
+struct New<'a> {
+    checkout: &'a Checkout,
+    branch: &'a BranchName,
+    others: &'a [&'a dyn crate::ports::WorkspaceRegistry],
+    ports: PortPlan<'a>,
+    kept: &'a [u16],
+}
+
+/// Makes the workspace `new` in `to`, puts `carried` back in it and checks it against
+/// `before`; on failure removes what it made.
 fn make_and_verify(
     to: Backend<'_>,
-    checkout: &Checkout,
-    branch: &BranchName,
+    new: &New<'_>,
     carried: &SavedWork,
     before: &Snapshot,
     scratch: &Path,
 ) -> Result<Made, WorkspaceError> {
+    let (checkout, branch) = (new.checkout, new.branch);
     let reference = WorkspaceRef {
         repository: checkout.repository.clone(),
         target: WorkspaceTarget::Branch(branch.clone()),
@@ -237,22 +259,23 @@ fn make_and_verify(
             left: left.map(|err| err.to_string()),
         }
     };
-    let (workspace, fetch_warning) = match create_locked(to, checkout, branch) {
-        Ok(CreateOutcome::Created {
-            workspace,
-            fetch_warning,
-            ..
-        }) => (workspace, fetch_warning),
-        // Made meanwhile by a process that did not wait for the lock: not ours to remove.
-        Ok(CreateOutcome::AlreadyExists(_)) => {
-            let exists = WorkspaceError::WorkspaceExists {
-                reference: reference.clone(),
-                sandbox: to.sandbox.kind(),
-            };
-            return Err(undone(exists, None));
-        }
-        Err(err) => return Err(undone(err, None)),
-    };
+    let (workspace, fetch_warning) =
+        match create_locked(to, new.others, checkout, branch, new.ports, new.kept) {
+            Ok(CreateOutcome::Created {
+                workspace,
+                fetch_warning,
+                ..
+            }) => (workspace, fetch_warning),
+            // Made meanwhile by a process that did not wait for the lock: not ours to remove.
+            Ok(CreateOutcome::AlreadyExists(_)) => {
+                let exists = WorkspaceError::WorkspaceExists {
+                    reference: reference.clone(),
+                    sandbox: to.sandbox.kind(),
+                };
+                return Err(undone(exists, None));
+            }
+            Err(err) => return Err(undone(err, None)),
+        };
     fault_point("move.after-create");
     let checked = (|| {
         to.sandbox.restore(&workspace, carried)?;
@@ -336,7 +359,7 @@ fn same_contents(a: &Path, b: &Path) -> Result<bool, WorkspaceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout, port_plan};
 
     fn feat_x() -> WorkspaceTarget {
         WorkspaceTarget::Branch(branch("feat/x"))
@@ -365,6 +388,7 @@ mod tests {
             &api,
             &branch("feat/x"),
             &scratch("ok"),
+            port_plan(),
         )
         .unwrap();
 
@@ -394,6 +418,50 @@ mod tests {
     }
 
     #[test]
+    fn the_moved_workspace_keeps_its_ports_and_one_without_gets_the_ones_create_gives() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main").with_local_branch("feat/x");
+        let old = FakeSandbox::new(SandboxKind::Worktree).with_ports(&api, &feat_x(), &[20777]);
+        let new = FakeSandbox::new(SandboxKind::Docker);
+
+        let moved = move_workspace(
+            backend(&checkouts, &old),
+            backend(&checkouts, &new),
+            &api,
+            &branch("feat/x"),
+            &scratch("ports"),
+            port_plan(),
+        )
+        .unwrap();
+        assert_eq!(moved.workspace.ports, [20777]);
+        assert_eq!(new.created()[0].ports, [20777]);
+
+        // Made before workspaces had ports: it gets the ones `create` would give.
+        let old = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &feat_x());
+        let new = FakeSandbox::new(SandboxKind::Docker);
+        let moved = move_workspace(
+            backend(&checkouts, &old),
+            backend(&checkouts, &new),
+            &api,
+            &branch("feat/x"),
+            &scratch("no-ports"),
+            port_plan(),
+        )
+        .unwrap();
+        let fresh = FakeSandbox::new(SandboxKind::Docker);
+        super::super::create(
+            backend(&checkouts, &fresh),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+        )
+        .unwrap();
+        assert_eq!(moved.workspace.ports, fresh.created()[0].ports);
+        assert_eq!(moved.workspace.ports.len(), 1);
+    }
+
+    #[test]
     fn a_new_workspace_that_differs_is_removed_and_the_old_one_kept() {
         let api = checkout("acme", "api");
         let checkouts = FakeCheckouts::new("main").with_local_branch("feat/x");
@@ -410,6 +478,7 @@ mod tests {
             &api,
             &branch("feat/x"),
             &scratch("differs"),
+            port_plan(),
         )
         .unwrap_err();
 
@@ -441,6 +510,7 @@ mod tests {
             &api,
             &branch("feat/x"),
             &scratch("same"),
+            port_plan(),
         )
         .unwrap_err();
 

@@ -5,6 +5,7 @@ use crate::faults::fault_point;
 use crate::ports::{SaveStore, WorkspaceRegistry};
 
 use super::create::{CreateOutcome, create_locked, refuse_elsewhere};
+use super::ports::PortPlan;
 use super::{Backend, WorkspaceError};
 
 /// What `restore` did.
@@ -59,7 +60,8 @@ pub fn find_saved(
 /// Recreates the workspace of `saved`'s branch in `backend`'s sandbox and puts the saved
 /// work back in it. Refuses when the workspace exists, there or in one of `others` (the
 /// other sandboxes' registries; one whose engine cannot be reached is not asked). The save
-/// is kept.
+/// is kept. The workspace's ports are chosen by `ports` as `create` chooses them: the ones
+/// it had, unless another workspace or program took them meanwhile.
 ///
 /// # Errors
 /// [`WorkspaceError::NotRestorable`] for a save of files git could not read (nothing is
@@ -71,6 +73,7 @@ pub fn restore(
     others: &[&dyn WorkspaceRegistry],
     checkout: &Checkout,
     saved: SavedWork,
+    ports: PortPlan<'_>,
 ) -> Result<Restored, WorkspaceError> {
     let reference = WorkspaceRef {
         repository: checkout.repository.clone(),
@@ -95,20 +98,21 @@ pub fn restore(
         });
     }
     refuse_elsewhere(backend, others, checkout, &reference)?;
-    let (workspace, fetch_warning) = match create_locked(backend, checkout, &saved.branch)? {
-        CreateOutcome::Created {
-            workspace,
-            fetch_warning,
-            ..
-        } => (workspace, fetch_warning),
-        // Held by the lock, the place was free a moment ago.
-        CreateOutcome::AlreadyExists(_) => {
-            return Err(WorkspaceError::WorkspaceExists {
-                reference,
-                sandbox: backend.sandbox.kind(),
-            });
-        }
-    };
+    let (workspace, fetch_warning) =
+        match create_locked(backend, others, checkout, &saved.branch, ports, &[])? {
+            CreateOutcome::Created {
+                workspace,
+                fetch_warning,
+                ..
+            } => (workspace, fetch_warning),
+            // Held by the lock, the place was free a moment ago.
+            CreateOutcome::AlreadyExists(_) => {
+                return Err(WorkspaceError::WorkspaceExists {
+                    reference,
+                    sandbox: backend.sandbox.kind(),
+                });
+            }
+        };
     fault_point("restore.after-create");
     backend.sandbox.restore(&workspace, &saved)?;
     Ok(Restored {
@@ -122,7 +126,7 @@ pub fn restore(
 mod tests {
     use super::*;
     use crate::domain::{SandboxKind, SavedContents};
-    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout, port_plan};
 
     fn feat_x() -> WorkspaceTarget {
         WorkspaceTarget::Branch(branch("feat/x"))
@@ -185,7 +189,14 @@ mod tests {
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
         let saved = saved_in(&sandbox, &feat_x());
 
-        let restored = restore(backend(&checkouts, &sandbox), &[], &api, saved.clone()).unwrap();
+        let restored = restore(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            saved.clone(),
+            port_plan(),
+        )
+        .unwrap();
 
         assert_eq!(restored.workspace.reference.target, feat_x());
         assert_eq!(
@@ -211,7 +222,8 @@ mod tests {
         let sandbox = FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &feat_x());
         let saved = saved_in(&sandbox, &feat_x());
 
-        let err = restore(backend(&checkouts, &sandbox), &[], &api, saved).unwrap_err();
+        let err =
+            restore(backend(&checkouts, &sandbox), &[], &api, saved, port_plan()).unwrap_err();
 
         assert!(
             matches!(
@@ -238,7 +250,8 @@ mod tests {
             ..SavedContents::default()
         };
 
-        let err = restore(backend(&checkouts, &sandbox), &[], &api, saved).unwrap_err();
+        let err =
+            restore(backend(&checkouts, &sandbox), &[], &api, saved, port_plan()).unwrap_err();
 
         let WorkspaceError::NotRestorable { reasons, .. } = err else {
             panic!("expected NotRestorable, got {err:?}");

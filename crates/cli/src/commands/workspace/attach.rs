@@ -41,6 +41,7 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
             &context.other_registries(backend.registry.kind()),
             &checkout,
             branch,
+            context.port_plan()?,
         )?
     {
         if let Some(warning) = fetch_warning {

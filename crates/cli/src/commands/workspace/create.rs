@@ -68,7 +68,7 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
         pull_request::fetch(context, backend, &checkout, number, &branch)?;
     }
     let others = context.other_registries(backend.registry.kind());
-    match usecases::create(backend, &others, &checkout, &branch)? {
+    match usecases::create(backend, &others, &checkout, &branch, context.port_plan()?)? {
         CreateOutcome::Created {
             workspace,
             start,

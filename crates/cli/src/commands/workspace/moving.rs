@@ -37,8 +37,15 @@ pub fn run(context: &Context<'_>, args: &MoveArgs) -> Result<ExitStatus, CliErro
         SandboxArg::Docker => SandboxKind::Docker,
     })?;
     let scratch = scratch(context)?;
-    let moved = usecases::move_workspace(from, to, &checkout, branch, scratch.path())
-        .map_err(|err| with_existing(context, &checkout, err))?;
+    let moved = usecases::move_workspace(
+        from,
+        to,
+        &checkout,
+        branch,
+        scratch.path(),
+        context.port_plan()?,
+    )
+    .map_err(|err| with_existing(context, &checkout, err))?;
     if let Some(warning) = &moved.fetch_warning {
         warn_fetch(context, warning);
     }

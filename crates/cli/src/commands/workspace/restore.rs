@@ -43,7 +43,13 @@ pub fn run(context: &Context<'_>, args: &RestoreArgs) -> Result<ExitStatus, CliE
     let backend = context.backend(kind)?;
     let what = summary(&saved.contents);
     let id = saved.id.clone();
-    let restored = usecases::restore(backend, &context.other_registries(kind), &checkout, saved)?;
+    let restored = usecases::restore(
+        backend,
+        &context.other_registries(kind),
+        &checkout,
+        saved,
+        context.port_plan()?,
+    )?;
     if let Some(warning) = &restored.fetch_warning {
         warn_fetch(context, warning);
     }

@@ -1,0 +1,99 @@
+//! The host ports a worktree workspace was given, remembered in git config stored with
+//! the worktree: `skipper.ports` in `<its git dir>/config.worktree`, read and written with
+//! `git config --file`, so it needs no `extensions.worktreeConfig`, never reaches the host
+//! checkout's config, and goes when git removes the worktree's git dir.
+
+use std::path::{Path, PathBuf};
+
+use skipper_core::{CheckoutError, format_ports, parse_ports};
+use skipper_git::Git;
+
+/// The git config key holding the ports, space-separated.
+const PORTS_KEY: &str = "skipper.ports";
+
+/// The worktree's own config file, from the `gitdir:` line of its `.git` file; `None` when
+/// it has no such file (a broken worktree).
+fn config_file(worktree: &Path) -> Option<PathBuf> {
+    let text = fs_err::read_to_string(worktree.join(".git")).ok()?;
+    let dir = text
+        .lines()
+        .find_map(|line| line.strip_prefix("gitdir: "))?;
+    // Git may write it relative to the worktree (`worktree.useRelativePaths`).
+    Some(worktree.join(dir.trim()).join("config.worktree"))
+}
+
+/// Remembers `ports` as the worktree's at `worktree`. Nothing to remember is nothing done.
+///
+/// # Errors
+/// [`CheckoutError`] when the worktree has no git dir or git cannot write its config.
+pub(crate) fn remember(worktree: &Path, ports: &[u16]) -> Result<(), CheckoutError> {
+    if ports.is_empty() {
+        return Ok(());
+    }
+    let file = config_file(worktree).ok_or_else(|| CheckoutError::Git {
+        command: format!("config {PORTS_KEY}"),
+        path: worktree.to_path_buf(),
+        stderr: "the worktree has no .git file naming its git dir".to_owned(),
+    })?;
+    let file = file.to_string_lossy();
+    Git::in_dir(worktree).run([
+        "config",
+        "--file",
+        file.as_ref(),
+        PORTS_KEY,
+        &format_ports(ports),
+    ])?;
+    Ok(())
+}
+
+/// The ports remembered for the worktree at `worktree`: none when it has none (made before
+/// workspaces were given ports, or broken), or when what is there is not ports.
+pub(crate) fn remembered(worktree: &Path) -> Vec<u16> {
+    let Some(file) = config_file(worktree) else {
+        return Vec::new();
+    };
+    let Ok(output) = Git::in_dir(worktree)
+        .command([
+            "config".as_ref(),
+            "--file".as_ref(),
+            file.as_os_str(),
+            "--get".as_ref(),
+            PORTS_KEY.as_ref(),
+        ])
+        .output()
+    else {
+        return Vec::new();
+    };
+    // Exit 1: the key (or the file) is not there.
+    if !output.status.success() {
+        return Vec::new();
+    }
+    parse_ports(String::from_utf8_lossy(&output.stdout).trim()).unwrap_or_default()
+}
+
+/// The ports remembered by every worktree under `worktrees` (the data root's
+/// `worktrees/<host>/<owner>/<name>/<branch>`), whatever repository it is of.
+pub(crate) fn all_remembered(worktrees: &Path) -> Result<Vec<u16>, std::io::Error> {
+    let mut level = vec![worktrees.to_path_buf()];
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for dir in level {
+            let entries = match fs_err::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(err),
+            };
+            for entry in entries {
+                let entry = entry?;
+                if entry.file_type()?.is_dir() {
+                    next.push(entry.path());
+                }
+            }
+        }
+        level = next;
+    }
+    Ok(level
+        .iter()
+        .flat_map(|worktree| remembered(worktree))
+        .collect())
+}
