@@ -86,12 +86,12 @@ fn clean_in_list_means_remove_goes_ahead_and_changes_and_commits_are_told_apart(
     );
     insta::assert_snapshot!(env.screen_of(&["workspace", "list", "-r", "api"]), @"
     [exit: 0]
-    REPOSITORY   BRANCH       SANDBOX   STATE  CHANGES  UNPUSHED   PATH
-    remotes/api  main         worktree  -      clean    none       [ROOT]/xdg-data/skipper/repos/local/remotes/api
-    remotes/api  a-clean      worktree  -      clean    none       [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/a-clean
-    remotes/api  b-dirty      worktree  -      1 file   none       [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/b-dirty
-    remotes/api  c-committed  worktree  -      none     2 commits  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/c-committed
-    remotes/api  d-staged     worktree  -      1 file   none       [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/d-staged
+    REPOSITORY   BRANCH       SANDBOX   STATE  CHANGES  UNPUSHED   PORTS  PATH
+    remotes/api  main         worktree  -      clean    none       -      [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    remotes/api  a-clean      worktree  -      clean    none       [PORT]  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/a-clean
+    remotes/api  b-dirty      worktree  -      1 file   none       [PORT]  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/b-dirty
+    remotes/api  c-committed  worktree  -      none     2 commits  [PORT]  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/c-committed
+    remotes/api  d-staged     worktree  -      1 file   none       [PORT]  [ROOT]/xdg-data/skipper/worktrees/local/remotes/api/d-staged
     ----- stderr -----
     ");
 
