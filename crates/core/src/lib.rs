@@ -15,17 +15,19 @@ pub mod faults;
 
 pub use domain::{
     AtRisk, BranchName, Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade,
-    DiffRequest, Finding, FindingKind, Ignored, InvalidName, NestedWork, RemoteUrl, RepositoryId,
+    DiffRequest, Environment, Finding, FindingKind, HookStage, Hooks, Ignored, InvalidName,
+    NestedWork, PortsSection, ProjectConfig, ProjectConfigError, RemoteUrl, RepositoryId,
     RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents, SavedHead, SavedNested,
     SavedRef, SavedRemote, SavedWork, UnpushedBranch, UnpushedRef, WorkState, Workspace,
     WorkspaceLocation, WorkspaceRef, WorkspaceTarget, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{
-    AttachOutcome, BoxError, BranchExport, BranchImport, BranchPresence, BranchStanding,
-    BranchStart, CheckoutError, CheckoutWork, CloneOutcome, CreateRequest, DetachOutcome,
-    ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch, HostCheckouts, Housekeeping, Imported,
-    LiveOutput, LockError, LockGuard, Locks, NoProgress, Operation, PipedIo, Progress,
-    PushStanding, RefChange, Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore,
-    SessionIo, StopOutcome, SyncReport, Transfer, WorkspaceRegistry,
+    ApprovalError, ApprovalStore, AttachOutcome, BoxError, BranchExport, BranchImport,
+    BranchPresence, BranchStanding, BranchStart, CheckoutError, CheckoutWork, CloneOutcome,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch,
+    HostCheckouts, Housekeeping, Imported, LiveOutput, LockError, LockGuard, Locks, NoProgress,
+    Operation, PipedIo, Progress, PushStanding, RefChange, Refreshed, RemovalRecord, Sandbox,
+    SandboxError, SaveError, SaveStore, SessionIo, StopOutcome, SyncReport, Transfer,
+    WorkspaceRegistry,
 };

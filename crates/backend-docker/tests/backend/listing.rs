@@ -50,7 +50,11 @@ fn list_shows_main_first_then_branches_running_and_stopped() {
             let WorkspaceLocation::Container { state, .. } = &w.location else {
                 panic!()
             };
-            (w.reference.target.to_string(), state.to_string(), w.risk.as_ref().map(|risk| !risk.is_empty()))
+            (
+                w.reference.target.to_string(),
+                state.to_string(),
+                w.risk.as_ref().map(|risk| !risk.is_empty()),
+            )
         })
         .collect();
     assert_eq!(

@@ -3,7 +3,9 @@
 mod branch;
 mod command;
 mod diff;
+mod environment;
 mod finding;
+mod project;
 mod remote;
 mod repository;
 mod risk;
@@ -14,7 +16,11 @@ mod workspace;
 pub use branch::BranchName;
 pub use command::{CommandLine, CommandStatus};
 pub use diff::{DiffFormat, DiffMade, DiffRequest};
+pub use environment::{Environment, RESERVED_PREFIX};
 pub use finding::{Finding, FindingKind};
+pub use project::{
+    HookStage, Hooks, MAX_PORTS, PROJECT_FILE, PortsSection, ProjectConfig, ProjectConfigError,
+};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};
