@@ -357,6 +357,17 @@ impl From<WorkspaceError> for CliError {
             err @ (WorkspaceError::BranchDiverged { .. }
             | WorkspaceError::BranchCheckedOut { .. }
             | WorkspaceError::NothingToPush { .. }) => transfer(err, message),
+            WorkspaceError::HookFailed { .. } => {
+                Self::failure(message).hint("its output is above; the hooks after it did not run")
+            }
+            WorkspaceError::ProjectConfig(_) => Self::failure(message).hint(
+                "fix .skipper.toml in the repository (see the README's Project setup), or pass --no-hooks",
+            ),
+            WorkspaceError::Approvals(_) => Self::failure(message),
+            WorkspaceError::PreRemove(source) => match source.downcast::<CliError>() {
+                Ok(err) => *err,
+                Err(_) => Self::failure(message),
+            },
             WorkspaceError::Checkout(err) => err.into(),
             WorkspaceError::Sandbox(err) => err.into(),
         }

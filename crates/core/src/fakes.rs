@@ -401,6 +401,16 @@ impl HostCheckouts for FakeCheckouts {
         Ok(format!("https://fake/{}", checkout.repository))
     }
 
+    fn file_at(
+        &self,
+        checkout: &Checkout,
+        rev: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, CheckoutError> {
+        self.record(format!("file_at {} {rev} {path}", checkout.repository));
+        Ok(None)
+    }
+
     fn branches(&self, checkout: &Checkout) -> Result<Vec<BranchName>, CheckoutError> {
         self.record(format!("branches {}", checkout.repository));
         let all: BTreeSet<BranchName> = self.local.union(&self.remote).cloned().collect();

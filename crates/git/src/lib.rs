@@ -13,6 +13,7 @@
 //! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
 //! goes through the `git` binary; no English output is ever parsed.
 
+mod approvals;
 mod checkouts;
 pub mod diff;
 pub mod export;
@@ -34,6 +35,7 @@ pub mod sync;
 mod work;
 pub mod worktree_list;
 
+pub use approvals::DiskApprovals;
 pub use checkouts::GitCheckouts;
 pub use host_scripts::HostScripts;
 pub use housekeeping::DataRootHousekeeping;

@@ -300,6 +300,10 @@ pub enum WorkspaceError {
         /// Its exit status.
         status: CommandStatus,
     },
+    /// The caller's pre-remove step (see [`remove_with`](super::remove_with)) failed in a
+    /// way of its own (a question the user cancelled); the caller's error is the source.
+    #[error(transparent)]
+    PreRemove(BoxError),
     /// The repository's `.skipper.toml` cannot be used.
     #[error("cannot use the project file: {0}")]
     ProjectConfig(#[from] ProjectConfigError),

@@ -288,6 +288,63 @@ pub(super) fn environment_of(
     workspace_environment(backend, checkout, workspace, &file.config())
 }
 
+/// The project file of a repository's default branch, as `sk hooks` reviews it.
+#[derive(Debug, Clone)]
+pub struct DefaultBranchProject {
+    /// The remote's default branch.
+    pub default_branch: crate::domain::BranchName,
+    /// Why fetching `origin` failed, when it did (the last fetched tip was read).
+    pub fetch_warning: Option<String>,
+    /// What `origin/<default branch>` holds of `.skipper.toml`.
+    pub file: ProjectFile,
+}
+
+/// Refreshes the host checkout and reads `.skipper.toml` at the tip of
+/// `origin/<default branch>`: the commit new workspaces start from.
+///
+/// # Errors
+/// The host checkout's failure to refresh or to read the commit.
+pub fn default_branch_project(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+) -> Result<DefaultBranchProject, WorkspaceError> {
+    let refreshed = backend.checkouts.refresh(checkout)?;
+    let default_branch = refreshed.default_branch;
+    let rev = format!("refs/remotes/origin/{default_branch}");
+    let file = match backend.checkouts.file_at(checkout, &rev, PROJECT_FILE)? {
+        None => ProjectFile::Absent,
+        Some(bytes) => {
+            let name = format!("{PROJECT_FILE} at origin/{default_branch}");
+            match String::from_utf8(bytes) {
+                Ok(text) => ProjectFile::parse(&text, &name),
+                Err(_) => ProjectFile::Unusable(ProjectConfigError::Malformed {
+                    file: name,
+                    line: 1,
+                    column: 1,
+                    message: "the file is not UTF-8 text".to_owned(),
+                }),
+            }
+        }
+    };
+    Ok(DefaultBranchProject {
+        default_branch,
+        fetch_warning: refreshed.fetch_warning,
+        file,
+    })
+}
+
+/// Whether `repository`'s approvals hold `project`'s hook commands as they are now.
+///
+/// # Errors
+/// [`WorkspaceError::Approvals`] when the store cannot be read.
+pub fn hooks_approved(
+    approvals: &dyn ApprovalStore,
+    repository: &RepositoryId,
+    project: &Hooks,
+) -> Result<bool, WorkspaceError> {
+    Ok(approvals.is_approved(repository, &project.digest())?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

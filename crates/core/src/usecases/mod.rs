@@ -33,8 +33,9 @@ pub use diff::{DiffOptions, diff};
 pub use error::{WorkspaceError, display_command};
 pub use fetch::{FetchOutcome, Fetched, fetch};
 pub use hooks::{
-    Approval, HookOutput, HookPlan, ProjectFile, approve_hooks, plan_hooks, read_project,
-    run_hooks, workspace_environment,
+    Approval, DefaultBranchProject, HookOutput, HookPlan, ProjectFile, approve_hooks,
+    default_branch_project, hooks_approved, plan_hooks, read_project, run_hooks,
+    workspace_environment,
 };
 pub use housekeeping::{Collected, Inspection, doctor, gc};
 pub use list::{Listing, list};

@@ -54,7 +54,8 @@ pub fn remove(
 /// go ahead (after the save, under `force`) and before anything is deleted: the
 /// pre-remove hooks. Its failure stops the removal, changing nothing, unless `force`:
 /// then the removal goes on and [`Removed::pre_remove_failed`] says why it failed. A
-/// removal that an interrupted one began is finished without it.
+/// removal that an interrupted one began is finished without it. A caller's own failure
+/// travels as [`WorkspaceError::PreRemove`].
 ///
 /// # Errors
 /// As [`remove`], and `pre_remove`'s failure without `force`.

@@ -14,10 +14,19 @@ use crate::picker::{self, Omitted};
 /// workspace that exists says so and succeeds; so does naming the default branch, whose
 /// workspace is the main one. A branch has one workspace: one in the other sandbox is
 /// refused with `--sandbox` (move it with `sk workspace move`).
+///
+/// Then the post-create hooks run in the new workspace: yours (`[hooks]` in config.toml),
+/// then those of the repository's `.skipper.toml` at the workspace's commit, once you
+/// approved them (asked on a terminal; without one they are skipped, and the command that
+/// approves them is printed). A failing hook leaves the workspace in place and exits 1.
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
     #[command(flatten)]
     pub selection: Selection,
+
+    /// Run no hooks, yours or the project's.
+    #[arg(long)]
+    pub no_hooks: bool,
 }
 
 pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
@@ -66,6 +75,22 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
                 checkout.repository,
                 workspace.location.display()
             ));
+            if !args.no_hooks {
+                crate::setup::run_stage(
+                    context,
+                    backend,
+                    &checkout,
+                    &workspace,
+                    skipper_core::HookStage::PostCreate,
+                    true,
+                )
+                .map_err(|err| {
+                    err.hint(format!(
+                        "the workspace is in place; remove it with `sk workspace remove -r {} -b {branch}`, or use it as it is",
+                        checkout.repository
+                    ))
+                })?;
+            }
         }
         CreateOutcome::AlreadyExists(workspace) => context.printer.result(&format!(
             "Workspace {branch} of {} already exists at {}",
