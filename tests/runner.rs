@@ -32,6 +32,7 @@ mod test_docker_run;
 mod test_faults;
 mod test_fetch;
 mod test_help;
+mod test_hooks;
 mod test_housekeeping;
 mod test_list;
 mod test_move;
