@@ -24,6 +24,7 @@ mod test_diff;
 mod test_docker_attach;
 mod test_docker_create;
 mod test_docker_daemon;
+mod test_docker_hooks;
 mod test_docker_housekeeping;
 mod test_docker_image;
 mod test_docker_list;
