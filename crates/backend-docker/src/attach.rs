@@ -108,13 +108,11 @@ pub async fn interactive(
     what: &str,
 ) -> Result<SessionEnd, DockerError> {
     let term = std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".to_owned());
-    let mut assignments = vec![format!("TERM={term}")];
-    assignments.extend(env);
     let request = ExecRequest {
         container: container.to_owned(),
         argv,
         working_dir: Some(working_dir.to_owned()),
-        env: assignments,
+        env: std::iter::once(format!("TERM={term}")).chain(env).collect(),
     };
     let failed = |reason: String| DockerError::Exec {
         command: what.to_owned(),

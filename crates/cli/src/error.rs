@@ -303,7 +303,8 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::MainNotRemovable { .. }
             | WorkspaceError::MoveUndone { .. }
             | WorkspaceError::MoveNotVerified { .. }
-            | WorkspaceError::Scratch { .. } => Self::failure(message),
+            | WorkspaceError::Scratch { .. }
+            | WorkspaceError::Approvals(_) => Self::failure(message),
             WorkspaceError::MoveToSameSandbox { .. } => {
                 Self::usage(message).hint("name the other sandbox with `--to`")
             }
@@ -363,7 +364,6 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::ProjectConfig(_) => Self::failure(message).hint(
                 "fix .skipper.toml in the repository (see the README's Project setup), or pass --no-hooks",
             ),
-            WorkspaceError::Approvals(_) => Self::failure(message),
             WorkspaceError::PreRemove(source) => match source.downcast::<CliError>() {
                 Ok(err) => *err,
                 Err(_) => Self::failure(message),

@@ -3,6 +3,7 @@
 //! stderr with a `post-create │ ` prefix on a terminal, and the warnings of an unusable
 //! `.skipper.toml`.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
 use skipper_core::usecases::{
@@ -119,10 +120,11 @@ pub fn listing(hooks: &Hooks) -> String {
     let mut text = String::new();
     for stage in HookStage::ALL {
         for command in hooks.of(stage) {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "\n  {stage}: {}",
                 crate::printer::untrusted(&display_command(command))
-            ));
+            );
         }
     }
     text
@@ -135,10 +137,11 @@ fn say_skipped(context: &Context<'_>, checkout: &Checkout, plan: &HookPlan) {
         plan.stage, checkout.repository
     );
     for command in &plan.project {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n  {}",
             crate::printer::untrusted(&display_command(command))
-        ));
+        );
     }
     context.printer.warning(&text);
     context.printer.warning(&format!(

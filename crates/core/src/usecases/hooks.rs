@@ -224,12 +224,15 @@ pub fn approve_hooks(
     repository: &RepositoryId,
     project: &Hooks,
 ) -> Result<(), WorkspaceError> {
-    let mut listing = String::new();
-    for stage in HookStage::ALL {
-        for command in project.of(stage) {
-            listing.push_str(&format!("{stage}: {}\n", display_command(command)));
-        }
-    }
+    let listing: String = HookStage::ALL
+        .into_iter()
+        .flat_map(|stage| {
+            project
+                .of(stage)
+                .iter()
+                .map(move |command| format!("{stage}: {}\n", display_command(command)))
+        })
+        .collect();
     Ok(approvals.approve(repository, &project.digest(), &listing)?)
 }
 

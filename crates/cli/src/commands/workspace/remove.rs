@@ -37,6 +37,10 @@ pub struct RemoveArgs {
 
 pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliError> {
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::PickBranch)?;
+    #[allow(
+        clippy::result_large_err,
+        reason = "the use case's own error type, as every use case returns it"
+    )]
     let mut pre_remove = |workspace: &skipper_core::Workspace| {
         if args.no_hooks {
             return Ok(());
