@@ -14,7 +14,7 @@ fn hooks_run_in_the_container_with_every_sk_variable_and_pre_remove_can_stop_a_r
     repo.origin.push_commit(
         "release/v1",
         ".skipper.toml",
-        "[hooks]\npost-create = [\"env | grep -E '^(SK_|APP_)' | sort\"]\npre-remove = [\"test ! -e /tmp/block\"]\n\n[env]\nAPP_MODE = \"dev\"\n",
+        "[hooks]\npost-create = [\"env | grep -E '^(SK_(REPOSITORY|BRANCH|SANDBOX|WORKSPACE|PORTS?)|APP_[A-Z_]*)=' | sort\"]\npre-remove = [\"test ! -e /tmp/block\"]\n\n[env]\nAPP_MODE = \"dev\"\n",
     );
     repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
     repo.ok(&["hooks", "approve", "-r", &repo.name]);

@@ -5,8 +5,10 @@ use expectrl::Expect;
 
 use crate::support::{TestEnv, exit_code, stderr, stdout, ws};
 
-/// Prints every variable skipper sets, one `NAME=value` per line.
-const PRINT_SK: &str = "env | grep -E '^(SK_|APP_)' | sort";
+/// Prints every variable skipper sets (and the project's `APP_*`), one `NAME=value` per
+/// line.
+const PRINT_SK: &str =
+    "env | grep -E '^(SK_(REPOSITORY|BRANCH|SANDBOX|WORKSPACE|PORTS?)|APP_[A-Z_]*)=' | sort";
 
 /// A clone of `api` (default branch `main`) whose default branch holds `.skipper.toml`
 /// with `text`.
