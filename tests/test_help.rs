@@ -79,6 +79,12 @@ fn repo_help() {
 }
 
 #[test]
+fn hooks_help() {
+    insta::assert_snapshot!(help(&["hooks", "--help"]));
+    insta::assert_snapshot!("hooks_approve_help", help(&["hooks", "approve", "--help"]));
+}
+
+#[test]
 fn remove_help() {
     insta::assert_snapshot!(help(&["workspace", "remove", "--help"]));
 }

@@ -52,7 +52,8 @@ impl Drop for RawMode {
     }
 }
 
-/// Runs an interactive shell in `container`, in `working_dir`, on the process's terminal.
+/// Runs an interactive shell in `container`, in `working_dir`, on the process's terminal,
+/// `env` (`NAME=value`) added to its environment.
 ///
 /// # Errors
 /// [`DockerError::Exec`] when the shell cannot be started or followed.
@@ -60,12 +61,14 @@ pub async fn interactive_shell(
     docker: &Docker,
     container: &str,
     working_dir: &str,
+    env: Vec<String>,
 ) -> Result<SessionEnd, DockerError> {
     interactive(
         docker,
         container,
         working_dir,
         shell_argv(),
+        env,
         "interactive shell",
     )
     .await
@@ -92,7 +95,7 @@ fn forward_stdin(tx: mpsc::Sender<Vec<u8>>) {
 
 /// Runs `argv` in `container`, in `working_dir`, on a TTY bound to the process's terminal
 /// (as `docker exec -it` does): raw mode, the terminal's size, Ctrl-C typed into the
-/// container's terminal.
+/// container's terminal; `env` (`NAME=value`) added to its environment after `TERM`.
 ///
 /// # Errors
 /// [`DockerError::Exec`] when the command cannot be started or followed.
@@ -101,6 +104,7 @@ pub async fn interactive(
     container: &str,
     working_dir: &str,
     argv: Vec<String>,
+    env: Vec<String>,
     what: &str,
 ) -> Result<SessionEnd, DockerError> {
     let term = std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".to_owned());
@@ -108,7 +112,7 @@ pub async fn interactive(
         container: container.to_owned(),
         argv,
         working_dir: Some(working_dir.to_owned()),
-        env: vec![format!("TERM={term}")],
+        env: std::iter::once(format!("TERM={term}")).chain(env).collect(),
     };
     let failed = |reason: String| DockerError::Exec {
         command: what.to_owned(),

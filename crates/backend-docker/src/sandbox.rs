@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
-    CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo,
-    ExportRequest, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents,
+    CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
+    ExecIo, ExportRequest, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents,
     SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport, UnpushedRef, WorkState, Workspace,
     WorkspaceRef, WorkspaceTarget,
 };
@@ -32,11 +32,13 @@ struct Streams<'a> {
 
 impl DockerBackend {
     /// [`Sandbox::execute`] on the user's terminal: a TTY exec, as `docker exec -it`, so
-    /// interactive programs (and agents that check for a terminal) behave as on the host.
+    /// interactive programs (and agents that check for a terminal) behave as on the host;
+    /// `env` (`NAME=value`) added to its environment.
     fn execute_on_terminal(
         &self,
         workspace: &Workspace,
         command: &CommandLine,
+        env: Vec<String>,
     ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
@@ -54,7 +56,7 @@ impl DockerBackend {
                 "sk".to_owned(),
             ];
             wrapped.extend(argv);
-            let end = attach::interactive(&self.engine.docker, name, path, wrapped, "command")
+            let end = attach::interactive(&self.engine.docker, name, path, wrapped, env, "command")
                 .await
                 .map_err(fail)?;
             let status = match end {
@@ -198,13 +200,18 @@ impl Sandbox for DockerBackend {
         &self,
         workspace: &Workspace,
         command: &CommandLine,
+        env: &Environment,
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError> {
+        let mut assignments = Vec::new();
+        if let ExecIo::Inherited { no_color: true, .. } = io {
+            assignments.push("NO_COLOR=1".to_owned());
+        }
+        assignments.extend(env.to_assignments());
         match io {
-            ExecIo::Terminal => self.execute_on_terminal(workspace, command),
+            ExecIo::Terminal => self.execute_on_terminal(workspace, command, assignments),
             ExecIo::Inherited {
-                stdin_is_terminal,
-                no_color,
+                stdin_is_terminal, ..
             } => {
                 // A terminal on stdin alone stays with sk: a command without a terminal that
                 // reads stdin would wait for an end of file the user has no reason to type.
@@ -227,12 +234,7 @@ impl Sandbox for DockerBackend {
                     stderr: &mut std::io::stderr(),
                     interrupts: rx,
                 };
-                let env = if no_color {
-                    vec!["NO_COLOR=1".to_owned()]
-                } else {
-                    Vec::new()
-                };
-                let result = self.execute_streamed(workspace, command, streams, env);
+                let result = self.execute_streamed(workspace, command, streams, assignments);
                 forward.abort();
                 result
             }
@@ -255,19 +257,25 @@ impl Sandbox for DockerBackend {
                     stderr: piped.stderr,
                     interrupts: rx,
                 };
-                self.execute_streamed(workspace, command, streams, Vec::new())
+                self.execute_streamed(workspace, command, streams, assignments)
             }
         }
     }
 
-    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
+    fn attach(
+        &self,
+        workspace: &Workspace,
+        env: &Environment,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError> {
         self.can_attach(io)?;
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
         self.runtime
             .block_on(async {
                 self.engine.ensure_running(name, reference).await?;
-                attach::interactive_shell(&self.engine.docker, name, path).await
+                attach::interactive_shell(&self.engine.docker, name, path, env.to_assignments())
+                    .await
             })
             .map(|end| match end {
                 attach::SessionEnd::Exited(code) => AttachOutcome::Exited(CommandStatus(code)),

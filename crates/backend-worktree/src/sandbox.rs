@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
-    CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, ErrorKind, ExecIo,
-    ExportRequest, Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot,
+    CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
+    ExecIo, ExportRequest, Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot,
     SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport, WorkState,
     Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
@@ -90,6 +90,7 @@ impl Sandbox for WorktreeSandbox {
         &self,
         workspace: &Workspace,
         command: &CommandLine,
+        env: &Environment,
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError> {
         let dir = path_of(workspace)?;
@@ -107,6 +108,7 @@ impl Sandbox for WorktreeSandbox {
         if let ExecIo::Inherited { no_color: true, .. } = io {
             process.env("NO_COLOR", "1");
         }
+        process.envs(env.iter());
         // A host process can have the user's terminal as it is, whatever the mode.
         let ran = match io {
             ExecIo::Terminal | ExecIo::Inherited { .. } => run_foreground(&mut process),
@@ -124,7 +126,12 @@ impl Sandbox for WorktreeSandbox {
         }
     }
 
-    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
+    fn attach(
+        &self,
+        workspace: &Workspace,
+        env: &Environment,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError> {
         let dir = path_of(workspace)?;
         let fail = failed(Operation::Attaching, &workspace.reference);
         self.can_attach(io)?;
@@ -138,12 +145,16 @@ impl Sandbox for WorktreeSandbox {
                 dir.display()
             ));
             let mut process = Command::new(&shell);
-            clear_repository_env(&mut process).current_dir(dir);
+            clear_repository_env(&mut process)
+                .current_dir(dir)
+                .envs(env.iter());
             let status = run_foreground(&mut process).during(&fail)?;
             return Ok(AttachOutcome::Exited(status));
         };
         let name = session_name(&workspace.reference);
-        if !tmux.has_session(&name).during(&fail)? && !tmux.new_session(&name, dir).during(&fail)? {
+        if !tmux.has_session(&name).during(&fail)?
+            && !tmux.new_session(&name, dir, env).during(&fail)?
+        {
             return Err(fail.error(
                 ErrorKind::CommandFailed,
                 format!("tmux could not start session {name}"),

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use skipper_core::{WorkspaceRef, short_hash};
+use skipper_core::{Environment, WorkspaceRef, short_hash};
 
 /// How much of the readable part a session name keeps.
 const READABLE_LEN: usize = 48;
@@ -63,9 +63,21 @@ impl Tmux {
         self.quiet(&["has-session", "-t", &Self::target(name)])
     }
 
-    pub(crate) fn new_session(&self, name: &str, dir: &Path) -> std::io::Result<bool> {
+    /// Starts the detached session `name` in `dir`, `env` set in its environment
+    /// (`new-session -e`, so the session's first shell has it too).
+    pub(crate) fn new_session(
+        &self,
+        name: &str,
+        dir: &Path,
+        env: &Environment,
+    ) -> std::io::Result<bool> {
         let dir = dir.to_string_lossy();
-        self.quiet(&["new-session", "-d", "-s", name, "-c", &dir])
+        let assignments = env.to_assignments();
+        let mut args = vec!["new-session", "-d", "-s", name, "-c", &dir];
+        for assignment in &assignments {
+            args.extend(["-e", assignment.as_str()]);
+        }
+        self.quiet(&args)
     }
 
     pub(crate) fn kill_session(&self, name: &str) -> std::io::Result<bool> {

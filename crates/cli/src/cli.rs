@@ -51,6 +51,8 @@ pub enum Command {
     /// List and remove the cloned repositories.
     #[command(subcommand)]
     Repo(crate::commands::repo::RepoCommand),
+    #[command(subcommand)]
+    Hooks(crate::commands::hooks::HooksCommand),
     Doctor(crate::commands::doctor::DoctorArgs),
     Gc(crate::commands::gc::GcArgs),
     Completions(crate::commands::completions::CompletionsArgs),

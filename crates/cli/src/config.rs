@@ -21,6 +21,10 @@ pub struct Config {
     pub agent: AgentConfig,
     #[serde(default)]
     pub docker: DockerSection,
+    /// `[hooks]`: the user's own hooks, run in every repository's workspaces before the
+    /// project's (they need no approval).
+    #[serde(default)]
+    pub hooks: skipper_core::Hooks,
     #[serde(default)]
     pub ports: PortsSection,
 }

@@ -11,7 +11,7 @@ use skipper_core::{
     WorkspaceTarget,
 };
 use skipper_git::{
-    DataRootHousekeeping, DiskSaves, FileLocks, GitCheckouts, Layout, LoopbackPorts,
+    DataRootHousekeeping, DiskApprovals, DiskSaves, FileLocks, GitCheckouts, Layout, LoopbackPorts,
 };
 
 use crate::cli::{GlobalArgs, SandboxArg};
@@ -35,6 +35,7 @@ pub struct Context<'a> {
     checkouts: GitCheckouts,
     worktree: WorktreeSandbox,
     saves: DiskSaves,
+    approvals: DiskApprovals,
     locks: FileLocks,
     data_root: DataRootHousekeeping,
     /// Connected on first use only: a machine without Docker never pays for it. A failure
@@ -64,6 +65,7 @@ impl<'a> Context<'a> {
             printer,
             checkouts: GitCheckouts::new(layout.clone(), Arc::clone(&progress)),
             saves: DiskSaves::new(layout.clone()),
+            approvals: DiskApprovals::new(layout.clone()),
             data_root: DataRootHousekeeping::new(layout.clone()),
             locks: FileLocks::new(&layout, Arc::clone(&progress)),
             worktree: WorktreeSandbox::new(layout, Arc::clone(&progress)),
@@ -93,6 +95,11 @@ impl<'a> Context<'a> {
 
     pub fn saves(&self) -> &DiskSaves {
         &self.saves
+    }
+
+    /// The user's approvals of repositories' hook commands.
+    pub fn approvals(&self) -> &DiskApprovals {
+        &self.approvals
     }
 
     /// Every area `doctor` and `gc` look at: the data root, the worktrees, and Docker

@@ -312,7 +312,8 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::MainNotRemovable { .. }
             | WorkspaceError::MoveUndone { .. }
             | WorkspaceError::MoveNotVerified { .. }
-            | WorkspaceError::Scratch { .. } => Self::failure(message),
+            | WorkspaceError::Scratch { .. }
+            | WorkspaceError::Approvals(_) => Self::failure(message),
             WorkspaceError::NoFreePorts { .. } => Self::failure(message)
                 .hint("remove workspaces you no longer need, or widen [ports] range in config.toml (or SKIPPER_PORT_RANGE)"),
             WorkspaceError::MoveToSameSandbox { .. } => {
@@ -368,6 +369,16 @@ impl From<WorkspaceError> for CliError {
             err @ (WorkspaceError::BranchDiverged { .. }
             | WorkspaceError::BranchCheckedOut { .. }
             | WorkspaceError::NothingToPush { .. }) => transfer(err, message),
+            WorkspaceError::HookFailed { .. } => {
+                Self::failure(message).hint("its output is above; the hooks after it did not run")
+            }
+            WorkspaceError::ProjectConfig(_) => Self::failure(message).hint(
+                "fix .skipper.toml in the repository (see the README's Project setup), or pass --no-hooks",
+            ),
+            WorkspaceError::PreRemove(source) => match source.downcast::<CliError>() {
+                Ok(err) => *err,
+                Err(_) => Self::failure(message),
+            },
             WorkspaceError::Checkout(err) => err.into(),
             WorkspaceError::Sandbox(err) => err.into(),
         }

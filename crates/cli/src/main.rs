@@ -16,6 +16,7 @@ mod printer;
 mod progress;
 mod risk;
 mod saved;
+mod setup;
 mod terminal;
 mod words;
 

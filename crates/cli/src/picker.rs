@@ -259,6 +259,16 @@ impl Autocomplete for BranchSuggestions {
     }
 }
 
+/// The user's yes or no to `question` (no unless they say yes). Only on a terminal: see
+/// [`interactive`].
+pub fn confirm(question: &str) -> Result<bool, CliError> {
+    prepare();
+    inquire::Confirm::new(question)
+        .with_default(false)
+        .prompt()
+        .map_err(prompt_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,9 +34,9 @@ use std::sync::Arc;
 
 use skipper_core::{
     AtRisk, BranchName, BranchStart, CarriedContent, CarriedFile, CarriedPath, Checkout,
-    CloneOutcome, CommandLine, CreateRequest, DetachOutcome, DiffFormat, DiffRequest, ErrorKind,
-    ExecIo, HostCheckouts, PipedIo, RemoteUrl, RepositoryId, Sandbox, SandboxError, SandboxKind,
-    SkipReason, SkippedFile, StopOutcome, UnpushedBranch, UnpushedRef, Workspace,
+    CloneOutcome, CommandLine, CreateRequest, DetachOutcome, DiffFormat, DiffRequest, Environment,
+    ErrorKind, ExecIo, HostCheckouts, PipedIo, RemoteUrl, RepositoryId, Sandbox, SandboxError,
+    SandboxKind, SkipReason, SkippedFile, StopOutcome, UnpushedBranch, UnpushedRef, Workspace,
     WorkspaceLocation, WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_testkit::{Origin, TempHome, git};
@@ -288,6 +288,20 @@ impl Harness {
         command: &CommandLine,
         stdin: Option<&[u8]>,
     ) -> Result<Ran, SandboxError> {
+        self.run_with(workspace, command, &Environment::new(), stdin)
+    }
+
+    /// [`Harness::run`] with `env` added to the command's environment.
+    ///
+    /// # Errors
+    /// What [`Sandbox::execute`] returns.
+    pub fn run_with(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+        env: &Environment,
+        stdin: Option<&[u8]>,
+    ) -> Result<Ran, SandboxError> {
         let mut stdout = Vec::new();
         let mut stderr = Vec::new();
         let stdin = stdin
@@ -295,6 +309,7 @@ impl Harness {
         let status = self.sandbox.execute(
             workspace,
             command,
+            env,
             ExecIo::Piped(PipedIo {
                 stdin,
                 stdout: &mut stdout,
@@ -542,6 +557,41 @@ pub fn execute_of_shell_text_exiting_127_is_a_status(h: &Harness) {
         .unwrap_or_else(|err| panic!("expected status 127, got {err:?}"));
     assert_eq!(ran.status, 127);
     assert_eq!(ran.stdout, "");
+}
+
+/// The environment given reaches the command, values as they are (spaces, `=`, quotes,
+/// an empty one), for argument vectors and shell text alike, over a variable of the same
+/// name the sandbox would pass on; nothing of it stays for the next command.
+pub fn execute_adds_the_environment_given(h: &Harness) {
+    let ws = h.create(BRANCH, BranchStart::NewFromDefault);
+    let env: Environment = [
+        ("SK_BRANCH", BRANCH),
+        ("SK_PORTS", "4000 4001"),
+        ("ODD", "a=b 'c' \"d\" $HOME"),
+        ("EMPTY", ""),
+        ("HOME", "/given/home"),
+    ]
+    .into_iter()
+    .collect();
+    let printed = |command: CommandLine, env: &Environment| {
+        let ran = h.run_with(&ws, &command, env, None).unwrap();
+        assert_eq!(ran.status, 0, "{ran:?}");
+        ran.stdout
+    };
+    let script = "printf '%s|%s|%s|%s|%s' \"$SK_BRANCH\" \"$SK_PORTS\" \"$ODD\" \"${EMPTY-unset}\" \"$HOME\"";
+    let expected = format!("{BRANCH}|4000 4001|a=b 'c' \"d\" $HOME||/given/home");
+    assert_eq!(
+        printed(CommandLine::Shell(script.to_owned()), &env),
+        expected
+    );
+    assert_eq!(printed(argv(&["sh", "-c", script]), &env), expected);
+    assert_eq!(
+        printed(
+            CommandLine::Shell("printf '%s' \"${SK_PORTS-unset}\"".to_owned()),
+            &Environment::new()
+        ),
+        "unset"
+    );
 }
 
 /// An empty argument vector is [`ErrorKind::InvalidInput`].
@@ -995,6 +1045,7 @@ macro_rules! contract_tests {
         contract_case!(execute_of_a_missing_program_is_program_not_found);
         contract_case!(execute_of_shell_text_exiting_127_is_a_status);
         contract_case!(execute_of_an_empty_argv_is_invalid_input);
+        contract_case!(execute_adds_the_environment_given);
         contract_case!(execute_runs_in_the_repository_on_the_branch);
         contract_case!(at_risk_is_empty_on_a_fresh_workspace);
         contract_case!(at_risk_names_a_modified_file);

@@ -16,9 +16,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::domain::{
     AtRisk, BranchName, CarriedFile, CarrySelection, Checkout, CommandLine, CommandStatus,
-    ContainerState, DiffMade, DiffRequest, IncludeList, RemoteUrl, RepositoryId, SandboxKind,
-    SaveId, SaveSlot, SavedContents, SavedWork, SkipReason, SkippedFile, WorkState, Workspace,
-    WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    ContainerState, DiffMade, DiffRequest, Environment, IncludeList, RemoteUrl, RepositoryId,
+    SandboxKind, SaveId, SaveSlot, SavedContents, SavedWork, SkipReason, SkippedFile, WorkState,
+    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use crate::ports::{
     AttachOutcome, BranchExport, BranchImport, BranchPresence, BranchStanding, CheckoutError,
@@ -468,6 +468,16 @@ impl HostCheckouts for FakeCheckouts {
         Ok(format!("https://fake/{}", checkout.repository))
     }
 
+    fn file_at(
+        &self,
+        checkout: &Checkout,
+        rev: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, CheckoutError> {
+        self.record(format!("file_at {} {rev} {path}", checkout.repository));
+        Ok(None)
+    }
+
     fn branches(&self, checkout: &Checkout) -> Result<Vec<BranchName>, CheckoutError> {
         self.record(format!("branches {}", checkout.repository));
         let all: BTreeSet<BranchName> = self.local.union(&self.remote).cloned().collect();
@@ -679,6 +689,10 @@ pub struct FakeSandbox {
     keeps_sessions: bool,
     exit_status: CommandStatus,
     missing_programs: BTreeSet<String>,
+    /// Exit statuses of particular shell texts.
+    statuses: BTreeMap<String, CommandStatus>,
+    /// The `.skipper.toml` every workspace's `HEAD` holds, as `git` in it reads it.
+    project_file: Option<String>,
     failures: BTreeMap<SandboxCall, ErrorKind>,
     /// How many `locate` calls still miss every workspace (as if another process made
     /// it right after).
@@ -702,6 +716,7 @@ struct SandboxState {
     put: Vec<String>,
     /// Paths every workspace already has (tracked files), which `put_files` skips.
     there: BTreeSet<String>,
+    environments: Vec<Environment>,
 }
 
 #[derive(Debug)]
@@ -718,6 +733,12 @@ struct FakeWorkspace {
     state: WorkState,
 }
 
+/// Whether `command` is `git` reading `.skipper.toml` (`ls-tree` or `cat-file`).
+fn reads_project_file(command: &CommandLine) -> bool {
+    matches!(command, CommandLine::Argv(argv)
+        if argv.len() > 1 && argv[0] == "git" && ["ls-tree", "cat-file"].contains(&argv[1].as_str()))
+}
+
 fn key(checkout: &Checkout, target: &WorkspaceTarget) -> WorkspaceKey {
     (checkout.repository.clone(), target.branch().cloned())
 }
@@ -730,6 +751,24 @@ fn target_component(target: &WorkspaceTarget) -> String {
 }
 
 impl FakeSandbox {
+    /// What `git ls-tree` or `git cat-file` in a workspace answers: the project file when
+    /// there is one, else nothing and the sandbox's status.
+    fn serve_project_file(&self, command: &CommandLine, io: ExecIo<'_>) -> CommandStatus {
+        let Some(text) = &self.project_file else {
+            return self.exit_status;
+        };
+        let listing = matches!(command, CommandLine::Argv(argv) if argv[1] == "ls-tree");
+        if let ExecIo::Piped(piped) = io {
+            let bytes = if listing {
+                b"100644 blob 0123abcd\t.skipper.toml\0".to_vec()
+            } else {
+                text.as_bytes().to_vec()
+            };
+            let _ = piped.stdout.write_all(&bytes);
+        }
+        CommandStatus::SUCCESS
+    }
+
     /// An empty sandbox of `kind` that keeps no sessions and whose commands exit with 0.
     #[must_use]
     pub fn new(kind: SandboxKind) -> Self {
@@ -738,6 +777,8 @@ impl FakeSandbox {
             keeps_sessions: false,
             exit_status: CommandStatus::SUCCESS,
             missing_programs: BTreeSet::new(),
+            statuses: BTreeMap::new(),
+            project_file: None,
             failures: BTreeMap::new(),
             blind_locates: std::sync::atomic::AtomicUsize::new(0),
             export: None,
@@ -919,6 +960,40 @@ impl FakeSandbox {
     #[must_use]
     pub fn commands(&self) -> Vec<CommandLine> {
         self.state().commands.clone()
+    }
+
+    /// The environments `execute` and `attach` received, in order.
+    #[must_use]
+    pub fn environments(&self) -> Vec<Environment> {
+        self.state().environments.clone()
+    }
+
+    /// Every workspace's `HEAD` holds `.skipper.toml` with `text`: `git ls-tree` and `git
+    /// cat-file` run in it find it (without, they find nothing, and exit with the sandbox's
+    /// status).
+    #[must_use]
+    pub fn with_project_file(mut self, text: &str) -> Self {
+        self.project_file = Some(text.to_owned());
+        self
+    }
+
+    /// The commands `execute` received that were not `git` reading the project file.
+    #[must_use]
+    pub fn commands_run(&self) -> Vec<CommandLine> {
+        self.state()
+            .commands
+            .iter()
+            .filter(|command| !reads_project_file(command))
+            .cloned()
+            .collect()
+    }
+
+    /// The shell text `text` exits with `status` (other commands with the sandbox's
+    /// status).
+    #[must_use]
+    pub fn with_shell_status(mut self, text: &str, status: CommandStatus) -> Self {
+        self.statuses.insert(text.to_owned(), status);
+        self
     }
 
     /// Whether the workspace for `target` of `checkout` exists.
@@ -1116,7 +1191,8 @@ impl Sandbox for FakeSandbox {
         &self,
         workspace: &Workspace,
         command: &CommandLine,
-        _io: ExecIo<'_>,
+        env: &Environment,
+        io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError> {
         let reference = &workspace.reference;
         let mut state = self.state();
@@ -1129,7 +1205,17 @@ impl Sandbox for FakeSandbox {
             line,
         )?;
         state.commands.push(command.clone());
+        state.environments.push(env.clone());
         self.find(&mut state, Operation::Running, workspace)?;
+        if let CommandLine::Shell(text) = command
+            && let Some(status) = self.statuses.get(text)
+        {
+            return Ok(*status);
+        }
+        if reads_project_file(command) {
+            drop(state);
+            return Ok(self.serve_project_file(command, io));
+        }
         if let CommandLine::Argv(argv) = command {
             let Some(program) = argv.first().filter(|program| !program.is_empty()) else {
                 return Err(SandboxError::workspace(
@@ -1148,9 +1234,15 @@ impl Sandbox for FakeSandbox {
         Ok(self.exit_status)
     }
 
-    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError> {
+    fn attach(
+        &self,
+        workspace: &Workspace,
+        env: &Environment,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError> {
         let reference = &workspace.reference;
         let mut state = self.state();
+        state.environments.push(env.clone());
         let line = format!("attach {}", reference.target);
         self.record(
             &mut state,
@@ -1591,5 +1683,40 @@ mod tests {
             .map(|workspace| workspace.reference.target.to_string())
             .collect();
         assert_eq!(targets, ["main", "a", "b"]);
+    }
+}
+
+/// An in-memory [`crate::ports::ApprovalStore`].
+#[derive(Debug, Default)]
+pub struct FakeApprovals {
+    approved: Mutex<BTreeSet<(String, String)>>,
+}
+
+impl crate::ports::ApprovalStore for FakeApprovals {
+    fn is_approved(
+        &self,
+        repository: &RepositoryId,
+        digest: &str,
+    ) -> Result<bool, crate::ports::ApprovalError> {
+        let approved = self.approved.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(approved.contains(&(repository.key(), digest.to_owned())))
+    }
+
+    fn approve(
+        &self,
+        repository: &RepositoryId,
+        digest: &str,
+        _commands: &str,
+    ) -> Result<(), crate::ports::ApprovalError> {
+        let mut approved = self.approved.lock().unwrap_or_else(PoisonError::into_inner);
+        approved.insert((repository.key(), digest.to_owned()));
+        Ok(())
+    }
+
+    fn revoke(&self, repository: &RepositoryId) -> Result<usize, crate::ports::ApprovalError> {
+        let mut approved = self.approved.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = approved.len();
+        approved.retain(|(repo, _)| *repo != repository.key());
+        Ok(before - approved.len())
     }
 }

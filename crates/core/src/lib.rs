@@ -16,19 +16,20 @@ pub mod faults;
 pub use domain::{
     AtRisk, BranchName, Carried, CarriedContent, CarriedFile, CarriedPath, CarrySelection,
     Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade, DiffRequest,
-    Finding, FindingKind, Ignored, IncludeList, IncludeSource, InvalidName, InvalidPorts,
-    NestedWork, PortCount, PortRange, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind,
-    SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
-    SkipReason, SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
+    Environment, Finding, FindingKind, HookStage, Hooks, Ignored, IncludeList, IncludeSource,
+    InvalidName, InvalidPorts, NestedWork, PortCount, PortRange, PortsSection, ProjectConfig,
+    ProjectConfigError, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot,
+    SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, SkipReason,
+    SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
     WorkspaceRef, WorkspaceTarget, format_ports, parse_ports, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{
-    AttachOutcome, BoxError, BranchExport, BranchImport, BranchPresence, BranchStanding,
-    BranchStart, CheckoutError, CheckoutWork, CloneOutcome, CreateRequest, DetachOutcome,
-    ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch, HostCheckouts, HostPorts,
-    Housekeeping, Imported, LiveOutput, LockError, LockGuard, Locks, NoProgress, Operation,
-    PipedIo, Progress, PullRequestFetched, PushStanding, RefChange, Refreshed, RemovalRecord,
-    Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome, SyncReport, Transfer,
-    WorkspaceRegistry,
+    ApprovalError, ApprovalStore, AttachOutcome, BoxError, BranchExport, BranchImport,
+    BranchPresence, BranchStanding, BranchStart, CheckoutError, CheckoutWork, CloneOutcome,
+    CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch,
+    HostCheckouts, HostPorts, Housekeeping, Imported, LiveOutput, LockError, LockGuard, Locks,
+    NoProgress, Operation, PipedIo, Progress, PullRequestFetched, PushStanding, RefChange,
+    Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome,
+    SyncReport, Transfer, WorkspaceRegistry,
 };

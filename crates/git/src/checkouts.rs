@@ -200,6 +200,39 @@ impl HostCheckouts for GitCheckouts {
         Ok(url.trim().to_owned())
     }
 
+    fn file_at(
+        &self,
+        checkout: &Checkout,
+        rev: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, CheckoutError> {
+        let git = Git::in_dir(&checkout.path);
+        let commit = format!("{rev}^{{commit}}");
+        // `<mode> SP <type> SP <object> TAB <path> NUL`, or nothing when it is absent.
+        let listed = git.run(["ls-tree", "-z", &commit, "--", path])?;
+        let Some(object) = listed
+            .split('\t')
+            .next()
+            .and_then(|head| head.split(' ').nth(2))
+            .filter(|object| !object.is_empty())
+        else {
+            return Ok(None);
+        };
+        let args = ["cat-file", "blob", object];
+        let output = git
+            .command(args)
+            .output()
+            .map_err(|err| CheckoutError::GitUnavailable(err.to_string()))?;
+        if !output.status.success() {
+            return Err(CheckoutError::Git {
+                command: args.join(" "),
+                path: checkout.path.clone(),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        Ok(Some(output.stdout))
+    }
+
     fn branches(&self, checkout: &Checkout) -> Result<Vec<BranchName>, CheckoutError> {
         let git = Git::in_dir(&checkout.path);
         let refs = git.run([

@@ -86,6 +86,13 @@ impl Layout {
         self.root.join("trash")
     }
 
+    /// Where the user's approvals of `repository`'s hook commands are kept: one file per
+    /// approved set of commands, named by its digest.
+    #[must_use]
+    pub fn approvals(&self, repository: &RepositoryId) -> PathBuf {
+        self.root.join("approvals").join(repository.storage_path())
+    }
+
     /// Where work saved from `repository`'s workspaces goes.
     #[must_use]
     pub fn saved(&self, repository: &RepositoryId) -> PathBuf {

@@ -15,6 +15,7 @@
 //! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
 //! goes through the `git` binary; no English output is ever parsed.
 
+mod approvals;
 mod carry;
 mod checkouts;
 pub mod diff;
@@ -39,6 +40,7 @@ pub mod sync;
 mod work;
 pub mod worktree_list;
 
+pub use approvals::DiskApprovals;
 pub use carry::WORKTREE_INCLUDE;
 pub use checkouts::GitCheckouts;
 pub use host_ports::LoopbackPorts;

@@ -33,6 +33,7 @@ fn run_error(backend: &DockerBackend, workspace: &Workspace) -> String {
         .execute(
             workspace,
             &CommandLine::Shell("pwd".into()),
+            &skipper_core::Environment::new(),
             ExecIo::Piped(PipedIo {
                 stdin: None,
                 stdout: &mut Vec::new(),

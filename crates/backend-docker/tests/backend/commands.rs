@@ -56,6 +56,7 @@ fn commands_run_in_the_repository_with_their_streams_stdin_and_exit_code() {
     let missing = backend.execute(
         &feat,
         &CommandLine::Argv(vec!["no-such-program".into()]),
+        &skipper_core::Environment::new(),
         ExecIo::Piped(PipedIo {
             stdin: None,
             stdout: &mut Vec::new(),
@@ -91,6 +92,7 @@ fn ctrl_c_stops_the_command_inside_the_container() {
         .execute(
             &feat,
             &CommandLine::Shell("echo ready; sleep 60; echo not interrupted".into()),
+            &skipper_core::Environment::new(),
             ExecIo::Piped(PipedIo {
                 stdin: None,
                 stdout: &mut out,

@@ -198,7 +198,7 @@ pub fn run_with(
         interrupts: None,
     });
     let status = backend
-        .execute(workspace, &command, io)
+        .execute(workspace, &command, &skipper_core::Environment::new(), io)
         .unwrap_or_else(|err| panic!("{command:?} failed: {err}"));
     Ran {
         status: status.0,

@@ -4,6 +4,7 @@ pub mod clone;
 pub mod completions;
 pub mod doctor;
 pub mod gc;
+pub mod hooks;
 pub mod repo;
 pub mod workspace;
 
@@ -24,6 +25,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Repo(command) => repo::dispatch(&context, command),
         Command::Doctor(args) => doctor::run(&context, &args),
         Command::Gc(args) => gc::run(&context, &args),
+        Command::Hooks(command) => hooks::dispatch(&context, command),
         Command::Completions(_) => Ok(ExitStatus::Success),
     }
 }

@@ -4,8 +4,10 @@ mod branch;
 mod carry;
 mod command;
 mod diff;
+mod environment;
 mod finding;
 mod ports;
+mod project;
 mod remote;
 mod repository;
 mod risk;
@@ -20,8 +22,12 @@ pub use carry::{
 };
 pub use command::{CommandLine, CommandStatus};
 pub use diff::{DiffFormat, DiffMade, DiffRequest};
+pub use environment::{Environment, RESERVED_PREFIX};
 pub use finding::{Finding, FindingKind};
 pub use ports::{InvalidPorts, PortCount, PortRange, choose_ports, format_ports, parse_ports};
+pub use project::{
+    HookStage, Hooks, MAX_PORTS, PROJECT_FILE, PortsSection, ProjectConfig, ProjectConfigError,
+};
 pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};

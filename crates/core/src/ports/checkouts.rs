@@ -54,6 +54,20 @@ pub trait HostCheckouts: Send + Sync + Debug {
     /// [`CheckoutError::GitUnavailable`].
     fn remote_url(&self, checkout: &Checkout) -> Result<String, CheckoutError>;
 
+    /// The contents of the file `path` (relative to the repository's root) in the commit
+    /// `rev` names (a ref such as `refs/remotes/origin/main`, or an object name), or `None`
+    /// when that commit has no such file. Reads objects only: the working tree and the
+    /// index play no part.
+    ///
+    /// # Errors
+    /// [`CheckoutError::Git`] when `rev` names no commit, [`CheckoutError::GitUnavailable`].
+    fn file_at(
+        &self,
+        checkout: &Checkout,
+        rev: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, CheckoutError>;
+
     /// The branches a workspace could be made of: the local ones and `origin`'s (named
     /// without `origin/`), each once, sorted; `origin/HEAD` is not a branch. Reads refs
     /// only: what was last fetched.

@@ -2,6 +2,7 @@
 //! crates implement. Each method documents its contract, and its errors carry an
 //! [`ErrorKind`] the CLI acts on.
 
+mod approvals;
 mod checkouts;
 mod error;
 mod host_ports;
@@ -13,6 +14,7 @@ mod sandbox;
 mod saves;
 mod transfer;
 
+pub use approvals::{ApprovalError, ApprovalStore};
 pub use checkouts::{
     BranchPresence, CheckoutError, CheckoutWork, CloneOutcome, HostCheckouts, PullRequestFetched,
     Refreshed,

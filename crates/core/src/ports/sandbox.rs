@@ -10,8 +10,8 @@ use super::transfer::BranchStanding;
 use super::transfer::{BranchExport, ExportRequest, SyncReport};
 use crate::domain::{
     AtRisk, BranchName, CarriedFile, Checkout, CommandLine, CommandStatus, DiffMade, DiffRequest,
-    SandboxKind, SaveSlot, SavedContents, SavedWork, SkippedFile, WorkState, Workspace,
-    WorkspaceTarget,
+    Environment, SandboxKind, SaveSlot, SavedContents, SavedWork, SkippedFile, WorkState,
+    Workspace, WorkspaceTarget,
 };
 
 /// How a branch workspace's branch comes to be.
@@ -108,9 +108,9 @@ pub trait Sandbox: Send + Sync + Debug {
         files: &[CarriedFile],
     ) -> Result<Vec<SkippedFile>, SandboxError>;
 
-    /// Runs `command` in the workspace with its streams on `io` and returns its exit status
-    /// (128 + the signal number when a signal ended it). Ctrl-C reaches the command, not
-    /// `sk`.
+    /// Runs `command` in the workspace with its streams on `io` and `env` added to its
+    /// environment (over what the sandbox sets itself), and returns its exit status (128 +
+    /// the signal number when a signal ended it). Ctrl-C reaches the command, not `sk`.
     ///
     /// # Errors
     /// [`SandboxError::ProgramNotFound`] when an argument vector's program does not exist
@@ -120,18 +120,26 @@ pub trait Sandbox: Send + Sync + Debug {
         &self,
         workspace: &Workspace,
         command: &CommandLine,
+        env: &Environment,
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError>;
 
-    /// Opens an interactive session in the workspace and returns when the user leaves it.
-    /// A session it starts and cannot hand to a terminal is left running.
+    /// Opens an interactive session in the workspace, `env` added to the environment of
+    /// the session it starts, and returns when the user leaves it. A session that already
+    /// runs (a tmux session) is entered as it is, its environment as it was started. A
+    /// session it starts and cannot hand to a terminal is left running.
     ///
     /// # Errors
     /// [`SandboxError::NeedsTerminal`] when `io` has no terminal (and the sandbox cannot
     /// hand the session to one it already runs in), [`SandboxError::NoClient`] when it
     /// runs in a terminal multiplexer with no client to hand the session to, or the failure
     /// to open it.
-    fn attach(&self, workspace: &Workspace, io: SessionIo) -> Result<AttachOutcome, SandboxError>;
+    fn attach(
+        &self,
+        workspace: &Workspace,
+        env: &Environment,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError>;
 
     /// Whether [`Sandbox::attach`] could open a session on `io`, asked before anything is
     /// made for it. Changes nothing.

@@ -1,9 +1,12 @@
-use crate::domain::{Checkout, WorkspaceTarget};
+use crate::domain::{Checkout, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{AttachOutcome, SessionIo};
 
+use super::hooks::environment_of;
 use super::{Backend, WorkspaceError, locate};
 
-/// Opens an interactive session in an existing workspace and returns when the user leaves.
+/// Opens an interactive session in an existing workspace, with the workspace's environment
+/// (as [`run`](super::run) gives it; `warn` hears of an unusable project file), and returns
+/// when the user leaves.
 ///
 /// # Errors
 /// [`WorkspaceError::WorkspaceNotFound`], or the sandbox's failure to open the session.
@@ -12,9 +15,13 @@ pub fn attach(
     checkout: &Checkout,
     target: &WorkspaceTarget,
     io: SessionIo,
+    warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<AttachOutcome, WorkspaceError> {
     let workspace = locate(backend, checkout, target)?;
-    Ok(backend.sandbox.attach(&workspace, io)?)
+    // Nothing is read in a workspace for a session that cannot be opened.
+    backend.sandbox.can_attach(io)?;
+    let env = environment_of(backend, checkout, &workspace, warn)?;
+    Ok(backend.sandbox.attach(&workspace, &env, io)?)
 }
 
 /// Whether the sandbox could open a session on `io`: asked before anything is made for
@@ -46,7 +53,14 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree);
 
-        let err = attach(backend(&checkouts, &sandbox), &api, &feat_x(), TERMINAL).unwrap_err();
+        let err = attach(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            TERMINAL,
+            &|_| {},
+        )
+        .unwrap_err();
 
         let WorkspaceError::WorkspaceNotFound {
             reference,
@@ -68,10 +82,25 @@ mod tests {
             .keeping_sessions()
             .with_workspace(&api, &feat_x());
 
-        let outcome = attach(backend(&checkouts, &sandbox), &api, &feat_x(), TERMINAL).unwrap();
+        let outcome = attach(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            TERMINAL,
+            &|_| {},
+        )
+        .unwrap();
 
         assert_eq!(outcome, AttachOutcome::Detached);
-        assert_eq!(sandbox.calls(), ["locate feat/x", "attach feat/x"]);
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x",
+                "can_attach",
+                "execute feat/x",
+                "attach feat/x"
+            ]
+        );
     }
 
     #[test]
@@ -82,7 +111,14 @@ mod tests {
             .with_workspace(&api, &feat_x())
             .with_exit_status(CommandStatus(42));
 
-        let outcome = attach(backend(&checkouts, &sandbox), &api, &feat_x(), TERMINAL).unwrap();
+        let outcome = attach(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            TERMINAL,
+            &|_| {},
+        )
+        .unwrap();
 
         assert_eq!(outcome, AttachOutcome::Exited(CommandStatus(42)));
     }
@@ -98,6 +134,7 @@ mod tests {
             &api,
             &feat_x(),
             SessionIo { terminal: false },
+            &|_| {},
         )
         .unwrap_err();
 

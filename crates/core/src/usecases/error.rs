@@ -1,12 +1,14 @@
 use crate::domain::{
-    AtRisk, BranchName, PortRange, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SavedWork,
-    WorkspaceRef,
+    AtRisk, BranchName, CommandLine, CommandStatus, HookStage, PortRange, ProjectConfigError,
+    RepositoryId, RepositoryQuery, SandboxKind, SaveId, SavedWork, WorkspaceRef,
 };
 
 use super::WorkspaceRisk;
 use std::path::PathBuf;
 
-use crate::ports::{BoxError, CheckoutError, LockError, PushStanding, SandboxError, SaveError};
+use crate::ports::{
+    ApprovalError, BoxError, CheckoutError, LockError, PushStanding, SandboxError, SaveError,
+};
 
 /// Why a workspace use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +303,28 @@ pub enum WorkspaceError {
         #[source]
         source: std::io::Error,
     },
+    /// A hook command ended with a status other than 0; the ones after it did not run.
+    #[error("the {stage} hook `{}` of {reference} failed with exit code {}", display_command(command), status.0)]
+    HookFailed {
+        /// The workspace it ran in.
+        reference: Box<WorkspaceRef>,
+        /// When it ran.
+        stage: HookStage,
+        /// The command.
+        command: CommandLine,
+        /// Its exit status.
+        status: CommandStatus,
+    },
+    /// The caller's pre-remove step (see [`remove_with`](super::remove_with)) failed in a
+    /// way of its own (a question the user cancelled); the caller's error is the source.
+    #[error(transparent)]
+    PreRemove(BoxError),
+    /// The repository's `.skipper.toml` cannot be used.
+    #[error("cannot use the project file: {0}")]
+    ProjectConfig(#[from] ProjectConfigError),
+    /// The store of hook approvals failed.
+    #[error(transparent)]
+    Approvals(#[from] ApprovalError),
     /// The save store failed.
     #[error(transparent)]
     Save(#[from] SaveError),
@@ -313,4 +337,14 @@ pub enum WorkspaceError {
     /// A sandbox operation failed.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+}
+
+/// A command as the user wrote it: shell text as it is, an argument vector joined by
+/// spaces.
+#[must_use]
+pub fn display_command(command: &CommandLine) -> String {
+    match command {
+        CommandLine::Shell(text) => text.clone(),
+        CommandLine::Argv(argv) => argv.join(" "),
+    }
 }

@@ -10,6 +10,7 @@ mod detach;
 mod diff;
 mod error;
 mod fetch;
+mod hooks;
 mod housekeeping;
 mod list;
 mod moving;
@@ -33,8 +34,13 @@ pub use clone::{Cloned, clone};
 pub use create::{CreateOutcome, create};
 pub use detach::detach;
 pub use diff::{DiffOptions, diff};
-pub use error::WorkspaceError;
+pub use error::{WorkspaceError, display_command};
 pub use fetch::{FetchOutcome, Fetched, fetch};
+pub use hooks::{
+    Approval, DefaultBranchProject, HookOutput, HookPlan, ProjectFile, approve_hooks,
+    default_branch_project, hooks_approved, plan_hooks, read_project, run_hooks,
+    workspace_environment,
+};
 pub use housekeeping::{Collected, Inspection, doctor, gc};
 pub use list::{Listing, list};
 pub use moving::{Moved, move_workspace};
@@ -42,7 +48,7 @@ pub use ports::PortPlan;
 pub use prompt::{AgentCommand, prompt};
 pub use pull_request::fetch_pull_request;
 pub use push::{Pushed, push};
-pub use remove::{Removed, remove};
+pub use remove::{Removed, remove, remove_with};
 pub use remove_repository::{RemovedMain, RepositoryRemoved, WorkspaceRisk, remove_repository};
 pub use resolve::{locate, resolve_checkout, target_of};
 pub use restore::{Restored, find_saved, restore};

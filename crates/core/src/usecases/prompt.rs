@@ -1,6 +1,7 @@
-use crate::domain::{Checkout, CommandLine, CommandStatus, WorkspaceTarget};
+use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{ExecIo, SandboxError};
 
+use super::hooks::environment_of;
 use super::{Backend, WorkspaceError, locate};
 
 /// The coding agent's command line: an argument vector in which every `{prompt}` is
@@ -33,7 +34,8 @@ impl AgentCommand {
 }
 
 /// Runs the coding agent with `message` inside an existing workspace, its output streamed,
-/// and returns its exit status.
+/// with the workspace's environment (as [`run`](super::run) gives it; `warn` hears of an
+/// unusable project file), and returns its exit status.
 ///
 /// # Errors
 /// [`WorkspaceError::AgentMissing`] when the agent's program is not installed there.
@@ -44,13 +46,15 @@ pub fn prompt(
     agent: &AgentCommand,
     message: &str,
     io: ExecIo<'_>,
+    warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<CommandStatus, WorkspaceError> {
     if agent.0.first().is_none_or(String::is_empty) {
         return Err(WorkspaceError::AgentEmpty);
     }
     let workspace = locate(backend, checkout, target)?;
     let command = agent.render(message);
-    match backend.sandbox.execute(&workspace, &command, io) {
+    let env = environment_of(backend, checkout, &workspace, warn)?;
+    match backend.sandbox.execute(&workspace, &command, &env, io) {
         Err(SandboxError::ProgramNotFound { program }) => {
             Err(WorkspaceError::AgentMissing { program })
         }
@@ -108,6 +112,7 @@ mod tests {
                     stdin_is_terminal: false,
                     no_color: false,
                 },
+                &|_| {},
             )
             .unwrap_err();
             assert!(matches!(err, WorkspaceError::AgentEmpty), "{err:?}");
@@ -130,6 +135,7 @@ mod tests {
             &AgentCommand::default(),
             "hi",
             ExecIo::Terminal,
+            &|_| {},
         )
         .unwrap_err();
 
@@ -155,19 +161,23 @@ mod tests {
             &AgentCommand::default(),
             "fix it; then `rm -rf /`",
             piped(&mut stdout, &mut stderr),
+            &|_| {},
         )
         .unwrap();
 
         assert_eq!(status, CommandStatus(3));
         assert_eq!(
-            sandbox.commands(),
+            sandbox.commands_run(),
             [CommandLine::Argv(vec![
                 "opencode".into(),
                 "run".into(),
                 "fix it; then `rm -rf /`".into()
             ])]
         );
-        assert_eq!(sandbox.calls(), ["locate feat/x", "execute feat/x"]);
+        assert_eq!(
+            sandbox.calls(),
+            ["locate feat/x", "execute feat/x", "execute feat/x"]
+        );
     }
 
     #[test]
@@ -183,6 +193,7 @@ mod tests {
             &AgentCommand::default(),
             "hi",
             ExecIo::Terminal,
+            &|_| {},
         )
         .unwrap_err();
 

@@ -25,6 +25,8 @@ pub struct Removed {
     /// read) is removed with what could not be read, and whatever the save could not
     /// take is named here.
     pub unsaved: Vec<String>,
+    /// Why the pre-remove step failed, when `force` removed the workspace anyway.
+    pub pre_remove_failed: Option<String>,
 }
 
 /// Removes a branch workspace. Refuses, changing nothing, when it holds uncommitted
@@ -44,6 +46,25 @@ pub fn remove(
     checkout: &Checkout,
     target: &WorkspaceTarget,
     force: bool,
+) -> Result<Removed, WorkspaceError> {
+    remove_with(backend, checkout, target, force, &mut |_| Ok(()))
+}
+
+/// [`remove`], running `pre_remove` on the workspace once the dirty gate let the removal
+/// go ahead (after the save, under `force`) and before anything is deleted: the
+/// pre-remove hooks. Its failure stops the removal, changing nothing, unless `force`:
+/// then the removal goes on and [`Removed::pre_remove_failed`] says why it failed. A
+/// removal that an interrupted one began is finished without it. A caller's own failure
+/// travels as [`WorkspaceError::PreRemove`].
+///
+/// # Errors
+/// As [`remove`], and `pre_remove`'s failure without `force`.
+pub fn remove_with(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+    force: bool,
+    pre_remove: &mut dyn FnMut(&Workspace) -> Result<(), WorkspaceError>,
 ) -> Result<Removed, WorkspaceError> {
     let reference = WorkspaceRef {
         repository: checkout.repository.clone(),
@@ -105,6 +126,11 @@ pub fn remove(
             risk: Box::new(risk),
         });
     };
+    let pre_remove_failed = match pre_remove(&workspace) {
+        Ok(()) => None,
+        Err(err) if force => Some(with_causes(&err)),
+        Err(err) => return Err(err),
+    };
     fault_point("remove.after-save");
     backend.saves.begin_removal(&RemovalRecord {
         workspace: reference.clone(),
@@ -139,6 +165,7 @@ pub fn remove(
         resumed: false,
         ignored,
         unsaved,
+        pre_remove_failed,
     })
 }
 
@@ -244,6 +271,7 @@ fn finish(
         resumed: true,
         ignored: Ignored::default(),
         unsaved: Vec::new(),
+        pre_remove_failed: None,
     })
 }
 

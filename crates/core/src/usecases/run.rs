@@ -1,10 +1,12 @@
-use crate::domain::{Checkout, CommandLine, CommandStatus, WorkspaceTarget};
+use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
 use crate::ports::ExecIo;
 
+use super::hooks::environment_of;
 use super::{Backend, WorkspaceError, locate};
 
-/// Runs `command` in an existing workspace, its streams on `io`, and returns its exit
-/// status.
+/// Runs `command` in an existing workspace, its streams on `io`, with the workspace's
+/// environment (the project's `[env]` and skipper's `SK_*`; an unusable project file is
+/// told to `warn` and its `[env]` left out), and returns its exit status.
 ///
 /// # Errors
 /// [`WorkspaceError::WorkspaceNotFound`], or the sandbox's failure to start the command.
@@ -14,9 +16,11 @@ pub fn run(
     target: &WorkspaceTarget,
     command: &CommandLine,
     io: ExecIo<'_>,
+    warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<CommandStatus, WorkspaceError> {
     let workspace = locate(backend, checkout, target)?;
-    Ok(backend.sandbox.execute(&workspace, command, io)?)
+    let env = environment_of(backend, checkout, &workspace, warn)?;
+    Ok(backend.sandbox.execute(&workspace, command, &env, io)?)
 }
 
 #[cfg(test)]
@@ -40,6 +44,7 @@ mod tests {
             &target,
             &CommandLine::Shell("true".into()),
             ExecIo::Terminal,
+            &|_| {},
         )
         .unwrap_err();
 
@@ -73,12 +78,17 @@ mod tests {
                 stdin_is_terminal: true,
                 no_color: false,
             },
+            &|_| {},
         )
         .unwrap();
 
         assert_eq!(status, CommandStatus(130));
-        assert_eq!(sandbox.commands(), [command]);
-        assert_eq!(sandbox.calls(), ["locate main", "execute main"]);
+        assert_eq!(sandbox.commands_run(), [command]);
+        // The project file is looked for first (the fake's `git ls-tree` exits 130: none).
+        assert_eq!(
+            sandbox.calls(),
+            ["locate main", "execute main", "execute main"]
+        );
     }
 
     #[test]
@@ -95,6 +105,7 @@ mod tests {
             &WorkspaceTarget::Main,
             &CommandLine::Argv(vec!["cargo".into()]),
             ExecIo::Terminal,
+            &|_| {},
         )
         .unwrap_err();
 
@@ -120,10 +131,87 @@ mod tests {
                 stdin_is_terminal: false,
                 no_color: false,
             },
+            &|_| {},
         )
         .unwrap_err();
 
         assert!(matches!(err, WorkspaceError::HalfMade { .. }), "{err:?}");
         assert_eq!(sandbox.calls(), ["locate feat/x"]);
+    }
+}
+
+#[cfg(test)]
+mod environment_tests {
+    use super::*;
+    use crate::domain::SandboxKind;
+    use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
+
+    fn quiet() -> ExecIo<'static> {
+        ExecIo::Inherited {
+            stdin_is_terminal: false,
+            no_color: false,
+        }
+    }
+
+    #[test]
+    fn the_command_gets_the_project_s_env_and_skipper_s_variables() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &target)
+            .with_project_file("[env]\nAPP_MODE = \"dev\"\nSK_BRANCH = \"forged\"\n");
+        let warned = std::cell::RefCell::new(Vec::new());
+
+        run(
+            backend(&checkouts, &sandbox),
+            &api,
+            &target,
+            &CommandLine::Argv(vec!["env".into()]),
+            quiet(),
+            &|err| warned.borrow_mut().push(err.to_string()),
+        )
+        .unwrap();
+
+        let env = sandbox.environments().pop().unwrap();
+        assert_eq!(env.get("APP_MODE"), Some("dev"));
+        assert_eq!(env.get("SK_BRANCH"), Some("feat/x"));
+        assert_eq!(env.get("SK_REPOSITORY"), Some("acme/api"));
+        assert_eq!(env.get("SK_SANDBOX"), Some("worktree"));
+        assert!(env.get("SK_WORKSPACE").is_some());
+        assert!(warned.borrow().is_empty(), "{warned:?}");
+    }
+
+    #[test]
+    fn an_unusable_project_file_is_warned_of_and_the_command_runs_without_its_env() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("trunk");
+        let sandbox = FakeSandbox::new(SandboxKind::Docker)
+            .with_workspace(&api, &WorkspaceTarget::Main)
+            .with_project_file("colour = 1\n[env]\nAPP_MODE = \"dev\"\n");
+        let warned = std::cell::RefCell::new(Vec::new());
+
+        let status = run(
+            backend(&checkouts, &sandbox),
+            &api,
+            &WorkspaceTarget::Main,
+            &CommandLine::Argv(vec!["env".into()]),
+            quiet(),
+            &|err| warned.borrow_mut().push(err.to_string()),
+        )
+        .unwrap();
+
+        assert!(status.success());
+        assert_eq!(
+            *warned.borrow(),
+            [".skipper.toml at the main workspace's HEAD: unknown key `colour`"]
+        );
+        let env = sandbox.environments().pop().unwrap();
+        assert_eq!(env.get("APP_MODE"), None);
+        assert_eq!(env.get("SK_BRANCH"), Some("trunk"));
+        assert_eq!(
+            sandbox.commands_run(),
+            [CommandLine::Argv(vec!["env".into()])]
+        );
     }
 }

@@ -11,7 +11,9 @@ use crate::picker::Omitted;
 /// Worktree sandbox: a tmux session per workspace, started in its directory if needed;
 /// `switch-client` inside tmux, `attach-session` outside. Detach with tmux's key (Ctrl-b d):
 /// the session keeps running, with what runs in it, until `sk workspace stop` or `remove`.
-/// Without tmux, an interactive `$SHELL` in the workspace.
+/// Without tmux, an interactive `$SHELL` in the workspace. A session it starts has the
+/// environment `sk workspace run` gives (`SK_*` and the project's `[env]`); `--create`
+/// runs the post-create hooks as `create` does.
 #[derive(Debug, clap::Args)]
 pub struct AttachArgs {
     #[command(flatten)]
@@ -52,8 +54,17 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
             workspace.location.display()
         ));
         super::carrying::carry_into_new(context, backend, &checkout, &workspace, &start_point)?;
+        crate::setup::run_stage(
+            context,
+            backend,
+            &checkout,
+            &workspace,
+            skipper_core::HookStage::PostCreate,
+            true,
+        )?;
     }
-    let outcome = usecases::attach(backend, &checkout, &target, io).map_err(|err| {
+    let warn = |err: &skipper_core::ProjectConfigError| crate::setup::warn_unusable(context, err);
+    let outcome = usecases::attach(backend, &checkout, &target, io, &warn).map_err(|err| {
         let missing = matches!(err, WorkspaceError::WorkspaceNotFound { .. });
         let error = super::with_existing(context, &checkout, err);
         match target.branch() {

@@ -19,6 +19,11 @@ use crate::picker::{self, Omitted};
 /// names (gitignore patterns, e.g. `.env`) are copied into the new workspace; tracked files
 /// are never overwritten and a symbolic link out of the checkout is never followed.
 ///
+/// Then the post-create hooks run in the new workspace: yours (`[hooks]` in config.toml),
+/// then those of the repository's `.skipper.toml` at the workspace's commit, once you
+/// approved them (asked on a terminal; without one they are skipped, and the command that
+/// approves them is printed). A failing hook leaves the workspace in place and exits 1.
+///
 /// With `--pr`, the workspace is of pull request N: its head (`refs/pull/N/head`, or
 /// GitLab's `refs/merge-requests/N/head`) is fetched from `origin` into the local branch
 /// `pr/N` (or `--branch`), which tracks nothing. A `pr/N` already at another commit is
@@ -32,6 +37,9 @@ pub struct CreateArgs {
     /// `pr/NUMBER` unless `--branch` names another.
     #[arg(long, value_name = "NUMBER")]
     pub pr: Option<u64>,
+    /// Run no hooks, yours or the project's.
+    #[arg(long)]
+    pub no_hooks: bool,
 }
 
 pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
@@ -95,6 +103,22 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
                 workspace.location.display()
             ));
             super::carrying::carry_into_new(context, backend, &checkout, &workspace, &start_point)?;
+            if !args.no_hooks {
+                crate::setup::run_stage(
+                    context,
+                    backend,
+                    &checkout,
+                    &workspace,
+                    skipper_core::HookStage::PostCreate,
+                    true,
+                )
+                .map_err(|err| {
+                    err.hint(format!(
+                        "the workspace is in place; remove it with `sk workspace remove -r {} -b {branch}`, or use it as it is",
+                        checkout.repository
+                    ))
+                })?;
+            }
         }
         CreateOutcome::AlreadyExists(workspace) => context.printer.result(&format!(
             "Workspace {branch} of {} already exists at {}",

@@ -42,6 +42,7 @@ pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliEr
         &agent,
         &message,
         crate::terminal::agent_io(),
+        &|err| crate::setup::warn_unusable(context, err),
     )?;
     Ok(ExitStatus::Code(status.0))
 }

@@ -16,20 +16,61 @@ use crate::saved;
 /// under the data root; `sk workspace restore` brings it back and `sk workspace saved`
 /// lists it. Ignored files are deleted with the workspace: `remove` says which.
 ///
+/// Once nothing would be lost (or `--force` saved it), the pre-remove hooks run in the
+/// workspace: yours, then the approved ones of the repository's `.skipper.toml` at the
+/// workspace's `HEAD`. A failing one stops the removal, unless `--force`.
+///
 /// A removal that was interrupted (killed, Ctrl-C) is finished by running `remove` again.
 #[derive(Debug, clap::Args)]
 pub struct RemoveArgs {
     #[command(flatten)]
     pub selection: Selection,
 
-    /// Save the work at risk, then remove anyway.
+    /// Save the work at risk, then remove anyway (also past a failing pre-remove hook).
     #[arg(short, long)]
     pub force: bool,
+
+    /// Run no hooks, yours or the project's.
+    #[arg(long)]
+    pub no_hooks: bool,
 }
 
 pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliError> {
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::PickBranch)?;
-    let removed = usecases::remove(backend, &checkout, &target, args.force)?;
+    #[allow(
+        clippy::result_large_err,
+        reason = "the use case's own error type, as every use case returns it"
+    )]
+    let mut pre_remove = |workspace: &skipper_core::Workspace| {
+        if args.no_hooks {
+            return Ok(());
+        }
+        crate::setup::run_stage(
+            context,
+            backend,
+            &checkout,
+            workspace,
+            skipper_core::HookStage::PreRemove,
+            false,
+        )
+        .map(|_| ())
+        .map_err(|err| usecases::WorkspaceError::PreRemove(Box::new(err)))
+    };
+    let removed = usecases::remove_with(backend, &checkout, &target, args.force, &mut pre_remove)
+        .map_err(|err| match err {
+            usecases::WorkspaceError::PreRemove(source) => match source.downcast::<CliError>() {
+                Ok(err) => err.hint(
+                    "nothing was removed; pass --force to remove it anyway, or --no-hooks to run no hooks",
+                ),
+                Err(other) => CliError::failure(other.to_string()),
+            },
+            other => other.into(),
+        })?;
+    if let Some(why) = &removed.pre_remove_failed {
+        context.printer.warning(&format!(
+            "the pre-remove hooks failed, removed anyway (--force): {why}"
+        ));
+    }
     if removed.resumed {
         context
             .printer

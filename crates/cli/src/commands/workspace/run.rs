@@ -12,7 +12,9 @@ use crate::picker::Omitted;
 /// Give shell text with `--command`, or a program and its arguments after `--` (run as
 /// given, never through a shell). stdin, stdout and stderr pass through, and Ctrl-C
 /// reaches the command. Without `--branch` it runs in the main workspace (on a terminal,
-/// a picker offers the workspaces, `main` first).
+/// a picker offers the workspaces, `main` first). The command's environment has
+/// `SK_REPOSITORY`, `SK_BRANCH`, `SK_SANDBOX`, `SK_WORKSPACE` (and `SK_PORT`, `SK_PORTS`
+/// when the workspace has ports) and the `[env]` of the repository's `.skipper.toml`.
 ///
 /// Examples: `sk workspace run -r api -b feat/x --command 'make test'`,
 /// `sk workspace run -r api -b feat/x -- cargo test --workspace`.
@@ -46,6 +48,7 @@ pub fn run(context: &Context<'_>, args: RunArgs) -> Result<ExitStatus, CliError>
         &target,
         &command,
         crate::terminal::exec_io(),
+        &|err| crate::setup::warn_unusable(context, err),
     )?;
     Ok(ExitStatus::Code(status.0))
 }
