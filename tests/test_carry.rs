@@ -96,6 +96,35 @@ fn worktreeinclude_files_are_copied_into_a_new_worktree_and_links_out_are_not_fo
     );
 }
 
+/// The `copy` list of the repository's `.skipper.toml` carries files as `.worktreeinclude`
+/// does, with no `.worktreeinclude` at all.
+#[test]
+fn the_projects_copy_list_carries_files_too() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "release/v1");
+    with_ignores(&origin);
+    origin.push_commit("release/v1", ".skipper.toml", "copy = [\".env\"]\n");
+    env.ok(&["clone", &origin.url]);
+    let checkout = env.checkout("api");
+    fs_err::write(checkout.join(".env"), "TOKEN=host\n").unwrap();
+    fs_err::write(checkout.join("notes.txt"), "not named\n").unwrap();
+
+    let created = env.run(&["workspace", "create", "-r", "api", "-b", "feat/copy"]);
+
+    assert!(created.status.success(), "{}", env.screen(&created));
+    assert!(
+        crate::support::stderr(&created).contains("copied 1 file from the host checkout: .env"),
+        "{}",
+        env.screen(&created)
+    );
+    let worktree = env.worktree("api", "feat/copy");
+    assert_eq!(
+        fs_err::read_to_string(worktree.join(".env")).unwrap(),
+        "TOKEN=host\n"
+    );
+    assert!(!worktree.join("notes.txt").exists());
+}
+
 #[test]
 fn a_tracked_worktreeinclude_is_read_from_the_new_workspaces_commit_on_docker() {
     if !docker_ready() {

@@ -322,3 +322,32 @@ fn a_container_whose_port_is_held_says_which_and_what_to_do() {
     ]);
     assert_eq!(ports_of(&repo.env, &repo.name, "feat/x"), [port]);
 }
+
+/// The repository's `[ports] count` is how many a workspace gets, and `SK_PORT` and
+/// `SK_PORTS` in its commands are the ports `list` shows (the hooks' environment and the
+/// ports given, together).
+#[test]
+fn the_projects_port_count_is_given_and_its_ports_reach_every_command() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    origin.push_commit("main", ".skipper.toml", "[ports]\ncount = 3\n");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/three"]);
+
+    let ports = ports_of(&env, "api", "feat/three");
+    assert_eq!(ports.len(), 3, "{ports:?}");
+    assert_eq!(ports[1], ports[0] + 1);
+    assert_eq!(ports[2], ports[0] + 2);
+    let seen = env.ok(&[
+        "workspace",
+        "run",
+        "-r",
+        "api",
+        "-b",
+        "feat/three",
+        "--command",
+        "echo \"$SK_PORT|$SK_PORTS\"",
+    ]);
+    let all: Vec<String> = ports.iter().map(u16::to_string).collect();
+    assert_eq!(seen.trim(), format!("{}|{}", ports[0], all.join(" ")));
+}

@@ -1,4 +1,4 @@
-use crate::domain::{BranchName, Checkout, Workspace, WorkspaceRef, WorkspaceTarget};
+use crate::domain::{BranchName, Checkout, PortCount, Workspace, WorkspaceRef, WorkspaceTarget};
 use crate::faults::fault_point;
 use crate::ports::{BranchPresence, BranchStart, CreateRequest, ErrorKind, WorkspaceRegistry};
 
@@ -161,23 +161,29 @@ fn make(
         BranchPresence::Remote => BranchStart::TrackRemote,
         BranchPresence::Absent => BranchStart::NewFromDefault,
     };
-    let ports = if kept.is_empty() {
+    let mut request = CreateRequest {
+        checkout: checkout.clone(),
+        branch: branch.clone(),
+        start: start.clone(),
+        default_branch: refreshed.default_branch,
+        ports: Vec::new(),
+    };
+    request.ports = if kept.is_empty() {
         let reference = WorkspaceRef {
             repository: checkout.repository.clone(),
             target: target.clone(),
         };
         let mut registries = vec![backend.registry];
         registries.extend_from_slice(others);
-        choose(ports, &registries, &reference)?
+        let plan = PortPlan {
+            count: super::project_at(backend.checkouts, checkout, &request.start_point())
+                .and_then(|project| PortCount::new(u64::from(project.ports.count)).ok())
+                .unwrap_or(ports.count),
+            ..ports
+        };
+        choose(plan, &registries, &reference)?
     } else {
         kept.to_vec()
-    };
-    let request = CreateRequest {
-        checkout: checkout.clone(),
-        branch: branch.clone(),
-        start: start.clone(),
-        default_branch: refreshed.default_branch,
-        ports,
     };
     fault_point("create.before-sandbox");
     let workspace = match backend.sandbox.create(&request) {

@@ -25,8 +25,10 @@ pub fn carry_into_new(
     workspace: &Workspace,
     start_point: &str,
 ) -> Result<Carried, CliError> {
-    // The repository's `copy` list (its `.skipper.toml`) joins here once it is read.
-    let copy: &[String] = &[];
+    // The repository's `copy` list, from its `.skipper.toml` at the start commit; a file
+    // that cannot be read is said by the post-create step.
+    let project = usecases::project_at(context.checkouts(), checkout, start_point);
+    let copy: &[String] = project.as_ref().map_or(&[], |project| &project.copy);
     let failed = |err: usecases::WorkspaceError| {
         CliError::from(err).hint(format!(
             "the workspace was made at {}; copy the files it lacks by hand",
