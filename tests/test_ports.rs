@@ -331,8 +331,10 @@ fn the_projects_port_count_is_given_and_its_ports_reach_every_command() {
     let env = TestEnv::new();
     let origin = env.origin("api", "main");
     origin.push_commit("main", ".skipper.toml", "[ports]\ncount = 3\n");
+    env.write_config("[hooks]\npost-create = ['echo \"hook saw $SK_PORT|$SK_PORTS\"']\n");
     env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/three"]);
+    let created = env.run(&["workspace", "create", "-r", "api", "-b", "feat/three"]);
+    assert!(created.status.success(), "{}", env.screen(&created));
 
     let ports = ports_of(&env, "api", "feat/three");
     assert_eq!(ports.len(), 3, "{ports:?}");
@@ -349,5 +351,11 @@ fn the_projects_port_count_is_given_and_its_ports_reach_every_command() {
         "echo \"$SK_PORT|$SK_PORTS\"",
     ]);
     let all: Vec<String> = ports.iter().map(u16::to_string).collect();
-    assert_eq!(seen.trim(), format!("{}|{}", ports[0], all.join(" ")));
+    let expected = format!("{}|{}", ports[0], all.join(" "));
+    assert_eq!(seen.trim(), expected);
+    assert!(
+        stderr(&created).contains(&format!("hook saw {expected}")),
+        "{}",
+        env.screen(&created)
+    );
 }
