@@ -22,8 +22,11 @@ fn hooks_run_in_the_container_with_every_sk_variable_and_pre_remove_can_stop_a_r
     let created = repo.run(&docker_ws(&repo, "create", "feat/x", &[]));
 
     assert!(created.status.success(), "{}", stderr(&created));
+    let rows = repo.list();
+    let row = rows.iter().find(|row| row["branch"] == "feat/x").unwrap();
+    let port = row["ports"][0].as_u64().unwrap();
     let expected = format!(
-        "APP_MODE=dev\nSK_BRANCH=feat/x\nSK_REPOSITORY=remotes/{name}\nSK_SANDBOX=docker\nSK_WORKSPACE=/workspace/{name}\n",
+        "APP_MODE=dev\nSK_BRANCH=feat/x\nSK_PORT={port}\nSK_PORTS={port}\nSK_REPOSITORY=remotes/{name}\nSK_SANDBOX=docker\nSK_WORKSPACE=/workspace/{name}\n",
         name = repo.name
     );
     assert!(stderr(&created).contains(&expected), "{}", stderr(&created));

@@ -31,6 +31,14 @@ fn hooks_file(post_create: &str, pre_remove: &str) -> String {
     )
 }
 
+/// The one port `list --json` shows for `branch` of `api`.
+fn ports_of(env: &TestEnv, branch: &str) -> u64 {
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&env.ok(&["workspace", "list", "--json", "-r", "api"])).unwrap();
+    let row = rows.iter().find(|row| row["branch"] == branch).unwrap();
+    row["ports"][0].as_u64().unwrap()
+}
+
 #[test]
 fn an_approved_post_create_hook_runs_once_after_the_user_s_and_sees_every_sk_variable() {
     let (env, _origin) = project(&hooks_file(&format!("{PRINT_SK:?}"), ""));
@@ -42,8 +50,9 @@ fn an_approved_post_create_hook_runs_once_after_the_user_s_and_sees_every_sk_var
     assert!(created.status.success(), "{}", stderr(&created));
     let path = env.worktree("api", "feat/x");
     let said = stderr(&created);
+    let port = ports_of(&env, "feat/x");
     let expected = format!(
-        "user hook first\nRunning post-create hook: {PRINT_SK}\nAPP_MODE=dev\nSK_BRANCH=feat/x\nSK_REPOSITORY=remotes/api\nSK_SANDBOX=worktree\nSK_WORKSPACE={}\n",
+        "user hook first\nRunning post-create hook: {PRINT_SK}\nAPP_MODE=dev\nSK_BRANCH=feat/x\nSK_PORT={port}\nSK_PORTS={port}\nSK_REPOSITORY=remotes/api\nSK_SANDBOX=worktree\nSK_WORKSPACE={}\n",
         path.display()
     );
     assert!(said.contains(&expected), "{said}");
@@ -59,7 +68,7 @@ fn an_approved_post_create_hook_runs_once_after_the_user_s_and_sees_every_sk_var
     assert_eq!(
         ran,
         format!(
-            "APP_MODE=dev\nSK_BRANCH=feat/x\nSK_REPOSITORY=remotes/api\nSK_SANDBOX=worktree\nSK_WORKSPACE={}\n",
+            "APP_MODE=dev\nSK_BRANCH=feat/x\nSK_PORT={port}\nSK_PORTS={port}\nSK_REPOSITORY=remotes/api\nSK_SANDBOX=worktree\nSK_WORKSPACE={}\n",
             path.display()
         )
     );

@@ -287,7 +287,11 @@ mod tests {
         assert_eq!(requests[0].checkout, api);
         assert_eq!(
             checkouts.calls(),
-            ["refresh acme/api", "branch_presence acme/api feat/x"]
+            [
+                "refresh acme/api",
+                "branch_presence acme/api feat/x",
+                "file_at acme/api refs/heads/feat/x .skipper.toml",
+            ]
         );
         assert!(sandbox.contains(&api, &WorkspaceTarget::Branch(branch("feat/x"))));
     }
