@@ -6,6 +6,7 @@
 #
 #   benches/run.sh            # the full run; writes docs/benchmarks.md
 #   benches/run.sh --quick    # fewer runs, no 200-workspace listing, nothing written
+#   benches/run.sh --only B3,B4,M1   # some rows only, nothing written
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -q -p skipper-cli -p skipper-bench

@@ -27,12 +27,15 @@ struct Options {
     out: PathBuf,
     /// Fewer runs and no 200-workspace listing: a quick look, not a report.
     quick: bool,
+    /// Only these rows (`--only B1,B7`): a look, not a report.
+    only: Option<Vec<String>>,
 }
 
 fn options() -> anyhow::Result<Options> {
     let mut sk = None;
     let mut out = PathBuf::from("docs/benchmarks.md");
     let mut quick = false;
+    let mut only = None;
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
         match arg.to_str() {
@@ -44,8 +47,19 @@ fn options() -> anyhow::Result<Options> {
                     .context("--out needs a path")?;
             }
             Some("--quick") => quick = true,
+            Some("--only") => {
+                let rows = args.next().context("--only needs rows, e.g. B1,B7")?;
+                only = Some(
+                    rows.to_string_lossy()
+                        .split(',')
+                        .map(|row| row.trim().to_owned())
+                        .collect(),
+                );
+            }
             Some("-h" | "--help") => {
-                println!("usage: sk-bench --sk <path to sk> [--out docs/benchmarks.md] [--quick]");
+                println!(
+                    "usage: sk-bench --sk <path to sk> [--out docs/benchmarks.md] [--quick] [--only B1,B7,...,M1,extras]"
+                );
                 std::process::exit(0);
             }
             _ => bail!("unknown argument {} (see --help)", arg.display()),
@@ -56,6 +70,7 @@ fn options() -> anyhow::Result<Options> {
         sk: fs_err::canonicalize(sk)?,
         out,
         quick,
+        only,
     })
 }
 
@@ -63,9 +78,9 @@ fn main() -> anyhow::Result<()> {
     let options = options()?;
     let lab = lab::Lab::new(&options.sk)?;
     let started = std::time::Instant::now();
-    let results = rows::all(&lab, options.quick)?;
+    let results = rows::all(&lab, options.quick, options.only.as_deref())?;
     let text = report::markdown(&results, &report::Machine::read()?, started.elapsed());
-    if !options.quick {
+    if !options.quick && options.only.is_none() {
         fs_err::write(&options.out, &text)?;
         eprintln!("wrote {}", options.out.display());
     }
