@@ -161,17 +161,7 @@ fn clean_in_list_means_remove_goes_ahead_in_containers_too() {
     docker_ok(&["stop", "-t", "1", &stopped]);
 
     let rows = repo.list();
-    let summary: Vec<(Value, Value, Value, Value)> = rows
-        .iter()
-        .map(|row| {
-            (
-                row["branch"].clone(),
-                row["dirty"].clone(),
-                row["unpushed"].clone(),
-                row["clean"].clone(),
-            )
-        })
-        .collect();
+    let summary = crate::support::risk_summary(&rows);
     assert_eq!(
         summary,
         [

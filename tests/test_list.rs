@@ -63,17 +63,7 @@ fn clean_in_list_means_remove_goes_ahead_and_changes_and_commits_are_told_apart(
     env.git(&staged, &["add", "README.md"]);
 
     let rows: Vec<Value> = serde_json::from_str(&env.ok(&["workspace", "list", "--json"])).unwrap();
-    let summary: Vec<(Value, Value, Value, Value)> = rows
-        .iter()
-        .map(|row| {
-            (
-                row["branch"].clone(),
-                row["dirty"].clone(),
-                row["unpushed"].clone(),
-                row["clean"].clone(),
-            )
-        })
-        .collect();
+    let summary = crate::support::risk_summary(&rows);
     assert_eq!(
         summary,
         [

@@ -343,6 +343,28 @@ pub fn ws<'a>(command: &'a str, branch: &'a str, rest: &[&'a str]) -> Vec<&'a st
     args
 }
 
+/// Each `list --json` row's branch, `dirty`, `unpushed` and `clean`: what `list` says of
+/// the work in each workspace.
+pub fn risk_summary(
+    rows: &[serde_json::Value],
+) -> Vec<(
+    serde_json::Value,
+    serde_json::Value,
+    serde_json::Value,
+    serde_json::Value,
+)> {
+    rows.iter()
+        .map(|row| {
+            (
+                row["branch"].clone(),
+                row["dirty"].clone(),
+                row["unpushed"].clone(),
+                row["clean"].clone(),
+            )
+        })
+        .collect()
+}
+
 /// The row `sk workspace list --json` shows for `branch` of `api`, if any.
 pub fn listed(env: &TestEnv, branch: &str) -> Option<serde_json::Value> {
     let rows: Vec<serde_json::Value> =
