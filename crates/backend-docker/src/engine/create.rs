@@ -41,8 +41,11 @@ impl Engine {
             return Ok(workspace);
         }
         let name = spec::container_name(reference, &self.namespace);
+        let phase = Phase::start();
         let image = self.workspace_image().await?;
+        let phase = phase.done("the workspace image");
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
+        let phase = phase.done("the repository's snapshot image");
         let container_spec = ContainerSpec {
             image: snapshot,
             labels: labels::workspace_labels(reference, &image.hash, &self.namespace, ports),
@@ -88,6 +91,7 @@ impl Engine {
                 }
             }
         };
+        let phase = phase.done("creating the container");
         fault_point("docker.create.after-container");
         let made = async {
             let present = self.snapshot_objects(&name, &checkout.repository).await?;
@@ -95,7 +99,9 @@ impl Engine {
                 .copy_repository(&name, checkout, CopyMode::Delta { present })
                 .await?;
             tracing::debug!("copied into {name}: {summary:?}");
+            let phase = phase.done("copying what the snapshot lacks");
             self.start(&name).await?;
+            let phase = phase.done("starting the container");
             fault_point("docker.create.before-setup");
             let repo_dir = spec::repository_path(&checkout.repository);
             let mut args = vec![repo_dir.as_str(), mode.as_arg(), default_branch, branch];
@@ -113,6 +119,7 @@ impl Engine {
                     Vec::new(),
                 )
                 .await?;
+            phase.done("setting up the repository (checkout, refs, links)");
             let warnings = setup.stderr_text();
             if !warnings.is_empty() {
                 tracing::warn!("{name}: {warnings}");
@@ -166,5 +173,22 @@ impl Engine {
                 container: spec::container_name(reference, &self.namespace),
             })?;
         Ok(workspace_from_summary(reference.clone(), &summary))
+    }
+}
+
+/// A phase of a container's creation, timed for `-v` (`phase: ... took N ms`), so a user can
+/// see where the time goes.
+#[derive(Debug, Clone, Copy)]
+struct Phase(std::time::Instant);
+
+impl Phase {
+    fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    /// Logs how long `what` took, and starts the next phase.
+    fn done(self, what: &str) -> Self {
+        tracing::debug!("phase: {what} took {} ms", self.0.elapsed().as_millis());
+        Self::start()
     }
 }
