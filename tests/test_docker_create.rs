@@ -234,3 +234,39 @@ fn restore_into_the_other_sandbox_is_refused_while_the_branch_has_a_workspace() 
     ");
     assert!(repo.list().iter().all(|row| row["branch"] != "feat/r"));
 }
+
+/// Issue 11, B4: the snapshot holds the default branch checked out, so a new container's
+/// checkout writes only the files its branch changes: a file the branch does not change is
+/// the snapshot's own (the same mtime, to the nanosecond, in two containers), a changed one
+/// is the branch's, and each repository is clean and its own.
+#[test]
+fn a_new_container_writes_only_the_files_its_branch_changes() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::uncloned("primed", "");
+    repo.origin
+        .push_commit("release/v1", "kept.txt", "the same in every branch\n");
+    repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
+    let pushed = repo
+        .origin
+        .push_commit("release/v1", "README.md", "changed after the clone\n");
+    repo.create("feat/one");
+    repo.create("feat/two");
+
+    let unchanged = "kept.txt";
+    let mtime = |branch: &str, file: &str| repo.sh(branch, &format!("stat -c %y '{file}'"));
+    assert_eq!(mtime("feat/one", unchanged), mtime("feat/two", unchanged));
+    for branch in ["feat/one", "feat/two"] {
+        assert_eq!(repo.sh(branch, "cat README.md"), "changed after the clone\n");
+        assert_eq!(repo.sh(branch, "git rev-parse HEAD").trim(), pushed);
+        assert_eq!(repo.sh(branch, "git status --porcelain"), "");
+    }
+    // A change in one container is its own.
+    repo.sh("feat/one", &format!("echo mine >> '{unchanged}'"));
+    assert_eq!(repo.sh("feat/two", "git status --porcelain"), "");
+    assert_eq!(
+        repo.sh("feat/one", "git status --porcelain").trim(),
+        format!("M {unchanged}")
+    );
+}

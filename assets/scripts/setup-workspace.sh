@@ -35,6 +35,11 @@ git update-ref -d refs/stash >/dev/null 2>&1 || true
 rm -f .git/logs/refs/stash
 git config core.bare false
 git config --unset-all core.worktree >/dev/null 2>&1 || true
+# The snapshot's working tree and index (prime-snapshot.sh) are compared by size and mtime:
+# the image layer keeps neither inode numbers nor ctimes, and the copy brought the host's
+# config over the snapshot's.
+git config core.checkStat minimal
+git config core.trustctime false
 git for-each-ref --format='update refs/skipper/host/%(refname:lstrip=2) %(objectname)' refs/heads | git update-ref --stdin
 mkdir -p .git/skipper
 git for-each-ref --format='%(objectname) %(refname)' refs/tags > .git/skipper/host-tags

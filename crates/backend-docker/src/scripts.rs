@@ -27,6 +27,8 @@ macro_rules! script {
 /// branch, `$4` branch, then triples of (`link` or `entries`, mounted path, path relative
 /// to `$HOME`), as [`crate::spec::HomeLink`] describes.
 pub const SETUP: &str = script!("setup-workspace.sh");
+/// Checks out the default branch in a snapshot's builder: `$1` the repository directory.
+pub const PRIME_SNAPSHOT: &str = script!("prime-snapshot.sh");
 
 /// `true` when `$1` names a program the shell can run: `program-exists.sh`.
 pub const PROGRAM_EXISTS: &str = script!("program-exists.sh");

@@ -16,13 +16,15 @@ use crate::archive::{self, CopyMode};
 use crate::error::DockerError;
 use crate::image::{self, WorkspaceImage};
 use crate::labels;
-use crate::spec;
+use crate::{scripts, spec};
 
 impl Engine {
     /// The repository snapshot image of `checkout` on `image`: the image plus the checkout's
-    /// whole git directory, made once per repository and workspace image by streaming the
-    /// git directory into a never-started container and committing it. Workspaces start
-    /// from it copy-on-write and receive only the objects it lacks.
+    /// whole git directory and the remote's default branch checked out, made once per
+    /// repository and workspace image by streaming the git directory into a builder
+    /// container, checking out there and committing it. Workspaces start from it
+    /// copy-on-write, receive only the objects it lacks, and their checkout writes only the
+    /// files their branch changes.
     ///
     /// The caller holds the repository's lock, so one process at a time gets here per
     /// repository: a second one waiting for the first finds the snapshot made, and any
@@ -75,6 +77,18 @@ impl Engine {
                 .copy_repository(&builder, checkout, CopyMode::Snapshot)
                 .await?;
             tracing::debug!("snapshot of {}: {summary:?}", checkout.repository);
+            // The default branch's working tree and index go into the snapshot too: a
+            // workspace's checkout then writes only what its branch changes.
+            self.start(&builder).await?;
+            let repo_dir = spec::repository_path(&checkout.repository);
+            self.step(
+                &builder,
+                spec::WORKSPACE_ROOT,
+                "checking out the snapshot's working tree",
+                scripts::sh(scripts::PRIME_SNAPSHOT, &[repo_dir.as_str()]),
+                Vec::new(),
+            )
+            .await?;
             let mut snapshot_labels = labels::repository_labels(
                 &checkout.repository,
                 labels::ROLE_SNAPSHOT,
