@@ -29,7 +29,7 @@ pub use ports::{
     BranchPresence, BranchStanding, BranchStart, CheckoutError, CheckoutWork, CloneOutcome,
     CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch,
     HostCheckouts, HostPorts, Housekeeping, Imported, LiveOutput, LockError, LockGuard, Locks,
-    NoProgress, Operation, PipedIo, Progress, PullRequestFetched, PushStanding, RefChange,
-    Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome,
-    SyncReport, Transfer, WorkspaceRegistry,
+    NoProgress, Operation, PipedIo, Progress, ProjectEnvironment, PullRequestFetched, PushStanding,
+    RefChange, Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo,
+    StopOutcome, SyncReport, Transfer, WorkspaceRegistry,
 };

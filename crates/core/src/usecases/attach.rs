@@ -1,7 +1,7 @@
 use crate::domain::{Checkout, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{AttachOutcome, SessionIo};
 
-use super::hooks::environment_of;
+use super::hooks::CommandEnvironment;
 use super::{Backend, WorkspaceError, locate};
 
 /// Opens an interactive session in an existing workspace, with the workspace's environment
@@ -20,8 +20,10 @@ pub fn attach(
     let workspace = locate(backend, checkout, target)?;
     // Nothing is read in a workspace for a session that cannot be opened.
     backend.sandbox.can_attach(io)?;
-    let env = environment_of(backend, checkout, &workspace, warn)?;
-    Ok(backend.sandbox.attach(&workspace, &env, io)?)
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    Ok(backend
+        .sandbox
+        .attach_in_project(&workspace, &|file| env.of(file), io)?)
 }
 
 /// Whether the sandbox could open a session on `io`: asked before anything is made for

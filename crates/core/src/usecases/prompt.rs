@@ -1,7 +1,7 @@
 use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{ExecIo, SandboxError};
 
-use super::hooks::environment_of;
+use super::hooks::CommandEnvironment;
 use super::{Backend, WorkspaceError, locate};
 
 /// The coding agent's command line: an argument vector in which every `{prompt}` is
@@ -53,8 +53,11 @@ pub fn prompt(
     }
     let workspace = locate(backend, checkout, target)?;
     let command = agent.render(message);
-    let env = environment_of(backend, checkout, &workspace, warn)?;
-    match backend.sandbox.execute(&workspace, &command, &env, io) {
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    match backend
+        .sandbox
+        .execute_in_project(&workspace, &command, &|file| env.of(file), io)
+    {
         Err(SandboxError::ProgramNotFound { program }) => {
             Err(WorkspaceError::AgentMissing { program })
         }

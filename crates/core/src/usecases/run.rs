@@ -1,7 +1,7 @@
 use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
 use crate::ports::ExecIo;
 
-use super::hooks::environment_of;
+use super::hooks::CommandEnvironment;
 use super::{Backend, WorkspaceError, locate};
 
 /// Runs `command` in an existing workspace, its streams on `io`, with the workspace's
@@ -19,8 +19,10 @@ pub fn run(
     warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<CommandStatus, WorkspaceError> {
     let workspace = locate(backend, checkout, target)?;
-    let env = environment_of(backend, checkout, &workspace, warn)?;
-    Ok(backend.sandbox.execute(&workspace, command, &env, io)?)
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    Ok(backend
+        .sandbox
+        .execute_in_project(&workspace, command, &|file| env.of(file), io)?)
 }
 
 #[cfg(test)]
