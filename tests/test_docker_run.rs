@@ -222,3 +222,124 @@ fn prompt_runs_the_real_opencode_inside_the_container() {
     session.expect("Answered inside the container.").unwrap();
     assert_eq!(exit_code(&mut session), 0);
 }
+
+/// The project's `[env]` is read once and recorded on the host; each command checks inside
+/// the container, as it starts, that `HEAD` still holds that file. A file committed in the
+/// container is seen by the next command, which is started again with its new
+/// environment and its stdin whole.
+#[test]
+fn a_project_file_changed_in_the_container_is_seen_by_the_next_run_with_its_stdin_whole() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("run-env", "");
+    repo.create("feat/env");
+    assert_eq!(repo.sh("feat/env", "echo \"[$APP_MODE]\""), "[]\n");
+    repo.sh(
+        "feat/env",
+        "printf '[env]\\nAPP_MODE = \"one\"\\n' > .skipper.toml && git add .skipper.toml && git -c user.name=t -c user.email=t@e commit -qm one",
+    );
+    assert_eq!(repo.sh("feat/env", "echo \"[$APP_MODE]\""), "[one]\n");
+    assert_eq!(repo.sh("feat/env", "echo \"[$APP_MODE]\""), "[one]\n");
+    // Changed behind sk's back: the record is stale.
+    let container = repo.container(Some("feat/env"));
+    crate::support::docker::docker_ok(&[
+        "exec",
+        "-w",
+        &format!("/workspace/{}", repo.name),
+        &container,
+        "sh",
+        "-c",
+        "printf '[env]\\nAPP_MODE = \"two\"\\n' > .skipper.toml && git -c user.name=t -c user.email=t@e commit -qam two",
+    ]);
+    let mut child = repo
+        .env
+        .sk()
+        .args([
+            "workspace",
+            "run",
+            "--sandbox",
+            "docker",
+            "-r",
+            &repo.name,
+            "-b",
+            "feat/env",
+            "--command",
+            "echo \"[$APP_MODE]\"; cat",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"every byte of stdin\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    insta::assert_snapshot!(repo.screen(&output), @"
+    [exit: 0]
+    [two]
+    every byte of stdin
+    ----- stderr -----
+    ");
+    // A command's own exit status 121 (the guard's) is its own.
+    let own = repo.run(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/env",
+        "--command",
+        "exit 121",
+    ]);
+    assert_eq!(own.status.code(), Some(121), "{}", repo.screen(&own));
+}
+
+/// `sk` records on the host that it saw a container finished, so that it need not look
+/// again; the marker in the container is still checked before every command, so a container
+/// whose marker is gone runs nothing, as one never finished.
+#[test]
+fn a_container_whose_ready_marker_is_gone_runs_nothing_though_sk_saw_it_finished() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("run-unready", "");
+    repo.create("feat/u");
+    assert_eq!(repo.sh("feat/u", "echo ran"), "ran\n");
+    let container = repo.container(Some("feat/u"));
+    crate::support::docker::docker_ok(&[
+        "exec",
+        "-w",
+        &format!("/workspace/{}", repo.name),
+        &container,
+        "rm",
+        ".git/skipper/ready",
+    ]);
+    let refused = repo.run(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/u",
+        "--",
+        "touch",
+        "/tmp/ran",
+    ]);
+    let screen = repo.screen(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{screen}");
+    assert!(
+        stderr(&refused).contains("holds no finished workspace"),
+        "{screen}"
+    );
+    let ran = std::process::Command::new("docker")
+        .args(["exec", &container, "test", "-e", "/tmp/ran"])
+        .status()
+        .unwrap();
+    assert!(!ran.success(), "the command ran");
+}

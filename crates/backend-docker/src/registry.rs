@@ -68,19 +68,7 @@ impl WorkspaceRegistry for DockerBackend {
             target: target.clone(),
         };
         self.runtime
-            .block_on(async {
-                let Some(summary) = self.engine.find(&reference).await? else {
-                    return Ok(None);
-                };
-                let mut workspace = engine::workspace_from_summary(reference.clone(), &summary);
-                // Labels are fixed before the copy: only the ready marker says it was
-                // finished.
-                workspace.half_made = !self
-                    .engine
-                    .is_ready(&engine::summary_name(&summary), &reference.repository)
-                    .await?;
-                Ok::<_, DockerError>(Some(workspace))
-            })
+            .block_on(self.engine.locate(&reference))
             .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
     }
 

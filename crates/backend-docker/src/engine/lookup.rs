@@ -3,14 +3,53 @@
 
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use bollard::query_parameters::ListContainersOptionsBuilder;
-use skipper_core::WorkspaceRef;
+use skipper_core::{Workspace, WorkspaceLocation, WorkspaceRef};
 
 use super::Engine;
-use super::summary::summary_name;
+use super::summary::{summary_name, workspace_from_inspect, workspace_from_summary};
 use crate::error::{DockerError, status_of};
-use crate::labels;
+use crate::{labels, spec};
 
 impl Engine {
+    /// `reference`'s workspace: its container under its own name when that one carries
+    /// its labels (one inspect), else the one carrying them under another name (a
+    /// listing), and whether its setup finished (the host's record for that container, else
+    /// [`Engine::is_ready`], recorded when it is).
+    ///
+    /// # Errors
+    /// [`DockerError::Api`], [`DockerError::Duplicate`], [`DockerError::Copy`].
+    pub async fn locate(&self, reference: &WorkspaceRef) -> Result<Option<Workspace>, DockerError> {
+        let name = spec::container_name(reference, &self.namespace);
+        let (mut workspace, id) = match self.inspect(&name).await? {
+            Some(info) if verify_labels(&name, &info, reference, &self.namespace).is_ok() => (
+                workspace_from_inspect(reference.clone(), &name, &info),
+                info.id.unwrap_or_default(),
+            ),
+            _ => {
+                let Some(summary) = self.find(reference).await? else {
+                    return Ok(None);
+                };
+                (
+                    workspace_from_summary(reference.clone(), &summary),
+                    summary.id.unwrap_or_default(),
+                )
+            }
+        };
+        let WorkspaceLocation::Container { name, .. } = &workspace.location else {
+            return Ok(Some(workspace));
+        };
+        // Labels are fixed before the copy: only the ready marker says it was finished.
+        let ready = self.records.is_ready(name, &id) || {
+            let ready = self.is_ready(name, &reference.repository).await?;
+            if ready {
+                self.records.mark_ready(name, &id);
+            }
+            ready
+        };
+        workspace.half_made = !ready;
+        Ok(Some(workspace))
+    }
+
     /// The container carrying `reference`'s labels, running or not. One label-filtered
     /// listing; several matches are an error.
     ///
