@@ -298,11 +298,11 @@ fn a_project_file_changed_in_the_container_is_seen_by_the_next_run_with_its_stdi
     assert_eq!(own.status.code(), Some(121), "{}", repo.screen(&own));
 }
 
-/// `sk` records on the host that it saw a container finished, so that it need not look
-/// again; the marker in the container is still checked before every command, so a container
-/// whose marker is gone runs nothing, as one never finished.
+/// `run` does not ask for the ready marker before it starts a command: the script that
+/// starts it checks the marker first, so a running container without it (a creation cut
+/// short during the setup) runs nothing, even one that ran commands before.
 #[test]
-fn a_container_whose_ready_marker_is_gone_runs_nothing_though_sk_saw_it_finished() {
+fn a_running_container_without_its_ready_marker_runs_nothing() {
     if !docker_ready() {
         return;
     }

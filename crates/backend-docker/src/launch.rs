@@ -119,10 +119,7 @@ impl<'a> Launch<'a> {
         let taken = engine.run(name, path, argv, Vec::new()).await?;
         match GuardRefusal::parse(&taken.stdout) {
             None => Ok(false),
-            Some(GuardRefusal::Unready) => {
-                engine.records.forget(name);
-                Err(unfinished(name, reference))
-            }
+            Some(GuardRefusal::Unready) => Err(unfinished(name, reference)),
             Some(GuardRefusal::ProjectChanged) => {
                 self.refusals += 1;
                 if self.refusals > MAX_REFUSALS {

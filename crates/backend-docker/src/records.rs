@@ -1,19 +1,14 @@
 //! What `sk` learned of a workspace container, kept on the host under the data root so that
-//! the next command need not ask the daemon or the container again: that its setup
-//! finished, and the project file (`.skipper.toml`) its commands' environment was last made
-//! of. Each record is a file named by the container's name (names are made of `[a-z0-9_-]`)
-//! and is checked against the container before it is trusted:
-//!
-//! - `<name>.ready` holds the container's ID. A finished setup never becomes unfinished, and
-//!   a container made again under the name has another ID, so the record is trusted only
-//!   for the ID it names (the in-container marker is still checked before each command, see
-//!   `exec-guard.sh`).
-//! - `<name>.project` holds the object id of `HEAD:.skipper.toml` and the file's bytes.
-//!   Before each command the container compares its `HEAD`'s object with it, and refuses to
-//!   start the command when they differ (`exec-guard.sh`).
+//! the next command need not ask the container again: the project file (`.skipper.toml`)
+//! its commands' environment was last made of. A record is a file named by the container's
+//! name (names are made of `[a-z0-9_-]`), `<name>.project`, holding the object id of
+//! `HEAD:.skipper.toml` and the file's bytes. It is never trusted as it is: before each
+//! command the container compares its `HEAD`'s object with it and refuses to start the
+//! command when they differ (`exec-guard.sh`), so a record left by a crash, or of a
+//! container made again under the name, is harmless.
 //!
 //! Records are written whole (a file renamed into place) and best effort: one that cannot
-//! be written or read only costs the next command the round trips it saves.
+//! be written or read only costs the next command the exec it saves.
 
 use std::path::PathBuf;
 
@@ -85,21 +80,6 @@ impl ContainerRecords {
         }
     }
 
-    /// Whether container `name` with ID `id` was seen finished.
-    #[must_use]
-    pub fn is_ready(&self, name: &str, id: &str) -> bool {
-        !id.is_empty()
-            && fs_err::read(self.path(name, "ready"))
-                .is_ok_and(|recorded| recorded == id.as_bytes())
-    }
-
-    /// Records that container `name` with ID `id` is finished.
-    pub fn mark_ready(&self, name: &str, id: &str) {
-        if !id.is_empty() {
-            self.write(name, "ready", id.as_bytes());
-        }
-    }
-
     /// The project file last read in container `name`.
     #[must_use]
     pub fn project(&self, name: &str) -> Option<ProjectRecord> {
@@ -111,11 +91,9 @@ impl ContainerRecords {
         self.write(name, "project", &record.to_bytes());
     }
 
-    /// Forgets everything about container `name`: it is removed, or not what was recorded.
+    /// Forgets what was recorded of container `name`: it is removed.
     pub fn forget(&self, name: &str) {
-        for kind in ["ready", "project"] {
-            let _ = fs_err::remove_file(self.path(name, kind));
-        }
+        let _ = fs_err::remove_file(self.path(name, "project"));
     }
 
     fn path(&self, name: &str, kind: &str) -> PathBuf {
@@ -148,21 +126,6 @@ mod tests {
     }
 
     #[test]
-    fn a_ready_record_holds_for_its_container_id_only() {
-        let (_root, records) = records();
-        assert!(!records.is_ready("sk-api-x", "abc"));
-        records.mark_ready("sk-api-x", "abc");
-        assert!(records.is_ready("sk-api-x", "abc"));
-        assert!(
-            !records.is_ready("sk-api-x", "abd"),
-            "a container made again"
-        );
-        assert!(!records.is_ready("sk-api-x", ""));
-        records.forget("sk-api-x");
-        assert!(!records.is_ready("sk-api-x", "abc"));
-    }
-
-    #[test]
     fn a_project_record_reads_back_as_written() {
         let (_root, records) = records();
         let file = ProjectRecord {
@@ -178,6 +141,8 @@ mod tests {
         assert_eq!(records.project("c"), Some(file));
         records.set_project("c", &none);
         assert_eq!(records.project("c"), Some(none));
+        records.forget("c");
+        assert_eq!(records.project("c"), None);
     }
 
     #[test]

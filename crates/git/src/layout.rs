@@ -87,10 +87,10 @@ impl Layout {
         self.root.join("trash")
     }
 
-    /// Where the Docker sandbox records what it learned of its workspace containers (that
-    /// a container's setup finished, the project file its commands' environment was made
-    /// from), a few files per container name; each is checked against the container before
-    /// it is trusted, so one left by a crash is harmless.
+    /// Where the Docker sandbox records what it learned of its workspace containers (the
+    /// project file its commands' environment was made of), a file per container name;
+    /// each is checked against the container before it is trusted, so one left by a crash
+    /// is harmless.
     #[must_use]
     pub fn container_records(&self) -> PathBuf {
         self.root.join("state").join("containers")

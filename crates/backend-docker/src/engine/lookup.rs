@@ -13,40 +13,33 @@ use crate::{labels, spec};
 impl Engine {
     /// `reference`'s workspace: its container under its own name when that one carries
     /// its labels (one inspect), else the one carrying them under another name (a
-    /// listing), and whether its setup finished (the host's record for that container, else
-    /// [`Engine::is_ready`], recorded when it is).
+    /// listing). With `ready`, whether its setup finished ([`Engine::is_ready`], one archive
+    /// request); without, `half_made` is left `false` for the command about to start to
+    /// check (`exec-guard.sh`, [`Engine::ensure_running`]).
     ///
     /// # Errors
     /// [`DockerError::Api`], [`DockerError::Duplicate`], [`DockerError::Copy`].
-    pub async fn locate(&self, reference: &WorkspaceRef) -> Result<Option<Workspace>, DockerError> {
+    pub async fn locate(
+        &self,
+        reference: &WorkspaceRef,
+        ready: bool,
+    ) -> Result<Option<Workspace>, DockerError> {
         let name = spec::container_name(reference, &self.namespace);
-        let (mut workspace, id) = match self.inspect(&name).await? {
-            Some(info) if verify_labels(&name, &info, reference, &self.namespace).is_ok() => (
-                workspace_from_inspect(reference.clone(), &name, &info),
-                info.id.unwrap_or_default(),
-            ),
+        let mut workspace = match self.inspect(&name).await? {
+            Some(info) if verify_labels(&name, &info, reference, &self.namespace).is_ok() => {
+                workspace_from_inspect(reference.clone(), &name, &info)
+            }
             _ => {
                 let Some(summary) = self.find(reference).await? else {
                     return Ok(None);
                 };
-                (
-                    workspace_from_summary(reference.clone(), &summary),
-                    summary.id.unwrap_or_default(),
-                )
+                workspace_from_summary(reference.clone(), &summary)
             }
         };
-        let WorkspaceLocation::Container { name, .. } = &workspace.location else {
-            return Ok(Some(workspace));
-        };
-        // Labels are fixed before the copy: only the ready marker says it was finished.
-        let ready = self.records.is_ready(name, &id) || {
-            let ready = self.is_ready(name, &reference.repository).await?;
-            if ready {
-                self.records.mark_ready(name, &id);
-            }
-            ready
-        };
-        workspace.half_made = !ready;
+        if ready && let WorkspaceLocation::Container { name, .. } = &workspace.location {
+            // Labels are fixed before the copy: only the ready marker says it was finished.
+            workspace.half_made = !self.is_ready(name, &reference.repository).await?;
+        }
         Ok(Some(workspace))
     }
 

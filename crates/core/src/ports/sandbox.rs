@@ -392,6 +392,22 @@ pub trait WorkspaceRegistry: Send + Sync + Debug {
         target: &WorkspaceTarget,
     ) -> Result<Option<Workspace>, SandboxError>;
 
+    /// The workspace as [`WorkspaceRegistry::locate`] finds it, for a command about to
+    /// start in it through [`Sandbox::execute_in_project`] or [`Sandbox::attach_in_project`].
+    /// A registry whose sandbox checks, as the command starts, that the workspace was
+    /// finished (and refuses to start it otherwise) may leave `half_made` unknown (`false`)
+    /// when telling it would cost more. The default is [`WorkspaceRegistry::locate`].
+    ///
+    /// # Errors
+    /// As [`WorkspaceRegistry::locate`].
+    fn locate_to_run(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<Workspace>, SandboxError> {
+        self.locate(checkout, target)
+    }
+
     /// Every workspace of the given checkouts, main first for each, then branches in
     /// order, with `dirty` filled where it is cheap to know.
     ///

@@ -2,7 +2,8 @@ use crate::domain::{Checkout, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{AttachOutcome, SessionIo};
 
 use super::hooks::CommandEnvironment;
-use super::{Backend, WorkspaceError, locate};
+use super::resolve::locate_to_run;
+use super::{Backend, WorkspaceError};
 
 /// Opens an interactive session in an existing workspace, with the workspace's environment
 /// (as [`run`](super::run) gives it; `warn` hears of an unusable project file), and returns
@@ -17,7 +18,7 @@ pub fn attach(
     io: SessionIo,
     warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<AttachOutcome, WorkspaceError> {
-    let workspace = locate(backend, checkout, target)?;
+    let workspace = locate_to_run(backend, checkout, target)?;
     // Nothing is read in a workspace for a session that cannot be opened.
     backend.sandbox.can_attach(io)?;
     let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;

@@ -2,7 +2,8 @@ use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, Wo
 use crate::ports::{ExecIo, SandboxError};
 
 use super::hooks::CommandEnvironment;
-use super::{Backend, WorkspaceError, locate};
+use super::resolve::locate_to_run;
+use super::{Backend, WorkspaceError};
 
 /// The coding agent's command line: an argument vector in which every `{prompt}` is
 /// replaced by the user's message (as one argument, never through a shell).
@@ -51,7 +52,7 @@ pub fn prompt(
     if agent.0.first().is_none_or(String::is_empty) {
         return Err(WorkspaceError::AgentEmpty);
     }
-    let workspace = locate(backend, checkout, target)?;
+    let workspace = locate_to_run(backend, checkout, target)?;
     let command = agent.render(message);
     let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
     match backend

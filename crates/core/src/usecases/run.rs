@@ -2,7 +2,8 @@ use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, Wo
 use crate::ports::ExecIo;
 
 use super::hooks::CommandEnvironment;
-use super::{Backend, WorkspaceError, locate};
+use super::resolve::locate_to_run;
+use super::{Backend, WorkspaceError};
 
 /// Runs `command` in an existing workspace, its streams on `io`, with the workspace's
 /// environment (the project's `[env]` and skipper's `SK_*`; an unusable project file is
@@ -18,7 +19,7 @@ pub fn run(
     io: ExecIo<'_>,
     warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<CommandStatus, WorkspaceError> {
-    let workspace = locate(backend, checkout, target)?;
+    let workspace = locate_to_run(backend, checkout, target)?;
     let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
     Ok(backend
         .sandbox
