@@ -43,7 +43,7 @@ impl DockerBackend {
     ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
+        let fail = |err: DockerError| refused_or(err, Operation::Running, reference);
         let argv = non_empty_argv(command)?;
         self.runtime.block_on(async {
             self.engine
@@ -105,7 +105,7 @@ impl DockerBackend {
     ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
+        let fail = |err: DockerError| refused_or(err, Operation::Running, reference);
         let argv = non_empty_argv(command)?;
         let Streams {
             stdin,
@@ -266,7 +266,7 @@ impl DockerBackend {
                 attach::SessionEnd::Exited(code) => AttachOutcome::Exited(CommandStatus(code)),
                 attach::SessionEnd::Detached => AttachOutcome::Detached,
             })
-            .map_err(|err| err.into_sandbox(Operation::Attaching, reference))
+            .map_err(|err| refused_or(err, Operation::Attaching, reference))
     }
 
     fn create_workspace(
@@ -673,4 +673,15 @@ fn non_empty_argv(command: &CommandLine) -> Result<Vec<String>, SandboxError> {
         ));
     }
     Ok(argv)
+}
+
+/// The port's error for `err`, met by `operation` on `reference` as a command of the user's
+/// was to start: a container found never finished is [`SandboxError::HalfMade`].
+fn refused_or(err: DockerError, operation: Operation, reference: &WorkspaceRef) -> SandboxError {
+    match err {
+        DockerError::Unfinished { .. } => SandboxError::HalfMade {
+            workspace: Box::new(reference.clone()),
+        },
+        other => other.into_sandbox(operation, reference),
+    }
 }

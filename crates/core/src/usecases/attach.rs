@@ -2,7 +2,7 @@ use crate::domain::{Checkout, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{AttachOutcome, SessionIo};
 
 use super::hooks::CommandEnvironment;
-use super::resolve::locate_to_run;
+use super::resolve::{locate_to_run, refused_if_half_made};
 use super::{Backend, WorkspaceError};
 
 /// Opens an interactive session in an existing workspace, with the workspace's environment
@@ -22,9 +22,10 @@ pub fn attach(
     // Nothing is read in a workspace for a session that cannot be opened.
     backend.sandbox.can_attach(io)?;
     let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
-    Ok(backend
+    backend
         .sandbox
-        .attach_in_project(&workspace, &|file| env.of(file), io)?)
+        .attach_in_project(&workspace, &|file| env.of(file), io)
+        .map_err(|err| refused_if_half_made(&workspace, err))
 }
 
 /// Whether the sandbox could open a session on `io`: asked before anything is made for

@@ -2,7 +2,7 @@ use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, Wo
 use crate::ports::{ExecIo, SandboxError};
 
 use super::hooks::CommandEnvironment;
-use super::resolve::locate_to_run;
+use super::resolve::{locate_to_run, refused_if_half_made};
 use super::{Backend, WorkspaceError};
 
 /// The coding agent's command line: an argument vector in which every `{prompt}` is
@@ -62,7 +62,8 @@ pub fn prompt(
         Err(SandboxError::ProgramNotFound { program }) => {
             Err(WorkspaceError::AgentMissing { program })
         }
-        other => Ok(other?),
+        Err(err) => Err(refused_if_half_made(&workspace, err)),
+        Ok(status) => Ok(status),
     }
 }
 

@@ -1,7 +1,7 @@
 use crate::domain::{
     BranchName, Checkout, RepositoryQuery, Workspace, WorkspaceRef, WorkspaceTarget,
 };
-use crate::ports::{CheckoutError, HostCheckouts};
+use crate::ports::{CheckoutError, HostCheckouts, SandboxError};
 
 use super::{Backend, WorkspaceError};
 
@@ -96,6 +96,18 @@ pub(crate) fn locate_to_run(
 ) -> Result<Workspace, WorkspaceError> {
     let found = backend.registry.locate_to_run(checkout, target)?;
     finished(found_or_missing(backend, checkout, target, found)?)
+}
+
+/// `err` of a command that was to start in `workspace`: a workspace the sandbox found
+/// half made as the command started is [`WorkspaceError::HalfMade`], as [`locate`] says.
+pub(crate) fn refused_if_half_made(workspace: &Workspace, err: SandboxError) -> WorkspaceError {
+    match err {
+        SandboxError::HalfMade { .. } => WorkspaceError::HalfMade {
+            reference: workspace.reference.clone(),
+            sandbox: workspace.sandbox,
+        },
+        other => other.into(),
+    }
 }
 
 /// The existing workspace for `target` of `checkout`, finished or not.

@@ -2,7 +2,7 @@ use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, Wo
 use crate::ports::ExecIo;
 
 use super::hooks::CommandEnvironment;
-use super::resolve::locate_to_run;
+use super::resolve::{locate_to_run, refused_if_half_made};
 use super::{Backend, WorkspaceError};
 
 /// Runs `command` in an existing workspace, its streams on `io`, with the workspace's
@@ -21,9 +21,10 @@ pub fn run(
 ) -> Result<CommandStatus, WorkspaceError> {
     let workspace = locate_to_run(backend, checkout, target)?;
     let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
-    Ok(backend
+    backend
         .sandbox
-        .execute_in_project(&workspace, command, &|file| env.of(file), io)?)
+        .execute_in_project(&workspace, command, &|file| env.of(file), io)
+        .map_err(|err| refused_if_half_made(&workspace, err))
 }
 
 #[cfg(test)]
