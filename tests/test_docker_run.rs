@@ -333,10 +333,7 @@ fn a_running_container_without_its_ready_marker_runs_nothing() {
     ]);
     let screen = repo.screen(&refused);
     assert_eq!(refused.status.code(), Some(1), "{screen}");
-    assert!(
-        stderr(&refused).contains("was never finished"),
-        "{screen}"
-    );
+    assert!(stderr(&refused).contains("was never finished"), "{screen}");
     let ran = std::process::Command::new("docker")
         .args(["exec", &container, "test", "-e", "/tmp/ran"])
         .status()

@@ -25,7 +25,20 @@ impl Engine {
         ready: bool,
     ) -> Result<Option<Workspace>, DockerError> {
         let name = spec::container_name(reference, &self.namespace);
-        let mut workspace = match self.inspect(&name).await? {
+        // Named by the workspace: the name is sk's own choice, not what the user asked for.
+        let inspected = match self.docker.inspect_container(&name, None).await {
+            Ok(info) => Some(info),
+            Err(err) if status_of(&err) == Some(404) => None,
+            Err(err) => {
+                return Err(DockerError::api(
+                    &self.docker,
+                    "inspect container",
+                    reference.to_string(),
+                    &err,
+                ));
+            }
+        };
+        let mut workspace = match inspected {
             Some(info) if verify_labels(&name, &info, reference, &self.namespace).is_ok() => {
                 workspace_from_inspect(reference.clone(), &name, &info)
             }
