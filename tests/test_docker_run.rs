@@ -222,3 +222,121 @@ fn prompt_runs_the_real_opencode_inside_the_container() {
     session.expect("Answered inside the container.").unwrap();
     assert_eq!(exit_code(&mut session), 0);
 }
+
+/// The project's `[env]` is read once and recorded on the host; each command checks inside
+/// the container, as it starts, that `HEAD` still holds that file. A file committed in the
+/// container is seen by the next command, which is started again with its new
+/// environment and its stdin whole.
+#[test]
+fn a_project_file_changed_in_the_container_is_seen_by_the_next_run_with_its_stdin_whole() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("run-env", "");
+    repo.create("feat/env");
+    assert_eq!(repo.sh("feat/env", "echo \"[$APP_MODE]\""), "[]\n");
+    repo.sh(
+        "feat/env",
+        "printf '[env]\\nAPP_MODE = \"one\"\\n' > .skipper.toml && git add .skipper.toml && git -c user.name=t -c user.email=t@e commit -qm one",
+    );
+    assert_eq!(repo.sh("feat/env", "echo \"[$APP_MODE]\""), "[one]\n");
+    assert_eq!(repo.sh("feat/env", "echo \"[$APP_MODE]\""), "[one]\n");
+    // Changed behind sk's back: the record is stale.
+    let container = repo.container(Some("feat/env"));
+    crate::support::docker::docker_ok(&[
+        "exec",
+        "-w",
+        &format!("/workspace/{}", repo.name),
+        &container,
+        "sh",
+        "-c",
+        "printf '[env]\\nAPP_MODE = \"two\"\\n' > .skipper.toml && git -c user.name=t -c user.email=t@e commit -qam two",
+    ]);
+    let mut child = repo
+        .env
+        .sk()
+        .args([
+            "workspace",
+            "run",
+            "--sandbox",
+            "docker",
+            "-r",
+            &repo.name,
+            "-b",
+            "feat/env",
+            "--command",
+            "echo \"[$APP_MODE]\"; cat",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"every byte of stdin\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    insta::assert_snapshot!(repo.screen(&output), @"
+    [exit: 0]
+    [two]
+    every byte of stdin
+    ----- stderr -----
+    ");
+    // A command's own exit status 121 (the guard's) is its own.
+    let own = repo.run(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/env",
+        "--command",
+        "exit 121",
+    ]);
+    assert_eq!(own.status.code(), Some(121), "{}", repo.screen(&own));
+}
+
+/// `run` does not ask for the ready marker before it starts a command: the script that
+/// starts it checks the marker first, so a running container without it (a creation cut
+/// short during the setup) runs nothing, even one that ran commands before.
+#[test]
+fn a_running_container_without_its_ready_marker_runs_nothing() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("run-unready", "");
+    repo.create("feat/u");
+    assert_eq!(repo.sh("feat/u", "echo ran"), "ran\n");
+    let container = repo.container(Some("feat/u"));
+    crate::support::docker::docker_ok(&[
+        "exec",
+        "-w",
+        &format!("/workspace/{}", repo.name),
+        &container,
+        "rm",
+        ".git/skipper/ready",
+    ]);
+    let refused = repo.run(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/u",
+        "--",
+        "touch",
+        "/tmp/ran",
+    ]);
+    let screen = repo.screen(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{screen}");
+    assert!(stderr(&refused).contains("was never finished"), "{screen}");
+    let ran = std::process::Command::new("docker")
+        .args(["exec", &container, "test", "-e", "/tmp/ran"])
+        .status()
+        .unwrap();
+    assert!(!ran.success(), "the command ran");
+}

@@ -371,7 +371,7 @@ fn a_daemon_that_answers_only_its_ping_is_given_up_on_naming_the_endpoint() {
     $ sk workspace create -r api -b feat/d --sandbox docker
     [exit: 1]
     ----- stderr -----
-    error: Docker at unix://[ROOT]/ping-only-docker.sock did not answer list containers of remotes/api (feat/d) within 1 s (SKIPPER_DOCKER_TIMEOUT)
+    error: Docker at unix://[ROOT]/ping-only-docker.sock did not answer inspect container of remotes/api (feat/d) within 1 s (SKIPPER_DOCKER_TIMEOUT)
       - start the Docker daemon or set DOCKER_HOST
       - or use the worktree sandbox: `--sandbox worktree`
     $ sk workspace run -r api -- echo on the host
@@ -381,7 +381,7 @@ fn a_daemon_that_answers_only_its_ping_is_given_up_on_naming_the_endpoint() {
     $ sk workspace run -r api -b feat/d -- true
     [exit: 1]
     ----- stderr -----
-    error: the docker sandbox could not be asked (Docker at unix://[ROOT]/ping-only-docker.sock did not answer list containers of remotes/api (feat/d) within 1 s (SKIPPER_DOCKER_TIMEOUT)): remotes/api (feat/d) may exist there
+    error: the docker sandbox could not be asked (Docker at unix://[ROOT]/ping-only-docker.sock did not answer inspect container of remotes/api (feat/d) within 1 s (SKIPPER_DOCKER_TIMEOUT)): remotes/api (feat/d) may exist there
       - start the Docker daemon or set DOCKER_HOST, then try again
     ");
 }

@@ -126,7 +126,7 @@ pub async fn capture(
 pub struct ExecIo<'a> {
     /// Forwarded to the process, its end delivered as end of file; `None` gives the process
     /// an empty stdin.
-    pub stdin: Option<Box<dyn Read + Send>>,
+    pub stdin: Option<&'a mut StdinFeed>,
     /// Receives the process's stdout.
     pub stdout: &'a mut (dyn Write + Send),
     /// Receives the process's stderr.
@@ -141,6 +141,107 @@ impl std::fmt::Debug for ExecIo<'_> {
     }
 }
 
+/// How much of stdin a start may take and still be started again with it.
+const REPLAY_LIMIT: usize = 1 << 20;
+
+/// The caller's stdin for a command that may be started more than once: read on a thread
+/// of its own, and what a start refused before its command ran (`exec-guard.sh`) took of it
+/// is given again, first, to the next start.
+pub struct StdinFeed {
+    chunks: mpsc::Receiver<Vec<u8>>,
+    /// What the current start was given, while it is at most [`REPLAY_LIMIT`].
+    given: Vec<u8>,
+    /// Whether the current start was given more than [`StdinFeed::given`] keeps.
+    overflowed: bool,
+    /// What the next start is given first.
+    replay: Vec<u8>,
+}
+
+impl std::fmt::Debug for StdinFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StdinFeed")
+            .field("given", &self.given.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl StdinFeed {
+    /// Starts reading `reader` on a thread of its own.
+    #[must_use]
+    pub fn new(reader: Box<dyn Read + Send>) -> Self {
+        let (tx, chunks) = mpsc::channel::<Vec<u8>>(4);
+        std::thread::spawn(move || {
+            let mut reader = reader;
+            let mut buf = vec![0_u8; 64 * 1024];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                    Err(err) => {
+                        tracing::debug!("reading stdin: {err}");
+                        break;
+                    }
+                }
+            }
+        });
+        Self {
+            chunks,
+            given: Vec::new(),
+            overflowed: false,
+            replay: Vec::new(),
+        }
+    }
+
+    /// The next start is to be given what this one was.
+    ///
+    /// # Errors
+    /// When this one was given more than can be kept: its command cannot be started again
+    /// with the same input.
+    pub fn start_again(&mut self) -> Result<(), String> {
+        if self.overflowed {
+            return Err(format!(
+                "it was refused after more than {REPLAY_LIMIT} bytes of stdin were sent to it"
+            ));
+        }
+        self.replay = std::mem::take(&mut self.given);
+        Ok(())
+    }
+
+    fn keep(&mut self, chunk: &[u8]) {
+        if self.given.len() + chunk.len() <= REPLAY_LIMIT {
+            self.given.extend_from_slice(chunk);
+        } else {
+            self.overflowed = true;
+        }
+    }
+
+    /// Copies what the next start is given, then stdin, to `input`, then shuts it down so
+    /// that the process sees end of file. Dropping it midway loses nothing a next start
+    /// needs: a chunk is kept before it is written.
+    async fn forward(&mut self, mut input: Input) {
+        let replay = std::mem::take(&mut self.replay);
+        if !replay.is_empty() {
+            self.keep(&replay);
+            if input.write_all(&replay).await.is_err() {
+                return;
+            }
+        }
+        while let Some(chunk) = self.chunks.recv().await {
+            self.keep(&chunk);
+            if input.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = input.flush().await;
+        let _ = input.shutdown().await;
+    }
+}
+
 /// A signal to deliver to a streamed command's process group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interrupt {
@@ -148,7 +249,8 @@ pub enum Interrupt {
     CtrlC,
 }
 
-/// Runs the user's command `request` with its I/O on `io` and returns its exit status.
+/// Runs the user's command `request` with its I/O on `io` and returns its exit status (what
+/// the stdin feed gave a start is kept, see [`StdinFeed::start_again`]).
 ///
 /// The command starts through `sh`, which records its pid in a file and execs it; since the
 /// daemon makes every exec a session leader, each [`Interrupt`] received signals the whole
@@ -162,23 +264,31 @@ pub async fn stream(
     docker: &Docker,
     request: &ExecRequest,
     io: ExecIo<'_>,
-    mut interrupts: mpsc::UnboundedReceiver<Interrupt>,
+    interrupts: &mut mpsc::UnboundedReceiver<Interrupt>,
 ) -> Result<i32, DockerError> {
     let pidfile = pidfile_path();
     let mut wrapped = request.clone();
     wrapped.argv = wrap_with_pidfile(&pidfile, &request.argv);
     let (id, mut output, input) = start(docker, &wrapped, io.stdin.is_some()).await?;
 
-    let stdin_task = match (io.stdin, input) {
-        (Some(reader), Some(input)) => Some(tokio::spawn(forward_stdin(reader, input))),
-        _ => None,
+    let ExecIo {
+        stdin,
+        stdout,
+        stderr,
+    } = io;
+    let forwarding = async move {
+        if let (Some(feed), Some(input)) = (stdin, input) {
+            feed.forward(input).await;
+        }
     };
-    let ExecIo { stdout, stderr, .. } = io;
+    tokio::pin!(forwarding);
+    let mut forwarded = false;
     let mut interrupted = 0_u32;
     let mut output_closed = false;
     let mut failure = None;
     loop {
         tokio::select! {
+            () = &mut forwarding, if !forwarded => forwarded = true,
             item = output.next() => match item {
                 None => break,
                 Some(Err(err)) => {
@@ -210,9 +320,6 @@ pub async fn stream(
             }
         }
     }
-    if let Some(task) = stdin_task {
-        task.abort();
-    }
     if let Some(reason) = failure {
         return Err(wrapped.failed(reason));
     }
@@ -239,12 +346,23 @@ pub fn wrap_with_pidfile(pidfile: &str, argv: &[String]) -> Vec<String> {
 }
 
 fn pidfile_path() -> String {
+    unique_tmp("exec")
+}
+
+/// A file in the container's `/tmp` for `exec-guard.sh` to say why it refused a command.
+#[must_use]
+pub fn guard_path() -> String {
+    unique_tmp("guard")
+}
+
+/// `/tmp/.skipper-<what>-…`, a name no other exec of any `sk` uses.
+fn unique_tmp(what: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     format!(
-        "/tmp/.skipper-exec-{}-{}-{}",
+        "/tmp/.skipper-{what}-{}-{}-{}",
         std::process::id(),
         nanos,
         COUNTER.fetch_add(1, Ordering::Relaxed)
@@ -323,38 +441,6 @@ fn exec_error(request: &ExecRequest, err: &bollard::errors::Error) -> DockerErro
     } else {
         request.failed(describe_api_error(err))
     }
-}
-
-/// Copies `reader` to the exec's stdin from a dedicated thread, then shuts the writer down
-/// so that the process sees end of file.
-async fn forward_stdin(reader: Box<dyn Read + Send>, mut input: Input) {
-    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(4);
-    std::thread::spawn(move || {
-        let mut reader = reader;
-        let mut buf = vec![0_u8; 64 * 1024];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
-                        break;
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => {
-                    tracing::debug!("reading stdin: {err}");
-                    break;
-                }
-            }
-        }
-    });
-    while let Some(chunk) = rx.recv().await {
-        if input.write_all(&chunk).await.is_err() {
-            return;
-        }
-    }
-    let _ = input.flush().await;
-    let _ = input.shutdown().await;
 }
 
 /// The exit code of a finished exec. The daemon may still report it running for a moment

@@ -77,6 +77,8 @@ mod exec;
 mod housekeeping;
 mod image;
 pub mod labels;
+mod launch;
+mod records;
 mod registry;
 mod sandbox;
 mod scripts;

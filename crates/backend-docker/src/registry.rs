@@ -68,19 +68,23 @@ impl WorkspaceRegistry for DockerBackend {
             target: target.clone(),
         };
         self.runtime
-            .block_on(async {
-                let Some(summary) = self.engine.find(&reference).await? else {
-                    return Ok(None);
-                };
-                let mut workspace = engine::workspace_from_summary(reference.clone(), &summary);
-                // Labels are fixed before the copy: only the ready marker says it was
-                // finished.
-                workspace.half_made = !self
-                    .engine
-                    .is_ready(&engine::summary_name(&summary), &reference.repository)
-                    .await?;
-                Ok::<_, DockerError>(Some(workspace))
-            })
+            .block_on(self.engine.locate(&reference, true))
+            .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
+    }
+
+    /// Without the ready marker's archive request: every command `run`, `attach` and
+    /// `prompt` start checks the marker as it starts (`exec-guard.sh`).
+    fn locate_to_run(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<Workspace>, SandboxError> {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        };
+        self.runtime
+            .block_on(self.engine.locate(&reference, false))
             .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
     }
 

@@ -7,9 +7,9 @@ use std::io::{Read, Write};
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
     CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
-    ExecIo, ExportRequest, Operation, Sandbox, SandboxError, SandboxKind, SaveSlot, SavedContents,
-    SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport, UnpushedRef, WorkState, Workspace,
-    WorkspaceRef, WorkspaceTarget,
+    ExecIo, ExportRequest, Operation, ProjectEnvironment, Sandbox, SandboxError, SandboxKind,
+    SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport,
+    UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -18,6 +18,7 @@ use skipper_git::{Policy, WorkError};
 use crate::container_scripts::ContainerScripts;
 use crate::error::DockerError;
 use crate::exec::{self, Interrupt};
+use crate::launch::{Launch, LaunchEnv};
 use crate::scripts::SetupMode;
 use crate::{DockerBackend, attach, container_of, engine, scripts};
 
@@ -33,16 +34,16 @@ struct Streams<'a> {
 impl DockerBackend {
     /// [`Sandbox::execute`] on the user's terminal: a TTY exec, as `docker exec -it`, so
     /// interactive programs (and agents that check for a terminal) behave as on the host;
-    /// `env` (`NAME=value`) added to its environment.
+    /// with `launch`'s environment.
     fn execute_on_terminal(
         &self,
         workspace: &Workspace,
         command: &CommandLine,
-        env: Vec<String>,
+        mut launch: Launch<'_>,
     ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
+        let fail = |err: DockerError| refused_or(err, Operation::Running, reference);
         let argv = non_empty_argv(command)?;
         self.runtime.block_on(async {
             self.engine
@@ -56,12 +57,29 @@ impl DockerBackend {
                 "sk".to_owned(),
             ];
             wrapped.extend(argv);
-            let end = attach::interactive(&self.engine.docker, name, path, wrapped, env, "command")
+            let status = loop {
+                let start = launch.start(&self.engine, name, path).await.map_err(fail)?;
+                let end = attach::interactive(
+                    &self.engine.docker,
+                    name,
+                    path,
+                    wrapped.clone(),
+                    start.env.clone(),
+                    "command",
+                )
                 .await
                 .map_err(fail)?;
-            let status = match end {
-                attach::SessionEnd::Exited(code) => code,
-                attach::SessionEnd::Detached => 0,
+                let status = match end {
+                    attach::SessionEnd::Exited(code) => code,
+                    attach::SessionEnd::Detached => 0,
+                };
+                if !launch
+                    .refused(&self.engine, reference, (name, path), &start, status)
+                    .await
+                    .map_err(fail)?
+                {
+                    break status;
+                }
             };
             if let Some(program) = self
                 .engine
@@ -77,39 +95,59 @@ impl DockerBackend {
 
     /// [`Sandbox::execute`] without a terminal: stdout and stderr apart, stdin forwarded
     /// with its end, each interrupt signalling the command inside the container (SIGINT,
-    /// then SIGKILL), `env` (`NAME=value`) added to its environment.
+    /// then SIGKILL), with `launch`'s environment.
     fn execute_streamed(
         &self,
         workspace: &Workspace,
         command: &CommandLine,
         streams: Streams<'_>,
-        env: Vec<String>,
+        mut launch: Launch<'_>,
     ) -> Result<CommandStatus, SandboxError> {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
-        let fail = |err: DockerError| err.into_sandbox(Operation::Running, reference);
+        let fail = |err: DockerError| refused_or(err, Operation::Running, reference);
         let argv = non_empty_argv(command)?;
         let Streams {
             stdin,
             stdout,
             stderr,
-            interrupts,
+            mut interrupts,
         } = streams;
         self.runtime.block_on(async {
             self.engine
                 .ensure_running(name, reference)
                 .await
                 .map_err(fail)?;
-            let mut request = exec::ExecRequest::new(name, argv, Some(path));
-            request.env = env;
-            let io = exec::ExecIo {
-                stdin,
-                stdout,
-                stderr,
+            let mut feed = stdin.map(exec::StdinFeed::new);
+            let status = loop {
+                let start = launch.start(&self.engine, name, path).await.map_err(fail)?;
+                let mut request = exec::ExecRequest::new(name, argv.clone(), Some(path));
+                request.env.clone_from(&start.env);
+                let io = exec::ExecIo {
+                    stdin: feed.as_mut(),
+                    stdout: &mut *stdout,
+                    stderr: &mut *stderr,
+                };
+                let status = exec::stream(&self.engine.docker, &request, io, &mut interrupts)
+                    .await
+                    .map_err(fail)?;
+                if !launch
+                    .refused(&self.engine, reference, (name, path), &start, status)
+                    .await
+                    .map_err(fail)?
+                {
+                    break status;
+                }
+                if let Some(feed) = feed.as_mut() {
+                    feed.start_again().map_err(|reason| {
+                        fail(DockerError::Exec {
+                            command: command.to_argv().join(" "),
+                            container: name.to_owned(),
+                            reason,
+                        })
+                    })?;
+                }
             };
-            let status = exec::stream(&self.engine.docker, &request, io, interrupts)
-                .await
-                .map_err(fail)?;
             if let Some(program) = self
                 .engine
                 .missing_program(name, path, command, status)
@@ -120,6 +158,115 @@ impl DockerBackend {
             }
             Ok(CommandStatus(status))
         })
+    }
+
+    /// [`Sandbox::execute`] and [`Sandbox::execute_in_project`]: `env` after what `io`
+    /// asks for (`NO_COLOR`).
+    fn execute_with(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+        env: LaunchEnv<'_>,
+        io: ExecIo<'_>,
+    ) -> Result<CommandStatus, SandboxError> {
+        let mut base = Vec::new();
+        if let ExecIo::Inherited { no_color: true, .. } = io {
+            base.push("NO_COLOR=1".to_owned());
+        }
+        let launch = Launch::new(base, env);
+        match io {
+            ExecIo::Terminal => self.execute_on_terminal(workspace, command, launch),
+            ExecIo::Inherited {
+                stdin_is_terminal, ..
+            } => {
+                // A terminal on stdin alone stays with sk: a command without a terminal that
+                // reads stdin would wait for an end of file the user has no reason to type.
+                let stdin: Option<Box<dyn Read + Send>> = if stdin_is_terminal {
+                    None
+                } else {
+                    Some(Box::new(std::io::stdin()))
+                };
+                let (tx, rx) = mpsc::unbounded_channel();
+                let forward = self.runtime.spawn(async move {
+                    while tokio::signal::ctrl_c().await.is_ok() {
+                        if tx.send(Interrupt::CtrlC).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let streams = Streams {
+                    stdin,
+                    stdout: &mut std::io::stdout(),
+                    stderr: &mut std::io::stderr(),
+                    interrupts: rx,
+                };
+                let result = self.execute_streamed(workspace, command, streams, launch);
+                forward.abort();
+                result
+            }
+            ExecIo::Piped(piped) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                if let Some(presses) = piped.interrupts {
+                    // The caller's channel is a blocking one: a thread carries its presses
+                    // over, and ends when the caller drops its end.
+                    std::thread::spawn(move || {
+                        while presses.recv().is_ok() {
+                            if tx.send(Interrupt::CtrlC).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                let streams = Streams {
+                    stdin: piped.stdin,
+                    stdout: piped.stdout,
+                    stderr: piped.stderr,
+                    interrupts: rx,
+                };
+                self.execute_streamed(workspace, command, streams, launch)
+            }
+        }
+    }
+
+    /// [`Sandbox::attach`] and [`Sandbox::attach_in_project`].
+    fn attach_with(
+        &self,
+        workspace: &Workspace,
+        env: LaunchEnv<'_>,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError> {
+        self.can_attach(io)?;
+        let (name, path) = container_of(workspace)?;
+        let reference = &workspace.reference;
+        let mut launch = Launch::new(Vec::new(), env);
+        self.runtime
+            .block_on(async {
+                self.engine.ensure_running(name, reference).await?;
+                loop {
+                    let start = launch.start(&self.engine, name, path).await?;
+                    let end = attach::interactive_shell(
+                        &self.engine.docker,
+                        name,
+                        path,
+                        start.env.clone(),
+                    )
+                    .await?;
+                    let attach::SessionEnd::Exited(code) = end else {
+                        return Ok(end);
+                    };
+                    if !launch
+                        .refused(&self.engine, reference, (name, path), &start, code)
+                        .await?
+                    {
+                        return Ok::<_, DockerError>(end);
+                    }
+                }
+            })
+            .map(|end| match end {
+                attach::SessionEnd::Exited(code) => AttachOutcome::Exited(CommandStatus(code)),
+                attach::SessionEnd::Detached => AttachOutcome::Detached,
+            })
+            .map_err(|err| refused_or(err, Operation::Attaching, reference))
     }
 
     fn create_workspace(
@@ -203,63 +350,22 @@ impl Sandbox for DockerBackend {
         env: &Environment,
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError> {
-        let mut assignments = Vec::new();
-        if let ExecIo::Inherited { no_color: true, .. } = io {
-            assignments.push("NO_COLOR=1".to_owned());
-        }
-        assignments.extend(env.to_assignments());
-        match io {
-            ExecIo::Terminal => self.execute_on_terminal(workspace, command, assignments),
-            ExecIo::Inherited {
-                stdin_is_terminal, ..
-            } => {
-                // A terminal on stdin alone stays with sk: a command without a terminal that
-                // reads stdin would wait for an end of file the user has no reason to type.
-                let stdin: Option<Box<dyn Read + Send>> = if stdin_is_terminal {
-                    None
-                } else {
-                    Some(Box::new(std::io::stdin()))
-                };
-                let (tx, rx) = mpsc::unbounded_channel();
-                let forward = self.runtime.spawn(async move {
-                    while tokio::signal::ctrl_c().await.is_ok() {
-                        if tx.send(Interrupt::CtrlC).is_err() {
-                            break;
-                        }
-                    }
-                });
-                let streams = Streams {
-                    stdin,
-                    stdout: &mut std::io::stdout(),
-                    stderr: &mut std::io::stderr(),
-                    interrupts: rx,
-                };
-                let result = self.execute_streamed(workspace, command, streams, assignments);
-                forward.abort();
-                result
-            }
-            ExecIo::Piped(piped) => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                if let Some(presses) = piped.interrupts {
-                    // The caller's channel is a blocking one: a thread carries its presses
-                    // over, and ends when the caller drops its end.
-                    std::thread::spawn(move || {
-                        while presses.recv().is_ok() {
-                            if tx.send(Interrupt::CtrlC).is_err() {
-                                break;
-                            }
-                        }
-                    });
-                }
-                let streams = Streams {
-                    stdin: piped.stdin,
-                    stdout: piped.stdout,
-                    stderr: piped.stderr,
-                    interrupts: rx,
-                };
-                self.execute_streamed(workspace, command, streams, assignments)
-            }
-        }
+        self.execute_with(
+            workspace,
+            command,
+            LaunchEnv::Given(env.to_assignments()),
+            io,
+        )
+    }
+
+    fn execute_in_project(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+        env: ProjectEnvironment<'_>,
+        io: ExecIo<'_>,
+    ) -> Result<CommandStatus, SandboxError> {
+        self.execute_with(workspace, command, LaunchEnv::Project(env), io)
     }
 
     fn attach(
@@ -268,20 +374,16 @@ impl Sandbox for DockerBackend {
         env: &Environment,
         io: SessionIo,
     ) -> Result<AttachOutcome, SandboxError> {
-        self.can_attach(io)?;
-        let (name, path) = container_of(workspace)?;
-        let reference = &workspace.reference;
-        self.runtime
-            .block_on(async {
-                self.engine.ensure_running(name, reference).await?;
-                attach::interactive_shell(&self.engine.docker, name, path, env.to_assignments())
-                    .await
-            })
-            .map(|end| match end {
-                attach::SessionEnd::Exited(code) => AttachOutcome::Exited(CommandStatus(code)),
-                attach::SessionEnd::Detached => AttachOutcome::Detached,
-            })
-            .map_err(|err| err.into_sandbox(Operation::Attaching, reference))
+        self.attach_with(workspace, LaunchEnv::Given(env.to_assignments()), io)
+    }
+
+    fn attach_in_project(
+        &self,
+        workspace: &Workspace,
+        env: ProjectEnvironment<'_>,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError> {
+        self.attach_with(workspace, LaunchEnv::Project(env), io)
     }
 
     fn can_attach(&self, io: SessionIo) -> Result<(), SandboxError> {
@@ -571,4 +673,15 @@ fn non_empty_argv(command: &CommandLine) -> Result<Vec<String>, SandboxError> {
         ));
     }
     Ok(argv)
+}
+
+/// The port's error for `err`, met by `operation` on `reference` as a command of the user's
+/// was to start: a container found never finished is [`SandboxError::HalfMade`].
+fn refused_or(err: DockerError, operation: Operation, reference: &WorkspaceRef) -> SandboxError {
+    match err {
+        DockerError::Unfinished { .. } => SandboxError::HalfMade {
+            workspace: Box::new(reference.clone()),
+        },
+        other => other.into_sandbox(operation, reference),
+    }
 }

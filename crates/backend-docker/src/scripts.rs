@@ -33,24 +33,68 @@ pub const PRIME_SNAPSHOT: &str = script!("prime-snapshot.sh");
 /// `true` when `$1` names a program the shell can run: `program-exists.sh`.
 pub const PROGRAM_EXISTS: &str = script!("program-exists.sh");
 
+/// The script of a user's command or shell: `exec-guard.sh`, then `$name`.
+macro_rules! guarded {
+    ($name:literal) => {
+        concat!(
+            include_str!("../../../assets/scripts/exec-guard.sh"),
+            include_str!(concat!("../../../assets/scripts/", $name))
+        )
+    };
+}
+
+/// The exit status with which [`EXEC_RECORDING_PID`], [`EXEC_PROGRAM`] and
+/// [`INTERACTIVE_SHELL`] refuse to start the command, when `SKIPPER_GUARD` names the file
+/// that then holds a [`GuardRefusal`] (`exec-guard.sh`).
+pub const GUARD_REFUSED: i32 = 121;
+
+/// Why `exec-guard.sh` refused to start a command, as it writes it to `$SKIPPER_GUARD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardRefusal {
+    /// The container holds no [`READY_MARKER`].
+    Unready,
+    /// `HEAD:.skipper.toml` is not the object `SKIPPER_GUARD_PROJECT` names.
+    ProjectChanged,
+}
+
+impl GuardRefusal {
+    /// The reason in the guard's file, if it holds one.
+    #[must_use]
+    pub fn parse(written: &[u8]) -> Option<Self> {
+        match written.trim_ascii() {
+            b"unready" => Some(Self::Unready),
+            b"project" => Some(Self::ProjectChanged),
+            _ => None,
+        }
+    }
+}
+
+/// Prints the project file at `HEAD` (`$1`) as [`crate::records::ProjectRecord::parse`]
+/// reads it: `read-project.sh`.
+pub const READ_PROJECT: &str = script!("read-project.sh");
+
+/// Prints the file `$0` and deletes it; nothing when it is not there.
+pub const TAKE_FILE: &str = r#"cat -- "$0" 2>/dev/null && rm -f -- "$0""#;
+
 /// Records its pid in the file `$0`, then execs `$1...`, or exits 127 silently when the
-/// program is missing: `exec-recording-pid.sh`.
-pub const EXEC_RECORDING_PID: &str = script!("exec-recording-pid.sh");
+/// program is missing: `exec-recording-pid.sh`, after `exec-guard.sh`.
+pub const EXEC_RECORDING_PID: &str = guarded!("exec-recording-pid.sh");
 
 /// Sends signal `$1` to the process group whose leader's pid the file `$0` holds:
 /// `signal-process-group.sh`.
 pub const SIGNAL_PROCESS_GROUP: &str = script!("signal-process-group.sh");
 
-/// Execs `$1...`, or exits 127 silently when the program is missing: `exec-program.sh`.
-pub const EXEC_PROGRAM: &str = script!("exec-program.sh");
+/// Execs `$1...`, or exits 127 silently when the program is missing: `exec-program.sh`,
+/// after `exec-guard.sh`.
+pub const EXEC_PROGRAM: &str = guarded!("exec-program.sh");
 
 /// Where files carried from the host checkout may be written in the repository directory:
 /// `carry-check.sh`. Its arguments are the paths; it prints `ok N`, `there` or `through N`
 /// for each, a line apiece.
 pub const CARRY_CHECK: &str = script!("carry-check.sh");
 
-/// `bash` when the image has it, else `sh`: `interactive-shell.sh`.
-pub const INTERACTIVE_SHELL: &str = script!("interactive-shell.sh");
+/// `bash` when the image has it, else `sh`: `interactive-shell.sh`, after `exec-guard.sh`.
+pub const INTERACTIVE_SHELL: &str = guarded!("interactive-shell.sh");
 
 /// The argument vector running `script` with `args` as its positional parameters.
 #[must_use]
@@ -115,6 +159,26 @@ mod tests {
         let marker = READY_MARKER.strip_prefix(".git/").unwrap();
         // The copy never brings a host's marker in.
         assert!(crate::archive::is_host_only(marker));
+    }
+
+    #[test]
+    fn the_guard_checks_the_marker_and_the_project_file_before_every_user_command() {
+        let guard = format!("{READY_MARKER} ]");
+        for script in [EXEC_RECORDING_PID, EXEC_PROGRAM, INTERACTIVE_SHELL] {
+            assert!(script.starts_with("# shellcheck shell=sh\n# exec-guard.sh"));
+            assert!(script.contains(&guard), "{script}");
+            assert!(script.contains(&format!("HEAD:{}", skipper_core::PROJECT_FILE)));
+            assert!(script.contains(&format!("exit {GUARD_REFUSED}\n")));
+        }
+        assert_eq!(
+            GuardRefusal::parse(b"unready\n"),
+            Some(GuardRefusal::Unready)
+        );
+        assert_eq!(
+            GuardRefusal::parse(b"project\n"),
+            Some(GuardRefusal::ProjectChanged)
+        );
+        assert_eq!(GuardRefusal::parse(b""), None);
     }
 
     #[test]

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
     CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
-    ExecIo, ExportRequest, Operation, Progress, Sandbox, SandboxError, SandboxKind, SaveSlot,
-    SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport, WorkState,
-    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    ExecIo, ExportRequest, Operation, PROJECT_FILE, Progress, ProjectEnvironment, Sandbox,
+    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile,
+    StopOutcome, SyncReport, WorkState, Workspace, WorkspaceLocation, WorkspaceRef,
+    WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -124,6 +125,27 @@ impl Sandbox for WorktreeSandbox {
             Err(err) => Err(failed(Operation::Running, &workspace.reference)
                 .error(ErrorKind::CommandFailed, err)),
         }
+    }
+
+    fn execute_in_project(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+        env: ProjectEnvironment<'_>,
+        io: ExecIo<'_>,
+    ) -> Result<CommandStatus, SandboxError> {
+        let file = project_file(workspace)?;
+        self.execute(workspace, command, &env(file.as_deref()), io)
+    }
+
+    fn attach_in_project(
+        &self,
+        workspace: &Workspace,
+        env: ProjectEnvironment<'_>,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError> {
+        let file = project_file(workspace)?;
+        self.attach(workspace, &env(file.as_deref()), io)
     }
 
     fn attach(
@@ -362,4 +384,21 @@ fn has_changes(dir: &std::path::Path) -> bool {
     Git::in_dir(dir)
         .run(["status", "--porcelain=v1", "-z", "--untracked-files=normal"])
         .is_ok_and(|status| !status.is_empty())
+}
+
+/// The bytes of the project file at the worktree's own `HEAD`, `None` when that commit has
+/// none (or git cannot read `HEAD`): one git process.
+///
+/// # Errors
+/// [`ErrorKind::Unavailable`] when git cannot be started.
+fn project_file(workspace: &Workspace) -> Result<Option<Vec<u8>>, SandboxError> {
+    let dir = path_of(workspace)?;
+    let output = Git::in_dir(dir)
+        .command(["cat-file", "blob", &format!("HEAD:{PROJECT_FILE}")])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|err| {
+            failed(Operation::Running, &workspace.reference).error(ErrorKind::Unavailable, err)
+        })?;
+    Ok(output.status.success().then_some(output.stdout))
 }

@@ -17,10 +17,10 @@ pub use domain::{
     AtRisk, BranchName, Carried, CarriedContent, CarriedFile, CarriedPath, CarrySelection,
     Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade, DiffRequest,
     Environment, Finding, FindingKind, HookStage, Hooks, Ignored, IncludeList, IncludeSource,
-    InvalidName, InvalidPorts, NestedWork, PortCount, PortRange, PortsSection, ProjectConfig,
-    ProjectConfigError, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot,
-    SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, SkipReason,
-    SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
+    InvalidName, InvalidPorts, NestedWork, PROJECT_FILE, PortCount, PortRange, PortsSection,
+    ProjectConfig, ProjectConfigError, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind,
+    SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
+    SkipReason, SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
     WorkspaceRef, WorkspaceTarget, format_ports, parse_ports, short_hash,
 };
 pub use faults::fault_point;
@@ -29,7 +29,7 @@ pub use ports::{
     BranchPresence, BranchStanding, BranchStart, CheckoutError, CheckoutWork, CloneOutcome,
     CreateRequest, DetachOutcome, ErrorKind, ExecIo, ExportRequest, Forgotten, HostBranch,
     HostCheckouts, HostPorts, Housekeeping, Imported, LiveOutput, LockError, LockGuard, Locks,
-    NoProgress, Operation, PipedIo, Progress, PullRequestFetched, PushStanding, RefChange,
-    Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo, StopOutcome,
-    SyncReport, Transfer, WorkspaceRegistry,
+    NoProgress, Operation, PipedIo, Progress, ProjectEnvironment, PullRequestFetched, PushStanding,
+    RefChange, Refreshed, RemovalRecord, Sandbox, SandboxError, SaveError, SaveStore, SessionIo,
+    StopOutcome, SyncReport, Transfer, WorkspaceRegistry,
 };

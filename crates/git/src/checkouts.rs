@@ -174,6 +174,15 @@ impl HostCheckouts for GitCheckouts {
     }
 
     fn default_branch(&self, checkout: &Checkout) -> Result<BranchName, CheckoutError> {
+        let no_default = |reason: String| CheckoutError::NoDefaultBranch {
+            repository: checkout.repository.clone(),
+            reason,
+        };
+        // Git's own file says it without a git process, when the refs are files: a
+        // symbolic ref is never packed.
+        if let Some(name) = origin_head_file(&checkout.path) {
+            return BranchName::from_git(&name).map_err(|err| no_default(err.to_string()));
+        }
         let git = Git::in_dir(&checkout.path);
         let head = ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"];
         let mut target = git.run(head);
@@ -183,10 +192,6 @@ impl HostCheckouts for GitCheckouts {
             let _ = git.run(["remote", "set-head", "origin", "--auto"]);
             target = git.run(head);
         }
-        let no_default = |reason: String| CheckoutError::NoDefaultBranch {
-            repository: checkout.repository.clone(),
-            reason,
-        };
         let target = target.map_err(|err| no_default(err.to_string()))?;
         let name = target
             .trim()
@@ -513,4 +518,38 @@ fn subdirectories(dir: &Path) -> Result<Vec<String>, CheckoutError> {
         }
     }
     Ok(names)
+}
+
+/// The branch `refs/remotes/origin/HEAD` names, read from its file in the checkout's `.git`
+/// directory; `None` when there is no such file or it is not a symbolic ref to a branch of
+/// origin (git is asked then).
+fn origin_head_file(checkout: &std::path::Path) -> Option<String> {
+    let text = fs_err::read_to_string(checkout.join(".git/refs/remotes/origin/HEAD")).ok()?;
+    let target = text.strip_prefix("ref: ")?.strip_suffix('\n')?;
+    let name = target.strip_prefix(ORIGIN_PREFIX)?;
+    (!name.is_empty() && !name.contains(['\n', '\r'])).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod origin_head_tests {
+    use super::origin_head_file;
+
+    #[test]
+    fn origin_head_is_read_from_its_file_only_when_it_names_a_branch_of_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(origin_head_file(dir.path()), None, "no file: git is asked");
+        let file = dir.path().join(".git/refs/remotes/origin/HEAD");
+        fs_err::create_dir_all(file.parent().unwrap()).unwrap();
+        for (text, read) in [
+            ("ref: refs/remotes/origin/trunk\n", Some("trunk")),
+            ("ref: refs/remotes/origin/release/v1\n", Some("release/v1")),
+            ("ref: refs/heads/main\n", None),
+            ("ref: refs/remotes/origin/\n", None),
+            ("0123456789abcdef0123456789abcdef01234567\n", None),
+            ("ref: refs/remotes/origin/main", None),
+        ] {
+            fs_err::write(&file, text).unwrap();
+            assert_eq!(origin_head_file(dir.path()).as_deref(), read, "{text:?}");
+        }
+    }
 }

@@ -14,6 +14,7 @@ use skipper_core::{BranchName, RepositoryId};
 /// <root>/trash/                                      workspaces being deleted
 /// <root>/locks/                                      lock files
 /// <root>/state/removing/                             removals in progress
+/// <root>/state/containers/                           what sk learned of workspace containers
 /// ```
 ///
 /// A worktree is removed by renaming its directory into `trash/` (one rename: the
@@ -84,6 +85,15 @@ impl Layout {
     #[must_use]
     pub fn trash(&self) -> PathBuf {
         self.root.join("trash")
+    }
+
+    /// Where the Docker sandbox records what it learned of its workspace containers (the
+    /// project file its commands' environment was made of), a file per container name;
+    /// each is checked against the container before it is trusted, so one left by a crash
+    /// is harmless.
+    #[must_use]
+    pub fn container_records(&self) -> PathBuf {
+        self.root.join("state").join("containers")
     }
 
     /// Where the user's approvals of `repository`'s hook commands are kept: one file per

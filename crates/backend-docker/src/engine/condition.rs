@@ -56,6 +56,9 @@ impl Engine {
         // Answered once the container's files are gone: as long as they are many (a large
         // repository's container took over 15 s on a loaded 2-core machine).
         let unhurried = super::without_deadline(&self.docker);
+        // Forgotten first: a record outliving its container would be checked and found
+        // wrong, but one of a container still there is only re-learnt.
+        self.records.forget(name);
         match unhurried.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Err(DockerError::ContainerGone {

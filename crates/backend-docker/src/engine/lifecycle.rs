@@ -49,17 +49,7 @@ impl Engine {
         if state_of(&info) != Some(ContainerStateStatusEnum::RUNNING)
             && !self.is_ready(name, &reference.repository).await?
         {
-            return Err(DockerError::Unfinished {
-                container: name.to_owned(),
-                remedy: match reference.target {
-                    WorkspaceTarget::Main => {
-                        "run `sk clone <remote> --sandbox docker` again, which makes it anew"
-                    }
-                    WorkspaceTarget::Branch(_) => {
-                        "remove it with `sk workspace remove --force`, then create it again"
-                    }
-                },
-            });
+            return Err(unfinished(name, reference));
         }
         self.bring_up(name, &info).await
     }
@@ -238,6 +228,21 @@ impl Engine {
             Err(err) if status_of(&err) == Some(404) => Ok(()),
             Err(err) => Err(DockerError::api(&unhurried, "remove container", name, &err)),
         }
+    }
+}
+
+/// The error for `reference`'s container `name` that holds no finished workspace.
+pub(crate) fn unfinished(name: &str, reference: &WorkspaceRef) -> DockerError {
+    DockerError::Unfinished {
+        container: name.to_owned(),
+        remedy: match reference.target {
+            WorkspaceTarget::Main => {
+                "run `sk clone <remote> --sandbox docker` again, which makes it anew"
+            }
+            WorkspaceTarget::Branch(_) => {
+                "remove it with `sk workspace remove --force`, then create it again"
+            }
+        },
     }
 }
 

@@ -3,14 +3,59 @@
 
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
 use bollard::query_parameters::ListContainersOptionsBuilder;
-use skipper_core::WorkspaceRef;
+use skipper_core::{Workspace, WorkspaceLocation, WorkspaceRef};
 
 use super::Engine;
-use super::summary::summary_name;
+use super::summary::{summary_name, workspace_from_inspect, workspace_from_summary};
 use crate::error::{DockerError, status_of};
-use crate::labels;
+use crate::{labels, spec};
 
 impl Engine {
+    /// `reference`'s workspace: its container under its own name when that one carries
+    /// its labels (one inspect), else the one carrying them under another name (a
+    /// listing). With `ready`, whether its setup finished ([`Engine::is_ready`], one archive
+    /// request); without, `half_made` is left `false` for the command about to start to
+    /// check (`exec-guard.sh`, [`Engine::ensure_running`]).
+    ///
+    /// # Errors
+    /// [`DockerError::Api`], [`DockerError::Duplicate`], [`DockerError::Copy`].
+    pub async fn locate(
+        &self,
+        reference: &WorkspaceRef,
+        ready: bool,
+    ) -> Result<Option<Workspace>, DockerError> {
+        let name = spec::container_name(reference, &self.namespace);
+        // Named by the workspace: the name is sk's own choice, not what the user asked for.
+        let inspected = match self.docker.inspect_container(&name, None).await {
+            Ok(info) => Some(info),
+            Err(err) if status_of(&err) == Some(404) => None,
+            Err(err) => {
+                return Err(DockerError::api(
+                    &self.docker,
+                    "inspect container",
+                    reference.to_string(),
+                    &err,
+                ));
+            }
+        };
+        let mut workspace = match inspected {
+            Some(info) if verify_labels(&name, &info, reference, &self.namespace).is_ok() => {
+                workspace_from_inspect(reference.clone(), &name, &info)
+            }
+            _ => {
+                let Some(summary) = self.find(reference).await? else {
+                    return Ok(None);
+                };
+                workspace_from_summary(reference.clone(), &summary)
+            }
+        };
+        if ready && let WorkspaceLocation::Container { name, .. } = &workspace.location {
+            // Labels are fixed before the copy: only the ready marker says it was finished.
+            workspace.half_made = !self.is_ready(name, &reference.repository).await?;
+        }
+        Ok(Some(workspace))
+    }
+
     /// The container carrying `reference`'s labels, running or not. One label-filtered
     /// listing; several matches are an error.
     ///

@@ -21,10 +21,12 @@ use bollard::Docker;
 use skipper_core::Progress;
 
 use crate::error::{DockerError, describe_api_error};
+use crate::records::ContainerRecords;
 use crate::spec;
 use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
 
 pub use condition::cannot_look;
+pub(crate) use lifecycle::unfinished;
 pub use summary::{reference_of, summary_name, workspace_from_summary};
 
 /// The endpoint when `DOCKER_HOST` is not set.
@@ -43,6 +45,8 @@ pub struct Engine {
     pub(crate) namespace: String,
     /// Where long steps are reported.
     pub(crate) progress: Arc<dyn Progress>,
+    /// What was learned of the workspace containers, on the host.
+    pub(crate) records: ContainerRecords,
 }
 
 /// The endpoint the client uses, for messages.
@@ -94,11 +98,13 @@ impl Engine {
             .map_err(|_| unreachable(no_answer()))?
             .map_err(|err| failed(&err))?;
         let namespace = spec::namespace(&config.data_root);
+        let records = ContainerRecords::new(&skipper_git::Layout::new(config.data_root.clone()));
         Ok(Self {
             docker,
             config,
             namespace,
             progress,
+            records,
         })
     }
 

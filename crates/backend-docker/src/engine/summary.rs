@@ -1,6 +1,8 @@
 //! What a listed container is: its name, its workspace, and the identity its labels give.
 
-use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
+use bollard::models::{
+    ContainerInspectResponse, ContainerStateStatusEnum, ContainerSummary, ContainerSummaryStateEnum,
+};
 use skipper_core::{
     Checkout, ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef,
     WorkspaceTarget,
@@ -37,6 +39,46 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
         ports: summary
             .labels
             .as_ref()
+            .map(labels::ports_from_labels)
+            .unwrap_or_default(),
+        half_made: false,
+        broken: None,
+    }
+}
+
+/// The workspace an inspected container `name` is.
+#[must_use]
+pub fn workspace_from_inspect(
+    reference: WorkspaceRef,
+    name: &str,
+    info: &ContainerInspectResponse,
+) -> Workspace {
+    let path = spec::repository_path(&reference.repository);
+    let state = match info.state.as_ref().and_then(|state| state.status) {
+        Some(ContainerStateStatusEnum::CREATED) => ContainerState::Created,
+        Some(ContainerStateStatusEnum::RUNNING) => ContainerState::Running,
+        Some(ContainerStateStatusEnum::PAUSED) => ContainerState::Paused,
+        Some(ContainerStateStatusEnum::RESTARTING) => ContainerState::Restarting,
+        Some(ContainerStateStatusEnum::REMOVING) => ContainerState::Removing,
+        Some(ContainerStateStatusEnum::EXITED | ContainerStateStatusEnum::STOPPING) => {
+            ContainerState::Exited
+        }
+        Some(ContainerStateStatusEnum::DEAD) => ContainerState::Dead,
+        Some(ContainerStateStatusEnum::EMPTY) | None => ContainerState::Unknown,
+    };
+    Workspace {
+        reference,
+        sandbox: SandboxKind::Docker,
+        location: WorkspaceLocation::Container {
+            name: name.to_owned(),
+            path,
+            state,
+        },
+        risk: None,
+        ports: info
+            .config
+            .as_ref()
+            .and_then(|config| config.labels.as_ref())
             .map(labels::ports_from_labels)
             .unwrap_or_default(),
         half_made: false,

@@ -132,6 +132,13 @@ pub enum SandboxError {
         /// The session, by the multiplexer's name for it.
         session: String,
     },
+    /// The workspace was never finished (an earlier `create` was interrupted), as found
+    /// when a command was to start in it: nothing started.
+    #[error("workspace {workspace} was never finished")]
+    HalfMade {
+        /// The workspace.
+        workspace: Box<WorkspaceRef>,
+    },
     /// An operation on one workspace failed.
     #[error("{operation} {workspace} failed")]
     Workspace {
@@ -190,6 +197,7 @@ impl SandboxError {
             Self::Unavailable { .. } => ErrorKind::Unavailable,
             Self::ProgramNotFound { .. } => ErrorKind::ProgramNotFound,
             Self::NeedsTerminal { .. } | Self::NoClient { .. } => ErrorKind::NeedsTerminal,
+            Self::HalfMade { .. } => ErrorKind::Conflict,
             Self::Workspace { kind, .. } | Self::Backend { kind, .. } => *kind,
         }
     }

@@ -26,8 +26,8 @@ pub use io::{ExecIo, PipedIo, SessionIo};
 pub use locks::{LockError, LockGuard, Locks};
 pub use progress::{LiveOutput, NoProgress, Progress, Transfer};
 pub use sandbox::{
-    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Forgotten, Sandbox, StopOutcome,
-    WorkspaceRegistry,
+    AttachOutcome, BranchStart, CreateRequest, DetachOutcome, Forgotten, ProjectEnvironment,
+    Sandbox, StopOutcome, WorkspaceRegistry,
 };
 pub use saves::{RemovalRecord, SaveError, SaveStore};
 pub use transfer::{

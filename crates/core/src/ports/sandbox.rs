@@ -14,6 +14,11 @@ use crate::domain::{
     Workspace, WorkspaceTarget,
 };
 
+/// How a command's environment follows from the project file (`.skipper.toml`) at the
+/// workspace's `HEAD`: given its bytes (`None` when that commit has none), the whole
+/// environment to add to the command's.
+pub type ProjectEnvironment<'a> = &'a dyn Fn(Option<&[u8]>) -> Environment;
+
 /// How a branch workspace's branch comes to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BranchStart {
@@ -124,6 +129,28 @@ pub trait Sandbox: Send + Sync + Debug {
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError>;
 
+    /// Runs `command` as [`Sandbox::execute`] does, with the environment `env` makes of the
+    /// project file (`.skipper.toml`) at the workspace's `HEAD` as it is when the command
+    /// starts: its bytes, `None` when that commit has none. `env` may be called more than
+    /// once (a file the sandbox knew that changed before the command started); the command
+    /// gets the last one's environment.
+    ///
+    /// The default reads the file through [`Sandbox::execute`] first; a sandbox that can
+    /// know it cheaper says so by overriding this.
+    ///
+    /// # Errors
+    /// As [`Sandbox::execute`], or the failure to read the file.
+    fn execute_in_project(
+        &self,
+        workspace: &Workspace,
+        command: &CommandLine,
+        env: ProjectEnvironment<'_>,
+        io: ExecIo<'_>,
+    ) -> Result<CommandStatus, SandboxError> {
+        let file = crate::usecases::project_file_bytes(self, workspace)?;
+        self.execute(workspace, command, &env(file.as_deref()), io)
+    }
+
     /// Opens an interactive session in the workspace, `env` added to the environment of
     /// the session it starts, and returns when the user leaves it. A session that already
     /// runs (a tmux session) is entered as it is, its environment as it was started. A
@@ -140,6 +167,21 @@ pub trait Sandbox: Send + Sync + Debug {
         env: &Environment,
         io: SessionIo,
     ) -> Result<AttachOutcome, SandboxError>;
+
+    /// Opens a session as [`Sandbox::attach`] does, with the environment `env` makes of the
+    /// project file at the workspace's `HEAD` (as [`Sandbox::execute_in_project`] says).
+    ///
+    /// # Errors
+    /// As [`Sandbox::attach`], or the failure to read the file.
+    fn attach_in_project(
+        &self,
+        workspace: &Workspace,
+        env: ProjectEnvironment<'_>,
+        io: SessionIo,
+    ) -> Result<AttachOutcome, SandboxError> {
+        let file = crate::usecases::project_file_bytes(self, workspace)?;
+        self.attach(workspace, &env(file.as_deref()), io)
+    }
 
     /// Whether [`Sandbox::attach`] could open a session on `io`, asked before anything is
     /// made for it. Changes nothing.
@@ -349,6 +391,22 @@ pub trait WorkspaceRegistry: Send + Sync + Debug {
         checkout: &Checkout,
         target: &WorkspaceTarget,
     ) -> Result<Option<Workspace>, SandboxError>;
+
+    /// The workspace as [`WorkspaceRegistry::locate`] finds it, for a command about to
+    /// start in it through [`Sandbox::execute_in_project`] or [`Sandbox::attach_in_project`].
+    /// A registry whose sandbox checks, as the command starts, that the workspace was
+    /// finished (and refuses to start it otherwise) may leave `half_made` unknown (`false`)
+    /// when telling it would cost more. The default is [`WorkspaceRegistry::locate`].
+    ///
+    /// # Errors
+    /// As [`WorkspaceRegistry::locate`].
+    fn locate_to_run(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<Workspace>, SandboxError> {
+        self.locate(checkout, target)
+    }
 
     /// Every workspace of the given checkouts, main first for each, then branches in
     /// order, with `dirty` filled where it is cheap to know.

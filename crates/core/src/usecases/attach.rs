@@ -1,8 +1,9 @@
 use crate::domain::{Checkout, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{AttachOutcome, SessionIo};
 
-use super::hooks::environment_of;
-use super::{Backend, WorkspaceError, locate};
+use super::hooks::CommandEnvironment;
+use super::resolve::{locate_to_run, refused_if_half_made};
+use super::{Backend, WorkspaceError};
 
 /// Opens an interactive session in an existing workspace, with the workspace's environment
 /// (as [`run`](super::run) gives it; `warn` hears of an unusable project file), and returns
@@ -17,11 +18,14 @@ pub fn attach(
     io: SessionIo,
     warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<AttachOutcome, WorkspaceError> {
-    let workspace = locate(backend, checkout, target)?;
+    let workspace = locate_to_run(backend, checkout, target)?;
     // Nothing is read in a workspace for a session that cannot be opened.
     backend.sandbox.can_attach(io)?;
-    let env = environment_of(backend, checkout, &workspace, warn)?;
-    Ok(backend.sandbox.attach(&workspace, &env, io)?)
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    backend
+        .sandbox
+        .attach_in_project(&workspace, &|file| env.of(file), io)
+        .map_err(|err| refused_if_half_made(&workspace, err))
 }
 
 /// Whether the sandbox could open a session on `io`: asked before anything is made for

@@ -3,7 +3,7 @@
 //! run (the user's always; the project's once approved) and running them.
 
 use crate::domain::{
-    Checkout, CommandLine, Environment, HookStage, Hooks, PROJECT_FILE, ProjectConfig,
+    BranchName, Checkout, CommandLine, Environment, HookStage, Hooks, PROJECT_FILE, ProjectConfig,
     ProjectConfigError, RepositoryId, Workspace, WorkspaceTarget,
 };
 use crate::ports::{ApprovalStore, ExecIo, PipedIo, Sandbox, SandboxError};
@@ -52,9 +52,8 @@ impl ProjectFile {
 }
 
 /// Reads `.skipper.toml` at the workspace's `HEAD` (its own commit: for a container, one
-/// the host may not have), through `sandbox`'s commands: `git ls-tree` says whether it is
-/// there, `git cat-file` reads it. A workspace whose `HEAD` git cannot read (no commit yet)
-/// has no file. Changes nothing.
+/// the host may not have), through `sandbox`'s commands (see [`project_file_bytes`]).
+/// Changes nothing.
 ///
 /// # Errors
 /// The sandbox's failure to run git in the workspace.
@@ -62,13 +61,30 @@ pub fn read_project(
     sandbox: &dyn Sandbox,
     workspace: &Workspace,
 ) -> Result<ProjectFile, SandboxError> {
+    Ok(parse_project(
+        project_file_bytes(sandbox, workspace)?.as_deref(),
+        workspace,
+    ))
+}
+
+/// The bytes of `.skipper.toml` at the workspace's `HEAD`, `None` when that commit has no
+/// such file, through `sandbox`'s commands: `git ls-tree` says whether it is there, `git
+/// cat-file` reads it. A workspace whose `HEAD` git cannot read (no commit yet) has no
+/// file. Changes nothing.
+///
+/// # Errors
+/// The sandbox's failure to run git in the workspace.
+pub fn project_file_bytes<S: Sandbox + ?Sized>(
+    sandbox: &S,
+    workspace: &Workspace,
+) -> Result<Option<Vec<u8>>, SandboxError> {
     let listed = capture(
         sandbox,
         workspace,
         &["git", "ls-tree", "-z", "HEAD", "--", PROJECT_FILE],
     )?;
     let Some(entry) = listed else {
-        return Ok(ProjectFile::Absent);
+        return Ok(None);
     };
     // `<mode> SP <type> SP <object> TAB <path> NUL`; nothing at all when it is absent.
     let Some(object) = entry
@@ -77,22 +93,28 @@ pub fn read_project(
         .and_then(|head| head.split(|&b| b == b' ').nth(2))
         .filter(|object| !object.is_empty())
     else {
-        return Ok(ProjectFile::Absent);
+        return Ok(None);
     };
     let object = String::from_utf8_lossy(object).into_owned();
-    let Some(bytes) = capture(sandbox, workspace, &["git", "cat-file", "blob", &object])? else {
-        return Ok(ProjectFile::Absent);
+    capture(sandbox, workspace, &["git", "cat-file", "blob", &object])
+}
+
+/// The project file whose bytes at the workspace's `HEAD` are `bytes` (`None`: absent).
+#[must_use]
+pub fn parse_project(bytes: Option<&[u8]>, workspace: &Workspace) -> ProjectFile {
+    let Some(bytes) = bytes else {
+        return ProjectFile::Absent;
     };
     let file = format!("{PROJECT_FILE} at {}", describe_head(workspace));
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => ProjectFile::parse(&text, &file),
+    match std::str::from_utf8(bytes) {
+        Ok(text) => ProjectFile::parse(text, &file),
         Err(_) => ProjectFile::Unusable(ProjectConfigError::Malformed {
             file,
             line: 1,
             column: 1,
             message: "the file is not UTF-8 text".to_owned(),
         }),
-    })
+    }
 }
 
 /// `HEAD of <branch>` or `HEAD of the main workspace`, for error messages.
@@ -105,8 +127,8 @@ fn describe_head(workspace: &Workspace) -> String {
 
 /// The stdout of `argv` run in the workspace with no stdin, or `None` when it exits with a
 /// status other than 0.
-fn capture(
-    sandbox: &dyn Sandbox,
+fn capture<S: Sandbox + ?Sized>(
+    sandbox: &S,
     workspace: &Workspace,
     argv: &[&str],
 ) -> Result<Option<Vec<u8>>, SandboxError> {
@@ -271,24 +293,46 @@ pub fn run_hooks(
     Ok(())
 }
 
-/// The environment of a command run in `workspace` (see [`workspace_environment`]), from
-/// the project file at its `HEAD`; an unusable file is told to `warn` and left out (the
-/// command then lacks the project's `[env]`).
-///
-/// # Errors
-/// The sandbox's failure to read the file, or the host checkout's to tell the default
-/// branch.
-pub(super) fn environment_of(
-    backend: Backend<'_>,
-    checkout: &Checkout,
-    workspace: &Workspace,
-    warn: &dyn Fn(&ProjectConfigError),
-) -> Result<Environment, WorkspaceError> {
-    let file = read_project(backend.sandbox, workspace)?;
-    if let Some(problem) = file.problem() {
-        warn(problem);
+/// The environment of the commands of `run`, `attach` and `prompt` in a workspace (see
+/// [`workspace_environment`]), made of the project file at its `HEAD` whenever the sandbox
+/// has its bytes; an unusable file is told to `warn` and left out (the command then lacks
+/// the project's `[env]`).
+pub(super) struct CommandEnvironment<'a> {
+    workspace: &'a Workspace,
+    default_branch: BranchName,
+    warn: &'a dyn Fn(&ProjectConfigError),
+}
+
+impl<'a> CommandEnvironment<'a> {
+    /// Asks the host checkout for the default branch only for the main workspace.
+    ///
+    /// # Errors
+    /// The host checkout's failure to tell the default branch.
+    pub(super) fn new(
+        backend: Backend<'_>,
+        checkout: &Checkout,
+        workspace: &'a Workspace,
+        warn: &'a dyn Fn(&ProjectConfigError),
+    ) -> Result<Self, WorkspaceError> {
+        let default_branch = match &workspace.reference.target {
+            WorkspaceTarget::Branch(branch) => branch.clone(),
+            WorkspaceTarget::Main => backend.checkouts.default_branch(checkout)?,
+        };
+        Ok(Self {
+            workspace,
+            default_branch,
+            warn,
+        })
     }
-    workspace_environment(backend, checkout, workspace, &file.config())
+
+    /// The environment from the project file's `bytes` (`None`: no file).
+    pub(super) fn of(&self, bytes: Option<&[u8]>) -> Environment {
+        let file = parse_project(bytes, self.workspace);
+        if let Some(problem) = file.problem() {
+            (self.warn)(problem);
+        }
+        Environment::for_workspace(self.workspace, &self.default_branch, &file.config().env)
+    }
 }
 
 /// The project file of a repository's default branch, as `sk hooks` reviews it.

@@ -39,8 +39,8 @@ pub use error::{WorkspaceError, display_command};
 pub use fetch::{FetchOutcome, Fetched, fetch};
 pub use hooks::{
     Approval, DefaultBranchProject, HookOutput, HookPlan, ProjectFile, approve_hooks,
-    default_branch_project, hooks_approved, plan_hooks, read_project, run_hooks,
-    workspace_environment,
+    default_branch_project, hooks_approved, parse_project, plan_hooks, project_file_bytes,
+    read_project, run_hooks, workspace_environment,
 };
 pub use housekeeping::{Collected, Inspection, doctor, gc};
 pub use list::{Listing, list};

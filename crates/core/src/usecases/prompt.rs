@@ -1,8 +1,9 @@
 use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
 use crate::ports::{ExecIo, SandboxError};
 
-use super::hooks::environment_of;
-use super::{Backend, WorkspaceError, locate};
+use super::hooks::CommandEnvironment;
+use super::resolve::{locate_to_run, refused_if_half_made};
+use super::{Backend, WorkspaceError};
 
 /// The coding agent's command line: an argument vector in which every `{prompt}` is
 /// replaced by the user's message (as one argument, never through a shell).
@@ -51,14 +52,18 @@ pub fn prompt(
     if agent.0.first().is_none_or(String::is_empty) {
         return Err(WorkspaceError::AgentEmpty);
     }
-    let workspace = locate(backend, checkout, target)?;
+    let workspace = locate_to_run(backend, checkout, target)?;
     let command = agent.render(message);
-    let env = environment_of(backend, checkout, &workspace, warn)?;
-    match backend.sandbox.execute(&workspace, &command, &env, io) {
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    match backend
+        .sandbox
+        .execute_in_project(&workspace, &command, &|file| env.of(file), io)
+    {
         Err(SandboxError::ProgramNotFound { program }) => {
             Err(WorkspaceError::AgentMissing { program })
         }
-        other => Ok(other?),
+        Err(err) => Err(refused_if_half_made(&workspace, err)),
+        Ok(status) => Ok(status),
     }
 }
 

@@ -1,7 +1,7 @@
 use crate::domain::{
     BranchName, Checkout, RepositoryQuery, Workspace, WorkspaceRef, WorkspaceTarget,
 };
-use crate::ports::{CheckoutError, HostCheckouts};
+use crate::ports::{CheckoutError, HostCheckouts, SandboxError};
 
 use super::{Backend, WorkspaceError};
 
@@ -62,7 +62,11 @@ pub fn locate(
     checkout: &Checkout,
     target: &WorkspaceTarget,
 ) -> Result<Workspace, WorkspaceError> {
-    let workspace = locate_any(backend, checkout, target)?;
+    finished(locate_any(backend, checkout, target)?)
+}
+
+/// `workspace`, refused when it is half made or broken.
+fn finished(workspace: Workspace) -> Result<Workspace, WorkspaceError> {
     if workspace.half_made {
         return Err(WorkspaceError::HalfMade {
             reference: workspace.reference,
@@ -79,6 +83,33 @@ pub fn locate(
     Ok(workspace)
 }
 
+/// [`locate`] for a command about to start in the workspace (see
+/// [`WorkspaceRegistry::locate_to_run`](crate::ports::WorkspaceRegistry::locate_to_run)).
+///
+/// # Errors
+/// As [`locate`]; a half-made workspace may instead be refused by the sandbox as the
+/// command starts.
+pub(crate) fn locate_to_run(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+) -> Result<Workspace, WorkspaceError> {
+    let found = backend.registry.locate_to_run(checkout, target)?;
+    finished(found_or_missing(backend, checkout, target, found)?)
+}
+
+/// `err` of a command that was to start in `workspace`: a workspace the sandbox found
+/// half made as the command started is [`WorkspaceError::HalfMade`], as [`locate`] says.
+pub(crate) fn refused_if_half_made(workspace: &Workspace, err: SandboxError) -> WorkspaceError {
+    match err {
+        SandboxError::HalfMade { .. } => WorkspaceError::HalfMade {
+            reference: workspace.reference.clone(),
+            sandbox: workspace.sandbox,
+        },
+        other => other.into(),
+    }
+}
+
 /// The existing workspace for `target` of `checkout`, finished or not.
 ///
 /// # Errors
@@ -88,16 +119,24 @@ pub(crate) fn locate_any(
     checkout: &Checkout,
     target: &WorkspaceTarget,
 ) -> Result<Workspace, WorkspaceError> {
-    backend
-        .registry
-        .locate(checkout, target)?
-        .ok_or_else(|| WorkspaceError::WorkspaceNotFound {
-            reference: WorkspaceRef {
-                repository: checkout.repository.clone(),
-                target: target.clone(),
-            },
-            sandbox: backend.registry.kind(),
-        })
+    let found = backend.registry.locate(checkout, target)?;
+    found_or_missing(backend, checkout, target, found)
+}
+
+/// `found`, or [`WorkspaceError::WorkspaceNotFound`].
+fn found_or_missing(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+    found: Option<Workspace>,
+) -> Result<Workspace, WorkspaceError> {
+    found.ok_or_else(|| WorkspaceError::WorkspaceNotFound {
+        reference: WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        },
+        sandbox: backend.registry.kind(),
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
 use crate::ports::ExecIo;
 
-use super::hooks::environment_of;
-use super::{Backend, WorkspaceError, locate};
+use super::hooks::CommandEnvironment;
+use super::resolve::{locate_to_run, refused_if_half_made};
+use super::{Backend, WorkspaceError};
 
 /// Runs `command` in an existing workspace, its streams on `io`, with the workspace's
 /// environment (the project's `[env]` and skipper's `SK_*`; an unusable project file is
@@ -18,9 +19,12 @@ pub fn run(
     io: ExecIo<'_>,
     warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<CommandStatus, WorkspaceError> {
-    let workspace = locate(backend, checkout, target)?;
-    let env = environment_of(backend, checkout, &workspace, warn)?;
-    Ok(backend.sandbox.execute(&workspace, command, &env, io)?)
+    let workspace = locate_to_run(backend, checkout, target)?;
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    backend
+        .sandbox
+        .execute_in_project(&workspace, command, &|file| env.of(file), io)
+        .map_err(|err| refused_if_half_made(&workspace, err))
 }
 
 #[cfg(test)]
