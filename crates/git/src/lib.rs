@@ -16,12 +16,14 @@
 //! goes through the `git` binary; no English output is ever parsed. The one exception reads,
 //! never writes: [`clean_proof`], which proves with `gix`, in process, that a worktree on
 //! the host holds nothing the gate would find, so that `list` runs the gate script only
-//! where it cannot.
+//! where it cannot, and [`config_file`], one value of a config file as `git config --file`
+//! reads it.
 
 mod approvals;
 mod carry;
 mod checkouts;
 pub mod clean_proof;
+pub mod config_file;
 pub mod diff;
 pub mod export;
 pub mod gate;
