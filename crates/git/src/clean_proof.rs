@@ -51,11 +51,13 @@ fn prove(dir: &Path, policy: &Policy) -> Option<bool> {
         return Some(false);
     }
     // Refs kept in a reftable are not what the files backend reads.
-    let config = repo.config_snapshot();
-    if config.string("extensions.refStorage").is_some() {
+    if repo
+        .config_snapshot()
+        .string("extensions.refStorage")
+        .is_some()
+    {
         return Some(false);
     }
-    drop(config);
     Some(refs_are_kept(&repo, policy)? && index_is_plain(&repo)? && status_is_empty(&repo)?)
 }
 
