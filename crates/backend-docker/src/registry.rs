@@ -10,12 +10,15 @@ use skipper_git::Policy;
 
 use crate::container_scripts::ContainerScripts;
 use crate::error::DockerError;
+use crate::scripts::READY_MARKER;
 use crate::{DockerBackend, engine};
 
 impl DockerBackend {
-    /// Fills in what the dirty gate finds in each running, finished workspace container,
-    /// a few at a time; a stopped one is not started to be looked at. Each look is a few
-    /// execs, mostly waiting on the daemon and the container's disk.
+    /// Fills in what the dirty gate finds in each running workspace container, a few at a
+    /// time, and whether it was finished: one exec each, the gate run only when the ready
+    /// marker is there (a container the exec cannot run in is asked for its marker the
+    /// slow way, through the archive API). A stopped one is not started to be looked at:
+    /// its readiness was read before.
     fn look_at_risk(&self, workspaces: &mut [Workspace]) {
         let mut running: Vec<&mut Workspace> = workspaces
             .iter_mut()
@@ -35,18 +38,37 @@ impl DockerBackend {
             for chunk in running.chunks_mut(per_worker) {
                 scope.spawn(move || {
                     for workspace in chunk {
-                        let WorkspaceLocation::Container { name, path, .. } = &workspace.location
-                        else {
-                            continue;
-                        };
-                        let scripts = ContainerScripts::new(self, name, path);
-                        workspace.risk =
-                            skipper_git::gate::at_risk_unmeasured(&scripts, &Policy::Container)
-                                .ok();
+                        self.look_into(workspace);
                     }
                 });
             }
         });
+    }
+
+    /// What the gate finds in the running container of `workspace`, and whether it is
+    /// finished.
+    fn look_into(&self, workspace: &mut Workspace) {
+        let WorkspaceLocation::Container { name, path, .. } = &workspace.location else {
+            return;
+        };
+        let scripts = ContainerScripts::new(self, name, path);
+        match skipper_git::gate::at_risk_unmeasured_if_ready(
+            &scripts,
+            &Policy::Container,
+            READY_MARKER,
+        ) {
+            Ok(Some(risk)) => workspace.risk = Some(risk),
+            Ok(None) => workspace.half_made = true,
+            Err(_) => {
+                // Not even the marker could be looked for (its directory not made yet,
+                // say): the archive API says whether it is there.
+                let ready = self
+                    .runtime
+                    .block_on(self.engine.is_ready(name, &workspace.reference.repository))
+                    .unwrap_or(true);
+                workspace.half_made = !ready;
+            }
+        }
     }
 }
 
@@ -99,15 +121,21 @@ impl WorkspaceRegistry for DockerBackend {
                             .map(|reference| engine::workspace_from_summary(reference, summary))
                     })
                     .collect();
+                // A running container's marker is looked for by the gate's exec (see
+                // `look_at_risk`); a stopped one's, here, without starting it.
                 let ready =
                     futures_util::future::join_all(workspaces.iter().map(|workspace| async {
                         match &workspace.location {
+                            WorkspaceLocation::Container {
+                                state: ContainerState::Running,
+                                ..
+                            }
+                            | WorkspaceLocation::Host(_) => true,
                             WorkspaceLocation::Container { name, .. } => self
                                 .engine
                                 .is_ready(name, &workspace.reference.repository)
                                 .await
                                 .unwrap_or(true),
-                            WorkspaceLocation::Host(_) => true,
                         }
                     }))
                     .await;

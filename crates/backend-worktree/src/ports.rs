@@ -1,7 +1,8 @@
 //! The host ports a worktree workspace was given, remembered in git config stored with
-//! the worktree: `skipper.ports` in `<its git dir>/config.worktree`, read and written with
-//! `git config --file`, so it needs no `extensions.worktreeConfig`, never reaches the host
-//! checkout's config, and goes when git removes the worktree's git dir.
+//! the worktree: `skipper.ports` in `<its git dir>/config.worktree`, written with
+//! `git config --file` (and read back as it reads it, in process), so it needs no
+//! `extensions.worktreeConfig`, never reaches the host checkout's config, and goes when git
+//! removes the worktree's git dir.
 
 use std::path::{Path, PathBuf};
 
@@ -52,23 +53,10 @@ pub(crate) fn remembered(worktree: &Path) -> Vec<u16> {
     let Some(file) = config_file(worktree) else {
         return Vec::new();
     };
-    let Ok(output) = Git::in_dir(worktree)
-        .command([
-            "config".as_ref(),
-            "--file".as_ref(),
-            file.as_os_str(),
-            "--get".as_ref(),
-            PORTS_KEY.as_ref(),
-        ])
-        .output()
-    else {
-        return Vec::new();
-    };
-    // Exit 1: the key (or the file) is not there.
-    if !output.status.success() {
-        return Vec::new();
-    }
-    parse_ports(String::from_utf8_lossy(&output.stdout).trim()).unwrap_or_default()
+    // In process, as `git config --file <file> --get` reads it: `list` reads one per row.
+    skipper_git::config_file::value(&file, PORTS_KEY)
+        .and_then(|ports| parse_ports(ports.trim()))
+        .unwrap_or_default()
 }
 
 /// The ports remembered by every worktree under `worktrees` (the data root's

@@ -23,7 +23,9 @@ fn policy(workspace: &Workspace) -> Policy {
 
 /// What `list` shows of the workspace's work at risk: the gate `remove` runs, ignored
 /// files unmeasured. The host checkout (the main workspace) is looked at as `sk repo
-/// remove` looks at it: every ref of it is its own. `None` when the gate could not look.
+/// remove` looks at it: every ref of it is its own. A workspace proven clean in process
+/// ([`skipper_git::clean_proof`]) is not handed to the gate script: the proof says clean
+/// only where the gate would. `None` when the gate could not look.
 pub(crate) fn listed_risk(workspace: &Workspace) -> Option<AtRisk> {
     let dir = path_of(workspace).ok()?;
     let policy = if matches!(workspace.reference.target, WorkspaceTarget::Main) {
@@ -31,6 +33,9 @@ pub(crate) fn listed_risk(workspace: &Workspace) -> Option<AtRisk> {
     } else {
         policy(workspace)
     };
+    if skipper_git::clean_proof::proven_clean(dir, &policy) {
+        return Some(AtRisk::default());
+    }
     skipper_git::gate::at_risk_unmeasured(&HostScripts::in_dir(dir), &policy).ok()
 }
 

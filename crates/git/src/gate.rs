@@ -6,7 +6,7 @@
 
 use skipper_core::{AtRisk, NestedWork, UnpushedBranch, UnpushedRef};
 
-use crate::scripts::GATE;
+use crate::scripts::{GATE, GATE_IF_READY};
 use crate::work::{Policy, ScriptHost, WorkError, fields, join};
 
 /// What the gate script reported for one repository, before its nested repositories are
@@ -47,6 +47,40 @@ pub fn at_risk_unmeasured(host: &dyn ScriptHost, policy: &Policy) -> Result<AtRi
     look(host, ".", policy, Ignored::Skipped)
 }
 
+/// [`at_risk_unmeasured`] of a workspace that may be half made, in one run of the gate
+/// (for `list`, where each run is an exec): `None` when its top directory lacks `marker`,
+/// the file its making writes last (a path relative to that directory), and nothing was
+/// looked at.
+///
+/// # Errors
+/// As [`at_risk`]; a directory that is not there (a workspace made even less) is one.
+pub fn at_risk_unmeasured_if_ready(
+    host: &dyn ScriptHost,
+    policy: &Policy,
+    marker: &str,
+) -> Result<Option<AtRisk>, WorkError> {
+    let [name, branch] = policy.args();
+    let args = [
+        ".".to_owned(),
+        name,
+        branch,
+        "skip-ignored".to_owned(),
+        marker.to_owned(),
+    ];
+    let output = host.run(GATE_IF_READY, &args)?;
+    if output.status != 0 {
+        return Err(WorkError::script("looking for work at risk", ".", &output));
+    }
+    if output.stdout == NOT_READY {
+        return Ok(None);
+    }
+    let Report { risk, nested } = parse(&output.stdout);
+    look_into(host, ".", risk, nested, Ignored::Skipped).map(Some)
+}
+
+/// What `gate-if-ready.sh` prints, alone, for a repository without its marker.
+const NOT_READY: &[u8] = b"not-ready\0";
+
 /// Whether the gate measures ignored files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ignored {
@@ -63,7 +97,18 @@ pub(crate) fn look(
     policy: &Policy,
     ignored: Ignored,
 ) -> Result<AtRisk, WorkError> {
-    let Report { mut risk, nested } = report(host, dir, policy, ignored)?;
+    let Report { risk, nested } = report(host, dir, policy, ignored)?;
+    look_into(host, dir, risk, nested, ignored)
+}
+
+/// `risk`, the work of the repository at `dir`, with that of its `nested` repositories.
+fn look_into(
+    host: &dyn ScriptHost,
+    dir: &str,
+    mut risk: AtRisk,
+    nested: Vec<NestedRepository>,
+    ignored: Ignored,
+) -> Result<AtRisk, WorkError> {
     for repository in nested {
         let inner = look(host, &join(dir, &repository.path), &Policy::Nested, ignored)?;
         if !inner.is_empty() {

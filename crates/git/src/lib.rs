@@ -13,11 +13,17 @@
 //! [`preserve`], [`restore`], [`diff`]), and the carrying of a branch out of a workspace
 //! and of the remote's branches into one ([`export`], [`sync`]): one set of shell scripts
 //! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
-//! goes through the `git` binary; no English output is ever parsed.
+//! goes through the `git` binary; no English output is ever parsed. The one exception reads,
+//! never writes: [`clean_proof`], which proves with `gix`, in process, that a worktree on
+//! the host holds nothing the gate would find, so that `list` runs the gate script only
+//! where it cannot, and [`config_file`], one value of a config file as `git config --file`
+//! reads it.
 
 mod approvals;
 mod carry;
 mod checkouts;
+pub mod clean_proof;
+pub mod config_file;
 pub mod diff;
 pub mod export;
 pub mod gate;

@@ -20,6 +20,17 @@ macro_rules! script {
 /// `$1` the repository's directory, `$2` the policy, `$3` the workspace's branch.
 pub const GATE: &str = concat!(script!("repository-refs.sh"), script!("gate.sh"));
 
+/// [`GATE`] after a check that the repository is finished: `gate-if-ready.sh`, then
+/// [`GATE`]'s scripts.
+///
+/// `$1` to `$4` as [`GATE`]'s, `$5` the file whose absence says the repository is half
+/// made (then `not-ready` is all it prints).
+pub const GATE_IF_READY: &str = concat!(
+    script!("gate-if-ready.sh"),
+    script!("repository-refs.sh"),
+    script!("gate.sh")
+);
+
 /// Saves one repository's work into a bundle: `repository-refs.sh`, then `save.sh`.
 ///
 /// `$1` the directory, `$2` the policy, `$3` the workspace's branch, `$4` the save's ref

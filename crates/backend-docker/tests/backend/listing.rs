@@ -118,3 +118,48 @@ fn a_container_removed_behind_skippers_back_is_gone_and_can_be_made_again() {
         skipper_core::DetachOutcome::NoSession
     );
 }
+
+#[test]
+fn list_marks_running_containers_without_their_ready_marker_half_made_in_the_gates_exec() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("listready");
+    let backend = fixture.backend(fixture.shipped_config());
+    let (feat, y, z) = four_workspaces(&fixture, &backend);
+    // A setup that never finished: running, labelled, no marker.
+    let (removed, out) = docker(&[
+        "exec",
+        &container(&feat),
+        "rm",
+        "/workspace/api/.git/skipper/ready",
+    ]);
+    assert!(removed, "{out}");
+    // A copy that never came: running, labelled, no repository directory at all (the exec
+    // cannot even start in it).
+    let (removed, out) = docker(&["exec", &container(&y), "rm", "-rf", "/workspace/api"]);
+    assert!(removed, "{out}");
+    let listed = backend
+        .list(std::slice::from_ref(&fixture.checkout))
+        .unwrap();
+    let summary: Vec<(String, bool, Option<bool>)> = listed
+        .iter()
+        .map(|w| {
+            (
+                w.reference.target.to_string(),
+                w.half_made,
+                w.risk.as_ref().map(skipper_core::AtRisk::is_empty),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("main".to_owned(), false, Some(true)),
+            ("feat/x".to_owned(), true, None),
+            ("feat/y".to_owned(), true, None),
+            ("local/z".to_owned(), false, Some(true)),
+        ]
+    );
+    drop(z);
+}

@@ -1,0 +1,165 @@
+//! A quick proof, in process and without spawning git, that the dirty gate would find
+//! nothing in a repository: what lets `list` skip the gate script for the common case of a
+//! clean workspace. It only ever answers "proven clean" or "not proven"; a repository it
+//! cannot prove clean (anything changed, any ref the gate would count, or anything unusual:
+//! a submodule, a sparse checkout, a detached `HEAD`, a repository it cannot fully read) is
+//! left to the gate script, so `clean` keeps meaning exactly what the gate says.
+//!
+//! What it proves, against `gate.sh` and `repository-refs.sh`:
+//! - `git status --porcelain --untracked-files=all` would print nothing: the index matches
+//!   `HEAD`'s tree, the working tree matches the index (stat data first, contents where the
+//!   stat data cannot tell), and no file is untracked that no ignore rule covers (a nested
+//!   repository among them);
+//! - the index holds no gitlink (so the gate has no submodule to look into), no conflict,
+//!   no sparse or intent-to-add entry;
+//! - `HEAD` is on a branch that exists (no detached `HEAD` to count);
+//! - every ref the policy counts as the repository's own points at a commit a
+//!   remote-tracking branch points at too (so `git rev-list --count <ref> --not --remotes`
+//!   is 0): under [`Policy::Worktree`] the workspace's branch and `HEAD`'s, with no
+//!   per-worktree ref at all; under [`Policy::Nested`] every ref but the remote-tracking
+//!   ones and skipper's own, with no stash.
+//!
+//! A commit reachable from a remote branch but not its tip is not proven: the gate counts
+//! it as kept, this proof does not try, and the script answers.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use gix::bstr::ByteSlice;
+use gix::status::index_worktree::Item as WorktreeItem;
+use gix::status::plumbing::index_as_worktree::EntryStatus;
+
+use crate::work::Policy;
+
+/// Whether the repository whose working tree is `dir` provably holds nothing the gate would
+/// report under `policy` (ignored files aside: `list` does not measure them). `false` says
+/// only that it is not proven: run the gate.
+#[must_use]
+pub fn proven_clean(dir: &Path, policy: &Policy) -> bool {
+    prove(dir, policy).unwrap_or(false)
+}
+
+/// `None` when something could not be read: not proven.
+fn prove(dir: &Path, policy: &Policy) -> Option<bool> {
+    let repo = gix::open(dir).ok()?;
+    if repo.git_dir_trust() != gix::sec::Trust::Full {
+        return Some(false);
+    }
+    // The gate runs git in `dir`: it must be the top of this repository's working tree.
+    let top = repo.workdir()?;
+    if fs_err::canonicalize(top).ok()? != fs_err::canonicalize(dir).ok()? {
+        return Some(false);
+    }
+    // Refs kept in a reftable are not what the files backend reads.
+    if repo
+        .config_snapshot()
+        .string("extensions.refStorage")
+        .is_some()
+    {
+        return Some(false);
+    }
+    Some(refs_are_kept(&repo, policy)? && index_is_plain(&repo)? && status_is_empty(&repo)?)
+}
+
+/// Whether every ref `policy` counts points at a remote-tracking branch's commit.
+fn refs_are_kept(repo: &gix::Repository, policy: &Policy) -> Option<bool> {
+    let head = repo.head().ok()?;
+    let gix::head::Kind::Symbolic(head_ref) = head.kind else {
+        // Detached (commits the gate counts), or unborn: left to the gate.
+        return Some(false);
+    };
+    let references = repo.references().ok()?;
+    let mut kept = HashSet::new();
+    for remote in references.prefixed("refs/remotes/").ok()?.peeled().ok()? {
+        kept.insert(remote.ok()?.id().detach());
+    }
+    let is_kept = |name: &str| -> Option<bool> {
+        match repo.try_find_reference(name).ok()? {
+            Some(mut reference) => Some(kept.contains(&reference.peel_to_id().ok()?.detach())),
+            None => Some(true),
+        }
+    };
+    match policy {
+        Policy::Worktree { branch } => {
+            if let Some(branch) = branch
+                && !is_kept(&format!("refs/heads/{branch}"))?
+            {
+                return Some(false);
+            }
+            let head_name = head_ref.name.as_bstr().to_str().ok()?;
+            if head_name.starts_with("refs/heads/") && !is_kept(head_name)? {
+                return Some(false);
+            }
+            // Per-worktree refs are the worktree's own whatever they point at: any is left
+            // to the gate, whether git keeps it in the worktree's directory or elsewhere.
+            for prefix in ["refs/worktree/", "refs/bisect/", "refs/rewritten/"] {
+                if references.prefixed(prefix).ok()?.next().is_some()
+                    || repo.git_dir().join(prefix).exists()
+                {
+                    return Some(false);
+                }
+            }
+            Some(true)
+        }
+        Policy::Nested => {
+            for reference in references.all().ok()?.peeled().ok()? {
+                let reference = reference.ok()?;
+                let name = reference.name().as_bstr().to_str().ok()?;
+                if name.starts_with("refs/remotes/") || name.starts_with("refs/skipper/") {
+                    continue;
+                }
+                if name == "refs/stash" || !kept.contains(&reference.id().detach()) {
+                    return Some(false);
+                }
+            }
+            Some(true)
+        }
+        Policy::Container => Some(false),
+    }
+}
+
+/// Whether the index holds only ordinary entries: no gitlink (a submodule the gate would
+/// look into), no conflict, nothing sparse or only intended to be added.
+fn index_is_plain(repo: &gix::Repository) -> Option<bool> {
+    let index = repo.index_or_empty().ok()?;
+    if index.is_sparse() || index.link().is_some() {
+        return Some(false);
+    }
+    let unusual = gix::index::entry::Flags::SKIP_WORKTREE | gix::index::entry::Flags::INTENT_TO_ADD;
+    Some(index.entries().iter().all(|entry| {
+        entry.mode != gix::index::entry::Mode::COMMIT
+            && entry.stage_raw() == 0
+            && !entry.flags.intersects(unusual)
+    }))
+}
+
+/// Whether `git status --porcelain --untracked-files=all` would print nothing: no change
+/// between `HEAD` and the index, none between the index and the working tree, no untracked
+/// file that is not ignored.
+fn status_is_empty(repo: &gix::Repository) -> Option<bool> {
+    let status = repo
+        .status(gix::progress::Discard)
+        .ok()?
+        .untracked_files(gix::status::UntrackedFiles::Files)
+        .index_worktree_rewrites(None)
+        .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
+        .into_iter(None)
+        .ok()?;
+    for item in status {
+        let item = item.ok()?;
+        let change = match &item {
+            gix::status::Item::IndexWorktree(WorktreeItem::Modification { status, .. }) => {
+                // Same contents, other stat data: git refreshes the index and says nothing.
+                !matches!(status, EntryStatus::NeedsUpdate(_))
+            }
+            gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents { entry, .. }) => {
+                !matches!(entry.status, gix::dir::entry::Status::Ignored(_))
+            }
+            _ => true,
+        };
+        if change {
+            return Some(false);
+        }
+    }
+    Some(true)
+}

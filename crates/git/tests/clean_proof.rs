@@ -1,0 +1,398 @@
+//! The in-process clean proof against the gate script, state by state: in every repository
+//! state below, of a worktree (worktree policy) and of the host checkout it belongs to
+//! (nested policy, as `list` looks at the main workspace), the proof says clean only when
+//! the gate finds nothing at all; and where the gate finds nothing in a plain state, the
+//! proof does say clean, so that `list` does not run the script there.
+
+// A failed step is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use skipper_core::AtRisk;
+use skipper_git::{HostScripts, Policy, clean_proof, gate};
+use skipper_testkit::{Origin, TempHome, git};
+
+/// A host checkout of a fresh origin (default branch `main`, two files) and a worktree of
+/// it on `feat/x`, under a temporary home.
+struct Repos {
+    home: TempHome,
+    origin: String,
+    checkout: PathBuf,
+    worktree: PathBuf,
+}
+
+fn repos() -> Repos {
+    let home = TempHome::new();
+    let origin = Origin::new(
+        home.root().join("origin.git"),
+        home.root().join("seed"),
+        "main",
+    );
+    origin.push_commit("main", "README.md", "hello\n");
+    origin.push_commit("main", "lib.txt", "lib\n");
+    let checkout = home.root().join("checkout");
+    git(
+        home.root(),
+        &["clone", "-q", &origin.url, checkout.to_str().unwrap()],
+    );
+    let worktree = home.root().join("worktree");
+    git(
+        &checkout,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feat/x",
+            worktree.to_str().unwrap(),
+        ],
+    );
+    Repos {
+        home,
+        origin: origin.url,
+        checkout,
+        worktree,
+    }
+}
+
+fn sh(dir: &Path, script: &str) {
+    let status = std::process::Command::new("sh")
+        .args(["-euc", script])
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", "2020-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2020-01-01T00:00:00Z")
+        .status()
+        .unwrap();
+    assert!(status.success(), "{script}");
+}
+
+/// Where a state is made.
+#[derive(Debug, Clone, Copy)]
+enum In {
+    Worktree,
+    Checkout,
+}
+
+/// A repository state: its name, where its script runs, and whether the proof must say
+/// clean in the worktree (`Some(true)`), must not (`Some(false)`), or may say either as long
+/// as it agrees with the gate (`None`).
+struct State {
+    name: &'static str,
+    place: In,
+    script: &'static str,
+    worktree_proven: Option<bool>,
+}
+
+const fn state(
+    name: &'static str,
+    place: In,
+    script: &'static str,
+    worktree_proven: Option<bool>,
+) -> State {
+    State {
+        name,
+        place,
+        script,
+        worktree_proven,
+    }
+}
+
+const STATES: &[State] = &[
+    state("fresh", In::Worktree, "true", Some(true)),
+    state("untracked", In::Worktree, "echo x > new.txt", Some(false)),
+    state(
+        "untracked in a new directory",
+        In::Worktree,
+        "mkdir -p a/b && echo x > a/b/new.txt",
+        Some(false),
+    ),
+    state(
+        "staged new file",
+        In::Worktree,
+        "echo x > new.txt && git add new.txt",
+        Some(false),
+    ),
+    state(
+        "modified",
+        In::Worktree,
+        "echo more >> README.md",
+        Some(false),
+    ),
+    state(
+        "modified, same size and time",
+        In::Worktree,
+        "t=$(git rev-parse --git-dir)/reftime && touch -r README.md \"$t\" && printf 'HELLO\\n' > README.md && touch -r \"$t\" README.md",
+        Some(false),
+    ),
+    state("deleted", In::Worktree, "rm README.md", Some(false)),
+    state(
+        "deleted from the index",
+        In::Worktree,
+        "git rm -q --cached README.md",
+        Some(false),
+    ),
+    state(
+        "renamed",
+        In::Worktree,
+        "git mv README.md READ.md",
+        Some(false),
+    ),
+    state(
+        "staged, then undone in the working tree",
+        In::Worktree,
+        "echo more >> README.md && git add README.md && git checkout HEAD -- README.md && git reset -q README.md && echo more >> README.md && git add README.md && printf 'hello\\n' > README.md",
+        Some(false),
+    ),
+    state(
+        "executable bit",
+        In::Worktree,
+        "chmod +x README.md",
+        Some(false),
+    ),
+    state(
+        "intent to add",
+        In::Worktree,
+        "echo x > new.txt && git add -N new.txt",
+        Some(false),
+    ),
+    state(
+        "assume-unchanged and modified",
+        In::Worktree,
+        "git update-index --assume-unchanged README.md && echo more >> README.md",
+        None,
+    ),
+    state(
+        "skip-worktree",
+        In::Worktree,
+        "git update-index --skip-worktree README.md && rm README.md",
+        Some(false),
+    ),
+    state(
+        "committed, not pushed",
+        In::Worktree,
+        "echo more >> README.md && git commit -qam more",
+        Some(false),
+    ),
+    state(
+        "committed and pushed",
+        In::Worktree,
+        "echo more >> README.md && git commit -qam more && git push -q origin feat/x",
+        Some(true),
+    ),
+    state(
+        "committed, pushed, then one more commit",
+        In::Worktree,
+        "echo more >> README.md && git commit -qam more && git push -q origin feat/x && \
+         echo again >> README.md && git commit -qam again",
+        Some(false),
+    ),
+    state(
+        "behind its remote branch",
+        In::Worktree,
+        "echo more >> README.md && git commit -qam more && git push -q origin feat/x && git reset -q --hard HEAD~1",
+        None,
+    ),
+    state(
+        "detached at a pushed commit",
+        In::Worktree,
+        "git checkout -q --detach",
+        None,
+    ),
+    state(
+        "detached with a new commit",
+        In::Worktree,
+        "git checkout -q --detach && git commit -q --allow-empty -m new",
+        Some(false),
+    ),
+    state(
+        "on another branch, nothing new",
+        In::Worktree,
+        "git switch -q -c other",
+        Some(true),
+    ),
+    state(
+        "on another branch with a commit",
+        In::Worktree,
+        "git switch -q -c other && git commit -q --allow-empty -m new",
+        Some(false),
+    ),
+    state(
+        "the workspace's branch moved while on another",
+        In::Worktree,
+        "git switch -q -c other && git commit -q --allow-empty -m new && git branch -f feat/x HEAD && git reset -q --hard origin/main",
+        Some(false),
+    ),
+    state(
+        "stash",
+        In::Worktree,
+        "echo more >> README.md && git stash -q",
+        None,
+    ),
+    state(
+        "lightweight tag on a pushed commit",
+        In::Worktree,
+        "git tag v1",
+        None,
+    ),
+    state(
+        "annotated tag on a new commit",
+        In::Worktree,
+        "git commit -q --allow-empty -m new && git tag -a -m v2 v2 && git reset -q --hard origin/main",
+        None,
+    ),
+    state("notes", In::Worktree, "git notes add -m note HEAD", None),
+    state(
+        "a per-worktree ref at a pushed commit",
+        In::Worktree,
+        "git update-ref refs/worktree/keep HEAD",
+        None,
+    ),
+    state(
+        "a per-worktree ref with a new commit",
+        In::Worktree,
+        "git update-ref refs/worktree/keep $(git commit-tree -m new HEAD^{tree})",
+        Some(false),
+    ),
+    state(
+        "a bisect ref",
+        In::Worktree,
+        "git update-ref refs/bisect/bad $(git commit-tree -m new HEAD^{tree})",
+        Some(false),
+    ),
+    state(
+        "ignored files only",
+        In::Worktree,
+        "echo '*.log' >> \"$(git rev-parse --git-common-dir)/info/exclude\" && echo x > x.log && mkdir -p build && echo y > build/y.log",
+        Some(true),
+    ),
+    state(
+        "an empty directory",
+        In::Worktree,
+        "mkdir -p empty/dir",
+        None,
+    ),
+    state(
+        "a nested repository",
+        In::Worktree,
+        "git init -q inner && git -C inner commit -q --allow-empty -m inner",
+        Some(false),
+    ),
+    state(
+        "an empty nested repository",
+        In::Worktree,
+        "git init -q inner",
+        Some(false),
+    ),
+    state(
+        "a submodule, committed and pushed",
+        In::Worktree,
+        "git -c protocol.file.allow=always submodule -q add \"$ORIGIN\" sub && git commit -qm sub && git push -q origin feat/x",
+        Some(false),
+    ),
+    state(
+        "a conflict",
+        In::Worktree,
+        "git switch -q -c side && echo side > README.md && git commit -qam side && git switch -q feat/x && \
+         echo mine > README.md && git commit -qam mine && { git merge -q side >/dev/null 2>&1 || true; }",
+        Some(false),
+    ),
+    state(
+        "a local branch of the checkout",
+        In::Checkout,
+        "git branch local && git switch -q local && git commit -q --allow-empty -m local && git switch -q main",
+        Some(true),
+    ),
+    state(
+        "a stash of the checkout",
+        In::Checkout,
+        "echo more >> README.md && git stash -q",
+        Some(true),
+    ),
+    state(
+        "the checkout detached",
+        In::Checkout,
+        "git checkout -q --detach",
+        Some(true),
+    ),
+    state(
+        "an untracked file in the checkout",
+        In::Checkout,
+        "echo x > new.txt",
+        Some(true),
+    ),
+];
+
+fn gate_risk(dir: &Path, policy: &Policy) -> Option<AtRisk> {
+    gate::at_risk_unmeasured(&HostScripts::in_dir(dir), policy).ok()
+}
+
+#[test]
+fn the_proof_says_clean_only_where_the_gate_finds_nothing() {
+    let mut wrong = Vec::new();
+    for state in STATES {
+        let repos = repos();
+        let dir = match state.place {
+            In::Worktree => &repos.worktree,
+            In::Checkout => &repos.checkout,
+        };
+        // The script's own failures (a conflict's merge) are part of the state.
+        let script = format!("ORIGIN='{}'; {}", repos.origin, state.script);
+        sh(dir, &script);
+        let looks = [
+            (
+                "worktree",
+                &repos.worktree,
+                Policy::Worktree {
+                    branch: Some("feat/x".to_owned()),
+                },
+            ),
+            ("checkout", &repos.checkout, Policy::Nested),
+        ];
+        for (which, dir, policy) in looks {
+            let proven = clean_proof::proven_clean(dir, &policy);
+            let risk = gate_risk(dir, &policy);
+            let gate_clean = risk.as_ref() == Some(&AtRisk::default());
+            if proven && !gate_clean {
+                wrong.push(format!(
+                    "{}: the {which} proven clean, the gate found {risk:?}",
+                    state.name
+                ));
+            }
+            if which == "worktree"
+                && let Some(expected) = state.worktree_proven
+                && expected != proven
+            {
+                wrong.push(format!(
+                    "{}: the worktree proven clean: {proven}, expected {expected} (the gate: {risk:?})",
+                    state.name
+                ));
+            }
+        }
+        drop(repos.home);
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_fresh_checkout_and_its_worktree_are_proven_clean() {
+    let repos = repos();
+    assert!(clean_proof::proven_clean(&repos.checkout, &Policy::Nested));
+    let policy = Policy::Worktree {
+        branch: Some("feat/x".to_owned()),
+    };
+    assert!(clean_proof::proven_clean(&repos.worktree, &policy));
+    assert!(!clean_proof::proven_clean(
+        &repos.worktree,
+        &Policy::Container
+    ));
+    assert!(!clean_proof::proven_clean(
+        &repos.home.root().join("nowhere"),
+        &policy
+    ));
+    // A directory inside the working tree is not its top: the gate would run there.
+    let inside = repos.worktree.join("empty");
+    fs_err::create_dir(&inside).unwrap();
+    assert!(!clean_proof::proven_clean(&inside, &policy));
+    assert!(clean_proof::proven_clean(&repos.worktree, &policy));
+}
