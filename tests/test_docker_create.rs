@@ -258,7 +258,10 @@ fn a_new_container_writes_only_the_files_its_branch_changes() {
     let mtime = |branch: &str, file: &str| repo.sh(branch, &format!("stat -c %y '{file}'"));
     assert_eq!(mtime("feat/one", unchanged), mtime("feat/two", unchanged));
     for branch in ["feat/one", "feat/two"] {
-        assert_eq!(repo.sh(branch, "cat README.md"), "changed after the clone\n");
+        assert_eq!(
+            repo.sh(branch, "cat README.md"),
+            "changed after the clone\n"
+        );
         assert_eq!(repo.sh(branch, "git rev-parse HEAD").trim(), pushed);
         assert_eq!(repo.sh(branch, "git status --porcelain"), "");
     }
