@@ -679,8 +679,9 @@ fn non_empty_argv(command: &CommandLine) -> Result<Vec<String>, SandboxError> {
 /// was to start: a container found never finished is [`SandboxError::HalfMade`].
 fn refused_or(err: DockerError, operation: Operation, reference: &WorkspaceRef) -> SandboxError {
     match err {
-        DockerError::Unfinished { .. } => SandboxError::HalfMade {
+        unfinished @ DockerError::Unfinished { .. } => SandboxError::HalfMade {
             workspace: Box::new(reference.clone()),
+            detail: unfinished.to_string(),
         },
         other => other.into_sandbox(operation, reference),
     }

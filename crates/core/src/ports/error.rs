@@ -134,10 +134,12 @@ pub enum SandboxError {
     },
     /// The workspace was never finished (an earlier `create` was interrupted), as found
     /// when a command was to start in it: nothing started.
-    #[error("workspace {workspace} was never finished")]
+    #[error("workspace {workspace} was never finished: {detail}")]
     HalfMade {
         /// The workspace.
         workspace: Box<WorkspaceRef>,
+        /// What the sandbox found, and what to do, for people.
+        detail: String,
     },
     /// An operation on one workspace failed.
     #[error("{operation} {workspace} failed")]
