@@ -96,6 +96,14 @@ impl Layout {
         self.root.join("state").join("containers")
     }
 
+    /// Where the Docker sandbox remembers the API version it settled on with each daemon
+    /// endpoint, so that a command need not ask for it again (a line per endpoint; one
+    /// the daemon no longer speaks is found out by the first request, then replaced).
+    #[must_use]
+    pub fn docker_api_versions(&self) -> PathBuf {
+        self.root.join("state").join("docker-api-versions")
+    }
+
     /// Where the user's approvals of `repository`'s hook commands are kept: one file per
     /// approved set of commands, named by its digest.
     #[must_use]

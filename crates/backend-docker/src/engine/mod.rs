@@ -2,6 +2,7 @@
 //! the workspace image, repository snapshots, the copy of a repository into a container,
 //! lookups, the ensure-ready state machine, steps, and the creation of a workspace.
 
+mod api_version;
 mod condition;
 mod copy;
 mod create;
@@ -20,10 +21,11 @@ use std::time::Duration;
 use bollard::Docker;
 use skipper_core::Progress;
 
-use crate::error::{DockerError, describe_api_error};
+use crate::error::{DockerError, describe_api_error, status_of};
 use crate::records::ContainerRecords;
 use crate::spec;
 use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
+use api_version::RememberedVersions;
 
 pub use condition::cannot_look;
 pub(crate) use lifecycle::unfinished;
@@ -66,8 +68,11 @@ pub(crate) fn without_deadline(docker: &Docker) -> Docker {
 }
 
 impl Engine {
-    /// Connects through `DOCKER_HOST` or the default socket and negotiates the API version,
-    /// with a deadline (the version query is the first request, as a ping would be). Every request then has the configured deadline.
+    /// Connects through `DOCKER_HOST` or the default socket, with a deadline on the first
+    /// request. That request is a ping at the API version remembered for the endpoint (a
+    /// daemon refuses a version it does not speak), or, when none is remembered or the
+    /// daemon refused it, the version query, whose answer is then remembered. Every
+    /// request then has the configured deadline.
     ///
     /// # Errors
     /// [`DockerError::Unreachable`] naming the endpoint.
@@ -81,9 +86,6 @@ impl Engine {
             reason,
         };
         let deadline = config.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-        let docker = Docker::connect_with_defaults()
-            .map_err(|err| unreachable(err.to_string()))?
-            .with_timeout(deadline);
         let ping_deadline = PING_DEADLINE.min(deadline);
         // The client's own deadline may fire first: the same silence, in the same words.
         let no_answer = || format!("no answer within {} s", ping_deadline.as_secs());
@@ -91,14 +93,46 @@ impl Engine {
             bollard::errors::Error::RequestTimeoutError => unreachable(no_answer()),
             other => unreachable(describe_api_error(other)),
         };
-        // The version query is the first request: it says the daemon answers, and the API
-        // version both sides speak, in one round trip (a ping first would be a second).
-        let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
-            .await
-            .map_err(|_| unreachable(no_answer()))?
-            .map_err(|err| failed(&err))?;
+        let layout = skipper_git::Layout::new(config.data_root.clone());
+        let versions = RememberedVersions::new(layout.docker_api_versions());
+        let remembered = endpoint
+            .starts_with("unix://")
+            .then(|| versions.get(&endpoint))
+            .flatten();
+        let docker = if let Some(version) = remembered {
+            let docker = Docker::connect_with_unix(&endpoint, deadline.as_secs(), &version)
+                .map_err(|err| unreachable(err.to_string()))?
+                .with_timeout(deadline);
+            match tokio::time::timeout(ping_deadline, docker.ping()).await {
+                Err(_) => return Err(unreachable(no_answer())),
+                Ok(Ok(_)) => Some(docker),
+                Ok(Err(err)) if status_of(&err) == Some(400) => {
+                    tracing::debug!("the daemon refused API version {version}: asking again");
+                    None
+                }
+                Ok(Err(err)) => return Err(failed(&err)),
+            }
+        } else {
+            None
+        };
+        let docker = match docker {
+            Some(docker) => docker,
+            None => {
+                let docker = Docker::connect_with_defaults()
+                    .map_err(|err| unreachable(err.to_string()))?
+                    .with_timeout(deadline);
+                let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
+                    .await
+                    .map_err(|_| unreachable(no_answer()))?
+                    .map_err(|err| failed(&err))?;
+                if endpoint.starts_with("unix://") {
+                    versions.set(&endpoint, &docker.client_version());
+                }
+                docker
+            }
+        };
         let namespace = spec::namespace(&config.data_root);
-        let records = ContainerRecords::new(&skipper_git::Layout::new(config.data_root.clone()));
+        let records = ContainerRecords::new(&layout);
         Ok(Self {
             docker,
             config,

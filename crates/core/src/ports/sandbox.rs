@@ -408,6 +408,17 @@ pub trait WorkspaceRegistry: Send + Sync + Debug {
         self.locate(checkout, target)
     }
 
+    /// Whether a workspace for `target` of `checkout` exists, finished or not: what
+    /// choosing a sandbox needs to know, as cheaply as the registry can tell it. The
+    /// default asks [`WorkspaceRegistry::locate_to_run`].
+    ///
+    /// # Errors
+    /// As [`WorkspaceRegistry::locate`].
+    fn holds(&self, checkout: &Checkout, target: &WorkspaceTarget) -> Result<bool, SandboxError> {
+        self.locate_to_run(checkout, target)
+            .map(|found| found.is_some())
+    }
+
     /// Every workspace of the given checkouts, main first for each, then branches in
     /// order, with `dirty` filled where it is cheap to know.
     ///

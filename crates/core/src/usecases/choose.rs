@@ -80,9 +80,9 @@ pub fn sandbox_for(
             continue;
         }
         let registry = (candidate.open)().map_err(|cause| not_asked(candidate.kind, cause))?;
-        match registry.locate(checkout, target) {
-            Ok(Some(_)) => holder = Some(candidate.kind),
-            Ok(None) => {}
+        match registry.holds(checkout, target) {
+            Ok(true) => holder = Some(candidate.kind),
+            Ok(false) => {}
             Err(err) if err.kind() == ErrorKind::Unavailable => {
                 return Err(not_asked(candidate.kind, Box::new(err)));
             }
