@@ -60,11 +60,23 @@ impl WorktreeSandbox {
             return Err(err).during(fail);
         }
         fault_point("worktree.create.after-checkout");
-        let path_arg = path.to_string_lossy();
-        git.run(["worktree", "unlock", path_arg.as_ref()])
-            .during(fail)?;
+        unlock(&git, path).during(fail)?;
         Ok(())
     }
+}
+
+/// Unlocks the worktree at `path`: deletes the `locked` file in its git dir, as `git
+/// worktree unlock` does, without a git process; asks git when the git dir is not found
+/// that way.
+fn unlock(git: &Git, path: &Path) -> Result<(), CheckoutError> {
+    if let Some(dir) = crate::ports::git_dir(path)
+        && fs_err::remove_file(dir.join("locked")).is_ok()
+    {
+        return Ok(());
+    }
+    let path_arg = path.to_string_lossy();
+    git.run(["worktree", "unlock", path_arg.as_ref()])?;
+    Ok(())
 }
 
 /// The `git worktree add` arguments for `request` at `path`: no checkout, locked with

@@ -12,15 +12,20 @@ use skipper_git::Git;
 /// The git config key holding the ports, space-separated.
 const PORTS_KEY: &str = "skipper.ports";
 
-/// The worktree's own config file, from the `gitdir:` line of its `.git` file; `None` when
-/// it has no such file (a broken worktree).
-fn config_file(worktree: &Path) -> Option<PathBuf> {
+/// The worktree's own git dir (`<checkout>/.git/worktrees/<id>`), from the `gitdir:` line
+/// of its `.git` file; `None` when it has no such file (a broken worktree).
+pub(crate) fn git_dir(worktree: &Path) -> Option<PathBuf> {
     let text = fs_err::read_to_string(worktree.join(".git")).ok()?;
     let dir = text
         .lines()
         .find_map(|line| line.strip_prefix("gitdir: "))?;
     // Git may write it relative to the worktree (`worktree.useRelativePaths`).
-    Some(worktree.join(dir.trim()).join("config.worktree"))
+    Some(worktree.join(dir.trim()))
+}
+
+/// The worktree's own config file, in its git dir.
+fn config_file(worktree: &Path) -> Option<PathBuf> {
+    Some(git_dir(worktree)?.join("config.worktree"))
 }
 
 /// Remembers `ports` as the worktree's at `worktree`. Nothing to remember is nothing done.
@@ -36,6 +41,21 @@ pub(crate) fn remember(worktree: &Path, ports: &[u16]) -> Result<(), CheckoutErr
         path: worktree.to_path_buf(),
         stderr: "the worktree has no .git file naming its git dir".to_owned(),
     })?;
+    // A new worktree has no such file yet: written whole in process, as git would write
+    // it, without a git process; one that exists is left to git to edit.
+    let fresh = fs_err::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&file)
+        .and_then(|mut created| {
+            std::io::Write::write_all(
+                &mut created,
+                format!("[skipper]\n\tports = {}\n", format_ports(ports)).as_bytes(),
+            )
+        });
+    if fresh.is_ok() {
+        return Ok(());
+    }
     let file = file.to_string_lossy();
     Git::in_dir(worktree).run([
         "config",

@@ -8,7 +8,6 @@ use skipper_core::{
     BranchName, Checkout, CheckoutError, Operation, SandboxError, SandboxKind, Workspace,
     WorkspaceRef, WorkspaceRegistry, WorkspaceTarget,
 };
-use skipper_git::Git;
 use skipper_git::worktree_list::{self, WorktreeEntry};
 
 use crate::operation::{During, failed};
@@ -70,8 +69,7 @@ pub(crate) fn condition(entry: Option<&WorktreeEntry>, path: &Path) -> Option<Co
 impl WorktreeSandbox {
     /// Every worktree git knows for `checkout` (the main one and other places included).
     pub(crate) fn all_worktrees(checkout: &Path) -> Result<Vec<WorktreeEntry>, CheckoutError> {
-        let listing = Git::in_dir(checkout).run(["worktree", "list", "--porcelain", "-z"])?;
-        Ok(worktree_list::parse(&listing))
+        worktree_list::list(checkout)
     }
 
     /// Git's entry for the worktree directory `path` of `repository`'s checkout, if any.

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
     CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
-    ExecIo, ExportRequest, Operation, PROJECT_FILE, Progress, ProjectEnvironment, Sandbox,
-    SandboxError, SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile,
-    StopOutcome, SyncReport, WorkState, Workspace, WorkspaceLocation, WorkspaceRef,
-    WorkspaceTarget,
+    ExecIo, ExportRequest, Operation, PROJECT_FILE, Progress, Sandbox, SandboxError, SandboxKind,
+    SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport, WorkState,
+    Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
@@ -127,25 +126,13 @@ impl Sandbox for WorktreeSandbox {
         }
     }
 
-    fn execute_in_project(
-        &self,
-        workspace: &Workspace,
-        command: &CommandLine,
-        env: ProjectEnvironment<'_>,
-        io: ExecIo<'_>,
-    ) -> Result<CommandStatus, SandboxError> {
-        let file = project_file(workspace)?;
-        self.execute(workspace, command, &env(file.as_deref()), io)
-    }
-
-    fn attach_in_project(
-        &self,
-        workspace: &Workspace,
-        env: ProjectEnvironment<'_>,
-        io: SessionIo,
-    ) -> Result<AttachOutcome, SandboxError> {
-        let file = project_file(workspace)?;
-        self.attach(workspace, &env(file.as_deref()), io)
+    /// In process when it can be (no git process), else one `git cat-file`.
+    fn project_file(&self, workspace: &Workspace) -> Result<Option<Vec<u8>>, SandboxError> {
+        let dir = path_of(workspace)?;
+        if let Some(read) = skipper_git::file_in(dir, "HEAD", PROJECT_FILE).known() {
+            return Ok(read);
+        }
+        project_file(workspace)
     }
 
     fn attach(
@@ -387,7 +374,7 @@ fn has_changes(dir: &std::path::Path) -> bool {
 }
 
 /// The bytes of the project file at the worktree's own `HEAD`, `None` when that commit has
-/// none (or git cannot read `HEAD`): one git process.
+/// none (or git cannot read `HEAD`), as git reads it: one git process.
 ///
 /// # Errors
 /// [`ErrorKind::Unavailable`] when git cannot be started.

@@ -27,9 +27,16 @@ pub(crate) fn worktree_include(
     root: &Path,
     revision: &str,
 ) -> Result<Option<IncludeList>, CheckoutError> {
+    let in_process = crate::objects::file_in(root, revision, WORKTREE_INCLUDE);
+    if let crate::objects::FileRead::Found(bytes) = &in_process {
+        let text = String::from_utf8_lossy(bytes);
+        return Ok(Some(IncludeList::parse(&text, IncludeSource::Commit)));
+    }
     let git = Git::in_dir(root);
     let object = format!("{revision}:{WORKTREE_INCLUDE}");
-    if git.succeeds(["cat-file", "-e", object.as_str()])? {
+    if in_process == crate::objects::FileRead::AskGit
+        && git.succeeds(["cat-file", "-e", object.as_str()])?
+    {
         let text = git.run(["cat-file", "blob", object.as_str()])?;
         return Ok(Some(IncludeList::parse(&text, IncludeSource::Commit)));
     }

@@ -16,7 +16,7 @@ use crate::layout::Layout;
 use crate::publish;
 use crate::runner::Git;
 use crate::work::{Policy, WorkError};
-use crate::{carry, pull_request};
+use crate::{carry, objects, pull_request};
 
 const ORIGIN_PREFIX: &str = "refs/remotes/origin/";
 
@@ -145,11 +145,15 @@ impl HostCheckouts for GitCheckouts {
         // `fetch` writes remote-tracking refs and FETCH_HEAD only: the working tree, index,
         // HEAD, stash and local branches stay as they are. No automatic gc: it would race a
         // copy of the repository and expire old stash entries.
+        // Git 2.48 and later also follow a change of the remote's default branch in the
+        // same round trip (older ones ignore the setting; see below).
         let fetched = git.run([
             "-c",
             "gc.auto=0",
             "-c",
             "maintenance.auto=false",
+            "-c",
+            "remote.origin.followRemoteHEAD=always",
             "fetch",
             "--prune",
             "--quiet",
@@ -157,9 +161,12 @@ impl HostCheckouts for GitCheckouts {
         ]);
         let fetch_warning = match fetched {
             Ok(_) => {
-                // The remote may have changed its default branch: ask it (one more round
-                // trip, only when it answered the fetch).
-                if let Err(err) = git.run(["remote", "set-head", "origin", "--auto"]) {
+                // origin/HEAD missing, or naming a branch the fetch pruned (the remote
+                // renamed its default branch): ask the remote (one more round trip, only
+                // then, as git itself never asks again after the clone).
+                if !follows_a_branch(&checkout.path)
+                    && let Err(err) = git.run(["remote", "set-head", "origin", "--auto"])
+                {
                     tracing::warn!("could not update origin/HEAD: {err}");
                 }
                 None
@@ -211,6 +218,9 @@ impl HostCheckouts for GitCheckouts {
         rev: &str,
         path: &str,
     ) -> Result<Option<Vec<u8>>, CheckoutError> {
+        if let Some(read) = objects::file_in(&checkout.path, rev, path).known() {
+            return Ok(read);
+        }
         let git = Git::in_dir(&checkout.path);
         let commit = format!("{rev}^{{commit}}");
         // `<mode> SP <type> SP <object> TAB <path> NUL`, or nothing when it is absent.
@@ -267,8 +277,13 @@ impl HostCheckouts for GitCheckouts {
         branch: &BranchName,
     ) -> Result<BranchPresence, CheckoutError> {
         let git = Git::in_dir(&checkout.path);
-        let exists = |reference: String| {
-            git.succeeds(["show-ref", "--verify", "--quiet", reference.as_str()])
+        let repo = objects::open(&checkout.path);
+        let exists = |reference: String| match repo
+            .as_ref()
+            .and_then(|repo| objects::ref_exists(repo, &reference))
+        {
+            Some(known) => Ok(known),
+            None => git.succeeds(["show-ref", "--verify", "--quiet", reference.as_str()]),
         };
         if exists(format!("refs/heads/{branch}"))? {
             Ok(BranchPresence::Local)
@@ -523,6 +538,16 @@ fn subdirectories(dir: &Path) -> Result<Vec<String>, CheckoutError> {
 /// The branch `refs/remotes/origin/HEAD` names, read from its file in the checkout's `.git`
 /// directory; `None` when there is no such file or it is not a symbolic ref to a branch of
 /// origin (git is asked then).
+/// Whether `origin/HEAD` of the checkout at `checkout` names a remote-tracking branch that
+/// exists (read in process; `false` when that cannot be told).
+fn follows_a_branch(checkout: &std::path::Path) -> bool {
+    origin_head_file(checkout).is_some_and(|name| {
+        objects::open(checkout)
+            .and_then(|repo| objects::ref_exists(&repo, &format!("{ORIGIN_PREFIX}{name}")))
+            .unwrap_or(false)
+    })
+}
+
 fn origin_head_file(checkout: &std::path::Path) -> Option<String> {
     let text = fs_err::read_to_string(checkout.join(".git/refs/remotes/origin/HEAD")).ok()?;
     let target = text.strip_prefix("ref: ")?.strip_suffix('\n')?;

@@ -68,8 +68,7 @@ pub(crate) fn host_branch(
             remote_tips.push(oid.to_owned());
         }
     }
-    let worktrees = git.run(["worktree", "list", "--porcelain", "-z"])?;
-    let checked_out = worktree_list::parse(&worktrees)
+    let checked_out = worktree_list::list(&checkout.path)?
         .into_iter()
         .find(|entry| !entry.prunable && entry.branch.as_deref() == Some(branch.as_str()))
         .map(|entry| entry.path);

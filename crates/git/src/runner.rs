@@ -49,12 +49,10 @@ fn ssh_command() -> Option<&'static str> {
             let chosen = ["GIT_SSH_COMMAND", "GIT_SSH"]
                 .iter()
                 .any(|var| std::env::var_os(var).is_some_and(|value| !value.is_empty()))
-                || Command::new("git")
-                    .args(["config", "--global", "--get", "core.sshCommand"])
-                    .stdin(Stdio::null())
-                    .stderr(Stdio::null())
-                    .output()
-                    .is_ok_and(|output| !output.stdout.trim_ascii().is_empty());
+                || global_config_files().iter().any(|file| {
+                    crate::config_file::value(file, "core.sshCommand")
+                        .is_some_and(|command| !command.trim().is_empty())
+                });
             if chosen {
                 return None;
             }
@@ -68,6 +66,23 @@ fn ssh_command() -> Option<&'static str> {
             ))
         })
         .as_deref()
+}
+
+/// The files `git config --global` reads (without their includes, as it reads them):
+/// `GIT_CONFIG_GLOBAL` when set, else `$XDG_CONFIG_HOME/git/config` and `~/.gitconfig`.
+fn global_config_files() -> Vec<std::path::PathBuf> {
+    if let Some(file) = std::env::var_os("GIT_CONFIG_GLOBAL") {
+        return vec![file.into()];
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| home.as_ref().map(|home| home.join(".config")));
+    xdg.map(|dir| dir.join("git/config"))
+        .into_iter()
+        .chain(home.map(|home| home.join(".gitconfig")))
+        .collect()
 }
 
 /// Whether git's arguments name a command that may talk to a remote (its first word that

@@ -1,6 +1,11 @@
-//! Parsing `git worktree list --porcelain -z`.
+//! What `git worktree list --porcelain -z` says, read in process (git's own files, through
+//! `gix`) when that can be done, or parsed from git's output.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use skipper_core::CheckoutError;
+
+use crate::runner::Git;
 
 /// One entry of `git worktree list --porcelain -z`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +75,69 @@ pub fn parse(porcelain: &str) -> Vec<WorktreeEntry> {
         entries.push(entry);
     }
     entries
+}
+
+/// Every worktree git knows for the repository whose working tree is `checkout` (the main
+/// one first): read in process ([`read`]) when it can be, else from `git worktree list`.
+///
+/// # Errors
+/// [`CheckoutError`] when git has to be asked and fails.
+pub fn list(checkout: &Path) -> Result<Vec<WorktreeEntry>, CheckoutError> {
+    if let Some(entries) = read(checkout) {
+        tracing::debug!("worktrees of {}: read in process", checkout.display());
+        return Ok(entries);
+    }
+    let listing = Git::in_dir(checkout).run(["worktree", "list", "--porcelain", "-z"])?;
+    Ok(parse(&listing))
+}
+
+/// The entries `git worktree list` would give for the repository whose working tree is
+/// `checkout`, read in process from git's files (`.git/HEAD`, `.git/worktrees/*/{gitdir,
+/// HEAD,locked}`) without starting git: the main worktree first, then the linked ones
+/// in the order of their git directories. `None` when it cannot be told that way (no
+/// `.git` directory there, a file that cannot be read): ask git instead.
+///
+/// One difference from git, harmless to its callers: a linked worktree whose `gitdir`
+/// file is gone is not listed (git lists it as prunable; nothing can be checked out there).
+#[must_use]
+pub fn read(checkout: &Path) -> Option<Vec<WorktreeEntry>> {
+    if !checkout.join(".git").is_dir() {
+        return None;
+    }
+    let repo = gix::open(checkout).ok()?;
+    let main = WorktreeEntry {
+        // git names the main worktree by its real path.
+        path: fs_err::canonicalize(checkout).ok()?,
+        branch: branch_of(repo.common_dir())?.0,
+        prunable: false,
+        locked: None,
+    };
+    let mut entries = vec![main];
+    for proxy in repo.worktrees().ok()? {
+        let locked = proxy
+            .lock_reason()
+            .map(|reason| String::from_utf8_lossy(&reason).into_owned());
+        entries.push(WorktreeEntry {
+            path: proxy.base().ok()?,
+            branch: branch_of(proxy.git_dir())?.0,
+            prunable: proxy.is_prunable(),
+            locked,
+        });
+    }
+    Some(entries)
+}
+
+/// What a worktree's `HEAD` says: the branch it names, `None` when detached.
+struct Head(Option<String>);
+
+/// What `git_dir`'s `HEAD` says; `None` when the file cannot be read.
+fn branch_of(git_dir: &Path) -> Option<Head> {
+    let head = fs_err::read_to_string(git_dir.join("HEAD")).ok()?;
+    Some(Head(
+        head.trim_end()
+            .strip_prefix("ref: refs/heads/")
+            .map(str::to_owned),
+    ))
 }
 
 #[cfg(test)]

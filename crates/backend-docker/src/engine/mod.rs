@@ -99,37 +99,37 @@ impl Engine {
             .starts_with("unix://")
             .then(|| versions.get(&endpoint))
             .flatten();
-        let docker = if let Some(version) = remembered {
-            let docker = Docker::connect_with_unix(&endpoint, deadline.as_secs(), &version)
-                .map_err(|err| unreachable(err.to_string()))?
-                .with_timeout(deadline);
-            match tokio::time::timeout(ping_deadline, docker.ping()).await {
-                Err(_) => return Err(unreachable(no_answer())),
-                Ok(Ok(_)) => Some(docker),
-                Ok(Err(err)) if status_of(&err) == Some(400) => {
-                    tracing::debug!("the daemon refused API version {version}: asking again");
-                    None
-                }
-                Ok(Err(err)) => return Err(failed(&err)),
-            }
-        } else {
-            None
-        };
-        let docker = match docker {
-            Some(docker) => docker,
-            None => {
-                let docker = Docker::connect_with_defaults()
+        let remembered = match remembered {
+            Some(version) => {
+                let docker = Docker::connect_with_unix(&endpoint, deadline.as_secs(), &version)
                     .map_err(|err| unreachable(err.to_string()))?
                     .with_timeout(deadline);
-                let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
-                    .await
-                    .map_err(|_| unreachable(no_answer()))?
-                    .map_err(|err| failed(&err))?;
-                if endpoint.starts_with("unix://") {
-                    versions.set(&endpoint, &docker.client_version());
+                match tokio::time::timeout(ping_deadline, docker.ping()).await {
+                    Err(_) => return Err(unreachable(no_answer())),
+                    Ok(Ok(_)) => Some(docker),
+                    Ok(Err(err)) if status_of(&err) == Some(400) => {
+                        tracing::debug!("the daemon refused API version {version}: asking again");
+                        None
+                    }
+                    Ok(Err(err)) => return Err(failed(&err)),
                 }
-                docker
             }
+            None => None,
+        };
+        let docker = if let Some(docker) = remembered {
+            docker
+        } else {
+            let docker = Docker::connect_with_defaults()
+                .map_err(|err| unreachable(err.to_string()))?
+                .with_timeout(deadline);
+            let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
+                .await
+                .map_err(|_| unreachable(no_answer()))?
+                .map_err(|err| failed(&err))?;
+            if endpoint.starts_with("unix://") {
+                versions.set(&endpoint, &docker.client_version());
+            }
+            docker
         };
         let namespace = spec::namespace(&config.data_root);
         let records = ContainerRecords::new(&layout);

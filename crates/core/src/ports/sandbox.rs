@@ -129,13 +129,26 @@ pub trait Sandbox: Send + Sync + Debug {
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError>;
 
+    /// The bytes of the project file (`.skipper.toml`) at the workspace's `HEAD`, `None`
+    /// when that commit has none. Changes nothing.
+    ///
+    /// The default asks git in the workspace through [`Sandbox::execute`] (see
+    /// [`crate::usecases::project_file_bytes`]); a sandbox that can read it cheaper
+    /// overrides this.
+    ///
+    /// # Errors
+    /// The sandbox's failure to run git in the workspace.
+    fn project_file(&self, workspace: &Workspace) -> Result<Option<Vec<u8>>, SandboxError> {
+        crate::usecases::project_file_bytes(self, workspace)
+    }
+
     /// Runs `command` as [`Sandbox::execute`] does, with the environment `env` makes of the
     /// project file (`.skipper.toml`) at the workspace's `HEAD` as it is when the command
     /// starts: its bytes, `None` when that commit has none. `env` may be called more than
     /// once (a file the sandbox knew that changed before the command started); the command
     /// gets the last one's environment.
     ///
-    /// The default reads the file through [`Sandbox::execute`] first; a sandbox that can
+    /// The default reads the file first ([`Sandbox::project_file`]); a sandbox that can
     /// know it cheaper says so by overriding this.
     ///
     /// # Errors
@@ -147,7 +160,7 @@ pub trait Sandbox: Send + Sync + Debug {
         env: ProjectEnvironment<'_>,
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError> {
-        let file = crate::usecases::project_file_bytes(self, workspace)?;
+        let file = self.project_file(workspace)?;
         self.execute(workspace, command, &env(file.as_deref()), io)
     }
 
@@ -179,7 +192,7 @@ pub trait Sandbox: Send + Sync + Debug {
         env: ProjectEnvironment<'_>,
         io: SessionIo,
     ) -> Result<AttachOutcome, SandboxError> {
-        let file = crate::usecases::project_file_bytes(self, workspace)?;
+        let file = self.project_file(workspace)?;
         self.attach(workspace, &env(file.as_deref()), io)
     }
 

@@ -52,7 +52,7 @@ impl ProjectFile {
 }
 
 /// Reads `.skipper.toml` at the workspace's `HEAD` (its own commit: for a container, one
-/// the host may not have), through `sandbox`'s commands (see [`project_file_bytes`]).
+/// the host may not have), as `sandbox` reads it ([`Sandbox::project_file`]).
 /// Changes nothing.
 ///
 /// # Errors
@@ -62,7 +62,7 @@ pub fn read_project(
     workspace: &Workspace,
 ) -> Result<ProjectFile, SandboxError> {
     Ok(parse_project(
-        project_file_bytes(sandbox, workspace)?.as_deref(),
+        sandbox.project_file(workspace)?.as_deref(),
         workspace,
     ))
 }
