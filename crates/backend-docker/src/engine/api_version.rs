@@ -5,7 +5,7 @@
 //!
 //! The file holds a line per endpoint, `<endpoint> <major>.<minor>`, written whole (a file
 //! renamed into place) and best effort: one that cannot be read or written only costs the
-//! next command the version query.
+//! next command the version query. Nothing is written until the data root exists.
 
 use std::path::{Path, PathBuf};
 
@@ -34,8 +34,14 @@ impl RememberedVersions {
         })
     }
 
-    /// Remembers `version` for `endpoint`, in place of what was remembered for it.
+    /// Remembers `version` for `endpoint`, in place of what was remembered for it. Only in
+    /// a data root that exists: a command that makes nothing does not make one to
+    /// remember this.
     pub fn set(&self, endpoint: &str, version: &ClientVersion) {
+        let root = self.file.parent().and_then(Path::parent);
+        if !root.is_some_and(Path::is_dir) {
+            return;
+        }
         let kept = fs_err::read_to_string(&self.file).unwrap_or_default();
         let mut lines: Vec<String> = kept
             .lines()
@@ -92,6 +98,15 @@ mod tests {
         assert_eq!(versions.get("unix:///a.sock"), Some(version(1, 44)));
         assert_eq!(versions.get("unix:///b.sock"), Some(version(1, 47)));
         assert_eq!(versions.get("unix:///c.sock"), None);
+    }
+
+    #[test]
+    fn nothing_is_remembered_without_a_data_root() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("not-yet");
+        let versions = RememberedVersions::new(root.join("state/versions"));
+        versions.set("unix:///a.sock", &version(1, 41));
+        assert!(!root.exists());
     }
 
     #[test]
