@@ -15,7 +15,8 @@ pub struct Listing {
 
 /// Every workspace of `checkouts` in each registry, main first per repository. A registry
 /// whose engine cannot be reached leaves its workspaces out and its error in
-/// [`Listing::unreachable`]: the others are still listed.
+/// [`Listing::unreachable`]: the others are still listed. The registries are asked at
+/// once, each on a thread of its own.
 ///
 /// # Errors
 /// [`WorkspaceError::Sandbox`] when a registry fails otherwise.
@@ -25,8 +26,24 @@ pub fn list(
 ) -> Result<Listing, WorkspaceError> {
     let mut all = Vec::new();
     let mut unreachable = Vec::new();
-    for registry in registries {
-        match registry.list(checkouts) {
+    // Each registry looks at once (a daemon's answers come while git's files are read);
+    // their answers are taken in the registries' order.
+    let answers: Vec<Result<Vec<Workspace>, SandboxError>> = std::thread::scope(|scope| {
+        let looking: Vec<_> = registries
+            .iter()
+            .map(|registry| scope.spawn(move || registry.list(checkouts)))
+            .collect();
+        looking
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    for (registry, answer) in registries.iter().zip(answers) {
+        match answer {
             Ok(workspaces) => all.extend(workspaces),
             Err(err) if err.kind() == ErrorKind::Unavailable => {
                 unreachable.push((registry.kind(), err));
