@@ -76,6 +76,7 @@ mod error;
 mod exec;
 mod housekeeping;
 mod image;
+mod image_records;
 pub mod labels;
 mod launch;
 mod records;

@@ -96,6 +96,14 @@ impl Layout {
         self.root.join("state").join("containers")
     }
 
+    /// Where the Docker sandbox records what it read out of an image (the user files are
+    /// owned by, a snapshot's object list), a file per image id and kind: an image id names
+    /// its content, so a record never goes stale.
+    #[must_use]
+    pub fn image_records(&self) -> PathBuf {
+        self.root.join("state").join("images")
+    }
+
     /// Where the Docker sandbox remembers the API version it settled on with each daemon
     /// endpoint, so that a command need not ask for it again (a line per endpoint; one
     /// the daemon no longer speaks is found out by the first request, then replaced).

@@ -86,19 +86,24 @@ impl Engine {
 
     /// The uid and gid of the user a container runs as (its image's `USER`), resolved
     /// against the container's own `/etc/passwd` and `/etc/group`.
+    /// Recorded per image on the host (see [`crate::image_records`]) once resolved: two
+    /// archive requests saved for every later container of the image.
     pub(super) async fn container_owner(&self, container: &str) -> Result<Owner, DockerError> {
-        let user = self
-            .inspect(container)
-            .await?
+        let info = self.inspect(container).await?;
+        let image = info.as_ref().and_then(|info| info.image.clone());
+        let user = info
             .and_then(|info| info.config)
             .and_then(|config| config.user)
             .unwrap_or_default();
         if user.is_empty() || user == "root" || user == "0" || user == "0:0" {
             return Ok(Owner::default());
         }
+        if let Some(owner) = image.as_deref().and_then(|image| self.images.owner(image)) {
+            return Ok(owner);
+        }
         let passwd = self.read_small_file(container, "/etc/passwd").await?;
         let group = self.read_small_file(container, "/etc/group").await?;
-        archive::resolve_owner(
+        let owner = archive::resolve_owner(
             &user,
             passwd.as_deref().unwrap_or_default(),
             group.as_deref().unwrap_or_default(),
@@ -108,6 +113,10 @@ impl Engine {
             direction: "into",
             container: container.to_owned(),
             reason: format!("its user `{user}` is not in the image's /etc/passwd or /etc/group"),
-        })
+        })?;
+        if let Some(image) = &image {
+            self.images.record_owner(image, owner);
+        }
+        Ok(owner)
     }
 }

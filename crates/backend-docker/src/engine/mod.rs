@@ -22,6 +22,7 @@ use bollard::Docker;
 use skipper_core::Progress;
 
 use crate::error::{DockerError, describe_api_error, status_of};
+use crate::image_records::ImageRecords;
 use crate::records::ContainerRecords;
 use crate::spec;
 use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
@@ -49,6 +50,8 @@ pub struct Engine {
     pub(crate) progress: Arc<dyn Progress>,
     /// What was learned of the workspace containers, on the host.
     pub(crate) records: ContainerRecords,
+    /// What was read out of images, on the host.
+    pub(crate) images: ImageRecords,
 }
 
 /// The endpoint the client uses, for messages.
@@ -133,12 +136,14 @@ impl Engine {
         };
         let namespace = spec::namespace(&config.data_root);
         let records = ContainerRecords::new(&layout);
+        let images = ImageRecords::new(&layout);
         Ok(Self {
             docker,
             config,
             namespace,
             progress,
             records,
+            images,
         })
     }
 

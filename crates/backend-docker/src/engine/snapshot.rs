@@ -174,14 +174,19 @@ impl Engine {
             if image.repo_tags.iter().any(|tag| tag == keep) {
                 continue;
             }
+            let mut gone = false;
             for tag in &image.repo_tags {
-                let _ = without_deadline(&self.docker)
+                gone = without_deadline(&self.docker)
                     .remove_image(
                         tag,
                         Some(RemoveImageOptionsBuilder::default().build()),
                         None,
                     )
-                    .await;
+                    .await
+                    .is_ok();
+            }
+            if gone {
+                self.images.forget(&image.id);
             }
         }
     }
@@ -233,6 +238,7 @@ impl Engine {
                     .await
                     .map_err(|err| DockerError::api(&unhurried, "remove image", *name, &err))?;
             }
+            self.images.forget(&image.id);
             removed.push((
                 names
                     .first()
@@ -243,18 +249,32 @@ impl Engine {
         Ok(removed)
     }
 
-    /// The object files a container's snapshot holds, from its manifest.
+    /// The object files a container's snapshot holds, from its manifest: recorded per
+    /// snapshot image on the host (see [`crate::image_records`]) once read.
     pub(super) async fn snapshot_objects(
         &self,
         container: &str,
         repository: &RepositoryId,
     ) -> Result<HashSet<String>, DockerError> {
+        let image = self.inspect(container).await?.and_then(|info| info.image);
+        if let Some(present) = image
+            .as_deref()
+            .and_then(|image| self.images.manifest(image))
+        {
+            return Ok(present);
+        }
         let path = format!(
             "{}/.git/{}",
             spec::repository_path(repository),
             archive::MANIFEST
         );
-        let text = self.read_small_file(container, &path).await?;
-        Ok(archive::parse_manifest(&text.unwrap_or_default()))
+        let text = self
+            .read_small_file(container, &path)
+            .await?
+            .unwrap_or_default();
+        if let Some(image) = &image {
+            self.images.record_manifest(image, &text);
+        }
+        Ok(archive::parse_manifest(&text))
     }
 }
