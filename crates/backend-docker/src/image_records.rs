@@ -89,13 +89,8 @@ impl ImageRecords {
         if !root.is_some_and(Path::is_dir) {
             return;
         }
-        let temporary = path.with_extension(format!("{kind}.{}", std::process::id()));
-        let written = fs_err::create_dir_all(&self.dir)
-            .and_then(|()| fs_err::write(&temporary, bytes))
-            .and_then(|()| fs_err::rename(&temporary, &path));
-        if let Err(err) = written {
+        if let Err(err) = crate::host_file::write_whole(&path, bytes) {
             tracing::debug!("recording {}: {err}", path.display());
-            let _ = fs_err::remove_file(&temporary);
         }
     }
 }

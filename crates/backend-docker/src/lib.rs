@@ -74,6 +74,7 @@ mod diff;
 mod engine;
 mod error;
 mod exec;
+mod host_file;
 mod housekeeping;
 mod image;
 mod image_records;

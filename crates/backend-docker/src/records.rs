@@ -102,15 +102,8 @@ impl ContainerRecords {
 
     fn write(&self, name: &str, kind: &str, bytes: &[u8]) {
         let path = self.path(name, kind);
-        let temporary = self
-            .dir
-            .join(format!(".{name}.{kind}.{}", std::process::id()));
-        let written = fs_err::create_dir_all(&self.dir)
-            .and_then(|()| fs_err::write(&temporary, bytes))
-            .and_then(|()| fs_err::rename(&temporary, &path));
-        if let Err(err) = written {
+        if let Err(err) = crate::host_file::write_whole(&path, bytes) {
             tracing::debug!("recording {}: {err}", path.display());
-            let _ = fs_err::remove_file(&temporary);
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use skipper_core::{AtRisk, ErrorKind, SaveId, SaveSlot, UnpushedRef};
 use skipper_git::{HostScripts, Policy, gate, preserve};
-use skipper_testkit::{Origin, TempHome, git};
+use skipper_testkit::{TempHome, cloned_origin, git};
 
 /// A host checkout of a fresh origin (default branch `main`) and a worktree of it on
 /// `feat/x`, under a temporary home.
@@ -20,17 +20,7 @@ struct Repos {
 
 fn repos() -> Repos {
     let home = TempHome::new();
-    let origin = Origin::new(
-        home.root().join("origin.git"),
-        home.root().join("seed"),
-        "main",
-    );
-    origin.push_commit("main", "README.md", "hello\n");
-    let checkout = home.root().join("checkout");
-    git(
-        home.root(),
-        &["clone", "-q", &origin.url, checkout.to_str().unwrap()],
-    );
+    let (_origin, checkout) = cloned_origin(home.root());
     let worktree = home.root().join("worktree");
     git(
         &checkout,

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use skipper_git::worktree_list;
-use skipper_testkit::{Origin, TempHome, git};
+use skipper_testkit::{TempHome, cloned_origin, git};
 
 fn listed_by_git(checkout: &Path) -> Vec<worktree_list::WorktreeEntry> {
     worktree_list::parse(&git(checkout, &["worktree", "list", "--porcelain", "-z"]))
@@ -24,17 +24,7 @@ fn add(checkout: &Path, args: &[&str]) {
 #[test]
 fn the_in_process_listing_says_what_git_says() {
     let home = TempHome::new();
-    let origin = Origin::new(
-        home.root().join("origin.git"),
-        home.root().join("seed"),
-        "main",
-    );
-    origin.push_commit("main", "README.md", "hello\n");
-    let checkout = home.root().join("checkout");
-    git(
-        home.root(),
-        &["clone", "-q", &origin.url, checkout.to_str().unwrap()],
-    );
+    let (_origin, checkout) = cloned_origin(home.root());
     let at = |name: &str| home.root().join("trees").join(name);
     let path = |name: &str| at(name).to_str().unwrap().to_owned();
     assert_eq!(
@@ -78,17 +68,7 @@ fn the_in_process_listing_says_what_git_says() {
 #[test]
 fn a_checkout_that_is_itself_a_linked_worktree_is_left_to_git() {
     let home = TempHome::new();
-    let origin = Origin::new(
-        home.root().join("origin.git"),
-        home.root().join("seed"),
-        "main",
-    );
-    origin.push_commit("main", "README.md", "hello\n");
-    let checkout = home.root().join("checkout");
-    git(
-        home.root(),
-        &["clone", "-q", &origin.url, checkout.to_str().unwrap()],
-    );
+    let (_origin, checkout) = cloned_origin(home.root());
     let linked = home.root().join("linked");
     add(&checkout, &["-b", "feat/y", linked.to_str().unwrap()]);
     assert_eq!(worktree_list::read(&linked), None);

@@ -111,3 +111,16 @@ impl Origin {
         id
     }
 }
+
+/// Under `root`: an origin (`origin.git`, seeded from `seed`) whose default branch `main`
+/// has one commit (`README.md`), and a clone of it at `checkout`.
+pub fn cloned_origin(root: &Path) -> (Origin, PathBuf) {
+    let origin = Origin::new(root.join("origin.git"), root.join("seed"), "main");
+    origin.push_commit("main", "README.md", "hello\n");
+    let checkout = root.join("checkout");
+    git(
+        root,
+        &["clone", "-q", &origin.url, checkout.to_str().unwrap()],
+    );
+    (origin, checkout)
+}

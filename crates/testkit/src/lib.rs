@@ -17,6 +17,6 @@ mod home;
 mod names;
 pub mod tmux;
 
-pub use git::{Origin, git};
+pub use git::{Origin, cloned_origin, git};
 pub use home::TempHome;
 pub use names::unique_name;

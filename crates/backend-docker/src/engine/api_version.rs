@@ -49,7 +49,9 @@ impl RememberedVersions {
             .map(str::to_owned)
             .collect();
         lines.push(format!("{endpoint} {version}"));
-        if let Err(err) = write_whole(&self.file, &(lines.join("\n") + "\n")) {
+        if let Err(err) =
+            crate::host_file::write_whole(&self.file, (lines.join("\n") + "\n").as_bytes())
+        {
             tracing::debug!("remembering the Docker API version: {err}");
         }
     }
@@ -62,18 +64,6 @@ fn parse(text: &str) -> Option<ClientVersion> {
         major_version: major.parse().ok()?,
         minor_version: minor.parse().ok()?,
     })
-}
-
-fn write_whole(file: &Path, text: &str) -> std::io::Result<()> {
-    let dir = file.parent().unwrap_or_else(|| Path::new("."));
-    let temporary = dir.join(format!(".docker-api-versions.{}", std::process::id()));
-    let written = fs_err::create_dir_all(dir)
-        .and_then(|()| fs_err::write(&temporary, text))
-        .and_then(|()| fs_err::rename(&temporary, file));
-    if written.is_err() {
-        let _ = fs_err::remove_file(&temporary);
-    }
-    written
 }
 
 #[cfg(test)]
