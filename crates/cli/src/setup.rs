@@ -52,7 +52,47 @@ pub fn run_stage(
 ) -> Result<StageRun, CliError> {
     let file = usecases::read_project(backend.sandbox, workspace)
         .map_err(usecases::WorkspaceError::from)?;
-    if let ProjectFile::Unusable(err) = &file {
+    run_stage_of(context, backend, checkout, workspace, stage, strict, &file)
+}
+
+/// [`run_stage`] in a workspace just made at `start_point` of the host checkout, where
+/// its `HEAD` is: the project file is read there, on the host, in process, rather than by
+/// a command in the workspace (for a container, an exec saved). Read in the workspace
+/// when the host cannot read it.
+///
+/// # Errors
+/// As [`run_stage`].
+pub fn run_stage_in_new(
+    context: &Context<'_>,
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    workspace: &Workspace,
+    start_point: &str,
+) -> Result<StageRun, CliError> {
+    let stage = HookStage::PostCreate;
+    match backend
+        .checkouts
+        .file_at(checkout, start_point, skipper_core::PROJECT_FILE)
+    {
+        Ok(bytes) => {
+            let file = usecases::parse_project(bytes.as_deref(), workspace);
+            run_stage_of(context, backend, checkout, workspace, stage, true, &file)
+        }
+        Err(_) => run_stage(context, backend, checkout, workspace, stage, true),
+    }
+}
+
+/// [`run_stage`] with the project file as read.
+fn run_stage_of(
+    context: &Context<'_>,
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    workspace: &Workspace,
+    stage: HookStage,
+    strict: bool,
+    file: &ProjectFile,
+) -> Result<StageRun, CliError> {
+    if let ProjectFile::Unusable(err) = file {
         if strict {
             return Err(usecases::WorkspaceError::from(err.clone()).into());
         }

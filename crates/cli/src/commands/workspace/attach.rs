@@ -54,14 +54,7 @@ pub fn run(context: &Context<'_>, args: &AttachArgs) -> Result<ExitStatus, CliEr
             workspace.location.display()
         ));
         super::carrying::carry_into_new(context, backend, &checkout, &workspace, &start_point)?;
-        crate::setup::run_stage(
-            context,
-            backend,
-            &checkout,
-            &workspace,
-            skipper_core::HookStage::PostCreate,
-            true,
-        )?;
+        crate::setup::run_stage_in_new(context, backend, &checkout, &workspace, &start_point)?;
     }
     let warn = |err: &skipper_core::ProjectConfigError| crate::setup::warn_unusable(context, err);
     let outcome = usecases::attach(backend, &checkout, &target, io, &warn).map_err(|err| {

@@ -104,14 +104,7 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
             ));
             super::carrying::carry_into_new(context, backend, &checkout, &workspace, &start_point)?;
             if !args.no_hooks {
-                crate::setup::run_stage(
-                    context,
-                    backend,
-                    &checkout,
-                    &workspace,
-                    skipper_core::HookStage::PostCreate,
-                    true,
-                )
+                crate::setup::run_stage_in_new(context, backend, &checkout, &workspace, &start_point)
                 .map_err(|err| {
                     err.hint(format!(
                         "the workspace is in place; remove it with `sk workspace remove -r {} -b {branch}`, or use it as it is",
