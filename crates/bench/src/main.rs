@@ -79,7 +79,13 @@ fn main() -> anyhow::Result<()> {
     let lab = lab::Lab::new(&options.sk)?;
     let started = std::time::Instant::now();
     let results = rows::all(&lab, options.quick, options.only.as_deref())?;
-    let text = report::markdown(&results, &report::Machine::read()?, started.elapsed());
+    let shortfalls = fs_err::read_to_string(report::SHORTFALLS).ok();
+    let text = report::markdown(
+        &results,
+        &report::Machine::read()?,
+        started.elapsed(),
+        shortfalls.as_deref(),
+    );
     if !options.quick && options.only.is_none() {
         fs_err::write(&options.out, &text)?;
         eprintln!("wrote {}", options.out.display());

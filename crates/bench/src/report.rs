@@ -51,7 +51,13 @@ impl Machine {
 }
 
 /// The report, as markdown.
-pub fn markdown(results: &Results, machine: &Machine, took: Duration) -> String {
+/// `shortfalls` (see [`SHORTFALLS`]) goes at the end when there is one.
+pub fn markdown(
+    results: &Results,
+    machine: &Machine,
+    took: Duration,
+    shortfalls: Option<&str>,
+) -> String {
     let mut out = String::new();
     // Writing to a `String` cannot fail.
     let _ = writeln!(
@@ -104,5 +110,13 @@ pub fn markdown(results: &Results, machine: &Machine, took: Duration) -> String 
     for extra in &results.extras {
         let _ = writeln!(out, "- {}: {}", extra.what, extra.value);
     }
+    if let Some(shortfalls) = shortfalls {
+        let _ = write!(out, "\n{}", shortfalls.trim_end());
+        out.push('\n');
+    }
     out
 }
+
+/// Where the hand-kept account of unmet targets lives (what was measured, what was tried,
+/// why it falls short), appended to the report as it is.
+pub const SHORTFALLS: &str = "benches/shortfalls.md";
