@@ -1,8 +1,8 @@
 //! Reads of refs and files at a commit done in process, through `gix`, so that a command
 //! that only looks (does a ref exist, what does `.skipper.toml` hold at the start commit)
-//! starts no git process. Each answers `None` when it cannot tell that way (the repository
-//! does not open, a revision it does not parse, an object that is not a file): the caller
-//! then asks git, which answers, or fails, in git's own words.
+//! starts no git process. Each says when it cannot tell that way (`None`, or
+//! [`FileRead::AskGit`]: the repository does not open, a revision it does not parse, a path
+//! that is no file): the caller then asks git, which answers, or fails, in git's own words.
 
 use std::path::Path;
 
@@ -97,14 +97,4 @@ fn commit_of(repo: &gix::Repository, revision: &str) -> Option<ObjectId> {
     reference.peel_to_id().ok().map(gix::Id::detach)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn revisions_it_cannot_read_are_left_to_git() {
-        let dir = std::env::temp_dir();
-        // No repository at all.
-        assert!(open(&dir.join("no-such-repository-here")).is_none());
-    }
-}
+// Tested against git in `tests/objects.rs`.
