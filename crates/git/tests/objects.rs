@@ -25,8 +25,8 @@ fn by_git(dir: &std::path::Path, revision: &str, path: &str) -> Option<Vec<u8>> 
 fn a_file_at_a_commit_reads_as_git_reads_it() {
     let home = TempHome::new();
     let (origin, checkout) = cloned_origin(home.root());
-    std::fs::create_dir_all(origin.seed.join("dir")).unwrap();
-    std::fs::write(origin.seed.join("dir/inner.txt"), "inner\n").unwrap();
+    fs_err::create_dir_all(origin.seed.join("dir")).unwrap();
+    fs_err::write(origin.seed.join("dir/inner.txt"), "inner\n").unwrap();
     std::os::unix::fs::symlink("README.md", origin.seed.join("link")).unwrap();
     git(&origin.seed, &["add", "-A"]);
     git(&origin.seed, &["commit", "-q", "-m", "more"]);
@@ -76,7 +76,7 @@ fn a_file_at_a_commit_reads_as_git_reads_it() {
             linked.to_str().unwrap(),
         ],
     );
-    std::fs::write(linked.join("README.md"), "changed\n").unwrap();
+    fs_err::write(linked.join("README.md"), "changed\n").unwrap();
     git(&linked, &["commit", "-q", "-am", "changed"]);
     assert_eq!(
         file_in(&linked, "HEAD", "README.md"),
