@@ -27,7 +27,7 @@ fn a_file_at_a_commit_reads_as_git_reads_it() {
     let (origin, checkout) = cloned_origin(home.root());
     fs_err::create_dir_all(origin.seed.join("dir")).unwrap();
     fs_err::write(origin.seed.join("dir/inner.txt"), "inner\n").unwrap();
-    std::os::unix::fs::symlink("README.md", origin.seed.join("link")).unwrap();
+    fs_err::os::unix::fs::symlink("README.md", origin.seed.join("link")).unwrap();
     git(&origin.seed, &["add", "-A"]);
     git(&origin.seed, &["commit", "-q", "-m", "more"]);
     git(&origin.seed, &["tag", "-a", "-m", "v1", "v1"]);
