@@ -2,8 +2,8 @@ use crate::domain::{BranchName, Checkout, PortCount, Workspace, WorkspaceRef, Wo
 use crate::faults::fault_point;
 use crate::ports::{BranchPresence, BranchStart, CreateRequest, ErrorKind, WorkspaceRegistry};
 
-use super::ports::{PortPlan, choose};
-use super::{Backend, WorkspaceError};
+use super::ports::{PortPlan, choose_among, given};
+use super::{Backend, WorkspaceError, joined};
 
 /// What `create` did.
 #[derive(Debug, Clone)]
@@ -113,7 +113,9 @@ pub(super) fn create_locked(
     make(backend, others, checkout, branch, existing, ports, kept)
 }
 
-/// [`create_locked`], with what `backend`'s registry found in the workspace's place.
+/// [`create_locked`], with what `backend`'s registry found in the workspace's place. While
+/// the host checkout is refreshed (a fetch), the registries are asked on a thread of their
+/// own which ports their workspaces hold: a daemon's answer comes while git works.
 fn make(
     backend: Backend<'_>,
     others: &[&dyn WorkspaceRegistry],
@@ -155,7 +157,14 @@ fn make(
             Err(err) => return Err(err.into()),
         }
     }
-    let refreshed = backend.checkouts.refresh(checkout)?;
+    let mut registries = vec![backend.registry];
+    registries.extend_from_slice(others);
+    let (refreshed, taken) = std::thread::scope(|scope| {
+        let taken = kept.is_empty().then(|| scope.spawn(|| given(&registries)));
+        let refreshed = backend.checkouts.refresh(checkout);
+        (refreshed, taken.map(joined))
+    });
+    let refreshed = refreshed?;
     let start = match backend.checkouts.branch_presence(checkout, branch)? {
         BranchPresence::Local => BranchStart::Existing,
         BranchPresence::Remote => BranchStart::TrackRemote,
@@ -168,20 +177,18 @@ fn make(
         default_branch: refreshed.default_branch,
         ports: Vec::new(),
     };
-    request.ports = if kept.is_empty() {
+    request.ports = if let Some(taken) = taken {
         let reference = WorkspaceRef {
             repository: checkout.repository.clone(),
             target: target.clone(),
         };
-        let mut registries = vec![backend.registry];
-        registries.extend_from_slice(others);
         let plan = PortPlan {
             count: super::project_at(backend.checkouts, checkout, &request.start_point())
                 .and_then(|project| PortCount::new(u64::from(project.ports.count)).ok())
                 .unwrap_or(ports.count),
             ..ports
         };
-        choose(plan, &registries, &reference)?
+        choose_among(plan, &taken?, &reference)?
     } else {
         kept.to_vec()
     };

@@ -1,7 +1,7 @@
 use crate::domain::{Checkout, SandboxKind, Workspace};
 use crate::ports::{ErrorKind, SandboxError, WorkspaceRegistry};
 
-use super::WorkspaceError;
+use super::{WorkspaceError, joined};
 
 /// What [`list`] found.
 #[derive(Debug)]
@@ -33,14 +33,7 @@ pub fn list(
             .iter()
             .map(|registry| scope.spawn(move || registry.list(checkouts)))
             .collect();
-        looking
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        looking.into_iter().map(joined).collect()
     });
     for (registry, answer) in registries.iter().zip(answers) {
         match answer {

@@ -31,6 +31,17 @@ pub(super) fn choose(
     registries: &[&dyn WorkspaceRegistry],
     reference: &WorkspaceRef,
 ) -> Result<Vec<u16>, WorkspaceError> {
+    choose_among(plan, &given(registries)?, reference)
+}
+
+/// The ports the workspaces of `registries` were given (each kind of sandbox asked once);
+/// a registry whose engine cannot be reached is passed over.
+///
+/// # Errors
+/// A registry's failure to look, other than being unreachable.
+pub(super) fn given(
+    registries: &[&dyn WorkspaceRegistry],
+) -> Result<BTreeSet<u16>, WorkspaceError> {
     let mut given = BTreeSet::new();
     let mut asked = Vec::new();
     for registry in registries {
@@ -44,6 +55,18 @@ pub(super) fn choose(
             Err(err) => return Err(err.into()),
         }
     }
+    Ok(given)
+}
+
+/// [`choose`] with the ports the workspaces were given already known.
+///
+/// # Errors
+/// [`WorkspaceError::NoFreePorts`].
+pub(super) fn choose_among(
+    plan: PortPlan<'_>,
+    given: &BTreeSet<u16>,
+    reference: &WorkspaceRef,
+) -> Result<Vec<u16>, WorkspaceError> {
     choose_ports(&reference.identity_key(), plan.range, plan.count, |port| {
         given.contains(&port) || plan.host.in_use(port)
     })
