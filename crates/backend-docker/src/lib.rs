@@ -83,6 +83,7 @@ mod registry;
 mod sandbox;
 mod scripts;
 pub mod spec;
+mod spawner;
 mod transfer;
 
 use std::collections::BTreeMap;
@@ -130,6 +131,19 @@ pub struct DockerConfig {
     /// done (an image build, an archive upload, a commit, a removal) have no deadline, and
     /// neither has a stream once it flows (a build's log, a command's output).
     pub request_timeout: Option<Duration>,
+    /// How commands are started in containers (`SKIPPER_DOCKER_EXEC`).
+    pub exec: ExecPath,
+}
+
+/// How `sk` starts processes in workspace containers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExecPath {
+    /// Through the container's spawner (its PID 1, reached through a host directory mounted
+    /// into it) when it has one and it answers, else through the daemon's exec API.
+    #[default]
+    Spawner,
+    /// Always through the daemon's exec API (`SKIPPER_DOCKER_EXEC=api`).
+    Api,
 }
 
 /// How long the daemon gets to answer a request unless [`DockerConfig::request_timeout`]

@@ -128,7 +128,13 @@ impl DockerBackend {
                     stdout: &mut *stdout,
                     stderr: &mut *stderr,
                 };
-                let status = exec::stream(&self.engine.docker, &request, io, &mut interrupts)
+                let status = exec::stream(
+                    &self.engine.docker,
+                    &self.engine.spawners,
+                    &request,
+                    io,
+                    &mut interrupts,
+                )
                     .await
                     .map_err(fail)?;
                 if !launch

@@ -84,6 +84,24 @@ impl Engine {
         }
     }
 
+    /// Gives container `name`'s exec directory to the container's user when `sk` runs as
+    /// root and the container does not (one inspect, and the image's `/etc/passwd` and
+    /// `/etc/group`): its spawner can then use it.
+    ///
+    /// # Errors
+    /// Those of [`Engine::container_owner`].
+    pub(super) async fn hand_over_exec_dir(&self, name: &str) -> Result<(), DockerError> {
+        if !rustix::process::geteuid().is_root() {
+            return Ok(());
+        }
+        let owner = self.container_owner(name).await?;
+        match (u32::try_from(owner.uid), u32::try_from(owner.gid)) {
+            (Ok(uid), Ok(gid)) => self.spawners.hand_over(name, uid, gid),
+            _ => tracing::debug!("{name}'s user {owner:?} is no host user; no spawner"),
+        }
+        Ok(())
+    }
+
     /// The uid and gid of the user a container runs as (its image's `USER`), resolved
     /// against the container's own `/etc/passwd` and `/etc/group`.
     pub(super) async fn container_owner(&self, container: &str) -> Result<Owner, DockerError> {

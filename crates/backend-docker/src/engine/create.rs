@@ -53,6 +53,7 @@ impl Engine {
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
             ports: ports.to_vec(),
+            exec_dir: self.spawners.prepare(&name),
         };
         let mut replaced_half_made = false;
         let id = loop {
@@ -100,6 +101,9 @@ impl Engine {
                 .await?;
             tracing::debug!("copied into {name}: {summary:?}");
             let phase = phase.done("copying what the snapshot lacks");
+            if container_spec.exec_dir.is_some() {
+                self.hand_over_exec_dir(&name).await?;
+            }
             self.start(&name).await?;
             let phase = phase.done("starting the container");
             fault_point("docker.create.before-setup");
@@ -133,6 +137,7 @@ impl Engine {
             if let Err(cleanup) = self.remove_container(&id).await {
                 tracing::warn!("removing the half-made container {name}: {cleanup}");
             }
+            self.spawners.forget(&name);
             return Err(err);
         }
         self.workspace_of(reference).await

@@ -22,6 +22,7 @@ use skipper_core::Progress;
 
 use crate::error::{DockerError, describe_api_error};
 use crate::records::ContainerRecords;
+use crate::spawner::Spawners;
 use crate::spec;
 use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
 
@@ -47,6 +48,8 @@ pub struct Engine {
     pub(crate) progress: Arc<dyn Progress>,
     /// What was learned of the workspace containers, on the host.
     pub(crate) records: ContainerRecords,
+    /// The containers' exec directories, through which their spawners start commands.
+    pub(crate) spawners: Spawners,
 }
 
 /// The endpoint the client uses, for messages.
@@ -99,12 +102,14 @@ impl Engine {
             .map_err(|err| failed(&err))?;
         let namespace = spec::namespace(&config.data_root);
         let records = ContainerRecords::new(&skipper_git::Layout::new(config.data_root.clone()));
+        let spawners = Spawners::new(&config.data_root, config.exec, &endpoint);
         Ok(Self {
             docker,
             config,
             namespace,
             progress,
             records,
+            spawners,
         })
     }
 
