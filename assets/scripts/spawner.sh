@@ -34,9 +34,11 @@ fi
 exec 3<>"$dir/requests" || exec tail -f /dev/null
 
 # The process of one request, $1 its directory.
+# Its own stderr goes nowhere: a shell says `Killed` there of a child killed by a signal.
+# The redirections are the subshell's alone, so no message of this shell reaches `err`.
 # shellcheck disable=SC2016
-start='exec 9>"$1/status" || exit
-setsid sh "$1/run" 9>&- >"$1/out" 2>"$1/err" <"$1/in"
+start='exec 9>"$1/status" 2>/dev/null || exit
+(exec setsid sh "$1/run" 9>&- >"$1/out" 2>"$1/err" <"$1/in")
 echo "$?" >&9'
 
 while read -r word id sig <&3; do

@@ -120,7 +120,10 @@ pub async fn capture(
         }
         Err(NotSpawned::Failed(reason)) => return Err(request.failed(reason)),
         Err(NotSpawned::Unavailable(reason)) => {
-            tracing::debug!("{}: docker exec, not the spawner: {reason}", request.container);
+            tracing::debug!(
+                "{}: docker exec, not the spawner: {reason}",
+                request.container
+            );
         }
     }
     capture_by_exec(docker, request, stdin).await
@@ -317,7 +320,10 @@ pub async fn stream(
         Ok(status) => return Ok(status),
         Err(NotSpawned::Failed(reason)) => return Err(request.failed(reason)),
         Err(NotSpawned::Unavailable(reason)) => {
-            tracing::debug!("{}: docker exec, not the spawner: {reason}", request.container);
+            tracing::debug!(
+                "{}: docker exec, not the spawner: {reason}",
+                request.container
+            );
         }
     }
     stream_by_exec(docker, request, io, interrupts).await

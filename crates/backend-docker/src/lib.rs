@@ -82,8 +82,8 @@ mod records;
 mod registry;
 mod sandbox;
 mod scripts;
-pub mod spec;
 mod spawner;
+pub mod spec;
 mod transfer;
 
 use std::collections::BTreeMap;

@@ -135,8 +135,8 @@ impl DockerBackend {
                     io,
                     &mut interrupts,
                 )
-                    .await
-                    .map_err(fail)?;
+                .await
+                .map_err(fail)?;
                 if !launch
                     .refused(&self.engine, reference, (name, path), &start, status)
                     .await

@@ -139,9 +139,13 @@ pub(super) async fn relay(
             continue;
         }
         let written = if to_stderr {
-            stderr.write_all(&err_buf[..n]).and_then(|()| stderr.flush())
+            stderr
+                .write_all(&err_buf[..n])
+                .and_then(|()| stderr.flush())
         } else {
-            stdout.write_all(&out_buf[..n]).and_then(|()| stdout.flush())
+            stdout
+                .write_all(&out_buf[..n])
+                .and_then(|()| stdout.flush())
         };
         if let Err(err) = written {
             tracing::debug!("output of request {id} closed: {err}");

@@ -21,13 +21,22 @@ pub(crate) fn request_id() -> String {
 }
 
 /// The `run` script of a request: `cd` to `working_dir` (exit 126 when it cannot, as the
-/// daemon's exec does), `export` each `NAME=value` of `env`, then `exec` `argv`, every word
+/// daemon's exec does; `OLDPWD`, which `cd` sets, is unset again unless the container's
+/// environment had it), `export` each `NAME=value` of `env`, then `exec` `argv`, every word
 /// single-quoted. `None` when a piece cannot be said in `sh` as the daemon would take it:
 /// an environment entry without `=` or whose name is not a shell name, or a NUL byte.
-pub(crate) fn run_script(working_dir: Option<&str>, env: &[String], argv: &[String]) -> Option<String> {
+pub(crate) fn run_script(
+    working_dir: Option<&str>,
+    env: &[String],
+    argv: &[String],
+) -> Option<String> {
     let mut script = String::new();
     if let Some(dir) = working_dir {
-        script.push_str(&format!("cd {} || exit 126\n", quote(dir)?));
+        let dir = quote(dir)?;
+        script.push_str(&format!(
+            "if [ -n \"${{OLDPWD+set}}\" ]; then cd {dir} || exit 126; \
+             else cd {dir} || exit 126; unset OLDPWD; fi\n"
+        ));
     }
     for entry in env {
         let (name, value) = entry.split_once('=')?;
@@ -81,11 +90,16 @@ mod tests {
     #[test]
     fn the_run_script_quotes_every_word() {
         let argv = vec!["printf".to_owned(), "%s|".into(), "it's $(x) `y`".into()];
-        let env = vec!["A=1 2".to_owned(), "B_2=it's\nmultiline".into(), "C=".into()];
+        let env = vec![
+            "A=1 2".to_owned(),
+            "B_2=it's\nmultiline".into(),
+            "C=".into(),
+        ];
         let script = run_script(Some("/workspace/it's"), &env, &argv).unwrap();
         assert_eq!(
             script,
-            "cd '/workspace/it'\\''s' || exit 126\n\
+            "if [ -n \"${OLDPWD+set}\" ]; then cd '/workspace/it'\\''s' || exit 126; \
+             else cd '/workspace/it'\\''s' || exit 126; unset OLDPWD; fi\n\
              export A='1 2'\n\
              export B_2='it'\\''s\nmultiline'\n\
              export C=''\n\
@@ -112,7 +126,7 @@ mod tests {
         let argv = vec![
             "sh".to_owned(),
             "-c".into(),
-            r#"printf '%s|' "$PWD" "$A" "$0" "$1""#.into(),
+            r#"printf '%s|' "$PWD" "$A" "${OLDPWD-unset}" "$0" "$1""#.into(),
             "it's".into(),
             "$(echo no)".into(),
         ];
@@ -120,11 +134,12 @@ mod tests {
         let script = run_script(Some(path), &["A=x'y\nz".to_owned()], &argv).unwrap();
         let ran = std::process::Command::new("sh")
             .args(["-c", &script])
+            .env_remove("OLDPWD")
             .output()
             .unwrap();
         assert_eq!(
             String::from_utf8(ran.stdout).unwrap(),
-            format!("{path}|x'y\nz|it's|$(echo no)|")
+            format!("{path}|x'y\nz|unset|it's|$(echo no)|")
         );
         let missing = run_script(Some("/no/such/dir"), &[], &argv).unwrap();
         let ran = std::process::Command::new("sh")
@@ -138,7 +153,16 @@ mod tests {
     fn only_a_number_and_a_newline_is_a_status() {
         assert_eq!(parse_status(b"0\n"), Some(0));
         assert_eq!(parse_status(b"130\n"), Some(130));
-        for bad in [&b""[..], b"\n", b"0", b"-1\n", b"1 \n", b"12345\n", b"0\n0\n", b"x\n"] {
+        for bad in [
+            &b""[..],
+            b"\n",
+            b"0",
+            b"-1\n",
+            b"1 \n",
+            b"12345\n",
+            b"0\n0\n",
+            b"x\n",
+        ] {
             assert_eq!(parse_status(bad), None, "{bad:?}");
         }
     }
