@@ -13,9 +13,9 @@
 # SIGINT as a process started with `&` would). It opens `status`, then runs `run` with
 # stdout on `out`, stderr on `err` and stdin from `in` (opened in that order, `in` last:
 # sk opening `in` proves the request was taken), in a session of its own, and writes the
-# exit status to `status` once it ends. `<id>/pid` holds the process's pid once the
-# command's wrapper (exec-recording-pid.sh) records it there; `signal` signals its process
-# group, as signal-process-group.sh does.
+# exit status to `status` once it ends. `<id>/pid` holds the process's pid once `run`
+# records it there (first thing); `signal` signals its process group, as
+# signal-process-group.sh does.
 #
 # Without the directory, a writable one, or `setsid`, this is `tail -f /dev/null`, as PID 1
 # was before: sk then finds nobody reading `requests` and uses `docker exec`.

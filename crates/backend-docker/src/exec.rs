@@ -113,7 +113,7 @@ pub async fn capture(
         stderr: &mut captured.stderr,
         interrupts: None,
     };
-    match spawner::run(spawners, &request.spawn(), |_| request.argv.clone(), relay).await {
+    match spawner::run(spawners, &request.spawn(), &request.argv, relay).await {
         Ok(status) => {
             captured.status = status;
             return Ok(captured);
@@ -315,8 +315,9 @@ pub async fn stream(
         stderr: &mut *io.stderr,
         interrupts: Some(&mut *interrupts),
     };
-    let argv_for = |dir: &str| wrap_with_pidfile(&format!("{dir}/pid"), &request.argv);
-    match spawner::run(spawners, &request.spawn(), argv_for, relay).await {
+    // The same argument vector as the exec's, whose pidfile the spawner does not need.
+    let wrapped = wrap_with_pidfile(&pidfile_path(), &request.argv);
+    match spawner::run(spawners, &request.spawn(), &wrapped, relay).await {
         Ok(status) => return Ok(status),
         Err(NotSpawned::Failed(reason)) => return Err(request.failed(reason)),
         Err(NotSpawned::Unavailable(reason)) => {

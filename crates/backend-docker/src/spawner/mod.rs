@@ -230,8 +230,7 @@ impl Drop for RequestDir {
     }
 }
 
-/// What the spawner is asked to run: as an exec request, but for the argument vector,
-/// made once the request's directory inside the container is known.
+/// Where and how the spawner is asked to run an argument vector.
 #[derive(Debug)]
 pub(crate) struct Spawn<'a> {
     /// The container.
@@ -242,8 +241,8 @@ pub(crate) struct Spawn<'a> {
     pub env: &'a [String],
 }
 
-/// Runs `argv_for(<request's directory in the container>)` in `spawn.container` through its
-/// spawner, with `io`, and returns its exit status.
+/// Runs `argv` in `spawn.container` through its spawner, with `io`, and returns its exit
+/// status.
 ///
 /// # Errors
 /// [`NotSpawned::Unavailable`] when nothing was asked of the spawner (the caller uses the
@@ -252,17 +251,18 @@ pub(crate) struct Spawn<'a> {
 pub(crate) async fn run(
     spawners: &Spawners,
     spawn: &Spawn<'_>,
-    argv_for: impl FnOnce(&str) -> Vec<String>,
+    argv: &[String],
     io: Relay<'_>,
 ) -> Result<i32, NotSpawned> {
     let channel = spawners
         .connect(spawn.container)
         .map_err(NotSpawned::Unavailable)?;
     let id = request::request_id();
-    let argv = argv_for(&format!("{}/{id}", spec::EXEC_MOUNT));
-    let script = request::run_script(spawn.working_dir, spawn.env, &argv).ok_or_else(|| {
-        NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
-    })?;
+    let pidfile = format!("{}/{id}/pid", spec::EXEC_MOUNT);
+    let script =
+        request::run_script(&pidfile, spawn.working_dir, spawn.env, argv).ok_or_else(|| {
+            NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
+        })?;
     let _removed = RequestDir(channel.path.join(&id));
     let ends = make_request(&channel, &id, &script)
         .map_err(|err| NotSpawned::Unavailable(format!("making request {id}: {err}")))?;

@@ -20,17 +20,19 @@ pub(crate) fn request_id() -> String {
     )
 }
 
-/// The `run` script of a request: `cd` to `working_dir` (exit 126 when it cannot, as the
+/// The `run` script of a request: its pid written to `pidfile` (for `signal` requests: the
+/// process keeps it through every `exec`, and leads its own process group), `cd` to `working_dir` (exit 126 when it cannot, as the
 /// daemon's exec does; `OLDPWD`, which `cd` sets, is unset again unless the container's
 /// environment had it), `export` each `NAME=value` of `env`, then `exec` `argv`, every word
 /// single-quoted. `None` when a piece cannot be said in `sh` as the daemon would take it:
 /// an environment entry without `=` or whose name is not a shell name, or a NUL byte.
 pub(crate) fn run_script(
+    pidfile: &str,
     working_dir: Option<&str>,
     env: &[String],
     argv: &[String],
 ) -> Option<String> {
-    let mut script = String::new();
+    let mut script = format!("{{ echo \"$$\" >{}; }} 2>/dev/null\n", quote(pidfile)?);
     if let Some(dir) = working_dir {
         let dir = quote(dir)?;
         script.push_str(&format!(
@@ -95,19 +97,21 @@ mod tests {
             "B_2=it's\nmultiline".into(),
             "C=".into(),
         ];
-        let script = run_script(Some("/workspace/it's"), &env, &argv).unwrap();
+        let script = run_script("/e/r1/pid", Some("/workspace/it's"), &env, &argv).unwrap();
         assert_eq!(
             script,
-            "if [ -n \"${OLDPWD+set}\" ]; then cd '/workspace/it'\\''s' || exit 126; \
+            "{ echo \"$$\" >'/e/r1/pid'; } 2>/dev/null\n\
+             if [ -n \"${OLDPWD+set}\" ]; then cd '/workspace/it'\\''s' || exit 126; \
              else cd '/workspace/it'\\''s' || exit 126; unset OLDPWD; fi\n\
              export A='1 2'\n\
              export B_2='it'\\''s\nmultiline'\n\
              export C=''\n\
              exec 'printf' '%s|' 'it'\\''s $(x) `y`'\n"
         );
-        assert_eq!(
-            run_script(None, &[], &["true".to_owned()]).unwrap(),
-            "exec 'true'\n"
+        assert!(
+            run_script("/p", None, &[], &["true".to_owned()])
+                .unwrap()
+                .ends_with("/dev/null\nexec 'true'\n")
         );
     }
 
@@ -115,9 +119,13 @@ mod tests {
     fn what_sh_cannot_say_as_the_daemon_would_is_no_script() {
         let argv = ["true".to_owned()];
         for env in ["NO_EQUALS", "1A=x", "A-B=x", "=x", "A=\0"] {
-            assert_eq!(run_script(None, &[env.to_owned()], &argv), None, "{env}");
+            assert_eq!(
+                run_script("/p", None, &[env.to_owned()], &argv),
+                None,
+                "{env}"
+            );
         }
-        assert_eq!(run_script(None, &[], &["a\0b".to_owned()]), None);
+        assert_eq!(run_script("/p", None, &[], &["a\0b".to_owned()]), None);
     }
 
     #[test]
@@ -131,7 +139,9 @@ mod tests {
             "$(echo no)".into(),
         ];
         let path = dir.path().to_str().unwrap();
-        let script = run_script(Some(path), &["A=x'y\nz".to_owned()], &argv).unwrap();
+        let pidfile = dir.path().join("pid");
+        let pidfile = pidfile.to_str().unwrap();
+        let script = run_script(pidfile, Some(path), &["A=x'y\nz".to_owned()], &argv).unwrap();
         let ran = std::process::Command::new("sh")
             .args(["-c", &script])
             .env_remove("OLDPWD")
@@ -141,7 +151,9 @@ mod tests {
             String::from_utf8(ran.stdout).unwrap(),
             format!("{path}|x'y\nz|unset|it's|$(echo no)|")
         );
-        let missing = run_script(Some("/no/such/dir"), &[], &argv).unwrap();
+        let pid = fs_err::read_to_string(pidfile).unwrap();
+        assert!(pid.trim().parse::<u32>().is_ok(), "{pid}");
+        let missing = run_script(pidfile, Some("/no/such/dir"), &[], &argv).unwrap();
         let ran = std::process::Command::new("sh")
             .args(["-c", &missing])
             .output()
