@@ -84,20 +84,25 @@ impl Engine {
         }
     }
 
-    /// Gives container `name`'s exec directory to the container's user when `sk` runs as
-    /// root and the container does not (one inspect, and the image's `/etc/passwd` and
-    /// `/etc/group`): its spawner can then use it.
+    /// Gives container `name`'s exec directory, when it has one (`made`), to the
+    /// container's user when `sk` runs as root and the container does not (one inspect,
+    /// and the image's `/etc/passwd` and `/etc/group`): its spawner can then use it.
     ///
     /// # Errors
     /// Those of [`Engine::container_owner`].
-    pub(super) async fn hand_over_exec_dir(&self, name: &str) -> Result<(), DockerError> {
-        if !rustix::process::geteuid().is_root() {
+    pub(super) async fn hand_over_exec_dir(
+        &self,
+        name: &str,
+        made: bool,
+    ) -> Result<(), DockerError> {
+        if !made || !rustix::process::geteuid().is_root() {
             return Ok(());
         }
         let owner = self.container_owner(name).await?;
-        match (u32::try_from(owner.uid), u32::try_from(owner.gid)) {
-            (Ok(uid), Ok(gid)) => self.spawners.hand_over(name, uid, gid),
-            _ => tracing::debug!("{name}'s user {owner:?} is no host user; no spawner"),
+        if let (Ok(uid), Ok(gid)) = (u32::try_from(owner.uid), u32::try_from(owner.gid)) {
+            self.spawners.hand_over(name, uid, gid);
+        } else {
+            tracing::debug!("{name}'s user {owner:?} is no host user; no spawner");
         }
         Ok(())
     }

@@ -101,9 +101,8 @@ impl Engine {
                 .await?;
             tracing::debug!("copied into {name}: {summary:?}");
             let phase = phase.done("copying what the snapshot lacks");
-            if container_spec.exec_dir.is_some() {
-                self.hand_over_exec_dir(&name).await?;
-            }
+            let made = container_spec.exec_dir.is_some();
+            self.hand_over_exec_dir(&name, made).await?;
             self.start(&name).await?;
             let phase = phase.done("starting the container");
             fault_point("docker.create.before-setup");
@@ -132,15 +131,20 @@ impl Engine {
         }
         .await;
         if let Err(err) = made {
-            // By id: should another `sk` have replaced the container meanwhile, its
-            // container is not this one's to remove.
-            if let Err(cleanup) = self.remove_container(&id).await {
-                tracing::warn!("removing the half-made container {name}: {cleanup}");
-            }
-            self.spawners.forget(&name);
+            self.discard_half_made(&id, &name).await;
             return Err(err);
         }
         self.workspace_of(reference).await
+    }
+
+    /// Removes the container `id` (named `name`) whose creation failed, and its exec
+    /// directory. By id: should another `sk` have replaced the container meanwhile, its
+    /// container is not this one's to remove.
+    async fn discard_half_made(&self, id: &str, name: &str) {
+        if let Err(cleanup) = self.remove_container(id).await {
+            tracing::warn!("removing the half-made container {name}: {cleanup}");
+        }
+        self.spawners.forget(name);
     }
 
     /// Adopts the existing container `name` as `reference`'s workspace when its creation

@@ -90,9 +90,9 @@ mod tests {
         fs_err::write(&host_file, "secret\n").unwrap();
         let exec_dir = dir.path().join("exec");
         fs_err::create_dir(&exec_dir).unwrap();
-        std::os::unix::fs::symlink(&host_file, exec_dir.join("out")).unwrap();
+        fs_err::os::unix::fs::symlink(&host_file, exec_dir.join("out")).unwrap();
         fs_err::write(exec_dir.join("err"), "").unwrap();
-        std::os::unix::fs::symlink(dir.path(), exec_dir.join("linked-dir")).unwrap();
+        fs_err::os::unix::fs::symlink(dir.path(), exec_dir.join("linked-dir")).unwrap();
         let fd = open_dir(&exec_dir).unwrap();
 
         for end in [End::Read, End::Write] {

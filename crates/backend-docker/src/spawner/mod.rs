@@ -124,10 +124,10 @@ impl Spawners {
     /// Removes container `name`'s exec directory: it is removed.
     pub(crate) fn forget(&self, name: &str) {
         let dir = self.layout.container_exec_dir(name);
-        match std::fs::remove_dir_all(&dir) {
+        match fs_err::remove_dir_all(&dir) {
             Ok(()) => {}
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-            Err(err) => tracing::debug!("removing {}: {err}", dir.display()),
+            Err(err) => tracing::debug!("{err}"),
         }
     }
 
@@ -222,10 +222,10 @@ struct RequestDir(PathBuf);
 
 impl Drop for RequestDir {
     fn drop(&mut self) {
-        if let Err(err) = std::fs::remove_dir_all(&self.0)
+        if let Err(err) = fs_err::remove_dir_all(&self.0)
             && err.kind() != io::ErrorKind::NotFound
         {
-            tracing::debug!("removing {}: {err}", self.0.display());
+            tracing::debug!("{err}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Pure pieces of one request to a spawner: its id, the `run` script it starts, and the
 //! exit status it sends back.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The most bytes a `status` FIFO may carry: an exit status and a newline.
@@ -35,17 +36,19 @@ pub(crate) fn run_script(
     let mut script = format!("{{ echo \"$$\" >{}; }} 2>/dev/null\n", quote(pidfile)?);
     if let Some(dir) = working_dir {
         let dir = quote(dir)?;
-        script.push_str(&format!(
+        writeln!(
+            script,
             "if [ -n \"${{OLDPWD+set}}\" ]; then cd {dir} || exit 126; \
-             else cd {dir} || exit 126; unset OLDPWD; fi\n"
-        ));
+             else cd {dir} || exit 126; unset OLDPWD; fi"
+        )
+        .ok()?;
     }
     for entry in env {
         let (name, value) = entry.split_once('=')?;
         if !is_shell_name(name) {
             return None;
         }
-        script.push_str(&format!("export {name}={}\n", quote(value)?));
+        writeln!(script, "export {name}={}", quote(value)?).ok()?;
     }
     script.push_str("exec");
     for word in argv {

@@ -3,6 +3,7 @@
 //! output, Ctrl-C, a container stopped under a command, a prompt `docker stop`, and the
 //! fallback to `docker exec` for a container made before the spawner.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::mpsc;
 
@@ -39,6 +40,39 @@ pub fn how_started(backend: &DockerBackend, workspace: &Workspace) -> String {
 
 fn shell(script: &str) -> CommandLine {
     CommandLine::Shell(script.to_owned())
+}
+
+/// What `command` did in `workspace` with `env` and `stdin`: status, stdout, stderr.
+fn through(
+    backend: &DockerBackend,
+    workspace: &Workspace,
+    env: &skipper_core::Environment,
+    command: &CommandLine,
+    stdin: Option<&str>,
+) -> (i32, String, String) {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let status = backend
+        .execute(
+            workspace,
+            command,
+            env,
+            ExecIo::Piped(PipedIo {
+                stdin: stdin.map(|text| {
+                    Box::new(std::io::Cursor::new(text.as_bytes().to_vec()))
+                        as Box<dyn std::io::Read + Send>
+                }),
+                stdout: &mut stdout,
+                stderr: &mut stderr,
+                interrupts: None,
+            }),
+        )
+        .unwrap();
+    (
+        status.0,
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -92,32 +126,11 @@ fn the_spawner_runs_commands_as_the_daemons_exec_does() {
         ),
     ];
     for (command, stdin) in cases {
-        let through = |backend: &DockerBackend| {
-            let mut stdout = Vec::new();
-            let mut stderr = Vec::new();
-            let status = backend
-                .execute(
-                    &feat,
-                    &command,
-                    &env,
-                    ExecIo::Piped(PipedIo {
-                        stdin: stdin.map(|text| {
-                            Box::new(std::io::Cursor::new(text.as_bytes().to_vec()))
-                                as Box<dyn std::io::Read + Send>
-                        }),
-                        stdout: &mut stdout,
-                        stderr: &mut stderr,
-                        interrupts: None,
-                    }),
-                )
-                .unwrap();
-            (
-                status.0,
-                String::from_utf8_lossy(&stdout).into_owned(),
-                String::from_utf8_lossy(&stderr).into_owned(),
-            )
-        };
-        assert_eq!(through(&fast), through(&slow), "{command:?}");
+        assert_eq!(
+            through(&fast, &feat, &env, &command, stdin),
+            through(&slow, &feat, &env, &command, stdin),
+            "{command:?}"
+        );
     }
     // A missing program is told apart from a command's own 127 in both.
     for backend in [&fast, &slow] {
@@ -209,7 +222,10 @@ fn the_spawner_relays_large_output_on_both_streams_and_large_stdin() {
     assert_eq!((stderr.0, stderr.1), expected(3, 900_000));
     assert!(stdout.0 > 10 * mib && stderr.0 > 5 * mib);
 
-    let input: String = (0..400_000).map(|n| format!("{n}\n")).collect();
+    let input = (0..400_000).fold(String::new(), |mut text, n| {
+        writeln!(text, "{n}").unwrap();
+        text
+    });
     let ran = run_with(&backend, &feat, shell("wc -c; tail -n 1"), Some(&input));
     assert_eq!(ran.stdout, format!("{}\n", input.len()));
     let ran = run_with(&backend, &feat, shell("sha256sum"), Some(&input));
@@ -273,6 +289,29 @@ fn ctrl_c_reaches_the_process_group_through_the_spawner() {
     );
 }
 
+/// Stops `container` the first time the command's output says `ready`.
+struct StopOn {
+    container: String,
+    seen: Vec<u8>,
+    stopped: bool,
+}
+
+impl Write for StopOn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.seen.extend_from_slice(buf);
+        if !self.stopped && String::from_utf8_lossy(&self.seen).contains("ready") {
+            self.stopped = true;
+            let (ok, said) = docker(&["stop", &self.container]);
+            assert!(ok, "{said}");
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
 fn a_container_stopped_under_a_command_is_an_error_and_docker_stop_stays_prompt() {
     if !docker_ready() {
@@ -284,23 +323,11 @@ fn a_container_stopped_under_a_command_is_an_error_and_docker_stop_stays_prompt(
         .unwrap();
     assert_eq!(how_started(&backend, &feat), "spawner");
     let name = container(&feat);
-    /// Stops the container the first time the command says it is ready.
-    struct StopOn(String, Vec<u8>, bool);
-    impl Write for StopOn {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.1.extend_from_slice(buf);
-            if !self.2 && String::from_utf8_lossy(&self.1).contains("ready") {
-                self.2 = true;
-                let (ok, said) = docker(&["stop", &self.0]);
-                assert!(ok, "{said}");
-            }
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut out = StopOn(name.clone(), Vec::new(), false);
+    let mut out = StopOn {
+        container: name.clone(),
+        seen: Vec::new(),
+        stopped: false,
+    };
     let ran = backend.execute(
         &feat,
         &shell("trap '' TERM; echo ready; sleep 60; echo survived"),
