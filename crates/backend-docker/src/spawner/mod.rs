@@ -25,7 +25,7 @@ mod request;
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -85,19 +85,22 @@ impl Spawners {
         }
     }
 
-    /// Makes container `name`'s exec directory anew (mode 0700, empty) before the container
-    /// is made, and returns it for the mount; `None` when the daemon is elsewhere or the
-    /// directory cannot be made (the container then runs without a spawner).
+    /// Makes container `name`'s exec directory (mode 0700) before the container is made,
+    /// and returns it for the mount; `None` when the daemon is elsewhere or the directory
+    /// cannot be made (the container then runs without a spawner). One already there is
+    /// kept as it is: it may be mounted in a container of that name that another `sk` made
+    /// meanwhile, and what a removed container left there is harmless (its spawner's
+    /// `requests` FIFO is used again; request directories are never reused).
     pub(crate) fn prepare(&self, name: &str) -> Option<PathBuf> {
         if !self.local {
             return None;
         }
         let dir = self.layout.container_exec_dir(name);
-        self.forget(name);
-        let made = dir
-            .parent()
-            .map_or(Ok(()), fs_err::create_dir_all)
-            .and_then(|()| std::fs::DirBuilder::new().mode(0o700).create(&dir));
+        let made = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .and_then(|()| fs_err::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)));
         match made {
             Ok(()) => Some(dir),
             Err(err) => {
