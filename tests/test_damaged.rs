@@ -190,10 +190,20 @@ fn docker_workspaces_the_gate_cannot_look_into_are_removed_by_force() {
     repo.create("feat/config");
     repo.sh("feat/config", "printf '[[[\\n' >> .git/config");
     removed_only_by_force(&repo, "feat/config", "bad config line");
-    // A container whose PID 1 exits as soon as it starts.
+    // A container whose PID 1 exits as soon as it starts: without `setsid` the spawner is
+    // `tail`, which is not there any more.
     repo.create("feat/dead");
     let container = repo.container(Some("feat/dead"));
-    docker_ok(&["exec", "-u", "0", &container, "rm", "-f", "/usr/bin/tail"]);
+    docker_ok(&[
+        "exec",
+        "-u",
+        "0",
+        &container,
+        "rm",
+        "-f",
+        "/usr/bin/tail",
+        "/usr/bin/setsid",
+    ]);
     docker_ok(&["stop", "-t", "1", &container]);
     removed_only_by_force(&repo, "feat/dead", "did not start|running a script in");
 }

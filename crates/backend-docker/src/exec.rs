@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{DockerError, describe_api_error, status_of};
 use crate::scripts;
+use crate::spawner::{self, NotSpawned, Relay, Spawn, Spawners, Stdin};
 
 /// How long to wait for the daemon to record an exec's exit once its output has ended.
 const EXIT_CODE_WAIT: Duration = Duration::from_secs(5);
@@ -43,6 +44,15 @@ impl ExecRequest {
             argv,
             working_dir: working_dir.map(str::to_owned),
             env: Vec::new(),
+        }
+    }
+
+    /// What the spawner is asked to run for this request.
+    fn spawn(&self) -> Spawn<'_> {
+        Spawn {
+            container: &self.container,
+            working_dir: self.working_dir.as_deref(),
+            env: &self.env,
         }
     }
 
@@ -85,11 +95,42 @@ pub fn is_not_running(err: &bollard::errors::Error) -> bool {
 }
 
 /// Runs `request` to its end and returns its status and output, with `stdin` written to it
-/// when given.
+/// when given: through the container's spawner when it has one that answers, else through
+/// the daemon's exec.
 ///
 /// # Errors
 /// [`DockerError::Exec`] when the process cannot be started or followed.
 pub async fn capture(
+    docker: &Docker,
+    spawners: &Spawners,
+    request: &ExecRequest,
+    stdin: Option<Vec<u8>>,
+) -> Result<Captured, DockerError> {
+    let mut captured = Captured::default();
+    let relay = Relay {
+        stdin: stdin.as_deref().map_or(Stdin::Empty, Stdin::Bytes),
+        stdout: &mut captured.stdout,
+        stderr: &mut captured.stderr,
+        interrupts: None,
+    };
+    match spawner::run(spawners, &request.spawn(), &request.argv, relay).await {
+        Ok(status) => {
+            captured.status = status;
+            return Ok(captured);
+        }
+        Err(NotSpawned::Failed(reason)) => return Err(request.failed(reason)),
+        Err(NotSpawned::Unavailable(reason)) => {
+            tracing::debug!(
+                "{}: docker exec, not the spawner: {reason}",
+                request.container
+            );
+        }
+    }
+    capture_by_exec(docker, request, stdin).await
+}
+
+/// [`capture`] through the daemon's exec.
+async fn capture_by_exec(
     docker: &Docker,
     request: &ExecRequest,
     stdin: Option<Vec<u8>>,
@@ -223,7 +264,7 @@ impl StdinFeed {
     /// Copies what the next start is given, then stdin, to `input`, then shuts it down so
     /// that the process sees end of file. Dropping it midway loses nothing a next start
     /// needs: a chunk is kept before it is written.
-    async fn forward(&mut self, mut input: Input) {
+    pub(crate) async fn forward(&mut self, mut input: Input) {
         let replay = std::mem::take(&mut self.replay);
         if !replay.is_empty() {
             self.keep(&replay);
@@ -252,15 +293,45 @@ pub enum Interrupt {
 /// Runs the user's command `request` with its I/O on `io` and returns its exit status (what
 /// the stdin feed gave a start is kept, see [`StdinFeed::start_again`]).
 ///
-/// The command starts through `sh`, which records its pid in a file and execs it; since the
-/// daemon makes every exec a session leader, each [`Interrupt`] received signals the whole
-/// process group inside the container (SIGINT first, SIGKILL on the second). Output that
-/// cannot be written (a closed pipe) ends the command with SIGTERM, as a shell pipeline
-/// would.
+/// The command starts through `sh`, which records its pid in a file and execs it; since
+/// the spawner and the daemon both make the command a session leader, each [`Interrupt`]
+/// received signals the whole process group inside the container (SIGINT first, SIGKILL
+/// on the second). Output that cannot be written (a closed pipe) ends the command with
+/// SIGTERM, as a shell pipeline would. Through the container's spawner when it has one that
+/// answers, else through the daemon's exec.
 ///
 /// # Errors
 /// [`DockerError::Exec`] when the process cannot be started or followed.
 pub async fn stream(
+    docker: &Docker,
+    spawners: &Spawners,
+    request: &ExecRequest,
+    mut io: ExecIo<'_>,
+    interrupts: &mut mpsc::UnboundedReceiver<Interrupt>,
+) -> Result<i32, DockerError> {
+    let relay = Relay {
+        stdin: io.stdin.as_deref_mut().map_or(Stdin::Empty, Stdin::Feed),
+        stdout: &mut *io.stdout,
+        stderr: &mut *io.stderr,
+        interrupts: Some(&mut *interrupts),
+    };
+    // The same argument vector as the exec's, whose pidfile the spawner does not need.
+    let wrapped = wrap_with_pidfile(&pidfile_path(), &request.argv);
+    match spawner::run(spawners, &request.spawn(), &wrapped, relay).await {
+        Ok(status) => return Ok(status),
+        Err(NotSpawned::Failed(reason)) => return Err(request.failed(reason)),
+        Err(NotSpawned::Unavailable(reason)) => {
+            tracing::debug!(
+                "{}: docker exec, not the spawner: {reason}",
+                request.container
+            );
+        }
+    }
+    stream_by_exec(docker, request, io, interrupts).await
+}
+
+/// [`stream`] through the daemon's exec.
+async fn stream_by_exec(
     docker: &Docker,
     request: &ExecRequest,
     io: ExecIo<'_>,
@@ -383,7 +454,7 @@ async fn signal(docker: &Docker, container: &str, pidfile: &str, sig: &str) {
         ],
         None,
     );
-    if let Err(err) = capture(docker, &request, None).await {
+    if let Err(err) = capture_by_exec(docker, &request, None).await {
         tracing::debug!("signalling {sig} in {container}: {err}");
     }
 }
@@ -391,7 +462,7 @@ async fn signal(docker: &Docker, container: &str, pidfile: &str, sig: &str) {
 type Output = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>,
 >;
-type Input = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+pub(crate) type Input = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
 
 /// Creates and starts an attached exec.
 async fn start(

@@ -47,7 +47,8 @@
 //!   repository git cannot read, is reported as work that could not be read, so only
 //!   `--force` removes it. `destroy` without `force` looks again and refuses work it finds. `--force` saves all of it in a bundle,
 //!   written beside its final name and renamed there once complete.
-//! - **Containers** run `tail -f /dev/null` behind `init`, with no-new-privileges, all
+//! - **Containers** run the spawner (`spawner.sh`; `tail -f /dev/null` for those made before
+//!   it) behind `init`, with no-new-privileges, all
 //!   capabilities dropped but a small set ([`spec::CAPABILITIES`]), a pids limit, optional
 //!   memory and CPU limits, and never the Docker socket. The host's OpenCode configuration
 //!   and credentials file, `~/.gitconfig`, `~/.config/gh` and `~/.ssh` are mounted read-only
@@ -59,9 +60,12 @@
 //! - **The diff** (`sk workspace diff`) is the shared script of `skipper-git`, run in the
 //!   container (started first when it is stopped), writing to the container's `/tmp`; the
 //!   file is streamed to the host by the archive API, never held in memory.
-//! - **Commands** are execs in the repository directory: stdout and stderr apart, stdin
+//! - **Commands** run in the repository directory: stdout and stderr apart, stdin
 //!   forwarded when it is not a terminal (with its end delivered), Ctrl-C signalling the
-//!   command's process group inside the container.
+//!   command's process group inside the container. They are started by the container's
+//!   spawner (PID 1) through FIFOs in its exec directory, a host directory mounted
+//!   read-write, with `docker exec` as the fallback whenever the spawner is not there or
+//!   does not answer (and for TTY sessions).
 //!
 //! [`Sandbox`]: skipper_core::ports::Sandbox
 //! [`WorkspaceRegistry`]: skipper_core::ports::WorkspaceRegistry
@@ -84,6 +88,7 @@ mod records;
 mod registry;
 mod sandbox;
 mod scripts;
+mod spawner;
 pub mod spec;
 mod transfer;
 
@@ -132,6 +137,19 @@ pub struct DockerConfig {
     /// done (an image build, an archive upload, a commit, a removal) have no deadline, and
     /// neither has a stream once it flows (a build's log, a command's output).
     pub request_timeout: Option<Duration>,
+    /// How commands are started in containers (`SKIPPER_DOCKER_EXEC`).
+    pub exec: ExecPath,
+}
+
+/// How `sk` starts processes in workspace containers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExecPath {
+    /// Through the container's spawner (its PID 1, reached through a host directory mounted
+    /// into it) when it has one and it answers, else through the daemon's exec API.
+    #[default]
+    Spawner,
+    /// Always through the daemon's exec API (`SKIPPER_DOCKER_EXEC=api`).
+    Api,
 }
 
 /// How long the daemon gets to answer a request unless [`DockerConfig::request_timeout`]

@@ -128,9 +128,15 @@ impl DockerBackend {
                     stdout: &mut *stdout,
                     stderr: &mut *stderr,
                 };
-                let status = exec::stream(&self.engine.docker, &request, io, &mut interrupts)
-                    .await
-                    .map_err(fail)?;
+                let status = exec::stream(
+                    &self.engine.docker,
+                    &self.engine.spawners,
+                    &request,
+                    io,
+                    &mut interrupts,
+                )
+                .await
+                .map_err(fail)?;
                 if !launch
                     .refused(&self.engine, reference, (name, path), &start, status)
                     .await

@@ -93,6 +93,10 @@ pub const EXEC_PROGRAM: &str = guarded!("exec-program.sh");
 /// for each, a line apiece.
 pub const CARRY_CHECK: &str = script!("carry-check.sh");
 
+/// PID 1 of a workspace container with an exec directory, `$0` its path inside:
+/// `spawner.sh` (see [`crate::spawner`]).
+pub const SPAWNER: &str = script!("spawner.sh");
+
 /// `bash` when the image has it, else `sh`: `interactive-shell.sh`, after `exec-guard.sh`.
 pub const INTERACTIVE_SHELL: &str = guarded!("interactive-shell.sh");
 

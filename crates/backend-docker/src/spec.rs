@@ -1,5 +1,6 @@
 //! Pure builders of what the daemon is asked to create: container options with their
-//! security defaults, names, and the read-only mounts of the host user's configuration.
+//! security defaults, names, the read-only mounts of the host user's configuration, and the
+//! one writable mount, the exec directory.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -7,9 +8,18 @@ use std::path::{Path, PathBuf};
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, PortBinding};
 use skipper_core::{RepositoryId, WorkspaceRef};
 
+use crate::scripts;
+
 /// PID 1's command: `tail` exists in every image with a POSIX userland (BusyBox included),
 /// unlike `sleep infinity`. `init: true` puts a reaper in front of it.
 pub const KEEP_ALIVE: [&str; 3] = ["tail", "-f", "/dev/null"];
+
+/// Where a container's exec directory is mounted, read-write: the one writable host mount
+/// of a workspace, since `sk` and the container's spawner (PID 1, `spawner.sh`) talk
+/// through FIFOs there, and files the container writes in it (a pid, FIFOs) must reach the
+/// host. It holds nothing else: `sk` makes it empty for the container alone (see
+/// [`crate::spawner`]), and never follows a link the container may plant in it.
+pub const EXEC_MOUNT: &str = "/run/skipper/exec";
 
 /// Where repositories live inside containers.
 pub const WORKSPACE_ROOT: &str = "/workspace";
@@ -191,15 +201,20 @@ pub struct ContainerSpec {
     pub nano_cpus: Option<i64>,
     /// Host ports published on `127.0.0.1`, each under its own number inside.
     pub ports: Vec<u16>,
+    /// The container's exec directory on the host, mounted read-write at [`EXEC_MOUNT`]
+    /// with the spawner as PID 1; `None`: PID 1 is [`KEEP_ALIVE`] and commands use the
+    /// daemon's exec.
+    pub exec_dir: Option<PathBuf>,
 }
 
 /// The address published ports listen on: the host's loopback only, never the network.
 pub const PUBLISH_ADDRESS: &str = "127.0.0.1";
 
-/// The daemon's create request for `spec`: keep-alive PID 1 behind an init, no new
-/// privileges, the reduced capability set, a pids limit, optional memory and CPU limits,
-/// nothing but the read-only configuration mounts (never the Docker socket), and each
-/// port published as `127.0.0.1:P:P/tcp`.
+/// The daemon's create request for `spec`: the spawner (or, without an exec directory,
+/// keep-alive) PID 1 behind an init, no new privileges, the reduced capability set, a pids
+/// limit, optional memory and CPU limits, nothing but the read-only configuration mounts
+/// and the exec directory (never the Docker socket), and each port published as
+/// `127.0.0.1:P:P/tcp`.
 #[must_use]
 pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
     let published = |port: &u16| format!("{port}/tcp");
@@ -215,7 +230,7 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             (published(port), Some(vec![binding]))
         })
         .collect();
-    let mounts = spec
+    let mut mounts: Vec<Mount> = spec
         .mounts
         .iter()
         .map(|mount| Mount {
@@ -226,9 +241,25 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             ..Default::default()
         })
         .collect();
+    let cmd = match &spec.exec_dir {
+        Some(dir) => {
+            mounts.push(Mount {
+                target: Some(EXEC_MOUNT.to_owned()),
+                source: Some(dir.to_string_lossy().into_owned()),
+                typ: Some(MountType::BIND),
+                read_only: Some(false),
+                ..Default::default()
+            });
+            ["sh", "-c", scripts::SPAWNER, EXEC_MOUNT]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        }
+        None => KEEP_ALIVE.iter().map(|s| (*s).to_owned()).collect(),
+    };
     ContainerCreateBody {
         image: Some(spec.image.clone()),
-        cmd: Some(KEEP_ALIVE.iter().map(|s| (*s).to_owned()).collect()),
+        cmd: Some(cmd),
         labels: Some(spec.labels.clone()),
         attach_stdin: Some(false),
         attach_stdout: Some(false),
@@ -286,7 +317,34 @@ mod tests {
             memory_bytes: Some(1 << 30),
             nano_cpus: None,
             ports: Vec::new(),
+            exec_dir: None,
         }
+    }
+
+    #[test]
+    fn the_exec_directory_is_the_one_writable_mount_and_the_spawner_pid_1() {
+        let body = create_body(&ContainerSpec {
+            exec_dir: Some("/data/run/containers/sk-a".into()),
+            ..spec()
+        });
+        let cmd = body.cmd.unwrap();
+        assert_eq!(cmd[..2], ["sh", "-c"]);
+        assert_eq!(cmd[2], scripts::SPAWNER);
+        assert_eq!(cmd[3], EXEC_MOUNT);
+        let host = body.host_config.unwrap();
+        assert_eq!(host.init, Some(true));
+        let mounts = host.mounts.unwrap();
+        let writable: Vec<_> = mounts
+            .iter()
+            .filter(|m| m.read_only != Some(true))
+            .collect();
+        assert_eq!(writable.len(), 1);
+        assert_eq!(writable[0].target.as_deref(), Some(EXEC_MOUNT));
+        assert_eq!(
+            writable[0].source.as_deref(),
+            Some("/data/run/containers/sk-a")
+        );
+        assert_eq!(writable[0].typ, Some(MountType::BIND));
     }
 
     #[test]

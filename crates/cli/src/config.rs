@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use skipper_backend_docker::DockerConfig;
+use skipper_backend_docker::{DockerConfig, ExecPath};
 use skipper_core::usecases::AgentCommand;
 use skipper_core::{InvalidPorts, PortRange};
 
@@ -100,7 +100,8 @@ pub struct DockerSection {
 impl DockerSection {
     /// The Docker sandbox's settings: `SKIPPER_DOCKERFILE` and `SKIPPER_DOCKER_IMAGE` win
     /// over the file; `SKIPPER_DOCKER_TIMEOUT` is how many seconds the daemon gets to answer
-    /// a request.
+    /// a request; `SKIPPER_DOCKER_EXEC=api` starts every command through the daemon's exec
+    /// API instead of the containers' spawners.
     pub fn resolve(&self, paths: &Paths) -> Result<DockerConfig, CliError> {
         let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         let request_timeout = env("SKIPPER_DOCKER_TIMEOUT")
@@ -117,6 +118,18 @@ impl DockerSection {
                 })
             })
             .transpose()?;
+        let exec = match env("SKIPPER_DOCKER_EXEC") {
+            None => ExecPath::Spawner,
+            Some(value) if value == "api" => ExecPath::Api,
+            Some(value) if value == "spawner" => ExecPath::Spawner,
+            Some(value) => {
+                return Err(CliError::usage(format!(
+                    "SKIPPER_DOCKER_EXEC `{}` is neither `api` nor `spawner`",
+                    value.to_string_lossy()
+                ))
+                .hint("set it to `api` to start commands through `docker exec`, or unset it"));
+            }
+        };
         let memory_bytes = self
             .memory
             .as_deref()
@@ -157,6 +170,7 @@ impl DockerSection {
             nano_cpus,
             build_args: self.build_args.clone(),
             request_timeout,
+            exec,
         })
     }
 }

@@ -15,6 +15,7 @@ use skipper_core::{BranchName, RepositoryId};
 /// <root>/locks/                                      lock files
 /// <root>/state/removing/                             removals in progress
 /// <root>/state/containers/                           what sk learned of workspace containers
+/// <root>/run/containers/<container>/                 a workspace container's exec channel
 /// ```
 ///
 /// A worktree is removed by renaming its directory into `trash/` (one rename: the
@@ -110,6 +111,14 @@ impl Layout {
     #[must_use]
     pub fn docker_api_versions(&self) -> PathBuf {
         self.root.join("state").join("docker-api-versions")
+    }
+
+    /// The host directory through which `sk` asks workspace container `container` to start
+    /// processes (the Docker sandbox's spawner): bind-mounted into the container, made
+    /// before it and removed with it.
+    #[must_use]
+    pub fn container_exec_dir(&self, container: &str) -> PathBuf {
+        self.root.join("run").join("containers").join(container)
     }
 
     /// Where the user's approvals of `repository`'s hook commands are kept: one file per

@@ -59,6 +59,7 @@ impl Engine {
         // Forgotten first: a record outliving its container would be checked and found
         // wrong, but one of a container still there is only re-learnt.
         self.records.forget(name);
+        self.spawners.forget(name);
         match unhurried.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Err(DockerError::ContainerGone {

@@ -84,6 +84,29 @@ impl Engine {
         }
     }
 
+    /// Gives container `name`'s exec directory, when it has one (`made`), to the
+    /// container's user when `sk` runs as root and the container does not (one inspect,
+    /// and the image's `/etc/passwd` and `/etc/group`): its spawner can then use it.
+    ///
+    /// # Errors
+    /// Those of [`Engine::container_owner`].
+    pub(super) async fn hand_over_exec_dir(
+        &self,
+        name: &str,
+        made: bool,
+    ) -> Result<(), DockerError> {
+        if !made || !rustix::process::geteuid().is_root() {
+            return Ok(());
+        }
+        let owner = self.container_owner(name).await?;
+        if let (Ok(uid), Ok(gid)) = (u32::try_from(owner.uid), u32::try_from(owner.gid)) {
+            self.spawners.hand_over(name, uid, gid);
+        } else {
+            tracing::debug!("{name}'s user {owner:?} is no host user; no spawner");
+        }
+        Ok(())
+    }
+
     /// The uid and gid of the user a container runs as (its image's `USER`), resolved
     /// against the container's own `/etc/passwd` and `/etc/group`.
     /// Recorded per image on the host (see [`crate::image_records`]) once resolved: two

@@ -53,6 +53,7 @@ impl Engine {
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
             ports: ports.to_vec(),
+            exec_dir: self.spawners.prepare(&name),
         };
         let mut replaced_half_made = false;
         let id = loop {
@@ -100,6 +101,8 @@ impl Engine {
                 .await?;
             tracing::debug!("copied into {name}: {summary:?}");
             let phase = phase.done("copying what the snapshot lacks");
+            let made = container_spec.exec_dir.is_some();
+            self.hand_over_exec_dir(&name, made).await?;
             self.start(&name).await?;
             let phase = phase.done("starting the container");
             fault_point("docker.create.before-setup");
@@ -128,14 +131,20 @@ impl Engine {
         }
         .await;
         if let Err(err) = made {
-            // By id: should another `sk` have replaced the container meanwhile, its
-            // container is not this one's to remove.
-            if let Err(cleanup) = self.remove_container(&id).await {
-                tracing::warn!("removing the half-made container {name}: {cleanup}");
-            }
+            self.discard_half_made(&id, &name).await;
             return Err(err);
         }
         self.workspace_of(reference).await
+    }
+
+    /// Removes the container `id` (named `name`) whose creation failed, and its exec
+    /// directory. By id: should another `sk` have replaced the container meanwhile, its
+    /// container is not this one's to remove.
+    async fn discard_half_made(&self, id: &str, name: &str) {
+        if let Err(cleanup) = self.remove_container(id).await {
+            tracing::warn!("removing the half-made container {name}: {cleanup}");
+        }
+        self.spawners.forget(name);
     }
 
     /// Adopts the existing container `name` as `reference`'s workspace when its creation

@@ -24,6 +24,7 @@ use skipper_core::Progress;
 use crate::error::{DockerError, describe_api_error, status_of};
 use crate::image_records::ImageRecords;
 use crate::records::ContainerRecords;
+use crate::spawner::Spawners;
 use crate::spec;
 use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
 use api_version::RememberedVersions;
@@ -52,6 +53,8 @@ pub struct Engine {
     pub(crate) records: ContainerRecords,
     /// What was read out of images, on the host.
     pub(crate) images: ImageRecords,
+    /// The containers' exec directories, through which their spawners start commands.
+    pub(crate) spawners: Spawners,
 }
 
 /// The endpoint the client uses, for messages.
@@ -137,6 +140,7 @@ impl Engine {
         let namespace = spec::namespace(&config.data_root);
         let records = ContainerRecords::new(&layout);
         let images = ImageRecords::new(&layout);
+        let spawners = Spawners::new(&config.data_root, config.exec, &endpoint);
         Ok(Self {
             docker,
             config,
@@ -144,6 +148,7 @@ impl Engine {
             progress,
             records,
             images,
+            spawners,
         })
     }
 

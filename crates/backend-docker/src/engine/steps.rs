@@ -48,7 +48,7 @@ impl Engine {
     ) -> Result<Captured, DockerError> {
         let mut request = ExecRequest::new(name, argv, Some(workdir));
         request.env = env;
-        match exec::capture(&self.docker, &request, None).await {
+        match exec::capture(&self.docker, &self.spawners, &request, None).await {
             Ok(captured) => Ok(captured),
             Err(err) => {
                 self.check_alive(name).await?;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use skipper_core::{BranchStart, CommandLine, ExecIo, PipedIo, Sandbox, SandboxError};
 
 use crate::fixture::{Fixture, InterruptOn, docker_ready, run_with, sh_ok};
+use crate::spawner::how_started;
 
 #[test]
 fn commands_run_in_the_repository_with_their_streams_stdin_and_exit_code() {
@@ -80,6 +81,9 @@ fn ctrl_c_stops_the_command_inside_the_container() {
     let feat = backend
         .create(&fixture.branch_request("feat/x", BranchStart::NewFromDefault))
         .unwrap();
+    // Through the spawner, though the container's user is not `sk`'s (1000, `sk` root):
+    // the exec directory was given to it.
+    assert_eq!(how_started(&backend, &feat), "spawner");
     // Ctrl-C stops the command inside the container.
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let mut out = InterruptOn {

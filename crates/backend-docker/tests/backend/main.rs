@@ -22,4 +22,5 @@ mod dirty_gate;
 mod images;
 mod listing;
 mod main_container;
+mod spawner;
 mod start_failures;

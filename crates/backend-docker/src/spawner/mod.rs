@@ -1,0 +1,333 @@
+//! Processes started in a workspace container without `docker exec`: PID 1 of a container is
+//! `spawner.sh`, which reads requests from a FIFO in the container's exec directory, a host
+//! directory (`<data root>/run/containers/<name>/`) mounted read-write at
+//! [`spec::EXEC_MOUNT`], and starts each with fork and exec (a few milliseconds, where the
+//! daemon's exec start alone takes 70-90 ms on a small machine).
+//!
+//! One request: `sk` makes `<id>/` there holding the `run` script (working directory,
+//! environment, argument vector: what the exec would have been given) and the FIFOs
+//! `status`, `out`, `err` and `in`; opens the reading ends, writes `<id>\n` to `requests`,
+//! and waits for the spawner to open `in`, which proves the request was taken (or fails
+//! after [`PICKUP_DEADLINE`], never running it twice). Output is relayed as the exec's is;
+//! the exit status comes back on `status`; signals go as `signal <id> <SIG>` requests.
+//!
+//! Whenever the spawner cannot be used (no exec directory: a container made before; nobody
+//! reading `requests`: PID 1 is not the spawner, or the container is stopped;
+//! `SKIPPER_DOCKER_EXEC=api`; a daemon elsewhere; an environment `sh` cannot express) the
+//! caller uses the daemon's exec, and `-v` says why.
+//!
+//! The container can write into its exec directory, so the host never follows a link there,
+//! opens only FIFOs it checks are FIFOs, and reads the status strictly (see [`fifo`]).
+
+mod fifo;
+mod relay;
+mod request;
+
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rustix::event::{PollFd, PollFlags};
+use rustix::fs::{AtFlags, Gid, Mode, Uid};
+use skipper_git::Layout;
+
+use crate::ExecPath;
+use crate::spec;
+
+pub(crate) use relay::{Relay, Stdin};
+
+/// How long the spawner gets to take a request before the command is reported as not
+/// started.
+const PICKUP_DEADLINE: Duration = Duration::from_secs(10);
+/// The pause between two looks at whether the spawner took a request.
+const PICKUP_POLL: Duration = Duration::from_millis(1);
+
+/// Why a command did not go through the spawner.
+#[derive(Debug)]
+pub(crate) enum NotSpawned {
+    /// Nothing was asked of the spawner: the daemon's exec is to be used, for this reason.
+    Unavailable(String),
+    /// The request was sent and went wrong: the command may or may not have run.
+    Failed(String),
+}
+
+/// The exec directories of one data root's containers.
+#[derive(Debug, Clone)]
+pub(crate) struct Spawners {
+    layout: Layout,
+    /// Why no command goes through a spawner, when none does.
+    disabled: Option<&'static str>,
+    /// Whether the daemon runs on this machine, so that a host directory can be mounted.
+    local: bool,
+}
+
+/// Whether the daemon at `endpoint` sees this machine's files: a Unix socket.
+fn is_local(endpoint: &str) -> bool {
+    endpoint.starts_with("unix://")
+}
+
+impl Spawners {
+    /// The exec directories under `data_root`, used as `exec` says for the daemon at
+    /// `endpoint`.
+    pub(crate) fn new(data_root: &Path, exec: ExecPath, endpoint: &str) -> Self {
+        let local = is_local(endpoint);
+        let disabled = match exec {
+            ExecPath::Api => Some("SKIPPER_DOCKER_EXEC=api"),
+            ExecPath::Spawner if !local => Some("the daemon is not on this machine"),
+            ExecPath::Spawner => None,
+        };
+        Self {
+            layout: Layout::new(data_root.to_owned()),
+            disabled,
+            local,
+        }
+    }
+
+    /// Makes container `name`'s exec directory (mode 0700) before the container is made,
+    /// and returns it for the mount; `None` when the daemon is elsewhere or the directory
+    /// cannot be made (the container then runs without a spawner). One already there is
+    /// kept as it is: it may be mounted in a container of that name that another `sk` made
+    /// meanwhile, and what a removed container left there is harmless (its spawner's
+    /// `requests` FIFO is used again; request directories are never reused).
+    pub(crate) fn prepare(&self, name: &str) -> Option<PathBuf> {
+        if !self.local {
+            return None;
+        }
+        let dir = self.layout.container_exec_dir(name);
+        let made = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .and_then(|()| fs_err::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)));
+        match made {
+            Ok(()) => Some(dir),
+            Err(err) => {
+                tracing::debug!("making {}: {err}; no spawner for {name}", dir.display());
+                None
+            }
+        }
+    }
+
+    /// Gives container `name`'s exec directory to the container's user (`uid`, `gid`), so
+    /// that its spawner can use it. Only root can, and only root needs to: any other `sk`
+    /// builds images whose user is its own. Best effort: without it, commands use the
+    /// daemon's exec.
+    pub(crate) fn hand_over(&self, name: &str, uid: u32, gid: u32) {
+        if !rustix::process::geteuid().is_root() || uid == 0 {
+            return;
+        }
+        let dir = self.layout.container_exec_dir(name);
+        if let Err(err) = std::os::unix::fs::lchown(&dir, Some(uid), Some(gid)) {
+            tracing::debug!("giving {} to {uid}:{gid}: {err}", dir.display());
+        }
+    }
+
+    /// Removes container `name`'s exec directory: it is removed.
+    pub(crate) fn forget(&self, name: &str) {
+        let dir = self.layout.container_exec_dir(name);
+        match fs_err::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => tracing::debug!("{err}"),
+        }
+    }
+
+    /// The channel to container `name`'s spawner, or why there is none.
+    fn connect(&self, name: &str) -> Result<Channel, String> {
+        if let Some(reason) = self.disabled {
+            return Err(reason.to_owned());
+        }
+        let path = self.layout.container_exec_dir(name);
+        let dir = fifo::open_dir(&path)
+            .map_err(|err| format!("no exec directory {} ({err})", path.display()))?;
+        let requests = fifo::open_fifo(&dir, "requests", fifo::End::Write).map_err(|err| {
+            if fifo::is_no_reader(&err) {
+                "nobody reads its requests (PID 1 is not the spawner, or it is stopped)".to_owned()
+            } else {
+                format!("its requests FIFO cannot be opened ({err})")
+            }
+        })?;
+        let stat = rustix::fs::fstat(&dir).map_err(|err| err.to_string())?;
+        let (uid, gid) = (Uid::from_raw(stat.st_uid), Gid::from_raw(stat.st_gid));
+        let owner = if uid == rustix::process::geteuid() {
+            None
+        } else if rustix::process::geteuid().is_root() {
+            Some((uid, gid))
+        } else {
+            return Err("its exec directory belongs to another user".to_owned());
+        };
+        Ok(Channel {
+            path,
+            dir,
+            requests,
+            owner,
+        })
+    }
+}
+
+/// An open way to one container's spawner.
+#[derive(Debug)]
+struct Channel {
+    /// The exec directory on the host.
+    path: PathBuf,
+    dir: OwnedFd,
+    /// The writing end of `requests`.
+    requests: OwnedFd,
+    /// Whom what `sk` makes there is to belong to, when not to `sk`'s user.
+    owner: Option<(Uid, Gid)>,
+}
+
+impl Channel {
+    /// Sends one request line (shorter than `PIPE_BUF`, so written whole or not at all).
+    fn send(&self, line: &str) -> io::Result<()> {
+        let written = rustix::io::write(&self.requests, line.as_bytes())?;
+        if written == line.len() {
+            Ok(())
+        } else {
+            Err(io::Error::other("the request was cut short"))
+        }
+    }
+
+    /// Whether nobody reads `requests` any more: the spawner died.
+    fn spawner_gone(&self) -> bool {
+        let mut fds = [PollFd::new(&self.requests, PollFlags::OUT)];
+        let zero = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        rustix::event::poll(&mut fds, Some(&zero)).is_ok()
+            && fds[0].revents().contains(PollFlags::ERR)
+    }
+
+    /// Asks the spawner to send `sig` to request `id`'s process group. Best effort: the
+    /// command may have ended.
+    fn signal(&self, id: &str, sig: &str) {
+        if let Err(err) = self.send(&format!("signal {id} {sig}\n")) {
+            tracing::debug!("signalling {sig} to {id}: {err}");
+        }
+    }
+
+    /// Gives `name` in the request directory `dir` to the container's user, when `sk`'s is
+    /// another.
+    fn hand_over(&self, dir: impl AsFd, name: &str) -> io::Result<()> {
+        if let Some((uid, gid)) = self.owner {
+            rustix::fs::chownat(dir, name, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW)?;
+        }
+        Ok(())
+    }
+}
+
+/// A request's directory on the host, removed (never through a link) when dropped.
+#[derive(Debug)]
+struct RequestDir(PathBuf);
+
+impl Drop for RequestDir {
+    fn drop(&mut self) {
+        if let Err(err) = fs_err::remove_dir_all(&self.0)
+            && err.kind() != io::ErrorKind::NotFound
+        {
+            tracing::debug!("{err}");
+        }
+    }
+}
+
+/// Where and how the spawner is asked to run an argument vector.
+#[derive(Debug)]
+pub(crate) struct Spawn<'a> {
+    /// The container.
+    pub container: &'a str,
+    /// The working directory, or the container's.
+    pub working_dir: Option<&'a str>,
+    /// Extra environment, `NAME=value`.
+    pub env: &'a [String],
+}
+
+/// Runs `argv` in `spawn.container` through its spawner, with `io`, and returns its exit
+/// status.
+///
+/// # Errors
+/// [`NotSpawned::Unavailable`] when nothing was asked of the spawner (the caller uses the
+/// daemon's exec); [`NotSpawned::Failed`] when the request was not taken in time, or the
+/// container stopped while it ran.
+pub(crate) async fn run(
+    spawners: &Spawners,
+    spawn: &Spawn<'_>,
+    argv: &[String],
+    io: Relay<'_>,
+) -> Result<i32, NotSpawned> {
+    let channel = spawners
+        .connect(spawn.container)
+        .map_err(NotSpawned::Unavailable)?;
+    let id = request::request_id();
+    let pidfile = format!("{}/{id}/pid", spec::EXEC_MOUNT);
+    let script =
+        request::run_script(&pidfile, spawn.working_dir, spawn.env, argv).ok_or_else(|| {
+            NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
+        })?;
+    let _removed = RequestDir(channel.path.join(&id));
+    let ends = make_request(&channel, &id, &script)
+        .map_err(|err| NotSpawned::Unavailable(format!("making request {id}: {err}")))?;
+    channel
+        .send(&format!("{id}\n"))
+        .map_err(|err| NotSpawned::Unavailable(format!("sending request {id}: {err}")))?;
+    let input = picked_up(&channel, &ends.dir).await?;
+    relay::relay(&channel, &id, ends, input, io).await
+}
+
+/// The reading ends of a request's FIFOs, opened before it is sent, and its directory.
+#[derive(Debug)]
+struct Ends {
+    dir: OwnedFd,
+    status: OwnedFd,
+    out: OwnedFd,
+    err: OwnedFd,
+}
+
+/// Makes request `id`'s directory with its `run` script and FIFOs, and opens their reading
+/// ends.
+fn make_request(channel: &Channel, id: &str, script: &str) -> io::Result<Ends> {
+    let private = Mode::RUSR | Mode::WUSR;
+    rustix::fs::mkdirat(&channel.dir, id, Mode::RWXU)?;
+    channel.hand_over(&channel.dir, id)?;
+    let dir = fifo::open_subdir(&channel.dir, id)?;
+    fifo::write_new_file(&dir, "run", script)?;
+    channel.hand_over(&dir, "run")?;
+    for name in ["status", "out", "err", "in"] {
+        rustix::fs::mkfifoat(&dir, name, private)?;
+        channel.hand_over(&dir, name)?;
+    }
+    let open = |name| fifo::open_fifo(&dir, name, fifo::End::Read);
+    Ok(Ends {
+        status: open("status")?,
+        out: open("out")?,
+        err: open("err")?,
+        dir,
+    })
+}
+
+/// Waits for the spawner to open `in`, which it does last, once it holds every other FIFO:
+/// the request was taken. Returns the writing end of `in`.
+async fn picked_up(channel: &Channel, dir: &OwnedFd) -> Result<OwnedFd, NotSpawned> {
+    let deadline = tokio::time::Instant::now() + PICKUP_DEADLINE;
+    loop {
+        match fifo::open_fifo(dir, "in", fifo::End::Write) {
+            Ok(input) => return Ok(input),
+            Err(err) if fifo::is_no_reader(&err) => {}
+            Err(err) => return Err(NotSpawned::Failed(format!("opening its stdin: {err}"))),
+        }
+        if channel.spawner_gone() {
+            return Err(NotSpawned::Failed(
+                "the container stopped before the command started".to_owned(),
+            ));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(NotSpawned::Failed(format!(
+                "the container's spawner did not take the command within {} s",
+                PICKUP_DEADLINE.as_secs()
+            )));
+        }
+        tokio::time::sleep(PICKUP_POLL).await;
+    }
+}
