@@ -108,9 +108,11 @@ fn look_at_risk(workspaces: &mut [Workspace]) {
         .iter_mut()
         .filter(|workspace| !workspace.half_made && workspace.broken.is_none())
         .collect();
+    // Twice the cores: much of a proof is waiting on `stat` and reads.
     let workers = std::thread::available_parallelism()
         .map_or(2, std::num::NonZeroUsize::get)
-        .clamp(2, 8);
+        .saturating_mul(2)
+        .clamp(4, 16);
     let per_worker = ready.len().div_ceil(workers).max(1);
     let mut ready = ready;
     std::thread::scope(|scope| {
