@@ -72,6 +72,24 @@ impl DockerBackend {
     }
 }
 
+impl DockerBackend {
+    /// [`WorkspaceRegistry::locate`], its readiness asked when `ready`.
+    fn locate_with(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+        ready: bool,
+    ) -> Result<Option<Workspace>, SandboxError> {
+        let reference = WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        };
+        self.runtime
+            .block_on(self.engine.locate(&reference, ready))
+            .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
+    }
+}
+
 /// How many containers `list` looks into at once.
 const LOOKS_AT_ONCE: usize = 8;
 
@@ -85,13 +103,7 @@ impl WorkspaceRegistry for DockerBackend {
         checkout: &Checkout,
         target: &WorkspaceTarget,
     ) -> Result<Option<Workspace>, SandboxError> {
-        let reference = WorkspaceRef {
-            repository: checkout.repository.clone(),
-            target: target.clone(),
-        };
-        self.runtime
-            .block_on(self.engine.locate(&reference, true))
-            .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
+        self.locate_with(checkout, target, true)
     }
 
     /// Without the ready marker's archive request: every command `run`, `attach` and
@@ -101,13 +113,7 @@ impl WorkspaceRegistry for DockerBackend {
         checkout: &Checkout,
         target: &WorkspaceTarget,
     ) -> Result<Option<Workspace>, SandboxError> {
-        let reference = WorkspaceRef {
-            repository: checkout.repository.clone(),
-            target: target.clone(),
-        };
-        self.runtime
-            .block_on(self.engine.locate(&reference, false))
-            .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
+        self.locate_with(checkout, target, false)
     }
 
     fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError> {
