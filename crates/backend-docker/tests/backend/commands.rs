@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use skipper_core::{BranchStart, CommandLine, ExecIo, PipedIo, Sandbox, SandboxError};
 
-use crate::fixture::{Fixture, InterruptOn, docker_ready, run_with, sh_ok};
+use crate::fixture::{BLOCK, BLOCKED, Fixture, InterruptOn, docker_ready, run_with, sh_ok};
 use crate::spawner::how_started;
 
 #[test]
@@ -88,14 +88,14 @@ fn ctrl_c_stops_the_command_inside_the_container() {
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let mut out = InterruptOn {
         seen: Vec::new(),
-        marker: "ready",
+        marker: BLOCKED,
         tx: Some(tx),
     };
     let started = Instant::now();
     let status = backend
         .execute(
             &feat,
-            &CommandLine::Shell("echo ready; sleep 60; echo not interrupted".into()),
+            &CommandLine::Shell(format!("{BLOCK}; echo not interrupted")),
             &skipper_core::Environment::new(),
             ExecIo::Piped(PipedIo {
                 stdin: None,
@@ -105,14 +105,19 @@ fn ctrl_c_stops_the_command_inside_the_container() {
             }),
         )
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(30));
-    assert_eq!(status.0, 130, "{}", String::from_utf8_lossy(&out.seen));
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(30) && status.0 == 130,
+        "took {took:?}, exit {}, output {:?}",
+        status.0,
+        String::from_utf8_lossy(&out.seen)
+    );
     assert!(!String::from_utf8_lossy(&out.seen).contains("not interrupted"));
     assert_eq!(
         sh_ok(
             &backend,
             &feat,
-            "cat /proc/[0-9]*/comm | grep -c '^sleep$' || true"
+            "cat /proc/[0-9]*/comm | grep -c '^tail$' || true"
         ),
         "0"
     );

@@ -220,6 +220,14 @@ pub fn sh_ok(backend: &DockerBackend, workspace: &Workspace, script: &str) -> St
 }
 
 /// A writer that sends an interrupt the first time `marker` appears in the output.
+/// A command that says [`BLOCKED`] once it runs, then waits until a signal ends it. The
+/// words come from the waiting process itself, after its `exec`: a shell that takes SIGINT
+/// before it has forked its next command (`echo ready; sleep 60`) still starts that command
+/// and waits for it, so a Ctrl-C sent on a marker the shell printed may miss the command.
+pub const BLOCK: &str = "tail -v -f /dev/null";
+/// What [`BLOCK`] says once it runs.
+pub const BLOCKED: &str = "==> /dev/null <==";
+
 pub struct InterruptOn {
     pub seen: Vec<u8>,
     pub marker: &'static str,

@@ -11,7 +11,8 @@ use skipper_backend_docker::{DockerBackend, DockerConfig, ExecPath};
 use skipper_core::{BranchStart, CommandLine, ExecIo, PipedIo, Sandbox, SandboxError, Workspace};
 
 use crate::fixture::{
-    BASE_IMAGE, Fixture, InterruptOn, WithCauses, container, docker, docker_ready, run_with, sh_ok,
+    BASE_IMAGE, BLOCK, BLOCKED, Fixture, InterruptOn, WithCauses, container, docker, docker_ready,
+    run_with, sh_ok,
 };
 
 /// A fixture and a backend on the base image as it is (root in the container), with
@@ -253,14 +254,13 @@ fn ctrl_c_reaches_the_process_group_through_the_spawner() {
     let (tx, rx) = mpsc::channel::<()>();
     let mut out = InterruptOn {
         seen: Vec::new(),
-        marker: "ready",
+        marker: BLOCKED,
         tx: Some(tx),
     };
     // The shell's trap says SIGINT reached it, and its foreground child (the same process
     // group) was ended by it too.
-    let script = format!(
-        "{HOW_STARTED}; trap 'echo got INT; exit 130' INT; echo ready; sleep 60; echo not interrupted"
-    );
+    let script =
+        format!("{HOW_STARTED}; trap 'echo got INT; exit 130' INT; {BLOCK}; echo not interrupted");
     let status = backend
         .execute(
             &feat,
@@ -277,13 +277,13 @@ fn ctrl_c_reaches_the_process_group_through_the_spawner() {
     let seen = String::from_utf8_lossy(&out.seen).into_owned();
     assert_eq!(
         (status.0, seen.as_str()),
-        (130, "spawner\nready\ngot INT\n")
+        (130, format!("spawner\n{BLOCKED}\ngot INT\n").as_str())
     );
     assert_eq!(
         sh_ok(
             &backend,
             &feat,
-            "cat /proc/[0-9]*/comm | grep -c '^sleep$' || true"
+            "cat /proc/[0-9]*/comm | grep -c '^tail$' || true"
         ),
         "0"
     );
