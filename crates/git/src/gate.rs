@@ -74,12 +74,19 @@ pub fn at_risk_unmeasured_if_ready(
     if output.stdout == NOT_READY {
         return Ok(None);
     }
+    if output.stdout == PROVEN_CLEAN {
+        return Ok(Some(AtRisk::default()));
+    }
     let Report { risk, nested } = parse(&output.stdout);
     look_into(host, ".", risk, nested, Ignored::Skipped).map(Some)
 }
 
 /// What `gate-if-ready.sh` prints, alone, for a repository without its marker.
 const NOT_READY: &[u8] = b"not-ready\0";
+
+/// What `clean-proof.sh` prints, alone, for a repository it proved the gate would find
+/// nothing in (nor in any repository nested in it: it has none).
+const PROVEN_CLEAN: &[u8] = b"clean\0";
 
 /// Whether the gate measures ignored files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

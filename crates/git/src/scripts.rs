@@ -20,14 +20,17 @@ macro_rules! script {
 /// `$1` the repository's directory, `$2` the policy, `$3` the workspace's branch.
 pub const GATE: &str = concat!(script!("repository-refs.sh"), script!("gate.sh"));
 
-/// [`GATE`] after a check that the repository is finished: `gate-if-ready.sh`, then
-/// [`GATE`]'s scripts.
+/// [`GATE`] after a check that the repository is finished and, for a container's
+/// repository with ignored files unmeasured, a cheaper proof that it is clean:
+/// `gate-if-ready.sh`, `repository-refs.sh`, `clean-proof.sh`, then `gate.sh`.
 ///
 /// `$1` to `$4` as [`GATE`]'s, `$5` the file whose absence says the repository is half
-/// made (then `not-ready` is all it prints).
+/// made (then `not-ready` is all it prints). A repository proven clean prints `clean`
+/// alone.
 pub const GATE_IF_READY: &str = concat!(
     script!("gate-if-ready.sh"),
     script!("repository-refs.sh"),
+    script!("clean-proof.sh"),
     script!("gate.sh")
 );
 

@@ -9,6 +9,8 @@ use skipper_git::{Policy, ScriptHost, ScriptOutput, WorkError};
 
 use super::*;
 
+mod clean_proof;
+
 /// A bare origin and a workspace cloned from it and set up by [`SETUP`], in a temporary
 /// directory that is also `HOME`, with an empty global git configuration.
 struct Repos {
