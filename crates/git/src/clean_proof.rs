@@ -141,6 +141,8 @@ fn status_is_empty(repo: &gix::Repository) -> Option<bool> {
         .status(gix::progress::Discard)
         .ok()?
         .untracked_files(gix::status::UntrackedFiles::Files)
+        // The index holds no gitlink (`index_is_plain`): no submodule to look at.
+        .index_worktree_submodules(None)
         .index_worktree_rewrites(None)
         .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
         .into_iter(None)
