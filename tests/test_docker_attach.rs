@@ -182,3 +182,31 @@ fn prompt_says_what_it_starts_in_the_container_and_asks_for_no_colour() {
     Starting sh in workspace remotes/[REPO] (feat/agent) [docker]…
     ");
 }
+
+#[test]
+fn a_preset_whose_program_the_image_lacks_says_how_to_add_it() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("promptmissing", "");
+    repo.create("feat/agent");
+    let output = repo
+        .env
+        .sk()
+        .args(crate::support::docker::docker_ws(
+            &repo,
+            "prompt",
+            "feat/agent",
+            &["--agent", "codex", "hi"],
+        ))
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(repo.screen(&output), @"
+    [exit: 1]
+    ----- stderr -----
+    Starting codex in workspace remotes/[REPO] (feat/agent) [docker]…
+    error: the coding agent `codex` is not installed in the workspace: `codex` was not found there
+      - install it (`npm install -g @openai/codex`) in the workspace image: in your Dockerfile (`docker.dockerfile` in config.toml), or use an image that has it (`docker.image`); workspaces made after that have it
+      - or run another agent: --agent NAME, or `agent` in config.toml
+    ");
+}

@@ -1,3 +1,5 @@
+use expectrl::Expect;
+
 use crate::support::{StandinModel, TestEnv, minimal_path, require, stderr, stdout};
 
 fn env_with_workspace() -> TestEnv {
@@ -53,8 +55,9 @@ fn a_missing_agent_is_named_with_how_to_install_it() {
     [exit: 1]
     ----- stderr -----
     Starting opencode in workspace remotes/api (feat/agent) [worktree]…
-    error: the coding agent `opencode` is not installed in the workspace
-      - install OpenCode with `npm install -g opencode-ai`, or set `agent.command` in config.toml
+    error: the coding agent `opencode` is not installed in the workspace: `opencode` was not found there
+      - install it (`npm install -g opencode-ai`) on this machine
+      - or run another agent: --agent NAME, or `agent` in config.toml
     ");
 }
 
@@ -133,5 +136,104 @@ fn prompt_says_what_it_starts_where_and_asks_for_no_colour_off_a_terminal() {
     NO_COLOR=1
     no-tty
     ----- stderr -----
+    ");
+}
+
+/// `[agents.mine]`: a prompt that says what it got and whether it has a terminal, and an
+/// interactive interface that says so and reads a line.
+const MINE: &str = r#"[agents.mine]
+prompt = ["sh", "-c", "echo mine got: $1", "sh", "{prompt}"]
+interactive = ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo mine-on-a-terminal; read line; echo mine-read-$line; exit 6"]
+"#;
+
+#[test]
+fn agent_chooses_a_preset_or_an_agent_of_the_users_own() {
+    let env = env_with_workspace();
+    env.write_config(MINE);
+    let args = ["workspace", "prompt", "-r", "api", "-b", "feat/agent"];
+    let output = env.run(&[&args[..], &["--agent", "mine", "go", "on"]].concat());
+    insta::assert_snapshot!(env.screen(&output), @"
+    [exit: 0]
+    mine got: go on
+    ----- stderr -----
+    Starting mine in workspace remotes/api (feat/agent) [worktree]…
+    ");
+    // `agent` in config.toml, without --agent.
+    env.write_config(&format!("agent = \"mine\"\n{MINE}"));
+    assert_eq!(
+        stdout(&env.run(&[&args[..], &["x"]].concat())),
+        "mine got: x\n"
+    );
+    // An agent there is not is a usage error naming those there are.
+    let output = env.run(&[&args[..], &["--agent", "nosuch", "x"]].concat());
+    insta::assert_snapshot!(env.screen(&output), @r#"
+    [exit: 2]
+    ----- stderr -----
+    error: there is no agent `nosuch` (known: opencode, claude, codex, gemini, aider, mine)
+      - define it with an [agents.NAME] table in config.toml (prompt = ["program", "{prompt}"])
+    "#);
+}
+
+#[test]
+fn the_repositorys_agent_runs_when_the_user_chose_none() {
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    origin.push_commit("main", ".skipper.toml", "agent = \"mine\"\n");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/agent"]);
+    env.write_config(MINE);
+    let args = ["workspace", "prompt", "-r", "api", "-b", "feat/agent", "x"];
+    assert_eq!(stdout(&env.run(&args)), "mine got: x\n");
+    // The user's choice wins over the repository's.
+    let output = env
+        .sk()
+        .env("PATH", minimal_path(&env, &["git", "sh"]))
+        .args([&args[..], &["--agent", "claude"]].concat())
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(env.screen(&output), @"
+    [exit: 1]
+    ----- stderr -----
+    Starting claude in workspace remotes/api (feat/agent) [worktree]…
+    error: the coding agent `claude` is not installed in the workspace: `claude` was not found there
+      - install it (`npm install -g @anthropic-ai/claude-code`) on this machine
+      - or run another agent: --agent NAME, or `agent` in config.toml
+    ");
+}
+
+#[test]
+fn without_a_message_the_agent_opens_its_interface_on_the_terminal() {
+    let env = env_with_workspace();
+    env.write_config(MINE);
+    let mut session = env.pty(&[
+        "workspace",
+        "prompt",
+        "-r",
+        "api",
+        "-b",
+        "feat/agent",
+        "--agent",
+        "mine",
+    ]);
+    session.expect("mine-on-a-terminal").unwrap();
+    session.send_line("hello").unwrap();
+    session.expect("mine-read-hello").unwrap();
+    assert_eq!(crate::support::exit_code(&mut session), 6);
+    // Off a terminal there is no interface to open: say what to give instead.
+    let output = env.run(&[
+        "workspace",
+        "prompt",
+        "-r",
+        "api",
+        "-b",
+        "feat/agent",
+        "--agent",
+        "mine",
+    ]);
+    insta::assert_snapshot!(env.screen(&output), @"
+    [exit: 2]
+    ----- stderr -----
+    error: no message for the agent, and no terminal for its interactive interface
+      - give the message as arguments: sk workspace prompt -r R -b B 'fix the failing test'
     ");
 }

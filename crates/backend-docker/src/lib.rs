@@ -139,6 +139,9 @@ pub struct DockerConfig {
     pub request_timeout: Option<Duration>,
     /// How commands are started in containers (`SKIPPER_DOCKER_EXEC`).
     pub exec: ExecPath,
+    /// The coding agents' host configuration a workspace shares read-only, relative to the
+    /// home ([`skipper_core::Agents::config_paths`]); `None`: the built-in presets'.
+    pub agent_config: Option<Vec<String>>,
 }
 
 /// How `sk` starts processes in workspace containers.

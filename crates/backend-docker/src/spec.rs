@@ -71,21 +71,60 @@ impl HomeLink {
     }
 }
 
-/// The host user's configuration shared with every workspace, read-only, when present:
-/// the path relative to the host home (and to the container user's home), the name of its
-/// mount under [`HOST_MOUNT_ROOT`], and how the home reaches it. OpenCode's credentials are
-/// shared as the file alone, since OpenCode writes its database next to it.
-pub const SHARED_CONFIG: [(&str, &str, HomeLink); 5] = [
-    (".config/opencode", "opencode-config", HomeLink::Entries),
-    (
-        ".local/share/opencode/auth.json",
-        "opencode-auth.json",
-        HomeLink::Link,
-    ),
+/// The host user's configuration shared with every workspace, read-only, when present,
+/// besides the coding agents' ([`DockerConfig::agent_config`](crate::DockerConfig)): the
+/// path relative to the host home (and to the container user's home), the name of its mount
+/// under [`HOST_MOUNT_ROOT`], and how the home reaches it.
+pub const SHARED_CONFIG: [(&str, &str, HomeLink); 3] = [
     (".gitconfig", "gitconfig", HomeLink::Link),
     (".config/gh", "gh", HomeLink::Link),
     (".ssh", "ssh", HomeLink::Link),
 ];
+
+/// OpenCode's configuration directory, where OpenCode writes next to the user's files
+/// (see [`HomeLink::Entries`]).
+const OPENCODE_CONFIG: &str = ".config/opencode";
+
+/// The name of the mount of an agent's `relative` path under [`HOST_MOUNT_ROOT`]: its
+/// components without their leading dots, joined by `-`, after `agent-` (no name of
+/// [`SHARED_CONFIG`] starts so). OpenCode's two keep the names they had before presets.
+fn agent_mount_name(relative: &str) -> String {
+    match relative {
+        OPENCODE_CONFIG => "opencode-config".to_owned(),
+        ".local/share/opencode/auth.json" => "opencode-auth.json".to_owned(),
+        _ => {
+            let parts: Vec<String> = relative
+                .split('/')
+                .filter(|part| !part.is_empty())
+                .map(|part| {
+                    part.trim_start_matches('.')
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                                c
+                            } else {
+                                '-'
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            format!("agent-{}", parts.join("-"))
+        }
+    }
+}
+
+/// Whether `relative` is a path of the home an agent's configuration may be: relative,
+/// with no `.`, `..` or empty component, and not a whole tree other programs keep theirs in
+/// (`.config`, `.local`, `.local/share`).
+fn is_agent_path(relative: &str) -> bool {
+    !relative.is_empty()
+        && !relative.starts_with('/')
+        && relative
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && ![".config", ".local", ".local/share", ".ssh", ".gitconfig"].contains(&relative)
+}
 
 /// A read-only bind mount of a host path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,21 +163,49 @@ impl HostDirs<'_> {
     }
 }
 
-/// The entries of [`SHARED_CONFIG`] that exist on the host. Only stats the paths.
+/// The entries of [`SHARED_CONFIG`] and the agents' paths `agents` (relative to the home)
+/// that exist on the host, the agents' first. Only stats the paths. An agent's directory is
+/// reached entry by entry ([`HomeLink::Entries`]: agents write next to their files), a
+/// file by a link; a path that is no agent's to have ([`is_agent_path`]) is left out, and
+/// so is a name given twice.
 #[must_use]
-pub fn present_mounts(dirs: HostDirs<'_>) -> Vec<HostMount> {
-    SHARED_CONFIG
-        .iter()
-        .filter_map(|(relative, name, link)| {
-            let source = dirs.source(relative);
-            source.exists().then(|| HostMount {
+pub fn present_mounts(dirs: HostDirs<'_>, agents: &[String]) -> Vec<HostMount> {
+    let mut mounts: Vec<HostMount> = Vec::new();
+    for relative in agents.iter().filter(|relative| is_agent_path(relative)) {
+        let source = dirs.source(relative);
+        let Ok(metadata) = fs_err::metadata(&source) else {
+            continue;
+        };
+        let name = agent_mount_name(relative);
+        if mounts
+            .iter()
+            .any(|mount| mount.target.ends_with(&format!("/{name}")))
+        {
+            continue;
+        }
+        mounts.push(HostMount {
+            source,
+            target: format!("{HOST_MOUNT_ROOT}/{name}"),
+            home_path: relative.clone(),
+            link: if metadata.is_dir() {
+                HomeLink::Entries
+            } else {
+                HomeLink::Link
+            },
+        });
+    }
+    for (relative, name, link) in SHARED_CONFIG {
+        let source = dirs.source(relative);
+        if source.exists() {
+            mounts.push(HostMount {
                 source,
                 target: format!("{HOST_MOUNT_ROOT}/{name}"),
-                home_path: (*relative).to_owned(),
-                link: *link,
-            })
-        })
-        .collect()
+                home_path: relative.to_owned(),
+                link,
+            });
+        }
+    }
+    mounts
 }
 
 /// The repository directory inside a container.
@@ -415,16 +482,75 @@ mod tests {
         fs_err::write(home.path().join(".local/share/opencode/opencode.db"), "").unwrap();
         let config_home = home.path().join(".config");
         let data_home = home.path().join(".local/share");
-        let mounts = present_mounts(HostDirs {
-            home: home.path(),
-            config_home: &config_home,
-            data_home: &data_home,
-        });
+        let mounts = present_mounts(
+            HostDirs {
+                home: home.path(),
+                config_home: &config_home,
+                data_home: &data_home,
+            },
+            &skipper_core::Agents::default().config_paths(),
+        );
         let homes: Vec<&str> = mounts.iter().map(|m| m.home_path.as_str()).collect();
         assert_eq!(
             homes,
             [".config/opencode", ".local/share/opencode/auth.json"]
         );
         assert!(mounts.iter().all(|m| m.target.starts_with(HOST_MOUNT_ROOT)));
+    }
+
+    #[test]
+    fn each_agents_files_alone_are_mounted_and_a_directory_entry_by_entry() {
+        let home = tempfile::tempdir().unwrap();
+        for dir in [".claude/projects", ".codex/sessions", ".mine"] {
+            fs_err::create_dir_all(home.path().join(dir)).unwrap();
+        }
+        for file in [
+            ".claude/.credentials.json",
+            ".codex/auth.json",
+            ".aider.conf.yml",
+        ] {
+            fs_err::write(home.path().join(file), "{}").unwrap();
+        }
+        let config_home = home.path().join(".config");
+        let data_home = home.path().join(".local/share");
+        let mut agents = skipper_core::Agents::default().config_paths();
+        agents.extend([".mine", "..", ".config", "/etc", ".mine/../.ssh"].map(String::from));
+        let mounts = present_mounts(
+            HostDirs {
+                home: home.path(),
+                config_home: &config_home,
+                data_home: &data_home,
+            },
+            &agents,
+        );
+        let seen: Vec<(&str, &str, HomeLink)> = mounts
+            .iter()
+            .map(|m| (m.home_path.as_str(), m.target.as_str(), m.link))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    ".claude/.credentials.json",
+                    "/run/skipper/host/agent-claude-credentials.json",
+                    HomeLink::Link
+                ),
+                (
+                    ".codex/auth.json",
+                    "/run/skipper/host/agent-codex-auth.json",
+                    HomeLink::Link
+                ),
+                (
+                    ".aider.conf.yml",
+                    "/run/skipper/host/agent-aider.conf.yml",
+                    HomeLink::Link
+                ),
+                (".mine", "/run/skipper/host/agent-mine", HomeLink::Entries),
+            ]
+        );
+        // Never a session directory, nor the whole home.
+        assert!(mounts.iter().all(|m| !m.home_path.contains("projects")
+            && !m.home_path.contains("sessions")
+            && m.source != home.path()));
     }
 }

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use skipper_backend_docker::{DockerConfig, ExecPath};
-use skipper_core::usecases::AgentCommand;
-use skipper_core::{InvalidPorts, PortRange};
+use skipper_core::{AgentOverride, Agents, InvalidPorts, PortRange};
 
 use crate::cli::SandboxArg;
 use crate::error::CliError;
@@ -17,8 +16,12 @@ use crate::error::CliError;
 pub struct Config {
     /// The default sandbox when `--sandbox` is not given.
     pub sandbox: Option<SandboxArg>,
+    /// `agent = "NAME"`: the coding agent `prompt` runs; or, as before presets, an
+    /// `[agent]` table with `command`.
+    pub agent: Option<AgentSetting>,
+    /// `[agents.NAME]`: an agent defined, or a preset changed.
     #[serde(default)]
-    pub agent: AgentConfig,
+    pub agents: BTreeMap<String, AgentOverride>,
     #[serde(default)]
     pub docker: DockerSection,
     /// `[hooks]`: the user's own hooks, run in every repository's workspaces before the
@@ -64,19 +67,89 @@ impl PortsSection {
     }
 }
 
-/// `[agent]`: the coding agent `sk workspace prompt` runs.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgentConfig {
-    /// An argument vector; `{prompt}` stands for the message.
-    pub command: Option<Vec<String>>,
+/// `agent`: the coding agent `sk workspace prompt` runs.
+#[derive(Debug)]
+pub enum AgentSetting {
+    /// `agent = "claude"`: a preset, or an agent of `[agents]`.
+    Name(String),
+    /// `[agent] command = [...]`: the earlier form, an argument vector for the prompt.
+    Table(AgentTable),
 }
 
-impl AgentConfig {
-    pub fn agent(&self) -> AgentCommand {
-        self.command
-            .clone()
-            .map_or_else(AgentCommand::default, AgentCommand)
+/// A string is a name; a table is read as [`AgentTable`], its errors its own (serde's
+/// untagged enums would say only that neither form matched).
+impl<'de> Deserialize<'de> for AgentSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AgentSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an agent's name, or an [agent] table")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<AgentSetting, E> {
+                Ok(AgentSetting::Name(name.to_owned()))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<AgentSetting, M::Error> {
+                AgentTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(AgentSetting::Table)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// `[agent]`, the earlier form of [`AgentSetting`].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentTable {
+    /// An argument vector; `{prompt}` stands for the message.
+    pub command: Vec<String>,
+}
+
+impl Config {
+    /// The Docker sandbox's settings ([`DockerSection::resolve`]), with the host
+    /// configuration of every agent there is to share.
+    ///
+    /// # Errors
+    /// As [`DockerSection::resolve`] and [`Config::agents`].
+    pub fn docker(&self, paths: &Paths) -> Result<DockerConfig, CliError> {
+        let mut config = self.docker.resolve(paths)?;
+        config.agent_config = Some(self.agents(paths)?.0.config_paths());
+        Ok(config)
+    }
+
+    /// The agents there are (the presets with `[agents]` over them) and the one the user
+    /// chose, if any. `[agent] command` is the prompt of the agent its program names (a
+    /// preset changed, or an agent of its own).
+    ///
+    /// # Errors
+    /// A failure naming the file for an agent without a program.
+    pub fn agents(&self, paths: &Paths) -> Result<(Agents, Option<String>), CliError> {
+        let mut overrides = self.agents.clone();
+        let chosen = match &self.agent {
+            None => None,
+            Some(AgentSetting::Name(name)) => Some(name.clone()),
+            Some(AgentSetting::Table(AgentTable { command })) => {
+                let program = command.first().map_or("", String::as_str);
+                let name = Path::new(program).file_name().map_or_else(
+                    || program.to_owned(),
+                    |name| name.to_string_lossy().into_owned(),
+                );
+                overrides.entry(name.clone()).or_default().prompt = Some(command.clone());
+                Some(name)
+            }
+        };
+        let agents = Agents::new(&overrides).map_err(|err| {
+            CliError::failure(format!(
+                "invalid config file {}: {err}",
+                paths.config_file.display()
+            ))
+            .hint("give the agent an argument vector whose first word is its program, e.g. prompt = [\"my-agent\", \"{prompt}\"]")
+        })?;
+        Ok((agents, chosen))
     }
 }
 
@@ -171,6 +244,7 @@ impl DockerSection {
             build_args: self.build_args.clone(),
             request_timeout,
             exec,
+            agent_config: None,
         })
     }
 }

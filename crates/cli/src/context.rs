@@ -135,7 +135,7 @@ impl<'a> Context<'a> {
 
     fn docker(&self) -> Result<&DockerBackend, CliError> {
         // The configuration is checked first, so its errors keep their own words.
-        let config = self.config.docker.resolve(&self.paths)?;
+        let config = self.config.docker(&self.paths)?;
         self.connect_docker(config).map_err(CliError::from)
     }
 
@@ -302,7 +302,7 @@ impl<'a> Context<'a> {
     ) -> Result<SandboxKind, Box<usecases::WorkspaceError>> {
         let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
         let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
-            let config = self.config.docker.resolve(&self.paths)?;
+            let config = self.config.docker(&self.paths)?;
             Ok(self.connect_docker(config)?)
         };
         let mut candidates = vec![Candidate {

@@ -355,17 +355,32 @@ impl From<WorkspaceError> for CliError {
                     "commit and push that work, or pass --force to save it (`sk workspace restore` brings it back) and remove anyway",
                 )
             }
-            WorkspaceError::AgentMissing { program } => Self::failure(format!(
-                "the coding agent `{program}` is not installed in the workspace"
-            ))
-            .hint(if program == "opencode" {
-                "install OpenCode with `npm install -g opencode-ai`, or set `agent.command` in config.toml".to_owned()
-            } else {
-                format!("install `{program}`, or change `agent.command` in config.toml")
-            }),
-            WorkspaceError::AgentEmpty => {
-                Self::failure(message).hint("set `agent.command` in config.toml to an argument list")
+            WorkspaceError::AgentMissing {
+                agent,
+                program,
+                install,
+                sandbox,
+            } => {
+                let how = install.map_or_else(
+                    || format!("install `{program}`"),
+                    |install| format!("install it (`{install}`)"),
+                );
+                let error = Self::failure(format!(
+                    "the coding agent `{agent}` is not installed in the workspace: `{program}` was not found there"
+                ));
+                match sandbox {
+                    SandboxKind::Docker => error
+                        .hint(format!(
+                            "{how} in the workspace image: in your Dockerfile (`docker.dockerfile` in config.toml), or use an image that has it (`docker.image`); workspaces made after that have it"
+                        ))
+                        .hint("or run another agent: --agent NAME, or `agent` in config.toml"),
+                    SandboxKind::Worktree => error
+                        .hint(format!("{how} on this machine"))
+                        .hint("or run another agent: --agent NAME, or `agent` in config.toml"),
+                }
             }
+            WorkspaceError::Agent(_) => Self::usage(message)
+                .hint("define it with an [agents.NAME] table in config.toml (prompt = [\"program\", \"{prompt}\"])"),
             err @ (WorkspaceError::BranchDiverged { .. }
             | WorkspaceError::BranchCheckedOut { .. }
             | WorkspaceError::NothingToPush { .. }) => transfer(err, message),

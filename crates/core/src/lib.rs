@@ -14,14 +14,15 @@ pub mod usecases;
 pub mod faults;
 
 pub use domain::{
-    AtRisk, BranchName, Carried, CarriedContent, CarriedFile, CarriedPath, CarrySelection,
-    Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade, DiffRequest,
-    Environment, Finding, FindingKind, HookStage, Hooks, Ignored, IncludeList, IncludeSource,
-    InvalidName, InvalidPorts, NestedWork, PROJECT_FILE, PortCount, PortRange, PortsSection,
-    ProjectConfig, ProjectConfigError, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind,
-    SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
-    SkipReason, SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
-    WorkspaceRef, WorkspaceTarget, format_ports, parse_ports, short_hash,
+    AgentError, AgentMode, AgentOverride, AgentPreset, Agents, AtRisk, BranchName, Carried,
+    CarriedContent, CarriedFile, CarriedPath, CarrySelection, Checkout, CommandLine, CommandStatus,
+    ContainerState, DiffFormat, DiffMade, DiffRequest, Environment, Finding, FindingKind,
+    HookStage, Hooks, Ignored, IncludeList, IncludeSource, InvalidName, InvalidPorts, NestedWork,
+    PROJECT_FILE, PortCount, PortRange, PortsSection, ProjectConfig, ProjectConfigError, RemoteUrl,
+    RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents, SavedHead,
+    SavedNested, SavedRef, SavedRemote, SavedWork, SkipReason, SkippedFile, UnpushedBranch,
+    UnpushedRef, WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    format_ports, parse_ports, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{

@@ -165,10 +165,18 @@ impl Engine {
             .data_home
             .clone()
             .unwrap_or_else(|| home.join(".local/share"));
-        spec::present_mounts(spec::HostDirs {
-            home,
-            config_home: &config_home,
-            data_home: &data_home,
-        })
+        let agents = self
+            .config
+            .agent_config
+            .clone()
+            .unwrap_or_else(|| skipper_core::Agents::default().config_paths());
+        spec::present_mounts(
+            spec::HostDirs {
+                home,
+                config_home: &config_home,
+                data_home: &data_home,
+            },
+            &agents,
+        )
     }
 }

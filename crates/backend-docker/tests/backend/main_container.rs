@@ -132,3 +132,53 @@ fn the_hosts_configuration_is_read_only_and_the_agents_own_state_stays_inside() 
             .exists()
     );
 }
+
+#[test]
+fn each_agents_credentials_are_shared_read_only_and_its_sessions_stay_inside() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("agentcfg");
+    for (file, text) in [
+        (".claude/.credentials.json", "{\"claude\":1}\n"),
+        (".claude/projects/host-session.jsonl", "host\n"),
+        (".codex/auth.json", "{\"codex\":1}\n"),
+        (".codex/sessions/host.jsonl", "host\n"),
+    ] {
+        let path = fixture.home.join(file);
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, text).unwrap();
+    }
+    let backend = fixture.backend(fixture.shipped_config());
+    let main = backend
+        .prepare_main(&fixture.checkout, &default_branch(), &[])
+        .unwrap();
+    assert_eq!(
+        sh_ok(
+            &backend,
+            &main,
+            "cat ~/.claude/.credentials.json ~/.codex/auth.json"
+        ),
+        "{\"claude\":1}\n{\"codex\":1}"
+    );
+    for file in ["~/.claude/.credentials.json", "~/.codex/auth.json"] {
+        let write = run_with(
+            &backend,
+            &main,
+            CommandLine::Shell(format!("echo x >> {file}")),
+            None,
+        );
+        assert_ne!(write.status, 0, "{file} is writable");
+    }
+    // The host's sessions are not shared, and the agent's own are written inside.
+    assert_eq!(
+        sh_ok(
+            &backend,
+            &main,
+            "test ! -e ~/.claude/projects/host-session.jsonl && test ! -e ~/.codex/sessions && \\
+             mkdir -p ~/.claude/projects ~/.codex/sessions && touch ~/.claude/projects/s ~/.codex/sessions/s && echo ok"
+        ),
+        "ok"
+    );
+    assert!(!fixture.home.join(".claude/projects/s").exists());
+}

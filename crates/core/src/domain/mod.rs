@@ -1,5 +1,6 @@
 //! Validated values: what a branch, a remote, a repository and a workspace are.
 
+mod agent;
 mod branch;
 mod carry;
 mod command;
@@ -15,6 +16,10 @@ mod saved;
 mod state;
 mod workspace;
 
+pub use agent::{
+    AgentError, AgentMode, AgentOverride, AgentPreset, Agents, DEFAULT_AGENT, PROMPT_PLACEHOLDER,
+    builtin_agents, render,
+};
 pub use branch::BranchName;
 pub use carry::{
     Carried, CarriedContent, CarriedFile, CarriedPath, CarrySelection, IncludeList, IncludeSource,

@@ -1,7 +1,8 @@
 //! A repository's own setup: `.skipper.toml` at its root, read from a workspace's commit.
 //! It says what runs when a workspace is made or removed (`[hooks]`), which ignored files a
-//! new workspace gets from the host checkout (`copy`), how many ports it needs (`[ports]`)
-//! and the variables every command run in it sees (`[env]`).
+//! new workspace gets from the host checkout (`copy`), how many ports it needs (`[ports]`),
+//! the variables every command run in it sees (`[env]`) and the coding agent `prompt` runs
+//! there unless the user chose one (`agent`).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,9 @@ pub struct ProjectConfig {
     /// `[env]`: plain variables for every command run in the workspace (names starting
     /// with `SK_` are skipper's and never taken from here).
     pub env: Environment,
+    /// `agent`: the coding agent `prompt` runs in the repository's workspaces when the
+    /// user chose none (`--agent`, `agent` in config.toml).
+    pub agent: Option<String>,
 }
 
 /// `[hooks]`, in `.skipper.toml` or the user's `config.toml`: each a list of commands, a
@@ -182,11 +186,12 @@ struct RawProject {
     ports: PortsSection,
     #[serde(default)]
     env: BTreeMap<String, String>,
+    agent: Option<String>,
 }
 
 /// The keys of each table; `env` takes any name.
 const KNOWN_KEYS: [(&str, &[&str]); 4] = [
-    ("", &["hooks", "copy", "ports", "env"]),
+    ("", &["hooks", "copy", "ports", "env", "agent"]),
     ("hooks", &["post-create", "pre-remove"]),
     ("ports", &["count"]),
     ("env", &[]),
@@ -235,6 +240,7 @@ impl ProjectConfig {
             copy: raw.copy,
             ports: raw.ports,
             env: raw.env.into_iter().collect(),
+            agent: raw.agent,
         })
     }
 }

@@ -143,14 +143,22 @@ pub enum WorkspaceError {
         source: SandboxError,
     },
     /// The coding agent's program does not exist in the workspace.
-    #[error("the agent `{program}` was not found")]
+    #[error(
+        "the agent `{agent}` cannot start: its program `{program}` was not found in the workspace"
+    )]
     AgentMissing {
-        /// The agent's program.
+        /// The agent.
+        agent: String,
+        /// Its program.
         program: String,
+        /// How the program is installed, when the preset says.
+        install: Option<String>,
+        /// The workspace's sandbox.
+        sandbox: crate::domain::SandboxKind,
     },
-    /// The agent command has no program.
-    #[error("the agent command is empty")]
-    AgentEmpty,
+    /// The agent asked for is not there, or is defined without a program.
+    #[error(transparent)]
+    Agent(#[from] crate::domain::AgentError),
     /// The branch's workspace is in another sandbox: one branch has one workspace, so
     /// none is made in the sandbox asked.
     #[error(

@@ -47,7 +47,7 @@ pub use list::{Listing, list};
 pub use moving::{Moved, move_workspace};
 pub use ports::PortPlan;
 pub use project_at::project_at;
-pub use prompt::{AgentCommand, prompt};
+pub use prompt::{PromptRequest, prompt};
 pub use pull_request::fetch_pull_request;
 pub use push::{Pushed, push};
 pub use remove::{Removed, remove, remove_with};

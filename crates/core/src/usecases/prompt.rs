@@ -1,91 +1,107 @@
-use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
+use crate::domain::{
+    AgentMode, AgentPreset, Agents, Checkout, CommandStatus, DEFAULT_AGENT, ProjectConfig,
+    ProjectConfigError, WorkspaceTarget,
+};
 use crate::ports::{ExecIo, SandboxError};
 
 use super::hooks::CommandEnvironment;
 use super::resolve::{locate_to_run, refused_if_half_made};
 use super::{Backend, WorkspaceError};
 
-/// The coding agent's command line: an argument vector in which every `{prompt}` is
-/// replaced by the user's message (as one argument, never through a shell).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentCommand(pub Vec<String>);
+/// What `prompt` is asked to run.
+#[derive(Clone, Copy)]
+pub struct PromptRequest<'a> {
+    /// The agents there are.
+    pub agents: &'a Agents,
+    /// The agent chosen by the user (`--agent`, else `agent` in config.toml); `None`: the
+    /// project's (`agent` in `.skipper.toml` at the workspace's `HEAD`), else
+    /// [`DEFAULT_AGENT`].
+    pub agent: Option<&'a str>,
+    /// One message, or the agent's interactive interface.
+    pub mode: AgentMode,
+    /// The message (empty for [`AgentMode::Interactive`]).
+    pub message: &'a str,
+    /// Hears which agent starts, once it is known.
+    pub announce: &'a dyn Fn(&AgentPreset),
+}
 
-impl Default for AgentCommand {
-    /// OpenCode: `opencode run {prompt}`.
-    fn default() -> Self {
-        Self(vec!["opencode".into(), "run".into(), "{prompt}".into()])
+impl std::fmt::Debug for PromptRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromptRequest")
+            .field("agent", &self.agent)
+            .field("mode", &self.mode)
+            .field("message", &self.message)
+            .finish_non_exhaustive()
     }
 }
 
-impl AgentCommand {
-    /// The argument vector for `message`. Without a `{prompt}` placeholder the message is
-    /// appended as the last argument.
-    #[must_use]
-    pub fn render(&self, message: &str) -> CommandLine {
-        let mut argv: Vec<String> = self
-            .0
-            .iter()
-            .map(|arg| arg.replace("{prompt}", message))
-            .collect();
-        if !self.0.iter().any(|arg| arg.contains("{prompt}")) {
-            argv.push(message.to_owned());
-        }
-        CommandLine::Argv(argv)
-    }
-}
-
-/// Runs the coding agent with `message` inside an existing workspace, its output streamed,
-/// with the workspace's environment (as [`run`](super::run) gives it; `warn` hears of an
-/// unusable project file), and returns its exit status.
+/// Runs the coding agent inside an existing workspace (with `request.message`, its output
+/// streamed; or its interactive interface on the terminal `io` must then be), with the
+/// workspace's environment (as [`run`](super::run) gives it; `warn` hears of an unusable
+/// project file), and returns its exit status.
 ///
 /// # Errors
-/// [`WorkspaceError::AgentMissing`] when the agent's program is not installed there.
+/// [`WorkspaceError::Agent`] for an agent there is not; [`WorkspaceError::AgentMissing`]
+/// when its program is not installed in the workspace.
 pub fn prompt(
     backend: Backend<'_>,
     checkout: &Checkout,
     target: &WorkspaceTarget,
-    agent: &AgentCommand,
-    message: &str,
+    request: PromptRequest<'_>,
     io: ExecIo<'_>,
     warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<CommandStatus, WorkspaceError> {
-    if agent.0.first().is_none_or(String::is_empty) {
-        return Err(WorkspaceError::AgentEmpty);
+    if let Some(name) = request.agent {
+        request.agents.get(name)?;
     }
     let workspace = locate_to_run(backend, checkout, target)?;
-    let command = agent.render(message);
+    let preset = chosen_agent(backend, &workspace, request)?;
+    (request.announce)(preset);
+    let command = preset.command(request.mode, request.message);
     let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
     match backend
         .sandbox
         .execute_in_project(&workspace, &command, &|file| env.of(file), io)
     {
-        Err(SandboxError::ProgramNotFound { program }) => {
-            Err(WorkspaceError::AgentMissing { program })
-        }
+        Err(SandboxError::ProgramNotFound { program }) => Err(WorkspaceError::AgentMissing {
+            agent: preset.name.clone(),
+            program,
+            install: preset.install.clone(),
+            sandbox: workspace.sandbox,
+        }),
         Err(err) => Err(refused_if_half_made(&workspace, err)),
         Ok(status) => Ok(status),
     }
 }
 
+/// The agent `request` names, else the one the project file at the workspace's `HEAD`
+/// names (an unusable file names none: the command's environment says why), else
+/// [`DEFAULT_AGENT`].
+fn chosen_agent<'a>(
+    backend: Backend<'_>,
+    workspace: &crate::domain::Workspace,
+    request: PromptRequest<'a>,
+) -> Result<&'a AgentPreset, WorkspaceError> {
+    let name = match request.agent {
+        Some(name) => name.to_owned(),
+        None => backend
+            .sandbox
+            .project_file(workspace)
+            .ok()
+            .flatten()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| ProjectConfig::parse(&text, crate::domain::PROJECT_FILE).ok())
+            .and_then(|project| project.agent)
+            .unwrap_or_else(|| DEFAULT_AGENT.to_owned()),
+    };
+    Ok(request.agents.get(&name)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::SandboxKind;
+    use crate::domain::{CommandLine, SandboxKind};
     use crate::fakes::{FakeCheckouts, FakeSandbox, backend, branch, checkout};
-
-    #[test]
-    fn the_prompt_is_one_argument_wherever_the_placeholder_stands() {
-        let agent = AgentCommand(vec!["a".into(), "--msg={prompt}".into()]);
-        assert_eq!(
-            agent.render("x; rm -rf /"),
-            CommandLine::Argv(vec!["a".into(), "--msg=x; rm -rf /".into()])
-        );
-        let bare = AgentCommand(vec!["a".into()]);
-        assert_eq!(
-            bare.render("hi there"),
-            CommandLine::Argv(vec!["a".into(), "hi there".into()])
-        );
-    }
 
     fn feat_x() -> WorkspaceTarget {
         WorkspaceTarget::Branch(branch("feat/x"))
@@ -100,28 +116,37 @@ mod tests {
         })
     }
 
+    fn request<'a>(
+        agents: &'a Agents,
+        agent: Option<&'a str>,
+        message: &'a str,
+    ) -> PromptRequest<'a> {
+        PromptRequest {
+            agents,
+            agent,
+            mode: AgentMode::Prompt,
+            message,
+            announce: &|_| {},
+        }
+    }
+
     #[test]
-    fn an_empty_agent_is_refused_before_anything_is_asked() {
+    fn an_unknown_agent_is_refused_before_anything_is_asked() {
         let api = checkout("acme", "api");
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &feat_x());
+        let agents = Agents::default();
 
-        for agent in [AgentCommand(Vec::new()), AgentCommand(vec![String::new()])] {
-            let err = prompt(
-                backend(&checkouts, &sandbox),
-                &api,
-                &feat_x(),
-                &agent,
-                "hi",
-                ExecIo::Inherited {
-                    stdin_is_terminal: false,
-                    no_color: false,
-                },
-                &|_| {},
-            )
-            .unwrap_err();
-            assert!(matches!(err, WorkspaceError::AgentEmpty), "{err:?}");
-        }
+        let err = prompt(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            request(&agents, Some("nosuch"), "hi"),
+            ExecIo::Terminal,
+            &|_| {},
+        )
+        .unwrap_err();
+        assert!(matches!(err, WorkspaceError::Agent(_)), "{err:?}");
         assert!(sandbox.calls().is_empty(), "{:?}", sandbox.calls());
     }
 
@@ -131,23 +156,23 @@ mod tests {
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Docker)
             .with_workspace(&api, &feat_x())
-            .with_missing_program("opencode");
+            .with_missing_program("claude");
+        let agents = Agents::default();
 
         let err = prompt(
             backend(&checkouts, &sandbox),
             &api,
             &feat_x(),
-            &AgentCommand::default(),
-            "hi",
+            request(&agents, Some("claude"), "hi"),
             ExecIo::Terminal,
             &|_| {},
         )
         .unwrap_err();
 
-        let WorkspaceError::AgentMissing { program } = err else {
+        let WorkspaceError::AgentMissing { agent, program, .. } = err else {
             panic!("expected AgentMissing, got {err:?}");
         };
-        assert_eq!(program, "opencode");
+        assert_eq!((agent.as_str(), program.as_str()), ("claude", "claude"));
     }
 
     #[test]
@@ -158,13 +183,13 @@ mod tests {
             .with_workspace(&api, &feat_x())
             .with_exit_status(CommandStatus(3));
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let agents = Agents::default();
 
         let status = prompt(
             backend(&checkouts, &sandbox),
             &api,
             &feat_x(),
-            &AgentCommand::default(),
-            "fix it; then `rm -rf /`",
+            request(&agents, Some("opencode"), "fix it; then `rm -rf /`"),
             piped(&mut stdout, &mut stderr),
             &|_| {},
         )
@@ -186,17 +211,76 @@ mod tests {
     }
 
     #[test]
+    fn without_a_choice_the_projects_agent_runs_else_opencode() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let agents = Agents::default();
+        for (file, program) in [
+            (Some("agent = \"aider\"\n"), "aider"),
+            (Some("[env]\nA = \"1\"\n"), "opencode"),
+            (None, "opencode"),
+        ] {
+            let mut sandbox =
+                FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &feat_x());
+            if let Some(text) = file {
+                sandbox = sandbox.with_project_file(text);
+            }
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            prompt(
+                backend(&checkouts, &sandbox),
+                &api,
+                &feat_x(),
+                request(&agents, None, "go"),
+                piped(&mut stdout, &mut stderr),
+                &|_| {},
+            )
+            .unwrap();
+            let run = sandbox.commands_run();
+            let CommandLine::Argv(argv) = run.last().unwrap() else {
+                panic!("{run:?}");
+            };
+            assert_eq!(argv[0], program, "{file:?}");
+            assert_eq!(argv.last().map(String::as_str), Some("go"));
+        }
+    }
+
+    #[test]
+    fn the_interactive_interface_takes_no_message() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_workspace(&api, &feat_x());
+        let agents = Agents::default();
+
+        prompt(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            PromptRequest {
+                mode: AgentMode::Interactive,
+                ..request(&agents, Some("codex"), "")
+            },
+            ExecIo::Terminal,
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            sandbox.commands_run(),
+            [CommandLine::Argv(vec!["codex".into()])]
+        );
+    }
+
+    #[test]
     fn a_missing_workspace_is_not_found_in_the_chosen_sandbox() {
         let api = checkout("acme", "api");
         let checkouts = FakeCheckouts::new("main");
         let sandbox = FakeSandbox::new(SandboxKind::Docker);
+        let agents = Agents::default();
 
         let err = prompt(
             backend(&checkouts, &sandbox),
             &api,
             &feat_x(),
-            &AgentCommand::default(),
-            "hi",
+            request(&agents, None, "hi"),
             ExecIo::Terminal,
             &|_| {},
         )

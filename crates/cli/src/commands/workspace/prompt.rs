@@ -1,47 +1,76 @@
-use skipper_core::usecases;
+use skipper_core::usecases::{self, PromptRequest};
+use skipper_core::{AgentMode, ExecIo};
 
 use super::Selection;
 use crate::context::Context;
 use crate::error::{CliError, ExitStatus};
 use crate::picker::Omitted;
 
-/// Run the coding agent with a message in a workspace.
+/// Run the coding agent in a workspace, with a message or interactively.
 ///
-/// Its output is streamed, and `sk` exits with the agent's exit code. `sk` says on stderr
-/// what it starts where (not with `--quiet`). When stdout is not a terminal, the agent
-/// gets none either, and `NO_COLOR=1`.
+/// With a message, the agent's output is streamed and `sk` exits with the agent's exit
+/// code; when stdout is not a terminal, the agent gets none either, and `NO_COLOR=1`.
+/// Without one, on a terminal, the agent's own interface opens in the workspace. `sk` says
+/// on stderr what it starts where (not with `--quiet`).
 ///
-/// The agent is OpenCode (`opencode run <message>`) unless `agent.command` in config.toml
-/// says otherwise, e.g. `command = ["claude", "-p", "{prompt}"]`.
+/// The agent is `--agent`'s, else `agent` in config.toml, else `agent` in the repository's
+/// `.skipper.toml`, else OpenCode. Built in: opencode, claude (Claude Code), codex (Codex
+/// CLI), gemini (Gemini CLI) and aider; `[agents.NAME]` in config.toml changes one or
+/// defines another.
 #[derive(Debug, clap::Args)]
 pub struct PromptArgs {
     #[command(flatten)]
     pub selection: Selection,
 
-    /// The message for the agent.
-    #[arg(required = true, num_args = 1.., value_name = "MESSAGE")]
+    /// The agent to run: a preset (opencode, claude, codex, gemini, aider) or one of
+    /// `[agents]` in config.toml.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+
+    /// The message for the agent; none opens its interactive interface (on a terminal).
+    #[arg(num_args = 0.., value_name = "MESSAGE")]
     pub message: Vec<String>,
 }
 
 pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliError> {
+    let (agents, configured) = context.config.agents(&context.paths)?;
+    let chosen = args.agent.clone().or(configured);
+    let io = crate::terminal::agent_io();
+    let mode = if args.message.is_empty() {
+        if !matches!(io, ExecIo::Terminal) {
+            return Err(CliError::usage(
+                "no message for the agent, and no terminal for its interactive interface",
+            )
+            .hint("give the message as arguments: sk workspace prompt -r R -b B 'fix the failing test'"));
+        }
+        AgentMode::Interactive
+    } else {
+        AgentMode::Prompt
+    };
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
-    let agent = context.config.agent.agent();
     let message = args.message.join(" ");
     // An agent may say nothing for long (a model to reach, none configured): say what
     // runs where first.
-    let program = agent.0.first().map_or("the agent", String::as_str);
-    context.printer.status(&format!(
-        "Starting {program} in workspace {} ({target}) [{}]…",
-        checkout.repository,
-        backend.sandbox.kind()
-    ));
+    let announce = |preset: &skipper_core::AgentPreset| {
+        context.printer.status(&format!(
+            "Starting {} in workspace {} ({target}) [{}]…",
+            preset.name,
+            checkout.repository,
+            backend.sandbox.kind()
+        ));
+    };
     let status = usecases::prompt(
         backend,
         &checkout,
         &target,
-        &agent,
-        &message,
-        crate::terminal::agent_io(),
+        PromptRequest {
+            agents: &agents,
+            agent: chosen.as_deref(),
+            mode,
+            message: &message,
+            announce: &announce,
+        },
+        io,
         &|err| crate::setup::warn_unusable(context, err),
     )?;
     Ok(ExitStatus::Code(status.0))
