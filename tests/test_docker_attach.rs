@@ -210,3 +210,21 @@ fn a_preset_whose_program_the_image_lacks_says_how_to_add_it() {
       - or run another agent: --agent NAME, or `agent` in config.toml
     ");
 }
+
+#[test]
+fn prompt_without_a_message_opens_the_agents_interface_in_the_container() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("promptui", "");
+    repo.create("feat/agent");
+    let config = fs_err::read_to_string(repo.env.config_file()).unwrap();
+    repo.env.write_config(&format!(
+        "{config}\n[agents.mine]\nprompt = [\"true\"]\ninteractive = [\"sh\", \"-c\", \"[ -t 0 ] && [ -t 1 ] && echo mine-on-$(stty size | tr ' ' x); read line; echo mine-read-$line; exit 6\"]\n"
+    ));
+    let mut session = repo.pty("prompt", "feat/agent", &["--agent", "mine"]);
+    session.expect("mine-on-30x100").unwrap();
+    session.send_line("hello").unwrap();
+    session.expect("mine-read-hello").unwrap();
+    assert_eq!(exit_code(&mut session), 6);
+}
