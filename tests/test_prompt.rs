@@ -66,7 +66,11 @@ fn prompt_runs_the_real_opencode_against_a_stand_in_model() {
     if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
         return;
     }
-    let env = env_with_workspace();
+    // A branch without a `/` (see the test below).
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
     let model = StandinModel::start("The stand-in model answers.");
     let config = env.root().join("xdg-config/opencode");
     fs_err::create_dir_all(&config).unwrap();
@@ -78,7 +82,7 @@ fn prompt_runs_the_real_opencode_against_a_stand_in_model() {
         "-r",
         "api",
         "-b",
-        "feat/agent",
+        "agent",
         "say",
         "hello",
     ]);
@@ -236,4 +240,46 @@ fn without_a_message_the_agent_opens_its_interface_on_the_terminal() {
     error: no message for the agent, and no terminal for its interactive interface
       - give the message as arguments: sk workspace prompt -r R -b B 'fix the failing test'
     ");
+}
+
+#[test]
+fn a_second_prompt_continues_the_workspaces_conversation_and_new_starts_another() {
+    if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
+        return;
+    }
+    // Branches without a `/`: OpenCode 1.18 cannot work in a directory whose name holds
+    // `%2F` (it decodes the path), which is how a worktree's directory spells a `/`.
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "other"]);
+    let model = StandinModel::start("user messages: {users}.");
+    let config = env.root().join("xdg-config/opencode");
+    fs_err::create_dir_all(&config).unwrap();
+    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    let prompt = |branch: &str, extra: &[&str]| {
+        let mut args = vec!["workspace", "prompt", "-r", "api", "-b", branch];
+        args.extend_from_slice(extra);
+        let output = env.run(&args);
+        assert!(
+            output.status.success(),
+            "{}\n{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        stdout(&output)
+    };
+    let said = |text: &str, users: usize| text.contains(&format!("user messages: {users}."));
+    let first = prompt("agent", &["one"]);
+    assert!(said(&first, 1), "{first}");
+    let second = prompt("agent", &["two"]);
+    assert!(said(&second, 2), "{second}");
+    // Another workspace of the same repository has a conversation of its own.
+    let elsewhere = prompt("other", &["one"]);
+    assert!(said(&elsewhere, 1), "{elsewhere}");
+    let fresh = prompt("agent", &["--new", "three"]);
+    assert!(said(&fresh, 1), "{fresh}");
+    let after = prompt("agent", &["four"]);
+    assert!(said(&after, 2), "{after}");
 }

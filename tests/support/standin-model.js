@@ -2,7 +2,9 @@
 // ($STANDIN_REPLY), streamed as server-sent events when asked. Listens on 127.0.0.1 only, on
 // $PORT or a free port, and prints the port once it listens.
 const http = require("http");
-const reply = process.env.STANDIN_REPLY || "Hello from the stand-in model.";
+// In the reply, `{users}` is how many user messages the request carried: a conversation
+// continued shows it grew.
+const template = process.env.STANDIN_REPLY || "Hello from the stand-in model.";
 const server = http.createServer((req, res) => {
   let body = "";
   req.on("data", (c) => (body += c));
@@ -12,6 +14,8 @@ const server = http.createServer((req, res) => {
       return;
     }
     const request = JSON.parse(body || "{}");
+    const users = (request.messages || []).filter((m) => m.role === "user").length;
+    const reply = template.split("{users}").join(String(users));
     const id = "chatcmpl-standin";
     const created = Math.floor(Date.now() / 1000);
     if (request.stream) {

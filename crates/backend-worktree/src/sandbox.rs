@@ -102,9 +102,12 @@ impl Sandbox for WorktreeSandbox {
             ));
         };
         let mut process = Command::new(program);
+        // `PWD` as a shell would set it: programs that read it rather than ask the kernel
+        // (OpenCode does) would otherwise work in the directory `sk` was started from.
         clear_repository_env(&mut process)
             .args(args)
-            .current_dir(dir);
+            .current_dir(dir)
+            .env("PWD", dir);
         if let ExecIo::Inherited { no_color: true, .. } = io {
             process.env("NO_COLOR", "1");
         }
@@ -156,6 +159,7 @@ impl Sandbox for WorktreeSandbox {
             let mut process = Command::new(&shell);
             clear_repository_env(&mut process)
                 .current_dir(dir)
+                .env("PWD", dir)
                 .envs(env.iter());
             let status = run_foreground(&mut process).during(&fail)?;
             return Ok(AttachOutcome::Exited(status));

@@ -32,6 +32,60 @@ pub struct AgentPreset {
     pub config: Vec<String>,
     /// How its program is installed, for the error saying it is missing.
     pub install: Option<String>,
+    /// How a conversation is found again by its title, when the agent can (else a
+    /// continued prompt is [`AgentPreset::resume`] in the same directory).
+    pub conversation: Option<Conversation>,
+}
+
+/// An agent's conversations by id: started under a title `sk` chooses, found again by it
+/// in the agent's list, continued by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    /// Starts a conversation: `{title}` is its title, `{prompt}` the message.
+    pub start: Vec<String>,
+    /// Continues conversation `{session}` with `{prompt}`.
+    pub resume: Vec<String>,
+    /// Prints the conversations as a JSON array of objects with `id` and `title`.
+    pub list: Vec<String>,
+}
+
+/// The placeholder for a conversation's title in [`Conversation::start`].
+pub const TITLE_PLACEHOLDER: &str = "{title}";
+/// The placeholder for a conversation's id in [`Conversation::resume`].
+pub const SESSION_PLACEHOLDER: &str = "{session}";
+
+impl Conversation {
+    /// The command starting a conversation titled `title` with `message`.
+    #[must_use]
+    pub fn start(&self, title: &str, message: &str) -> CommandLine {
+        render(&fill(&self.start, TITLE_PLACEHOLDER, title), message)
+    }
+
+    /// The command continuing conversation `session` with `message`.
+    #[must_use]
+    pub fn resume(&self, session: &str, message: &str) -> CommandLine {
+        render(&fill(&self.resume, SESSION_PLACEHOLDER, session), message)
+    }
+
+    /// The id of the conversation titled `title` in what [`Conversation::list`] printed.
+    #[must_use]
+    pub fn find(listed: &[u8], title: &str) -> Option<String> {
+        let sessions: Vec<serde_json::Value> = serde_json::from_slice(listed).ok()?;
+        sessions.iter().find_map(|session| {
+            (session.get("title")?.as_str()? == title)
+                .then(|| session.get("id")?.as_str().map(ToOwned::to_owned))
+                .flatten()
+        })
+    }
+}
+
+/// `template` with every `placeholder` replaced by `value` (before the message goes in, so
+/// that a message holding the placeholder stays as it is).
+fn fill(template: &[String], placeholder: &str, value: &str) -> Vec<String> {
+    template
+        .iter()
+        .map(|arg| arg.replace(placeholder, value))
+        .collect()
 }
 
 /// How a preset's interface is asked for.
@@ -100,6 +154,23 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
             interactive: words(&["opencode"]),
             config: words(&[".config/opencode", ".local/share/opencode/auth.json"]),
             install: Some("npm install -g opencode-ai".into()),
+            conversation: Some(Conversation {
+                start: words(&[
+                    "opencode",
+                    "run",
+                    "--title",
+                    TITLE_PLACEHOLDER,
+                    PROMPT_PLACEHOLDER,
+                ]),
+                resume: words(&[
+                    "opencode",
+                    "run",
+                    "--session",
+                    SESSION_PLACEHOLDER,
+                    PROMPT_PLACEHOLDER,
+                ]),
+                list: words(&["opencode", "session", "list", "--format", "json"]),
+            }),
         },
         AgentPreset {
             name: "claude".into(),
@@ -113,6 +184,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
                 ".claude/CLAUDE.md",
             ]),
             install: Some("npm install -g @anthropic-ai/claude-code".into()),
+            conversation: None,
         },
         AgentPreset {
             name: "codex".into(),
@@ -127,6 +199,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
             interactive: words(&["codex"]),
             config: words(&[".codex/auth.json", ".codex/config.toml", ".codex/AGENTS.md"]),
             install: Some("npm install -g @openai/codex".into()),
+            conversation: None,
         },
         AgentPreset {
             name: "gemini".into(),
@@ -140,6 +213,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
                 ".gemini/GEMINI.md",
             ]),
             install: Some("npm install -g @google/gemini-cli".into()),
+            conversation: None,
         },
         AgentPreset {
             name: "aider".into(),
@@ -154,6 +228,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
             interactive: words(&["aider"]),
             config: words(&[".aider.conf.yml"]),
             install: Some("python3 -m pip install aider-chat".into()),
+            conversation: None,
         },
     ]
 }
@@ -225,15 +300,19 @@ impl Agents {
                     resume: None,
                     config: Vec::new(),
                     install: None,
+                    conversation: None,
                 });
                 presets.len() - 1
             };
             let preset = &mut presets[index];
+            // A changed prompt is the user's: conversations found by title would not use it.
             if let Some(prompt) = &table.prompt {
                 preset.prompt.clone_from(prompt);
+                preset.conversation = None;
             }
             if let Some(resume) = &table.resume {
                 preset.resume = (!resume.is_empty()).then(|| resume.clone());
+                preset.conversation = None;
             }
             if let Some(interactive) = &table.interactive {
                 preset.interactive.clone_from(interactive);
@@ -464,5 +543,46 @@ mod tests {
             },
         );
         assert!(Agents::new(&overrides).is_err());
+    }
+
+    #[test]
+    fn opencodes_conversations_are_started_titled_and_continued_by_id() {
+        let agents = Agents::default();
+        let conversation = agents
+            .get("opencode")
+            .unwrap()
+            .conversation
+            .clone()
+            .unwrap();
+        assert_eq!(
+            argv(conversation.start("sk t", "go {session}")),
+            ["opencode", "run", "--title", "sk t", "go {session}"]
+        );
+        assert_eq!(
+            argv(conversation.resume("ses_1", "more")),
+            ["opencode", "run", "--session", "ses_1", "more"]
+        );
+        let listed =
+            br#"[{"id":"ses_2","title":"other"},{"id":"ses_1","title":"sk t","directory":"/w"}]"#;
+        assert_eq!(Conversation::find(listed, "sk t").as_deref(), Some("ses_1"));
+        assert_eq!(Conversation::find(listed, "sk"), None);
+        assert_eq!(Conversation::find(b"not json", "sk t"), None);
+        // The user's own prompt for it is used as it is, without titles.
+        let mut overrides = BTreeMap::new();
+        overrides.insert(
+            "opencode".to_owned(),
+            AgentOverride {
+                prompt: Some(words(&["opencode", "run", "-m", "x/y", "{prompt}"])),
+                ..AgentOverride::default()
+            },
+        );
+        assert_eq!(
+            Agents::new(&overrides)
+                .unwrap()
+                .get("opencode")
+                .unwrap()
+                .conversation,
+            None
+        );
     }
 }

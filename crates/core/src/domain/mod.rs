@@ -17,8 +17,8 @@ mod state;
 mod workspace;
 
 pub use agent::{
-    AgentError, AgentMode, AgentOverride, AgentPreset, Agents, DEFAULT_AGENT, PROMPT_PLACEHOLDER,
-    builtin_agents, render,
+    AgentError, AgentMode, AgentOverride, AgentPreset, Agents, Conversation, DEFAULT_AGENT,
+    PROMPT_PLACEHOLDER, builtin_agents, render,
 };
 pub use branch::BranchName;
 pub use carry::{

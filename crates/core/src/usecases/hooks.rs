@@ -333,6 +333,13 @@ impl<'a> CommandEnvironment<'a> {
         }
         Environment::for_workspace(self.workspace, &self.default_branch, &file.config().env)
     }
+
+    /// [`CommandEnvironment::of`] without telling of an unusable file again: for a
+    /// command `sk` runs after the user's, whose start already did.
+    pub(super) fn of_quietly(&self, bytes: Option<&[u8]>) -> Environment {
+        let file = parse_project(bytes, self.workspace);
+        Environment::for_workspace(self.workspace, &self.default_branch, &file.config().env)
+    }
 }
 
 /// The project file of a repository's default branch, as `sk hooks` reviews it.

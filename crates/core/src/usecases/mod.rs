@@ -5,6 +5,7 @@ mod attach;
 mod carry;
 mod choose;
 mod clone;
+mod conversation;
 mod create;
 mod detach;
 mod diff;

@@ -4,6 +4,7 @@ use crate::domain::{
 };
 use crate::ports::{ExecIo, SandboxError};
 
+use super::conversation;
 use super::hooks::CommandEnvironment;
 use super::resolve::{locate_to_run, refused_if_half_made};
 use super::{Backend, WorkspaceError};
@@ -21,6 +22,8 @@ pub struct PromptRequest<'a> {
     pub mode: AgentMode,
     /// The message (empty for [`AgentMode::Interactive`]).
     pub message: &'a str,
+    /// Start a new conversation (`--new`) rather than continue the workspace's last one.
+    pub new_conversation: bool,
     /// Hears which agent starts, once it is known.
     pub announce: &'a dyn Fn(&AgentPreset),
 }
@@ -57,21 +60,64 @@ pub fn prompt(
     let workspace = locate_to_run(backend, checkout, target)?;
     let preset = chosen_agent(backend, &workspace, request)?;
     (request.announce)(preset);
-    let command = preset.command(request.mode, request.message);
     let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
-    match backend
-        .sandbox
-        .execute_in_project(&workspace, &command, &|file| env.of(file), io)
-    {
-        Err(SandboxError::ProgramNotFound { program }) => Err(WorkspaceError::AgentMissing {
-            agent: preset.name.clone(),
-            program,
-            install: preset.install.clone(),
-            sandbox: workspace.sandbox,
-        }),
-        Err(err) => Err(refused_if_half_made(&workspace, err)),
-        Ok(status) => Ok(status),
+    let mut title = None;
+    let command = match request.mode {
+        AgentMode::Interactive => preset.command(AgentMode::Interactive, ""),
+        mode => {
+            let record = if request.new_conversation {
+                None
+            } else {
+                conversation::recorded(backend.sandbox, &workspace, &preset.name)
+            };
+            match (&preset.conversation, record) {
+                (Some(conversation), Some(session)) if !session.is_empty() => {
+                    conversation.resume(&session, request.message)
+                }
+                (Some(conversation), _) => {
+                    let chosen = conversation::title(&workspace);
+                    let command = conversation.start(&chosen, request.message);
+                    title = Some(chosen);
+                    command
+                }
+                (None, Some(_)) => preset.command(AgentMode::Resume, request.message),
+                (None, None) => preset.command(mode, request.message),
+            }
+        }
+    };
+    let status =
+        match backend
+            .sandbox
+            .execute_in_project(&workspace, &command, &|file| env.of(file), io)
+        {
+            Err(SandboxError::ProgramNotFound { program }) => {
+                return Err(WorkspaceError::AgentMissing {
+                    agent: preset.name.clone(),
+                    program,
+                    install: preset.install.clone(),
+                    sandbox: workspace.sandbox,
+                });
+            }
+            Err(err) => return Err(refused_if_half_made(&workspace, err)),
+            Ok(status) => status,
+        };
+    if request.mode != AgentMode::Interactive {
+        let session = match (&preset.conversation, &title) {
+            (Some(conversation), Some(title)) => {
+                conversation::find(backend.sandbox, &workspace, conversation, title, &env)
+            }
+            _ => None,
+        };
+        if preset.conversation.is_none() || session.is_some() {
+            conversation::record(
+                backend.sandbox,
+                &workspace,
+                &preset.name,
+                session.as_deref().unwrap_or(""),
+            );
+        }
     }
+    Ok(status)
 }
 
 /// The agent `request` names, else the one the project file at the workspace's `HEAD`
@@ -126,6 +172,7 @@ mod tests {
             agent,
             mode: AgentMode::Prompt,
             message,
+            new_conversation: false,
             announce: &|_| {},
         }
     }
@@ -196,17 +243,26 @@ mod tests {
         .unwrap();
 
         assert_eq!(status, CommandStatus(3));
-        assert_eq!(
-            sandbox.commands_run(),
-            [CommandLine::Argv(vec![
-                "opencode".into(),
-                "run".into(),
-                "fix it; then `rm -rf /`".into()
-            ])]
-        );
-        assert_eq!(
-            sandbox.calls(),
-            ["locate feat/x", "execute feat/x", "execute feat/x"]
+        // Looked for a conversation to continue, started one under a title of its own
+        // with the message as one argument, then looked for it to record it.
+        let run = sandbox.commands_run();
+        let started = run
+            .iter()
+            .find_map(|command| match command {
+                CommandLine::Argv(argv) if argv[0] == "opencode" && argv[1] == "run" => Some(argv),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(started[2], "--title");
+        assert!(started[3].starts_with("sk acme/api feat/x "), "{started:?}");
+        assert_eq!(started[4], "fix it; then `rm -rf /`");
+        assert_eq!(started.len(), 5);
+        assert!(
+            run.contains(&CommandLine::Argv(
+                ["opencode", "session", "list", "--format", "json"]
+                    .map(String::from)
+                    .to_vec()
+            ))
         );
     }
 
@@ -236,9 +292,13 @@ mod tests {
             )
             .unwrap();
             let run = sandbox.commands_run();
-            let CommandLine::Argv(argv) = run.last().unwrap() else {
-                panic!("{run:?}");
-            };
+            let argv = run
+                .iter()
+                .find_map(|command| match command {
+                    CommandLine::Argv(argv) if argv[0] != "sh" => Some(argv),
+                    _ => None,
+                })
+                .unwrap();
             assert_eq!(argv[0], program, "{file:?}");
             assert_eq!(argv.last().map(String::as_str), Some("go"));
         }

@@ -13,6 +13,10 @@ use crate::picker::Omitted;
 /// Without one, on a terminal, the agent's own interface opens in the workspace. `sk` says
 /// on stderr what it starts where (not with `--quiet`).
 ///
+/// A prompt continues the workspace's last conversation with that agent (OpenCode's by its
+/// session, recorded in the workspace; others' by their own "continue" in its directory);
+/// `--new` starts another.
+///
 /// The agent is `--agent`'s, else `agent` in config.toml, else `agent` in the repository's
 /// `.skipper.toml`, else OpenCode. Built in: opencode, claude (Claude Code), codex (Codex
 /// CLI), gemini (Gemini CLI) and aider; `[agents.NAME]` in config.toml changes one or
@@ -26,6 +30,10 @@ pub struct PromptArgs {
     /// `[agents]` in config.toml.
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
+
+    /// Start a new conversation instead of continuing the workspace's last one.
+    #[arg(long)]
+    pub new: bool,
 
     /// The message for the agent; none opens its interactive interface (on a terminal).
     #[arg(num_args = 0.., value_name = "MESSAGE")]
@@ -68,6 +76,7 @@ pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliEr
             agent: chosen.as_deref(),
             mode,
             message: &message,
+            new_conversation: args.new,
             announce: &announce,
         },
         io,

@@ -1,0 +1,150 @@
+//! The workspace's conversation with its agent: which one `prompt` continues, recorded in
+//! the workspace's own git directory (`skipper/agents/<agent>`, inside the container for
+//! Docker, so it lives and goes with the workspace and survives a restart of its
+//! container). The record holds the conversation's id for an agent whose conversations
+//! `sk` finds by title ([`Conversation`]), and is empty for one that continues the last
+//! conversation of its directory: it then says only that there is one.
+
+use crate::domain::{CommandLine, Conversation, Workspace};
+use crate::ports::{ExecIo, PipedIo, Sandbox};
+
+use super::hooks::CommandEnvironment;
+
+/// Whether `agent` is a name a record may be kept under: a file name of its own.
+fn is_record_name(agent: &str) -> bool {
+    !agent.is_empty()
+        && !agent.starts_with('.')
+        && agent
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Whether `session` can be an agent's conversation id: printable, one word.
+fn is_session_id(session: &str) -> bool {
+    session.len() <= 200
+        && session
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// What `sh` prints or exits with, run in the workspace with `args`; `None` when it failed.
+fn sh(
+    sandbox: &dyn Sandbox,
+    workspace: &Workspace,
+    script: &str,
+    args: &[&str],
+) -> Option<Vec<u8>> {
+    let mut argv = vec![
+        "sh".to_owned(),
+        "-c".to_owned(),
+        script.to_owned(),
+        "sh".to_owned(),
+    ];
+    argv.extend(args.iter().map(|&arg| arg.to_owned()));
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let status = sandbox
+        .execute(
+            workspace,
+            &CommandLine::Argv(argv),
+            &crate::domain::Environment::new(),
+            ExecIo::Piped(PipedIo {
+                stdin: None,
+                stdout: &mut stdout,
+                stderr: &mut stderr,
+                interrupts: None,
+            }),
+        )
+        .ok()?;
+    status.success().then_some(stdout)
+}
+
+/// The conversation of `agent` recorded in `workspace`: `Some("")` when it continues by
+/// directory, `None` when there is none (or it cannot be read: a new one starts).
+pub(super) fn recorded(
+    sandbox: &dyn Sandbox,
+    workspace: &Workspace,
+    agent: &str,
+) -> Option<String> {
+    if !is_record_name(agent) {
+        return None;
+    }
+    let read = sh(
+        sandbox,
+        workspace,
+        r#"f="$(git rev-parse --git-dir)/skipper/agents/$1" && [ -f "$f" ] && cat -- "$f""#,
+        &[agent],
+    )?;
+    let session = String::from_utf8(read).ok()?.trim().to_owned();
+    is_session_id(&session).then_some(session)
+}
+
+/// Records `session` (empty: continued by directory) as `agent`'s conversation in
+/// `workspace`. Best effort: without it, the next prompt starts a new conversation.
+pub(super) fn record(sandbox: &dyn Sandbox, workspace: &Workspace, agent: &str, session: &str) {
+    if !is_record_name(agent) || !is_session_id(session) {
+        return;
+    }
+    let _ = sh(
+        sandbox,
+        workspace,
+        r#"d="$(git rev-parse --git-dir)/skipper/agents" && mkdir -p "$d" && printf '%s\n' "$2" > "$d/$1""#,
+        &[agent, session],
+    );
+}
+
+/// A title no other conversation has: the workspace and the time.
+pub(super) fn title(workspace: &Workspace) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "sk {} {} {nanos:x}",
+        workspace.reference.repository, workspace.reference.target
+    )
+}
+
+/// The id of the conversation titled `title`, from the agent's list run in `workspace`
+/// with the command's environment.
+pub(super) fn find(
+    sandbox: &dyn Sandbox,
+    workspace: &Workspace,
+    conversation: &Conversation,
+    title: &str,
+    env: &CommandEnvironment<'_>,
+) -> Option<String> {
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let status = sandbox
+        .execute_in_project(
+            workspace,
+            &CommandLine::Argv(conversation.list.clone()),
+            &|file| env.of_quietly(file),
+            ExecIo::Piped(PipedIo {
+                stdin: None,
+                stdout: &mut stdout,
+                stderr: &mut stderr,
+                interrupts: None,
+            }),
+        )
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    Conversation::find(&stdout, title).filter(|session| is_session_id(session))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_kept_only_under_plain_names_and_ids() {
+        assert!(is_record_name("opencode") && is_record_name("my_agent-2"));
+        for bad in ["", ".hidden", "a/b", "../x", "a b"] {
+            assert!(!is_record_name(bad), "{bad}");
+        }
+        assert!(is_session_id("ses_dcc7d4853ffeyZrnyeKglQwSQi") && is_session_id(""));
+        for bad in ["a b", "x\ny", "$(rm)", &"x".repeat(201)] {
+            assert!(!is_session_id(bad), "{bad}");
+        }
+    }
+}
