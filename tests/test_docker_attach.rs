@@ -389,3 +389,30 @@ fn attach_uses_docker_exec_in_an_image_without_script() {
     session.send_line("exit 4").unwrap();
     assert_eq!(exit_code(&mut session), 4);
 }
+
+#[test]
+fn the_spawners_terminal_has_the_modes_of_docker_execs() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::new("ptymodes", "");
+    repo.create("feat/pty");
+    let modes = |vars: &[(&str, &str)], parent: &str| {
+        let mut session = attach_on_a_sized_pty(&repo.env, &repo.name, "feat/pty", vars);
+        session.expect(expectrl::Regex("[#$] $")).unwrap();
+        session.send_line(PARENT).unwrap();
+        session.expect(format!("parent-{parent}")).unwrap();
+        session.send_line("echo modes-$(stty -g)-end").unwrap();
+        let seen = session
+            .expect(expectrl::Regex("modes-[0-9a-f:]+-end"))
+            .unwrap();
+        let seen = String::from_utf8_lossy(seen.get(0).unwrap()).into_owned();
+        session.send_line("exit").unwrap();
+        assert_eq!(exit_code(&mut session), 0);
+        seen
+    };
+    assert_eq!(
+        modes(&[], "script"),
+        modes(&[("SKIPPER_DOCKER_EXEC", "api")], "none")
+    );
+}

@@ -11,10 +11,16 @@
 //! after [`PICKUP_DEADLINE`], never running it twice). Output is relayed as the exec's is;
 //! the exit status comes back on `status`; signals go as `signal <id> <SIG>` requests.
 //!
+//! A request with a terminal (`sk attach`, a command on the user's terminal) is one whose
+//! `run` starts `terminal.sh`, which makes a pseudo-terminal inside with util-linux
+//! script(1) (see [`start_terminal`]): the spawner itself knows nothing of terminals, so
+//! every container with a spawner can have one.
+//!
 //! Whenever the spawner cannot be used (no exec directory: a container made before; nobody
 //! reading `requests`: PID 1 is not the spawner, or the container is stopped;
-//! `SKIPPER_DOCKER_EXEC=api`; a daemon elsewhere; an environment `sh` cannot express) the
-//! caller uses the daemon's exec, and `-v` says why.
+//! `SKIPPER_DOCKER_EXEC=api`; a daemon elsewhere; an environment `sh` cannot express; for a
+//! terminal, an image without util-linux script(1)) the caller uses the daemon's exec, and
+//! `-v` says why.
 //!
 //! The container can write into its exec directory, so the host never follows a link there,
 //! opens only FIFOs it checks are FIFOs, and reads the status strictly (see [`fifo`]).

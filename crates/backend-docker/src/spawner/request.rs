@@ -163,6 +163,30 @@ mod tests {
     }
 
     #[test]
+    fn a_terminals_run_script_starts_terminal_sh_with_the_first_size() {
+        let size = TerminalSize {
+            rows: 30,
+            cols: 100,
+        };
+        assert_eq!(
+            terminal_run_script("/e/r1/pid", "/e/r1", Some(size)).unwrap(),
+            "{ echo \"$$\" >'/e/r1/pid'; } 2>/dev/null\n\
+             exec 'sh' '/e/r1/terminal' '/e/r1' '30' '100'\n"
+        );
+        assert!(
+            terminal_run_script("/e/r1/pid", "/e/r1", None)
+                .unwrap()
+                .ends_with("'/e/r1' '0' '0'\n")
+        );
+        assert_eq!(size.resize_line(), "30 100\n");
+        // No pidfile: nothing is written before the rest.
+        assert_eq!(
+            run_script(None, None, &[], &["true".to_owned()]).unwrap(),
+            "exec 'true'\n"
+        );
+    }
+
+    #[test]
     fn what_sh_cannot_say_as_the_daemon_would_is_no_script() {
         let argv = ["true".to_owned()];
         for env in ["NO_EQUALS", "1A=x", "A-B=x", "=x", "A=\0"] {
