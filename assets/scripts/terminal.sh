@@ -13,12 +13,16 @@
 # from `in` and its output relayed to `out`. Two things keep the command running when sk
 # leaves it (its detach keys) as the daemon's exec does:
 # - stdin is `in` opened again for reading and writing: this process then counts as one of
-#   its writers, so sk closing its end never becomes an end of file (which script(1) would
-#   turn into a Ctrl-D typed at the terminal);
+#   its writers, so sk closing its end never becomes an end of file (on which script(1)
+#   ends the session, and the shell with it);
 # - the output reaches `out` through a relay that, once nobody reads `out` (a write fails:
 #   SIGPIPE is ignored by the relay alone), reads on and throws it away, so that script(1)
-#   never blocks on a full FIFO nor dies of SIGPIPE (which would hang up the terminal).
-# Resizes after sk left are lost, as there is no terminal to follow.
+#   never writes where nobody reads. util-linux 2.38 goes on when its output fails, but its
+#   manual promises nothing of the kind, and a script(1) that ended of it would hang up the
+#   terminal, and the shell with it.
+# Resizes after sk left are lost, as there is no terminal to follow. All of this is in the
+# request, not in the spawner, so that every container with a spawner has terminals, those
+# made before them included.
 #
 # Inside the terminal (`inside`): the terminal's modes and size (before the command starts,
 # so that its first look at the size is right), the loop that applies each resize from
