@@ -68,11 +68,12 @@ pub(crate) async fn start_terminal(
         .map_err(NotSpawned::Unavailable)?;
     let id = request::request_id();
     let dir = format!("{}/{id}", spec::EXEC_MOUNT);
-    let cannot = |reason: String| NotSpawned::Unavailable(reason);
     let run = request::terminal_run_script(&format!("{dir}/pid"), &dir, size)
-        .ok_or_else(|| cannot(format!("{dir} cannot be said in `sh`")))?;
-    let session = request::run_script(None, spawn.working_dir, spawn.env, argv)
-        .ok_or_else(|| cannot("the environment is not one `sh` can set".to_owned()))?;
+        .ok_or_else(|| NotSpawned::Unavailable(format!("{dir} cannot be said in `sh`")))?;
+    let session =
+        request::run_script(None, spawn.working_dir, spawn.env, argv).ok_or_else(|| {
+            NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
+        })?;
     let removed = RequestDir(channel.path.join(&id));
     let files = [
         ("run", run.as_str()),
@@ -80,12 +81,13 @@ pub(crate) async fn start_terminal(
         ("session", session.as_str()),
     ];
     let ends = make_request(&channel, &id, &files, &["size"])
-        .map_err(|err| cannot(format!("making request {id}: {err}")))?;
-    let size_fifo = fifo::open_fifo(&ends.dir, "size", fifo::End::Both)
-        .map_err(|err| cannot(format!("opening the size FIFO of request {id}: {err}")))?;
+        .map_err(|err| NotSpawned::Unavailable(format!("making request {id}: {err}")))?;
+    let size_fifo = fifo::open_fifo(&ends.dir, "size", fifo::End::Both).map_err(|err| {
+        NotSpawned::Unavailable(format!("opening the size FIFO of request {id}: {err}"))
+    })?;
     channel
         .send(&format!("{id}\n"))
-        .map_err(|err| cannot(format!("sending request {id}: {err}")))?;
+        .map_err(|err| NotSpawned::Unavailable(format!("sending request {id}: {err}")))?;
     let input = picked_up(&channel, &ends.dir).await?;
     let receiver = |fd: OwnedFd| {
         pipe::Receiver::from_owned_fd(fd).map_err(|err| NotSpawned::Failed(err.to_string()))
@@ -109,7 +111,7 @@ pub(crate) async fn start_terminal(
                     .ok()
                     .and_then(Result::ok)
                     .and_then(|sent| request::parse_status(&sent));
-            return Err(cannot(match code {
+            return Err(NotSpawned::Unavailable(match code {
                 Some(code) => format!("its terminal did not start: {told} (exit status {code})"),
                 None => format!("its terminal did not start: {told}"),
             }));
