@@ -48,7 +48,7 @@ impl ExecRequest {
     }
 
     /// What the spawner is asked to run for this request.
-    fn spawn(&self) -> Spawn<'_> {
+    pub(crate) fn spawn(&self) -> Spawn<'_> {
         Spawn {
             container: &self.container,
             working_dir: self.working_dir.as_deref(),

@@ -65,7 +65,9 @@
 //!   command's process group inside the container. They are started by the container's
 //!   spawner (PID 1) through FIFOs in its exec directory, a host directory mounted
 //!   read-write, with `docker exec` as the fallback whenever the spawner is not there or
-//!   does not answer (and for TTY sessions).
+//!   does not answer. Sessions on the user's terminal too, on a pseudo-terminal the
+//!   spawner's request makes with util-linux script(1) (`terminal.sh`), with `docker exec
+//!   -it` as the fallback in an image without it.
 //!
 //! [`Sandbox`]: skipper_core::ports::Sandbox
 //! [`WorkspaceRegistry`]: skipper_core::ports::WorkspaceRegistry

@@ -32,9 +32,10 @@ struct Streams<'a> {
 }
 
 impl DockerBackend {
-    /// [`Sandbox::execute`] on the user's terminal: a TTY exec, as `docker exec -it`, so
-    /// interactive programs (and agents that check for a terminal) behave as on the host;
-    /// with `launch`'s environment.
+    /// [`Sandbox::execute`] on the user's terminal: a terminal inside the container, as
+    /// `docker exec -it` gives (see [`attach::interactive`]), so interactive programs (and
+    /// agents that check for a terminal) behave as on the host; with `launch`'s
+    /// environment.
     fn execute_on_terminal(
         &self,
         workspace: &Workspace,
@@ -61,6 +62,7 @@ impl DockerBackend {
                 let start = launch.start(&self.engine, name, path).await.map_err(fail)?;
                 let end = attach::interactive(
                     &self.engine.docker,
+                    &self.engine.spawners,
                     name,
                     path,
                     wrapped.clone(),
@@ -252,6 +254,7 @@ impl DockerBackend {
                     let start = launch.start(&self.engine, name, path).await?;
                     let end = attach::interactive_shell(
                         &self.engine.docker,
+                        &self.engine.spawners,
                         name,
                         path,
                         start.env.clone(),

@@ -97,6 +97,10 @@ pub const CARRY_CHECK: &str = script!("carry-check.sh");
 /// `spawner.sh` (see [`crate::spawner`]).
 pub const SPAWNER: &str = script!("spawner.sh");
 
+/// A request with a terminal: `terminal.sh`, written into the request's directory (see
+/// [`crate::spawner::start_terminal`]).
+pub const TERMINAL: &str = script!("terminal.sh");
+
 /// `bash` when the image has it, else `sh`: `interactive-shell.sh`, after `exec-guard.sh`.
 pub const INTERACTIVE_SHELL: &str = guarded!("interactive-shell.sh");
 

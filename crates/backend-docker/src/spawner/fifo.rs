@@ -42,6 +42,9 @@ pub(crate) enum End {
     Read,
     /// The writing end: fails with [`is_no_reader`] while nobody holds the reading end.
     Write,
+    /// Both ends: opens at once, and writes never fail for want of a reader (they wait in
+    /// the FIFO for one, up to its capacity).
+    Both,
 }
 
 /// Opens the FIFO `name` in `dir` at `end`, non-blocking, never following a link; anything
@@ -50,6 +53,7 @@ pub(crate) fn open_fifo(dir: impl AsFd, name: &str, end: End) -> io::Result<Owne
     let access = match end {
         End::Read => OFlags::RDONLY,
         End::Write => OFlags::WRONLY,
+        End::Both => OFlags::RDWR,
     };
     let fd = fs::openat(dir, name, access | OFlags::NONBLOCK | safe(), Mode::empty())?;
     if FileType::from_raw_mode(fs::fstat(&fd)?.st_mode) != FileType::Fifo {
@@ -95,7 +99,7 @@ mod tests {
         fs_err::os::unix::fs::symlink(dir.path(), exec_dir.join("linked-dir")).unwrap();
         let fd = open_dir(&exec_dir).unwrap();
 
-        for end in [End::Read, End::Write] {
+        for end in [End::Read, End::Write, End::Both] {
             let linked = open_fifo(&fd, "out", end).unwrap_err();
             assert_eq!(linked.raw_os_error(), Some(Errno::LOOP.raw_os_error()));
             let file = open_fifo(&fd, "err", end).unwrap_err();

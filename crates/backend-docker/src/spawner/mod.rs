@@ -11,10 +11,16 @@
 //! after [`PICKUP_DEADLINE`], never running it twice). Output is relayed as the exec's is;
 //! the exit status comes back on `status`; signals go as `signal <id> <SIG>` requests.
 //!
+//! A request with a terminal (`sk attach`, a command on the user's terminal) is one whose
+//! `run` starts `terminal.sh`, which makes a pseudo-terminal inside with util-linux
+//! script(1) (see [`start_terminal`]): the spawner itself knows nothing of terminals, so
+//! every container with a spawner can have one.
+//!
 //! Whenever the spawner cannot be used (no exec directory: a container made before; nobody
 //! reading `requests`: PID 1 is not the spawner, or the container is stopped;
-//! `SKIPPER_DOCKER_EXEC=api`; a daemon elsewhere; an environment `sh` cannot express) the
-//! caller uses the daemon's exec, and `-v` says why.
+//! `SKIPPER_DOCKER_EXEC=api`; a daemon elsewhere; an environment `sh` cannot express; for a
+//! terminal, an image without util-linux script(1)) the caller uses the daemon's exec, and
+//! `-v` says why.
 //!
 //! The container can write into its exec directory, so the host never follows a link there,
 //! opens only FIFOs it checks are FIFOs, and reads the status strictly (see [`fifo`]).
@@ -22,6 +28,7 @@
 mod fifo;
 mod relay;
 mod request;
+mod terminal;
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -37,6 +44,8 @@ use crate::ExecPath;
 use crate::spec;
 
 pub(crate) use relay::{Relay, Stdin};
+pub(crate) use request::TerminalSize;
+pub(crate) use terminal::{Terminal, TerminalControl, start_terminal};
 
 /// How long the spawner gets to take a request before the command is reported as not
 /// started.
@@ -262,12 +271,12 @@ pub(crate) async fn run(
         .map_err(NotSpawned::Unavailable)?;
     let id = request::request_id();
     let pidfile = format!("{}/{id}/pid", spec::EXEC_MOUNT);
-    let script =
-        request::run_script(&pidfile, spawn.working_dir, spawn.env, argv).ok_or_else(|| {
+    let script = request::run_script(Some(&pidfile), spawn.working_dir, spawn.env, argv)
+        .ok_or_else(|| {
             NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
         })?;
     let _removed = RequestDir(channel.path.join(&id));
-    let ends = make_request(&channel, &id, &script)
+    let ends = make_request(&channel, &id, &[("run", &script)], &[])
         .map_err(|err| NotSpawned::Unavailable(format!("making request {id}: {err}")))?;
     channel
         .send(&format!("{id}\n"))
@@ -285,16 +294,24 @@ struct Ends {
     err: OwnedFd,
 }
 
-/// Makes request `id`'s directory with its `run` script and FIFOs, and opens their reading
-/// ends.
-fn make_request(channel: &Channel, id: &str, script: &str) -> io::Result<Ends> {
+/// Makes request `id`'s directory with its `files` (`run` the script the spawner runs;
+/// name and text), the FIFOs every request has and the `fifos` this one needs besides, and
+/// opens the reading ends of the first three.
+fn make_request(
+    channel: &Channel,
+    id: &str,
+    files: &[(&str, &str)],
+    fifos: &[&str],
+) -> io::Result<Ends> {
     let private = Mode::RUSR | Mode::WUSR;
     rustix::fs::mkdirat(&channel.dir, id, Mode::RWXU)?;
     channel.hand_over(&channel.dir, id)?;
     let dir = fifo::open_subdir(&channel.dir, id)?;
-    fifo::write_new_file(&dir, "run", script)?;
-    channel.hand_over(&dir, "run")?;
-    for name in ["status", "out", "err", "in"] {
+    for (name, text) in files {
+        fifo::write_new_file(&dir, name, text)?;
+        channel.hand_over(&dir, name)?;
+    }
+    for name in ["status", "out", "err", "in"].iter().chain(fifos).copied() {
         rustix::fs::mkfifoat(&dir, name, private)?;
         channel.hand_over(&dir, name)?;
     }

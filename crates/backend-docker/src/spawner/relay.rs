@@ -153,13 +153,22 @@ pub(super) async fn relay(
             channel.signal(id, "TERM");
         }
     }
-    parse_status(&sent).ok_or_else(|| {
+    exit_status(&sent)
+}
+
+/// The exit status a request's `status` FIFO carried, `sent`.
+///
+/// # Errors
+/// [`NotSpawned::Failed`] when it is none: nothing (the container stopped), or anything
+/// but an exit status.
+pub(super) fn exit_status(sent: &[u8]) -> Result<i32, NotSpawned> {
+    parse_status(sent).ok_or_else(|| {
         NotSpawned::Failed(if sent.is_empty() {
             "the container stopped while the command ran".to_owned()
         } else {
             format!(
                 "it sent back `{}`, not an exit status",
-                String::from_utf8_lossy(&sent).trim()
+                String::from_utf8_lossy(sent).trim()
             )
         })
     })

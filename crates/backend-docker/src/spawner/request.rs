@@ -21,19 +21,28 @@ pub(crate) fn request_id() -> String {
     )
 }
 
-/// The `run` script of a request: its pid written to `pidfile` (for `signal` requests: the
-/// process keeps it through every `exec`, and leads its own process group), `cd` to `working_dir` (exit 126 when it cannot, as the
-/// daemon's exec does; `OLDPWD`, which `cd` sets, is unset again unless the container's
-/// environment had it), `export` each `NAME=value` of `env`, then `exec` `argv`, every word
-/// single-quoted. `None` when a piece cannot be said in `sh` as the daemon would take it:
-/// an environment entry without `=` or whose name is not a shell name, or a NUL byte.
+/// The `run` script of a request: its pid written to `pidfile` when there is one (for
+/// `signal` requests: the process keeps it through every `exec`, and leads its own process
+/// group), `cd` to `working_dir` (exit 126 when it cannot, as the daemon's exec does;
+/// `OLDPWD`, which `cd` sets, is unset again unless the container's environment had it),
+/// `export` each `NAME=value` of `env`, then `exec` `argv`, every word single-quoted.
+/// `None` when a piece cannot be said in `sh` as the daemon would take it: an environment
+/// entry without `=` or whose name is not a shell name, or a NUL byte.
 pub(crate) fn run_script(
-    pidfile: &str,
+    pidfile: Option<&str>,
     working_dir: Option<&str>,
     env: &[String],
     argv: &[String],
 ) -> Option<String> {
-    let mut script = format!("{{ echo \"$$\" >{}; }} 2>/dev/null\n", quote(pidfile)?);
+    let mut script = String::new();
+    if let Some(pidfile) = pidfile {
+        writeln!(
+            script,
+            "{{ echo \"$$\" >{}; }} 2>/dev/null",
+            quote(pidfile)?
+        )
+        .ok()?;
+    }
     if let Some(dir) = working_dir {
         let dir = quote(dir)?;
         writeln!(
@@ -57,6 +66,41 @@ pub(crate) fn run_script(
     }
     script.push('\n');
     Some(script)
+}
+
+/// The `run` script of a request with a terminal (see `terminal.sh`): its pid written to
+/// `pidfile`, then `terminal.sh`, written as `terminal` in the request directory `dir`
+/// (inside the container), given the terminal's first size (`0 0` when unknown).
+pub(crate) fn terminal_run_script(
+    pidfile: &str,
+    dir: &str,
+    size: Option<TerminalSize>,
+) -> Option<String> {
+    let (rows, cols) = size.map_or((0, 0), |size| (size.rows, size.cols));
+    let argv = [
+        "sh".to_owned(),
+        format!("{dir}/terminal"),
+        dir.to_owned(),
+        rows.to_string(),
+        cols.to_string(),
+    ];
+    run_script(Some(pidfile), None, &[], &argv)
+}
+
+/// A terminal's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TerminalSize {
+    /// Its rows (lines).
+    pub rows: u16,
+    /// Its columns.
+    pub cols: u16,
+}
+
+impl TerminalSize {
+    /// The line `terminal.sh` reads from the `size` FIFO for a resize to this size.
+    pub(crate) fn resize_line(self) -> String {
+        format!("{} {}\n", self.rows, self.cols)
+    }
 }
 
 /// `text` single-quoted for `sh`; `None` when it holds a NUL byte, which no argument or
@@ -100,7 +144,7 @@ mod tests {
             "B_2=it's\nmultiline".into(),
             "C=".into(),
         ];
-        let script = run_script("/e/r1/pid", Some("/workspace/it's"), &env, &argv).unwrap();
+        let script = run_script(Some("/e/r1/pid"), Some("/workspace/it's"), &env, &argv).unwrap();
         assert_eq!(
             script,
             "{ echo \"$$\" >'/e/r1/pid'; } 2>/dev/null\n\
@@ -112,9 +156,33 @@ mod tests {
              exec 'printf' '%s|' 'it'\\''s $(x) `y`'\n"
         );
         assert!(
-            run_script("/p", None, &[], &["true".to_owned()])
+            run_script(Some("/p"), None, &[], &["true".to_owned()])
                 .unwrap()
                 .ends_with("/dev/null\nexec 'true'\n")
+        );
+    }
+
+    #[test]
+    fn a_terminals_run_script_starts_terminal_sh_with_the_first_size() {
+        let size = TerminalSize {
+            rows: 30,
+            cols: 100,
+        };
+        assert_eq!(
+            terminal_run_script("/e/r1/pid", "/e/r1", Some(size)).unwrap(),
+            "{ echo \"$$\" >'/e/r1/pid'; } 2>/dev/null\n\
+             exec 'sh' '/e/r1/terminal' '/e/r1' '30' '100'\n"
+        );
+        assert!(
+            terminal_run_script("/e/r1/pid", "/e/r1", None)
+                .unwrap()
+                .ends_with("'/e/r1' '0' '0'\n")
+        );
+        assert_eq!(size.resize_line(), "30 100\n");
+        // No pidfile: nothing is written before the rest.
+        assert_eq!(
+            run_script(None, None, &[], &["true".to_owned()]).unwrap(),
+            "exec 'true'\n"
         );
     }
 
@@ -123,12 +191,15 @@ mod tests {
         let argv = ["true".to_owned()];
         for env in ["NO_EQUALS", "1A=x", "A-B=x", "=x", "A=\0"] {
             assert_eq!(
-                run_script("/p", None, &[env.to_owned()], &argv),
+                run_script(Some("/p"), None, &[env.to_owned()], &argv),
                 None,
                 "{env}"
             );
         }
-        assert_eq!(run_script("/p", None, &[], &["a\0b".to_owned()]), None);
+        assert_eq!(
+            run_script(Some("/p"), None, &[], &["a\0b".to_owned()]),
+            None
+        );
     }
 
     #[test]
@@ -144,7 +215,8 @@ mod tests {
         let path = dir.path().to_str().unwrap();
         let pidfile = dir.path().join("pid");
         let pidfile = pidfile.to_str().unwrap();
-        let script = run_script(pidfile, Some(path), &["A=x'y\nz".to_owned()], &argv).unwrap();
+        let script =
+            run_script(Some(pidfile), Some(path), &["A=x'y\nz".to_owned()], &argv).unwrap();
         let ran = std::process::Command::new("sh")
             .args(["-c", &script])
             .env_remove("OLDPWD")
@@ -156,7 +228,7 @@ mod tests {
         );
         let pid = fs_err::read_to_string(pidfile).unwrap();
         assert!(pid.trim().parse::<u32>().is_ok(), "{pid}");
-        let missing = run_script(pidfile, Some("/no/such/dir"), &[], &argv).unwrap();
+        let missing = run_script(Some(pidfile), Some("/no/such/dir"), &[], &argv).unwrap();
         let ran = std::process::Command::new("sh")
             .args(["-c", &missing])
             .output()
