@@ -227,6 +227,7 @@ fn prompt_without_a_message_opens_the_agents_interface_in_the_container() {
     session.send_line("hello").unwrap();
     session.expect("mine-read-hello").unwrap();
     assert_eq!(exit_code(&mut session), 6);
+}
 
 /// Typed into the container's shell: prints `parent-<name of the shell's parent>`, which is
 /// `script` (util-linux script(1)) on the spawner's terminal and `none` on the daemon's
