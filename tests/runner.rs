@@ -51,5 +51,6 @@ mod test_repo;
 mod test_robustness;
 mod test_run;
 mod test_saved;
+mod test_secrets;
 mod test_sync;
 mod test_validation;

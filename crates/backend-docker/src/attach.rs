@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use crate::error::{DockerError, describe_api_error};
 use crate::exec::{ExecRequest, is_running, wait_exit_code};
 use crate::scripts;
+use crate::secret_env::SecretEnv;
 use crate::spawner::{self, NotSpawned, Spawners, Terminal, TerminalControl, TerminalSize};
 
 /// The detach sequence: explicit, since the daemon's default (Ctrl-P Ctrl-Q) would swallow
@@ -81,7 +82,7 @@ pub async fn interactive_shell(
         container,
         working_dir,
         shell_argv(),
-        env,
+        (env, SecretEnv::default()),
         "interactive shell",
     )
     .await
@@ -259,7 +260,8 @@ where
 
 /// Runs `argv` in `container`, in `working_dir`, on a terminal bound to the process's (as
 /// `docker exec -it` does): raw mode, the terminal's size, Ctrl-C typed into the
-/// container's terminal; `env` (`NAME=value`) added to its environment after `TERM`.
+/// container's terminal; `env` (`NAME=value`) added to its environment after `TERM`, and
+/// its secrets after that.
 /// Through the container's spawner when it has one that can make a terminal, else through
 /// the daemon's exec.
 ///
@@ -271,7 +273,7 @@ pub async fn interactive(
     container: &str,
     working_dir: &str,
     argv: Vec<String>,
-    env: Vec<String>,
+    (env, secrets): (Vec<String>, SecretEnv),
     what: &str,
 ) -> Result<SessionEnd, DockerError> {
     let term = std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".to_owned());
@@ -280,6 +282,7 @@ pub async fn interactive(
         argv,
         working_dir: Some(working_dir.to_owned()),
         env: std::iter::once(format!("TERM={term}")).chain(env).collect(),
+        secrets,
     };
     let failed = |reason: String| DockerError::Exec {
         command: what.to_owned(),
@@ -345,7 +348,7 @@ async fn by_exec(
                 detach_keys: Some(DETACH_KEYS.to_owned()),
                 cmd: Some(request.argv.clone()),
                 working_dir: request.working_dir.clone(),
-                env: Some(request.env.clone()),
+                env: request.exec_env(),
                 ..Default::default()
             },
         )

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{DockerError, describe_api_error, status_of};
 use crate::scripts;
+use crate::secret_env::SecretEnv;
 use crate::spawner::{self, NotSpawned, Relay, Spawn, Spawners, Stdin};
 
 /// How long to wait for the daemon to record an exec's exit once its output has ended.
@@ -33,6 +34,8 @@ pub struct ExecRequest {
     pub working_dir: Option<String>,
     /// Extra environment, `NAME=value`.
     pub env: Vec<String>,
+    /// Secrets for its environment, after `env`.
+    pub secrets: SecretEnv,
 }
 
 impl ExecRequest {
@@ -44,7 +47,20 @@ impl ExecRequest {
             argv,
             working_dir: working_dir.map(str::to_owned),
             env: Vec::new(),
+            secrets: SecretEnv::default(),
         }
+    }
+
+    /// The environment the daemon's exec is given: `env`, then the secrets (the exec's
+    /// configuration is the daemon's alone: neither the container's nor `docker inspect`'s).
+    pub(crate) fn exec_env(&self) -> Option<Vec<String>> {
+        let env: Vec<String> = self
+            .env
+            .iter()
+            .chain(self.secrets.expose())
+            .cloned()
+            .collect();
+        (!env.is_empty()).then_some(env)
     }
 
     /// What the spawner is asked to run for this request.
@@ -53,6 +69,7 @@ impl ExecRequest {
             container: &self.container,
             working_dir: self.working_dir.as_deref(),
             env: &self.env,
+            secrets: &self.secrets,
         }
     }
 
@@ -477,7 +494,7 @@ async fn start(
         tty: Some(false),
         cmd: Some(request.argv.clone()),
         working_dir: request.working_dir.clone(),
-        env: (!request.env.is_empty()).then(|| request.env.clone()),
+        env: request.exec_env(),
         ..Default::default()
     };
     let exec = docker

@@ -3,13 +3,14 @@
 //! container is finished and its `HEAD` holds the project file the environment was made of;
 //! a start it refuses for a changed file is made again with the file read anew.
 
-use skipper_core::{PROJECT_FILE, ProjectEnvironment, WorkspaceRef};
+use skipper_core::{Environment, PROJECT_FILE, ProjectEnvironment, WorkspaceRef};
 
 use crate::engine::{Engine, unfinished};
 use crate::error::DockerError;
 use crate::exec;
 use crate::records::ProjectRecord;
 use crate::scripts::{self, GUARD_REFUSED, GuardRefusal};
+use crate::secret_env::SecretEnv;
 
 /// How many times a start may be refused for a project file that changed before it gives
 /// up: each refusal reads the file anew, so only a file changing all the time gets there.
@@ -17,8 +18,8 @@ const MAX_REFUSALS: u32 = 3;
 
 /// Where a command's environment comes from.
 pub(crate) enum LaunchEnv<'a> {
-    /// Given whole (`NAME=value`).
-    Given(Vec<String>),
+    /// Given whole.
+    Given(Environment),
     /// Made of the project file at `HEAD`.
     Project(ProjectEnvironment<'a>),
 }
@@ -34,8 +35,10 @@ pub(crate) struct Launch<'a> {
 
 /// What one start of the command is given.
 pub(crate) struct Start {
-    /// Its environment, `NAME=value`.
+    /// Its environment, `NAME=value`, but for what a secret replaces.
     pub env: Vec<String>,
+    /// Its secrets.
+    pub secrets: SecretEnv,
     /// The file in the container where the guard says why it refused, when there is one.
     guard: Option<String>,
 }
@@ -62,12 +65,8 @@ impl<'a> Launch<'a> {
         name: &str,
         path: &str,
     ) -> Result<Start, DockerError> {
-        let mut env = self.base.clone();
         let of = match &self.env {
-            LaunchEnv::Given(given) => {
-                env.extend(given.iter().cloned());
-                return Ok(Start { env, guard: None });
-            }
+            LaunchEnv::Given(given) => return Ok(self.with(given, Vec::new(), None)),
             LaunchEnv::Project(of) => of,
         };
         let known = if self.refusals == 0 {
@@ -79,14 +78,31 @@ impl<'a> Launch<'a> {
             Some(record) => record,
             None => read_project(engine, name, path).await?,
         };
-        env.extend(of(record.bytes.as_deref()).to_assignments());
         let guard = exec::guard_path();
-        env.push(format!("SKIPPER_GUARD={guard}"));
-        env.push(format!("SKIPPER_GUARD_PROJECT={}", record.object));
-        Ok(Start {
+        let guarding = vec![
+            format!("SKIPPER_GUARD={guard}"),
+            format!("SKIPPER_GUARD_PROJECT={}", record.object),
+        ];
+        Ok(self.with(&of(record.bytes.as_deref()), guarding, Some(guard)))
+    }
+
+    /// A start with `base`, then `env`'s variables, then `after`, less what `env`'s
+    /// secrets replace, and those secrets.
+    fn with(&self, env: &Environment, after: Vec<String>, guard: Option<String>) -> Start {
+        let secrets = SecretEnv::of(env);
+        let env = self
+            .base
+            .iter()
+            .cloned()
+            .chain(env.to_assignments())
+            .chain(after)
+            .filter(|entry| !secrets.shadows(entry))
+            .collect();
+        Start {
             env,
-            guard: Some(guard),
-        })
+            secrets,
+            guard,
+        }
     }
 
     /// Whether `start`, which ended with `status`, was refused for a changed project file

@@ -90,6 +90,7 @@ mod records;
 mod registry;
 mod sandbox;
 mod scripts;
+mod secret_env;
 mod spawner;
 pub mod spec;
 mod transfer;

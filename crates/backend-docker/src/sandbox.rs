@@ -66,7 +66,7 @@ impl DockerBackend {
                     name,
                     path,
                     wrapped.clone(),
-                    start.env.clone(),
+                    (start.env.clone(), start.secrets.clone()),
                     "command",
                 )
                 .await
@@ -125,6 +125,7 @@ impl DockerBackend {
                 let start = launch.start(&self.engine, name, path).await.map_err(fail)?;
                 let mut request = exec::ExecRequest::new(name, argv.clone(), Some(path));
                 request.env.clone_from(&start.env);
+                request.secrets.clone_from(&start.secrets);
                 let io = exec::ExecIo {
                     stdin: feed.as_mut(),
                     stdout: &mut *stdout,
@@ -359,12 +360,7 @@ impl Sandbox for DockerBackend {
         env: &Environment,
         io: ExecIo<'_>,
     ) -> Result<CommandStatus, SandboxError> {
-        self.execute_with(
-            workspace,
-            command,
-            LaunchEnv::Given(env.to_assignments()),
-            io,
-        )
+        self.execute_with(workspace, command, LaunchEnv::Given(env.clone()), io)
     }
 
     fn execute_in_project(
@@ -383,7 +379,7 @@ impl Sandbox for DockerBackend {
         env: &Environment,
         io: SessionIo,
     ) -> Result<AttachOutcome, SandboxError> {
-        self.attach_with(workspace, LaunchEnv::Given(env.to_assignments()), io)
+        self.attach_with(workspace, LaunchEnv::Given(env.clone()), io)
     }
 
     fn attach_in_project(

@@ -111,7 +111,7 @@ impl Sandbox for WorktreeSandbox {
         if let ExecIo::Inherited { no_color: true, .. } = io {
             process.env("NO_COLOR", "1");
         }
-        process.envs(env.iter());
+        process.envs(env.iter_with_secrets());
         // A host process can have the user's terminal as it is, whatever the mode.
         let ran = match io {
             ExecIo::Terminal | ExecIo::Inherited { .. } => run_foreground(&mut process),
@@ -160,7 +160,7 @@ impl Sandbox for WorktreeSandbox {
             clear_repository_env(&mut process)
                 .current_dir(dir)
                 .env("PWD", dir)
-                .envs(env.iter());
+                .envs(env.iter_with_secrets());
             let status = run_foreground(&mut process).during(&fail)?;
             return Ok(AttachOutcome::Exited(status));
         };

@@ -30,6 +30,9 @@ pub struct Config {
     pub hooks: skipper_core::Hooks,
     #[serde(default)]
     pub ports: PortsSection,
+    /// `[secrets]`: what `--secret NAME` and agents' declared secrets are read from.
+    #[serde(default)]
+    pub secrets: crate::secrets::SecretTable,
 }
 
 /// `[ports]`: the host ports workspaces are given.

@@ -390,7 +390,10 @@ impl From<WorkspaceError> for CliError {
             WorkspaceError::ProjectConfig(_) => Self::failure(message).hint(
                 "fix .skipper.toml in the repository (see the README's Project setup), or pass --no-hooks",
             ),
-            WorkspaceError::PreRemove(source) => match source.downcast::<CliError>() {
+            // The caller's own errors, carried through the use case.
+            WorkspaceError::Secrets(source) | WorkspaceError::PreRemove(source) => match source
+                .downcast::<CliError>()
+            {
                 Ok(err) => *err,
                 Err(_) => Self::failure(message),
             },

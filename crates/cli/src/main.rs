@@ -16,6 +16,7 @@ mod printer;
 mod progress;
 mod risk;
 mod saved;
+mod secrets;
 mod setup;
 mod terminal;
 mod words;
@@ -59,7 +60,7 @@ fn init_logging(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("skipper={level},skipper_core={level},skipper_git={level},skipper_backend_worktree={level},skipper_backend_docker={level},sk={level}")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| secrets::MaskedStderr)
         .with_ansi(printer::colour_enabled())
         .without_time()
         .init();

@@ -48,9 +48,11 @@ pub fn untrusted(text: &str) -> Cow<'_, str> {
     Cow::Owned(safe)
 }
 
-/// `text` safe to print, its line breaks kept: each line through [`untrusted`].
+/// `text` safe to print, its line breaks kept: each line through [`untrusted`], and every
+/// secret value masked (see [`crate::secrets::masked`]).
 fn untrusted_lines(text: &str) -> String {
-    text.split('\n')
+    crate::secrets::masked(text)
+        .split('\n')
         .map(untrusted)
         .collect::<Vec<_>>()
         .join("\n")
@@ -60,8 +62,9 @@ fn untrusted_lines(text: &str) -> String {
 /// itself; DEL, C1 controls and bidirectional overrides are written `\u00XX`-style too
 /// (the same string to a JSON reader).
 fn json_escaped(json: &str) -> Cow<'_, str> {
+    let json = crate::secrets::masked(json);
     if !json.contains(|c: char| c != '\n' && is_unsafe(c)) {
-        return Cow::Borrowed(json);
+        return json;
     }
     let mut safe = String::with_capacity(json.len() + 8);
     for c in json.chars() {

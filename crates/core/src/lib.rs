@@ -18,11 +18,11 @@ pub use domain::{
     CarriedContent, CarriedFile, CarriedPath, CarrySelection, Checkout, CommandLine, CommandStatus,
     ContainerState, DiffFormat, DiffMade, DiffRequest, Environment, Finding, FindingKind,
     HookStage, Hooks, Ignored, IncludeList, IncludeSource, InvalidName, InvalidPorts, NestedWork,
-    PROJECT_FILE, PortCount, PortRange, PortsSection, ProjectConfig, ProjectConfigError, RemoteUrl,
-    RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents, SavedHead,
-    SavedNested, SavedRef, SavedRemote, SavedWork, SkipReason, SkippedFile, UnpushedBranch,
-    UnpushedRef, WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
-    format_ports, parse_ports, short_hash,
+    PROJECT_FILE, PortCount, PortRange, PortsSection, ProjectConfig, ProjectConfigError,
+    RESERVED_PREFIX, RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot,
+    SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, Secret, SkipReason,
+    SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
+    WorkspaceRef, WorkspaceTarget, format_ports, parse_ports, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{

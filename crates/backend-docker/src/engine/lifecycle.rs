@@ -72,7 +72,8 @@ impl Engine {
         Ok(self.read_small_file(container, &marker).await?.is_some())
     }
 
-    /// Brings the inspected container `name` to running, whatever it holds.
+    /// Brings the inspected container `name` to running, whatever it holds; one it starts
+    /// that has a spawner is given a moment for the spawner to read requests.
     pub(super) async fn bring_up(
         &self,
         name: &str,
@@ -89,7 +90,13 @@ impl Engine {
                 ContainerStateStatusEnum::CREATED
                 | ContainerStateStatusEnum::EXITED
                 | ContainerStateStatusEnum::RESTARTING,
-            ) => self.start(name).await,
+            ) => {
+                self.start(name).await?;
+                if has_spawner(info) {
+                    self.spawners.await_reader(name).await;
+                }
+                Ok(())
+            }
             other => Err(DockerError::ContainerStart {
                 container: name.to_owned(),
                 reason: format!(
@@ -249,4 +256,13 @@ pub(crate) fn unfinished(name: &str, reference: &WorkspaceRef) -> DockerError {
 /// The state of an inspected container.
 fn state_of(info: &ContainerInspectResponse) -> Option<ContainerStateStatusEnum> {
     info.state.as_ref().and_then(|state| state.status)
+}
+
+/// Whether the inspected container has an exec directory for a spawner: made since there
+/// is one.
+fn has_spawner(info: &ContainerInspectResponse) -> bool {
+    info.mounts
+        .iter()
+        .flatten()
+        .any(|mount| mount.destination.as_deref() == Some(crate::spec::EXEC_MOUNT))
 }

@@ -28,6 +28,7 @@
 mod fifo;
 mod relay;
 mod request;
+mod secrets;
 mod terminal;
 
 use std::io;
@@ -41,6 +42,7 @@ use rustix::fs::{AtFlags, Gid, Mode, Uid};
 use skipper_git::Layout;
 
 use crate::ExecPath;
+use crate::secret_env::SecretEnv;
 use crate::spec;
 
 pub(crate) use relay::{Relay, Stdin};
@@ -52,6 +54,10 @@ pub(crate) use terminal::{Terminal, TerminalControl, start_terminal};
 const PICKUP_DEADLINE: Duration = Duration::from_secs(10);
 /// The pause between two looks at whether the spawner took a request.
 const PICKUP_POLL: Duration = Duration::from_millis(1);
+/// How long a container just started gets for its spawner to read requests.
+const SPAWNER_START_DEADLINE: Duration = Duration::from_secs(2);
+/// Why a container's spawner cannot be asked when it does not read its requests.
+const NO_READER: &str = "nobody reads its requests (PID 1 is not the spawner, or it is stopped)";
 
 /// Why a command did not go through the spawner.
 #[derive(Debug)]
@@ -144,6 +150,26 @@ impl Spawners {
     }
 
     /// The channel to container `name`'s spawner, or why there is none.
+    /// Waits until container `name`'s spawner reads its requests, for a container just
+    /// started: its PID 1 opens `requests` a few milliseconds after the start, and a
+    /// command asked before that would go through the daemon's exec. Gives up (the caller
+    /// goes on; commands then use the daemon's exec) after [`SPAWNER_START_DEADLINE`], or
+    /// at once when the spawner is not used or the container has no exec directory.
+    pub(crate) async fn await_reader(&self, name: &str) {
+        let deadline = tokio::time::Instant::now() + SPAWNER_START_DEADLINE;
+        loop {
+            let waiting = match self.connect(name) {
+                Ok(_) => return,
+                Err(reason) => reason == NO_READER,
+            };
+            if !waiting || tokio::time::Instant::now() >= deadline {
+                tracing::debug!("{name}: its spawner does not read requests after its start");
+                return;
+            }
+            tokio::time::sleep(PICKUP_POLL).await;
+        }
+    }
+
     fn connect(&self, name: &str) -> Result<Channel, String> {
         if let Some(reason) = self.disabled {
             return Err(reason.to_owned());
@@ -153,7 +179,7 @@ impl Spawners {
             .map_err(|err| format!("no exec directory {} ({err})", path.display()))?;
         let requests = fifo::open_fifo(&dir, "requests", fifo::End::Write).map_err(|err| {
             if fifo::is_no_reader(&err) {
-                "nobody reads its requests (PID 1 is not the spawner, or it is stopped)".to_owned()
+                NO_READER.to_owned()
             } else {
                 format!("its requests FIFO cannot be opened ({err})")
             }
@@ -251,6 +277,8 @@ pub(crate) struct Spawn<'a> {
     pub working_dir: Option<&'a str>,
     /// Extra environment, `NAME=value`.
     pub env: &'a [String],
+    /// Secrets for its environment, after `env`.
+    pub secrets: &'a SecretEnv,
 }
 
 /// Runs `argv` in `spawn.container` through its spawner, with `io`, and returns its exit
@@ -271,18 +299,71 @@ pub(crate) async fn run(
         .map_err(NotSpawned::Unavailable)?;
     let id = request::request_id();
     let pidfile = format!("{}/{id}/pid", spec::EXEC_MOUNT);
-    let script = request::run_script(Some(&pidfile), spawn.working_dir, spawn.env, argv)
-        .ok_or_else(|| {
-            NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
-        })?;
+    let secrets = SecretsFifo::of(spawn, &id)?;
+    let script = request::run_script(
+        Some(&pidfile),
+        secrets.path.as_deref(),
+        spawn.working_dir,
+        spawn.env,
+        argv,
+    )
+    .ok_or_else(unsayable)?;
     let _removed = RequestDir(channel.path.join(&id));
-    let ends = make_request(&channel, &id, &[("run", &script)], &[])
+    let ends = make_request(&channel, &id, &[("run", &script)], secrets.fifos())
         .map_err(|err| NotSpawned::Unavailable(format!("making request {id}: {err}")))?;
     channel
         .send(&format!("{id}\n"))
         .map_err(|err| NotSpawned::Unavailable(format!("sending request {id}: {err}")))?;
     let input = picked_up(&channel, &ends.dir).await?;
+    let _fed = secrets.feed(&ends.dir)?;
     relay::relay(&channel, &id, ends, input, io).await
+}
+
+/// Why an environment has no script.
+fn unsayable() -> NotSpawned {
+    NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
+}
+
+/// The `secrets` FIFO of a request that has secrets: its path in the container and what
+/// `sk` writes into it.
+struct SecretsFifo {
+    path: Option<String>,
+    text: String,
+}
+
+impl SecretsFifo {
+    /// For `spawn`'s secrets, in request `id`'s directory.
+    fn of(spawn: &Spawn<'_>, id: &str) -> Result<Self, NotSpawned> {
+        if spawn.secrets.is_empty() {
+            return Ok(Self {
+                path: None,
+                text: String::new(),
+            });
+        }
+        Ok(Self {
+            path: Some(format!("{}/{id}/secrets", spec::EXEC_MOUNT)),
+            text: request::secrets_text(spawn.secrets.expose()).ok_or_else(unsayable)?,
+        })
+    }
+
+    /// The FIFOs the request needs for them.
+    fn fifos(&self) -> &'static [&'static str] {
+        if self.path.is_some() {
+            &["secrets"]
+        } else {
+            &[]
+        }
+    }
+
+    /// Starts writing them once the script reads them (see [`secrets::feed`]).
+    fn feed(self, dir: &OwnedFd) -> Result<Option<secrets::SecretFeed>, NotSpawned> {
+        if self.path.is_none() {
+            return Ok(None);
+        }
+        secrets::feed(dir, self.text)
+            .map(Some)
+            .map_err(|err| NotSpawned::Failed(format!("handing over its secrets: {err}")))
+    }
 }
 
 /// The reading ends of a request's FIFOs, opened before it is sent, and its directory.

@@ -23,13 +23,16 @@ pub(crate) fn request_id() -> String {
 
 /// The `run` script of a request: its pid written to `pidfile` when there is one (for
 /// `signal` requests: the process keeps it through every `exec`, and leads its own process
-/// group), `cd` to `working_dir` (exit 126 when it cannot, as the daemon's exec does;
+/// group), the secrets read from the FIFO `secrets` when there is one (`sk` writes their
+/// `export` lines into it, so that their values never lie in a file; a shell that cannot
+/// read it ends there, the command not run), `cd` to `working_dir` (exit 126 when it cannot, as the daemon's exec does;
 /// `OLDPWD`, which `cd` sets, is unset again unless the container's environment had it),
 /// `export` each `NAME=value` of `env`, then `exec` `argv`, every word single-quoted.
 /// `None` when a piece cannot be said in `sh` as the daemon would take it: an environment
 /// entry without `=` or whose name is not a shell name, or a NUL byte.
 pub(crate) fn run_script(
     pidfile: Option<&str>,
+    secrets: Option<&str>,
     working_dir: Option<&str>,
     env: &[String],
     argv: &[String],
@@ -42,6 +45,9 @@ pub(crate) fn run_script(
             quote(pidfile)?
         )
         .ok()?;
+    }
+    if let Some(secrets) = secrets {
+        writeln!(script, ". {} || exit 125", quote(secrets)?).ok()?;
     }
     if let Some(dir) = working_dir {
         let dir = quote(dir)?;
@@ -84,7 +90,21 @@ pub(crate) fn terminal_run_script(
         rows.to_string(),
         cols.to_string(),
     ];
-    run_script(Some(pidfile), None, &[], &argv)
+    run_script(Some(pidfile), None, None, &[], &argv)
+}
+
+/// The text `sk` writes into a request's `secrets` FIFO for `secrets` (`NAME=value`):
+/// an `export` line each, as [`run_script`] writes the environment. `None` as there.
+pub(crate) fn secrets_text(secrets: &[String]) -> Option<String> {
+    let mut text = String::new();
+    for entry in secrets {
+        let (name, value) = entry.split_once('=')?;
+        if !is_shell_name(name) {
+            return None;
+        }
+        writeln!(text, "export {name}={}", quote(value)?).ok()?;
+    }
+    Some(text)
 }
 
 /// A terminal's size.
@@ -144,7 +164,14 @@ mod tests {
             "B_2=it's\nmultiline".into(),
             "C=".into(),
         ];
-        let script = run_script(Some("/e/r1/pid"), Some("/workspace/it's"), &env, &argv).unwrap();
+        let script = run_script(
+            Some("/e/r1/pid"),
+            None,
+            Some("/workspace/it's"),
+            &env,
+            &argv,
+        )
+        .unwrap();
         assert_eq!(
             script,
             "{ echo \"$$\" >'/e/r1/pid'; } 2>/dev/null\n\
@@ -156,7 +183,7 @@ mod tests {
              exec 'printf' '%s|' 'it'\\''s $(x) `y`'\n"
         );
         assert!(
-            run_script(Some("/p"), None, &[], &["true".to_owned()])
+            run_script(Some("/p"), None, None, &[], &["true".to_owned()])
                 .unwrap()
                 .ends_with("/dev/null\nexec 'true'\n")
         );
@@ -181,7 +208,7 @@ mod tests {
         assert_eq!(size.resize_line(), "30 100\n");
         // No pidfile: nothing is written before the rest.
         assert_eq!(
-            run_script(None, None, &[], &["true".to_owned()]).unwrap(),
+            run_script(None, None, None, &[], &["true".to_owned()]).unwrap(),
             "exec 'true'\n"
         );
     }
@@ -191,13 +218,13 @@ mod tests {
         let argv = ["true".to_owned()];
         for env in ["NO_EQUALS", "1A=x", "A-B=x", "=x", "A=\0"] {
             assert_eq!(
-                run_script(Some("/p"), None, &[env.to_owned()], &argv),
+                run_script(Some("/p"), None, None, &[env.to_owned()], &argv),
                 None,
                 "{env}"
             );
         }
         assert_eq!(
-            run_script(Some("/p"), None, &[], &["a\0b".to_owned()]),
+            run_script(Some("/p"), None, None, &[], &["a\0b".to_owned()]),
             None
         );
     }
@@ -215,8 +242,14 @@ mod tests {
         let path = dir.path().to_str().unwrap();
         let pidfile = dir.path().join("pid");
         let pidfile = pidfile.to_str().unwrap();
-        let script =
-            run_script(Some(pidfile), Some(path), &["A=x'y\nz".to_owned()], &argv).unwrap();
+        let script = run_script(
+            Some(pidfile),
+            None,
+            Some(path),
+            &["A=x'y\nz".to_owned()],
+            &argv,
+        )
+        .unwrap();
         let ran = std::process::Command::new("sh")
             .args(["-c", &script])
             .env_remove("OLDPWD")
@@ -228,12 +261,50 @@ mod tests {
         );
         let pid = fs_err::read_to_string(pidfile).unwrap();
         assert!(pid.trim().parse::<u32>().is_ok(), "{pid}");
-        let missing = run_script(Some(pidfile), Some("/no/such/dir"), &[], &argv).unwrap();
+        let missing = run_script(Some(pidfile), None, Some("/no/such/dir"), &[], &argv).unwrap();
         let ran = std::process::Command::new("sh")
             .args(["-c", &missing])
             .output()
             .unwrap();
         assert_eq!(ran.status.code(), Some(126));
+    }
+
+    #[test]
+    fn the_secrets_come_from_their_fifo_and_an_unreadable_one_runs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("secrets");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        )
+        .unwrap();
+        let fifo_path = fifo.to_str().unwrap().to_owned();
+        let argv = vec![
+            "sh".to_owned(),
+            "-c".into(),
+            r#"printf '%s|' "$TOKEN" "$A""#.into(),
+        ];
+        let script =
+            run_script(None, Some(&fifo_path), None, &["A=plain".to_owned()], &argv).unwrap();
+        assert!(!script.contains("it's s3cret"), "{script}");
+        let text = secrets_text(&["TOKEN=it's s3cret".to_owned()]).unwrap();
+        let writer = std::thread::spawn(move || fs_err::write(&fifo, text).unwrap());
+        let ran = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        writer.join().unwrap();
+        assert_eq!(String::from_utf8(ran.stdout).unwrap(), "it's s3cret|plain|");
+
+        let gone = run_script(None, Some("/no/such/fifo"), None, &[], &argv).unwrap();
+        let ran = std::process::Command::new("sh")
+            .args(["-c", &gone])
+            .output()
+            .unwrap();
+        assert!(ran.stdout.is_empty());
+        assert_ne!(ran.status.code(), Some(0));
+        assert_eq!(secrets_text(&["1A=x".to_owned()]), None);
     }
 
     #[test]

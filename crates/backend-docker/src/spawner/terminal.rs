@@ -16,8 +16,9 @@ use tokio::io::AsyncReadExt;
 use tokio::net::unix::pipe;
 
 use super::request::{self, STATUS_LIMIT, TerminalSize};
-use super::{NotSpawned, PICKUP_DEADLINE, RequestDir, Spawn, Spawners};
-use super::{fifo, make_request, picked_up, relay};
+use super::secrets::SecretFeed;
+use super::{NotSpawned, PICKUP_DEADLINE, RequestDir, SecretsFifo, Spawn, Spawners};
+use super::{fifo, make_request, picked_up, relay, unsayable};
 use crate::{scripts, spec};
 
 /// The most bytes `terminal.sh`'s answer on `err` may take.
@@ -47,6 +48,8 @@ pub(crate) struct TerminalControl {
     status: pipe::Receiver,
     /// The size the terminal was last given.
     given: Option<TerminalSize>,
+    /// The session's secrets, until its script read them.
+    _fed: Option<SecretFeed>,
     _removed: RequestDir,
 }
 
@@ -70,17 +73,25 @@ pub(crate) async fn start_terminal(
     let dir = format!("{}/{id}", spec::EXEC_MOUNT);
     let run = request::terminal_run_script(&format!("{dir}/pid"), &dir, size)
         .ok_or_else(|| NotSpawned::Unavailable(format!("{dir} cannot be said in `sh`")))?;
-    let session =
-        request::run_script(None, spawn.working_dir, spawn.env, argv).ok_or_else(|| {
-            NotSpawned::Unavailable("the environment is not one `sh` can set".to_owned())
-        })?;
+    let secrets = SecretsFifo::of(spawn, &id)?;
+    let session = request::run_script(
+        None,
+        secrets.path.as_deref(),
+        spawn.working_dir,
+        spawn.env,
+        argv,
+    )
+    .ok_or_else(unsayable)?;
     let removed = RequestDir(channel.path.join(&id));
     let files = [
         ("run", run.as_str()),
         ("terminal", scripts::TERMINAL),
         ("session", session.as_str()),
     ];
-    let ends = make_request(&channel, &id, &files, &["size"])
+    let fifos: Vec<&str> = std::iter::once("size")
+        .chain(secrets.fifos().iter().copied())
+        .collect();
+    let ends = make_request(&channel, &id, &files, &fifos)
         .map_err(|err| NotSpawned::Unavailable(format!("making request {id}: {err}")))?;
     let size_fifo = fifo::open_fifo(&ends.dir, "size", fifo::End::Both).map_err(|err| {
         NotSpawned::Unavailable(format!("opening the size FIFO of request {id}: {err}"))
@@ -89,6 +100,7 @@ pub(crate) async fn start_terminal(
         .send(&format!("{id}\n"))
         .map_err(|err| NotSpawned::Unavailable(format!("sending request {id}: {err}")))?;
     let input = picked_up(&channel, &ends.dir).await?;
+    let fed = secrets.feed(&ends.dir)?;
     let receiver = |fd: OwnedFd| {
         pipe::Receiver::from_owned_fd(fd).map_err(|err| NotSpawned::Failed(err.to_string()))
     };
@@ -125,6 +137,7 @@ pub(crate) async fn start_terminal(
             size: size_fifo,
             status,
             given: size,
+            _fed: fed,
             _removed: removed,
         },
     })

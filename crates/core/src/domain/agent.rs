@@ -35,6 +35,9 @@ pub struct AgentPreset {
     /// How a conversation is found again by its title, when the agent can (else a
     /// continued prompt is [`AgentPreset::resume`] in the same directory).
     pub conversation: Option<Conversation>,
+    /// The secrets (names in `[secrets]`, each the environment variable it is given as)
+    /// its commands get when the user configured them: its API keys.
+    pub secrets: Vec<String>,
 }
 
 /// An agent's conversations by id: started under a title `sk` chooses, found again by it
@@ -134,44 +137,58 @@ pub fn render(template: &[String], message: &str) -> CommandLine {
     CommandLine::Argv(argv)
 }
 
+/// The API keys of the model providers an agent of many providers reads.
+const PROVIDER_KEYS: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "OPENROUTER_API_KEY",
+];
+
 fn words(words: &[&str]) -> Vec<String> {
     words.iter().map(|&word| word.to_owned()).collect()
+}
+
+/// OpenCode, the default: its conversations found again by title.
+fn opencode() -> AgentPreset {
+    AgentPreset {
+        name: "opencode".into(),
+        prompt: words(&["opencode", "run", PROMPT_PLACEHOLDER]),
+        resume: Some(words(&[
+            "opencode",
+            "run",
+            "--continue",
+            PROMPT_PLACEHOLDER,
+        ])),
+        interactive: words(&["opencode"]),
+        config: words(&[".config/opencode", ".local/share/opencode/auth.json"]),
+        install: Some("npm install -g opencode-ai".into()),
+        conversation: Some(Conversation {
+            start: words(&[
+                "opencode",
+                "run",
+                "--title",
+                TITLE_PLACEHOLDER,
+                PROMPT_PLACEHOLDER,
+            ]),
+            resume: words(&[
+                "opencode",
+                "run",
+                "--session",
+                SESSION_PLACEHOLDER,
+                PROMPT_PLACEHOLDER,
+            ]),
+            list: words(&["opencode", "session", "list", "--format", "json"]),
+        }),
+        secrets: words(PROVIDER_KEYS),
+    }
 }
 
 /// The built-in presets, by name.
 #[must_use]
 pub fn builtin_agents() -> Vec<AgentPreset> {
     vec![
-        AgentPreset {
-            name: "opencode".into(),
-            prompt: words(&["opencode", "run", PROMPT_PLACEHOLDER]),
-            resume: Some(words(&[
-                "opencode",
-                "run",
-                "--continue",
-                PROMPT_PLACEHOLDER,
-            ])),
-            interactive: words(&["opencode"]),
-            config: words(&[".config/opencode", ".local/share/opencode/auth.json"]),
-            install: Some("npm install -g opencode-ai".into()),
-            conversation: Some(Conversation {
-                start: words(&[
-                    "opencode",
-                    "run",
-                    "--title",
-                    TITLE_PLACEHOLDER,
-                    PROMPT_PLACEHOLDER,
-                ]),
-                resume: words(&[
-                    "opencode",
-                    "run",
-                    "--session",
-                    SESSION_PLACEHOLDER,
-                    PROMPT_PLACEHOLDER,
-                ]),
-                list: words(&["opencode", "session", "list", "--format", "json"]),
-            }),
-        },
+        opencode(),
         AgentPreset {
             name: "claude".into(),
             prompt: words(&["claude", "-p", PROMPT_PLACEHOLDER]),
@@ -185,6 +202,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
             ]),
             install: Some("npm install -g @anthropic-ai/claude-code".into()),
             conversation: None,
+            secrets: words(&["ANTHROPIC_API_KEY"]),
         },
         AgentPreset {
             name: "codex".into(),
@@ -200,6 +218,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
             config: words(&[".codex/auth.json", ".codex/config.toml", ".codex/AGENTS.md"]),
             install: Some("npm install -g @openai/codex".into()),
             conversation: None,
+            secrets: words(&["OPENAI_API_KEY"]),
         },
         AgentPreset {
             name: "gemini".into(),
@@ -214,6 +233,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
             ]),
             install: Some("npm install -g @google/gemini-cli".into()),
             conversation: None,
+            secrets: words(&["GEMINI_API_KEY"]),
         },
         AgentPreset {
             name: "aider".into(),
@@ -229,6 +249,7 @@ pub fn builtin_agents() -> Vec<AgentPreset> {
             config: words(&[".aider.conf.yml"]),
             install: Some("python3 -m pip install aider-chat".into()),
             conversation: None,
+            secrets: words(PROVIDER_KEYS),
         },
     ]
 }
@@ -247,6 +268,8 @@ pub struct AgentOverride {
     pub interactive: Option<Vec<String>>,
     /// The host configuration it needs in a Docker workspace, relative to the home.
     pub config: Option<Vec<String>>,
+    /// The secrets of `[secrets]` its commands get.
+    pub secrets: Option<Vec<String>>,
 }
 
 /// Why an agent cannot be had.
@@ -301,6 +324,7 @@ impl Agents {
                     config: Vec::new(),
                     install: None,
                     conversation: None,
+                    secrets: Vec::new(),
                 });
                 presets.len() - 1
             };
@@ -319,6 +343,9 @@ impl Agents {
             }
             if let Some(config) = &table.config {
                 preset.config.clone_from(config);
+            }
+            if let Some(secrets) = &table.secrets {
+                preset.secrets.clone_from(secrets);
             }
             for (key, argv) in [
                 ("prompt", &preset.prompt),

@@ -1,13 +1,20 @@
 //! The environment variables skipper gives what it runs in a workspace: hooks, `run`,
 //! `attach` and `prompt`.
 
-use super::{BranchName, Workspace, WorkspaceLocation};
+use super::{BranchName, Secret, Workspace, WorkspaceLocation};
 
 /// Environment variables, in order: names are unique, a later [`Environment::set`] of a
 /// name replaces its value in place. Sandboxes add them to the command's own environment.
+///
+/// Secrets ([`Environment::set_secret`]) are kept apart: [`Environment::iter`] and
+/// [`Environment::to_assignments`] leave them out, so that only a sandbox that asks for
+/// them with [`Environment::secrets`] hands them on, and only to the command's own
+/// environment (never a file, a container's configuration or a log). A secret wins over a
+/// plain variable of its name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Environment {
     vars: Vec<(String, String)>,
+    secrets: Vec<(String, Secret)>,
 }
 
 /// The prefix of skipper's own variables: the project's `[env]` cannot set these.
@@ -29,6 +36,43 @@ impl Environment {
         }
     }
 
+    /// Sets secret `name` to `secret`, replacing an earlier secret of that name.
+    pub fn set_secret(&mut self, name: impl Into<String>, secret: Secret) {
+        let name = name.into();
+        match self.secrets.iter_mut().find(|(have, _)| *have == name) {
+            Some(slot) => slot.1 = secret,
+            None => self.secrets.push((name, secret)),
+        }
+    }
+
+    /// Sets each secret of `other` here.
+    pub fn add_secrets_of(&mut self, other: &Self) {
+        for (name, secret) in &other.secrets {
+            self.set_secret(name.clone(), secret.clone());
+        }
+    }
+
+    /// The secrets, as name and value, for a sandbox to put in the command's environment
+    /// after [`Environment::iter`]'s variables.
+    pub fn secrets(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.secrets
+            .iter()
+            .map(|(name, secret)| (name.as_str(), secret.expose()))
+    }
+
+    /// The secrets as `NAME=value` texts.
+    #[must_use]
+    pub fn secret_assignments(&self) -> Vec<String> {
+        self.secrets()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect()
+    }
+
+    /// Every variable, plain ones first, then the secrets.
+    pub fn iter_with_secrets(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.iter().chain(self.secrets())
+    }
+
     /// The value of `name`, when set.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -38,20 +82,20 @@ impl Environment {
             .map(|(_, value)| value.as_str())
     }
 
-    /// The variables in order, as name and value.
+    /// The variables in order, as name and value; secrets left out.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
     }
 
-    /// Whether no variable is set.
+    /// Whether no variable is set, secrets included.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.vars.is_empty()
+        self.vars.is_empty() && self.secrets.is_empty()
     }
 
-    /// The variables as `NAME=value` texts.
+    /// The variables as `NAME=value` texts; secrets left out.
     #[must_use]
     pub fn to_assignments(&self) -> Vec<String> {
         self.iter()
@@ -172,6 +216,22 @@ mod tests {
         assert_eq!(env.get("SK_BRANCH"), Some("trunk"));
         assert_eq!(env.get("SK_PORT"), None);
         assert_eq!(env.get("SK_PORTS"), None);
+    }
+
+    #[test]
+    fn secrets_are_apart_from_the_variables_and_never_shown() {
+        let mut env = Environment::new();
+        env.set("A", "1");
+        env.set_secret("TOKEN", Secret::new("s3cr3t"));
+        env.set_secret("TOKEN", Secret::new("s3cr3t-2"));
+
+        assert_eq!(env.to_assignments(), ["A=1"]);
+        assert_eq!(env.secret_assignments(), ["TOKEN=s3cr3t-2"]);
+        assert_eq!(
+            env.iter_with_secrets().collect::<Vec<_>>(),
+            [("A", "1"), ("TOKEN", "s3cr3t-2")]
+        );
+        assert!(!format!("{env:?}").contains("s3cr3t"));
     }
 
     #[test]

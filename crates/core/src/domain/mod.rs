@@ -13,6 +13,7 @@ mod remote;
 mod repository;
 mod risk;
 mod saved;
+mod secret;
 mod state;
 mod workspace;
 
@@ -39,6 +40,7 @@ pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};
 pub use saved::{
     SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
 };
+pub use secret::Secret;
 pub use state::WorkState;
 pub use workspace::{
     ContainerState, SandboxKind, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,

@@ -159,6 +159,10 @@ pub enum WorkspaceError {
     /// The agent asked for is not there, or is defined without a program.
     #[error(transparent)]
     Agent(#[from] crate::domain::AgentError),
+    /// The secrets a command is to get could not be had (the caller's own error, which
+    /// names the secret and never its value).
+    #[error("{0}")]
+    Secrets(#[source] crate::ports::BoxError),
     /// The branch's workspace is in another sandbox: one branch has one workspace, so
     /// none is made in the sandbox asked.
     #[error(

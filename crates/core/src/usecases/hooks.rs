@@ -301,6 +301,8 @@ pub(super) struct CommandEnvironment<'a> {
     workspace: &'a Workspace,
     default_branch: BranchName,
     warn: &'a dyn Fn(&ProjectConfigError),
+    /// The command's secrets, given with the rest.
+    secrets: Environment,
 }
 
 impl<'a> CommandEnvironment<'a> {
@@ -322,7 +324,14 @@ impl<'a> CommandEnvironment<'a> {
             workspace,
             default_branch,
             warn,
+            secrets: Environment::new(),
         })
+    }
+
+    /// The same, with the secrets of `secrets` given to the command as well.
+    pub(super) fn with_secrets(mut self, secrets: &Environment) -> Self {
+        self.secrets.add_secrets_of(secrets);
+        self
     }
 
     /// The environment from the project file's `bytes` (`None`: no file).
@@ -331,7 +340,10 @@ impl<'a> CommandEnvironment<'a> {
         if let Some(problem) = file.problem() {
             (self.warn)(problem);
         }
-        Environment::for_workspace(self.workspace, &self.default_branch, &file.config().env)
+        let mut env =
+            Environment::for_workspace(self.workspace, &self.default_branch, &file.config().env);
+        env.add_secrets_of(&self.secrets);
+        env
     }
 
     /// [`CommandEnvironment::of`] without telling of an unusable file again: for a

@@ -1,8 +1,8 @@
 use crate::domain::{
-    AgentMode, AgentPreset, Agents, Checkout, CommandStatus, DEFAULT_AGENT, ProjectConfig,
-    ProjectConfigError, WorkspaceTarget,
+    AgentMode, AgentPreset, Agents, Checkout, CommandStatus, DEFAULT_AGENT, Environment,
+    ProjectConfig, ProjectConfigError, WorkspaceTarget,
 };
-use crate::ports::{ExecIo, SandboxError};
+use crate::ports::{BoxError, ExecIo, SandboxError};
 
 use super::conversation;
 use super::hooks::CommandEnvironment;
@@ -26,6 +26,10 @@ pub struct PromptRequest<'a> {
     pub new_conversation: bool,
     /// Hears which agent starts, once it is known.
     pub announce: &'a dyn Fn(&AgentPreset),
+    /// The secrets the agent's command gets, once the agent is known: those the user
+    /// asked for and those the agent declares ([`AgentPreset::secrets`]) that are
+    /// configured; or why they cannot be read.
+    pub secrets: &'a dyn Fn(&AgentPreset) -> Result<Environment, BoxError>,
 }
 
 impl std::fmt::Debug for PromptRequest<'_> {
@@ -59,8 +63,9 @@ pub fn prompt(
     }
     let workspace = locate_to_run(backend, checkout, target)?;
     let preset = chosen_agent(backend, &workspace, request)?;
+    let secrets = (request.secrets)(preset).map_err(WorkspaceError::Secrets)?;
     (request.announce)(preset);
-    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?.with_secrets(&secrets);
     let mut title = None;
     let command = match request.mode {
         AgentMode::Interactive => preset.command(AgentMode::Interactive, ""),
@@ -174,6 +179,7 @@ mod tests {
             message,
             new_conversation: false,
             announce: &|_| {},
+            secrets: &|_| Ok(Environment::new()),
         }
     }
 

@@ -1,4 +1,6 @@
-use crate::domain::{Checkout, CommandLine, CommandStatus, ProjectConfigError, WorkspaceTarget};
+use crate::domain::{
+    Checkout, CommandLine, CommandStatus, Environment, ProjectConfigError, WorkspaceTarget,
+};
 use crate::ports::ExecIo;
 
 use super::hooks::CommandEnvironment;
@@ -7,7 +9,8 @@ use super::{Backend, WorkspaceError};
 
 /// Runs `command` in an existing workspace, its streams on `io`, with the workspace's
 /// environment (the project's `[env]` and skipper's `SK_*`; an unusable project file is
-/// told to `warn` and its `[env]` left out), and returns its exit status.
+/// told to `warn` and its `[env]` left out) and the secrets of `secrets`, and returns its
+/// exit status.
 ///
 /// # Errors
 /// [`WorkspaceError::WorkspaceNotFound`], or the sandbox's failure to start the command.
@@ -16,11 +19,12 @@ pub fn run(
     checkout: &Checkout,
     target: &WorkspaceTarget,
     command: &CommandLine,
+    secrets: &Environment,
     io: ExecIo<'_>,
     warn: &dyn Fn(&ProjectConfigError),
 ) -> Result<CommandStatus, WorkspaceError> {
     let workspace = locate_to_run(backend, checkout, target)?;
-    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?;
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?.with_secrets(secrets);
     backend
         .sandbox
         .execute_in_project(&workspace, command, &|file| env.of(file), io)
@@ -47,6 +51,7 @@ mod tests {
             &api,
             &target,
             &CommandLine::Shell("true".into()),
+            &Environment::new(),
             ExecIo::Terminal,
             &|_| {},
         )
@@ -78,6 +83,7 @@ mod tests {
             &api,
             &WorkspaceTarget::Main,
             &command,
+            &Environment::new(),
             ExecIo::Inherited {
                 stdin_is_terminal: true,
                 no_color: false,
@@ -108,6 +114,7 @@ mod tests {
             &api,
             &WorkspaceTarget::Main,
             &CommandLine::Argv(vec!["cargo".into()]),
+            &Environment::new(),
             ExecIo::Terminal,
             &|_| {},
         )
@@ -131,6 +138,7 @@ mod tests {
             &api,
             &target,
             &CommandLine::Argv(vec!["true".into()]),
+            &Environment::new(),
             ExecIo::Inherited {
                 stdin_is_terminal: false,
                 no_color: false,
@@ -172,6 +180,7 @@ mod environment_tests {
             &api,
             &target,
             &CommandLine::Argv(vec!["env".into()]),
+            &Environment::new(),
             quiet(),
             &|err| warned.borrow_mut().push(err.to_string()),
         )
@@ -184,6 +193,38 @@ mod environment_tests {
         assert_eq!(env.get("SK_SANDBOX"), Some("worktree"));
         assert!(env.get("SK_WORKSPACE").is_some());
         assert!(warned.borrow().is_empty(), "{warned:?}");
+    }
+
+    #[test]
+    fn the_secrets_asked_for_reach_the_command_apart_and_win_over_the_project_s_env() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &target)
+            .with_project_file("[env]\nTOKEN = \"from-the-project\"\n");
+        let mut secrets = Environment::new();
+        secrets.set_secret("TOKEN", crate::domain::Secret::new("s3cr3t"));
+
+        run(
+            backend(&checkouts, &sandbox),
+            &api,
+            &target,
+            &CommandLine::Argv(vec!["env".into()]),
+            &secrets,
+            quiet(),
+            &|_| {},
+        )
+        .unwrap();
+
+        let env = sandbox.environments().pop().unwrap();
+        assert_eq!(env.secret_assignments(), ["TOKEN=s3cr3t"]);
+        assert_eq!(
+            env.iter_with_secrets()
+                .filter(|(name, _)| *name == "TOKEN")
+                .last(),
+            Some(("TOKEN", "s3cr3t"))
+        );
     }
 
     #[test]
@@ -200,6 +241,7 @@ mod environment_tests {
             &api,
             &WorkspaceTarget::Main,
             &CommandLine::Argv(vec!["env".into()]),
+            &Environment::new(),
             quiet(),
             &|err| warned.borrow_mut().push(err.to_string()),
         )

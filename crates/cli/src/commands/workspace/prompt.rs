@@ -35,6 +35,12 @@ pub struct PromptArgs {
     #[arg(long)]
     pub new: bool,
 
+    /// Give the agent secret NAME of `[secrets]` in config.toml, in its environment only
+    /// (repeatable). The secrets the agent's preset declares (its API keys) are given
+    /// without it when configured.
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secrets: Vec<String>,
+
     /// The message for the agent; none opens its interactive interface (on a terminal).
     #[arg(num_args = 0.., value_name = "MESSAGE")]
     pub message: Vec<String>,
@@ -78,6 +84,15 @@ pub fn run(context: &Context<'_>, args: &PromptArgs) -> Result<ExitStatus, CliEr
             message: &message,
             new_conversation: args.new,
             announce: &announce,
+            secrets: &|preset| {
+                crate::secrets::resolve(
+                    &context.config.secrets,
+                    &context.paths,
+                    &args.secrets,
+                    &preset.secrets,
+                )
+                .map_err(Into::into)
+            },
         },
         io,
         &|err| crate::setup::warn_unusable(context, err),

@@ -27,6 +27,11 @@ pub struct RunArgs {
     #[arg(short, long, visible_alias = "cmd", conflicts_with = "argv")]
     pub command: Option<String>,
 
+    /// Give the command secret NAME of `[secrets]` in config.toml, as the environment
+    /// variable NAME, in its environment only (repeatable).
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secrets: Vec<String>,
+
     /// The program and its arguments, after `--`.
     #[arg(last = true, value_name = "PROGRAM")]
     pub argv: Vec<String>,
@@ -41,12 +46,15 @@ pub fn run(context: &Context<'_>, args: RunArgs) -> Result<ExitStatus, CliError>
                 .hint("give shell text with `--command '...'` or a program after `--`"));
         }
     };
+    let secrets =
+        crate::secrets::resolve(&context.config.secrets, &context.paths, &args.secrets, &[])?;
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
     let status = usecases::run(
         backend,
         &checkout,
         &target,
         &command,
+        &secrets,
         crate::terminal::exec_io(),
         &|err| crate::setup::warn_unusable(context, err),
     )?;
