@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
+use std::sync::{Mutex, PoisonError};
 
 use anstyle::{AnsiColor, Style};
 
@@ -84,6 +85,17 @@ pub fn colour_enabled() -> bool {
 #[derive(Debug)]
 pub struct Printer {
     quiet: bool,
+    /// Set for `sk mcp`, whose stdout is the protocol: results and warnings are kept here
+    /// for the tool's answer instead (warnings still go to stderr too).
+    captured: Option<Mutex<Captured>>,
+}
+
+/// What a capturing [`Printer`] kept: result lines (JSON as one entry each) and warnings,
+/// as written, unescaped (they travel in JSON strings, never to a terminal).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Captured {
+    pub results: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 #[allow(
@@ -92,7 +104,35 @@ pub struct Printer {
 )]
 impl Printer {
     pub fn new(quiet: bool) -> Self {
-        Self { quiet }
+        Self {
+            quiet,
+            captured: None,
+        }
+    }
+
+    /// A printer whose results and warnings are kept (see [`Printer::take`]) rather than
+    /// written to stdout; status lines still go to stderr unless `quiet`.
+    pub fn capturing(quiet: bool) -> Self {
+        Self {
+            quiet,
+            captured: Some(Mutex::new(Captured::default())),
+        }
+    }
+
+    /// What a capturing printer kept so far, emptied; nothing for one that prints.
+    pub fn take(&self) -> Captured {
+        self.captured.as_ref().map_or_else(Captured::default, |captured| {
+            std::mem::take(&mut *captured.lock().unwrap_or_else(PoisonError::into_inner))
+        })
+    }
+
+    /// Keeps `line` with `pick`'s list of a capturing printer; false for one that prints.
+    fn keep(&self, pick: fn(&mut Captured) -> &mut Vec<String>, line: &str) -> bool {
+        let Some(captured) = &self.captured else {
+            return false;
+        };
+        pick(&mut captured.lock().unwrap_or_else(PoisonError::into_inner)).push(line.to_owned());
+        true
     }
 
     /// Whether `--quiet` was given.
@@ -102,6 +142,9 @@ impl Printer {
 
     /// A result line on stdout. A closed pipe is not an error.
     pub fn result(&self, line: &str) {
+        if self.keep(|captured| &mut captured.results, line) {
+            return;
+        }
         let _ = writeln!(std::io::stdout().lock(), "{}", untrusted_lines(line));
     }
 
@@ -109,6 +152,9 @@ impl Printer {
     pub fn json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
         let json = serde_json::to_string_pretty(value)
             .map_err(|err| CliError::failure(format!("cannot write JSON: {err}")))?;
+        if self.keep(|captured| &mut captured.results, &json) {
+            return Ok(());
+        }
         let _ = writeln!(std::io::stdout().lock(), "{}", json_escaped(&json));
         Ok(())
     }
@@ -121,6 +167,7 @@ impl Printer {
     }
 
     pub fn warning(&self, line: &str) {
+        self.keep(|captured| &mut captured.warnings, line);
         let _ = writeln!(
             anstream::stderr(),
             "{WARNING}warning:{WARNING:#} {}",
