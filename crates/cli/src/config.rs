@@ -30,6 +30,17 @@ pub struct Config {
     pub hooks: skipper_core::Hooks,
     #[serde(default)]
     pub ports: PortsSection,
+    #[serde(default)]
+    pub mcp: McpSection,
+}
+
+/// `[mcp]`: what `sk mcp`'s clients may do.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpSection {
+    /// `workspace_remove` may take `force`: save the work at risk and remove anyway.
+    #[serde(default)]
+    pub allow_force: bool,
 }
 
 /// `[ports]`: the host ports workspaces are given.

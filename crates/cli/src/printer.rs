@@ -90,11 +90,12 @@ pub struct Printer {
     captured: Option<Mutex<Captured>>,
 }
 
-/// What a capturing [`Printer`] kept: result lines (JSON as one entry each) and warnings,
-/// as written, unescaped (they travel in JSON strings, never to a terminal).
+/// What a capturing [`Printer`] kept, as written, unescaped (it travels in JSON strings,
+/// never to a terminal).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Captured {
-    pub results: Vec<String>,
+    /// Result lines (JSON as one entry each) and status lines, in order.
+    pub messages: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -110,8 +111,9 @@ impl Printer {
         }
     }
 
-    /// A printer whose results and warnings are kept (see [`Printer::take`]) rather than
-    /// written to stdout; status lines still go to stderr unless `quiet`.
+    /// A printer whose results, status lines and warnings are kept (see [`Printer::take`]):
+    /// results are not written to stdout, status lines and warnings still go to stderr
+    /// (status lines unless `quiet`).
     pub fn capturing(quiet: bool) -> Self {
         Self {
             quiet,
@@ -121,9 +123,11 @@ impl Printer {
 
     /// What a capturing printer kept so far, emptied; nothing for one that prints.
     pub fn take(&self) -> Captured {
-        self.captured.as_ref().map_or_else(Captured::default, |captured| {
-            std::mem::take(&mut *captured.lock().unwrap_or_else(PoisonError::into_inner))
-        })
+        self.captured
+            .as_ref()
+            .map_or_else(Captured::default, |captured| {
+                std::mem::take(&mut *captured.lock().unwrap_or_else(PoisonError::into_inner))
+            })
     }
 
     /// Keeps `line` with `pick`'s list of a capturing printer; false for one that prints.
@@ -142,7 +146,7 @@ impl Printer {
 
     /// A result line on stdout. A closed pipe is not an error.
     pub fn result(&self, line: &str) {
-        if self.keep(|captured| &mut captured.results, line) {
+        if self.keep(|captured| &mut captured.messages, line) {
             return;
         }
         let _ = writeln!(std::io::stdout().lock(), "{}", untrusted_lines(line));
@@ -152,7 +156,7 @@ impl Printer {
     pub fn json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
         let json = serde_json::to_string_pretty(value)
             .map_err(|err| CliError::failure(format!("cannot write JSON: {err}")))?;
-        if self.keep(|captured| &mut captured.results, &json) {
+        if self.keep(|captured| &mut captured.messages, &json) {
             return Ok(());
         }
         let _ = writeln!(std::io::stdout().lock(), "{}", json_escaped(&json));
@@ -161,6 +165,7 @@ impl Printer {
 
     /// A progress or status line on stderr (silenced by `--quiet`).
     pub fn status(&self, line: &str) {
+        self.keep(|captured| &mut captured.messages, line);
         if !self.quiet {
             let _ = writeln!(anstream::stderr(), "{}", untrusted_lines(line));
         }

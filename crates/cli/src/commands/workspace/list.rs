@@ -64,6 +64,13 @@ pub struct Row {
 }
 
 impl Row {
+    /// Whether this is the row of `workspace`.
+    pub fn is_of(&self, workspace: &Workspace) -> bool {
+        self.repository == workspace.reference.repository.to_string()
+            && self.branch == workspace.reference.target.branch().map(ToString::to_string)
+            && self.sandbox == workspace.sandbox.as_str()
+    }
+
     fn new(workspace: &Workspace, default_branch: Option<String>) -> Self {
         let (path, container, mut state) = match &workspace.location {
             WorkspaceLocation::Host(path) => (path.display().to_string(), None, None),

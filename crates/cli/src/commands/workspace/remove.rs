@@ -38,7 +38,14 @@ pub struct RemoveArgs {
 
 pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliError> {
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::PickBranch)?;
-    remove(context, &checkout, &target, backend, args.force, args.no_hooks)?;
+    remove(
+        context,
+        &checkout,
+        &target,
+        backend,
+        args.force,
+        args.no_hooks,
+    )?;
     Ok(ExitStatus::Success)
 }
 
