@@ -1,5 +1,5 @@
 //! A real MCP client that skipper did not write, driving `sk mcp`: the stdio client of the
-//! Python `mcp` package (PyPI), through `mcp_client.py` beside this file, which turns tool
+//! Python `mcp` package (from `PyPI`), through `mcp_client.py` beside this file, which turns tool
 //! calls written to it as JSON lines into answers read back as JSON lines.
 
 use std::io::{BufRead, BufReader, Write};
@@ -84,8 +84,11 @@ impl McpClient {
             tools: Vec::new(),
         };
         let opened = client.answer();
-        client.server = opened["server"].as_str().unwrap().to_owned();
-        client.tools = opened["tools"].as_array().unwrap().clone();
+        opened["server"]
+            .as_str()
+            .unwrap()
+            .clone_into(&mut client.server);
+        client.tools.clone_from(opened["tools"].as_array().unwrap());
         client
     }
 

@@ -11,7 +11,7 @@ pub fn take() -> std::io::Result<(File, File)> {
     // Descriptors from 3 up: 0, 1 and 2 keep their places.
     let input = rustix::io::fcntl_dupfd_cloexec(std::io::stdin(), 3)?;
     let output = rustix::io::fcntl_dupfd_cloexec(std::io::stdout(), 3)?;
-    let nothing = File::open("/dev/null")?;
+    let nothing = fs_err::File::open("/dev/null")?;
     rustix::stdio::dup2_stdin(&nothing)?;
     rustix::stdio::dup2_stdout(std::io::stderr())?;
     Ok((File::from(input), File::from(output)))

@@ -341,13 +341,13 @@ impl Skipper {
                 Captured::default(),
             ),
         };
-        answer_of(outcome, captured)
+        answer_of(outcome, &captured)
     }
 }
 
 /// The tool's answer: `value` with what the command said (`messages`, `warnings`), or a
 /// tool error with the CLI's error as `error` (`kind`, `message`, `hints`, `exit_code`).
-fn answer_of(outcome: Result<Value, CliError>, captured: Captured) -> CallToolResult {
+fn answer_of(outcome: Result<Value, CliError>, captured: &Captured) -> CallToolResult {
     let said = |mut value: Value| {
         if let Value::Object(map) = &mut value {
             map.insert("messages".to_owned(), json!(captured.messages));
