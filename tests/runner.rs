@@ -37,6 +37,7 @@ mod test_help;
 mod test_hooks;
 mod test_housekeeping;
 mod test_list;
+mod test_mcp;
 mod test_move;
 mod test_names;
 mod test_picker;

@@ -13,6 +13,7 @@ use skipper_testkit::TempHome;
 pub mod crash;
 pub mod docker;
 pub mod fake_docker;
+pub mod mcp;
 
 /// A sandboxed environment for one test: a [`TempHome`] (its tmux servers killed on drop)
 /// with skipper's data root and config in its XDG directories.

@@ -33,7 +33,9 @@ pub struct GlobalArgs {
 }
 
 /// A sandbox backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SandboxArg {
     /// A git worktree on the host per branch; sessions through tmux.
@@ -56,4 +58,5 @@ pub enum Command {
     Doctor(crate::commands::doctor::DoctorArgs),
     Gc(crate::commands::gc::GcArgs),
     Completions(crate::commands::completions::CompletionsArgs),
+    Mcp(crate::commands::mcp::McpArgs),
 }

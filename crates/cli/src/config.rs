@@ -33,6 +33,17 @@ pub struct Config {
     /// `[secrets]`: what `--secret NAME` and agents' declared secrets are read from.
     #[serde(default)]
     pub secrets: crate::secrets::SecretTable,
+    #[serde(default)]
+    pub mcp: McpSection,
+}
+
+/// `[mcp]`: what `sk mcp`'s clients may do.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpSection {
+    /// `workspace_remove` may take `force`: save the work at risk and remove anyway.
+    #[serde(default)]
+    pub allow_force: bool,
 }
 
 /// `[ports]`: the host ports workspaces are given.

@@ -20,17 +20,35 @@ pub enum ExitStatus {
     Code(i32),
 }
 
+impl ExitStatus {
+    /// The process's exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Usage => 2,
+            Self::Cancelled => 130,
+            // Exit codes are one byte; a negative or larger code is reported as failure.
+            Self::Code(code) => u8::try_from(code).unwrap_or(1),
+        }
+    }
+
+    /// What kind of ending this is, in one word: `success`, `failure`, `usage`,
+    /// `cancelled`, or `exit` (a workspace command's own code).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Usage => "usage",
+            Self::Cancelled => "cancelled",
+            Self::Code(_) => "exit",
+        }
+    }
+}
+
 impl From<ExitStatus> for std::process::ExitCode {
     fn from(status: ExitStatus) -> Self {
-        let code = match status {
-            ExitStatus::Success => 0,
-            ExitStatus::Failure => 1,
-            ExitStatus::Usage => 2,
-            ExitStatus::Cancelled => 130,
-            // Exit codes are one byte; a negative or larger code is reported as failure.
-            ExitStatus::Code(code) => u8::try_from(code).unwrap_or(1),
-        };
-        Self::from(code)
+        Self::from(status.code())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use inquire::autocompletion::{Autocomplete, Replacement};
 use inquire::{CustomUserError, InquireError, Select, Text};
@@ -14,9 +15,20 @@ use skipper_core::{
 use crate::context::Context;
 use crate::error::CliError;
 
-/// Whether `sk` may ask: stdin and stderr are both terminals.
+/// Set by `sk mcp`, whose stdin is the protocol and whose caller is a program: from then
+/// on nothing is asked, as without a terminal.
+static NEVER_ASK: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`interactive`] false for the rest of the process.
+pub fn never_ask() {
+    NEVER_ASK.store(true, Ordering::Relaxed);
+}
+
+/// Whether `sk` may ask: stdin and stderr are both terminals (and not `sk mcp`).
 pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    !NEVER_ASK.load(Ordering::Relaxed)
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
 }
 
 /// How the prompts look: `sk`'s words ("cancelled", as its own message says it), and no

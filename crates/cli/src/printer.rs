@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
+use std::sync::{Mutex, PoisonError};
 
 use anstyle::{AnsiColor, Style};
 
@@ -87,6 +88,18 @@ pub fn colour_enabled() -> bool {
 #[derive(Debug)]
 pub struct Printer {
     quiet: bool,
+    /// Set for `sk mcp`, whose stdout is the protocol: results and warnings are kept here
+    /// for the tool's answer instead (warnings still go to stderr too).
+    captured: Option<Mutex<Captured>>,
+}
+
+/// What a capturing [`Printer`] kept, as written, unescaped (it travels in JSON strings,
+/// never to a terminal).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// Result lines (JSON as one entry each) and status lines, in order.
+    pub messages: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 #[allow(
@@ -95,7 +108,39 @@ pub struct Printer {
 )]
 impl Printer {
     pub fn new(quiet: bool) -> Self {
-        Self { quiet }
+        Self {
+            quiet,
+            captured: None,
+        }
+    }
+
+    /// A printer whose results, status lines and warnings are kept (see [`Printer::take`]):
+    /// results are not written to stdout, status lines and warnings still go to stderr
+    /// (status lines unless `quiet`).
+    pub fn capturing(quiet: bool) -> Self {
+        Self {
+            quiet,
+            captured: Some(Mutex::new(Captured::default())),
+        }
+    }
+
+    /// What a capturing printer kept so far, emptied; nothing for one that prints.
+    pub fn take(&self) -> Captured {
+        self.captured
+            .as_ref()
+            .map_or_else(Captured::default, |captured| {
+                std::mem::take(&mut *captured.lock().unwrap_or_else(PoisonError::into_inner))
+            })
+    }
+
+    /// Keeps `line` with `pick`'s list of a capturing printer; false for one that prints.
+    fn keep(&self, pick: fn(&mut Captured) -> &mut Vec<String>, line: &str) -> bool {
+        let Some(captured) = &self.captured else {
+            return false;
+        };
+        pick(&mut captured.lock().unwrap_or_else(PoisonError::into_inner))
+            .push(crate::secrets::masked(line).into_owned());
+        true
     }
 
     /// Whether `--quiet` was given.
@@ -105,6 +150,9 @@ impl Printer {
 
     /// A result line on stdout. A closed pipe is not an error.
     pub fn result(&self, line: &str) {
+        if self.keep(|captured| &mut captured.messages, line) {
+            return;
+        }
         let _ = writeln!(std::io::stdout().lock(), "{}", untrusted_lines(line));
     }
 
@@ -112,18 +160,23 @@ impl Printer {
     pub fn json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
         let json = serde_json::to_string_pretty(value)
             .map_err(|err| CliError::failure(format!("cannot write JSON: {err}")))?;
+        if self.keep(|captured| &mut captured.messages, &json) {
+            return Ok(());
+        }
         let _ = writeln!(std::io::stdout().lock(), "{}", json_escaped(&json));
         Ok(())
     }
 
     /// A progress or status line on stderr (silenced by `--quiet`).
     pub fn status(&self, line: &str) {
+        self.keep(|captured| &mut captured.messages, line);
         if !self.quiet {
             let _ = writeln!(anstream::stderr(), "{}", untrusted_lines(line));
         }
     }
 
     pub fn warning(&self, line: &str) {
+        self.keep(|captured| &mut captured.warnings, line);
         let _ = writeln!(
             anstream::stderr(),
             "{WARNING}warning:{WARNING:#} {}",

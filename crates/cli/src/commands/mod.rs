@@ -5,6 +5,7 @@ pub mod completions;
 pub mod doctor;
 pub mod gc;
 pub mod hooks;
+pub mod mcp;
 pub mod repo;
 pub mod workspace;
 
@@ -18,6 +19,10 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
+    if let Command::Mcp(args) = &cli.command {
+        // Each tool call makes its own context; the protocol owns stdin and stdout.
+        return mcp::run(&cli.global, args, printer);
+    }
     let context = Context::new(&cli.global, printer)?;
     match cli.command {
         Command::Clone(args) => clone::run(&context, &args),
@@ -26,6 +31,6 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Doctor(args) => doctor::run(&context, &args),
         Command::Gc(args) => gc::run(&context, &args),
         Command::Hooks(command) => hooks::dispatch(&context, command),
-        Command::Completions(_) => Ok(ExitStatus::Success),
+        Command::Completions(_) | Command::Mcp(_) => Ok(ExitStatus::Success),
     }
 }

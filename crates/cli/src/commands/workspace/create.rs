@@ -1,5 +1,5 @@
 use skipper_core::usecases::{self, CreateOutcome};
-use skipper_core::{BranchStart, WorkspaceTarget};
+use skipper_core::{BranchStart, Checkout, Workspace, WorkspaceTarget};
 
 use super::{Selection, pull_request};
 use crate::context::Context;
@@ -56,27 +56,72 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
             Omitted::AskNew,
         )?,
     };
+    make(context, &checkout, target, args.pr, args.no_hooks)?;
+    Ok(ExitStatus::Success)
+}
+
+/// What [`make`] did.
+#[derive(Debug)]
+pub enum Made {
+    /// The target was the main workspace, which `clone` makes.
+    Main(Workspace),
+    /// The workspace was made (its files carried over, its hooks run).
+    Created(Workspace),
+    /// The workspace was there already.
+    Existed(Workspace),
+}
+
+impl Made {
+    pub fn workspace(&self) -> &Workspace {
+        match self {
+            Self::Main(workspace) | Self::Created(workspace) | Self::Existed(workspace) => {
+                workspace
+            }
+        }
+    }
+
+    /// One word for what happened, for scripts.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Main(_) => "main",
+            Self::Created(_) => "created",
+            Self::Existed(_) => "exists",
+        }
+    }
+}
+
+/// Makes the workspace of `target` of `checkout` (of pull request `pr`, when given) in
+/// `--sandbox`'s backend, else the one holding it, else the one for new ones; carries the
+/// host's files over and runs the post-create hooks unless `no_hooks`. Says what it did
+/// through the printer, the result line as soon as the workspace is there.
+pub fn make(
+    context: &Context<'_>,
+    checkout: &Checkout,
+    target: WorkspaceTarget,
+    pr: Option<u64>,
+    no_hooks: bool,
+) -> Result<Made, CliError> {
     // `--sandbox`'s, else the sandbox holding the workspace, else the one for new ones.
     let backend = match context.choice.explicit {
         Some(kind) => context.backend(kind)?,
-        None => context.backend_for_new(&checkout, &target)?,
+        None => context.backend_for_new(checkout, &target)?,
     };
     let WorkspaceTarget::Branch(branch) = target else {
         // The default branch: the host checkout, or the main container.
-        let main = usecases::locate(backend, &checkout, &WorkspaceTarget::Main)?;
+        let main = usecases::locate(backend, checkout, &WorkspaceTarget::Main)?;
         context.printer.result(&format!(
             "Workspace {} of {} is its main workspace, at {}",
-            picker::main_name(context, &checkout),
+            picker::main_name(context, checkout),
             checkout.repository,
             main.location.display()
         ));
-        return Ok(ExitStatus::Success);
+        return Ok(Made::Main(main));
     };
-    if let Some(number) = args.pr {
-        pull_request::fetch(context, backend, &checkout, number, &branch)?;
+    if let Some(number) = pr {
+        pull_request::fetch(context, backend, checkout, number, &branch)?;
     }
     let others = context.other_registries(backend.registry.kind());
-    match usecases::create(backend, &others, &checkout, &branch, context.port_plan()?)? {
+    match usecases::create(backend, &others, checkout, &branch, context.port_plan()?)? {
         CreateOutcome::Created {
             workspace,
             start,
@@ -93,7 +138,7 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
                     "new branch from the remote's default branch".to_owned()
                 }
             };
-            let how = match args.pr {
+            let how = match pr {
                 Some(number) => format!("pull request {number}"),
                 None => how,
             };
@@ -102,9 +147,9 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
                 checkout.repository,
                 workspace.location.display()
             ));
-            super::carrying::carry_into_new(context, backend, &checkout, &workspace, &start_point)?;
-            if !args.no_hooks {
-                crate::setup::run_stage_in_new(context, backend, &checkout, &workspace, &start_point)
+            super::carrying::carry_into_new(context, backend, checkout, &workspace, &start_point)?;
+            if !no_hooks {
+                crate::setup::run_stage_in_new(context, backend, checkout, &workspace, &start_point)
                 .map_err(|err| {
                     err.hint(format!(
                         "the workspace is in place; remove it with `sk workspace remove -r {} -b {branch}`, or use it as it is",
@@ -112,12 +157,15 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
                     ))
                 })?;
             }
+            Ok(Made::Created(workspace))
         }
-        CreateOutcome::AlreadyExists(workspace) => context.printer.result(&format!(
-            "Workspace {branch} of {} already exists at {}",
-            checkout.repository,
-            workspace.location.display()
-        )),
+        CreateOutcome::AlreadyExists(workspace) => {
+            context.printer.result(&format!(
+                "Workspace {branch} of {} already exists at {}",
+                checkout.repository,
+                workspace.location.display()
+            ));
+            Ok(Made::Existed(workspace))
+        }
     }
-    Ok(ExitStatus::Success)
 }

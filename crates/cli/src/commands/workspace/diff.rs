@@ -1,9 +1,9 @@
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use skipper_core::DiffFormat;
-use skipper_core::usecases::{self, DiffOptions};
-use skipper_git::Git;
+use skipper_core::usecases::{self, Backend, DiffOptions};
+use skipper_core::{Checkout, DiffFormat, WorkspaceTarget};
+use skipper_git::{Git, ScratchDir};
 
 use super::{Selection, scratch, with_existing};
 use crate::context::Context;
@@ -58,23 +58,7 @@ pub fn run(context: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliErro
     };
     // A directory of this run alone under the data root, deleted when it ends.
     let scratch = scratch(context)?;
-    let dest = scratch.path().join("diff");
-    let made = usecases::diff(backend, &checkout, &target, options, &dest)
-        .map_err(|err| with_existing(context, &checkout, err))?;
-    tracing::debug!(base = ?made.base, "diff made");
-    if made.base.is_none() {
-        let start = args.base.as_deref().map_or_else(
-            || "origin's default branch".to_owned(),
-            |base| format!("`{base}`"),
-        );
-        context.printer.status(&format!(
-            "{} shares no commit with {start}: the diff starts from the empty tree",
-            skipper_core::WorkspaceRef {
-                repository: checkout.repository.clone(),
-                target,
-            }
-        ));
-    }
+    let dest = write(context, &checkout, &target, backend, options, &scratch)?;
     let file = fs_err::File::open(&dest)
         .map_err(|err| CliError::failure(format!("cannot read the diff: {err}")))?;
     let pager = if terminal {
@@ -96,6 +80,37 @@ pub fn run(context: &Context<'_>, args: &DiffArgs) -> Result<ExitStatus, CliErro
     }
     stream(file.into_file())?;
     Ok(ExitStatus::Success)
+}
+
+/// Writes the diff of `target` of `checkout` into `scratch` and returns the file; says so
+/// when the workspace shares no commit with the base, so the diff starts from the empty
+/// tree.
+pub fn write(
+    context: &Context<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+    backend: Backend<'_>,
+    options: DiffOptions,
+    scratch: &ScratchDir,
+) -> Result<PathBuf, CliError> {
+    let dest = scratch.path().join("diff");
+    let start = options.base.as_deref().map_or_else(
+        || "origin's default branch".to_owned(),
+        |base| format!("`{base}`"),
+    );
+    let made = usecases::diff(backend, checkout, target, options, &dest)
+        .map_err(|err| with_existing(context, checkout, err))?;
+    tracing::debug!(base = ?made.base, "diff made");
+    if made.base.is_none() {
+        context.printer.status(&format!(
+            "{} shares no commit with {start}: the diff starts from the empty tree",
+            skipper_core::WorkspaceRef {
+                repository: checkout.repository.clone(),
+                target: target.clone(),
+            }
+        ));
+    }
+    Ok(dest)
 }
 
 /// The format the flags ask for.

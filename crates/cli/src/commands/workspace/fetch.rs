@@ -1,4 +1,5 @@
-use skipper_core::usecases::{self, FetchOutcome, Fetched};
+use skipper_core::usecases::{self, Backend, FetchOutcome, Fetched};
+use skipper_core::{Checkout, WorkspaceTarget};
 
 use super::{Selection, scratch, with_existing};
 use crate::context::Context;
@@ -26,12 +27,23 @@ pub struct FetchArgs {
 
 pub fn run(context: &Context<'_>, args: &FetchArgs) -> Result<ExitStatus, CliError> {
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::MainOrPick)?;
+    fetch(context, &checkout, &target, backend)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Brings `target`'s branch from `backend` into the host checkout, and says what came.
+pub fn fetch(
+    context: &Context<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+    backend: Backend<'_>,
+) -> Result<Fetched, CliError> {
     let scratch = scratch(context)?;
-    let fetched = usecases::fetch(backend, &checkout, &target, scratch.path())
-        .map_err(|err| with_existing(context, &checkout, err))?;
+    let fetched = usecases::fetch(backend, checkout, target, scratch.path())
+        .map_err(|err| with_existing(context, checkout, err))?;
     context.printer.result(&describe(&fetched));
     warn_uncommitted(context, &fetched);
-    Ok(ExitStatus::Success)
+    Ok(fetched)
 }
 
 /// `n commit(s)`.

@@ -37,9 +37,9 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-/// One workspace as `--json` prints it.
+/// One workspace as `--json` prints it (and `sk mcp`'s `workspace_list` gives it).
 #[derive(Debug, Serialize)]
-struct Row {
+pub struct Row {
     repository: String,
     /// `null` for the main workspace.
     branch: Option<String>,
@@ -64,6 +64,13 @@ struct Row {
 }
 
 impl Row {
+    /// Whether this is the row of `workspace`.
+    pub fn is_of(&self, workspace: &Workspace) -> bool {
+        self.repository == workspace.reference.repository.to_string()
+            && self.branch == workspace.reference.target.branch().map(ToString::to_string)
+            && self.sandbox == workspace.sandbox.as_str()
+    }
+
     fn new(workspace: &Workspace, default_branch: Option<String>) -> Self {
         let (path, container, mut state) = match &workspace.location {
             WorkspaceLocation::Host(path) => (path.display().to_string(), None, None),
@@ -173,7 +180,25 @@ fn unpushed_work(risk: &AtRisk) -> String {
 }
 
 pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliError> {
-    let checkouts = match &args.repository {
+    let rows = rows(context, args.repository.as_deref())?;
+    if args.json {
+        context.printer.json(&rows)?;
+        return Ok(ExitStatus::Success);
+    }
+    if rows.is_empty() {
+        context
+            .printer
+            .status("No workspaces yet: clone a repository with `sk clone <remote>`.");
+        return Ok(ExitStatus::Success);
+    }
+    print_table(context, &rows);
+    Ok(ExitStatus::Success)
+}
+
+/// Every workspace of the repository `repository` names, else of every cloned one; a
+/// sandbox that does not answer is warned of (an error when `--sandbox` named it).
+pub fn rows(context: &Context<'_>, repository: Option<&str>) -> Result<Vec<Row>, CliError> {
+    let checkouts = match repository {
         Some(query) => {
             let query = RepositoryQuery::parse(query)?;
             vec![usecases::resolve_checkout(context.checkouts(), &query)?]
@@ -196,7 +221,7 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
             (checkout, default.map(|branch| branch.to_string()))
         })
         .collect();
-    let rows: Vec<Row> = listing
+    let rows = listing
         .workspaces
         .iter()
         .map(|workspace| {
@@ -207,18 +232,7 @@ pub fn run(context: &Context<'_>, args: &ListArgs) -> Result<ExitStatus, CliErro
             Row::new(workspace, default)
         })
         .collect();
-    if args.json {
-        context.printer.json(&rows)?;
-        return Ok(ExitStatus::Success);
-    }
-    if rows.is_empty() {
-        context
-            .printer
-            .status("No workspaces yet: clone a repository with `sk clone <remote>`.");
-        return Ok(ExitStatus::Success);
-    }
-    print_table(context, &rows);
-    Ok(ExitStatus::Success)
+    Ok(rows)
 }
 
 fn print_table(context: &Context<'_>, rows: &[Row]) {

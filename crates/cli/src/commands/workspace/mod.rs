@@ -2,16 +2,16 @@
 
 mod attach;
 mod carrying;
-mod create;
+pub mod create;
 mod detach;
-mod diff;
-mod fetch;
-mod list;
+pub mod diff;
+pub mod fetch;
+pub mod list;
 mod moving;
 mod prompt;
 mod pull_request;
 mod push;
-mod remove;
+pub mod remove;
 mod restore;
 mod run;
 mod saved;

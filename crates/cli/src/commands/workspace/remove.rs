@@ -1,4 +1,5 @@
-use skipper_core::usecases;
+use skipper_core::usecases::{self, Backend, Removed};
+use skipper_core::{Checkout, WorkspaceTarget};
 
 use super::Selection;
 use crate::context::Context;
@@ -37,18 +38,39 @@ pub struct RemoveArgs {
 
 pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliError> {
     let (checkout, target, backend) = args.selection.resolve(context, Omitted::PickBranch)?;
+    remove(
+        context,
+        &checkout,
+        &target,
+        backend,
+        args.force,
+        args.no_hooks,
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+/// Removes `target` of `checkout` from `backend` (`force`: saving its work at risk first,
+/// and past a failing pre-remove hook), and says what went and what was saved.
+pub fn remove(
+    context: &Context<'_>,
+    checkout: &Checkout,
+    target: &WorkspaceTarget,
+    backend: Backend<'_>,
+    force: bool,
+    no_hooks: bool,
+) -> Result<Removed, CliError> {
     #[allow(
         clippy::result_large_err,
         reason = "the use case's own error type, as every use case returns it"
     )]
     let mut pre_remove = |workspace: &skipper_core::Workspace| {
-        if args.no_hooks {
+        if no_hooks {
             return Ok(());
         }
         crate::setup::run_stage(
             context,
             backend,
-            &checkout,
+            checkout,
             workspace,
             skipper_core::HookStage::PreRemove,
             false,
@@ -56,7 +78,7 @@ pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliEr
         .map(|_| ())
         .map_err(|err| usecases::WorkspaceError::PreRemove(Box::new(err)))
     };
-    let removed = usecases::remove_with(backend, &checkout, &target, args.force, &mut pre_remove)
+    let removed = usecases::remove_with(backend, checkout, target, force, &mut pre_remove)
         .map_err(|err| match err {
             usecases::WorkspaceError::PreRemove(source) => match source.downcast::<CliError>() {
                 Ok(err) => err.hint(
@@ -110,5 +132,5 @@ pub fn run(context: &Context<'_>, args: &RemoveArgs) -> Result<ExitStatus, CliEr
     context
         .printer
         .result(&format!("Removed workspace {}", removed.reference));
-    Ok(ExitStatus::Success)
+    Ok(removed)
 }
