@@ -14,6 +14,7 @@
 
 mod support;
 
+mod test_activity;
 mod test_attach;
 mod test_carry;
 mod test_clone;

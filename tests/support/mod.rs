@@ -240,26 +240,54 @@ pub fn minimal_path(env: &TestEnv, programs: &[&str]) -> PathBuf {
 /// The stand-in model server (`standin-model.js`) on a loopback port, stopped on drop.
 pub struct StandinModel {
     child: std::process::Child,
+    /// What it prints after its port: `held` for each request it holds.
+    said: std::io::BufReader<std::process::ChildStdout>,
     pub port: u16,
 }
 
 impl StandinModel {
     pub fn start(reply: &str) -> Self {
+        Self::start_holding(reply, "")
+    }
+
+    /// A stand-in that holds every request whose last user message contains `hold` (none
+    /// when empty) until [`Self::release`].
+    pub fn start_holding(reply: &str, hold: &str) -> Self {
         use std::io::BufRead;
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/standin-model.js");
         let mut child = Command::new("node")
             .arg(script)
             .env("STANDIN_REPLY", reply)
+            .env("STANDIN_HOLD", hold)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        let mut said = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        said.read_line(&mut line).unwrap();
         let port = line.trim().parse().unwrap();
-        Self { child, port }
+        Self { child, said, port }
+    }
+
+    /// Waits until it holds a request.
+    pub fn wait_held(&mut self) {
+        use std::io::BufRead;
+        let mut line = String::new();
+        self.said.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "held");
+    }
+
+    /// Answers the requests it holds, and holds no more.
+    pub fn release(&self) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .write_all(b"GET /release HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 
     /// An OpenCode configuration whose only model is this server.

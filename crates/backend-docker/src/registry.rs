@@ -15,7 +15,7 @@ use crate::{DockerBackend, engine};
 
 impl DockerBackend {
     /// Fills in what the dirty gate finds in each running workspace container, a few at a
-    /// time, and whether it was finished: one exec each, the gate run only when the ready
+    /// time, whether it was finished, and its agent: one exec each, the gate run only when the ready
     /// marker is there (a container the exec cannot run in is asked for its marker the
     /// slow way, through the archive API). A stopped one is not started to be looked at:
     /// its readiness was read before.
@@ -52,22 +52,22 @@ impl DockerBackend {
             return;
         };
         let scripts = ContainerScripts::new(self, name, path);
-        match skipper_git::gate::at_risk_unmeasured_if_ready(
-            &scripts,
-            &Policy::Container,
-            READY_MARKER,
-        ) {
-            Ok(Some(risk)) => workspace.risk = Some(risk),
-            Ok(None) => workspace.half_made = true,
-            Err(_) => {
-                // Not even the marker could be looked for (its directory not made yet,
-                // say): the archive API says whether it is there.
-                let ready = self
-                    .runtime
-                    .block_on(self.engine.is_ready(name, &workspace.reference.repository))
-                    .unwrap_or(true);
-                workspace.half_made = !ready;
-            }
+        let Ok(listed) =
+            skipper_git::gate::listed_if_ready(&scripts, &Policy::Container, READY_MARKER)
+        else {
+            // Not even the marker could be looked for (its directory not made yet, say):
+            // the archive API says whether it is there.
+            let ready = self
+                .runtime
+                .block_on(self.engine.is_ready(name, &workspace.reference.repository))
+                .unwrap_or(true);
+            workspace.half_made = !ready;
+            return;
+        };
+        workspace.agent = listed.agent;
+        match listed.risk {
+            Some(risk) => workspace.risk = Some(risk),
+            None => workspace.half_made = true,
         }
     }
 }

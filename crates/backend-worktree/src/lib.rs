@@ -7,6 +7,7 @@
 //! of truth: there is no database. Every git call goes through the `git` binary with
 //! argument vectors and porcelain formats; no English output is ever parsed.
 
+mod activity;
 mod broken;
 mod carry;
 mod creation;

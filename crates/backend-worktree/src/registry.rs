@@ -235,6 +235,7 @@ impl WorkspaceRegistry for WorktreeSandbox {
             }
         }
         look_at_risk(&mut all);
+        crate::activity::fill(&mut all);
         leave_worktree_branches_to_their_rows(&mut all);
         Ok(all)
     }

@@ -39,6 +39,7 @@ impl WorktreeSandbox {
             ports: Vec::new(),
             half_made: false,
             broken: None,
+            agent: None,
         }
     }
 }

@@ -1056,6 +1056,7 @@ impl FakeSandbox {
             ports: Vec::new(),
             half_made: false,
             broken: None,
+            agent: None,
         }
     }
 

@@ -4,9 +4,12 @@
 //! that is not UTF-8, a record of an unknown shape) becomes [`UnpushedRef::Unreadable`],
 //! never a line dropped, so the gate refuses rather than guess.
 
-use skipper_core::{AtRisk, NestedWork, UnpushedBranch, UnpushedRef};
+use skipper_core::{
+    AgentActivity, AgentMark, AtRisk, LastRun, MARKER_VARIABLE, NestedWork, UnpushedBranch,
+    UnpushedRef,
+};
 
-use crate::scripts::{GATE, GATE_IF_READY};
+use crate::scripts::{GATE, GATE_IF_READY, LIST_IF_READY};
 use crate::work::{Policy, ScriptHost, WorkError, fields, join};
 
 /// What the gate script reported for one repository, before its nested repositories are
@@ -71,13 +74,95 @@ pub fn at_risk_unmeasured_if_ready(
     if output.status != 0 {
         return Err(WorkError::script("looking for work at risk", ".", &output));
     }
-    if output.stdout == NOT_READY {
+    read_if_ready(host, &output.stdout)
+}
+
+/// What `list` learns of a workspace that may be half made, in one run: its agent (see
+/// [`AgentActivity`]) and [`at_risk_unmeasured_if_ready`]'s answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The work at risk; `None` when the workspace is half made.
+    pub risk: Option<AtRisk>,
+    /// Its agent, working or the last one; `None` when none ran.
+    pub agent: Option<AgentActivity>,
+}
+
+/// [`at_risk_unmeasured_if_ready`] with the workspace's agent, in the same run: for a
+/// container's repository, whose processes the script can see (`agent-activity.sh`).
+///
+/// # Errors
+/// As [`at_risk_unmeasured_if_ready`].
+pub fn listed_if_ready(
+    host: &dyn ScriptHost,
+    policy: &Policy,
+    marker: &str,
+) -> Result<Listed, WorkError> {
+    let [name, branch] = policy.args();
+    let args = [
+        ".".to_owned(),
+        name,
+        branch,
+        "skip-ignored".to_owned(),
+        marker.to_owned(),
+    ];
+    let output = host.run(LIST_IF_READY, &args)?;
+    if output.status != 0 {
+        return Err(WorkError::script("looking for work at risk", ".", &output));
+    }
+    let (agent, rest) = split_activity(&output.stdout);
+    Ok(Listed {
+        risk: read_if_ready(host, rest)?,
+        agent,
+    })
+}
+
+/// The agent record `agent-activity.sh` prints first, read, and what follows it. Output
+/// without the record is all the gate's, with no agent.
+fn split_activity(stdout: &[u8]) -> (Option<AgentActivity>, &[u8]) {
+    let Some(mut rest) = stdout.strip_prefix(b"agent\0") else {
+        return (None, stdout);
+    };
+    let prefix = format!("{MARKER_VARIABLE}=");
+    let mut marks = Vec::new();
+    loop {
+        let Some(end) = rest.iter().position(|&byte| byte == 0) else {
+            return (None, stdout);
+        };
+        let (field, after) = (&rest[..end], &rest[end + 1..]);
+        rest = after;
+        if field == b"last" {
+            break;
+        }
+        if let Some(mark) = std::str::from_utf8(field)
+            .ok()
+            .and_then(|field| field.strip_prefix(&prefix))
+            .and_then(AgentMark::parse)
+        {
+            marks.push(mark);
+        }
+    }
+    let Some(end) = rest.iter().position(|&byte| byte == 0) else {
+        return (None, stdout);
+    };
+    let last = std::str::from_utf8(&rest[..end])
+        .ok()
+        .and_then(LastRun::parse);
+    (
+        AgentActivity::from_facts(&marks, last.as_ref()),
+        &rest[end + 1..],
+    )
+}
+
+/// The gate's answer in `stdout` (after `gate-if-ready.sh`), nested repositories looked
+/// into.
+fn read_if_ready(host: &dyn ScriptHost, stdout: &[u8]) -> Result<Option<AtRisk>, WorkError> {
+    if stdout == NOT_READY {
         return Ok(None);
     }
-    if output.stdout == PROVEN_CLEAN {
+    if stdout == PROVEN_CLEAN {
         return Ok(Some(AtRisk::default()));
     }
-    let Report { risk, nested } = parse(&output.stdout);
+    let Report { risk, nested } = parse(stdout);
     look_into(host, ".", risk, nested, Ignored::Skipped).map(Some)
 }
 
@@ -345,6 +430,40 @@ mod tests {
 
     fn risk_of(output: &[u8]) -> AtRisk {
         parse(output).risk
+    }
+
+    #[test]
+    fn the_agent_record_comes_off_before_the_gates_output() {
+        let (agent, rest) = split_activity(
+            b"agent\0SKIPPER_AGENT=opencode:20\0SKIPPER_AGENT=opencode:21\0last\0opencode 0 5 9\0clean\0",
+        );
+        let agent = agent.unwrap();
+        assert_eq!(
+            (
+                agent.name.as_str(),
+                agent.state,
+                agent.since,
+                agent.last_exit
+            ),
+            ("opencode", skipper_core::AgentState::Working, 20, Some(0))
+        );
+        assert_eq!(rest, PROVEN_CLEAN);
+
+        let (agent, rest) = split_activity(b"agent\0last\0claude 137 5 9\0not-ready\0");
+        let agent = agent.unwrap();
+        assert_eq!(
+            (agent.state, agent.since, agent.last_exit),
+            (skipper_core::AgentState::Idle, 9, Some(137))
+        );
+        assert_eq!(rest, NOT_READY);
+
+        assert_eq!(
+            split_activity(b"agent\0last\0\0clean\0"),
+            (None, PROVEN_CLEAN)
+        );
+        // Cut short, or no record at all: all of it is the gate's.
+        assert_eq!(split_activity(b"agent\0last\0x").1, b"agent\0last\0x");
+        assert_eq!(split_activity(b"clean\0"), (None, PROVEN_CLEAN));
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub const GATE_IF_READY: &str = concat!(
     script!("gate.sh")
 );
 
+/// [`GATE_IF_READY`] after `agent-activity.sh`, for `list`: one record of what the
+/// workspace's agent does comes first (see [`crate::gate::listed_if_ready`]).
+///
+/// The arguments are [`GATE_IF_READY`]'s.
+pub const LIST_IF_READY: &str = concat!(
+    script!("agent-activity.sh"),
+    script!("gate-if-ready.sh"),
+    script!("repository-refs.sh"),
+    script!("clean-proof.sh"),
+    script!("gate.sh")
+);
+
 /// Saves one repository's work into a bundle: `repository-refs.sh`, then `save.sh`.
 ///
 /// `$1` the directory, `$2` the policy, `$3` the workspace's branch, `$4` the save's ref

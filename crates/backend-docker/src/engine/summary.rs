@@ -43,6 +43,7 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
             .unwrap_or_default(),
         half_made: false,
         broken: None,
+        agent: None,
     }
 }
 
@@ -83,6 +84,7 @@ pub fn workspace_from_inspect(
             .unwrap_or_default(),
         half_made: false,
         broken: None,
+        agent: None,
     }
 }
 

@@ -174,6 +174,7 @@ mod tests {
             ports,
             half_made: false,
             broken: None,
+            agent: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Validated values: what a branch, a remote, a repository and a workspace are.
 
+mod activity;
 mod agent;
 mod branch;
 mod carry;
@@ -17,6 +18,9 @@ mod secret;
 mod state;
 mod workspace;
 
+pub use activity::{
+    AgentActivity, AgentMark, AgentState, LAST_RUN_RECORD, LastRun, MARKER_VARIABLE,
+};
 pub use agent::{
     AgentError, AgentMode, AgentOverride, AgentPreset, Agents, Conversation, DEFAULT_AGENT,
     PROMPT_PLACEHOLDER, builtin_agents, render,

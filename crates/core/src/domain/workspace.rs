@@ -190,6 +190,10 @@ pub struct Workspace {
     /// people. Nothing runs in it and `create` refuses it; its files are the user's, so
     /// `remove` gates them like any other work.
     pub broken: Option<String>,
+    /// The agent working in it now, or the last one that did, filled by
+    /// [`crate::ports::WorkspaceRegistry::list`] from facts (see [`super::AgentActivity`]);
+    /// `None` when none ran or it was not looked at.
+    pub agent: Option<super::AgentActivity>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! `sk` finds by title ([`Conversation`]), and is empty for one that continues the last
 //! conversation of its directory: it then says only that there is one.
 
-use crate::domain::{CommandLine, Conversation, Workspace};
+use crate::domain::{CommandLine, Conversation, LAST_RUN_RECORD, LastRun, Workspace};
 use crate::ports::{ExecIo, PipedIo, Sandbox};
 
 use super::hooks::CommandEnvironment;
@@ -89,6 +89,18 @@ pub(super) fn record(sandbox: &dyn Sandbox, workspace: &Workspace, agent: &str, 
         workspace,
         r#"d="$(git rev-parse --git-dir)/skipper/agents" && mkdir -p "$d" && printf '%s\n' "$2" > "$d/$1""#,
         &[agent, session],
+    );
+}
+
+/// Records `run` as the last agent run of `workspace` ([`LAST_RUN_RECORD`]), replacing
+/// the one before at once (a `list` reading it never sees half of it). Best effort:
+/// without it, `list` shows the run before, or none.
+pub(super) fn record_run(sandbox: &dyn Sandbox, workspace: &Workspace, run: &LastRun) {
+    let _ = sh(
+        sandbox,
+        workspace,
+        r#"f="$(git rev-parse --git-dir)/$1" && mkdir -p "${f%/*}" && printf '%s' "$2" > "$f.new" && mv -f "$f.new" "$f""#,
+        &[LAST_RUN_RECORD, &run.to_record()],
     );
 }
 

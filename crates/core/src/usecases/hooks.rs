@@ -303,6 +303,8 @@ pub(super) struct CommandEnvironment<'a> {
     warn: &'a dyn Fn(&ProjectConfigError),
     /// The command's secrets, given with the rest.
     secrets: Environment,
+    /// Variables of `sk`'s own for this command, set last.
+    marks: Environment,
 }
 
 impl<'a> CommandEnvironment<'a> {
@@ -325,7 +327,14 @@ impl<'a> CommandEnvironment<'a> {
             default_branch,
             warn,
             secrets: Environment::new(),
+            marks: Environment::new(),
         })
+    }
+
+    /// The same, with `name` set to `value` over everything else.
+    pub(super) fn with_mark(mut self, name: &str, value: String) -> Self {
+        self.marks.set(name, value);
+        self
     }
 
     /// The same, with the secrets of `secrets` given to the command as well.
@@ -340,17 +349,24 @@ impl<'a> CommandEnvironment<'a> {
         if let Some(problem) = file.problem() {
             (self.warn)(problem);
         }
+        self.made(&file)
+    }
+
+    /// The environment of a parsed project file: the workspace's, the secrets, the marks.
+    fn made(&self, file: &ProjectFile) -> Environment {
         let mut env =
             Environment::for_workspace(self.workspace, &self.default_branch, &file.config().env);
         env.add_secrets_of(&self.secrets);
+        for (name, value) in self.marks.iter() {
+            env.set(name, value);
+        }
         env
     }
 
     /// [`CommandEnvironment::of`] without telling of an unusable file again: for a
     /// command `sk` runs after the user's, whose start already did.
     pub(super) fn of_quietly(&self, bytes: Option<&[u8]>) -> Environment {
-        let file = parse_project(bytes, self.workspace);
-        Environment::for_workspace(self.workspace, &self.default_branch, &file.config().env)
+        self.made(&parse_project(bytes, self.workspace))
     }
 }
 

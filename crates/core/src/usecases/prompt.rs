@@ -1,6 +1,6 @@
 use crate::domain::{
-    AgentMode, AgentPreset, Agents, Checkout, CommandStatus, DEFAULT_AGENT, Environment,
-    ProjectConfig, ProjectConfigError, WorkspaceTarget,
+    AgentMark, AgentMode, AgentPreset, Agents, Checkout, CommandStatus, DEFAULT_AGENT, Environment,
+    LastRun, MARKER_VARIABLE, ProjectConfig, ProjectConfigError, WorkspaceTarget,
 };
 use crate::ports::{BoxError, ExecIo, SandboxError};
 
@@ -45,7 +45,8 @@ impl std::fmt::Debug for PromptRequest<'_> {
 /// Runs the coding agent inside an existing workspace (with `request.message`, its output
 /// streamed; or its interactive interface on the terminal `io` must then be), with the
 /// workspace's environment (as [`run`](super::run) gives it; `warn` hears of an unusable
-/// project file), and returns its exit status.
+/// project file) and [`MARKER_VARIABLE`] marking its processes, records its end in the
+/// workspace (see [`crate::domain::AgentActivity`]), and returns its exit status.
 ///
 /// # Errors
 /// [`WorkspaceError::Agent`] for an agent there is not; [`WorkspaceError::AgentMissing`]
@@ -65,7 +66,10 @@ pub fn prompt(
     let preset = chosen_agent(backend, &workspace, request)?;
     let secrets = (request.secrets)(preset).map_err(WorkspaceError::Secrets)?;
     (request.announce)(preset);
-    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?.with_secrets(&secrets);
+    let started = now();
+    let env = CommandEnvironment::new(backend, checkout, &workspace, warn)?
+        .with_secrets(&secrets)
+        .with_mark(MARKER_VARIABLE, AgentMark::value(&preset.name, started));
     let mut title = None;
     let command = match request.mode {
         AgentMode::Interactive => preset.command(AgentMode::Interactive, ""),
@@ -106,6 +110,16 @@ pub fn prompt(
             Err(err) => return Err(refused_if_half_made(&workspace, err)),
             Ok(status) => status,
         };
+    conversation::record_run(
+        backend.sandbox,
+        &workspace,
+        &LastRun {
+            name: preset.name.clone(),
+            exit: status.0,
+            started,
+            ended: now(),
+        },
+    );
     if request.mode != AgentMode::Interactive {
         let session = match (&preset.conversation, &title) {
             (Some(conversation), Some(title)) => {
@@ -123,6 +137,13 @@ pub fn prompt(
         }
     }
     Ok(status)
+}
+
+/// Seconds since the epoch, as the records keep time.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 /// The agent `request` names, else the one the project file at the workspace's `HEAD`
@@ -329,9 +350,55 @@ mod tests {
             &|_| {},
         )
         .unwrap();
+        let commands = sandbox.commands_run();
+        assert_eq!(commands[0], CommandLine::Argv(vec!["codex".into()]));
+        // Then its end is recorded, for `list`.
+        assert_eq!(commands.len(), 2, "{commands:?}");
+    }
+
+    #[test]
+    fn the_agent_is_marked_and_its_end_recorded_with_its_status() {
+        let api = checkout("acme", "api");
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_workspace(&api, &feat_x())
+            .with_exit_status(CommandStatus(3));
+        let agents = Agents::default();
+
+        let status = prompt(
+            backend(&checkouts, &sandbox),
+            &api,
+            &feat_x(),
+            request(&agents, Some("claude"), "go"),
+            ExecIo::Terminal,
+            &|_| {},
+        )
+        .unwrap();
+
+        assert_eq!(status, CommandStatus(3));
+        let agent_env = sandbox
+            .environments()
+            .into_iter()
+            .find_map(|env| env.get(MARKER_VARIABLE).map(str::to_owned))
+            .unwrap();
+        let mark = AgentMark::parse(&agent_env).unwrap();
+        assert_eq!(mark.name, "claude");
+        let record = sandbox
+            .commands_run()
+            .into_iter()
+            .find_map(|command| match command {
+                CommandLine::Argv(argv)
+                    if argv.iter().any(|a| a == crate::domain::LAST_RUN_RECORD) =>
+                {
+                    argv.last().cloned()
+                }
+                _ => None,
+            })
+            .unwrap();
+        let run = LastRun::parse(&record).unwrap();
         assert_eq!(
-            sandbox.commands_run(),
-            [CommandLine::Argv(vec!["codex".into()])]
+            (run.name.as_str(), run.exit, run.started),
+            ("claude", 3, mark.started)
         );
     }
 

@@ -3,7 +3,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use skipper_core::usecases;
 use skipper_core::{
-    AtRisk, Checkout, HostCheckouts, RepositoryQuery, UnpushedRef, Workspace, WorkspaceLocation,
+    AgentActivity, AgentState, AtRisk, Checkout, HostCheckouts, RepositoryQuery, UnpushedRef,
+    Workspace, WorkspaceLocation,
 };
 
 use crate::context::Context;
@@ -22,10 +23,17 @@ use crate::words;
 /// it. A workspace an interrupted `create` left is shown `half-made` (create it again, or
 /// remove it); one broken from outside (a worktree whose `.git` file is gone), `broken`.
 ///
+/// AGENT (shown when one ran) is the coding agent of `sk workspace prompt`: `working` while
+/// a prompt runs in the workspace (found from its processes, so one killed is not
+/// working), else `idle` since its last prompt ended, with that prompt's exit status.
+///
 /// `--json` gives the main workspace `"branch": null` and every row its repository's
 /// `default_branch`, `dirty` (changes in the working tree or index), `unpushed` (commits
 /// on no remote branch), `clean` (nothing `remove` would refuse for) and `ports`; the
-/// last three are `null` when the workspace was not looked into.
+/// last three are `null` when the workspace was not looked into. `agent` is `null` or
+/// `{name, state, since, last_exit}`: `state` `working` or `idle`, `since` when it started
+/// working or went idle (seconds since the epoch), `last_exit` the last prompt's exit
+/// status (`null` when none is recorded).
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Only this repository's workspaces.
@@ -56,6 +64,8 @@ pub struct Row {
     /// Nothing at risk: what `remove` checks finds nothing.
     clean: Option<bool>,
     ports: Vec<u16>,
+    /// The agent working in it, or the last one that did.
+    agent: Option<AgentRow>,
     /// What the table shows in CHANGES and UNPUSHED.
     #[serde(skip)]
     changes: String,
@@ -97,9 +107,47 @@ impl Row {
             unpushed: risk.map(unpushed_commits),
             clean: risk.map(AtRisk::is_empty),
             ports: workspace.ports.clone(),
+            agent: workspace.agent.as_ref().map(AgentRow::from),
             changes: risk.map_or_else(|| "-".to_owned(), changes),
             unpushed_work: risk.map_or_else(|| "-".to_owned(), unpushed_work),
         }
+    }
+}
+
+/// A workspace's agent as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct AgentRow {
+    name: String,
+    /// `working` or `idle`.
+    state: &'static str,
+    /// Seconds since the epoch.
+    since: u64,
+    last_exit: Option<i32>,
+}
+
+impl From<&AgentActivity> for AgentRow {
+    fn from(agent: &AgentActivity) -> Self {
+        Self {
+            name: agent.name.clone(),
+            state: agent.state.as_str(),
+            since: agent.since,
+            last_exit: agent.last_exit,
+        }
+    }
+}
+
+impl AgentRow {
+    /// The AGENT cell: `opencode working 3m`, `opencode idle 2h (exit 1)`.
+    fn cell(&self, now: u64) -> String {
+        let elapsed = words::elapsed(now.saturating_sub(self.since));
+        let mut cell = format!("{} {} {elapsed}", self.name, self.state);
+        if self.state == AgentState::Idle.as_str()
+            && let Some(code) = self.last_exit
+        {
+            // Writing to a `String` cannot fail.
+            let _ = write!(cell, " (exit {code})");
+        }
+        cell
     }
 }
 
@@ -237,6 +285,10 @@ pub fn rows(context: &Context<'_>, repository: Option<&str>) -> Result<Vec<Row>,
 
 fn print_table(context: &Context<'_>, rows: &[Row]) {
     let with_ports = rows.iter().any(|row| !row.ports.is_empty());
+    let with_agents = rows.iter().any(|row| row.agent.is_some());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
@@ -258,6 +310,13 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
                     let ports: Vec<String> = row.ports.iter().map(u16::to_string).collect();
                     ports.join(",")
                 });
+            }
+            if with_agents {
+                cells.push(
+                    row.agent
+                        .as_ref()
+                        .map_or_else(|| "-".to_owned(), |agent| agent.cell(now)),
+                );
             }
             cells.push(match &row.container {
                 Some(container) => format!("{container}:{}", row.path),
@@ -281,6 +340,9 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
     ];
     if with_ports {
         header.push("PORTS");
+    }
+    if with_agents {
+        header.push("AGENT");
     }
     header.push("PATH");
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
