@@ -237,20 +237,30 @@ pub fn minimal_path(env: &TestEnv, programs: &[&str]) -> PathBuf {
     bin
 }
 
-/// The stand-in model server (`standin-model.js`) on a loopback port, stopped on drop.
+/// The stand-in model server (`standin-model.js`) on a port of one address of this machine
+/// (loopback unless told), stopped on drop.
 pub struct StandinModel {
     child: std::process::Child,
+    pub address: String,
     pub port: u16,
 }
 
 impl StandinModel {
+    /// The server on a free loopback port; `{users}` in `reply` becomes the number of user
+    /// messages each request carries.
     pub fn start(reply: &str) -> Self {
+        Self::start_on("127.0.0.1", reply)
+    }
+
+    /// Like [`Self::start`], listening on `address` (an address of this machine) only.
+    pub fn start_on(address: &str, reply: &str) -> Self {
         use std::io::BufRead;
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/standin-model.js");
         let mut child = Command::new("node")
             .arg(script)
             .env("STANDIN_REPLY", reply)
+            .env("HOST", address)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -258,17 +268,29 @@ impl StandinModel {
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let port = line.trim().parse().unwrap();
-        Self { child, port }
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the stand-in model did not listen on {address}: {line:?}"));
+        Self {
+            child,
+            address: address.to_owned(),
+            port,
+        }
     }
 
     /// An OpenCode configuration whose only model is this server.
     pub fn opencode_config(&self) -> String {
-        Self::config_for_port(self.port)
+        Self::config_for(&self.address, self.port)
     }
 
-    /// An OpenCode configuration whose only model is a stand-in server on `port`.
+    /// An OpenCode configuration whose only model is a stand-in server on loopback `port`.
     pub fn config_for_port(port: u16) -> String {
+        Self::config_for("127.0.0.1", port)
+    }
+
+    /// An OpenCode configuration whose only model is a stand-in server at `address:port`.
+    pub fn config_for(address: &str, port: u16) -> String {
         format!(
             r#"{{
   "$schema": "https://opencode.ai/config.json",
@@ -276,7 +298,7 @@ impl StandinModel {
     "standin": {{
       "npm": "@ai-sdk/openai-compatible",
       "name": "Stand-in",
-      "options": {{ "baseURL": "http://127.0.0.1:{port}/v1", "apiKey": "none" }},
+      "options": {{ "baseURL": "http://{address}:{port}/v1", "apiKey": "none" }},
       "models": {{ "echo": {{ "name": "Echo" }} }}
     }}
   }},
