@@ -165,6 +165,24 @@ impl DockerRepo {
     }
 }
 
+/// This machine's address on the network `container` is on (Docker's default bridge for a
+/// workspace: `docker0`'s address, its gateway): the one address of the host a container
+/// reaches, since the host's loopback is not the container's. Only this machine and the
+/// containers on that bridge reach it; nothing listening there is on the network. Read from
+/// the running container, as the bridge's own IPAM settings often leave the gateway out.
+pub fn host_address_for(container: &str) -> String {
+    let gateway = docker_ok(&[
+        "inspect",
+        "--format",
+        "{{range .NetworkSettings.Networks}}{{.Gateway}} {{end}}",
+        container,
+    ]);
+    let gateway = gateway.split_whitespace().next().unwrap_or_else(|| {
+        panic!("container {container} is on no network with a gateway: {gateway:?}")
+    });
+    gateway.to_owned()
+}
+
 /// A fresh environment whose repository (default branch `main`) uses its own Dockerfile
 /// (`FROM` the test base plus `steps`); its containers, then its image, are removed when
 /// dropped.

@@ -237,22 +237,35 @@ pub fn minimal_path(env: &TestEnv, programs: &[&str]) -> PathBuf {
     bin
 }
 
-/// The stand-in model server (`standin-model.js`) on a loopback port, stopped on drop.
+/// The stand-in model server (`standin-model.js`) on a port of one address of this machine
+/// (loopback unless told), stopped on drop.
 pub struct StandinModel {
     child: std::process::Child,
     /// What it prints after its port: `held` for each request it holds.
     said: std::io::BufReader<std::process::ChildStdout>,
+    pub address: String,
     pub port: u16,
 }
 
 impl StandinModel {
+    /// The server on a free loopback port; `{users}` in `reply` becomes the number of user
+    /// messages each request carries.
     pub fn start(reply: &str) -> Self {
-        Self::start_holding(reply, "")
+        Self::start_on("127.0.0.1", reply)
     }
 
-    /// A stand-in that holds every request whose last user message contains `hold` (none
-    /// when empty) until [`Self::release`].
+    /// Like [`Self::start`], listening on `address` (an address of this machine) only.
+    pub fn start_on(address: &str, reply: &str) -> Self {
+        Self::listen(address, reply, "")
+    }
+
+    /// A loopback stand-in that holds every request whose last user message contains
+    /// `hold` until [`Self::release`].
     pub fn start_holding(reply: &str, hold: &str) -> Self {
+        Self::listen("127.0.0.1", reply, hold)
+    }
+
+    fn listen(address: &str, reply: &str, hold: &str) -> Self {
         use std::io::BufRead;
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/standin-model.js");
@@ -260,14 +273,23 @@ impl StandinModel {
             .arg(script)
             .env("STANDIN_REPLY", reply)
             .env("STANDIN_HOLD", hold)
+            .env("HOST", address)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         let mut said = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         said.read_line(&mut line).unwrap();
-        let port = line.trim().parse().unwrap();
-        Self { child, said, port }
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the stand-in model did not listen on {address}: {line:?}"));
+        Self {
+            child,
+            said,
+            address: address.to_owned(),
+            port,
+        }
     }
 
     /// Waits until it holds a request.
@@ -281,9 +303,9 @@ impl StandinModel {
     /// Answers the requests it holds, and holds no more.
     pub fn release(&self) {
         use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut stream = std::net::TcpStream::connect((self.address.as_str(), self.port)).unwrap();
         stream
-            .write_all(b"GET /release HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .write_all(b"GET /release HTTP/1.1\r\nHost: stand-in\r\nConnection: close\r\n\r\n")
             .unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).unwrap();
@@ -292,11 +314,16 @@ impl StandinModel {
 
     /// An OpenCode configuration whose only model is this server.
     pub fn opencode_config(&self) -> String {
-        Self::config_for_port(self.port)
+        Self::config_for(&self.address, self.port)
     }
 
-    /// An OpenCode configuration whose only model is a stand-in server on `port`.
+    /// An OpenCode configuration whose only model is a stand-in server on loopback `port`.
     pub fn config_for_port(port: u16) -> String {
+        Self::config_for("127.0.0.1", port)
+    }
+
+    /// An OpenCode configuration whose only model is a stand-in server at `address:port`.
+    pub fn config_for(address: &str, port: u16) -> String {
         format!(
             r#"{{
   "$schema": "https://opencode.ai/config.json",
@@ -304,7 +331,7 @@ impl StandinModel {
     "standin": {{
       "npm": "@ai-sdk/openai-compatible",
       "name": "Stand-in",
-      "options": {{ "baseURL": "http://127.0.0.1:{port}/v1", "apiKey": "none" }},
+      "options": {{ "baseURL": "http://{address}:{port}/v1", "apiKey": "none" }},
       "models": {{ "echo": {{ "name": "Echo" }} }}
     }}
   }},

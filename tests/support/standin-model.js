@@ -1,5 +1,6 @@
 // A stand-in model server for tests: answers every chat completion with a fixed reply
-// ($STANDIN_REPLY), streamed as server-sent events when asked. Listens on 127.0.0.1 only, on
+// ($STANDIN_REPLY), streamed as server-sent events when asked. Listens on $HOST (default
+// 127.0.0.1; the tests give only loopback or the Docker bridge's address of this machine), on
 // $PORT or a free port, and prints the port once it listens.
 const http = require("http");
 // In the reply, `{users}` is how many user messages the request carried: a conversation
@@ -63,4 +64,4 @@ const answer = (request, res) => {
     }
   }
 };
-server.listen(Number(process.env.PORT || 0), "127.0.0.1", () => console.log(server.address().port));
+server.listen(Number(process.env.PORT || 0), process.env.HOST || "127.0.0.1", () => console.log(server.address().port));
