@@ -12,13 +12,14 @@ use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
 use crate::support::{StandinModel, TestEnv, require, stderr};
 
 /// An agent that says its pid, then waits for a line on stdin and exits 3; and one that
-/// says its pid and runs until killed, whatever becomes of its streams.
+/// says its pid and runs until killed, whatever becomes of its streams (GNU `tail -f`
+/// would end once its output's reader is gone).
 const WAITER: &str = r#"
 [agents.waiter]
 prompt = ["sh", "-c", "echo \"started $$\"; read line; exit 3", "{prompt}"]
 
 [agents.sleeper]
-prompt = ["sh", "-c", "echo \"started $$\"; exec tail -f /dev/null", "{prompt}"]
+prompt = ["sh", "-c", "echo \"started $$\"; exec sleep infinity", "{prompt}"]
 "#;
 
 /// `sk args` started with piped streams, in a process group of its own.
@@ -169,10 +170,23 @@ fn a_worktree_agent_is_working_during_its_prompt_idle_after_and_not_working_once
     let mut child = spawn(&mut env.sk(), &prompt);
     let (pid, _out) = started(&mut child);
     assert_eq!(state(&agent_of(&list(), "agent")).0, "working");
+    // Kept open: `wait` would close it, and the agent would end at its end of file.
+    let _stdin = child.stdin.take();
     child.kill().unwrap();
     child.wait().unwrap();
     kill(&pid);
     assert_eq!(state(&agent_of(&list(), "agent")), ("idle", Some(137)));
+
+    // `remove` says the conversation goes with the workspace.
+    let removed = env.run(&["workspace", "remove", "-r", "api", "-b", "agent"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(
+        stderr(&removed).contains(
+            "Its conversation with waiter went with it; a prompt in a workspace made again starts a new one"
+        ),
+        "{}",
+        stderr(&removed)
+    );
 }
 
 #[test]
@@ -238,6 +252,25 @@ fn a_docker_agent_is_working_during_its_prompt_idle_after_and_not_working_once_k
     assert_eq!(state(&agent_of(&rows(), "agent")).0, "working");
     kill_inside(&pid);
     assert_eq!(state(&agent_of(&rows(), "agent")), ("idle", Some(137)));
+
+    let removed = repo.run(&[
+        "workspace",
+        "remove",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "agent",
+    ]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    let said = stderr(&removed);
+    assert!(
+        said.contains("Its conversation with waiter went with it, with the container"),
+        "{said}"
+    );
+    // The sleeper's prompt never ended in `sk`: nothing of it was recorded.
+    assert!(!said.contains("sleeper"), "{said}");
 }
 
 #[test]

@@ -78,6 +78,25 @@ pub(super) fn recorded(
     is_session_id(&session).then_some(session)
 }
 
+/// The agents with a conversation recorded in `workspace`, by name. Best effort: none
+/// when they cannot be read.
+pub(super) fn recorded_agents(sandbox: &dyn Sandbox, workspace: &Workspace) -> Vec<String> {
+    let Some(listed) = sh(
+        sandbox,
+        workspace,
+        r#"d="$(git rev-parse --git-dir)/skipper/agents" && if [ -d "$d" ]; then ls -1 -- "$d"; fi"#,
+        &[],
+    ) else {
+        return Vec::new();
+    };
+    let last_run = LAST_RUN_RECORD.rsplit('/').next().unwrap_or_default();
+    String::from_utf8_lossy(&listed)
+        .lines()
+        .filter(|name| is_record_name(name) && *name != last_run && !name.ends_with(".new"))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Records `session` (empty: continued by directory) as `agent`'s conversation in
 /// `workspace`. Best effort: without it, the next prompt starts a new conversation.
 pub(super) fn record(sandbox: &dyn Sandbox, workspace: &Workspace, agent: &str, session: &str) {

@@ -27,6 +27,9 @@ pub struct Removed {
     pub unsaved: Vec<String>,
     /// Why the pre-remove step failed, when `force` removed the workspace anyway.
     pub pre_remove_failed: Option<String>,
+    /// The agents whose conversation in the workspace went with it (each recorded by
+    /// `prompt`), for people: the next `prompt` in a workspace made again starts anew.
+    pub conversations: Vec<String>,
 }
 
 /// Removes a branch workspace. Refuses, changing nothing, when it holds uncommitted
@@ -126,6 +129,7 @@ pub fn remove_with(
             risk: Box::new(risk),
         });
     };
+    let conversations = super::conversation::recorded_agents(backend.sandbox, &workspace);
     let pre_remove_failed = match pre_remove(&workspace) {
         Ok(()) => None,
         Err(err) if force => Some(with_causes(&err)),
@@ -166,6 +170,7 @@ pub fn remove_with(
         ignored,
         unsaved,
         pre_remove_failed,
+        conversations,
     })
 }
 
@@ -272,6 +277,7 @@ fn finish(
         ignored: Ignored::default(),
         unsaved: Vec::new(),
         pre_remove_failed: None,
+        conversations: Vec::new(),
     })
 }
 

@@ -129,6 +129,18 @@ pub fn remove(
             crate::risk::some_paths(&removed.ignored.paths)
         ));
     }
+    for agent in &removed.conversations {
+        let kept = match (backend.sandbox.kind(), agent.as_str()) {
+            (skipper_core::SandboxKind::Worktree, "opencode") => {
+                " (OpenCode keeps its session on this machine: `opencode session list`)"
+            }
+            (skipper_core::SandboxKind::Worktree, _) => "",
+            (skipper_core::SandboxKind::Docker, _) => ", with the container",
+        };
+        context.printer.status(&format!(
+            "Its conversation with {agent} went with it{kept}; a prompt in a workspace made again starts a new one"
+        ));
+    }
     context
         .printer
         .result(&format!("Removed workspace {}", removed.reference));
