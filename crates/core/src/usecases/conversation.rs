@@ -92,7 +92,9 @@ pub(super) fn recorded_agents(sandbox: &dyn Sandbox, workspace: &Workspace) -> V
     let last_run = LAST_RUN_RECORD.rsplit('/').next().unwrap_or_default();
     String::from_utf8_lossy(&listed)
         .lines()
-        .filter(|name| is_record_name(name) && *name != last_run && !name.ends_with(".new"))
+        .filter(|name| {
+            is_record_name(name) && *name != last_run && name.strip_suffix(".new").is_none()
+        })
         .map(str::to_owned)
         .collect()
 }
