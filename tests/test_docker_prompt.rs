@@ -3,6 +3,8 @@
 //! continued conversation shows: it continues from prompt to prompt, across a stop and a
 //! restart of its container, `--new` starts another, and each container has its own.
 
+use expectrl::Expect;
+
 use crate::support::docker::{DockerRepo, docker_ok, docker_ready, docker_ws, host_address_for};
 use crate::support::{StandinModel, require, stderr, stdout};
 
@@ -96,4 +98,32 @@ fn a_containers_conversation_continues_across_a_stop_and_a_restart_and_new_start
     // The other container's conversation went on undisturbed.
     let elsewhere = prompt(&repo, "other", &["two"]);
     assert!(answered(&elsewhere, 2), "{elsewhere}");
+}
+
+#[test]
+fn without_a_message_the_real_opencode_opens_its_interface_in_the_container() {
+    if !docker_ready() || !require("node", "SK_REQUIRE_OPENCODE") {
+        return;
+    }
+    let repo = DockerRepo::new("promptoc", "");
+    let model = StandinModel::start_on(
+        &host_address_for(&repo.container(None)),
+        "stand-in-answers-in-the-container",
+    );
+    let config = repo.env.root().join("xdg-config/opencode");
+    fs_err::create_dir_all(&config).unwrap();
+    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    repo.create("agent");
+
+    let mut session = repo.pty("prompt", "agent", &[]);
+    // The interface shows the model it talks to once it is up.
+    session.expect("Echo").unwrap();
+    session.send("say hello").unwrap();
+    session.send("\r").unwrap();
+    session.expect("stand-in-answers-in-the-container").unwrap();
+    // Ctrl-C twice leaves it; `sk` exits with it.
+    session.send("\x03").unwrap();
+    session.send("\x03").unwrap();
+    let code = crate::support::exit_code(&mut session);
+    assert!(code == 0 || code == 130, "exit {code}");
 }

@@ -283,3 +283,30 @@ fn a_second_prompt_continues_the_workspaces_conversation_and_new_starts_another(
     let after = prompt("agent", &["four"]);
     assert!(said(&after, 2), "{after}");
 }
+
+#[test]
+fn without_a_message_the_real_opencode_opens_its_interface_and_answers_on_the_terminal() {
+    if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
+        return;
+    }
+    let env = TestEnv::new();
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
+    let model = StandinModel::start("stand-in-answers-on-the-terminal");
+    let config = env.root().join("xdg-config/opencode");
+    fs_err::create_dir_all(&config).unwrap();
+    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+
+    let mut session = env.pty(&["workspace", "prompt", "-r", "api", "-b", "agent"]);
+    // The interface shows the model it talks to once it is up.
+    session.expect("Echo").unwrap();
+    session.send("say hello").unwrap();
+    session.send("\r").unwrap();
+    session.expect("stand-in-answers-on-the-terminal").unwrap();
+    // Ctrl-C twice leaves it (the first one asks for the second); `sk` exits with it.
+    session.send("\x03").unwrap();
+    session.send("\x03").unwrap();
+    let code = crate::support::exit_code(&mut session);
+    assert!(code == 0 || code == 130, "exit {code}");
+}
