@@ -1,7 +1,8 @@
 //! The real OpenCode in Docker workspaces (the one the shipped image installs) against a
 //! stand-in model on this machine that answers with the number of user messages it got, so a
 //! continued conversation shows: it continues from prompt to prompt, across a stop and a
-//! restart of its container, `--new` starts another, and each container has its own.
+//! restart of its container, `--new` starts another, and each container has its own; and
+//! its interface opens on a terminal when no message is given.
 
 use expectrl::Expect;
 
