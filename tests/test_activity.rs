@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use serde_json::Value;
 
 use crate::support::docker::{DockerRepo, docker_ok, docker_ready};
-use crate::support::{StandinModel, TestEnv, require, stderr};
+use crate::support::{StandinModel, TestEnv, opencode_ready, stderr};
 
 /// An agent that says its pid, then waits for a line on stdin and exits 3; and one that
 /// says its pid and runs until killed, whatever becomes of its streams (GNU `tail -f`
@@ -275,19 +275,10 @@ fn a_docker_agent_is_working_during_its_prompt_idle_after_and_not_working_once_k
 
 #[test]
 fn opencode_is_working_while_the_model_answers_and_idle_after_and_not_working_once_killed() {
-    if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
+    if !opencode_ready() {
         return;
     }
-    // A branch without `/` (see the conversation test: OpenCode and `%2F`).
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
-    let config = env.root().join("xdg-config/opencode");
-    fs_err::create_dir_all(&config).unwrap();
-    let use_model = |model: &StandinModel| {
-        fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
-    };
+    let env = TestEnv::with_agent_workspace();
     let list = || -> Vec<Value> {
         serde_json::from_str(&env.ok(&["workspace", "list", "--json", "-r", "api"])).unwrap()
     };
@@ -302,7 +293,7 @@ fn opencode_is_working_while_the_model_answers_and_idle_after_and_not_working_on
     ];
 
     let mut model = StandinModel::start_holding("done.", "hold-me");
-    use_model(&model);
+    env.use_model(&model);
     let child = spawn_with(&mut env.sk(), &prompt, Stdio::null());
     model.wait_held();
     let agent = agent_of(&list(), "agent");
@@ -316,7 +307,7 @@ fn opencode_is_working_while_the_model_answers_and_idle_after_and_not_working_on
     // `sk` and OpenCode killed mid-answer (their process group): not working, the last
     // end recorded still the one before.
     let mut model = StandinModel::start_holding("done.", "hold-me");
-    use_model(&model);
+    env.use_model(&model);
     let mut child = spawn_with(&mut env.sk(), &prompt, Stdio::null());
     model.wait_held();
     assert_eq!(state(&agent_of(&list(), "agent")).0, "working");

@@ -57,9 +57,7 @@ fn a_containers_conversation_continues_across_a_stop_and_a_restart_and_new_start
         "user messages: {users}.",
     );
     // OpenCode is configured on the host only; containers made from now on mount it read-only.
-    let config = repo.env.root().join("xdg-config/opencode");
-    fs_err::create_dir_all(&config).unwrap();
-    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    repo.env.use_model(&model);
     repo.create("feat/agent");
     repo.create("other");
 
@@ -111,9 +109,7 @@ fn without_a_message_the_real_opencode_opens_its_interface_in_the_container() {
         &host_address_for(&repo.container(None)),
         "stand-in-answers-in-the-container",
     );
-    let config = repo.env.root().join("xdg-config/opencode");
-    fs_err::create_dir_all(&config).unwrap();
-    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    repo.env.use_model(&model);
     repo.create("agent");
 
     let mut session = repo.pty("prompt", "agent", &[]);

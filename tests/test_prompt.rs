@@ -1,6 +1,6 @@
 use expectrl::Expect;
 
-use crate::support::{StandinModel, TestEnv, minimal_path, require, stderr, stdout};
+use crate::support::{StandinModel, TestEnv, minimal_path, opencode_ready, stderr, stdout};
 
 fn env_with_workspace() -> TestEnv {
     let env = TestEnv::new();
@@ -63,18 +63,12 @@ fn a_missing_agent_is_named_with_how_to_install_it() {
 
 #[test]
 fn prompt_runs_the_real_opencode_against_a_stand_in_model() {
-    if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
+    if !opencode_ready() {
         return;
     }
-    // A branch without a `/` (see the test below).
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
+    let env = TestEnv::with_agent_workspace();
     let model = StandinModel::start("The stand-in model answers.");
-    let config = env.root().join("xdg-config/opencode");
-    fs_err::create_dir_all(&config).unwrap();
-    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    env.use_model(&model);
 
     let output = env.run(&[
         "workspace",
@@ -244,20 +238,14 @@ fn without_a_message_the_agent_opens_its_interface_on_the_terminal() {
 
 #[test]
 fn a_second_prompt_continues_the_workspaces_conversation_and_new_starts_another() {
-    if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
+    if !opencode_ready() {
         return;
     }
-    // Branches without a `/`: OpenCode 1.18 cannot work in a directory whose name holds
-    // `%2F` (it decodes the path), which is how a worktree's directory spells a `/`.
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
+    // Branches without a `/` (see `TestEnv::with_agent_workspace`).
+    let env = TestEnv::with_agent_workspace();
     env.ok(&["workspace", "create", "-r", "api", "-b", "other"]);
     let model = StandinModel::start("user messages: {users}.");
-    let config = env.root().join("xdg-config/opencode");
-    fs_err::create_dir_all(&config).unwrap();
-    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    env.use_model(&model);
     let prompt = |branch: &str, extra: &[&str]| {
         let mut args = vec!["workspace", "prompt", "-r", "api", "-b", branch];
         args.extend_from_slice(extra);
@@ -286,17 +274,12 @@ fn a_second_prompt_continues_the_workspaces_conversation_and_new_starts_another(
 
 #[test]
 fn without_a_message_the_real_opencode_opens_its_interface_and_answers_on_the_terminal() {
-    if !require("opencode", "SK_REQUIRE_OPENCODE") || !require("node", "SK_REQUIRE_OPENCODE") {
+    if !opencode_ready() {
         return;
     }
-    let env = TestEnv::new();
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
+    let env = TestEnv::with_agent_workspace();
     let model = StandinModel::start("stand-in-answers-on-the-terminal");
-    let config = env.root().join("xdg-config/opencode");
-    fs_err::create_dir_all(&config).unwrap();
-    fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    env.use_model(&model);
 
     let mut session = env.pty(&["workspace", "prompt", "-r", "api", "-b", "agent"]);
     // The interface shows the model it talks to once it is up.

@@ -351,6 +351,33 @@ impl Drop for StandinModel {
     }
 }
 
+/// Whether the tests of the real OpenCode run: it and Node (for the stand-in model) are
+/// installed, or `SK_REQUIRE_OPENCODE=1` demands them.
+pub fn opencode_ready() -> bool {
+    require("opencode", "SK_REQUIRE_OPENCODE") && require("node", "SK_REQUIRE_OPENCODE")
+}
+
+impl TestEnv {
+    /// A fresh environment with repository `api` cloned and its workspace `agent`: a branch
+    /// without `/`, since OpenCode 1.18 cannot work in a directory whose name holds `%2F`
+    /// (it decodes the path), which is how a worktree's directory spells a `/`.
+    pub fn with_agent_workspace() -> Self {
+        let env = Self::new();
+        let origin = env.origin("api", "main");
+        env.ok(&["clone", &origin.url]);
+        env.ok(&["workspace", "create", "-r", "api", "-b", "agent"]);
+        env
+    }
+
+    /// Makes `model` OpenCode's only model, in this environment's configuration (which
+    /// Docker workspaces made after it share).
+    pub fn use_model(&self, model: &StandinModel) {
+        let config = self.root().join("xdg-config/opencode");
+        fs_err::create_dir_all(&config).unwrap();
+        fs_err::write(config.join("opencode.json"), model.opencode_config()).unwrap();
+    }
+}
+
 /// Whether a test needing `program` must run: it is installed, or `SK_REQUIRE_<NAME>=1`
 /// demands it (then its absence fails the test). Otherwise the test is skipped, saying why.
 pub fn require(program: &str, variable: &str) -> bool {

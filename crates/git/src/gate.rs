@@ -62,15 +62,7 @@ pub fn at_risk_unmeasured_if_ready(
     policy: &Policy,
     marker: &str,
 ) -> Result<Option<AtRisk>, WorkError> {
-    let [name, branch] = policy.args();
-    let args = [
-        ".".to_owned(),
-        name,
-        branch,
-        "skip-ignored".to_owned(),
-        marker.to_owned(),
-    ];
-    let output = host.run(GATE_IF_READY, &args)?;
+    let output = host.run(GATE_IF_READY, &if_ready_args(policy, marker))?;
     if output.status != 0 {
         return Err(WorkError::script("looking for work at risk", ".", &output));
     }
@@ -97,15 +89,7 @@ pub fn listed_if_ready(
     policy: &Policy,
     marker: &str,
 ) -> Result<Listed, WorkError> {
-    let [name, branch] = policy.args();
-    let args = [
-        ".".to_owned(),
-        name,
-        branch,
-        "skip-ignored".to_owned(),
-        marker.to_owned(),
-    ];
-    let output = host.run(LIST_IF_READY, &args)?;
+    let output = host.run(LIST_IF_READY, &if_ready_args(policy, marker))?;
     if output.status != 0 {
         return Err(WorkError::script("looking for work at risk", ".", &output));
     }
@@ -114,6 +98,19 @@ pub fn listed_if_ready(
         risk: read_if_ready(host, rest)?,
         agent,
     })
+}
+
+/// The arguments of [`GATE_IF_READY`] and [`LIST_IF_READY`]: the top directory under
+/// `policy`, ignored files unmeasured, `marker` the file whose absence says half made.
+fn if_ready_args(policy: &Policy, marker: &str) -> [String; 5] {
+    let [name, branch] = policy.args();
+    [
+        ".".to_owned(),
+        name,
+        branch,
+        "skip-ignored".to_owned(),
+        marker.to_owned(),
+    ]
 }
 
 /// The agent record `agent-activity.sh` prints first, read, and what follows it. Output
