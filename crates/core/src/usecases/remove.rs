@@ -417,6 +417,7 @@ mod tests {
                 "locate feat/x",
                 "at_risk feat/x",
                 "preserve feat/x into save0001",
+                "execute feat/x",
                 "destroy feat/x force=true"
             ]
         );
@@ -454,6 +455,7 @@ mod tests {
             [
                 "locate feat/x",
                 "at_risk feat/x",
+                "execute feat/x",
                 "destroy feat/x force=false"
             ]
         );
@@ -477,6 +479,7 @@ mod tests {
                 "at_risk feat/x",
                 "stop feat/x",
                 "preserve feat/x into save0001",
+                "execute feat/x",
                 "destroy feat/x force=true"
             ]
         );
@@ -518,6 +521,7 @@ mod tests {
             [
                 "locate feat/x",
                 "at_risk feat/x",
+                "execute feat/x",
                 "destroy feat/x force=false"
             ]
         );
