@@ -158,6 +158,23 @@ impl<'a> Context<'a> {
             })
     }
 
+    /// Takes the lock of `target`'s workspace of `checkout`, as the use cases take it.
+    ///
+    /// # Errors
+    /// The lock's failure (held too long by another `sk`, say).
+    pub fn lock_workspace(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Box<dyn skipper_core::LockGuard>, CliError> {
+        let reference = skipper_core::WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        };
+        skipper_core::Locks::workspace(&self.locks, &reference)
+            .map_err(|err| CliError::from(usecases::WorkspaceError::from(err)))
+    }
+
     /// The ports of `kind`, wired.
     pub fn backend(&self, kind: SandboxKind) -> Result<Backend<'_>, CliError> {
         match kind {

@@ -97,6 +97,23 @@ pub(super) fn refuse_elsewhere(
     Ok(())
 }
 
+/// [`create`] for a caller that holds the workspace's lock ([`crate::ports::Locks::workspace`]
+/// of the branch's workspace) and, under it, asked `others` whether they hold the workspace
+/// (choosing `backend` as [`super::sandbox_for`] does): they are not asked again, and no
+/// other `sk` can have made the workspace since.
+///
+/// # Errors
+/// As [`create`], but for the lock.
+pub fn create_under_lock(
+    backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
+    checkout: &Checkout,
+    branch: &BranchName,
+    ports: PortPlan<'_>,
+) -> Result<CreateOutcome, WorkspaceError> {
+    create_locked(backend, others, checkout, branch, ports, &[])
+}
+
 /// [`create`], with the workspace's lock already held by the caller (and `others` already
 /// asked whether they hold it). A new workspace is given `kept` when it is not empty (the
 /// ports of the workspace it stands in for), else ports chosen by `ports`.

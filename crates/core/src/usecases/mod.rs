@@ -33,7 +33,7 @@ pub use attach::{attach, check_attachable};
 pub use carry::{carry_files, carry_patterns};
 pub use choose::{Candidate, SandboxChoice, sandbox_for};
 pub use clone::{Cloned, clone};
-pub use create::{CreateOutcome, create};
+pub use create::{CreateOutcome, create, create_under_lock};
 pub use detach::detach;
 pub use diff::{DiffOptions, diff};
 pub use error::{WorkspaceError, display_command};

@@ -101,6 +101,13 @@ pub fn make(
     pr: Option<u64>,
     no_hooks: bool,
 ) -> Result<Made, CliError> {
+    // Without `--sandbox`, the sandbox is chosen under the branch's workspace lock: the
+    // registries asked whether they hold the workspace are not asked again as it is made,
+    // and no other `sk` makes it in between.
+    let lock = match (&target, context.choice.explicit) {
+        (WorkspaceTarget::Branch(_), None) => Some(context.lock_workspace(checkout, &target)?),
+        _ => None,
+    };
     // `--sandbox`'s, else the sandbox holding the workspace, else the one for new ones.
     let backend = match context.choice.explicit {
         Some(kind) => context.backend(kind)?,
@@ -121,7 +128,14 @@ pub fn make(
         pull_request::fetch(context, backend, checkout, number, &branch)?;
     }
     let others = context.other_registries(backend.registry.kind());
-    match usecases::create(backend, &others, checkout, &branch, context.port_plan()?)? {
+    let ports = context.port_plan()?;
+    let outcome = match lock {
+        Some(_held) => usecases::create_under_lock(backend, &others, checkout, &branch, ports)?,
+        None => usecases::create(backend, &others, checkout, &branch, ports)?,
+    };
+    // The lock went with `_held`: the files carried over and the hooks run without it, as
+    // after `create`.
+    match outcome {
         CreateOutcome::Created {
             workspace,
             start,
