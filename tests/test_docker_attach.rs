@@ -256,6 +256,16 @@ fn attach_on_a_sized_pty(
     session
 }
 
+/// [`attach_on_a_sized_pty`] of `repo`'s `feat/pty`, once its shell's prompt is there and
+/// it said it runs on the spawner's terminal.
+fn attached_through_the_spawner(repo: &DockerRepo) -> expectrl::session::OsSession {
+    let mut session = attach_on_a_sized_pty(&repo.env, &repo.name, "feat/pty", &[]);
+    session.expect(expectrl::Regex("[#$] $")).unwrap();
+    session.send_line(PARENT).unwrap();
+    session.expect("parent-script").unwrap();
+    session
+}
+
 #[test]
 fn attach_goes_through_the_spawner_on_a_terminal_sized_before_the_shell_starts() {
     if !docker_ready() {
@@ -263,10 +273,7 @@ fn attach_goes_through_the_spawner_on_a_terminal_sized_before_the_shell_starts()
     }
     let repo = DockerRepo::new("ptyspawn", "");
     repo.create("feat/pty");
-    let mut session = attach_on_a_sized_pty(&repo.env, &repo.name, "feat/pty", &[]);
-    session.expect(expectrl::Regex("[#$] $")).unwrap();
-    session.send_line(PARENT).unwrap();
-    session.expect("parent-script").unwrap();
+    let mut session = attached_through_the_spawner(&repo);
     // The first look at the size is right: no waiting for a resize to arrive.
     session
         .send_line("echo size-$(stty size | tr ' ' x)")
@@ -317,10 +324,7 @@ fn ctrl_c_typed_on_the_spawners_terminal_reaches_the_foreground_job() {
     }
     let repo = DockerRepo::new("ptyint", "");
     repo.create("feat/pty");
-    let mut session = attach_on_a_sized_pty(&repo.env, &repo.name, "feat/pty", &[]);
-    session.expect(expectrl::Regex("[#$] $")).unwrap();
-    session.send_line(PARENT).unwrap();
-    session.expect("parent-script").unwrap();
+    let mut session = attached_through_the_spawner(&repo);
     // The job says it runs, in the foreground, before the key is typed.
     session
         .send_line("sh -c 'echo sleeping-$((6*7)); exec sleep 600'")
@@ -341,10 +345,7 @@ fn the_detach_keys_leave_the_shell_and_its_jobs_running() {
     }
     let repo = DockerRepo::new("ptydetach", "");
     repo.create("feat/pty");
-    let mut session = attach_on_a_sized_pty(&repo.env, &repo.name, "feat/pty", &[]);
-    session.expect(expectrl::Regex("[#$] $")).unwrap();
-    session.send_line(PARENT).unwrap();
-    session.expect("parent-script").unwrap();
+    let mut session = attached_through_the_spawner(&repo);
     // A job of the shell's, which once told to writes more than a FIFO holds to the
     // terminal, then says so: it can only get there if the terminal's output is read (or
     // thrown away) once sk is gone, and if no hangup ended the shell and its jobs.

@@ -82,6 +82,26 @@ fn leaked_in_files(dir: &Path) -> Vec<String> {
     found
 }
 
+/// A fresh environment with `config`, the secrets' sources, repository `api` cloned and its
+/// workspace `feat/s`.
+fn with_workspace(config: &str) -> TestEnv {
+    let env = TestEnv::new();
+    env.write_config(config);
+    write_sources(&env);
+    let origin = env.origin("api", "main");
+    env.ok(&["clone", &origin.url]);
+    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/s"]);
+    env
+}
+
+/// `sk [-vv] workspace run -r api -b feat/s <rest>`, as [`run_with_secrets`] runs it.
+fn run_in_feat_s(env: &TestEnv, verbose: bool, rest: &[&str]) -> std::process::Output {
+    let mut args = if verbose { vec!["-vv"] } else { Vec::new() };
+    args.extend(["workspace", "run", "-r", "api", "-b", "feat/s"]);
+    args.extend_from_slice(rest);
+    run_with_secrets(env, &args)
+}
+
 fn run_with_secrets(env: &TestEnv, args: &[&str]) -> std::process::Output {
     env.sk()
         .env("SK_TEST_SECRET_SOURCE", FROM_ENV)
@@ -92,23 +112,12 @@ fn run_with_secrets(env: &TestEnv, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn a_worktree_command_gets_the_secrets_it_asks_for_and_nothing_shows_them() {
-    let env = TestEnv::new();
-    env.write_config(SECRETS);
-    write_sources(&env);
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/s"]);
+    let env = with_workspace(SECRETS);
 
-    let output = run_with_secrets(
+    let output = run_in_feat_s(
         &env,
+        true,
         &[
-            "-vv",
-            "workspace",
-            "run",
-            "-r",
-            "api",
-            "-b",
-            "feat/s",
             "--secret",
             "FROM_ENV",
             "--secret",
@@ -125,46 +134,19 @@ fn a_worktree_command_gets_the_secrets_it_asks_for_and_nothing_shows_them() {
     assert_eq!(leaked_in_files(&env.data_root()), Vec::<String>::new());
 
     // Not asked for: not given.
-    let output = run_with_secrets(
-        &env,
-        &[
-            "workspace",
-            "run",
-            "-r",
-            "api",
-            "-b",
-            "feat/s",
-            "--command",
-            "echo \"${FROM_ENV-unset}\"",
-        ],
-    );
+    let output = run_in_feat_s(&env, false, &["--command", "echo \"${FROM_ENV-unset}\""]);
     assert_eq!(stdout(&output), "unset\n");
 }
 
 #[test]
 fn a_secret_in_sks_own_words_is_masked() {
-    let env = TestEnv::new();
-    env.write_config(SECRETS);
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/s"]);
+    let env = with_workspace(SECRETS);
 
     // A program named like the value: `sk`'s error would say it.
-    let output = run_with_secrets(
+    let output = run_in_feat_s(
         &env,
-        &[
-            "-vv",
-            "workspace",
-            "run",
-            "-r",
-            "api",
-            "-b",
-            "feat/s",
-            "--secret",
-            "FROM_COMMAND",
-            "--",
-            FROM_COMMAND,
-        ],
+        true,
+        &["--secret", "FROM_COMMAND", "--", FROM_COMMAND],
     );
     assert_eq!(output.status.code(), Some(127));
     let said = stderr(&output);
@@ -177,27 +159,12 @@ fn a_secret_in_sks_own_words_is_masked() {
 
 #[test]
 fn an_unknown_or_unreadable_secret_is_refused_before_anything_runs() {
-    let env = TestEnv::new();
-    env.write_config(SECRETS);
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/s"]);
+    let env = with_workspace(SECRETS);
 
-    let unknown = env.screen(&run_with_secrets(
+    let unknown = env.screen(&run_in_feat_s(
         &env,
-        &[
-            "workspace",
-            "run",
-            "-r",
-            "api",
-            "-b",
-            "feat/s",
-            "--secret",
-            "NOPE",
-            "--",
-            "touch",
-            "ran",
-        ],
+        false,
+        &["--secret", "NOPE", "--", "touch", "ran"],
     ));
     insta::assert_snapshot!(unknown, @"
     [exit: 2]
@@ -205,21 +172,10 @@ fn an_unknown_or_unreadable_secret_is_refused_before_anything_runs() {
     error: no secret named NOPE (configured: BROKEN, FROM_COMMAND, FROM_ENV, FROM_FILE)
       - add it to [secrets] in [ROOT]/xdg-config/skipper/config.toml, e.g. NOPE = { env = \"NOPE\" }
     ");
-    let unreadable = env.screen(&run_with_secrets(
+    let unreadable = env.screen(&run_in_feat_s(
         &env,
-        &[
-            "workspace",
-            "run",
-            "-r",
-            "api",
-            "-b",
-            "feat/s",
-            "--secret",
-            "BROKEN",
-            "--",
-            "touch",
-            "ran",
-        ],
+        false,
+        &["--secret", "BROKEN", "--", "touch", "ran"],
     ));
     insta::assert_snapshot!(unreadable, @"
     [exit: 1]
@@ -232,17 +188,13 @@ fn an_unknown_or_unreadable_secret_is_refused_before_anything_runs() {
 
 #[test]
 fn an_agent_gets_the_secrets_its_preset_declares_when_they_are_configured() {
-    let env = TestEnv::new();
-    env.write_config(&format!(
+    let env = with_workspace(&format!(
         r#"{SECRETS}
 [agents.echoer]
 prompt = ["sh", "-c", "printf '%s|%s|' \"$FROM_COMMAND\" \"${{FROM_FILE-unset}}\" | tr a-z A-Z; echo \"$0\"", "{{prompt}}"]
 secrets = ["FROM_COMMAND", "NOT_CONFIGURED"]
 "#
     ));
-    let origin = env.origin("api", "main");
-    env.ok(&["clone", &origin.url]);
-    env.ok(&["workspace", "create", "-r", "api", "-b", "feat/s"]);
 
     let output = run_with_secrets(
         &env,
