@@ -236,7 +236,7 @@ impl DockerRepo {
     /// What the user sees of `output` (see [`TestEnv::screen`]), the repository's unique
     /// name written `[REPO]`.
     pub fn screen(&self, output: &std::process::Output) -> String {
-        self.env.screen(output).replace(&self.name, "[REPO]")
+        self.env.screen_naming(output, &[(&self.name, "[REPO]")])
     }
 
     /// `sk workspace <command> --sandbox docker -r <repo> -b <branch>`, as the user sees it.

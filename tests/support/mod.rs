@@ -137,16 +137,25 @@ impl TestEnv {
     /// An `sk` run as the user sees it, for a snapshot: the exit status, stdout and stderr,
     /// with this environment's temporary directory written `[ROOT]`.
     pub fn screen(&self, output: &Output) -> String {
+        self.screen_naming(output, &[])
+    }
+
+    /// [`Self::screen`] with each `(text, name)` of `names` written `name` before the ports
+    /// are masked: a unique name's digits may look like a port of the range.
+    pub fn screen_naming(&self, output: &Output, names: &[(&str, &str)]) -> String {
         let status = match output.status.code() {
             Some(code) => format!("[exit: {code}]"),
             None => format!("[{}]", output.status),
         };
-        let screen = format!(
+        let mut screen = format!(
             "{status}\n{}----- stderr -----\n{}",
             stdout(output),
             stderr(output)
         )
         .replace(&self.root().display().to_string(), "[ROOT]");
+        for (text, name) in names {
+            screen = screen.replace(text, name);
+        }
         self.mask_ports(&screen)
     }
 
