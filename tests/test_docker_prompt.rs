@@ -124,3 +124,89 @@ fn without_a_message_the_real_opencode_opens_its_interface_in_the_container() {
     let code = crate::support::exit_code(&mut session);
     assert!(code == 0 || code == 130, "exit {code}");
 }
+
+#[test]
+fn remove_force_keeps_a_containers_conversation_which_restore_imports_in_either_sandbox() {
+    if !docker_ready() || !require("node", "SK_REQUIRE_OPENCODE") {
+        return;
+    }
+    let repo = DockerRepo::new("promptkeep", "");
+    let model = StandinModel::start_on(
+        &host_address_for(&repo.container(None)),
+        "user messages: {users}.",
+    );
+    repo.env.use_model(&model);
+    // A branch without a `/`: OpenCode on the host cannot work in a worktree whose
+    // directory spells it `%2F` (see `TestEnv::with_agent_workspace`).
+    repo.create("agent");
+    assert!(answered(&prompt(&repo, "agent", &["one"]), 1));
+    assert!(answered(&prompt(&repo, "agent", &["two"]), 2));
+    let session = recorded(&repo, "agent");
+    let remove = |sandbox: &str| {
+        let removed = repo.run(&[
+            "workspace",
+            "remove",
+            "--sandbox",
+            sandbox,
+            "-r",
+            &repo.name,
+            "-b",
+            "agent",
+            "--force",
+        ]);
+        assert!(removed.status.success(), "{}", stderr(&removed));
+        stderr(&removed)
+    };
+    let restore = |sandbox: &str| {
+        let restored = repo.run(&[
+            "workspace",
+            "restore",
+            "--sandbox",
+            sandbox,
+            "-r",
+            &repo.name,
+            "-b",
+            "agent",
+        ]);
+        assert!(restored.status.success(), "{}", stderr(&restored));
+        stderr(&restored)
+    };
+
+    // OpenCode's sessions are in the container, which goes: the save keeps its export.
+    let said = remove("docker");
+    assert!(
+        said.contains("Kept its conversation with opencode in the save"),
+        "{said}"
+    );
+    assert!(!said.contains("went with it"), "{said}");
+    let said = restore("docker");
+    assert!(
+        said.contains("Its conversation with opencode is back"),
+        "{said}"
+    );
+    // A new container, whose OpenCode imported the conversation and goes on with it.
+    assert_eq!(recorded(&repo, "agent"), session);
+    assert!(answered(&prompt(&repo, "agent", &["three"]), 3));
+
+    // Saved from the container again and restored on the host: the host's OpenCode
+    // imports it too.
+    remove("docker");
+    let said = restore("worktree");
+    assert!(
+        said.contains("Its conversation with opencode is back"),
+        "{said}"
+    );
+    let on_host = repo.run(&[
+        "workspace",
+        "prompt",
+        "--sandbox",
+        "worktree",
+        "-r",
+        &repo.name,
+        "-b",
+        "agent",
+        "four",
+    ]);
+    assert!(on_host.status.success(), "{}", stderr(&on_host));
+    assert!(answered(&stdout(&on_host), 4), "{}", stdout(&on_host));
+}

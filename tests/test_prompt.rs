@@ -293,3 +293,44 @@ fn without_a_message_the_real_opencode_opens_its_interface_and_answers_on_the_te
     let code = crate::support::exit_code(&mut session);
     assert!(code == 0 || code == 130, "exit {code}");
 }
+
+#[test]
+fn remove_force_keeps_the_conversation_with_the_saved_work_and_restore_brings_it_back() {
+    if !opencode_ready() {
+        return;
+    }
+    let env = TestEnv::with_agent_workspace();
+    let model = StandinModel::start("user messages: {users}.");
+    env.use_model(&model);
+    let prompt = |message: &str| {
+        let output = env.run(&["workspace", "prompt", "-r", "api", "-b", "agent", message]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    assert!(prompt("one").contains("user messages: 1."));
+    assert!(prompt("two").contains("user messages: 2."));
+
+    // Nothing else is at risk: `--force` saves the workspace for its conversation alone.
+    let removed = env.run(&["workspace", "remove", "-r", "api", "-b", "agent", "--force"]);
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(
+        stderr(&removed).contains(
+            "Kept its conversation with opencode in the save: a prompt in the restored workspace continues it"
+        ),
+        "{}",
+        stderr(&removed)
+    );
+    let saved = env.ok(&["workspace", "saved", "--json"]);
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(saved[0]["conversations"], serde_json::json!(["opencode"]));
+
+    let restored = env.run(&["workspace", "restore", "-r", "api", "-b", "agent"]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert!(
+        stderr(&restored).contains("Its conversation with opencode is back"),
+        "{}",
+        stderr(&restored)
+    );
+    let third = prompt("three");
+    assert!(third.contains("user messages: 3."), "{third}");
+}

@@ -418,6 +418,10 @@ impl Sandbox for DockerBackend {
         })
     }
 
+    fn agent_files_outlive_workspaces(&self) -> bool {
+        false
+    }
+
     fn keeps_sessions(&self) -> bool {
         false
     }

@@ -231,6 +231,10 @@ impl Sandbox for WorktreeSandbox {
         }
     }
 
+    fn agent_files_outlive_workspaces(&self) -> bool {
+        true
+    }
+
     fn keeps_sessions(&self) -> bool {
         true
     }

@@ -35,6 +35,17 @@ pub fn parts(contents: &SavedContents) -> Vec<String> {
         "nested repository",
         "nested repositories",
     );
+    match contents.conversations.as_slice() {
+        [] => {}
+        [one] => parts.push(format!("the conversation with {}", one.agent)),
+        many => parts.push(format!(
+            "the conversations with {}",
+            many.iter()
+                .map(|c| c.agent.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
     parts
 }
 

@@ -138,6 +138,8 @@ struct SavesState {
     open: Vec<SaveSlot>,
     saves: Vec<SavedWork>,
     removals: Vec<RemovalRecord>,
+    /// `(save, agent) -> transcript`.
+    transcripts: BTreeMap<(SaveId, String), Vec<u8>>,
 }
 
 impl FakeSaves {
@@ -159,6 +161,29 @@ impl FakeSaves {
 }
 
 impl SaveStore for FakeSaves {
+    fn keep_transcript(
+        &self,
+        slot: &SaveSlot,
+        agent: &str,
+        transcript: &[u8],
+    ) -> Result<(), SaveError> {
+        lock(&self.state)
+            .transcripts
+            .insert((slot.id.clone(), agent.to_owned()), transcript.to_vec());
+        Ok(())
+    }
+
+    fn transcript(&self, saved: &SavedWork, agent: &str) -> Result<Vec<u8>, SaveError> {
+        lock(&self.state)
+            .transcripts
+            .get(&(saved.id.clone(), agent.to_owned()))
+            .cloned()
+            .ok_or_else(|| SaveError::Store {
+                what: format!("reading {agent}'s transcript in save {}", saved.id),
+                source: "none was kept".into(),
+            })
+    }
+
     fn reserve(
         &self,
         _workspace: &WorkspaceRef,
@@ -1324,6 +1349,10 @@ impl Sandbox for FakeSandbox {
 
     fn keeps_sessions(&self) -> bool {
         self.keeps_sessions
+    }
+
+    fn agent_files_outlive_workspaces(&self) -> bool {
+        self.kind == SandboxKind::Worktree
     }
 
     fn at_risk(&self, workspace: &Workspace) -> Result<AtRisk, SandboxError> {

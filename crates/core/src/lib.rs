@@ -21,9 +21,9 @@ pub use domain::{
     InvalidName, InvalidPorts, LAST_RUN_RECORD, LastRun, MARKER_VARIABLE, NestedWork, PROJECT_FILE,
     PortCount, PortRange, PortsSection, ProjectConfig, ProjectConfigError, RESERVED_PREFIX,
     RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents,
-    SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, Secret, SkipReason, SkippedFile,
-    UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation, WorkspaceRef,
-    WorkspaceTarget, format_ports, parse_ports, short_hash,
+    SavedConversation, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, Secret,
+    SkipReason, SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
+    WorkspaceRef, WorkspaceTarget, format_ports, parse_ports, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{

@@ -1,6 +1,7 @@
 //! The save store on disk: one directory per save under [`Layout::saved`], named by its
-//! id, holding the sandbox's bundles and `save.json`, written last (to a temporary file,
-//! then renamed), so a directory without it is a save that never finished. Removals in
+//! id, holding the sandbox's bundles, the agents' transcripts (`conversations/<agent>`)
+//! and `save.json`, written last (to a temporary file, then renamed), so a directory
+//! without it is a save that never finished. Removals in
 //! progress are one small JSON file each under `<root>/state/removing/`.
 
 use std::path::{Path, PathBuf};
@@ -10,8 +11,8 @@ use fs_err as fs;
 use serde::{Deserialize, Serialize};
 use skipper_core::{
     BranchName, RemovalRecord, RepositoryId, SandboxKind, SaveError, SaveId, SaveSlot, SaveStore,
-    SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, WorkspaceRef,
-    WorkspaceTarget, short_hash,
+    SavedContents, SavedConversation, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
+    WorkspaceRef, WorkspaceTarget, short_hash,
 };
 
 use crate::Layout;
@@ -20,6 +21,8 @@ use crate::Layout;
 const MANIFEST: &str = "save.json";
 /// The manifest being written, before the rename.
 const MANIFEST_PART: &str = "save.json.part";
+/// The directory of the agents' transcripts in a save.
+const TRANSCRIPTS: &str = "conversations";
 /// The pid of the process making the save, written when the slot is reserved.
 pub(crate) const OWNER: &str = "saving.pid";
 
@@ -224,6 +227,24 @@ impl SaveStore for DiskSaves {
         })
     }
 
+    fn keep_transcript(
+        &self,
+        slot: &SaveSlot,
+        agent: &str,
+        transcript: &[u8],
+    ) -> Result<(), SaveError> {
+        let dir = slot.dir.join(TRANSCRIPTS);
+        fs::create_dir_all(&dir).map_err(|err| store(format!("making {}", dir.display()), err))?;
+        let path = transcript_file(&slot.dir, agent)?;
+        fs::write(&path, transcript)
+            .map_err(|err| store(format!("writing {}", path.display()), err))
+    }
+
+    fn transcript(&self, saved: &SavedWork, agent: &str) -> Result<Vec<u8>, SaveError> {
+        let path = transcript_file(&saved.dir, agent)?;
+        fs::read(&path).map_err(|err| store(format!("reading {}", path.display()), err))
+    }
+
     fn discard(&self, slot: SaveSlot) -> Result<(), SaveError> {
         match fs::remove_dir_all(&slot.dir) {
             Ok(()) => Ok(()),
@@ -375,6 +396,15 @@ struct StoredContents {
     modified: usize,
     untracked: usize,
     unsaved: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    conversations: Vec<StoredConversation>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredConversation {
+    agent: String,
+    session: String,
+    transcript: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -420,6 +450,15 @@ impl StoredContents {
             modified: contents.modified,
             untracked: contents.untracked,
             unsaved: contents.unsaved.clone(),
+            conversations: contents
+                .conversations
+                .iter()
+                .map(|c| StoredConversation {
+                    agent: c.agent.clone(),
+                    session: c.session.clone(),
+                    transcript: c.transcript,
+                })
+                .collect(),
         }
     }
 
@@ -456,6 +495,15 @@ impl StoredContents {
             modified: self.modified,
             untracked: self.untracked,
             unsaved: self.unsaved,
+            conversations: self
+                .conversations
+                .into_iter()
+                .map(|c| SavedConversation {
+                    agent: c.agent,
+                    session: c.session,
+                    transcript: c.transcript,
+                })
+                .collect(),
         }
     }
 }
@@ -500,6 +548,23 @@ impl StoredSave {
             contents: self.contents.into_contents(),
         })
     }
+}
+
+/// Where `agent`'s transcript is kept in the save at `dir`: a file of its own, named for
+/// the agent.
+fn transcript_file(dir: &Path, agent: &str) -> Result<PathBuf, SaveError> {
+    let plain = !agent.is_empty()
+        && !agent.starts_with('.')
+        && agent
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        return Err(store(
+            format!("keeping the transcript of agent `{agent}`"),
+            "an agent's name must be a plain file name",
+        ));
+    }
+    Ok(dir.join(TRANSCRIPTS).join(format!("{agent}.json")))
 }
 
 fn sandbox_kind(name: &str) -> Result<SandboxKind, String> {
@@ -621,6 +686,47 @@ mod tests {
             saves.get(&saved.id),
             Err(SaveError::NotFound { .. })
         ));
+    }
+
+    #[test]
+    fn a_saves_conversations_and_their_transcripts_are_kept_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let saves = store_in(&dir);
+        let ws = workspace("agent");
+        let slot = saves.reserve(&ws, SandboxKind::Docker).unwrap();
+        saves
+            .keep_transcript(&slot, "opencode", b"{\"info\": {}}")
+            .unwrap();
+        assert!(saves.keep_transcript(&slot, "../x", b"no").is_err());
+        let contents = SavedContents {
+            head: Some(SavedHead {
+                branch: Some("agent".into()),
+                oid: "a".repeat(40),
+            }),
+            conversations: vec![
+                SavedConversation {
+                    agent: "opencode".into(),
+                    session: "ses_1".into(),
+                    transcript: true,
+                },
+                SavedConversation {
+                    agent: "claude".into(),
+                    session: String::new(),
+                    transcript: false,
+                },
+            ],
+            ..SavedContents::default()
+        };
+        let saved = saves
+            .commit(slot, &ws, SandboxKind::Docker, contents.clone())
+            .unwrap();
+        let saved = saves.get(&saved.id).unwrap();
+        assert_eq!(saved.contents, contents);
+        assert_eq!(
+            saves.transcript(&saved, "opencode").unwrap(),
+            b"{\"info\": {}}"
+        );
+        assert!(saves.transcript(&saved, "claude").is_err());
     }
 
     #[test]

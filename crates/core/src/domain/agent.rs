@@ -50,6 +50,35 @@ pub struct Conversation {
     pub resume: Vec<String>,
     /// Prints the conversations as a JSON array of objects with `id` and `title`.
     pub list: Vec<String>,
+    /// How a conversation leaves the agent's files and comes back into them elsewhere,
+    /// when the agent can: so that saved work keeps it.
+    pub transcript: Option<Transcript>,
+}
+
+/// An agent's export and import of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transcript {
+    /// Prints conversation `{session}` on stdout.
+    pub export: Vec<String>,
+    /// Takes back a conversation that [`Transcript::export`] printed, from file `{file}`.
+    pub import: Vec<String>,
+}
+
+/// The placeholder for a file's path in [`Transcript::import`].
+pub const FILE_PLACEHOLDER: &str = "{file}";
+
+impl Transcript {
+    /// The command printing conversation `session`.
+    #[must_use]
+    pub fn export(&self, session: &str) -> Vec<String> {
+        fill(&self.export, SESSION_PLACEHOLDER, session)
+    }
+
+    /// The command importing the conversation in file `file`.
+    #[must_use]
+    pub fn import(&self, file: &str) -> Vec<String> {
+        fill(&self.import, FILE_PLACEHOLDER, file)
+    }
 }
 
 /// The placeholder for a conversation's title in [`Conversation::start`].
@@ -179,6 +208,10 @@ fn opencode() -> AgentPreset {
                 PROMPT_PLACEHOLDER,
             ]),
             list: words(&["opencode", "session", "list", "--format", "json"]),
+            transcript: Some(Transcript {
+                export: words(&["opencode", "export", SESSION_PLACEHOLDER]),
+                import: words(&["opencode", "import", FILE_PLACEHOLDER]),
+            }),
         }),
         secrets: words(PROVIDER_KEYS),
     }
@@ -415,6 +448,27 @@ mod tests {
 
     /// A preset's name, then its prompt's, continuing prompt's and interface's words.
     type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+
+    #[test]
+    fn opencode_exports_a_conversation_by_id_and_imports_it_from_a_file() {
+        let agents = Agents::default();
+        let transcript = agents
+            .get("opencode")
+            .unwrap()
+            .conversation
+            .as_ref()
+            .and_then(|c| c.transcript.clone())
+            .unwrap();
+        assert_eq!(transcript.export("ses_1"), ["opencode", "export", "ses_1"]);
+        assert_eq!(
+            transcript.import("/tmp/t.json"),
+            ["opencode", "import", "/tmp/t.json"]
+        );
+        // The others continue by directory: nothing of theirs leaves with a save.
+        for name in ["claude", "codex", "gemini", "aider"] {
+            assert!(agents.get(name).unwrap().conversation.is_none(), "{name}");
+        }
+    }
 
     #[test]
     fn each_preset_gives_its_argument_vectors() {

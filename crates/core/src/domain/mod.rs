@@ -23,7 +23,7 @@ pub use activity::{
 };
 pub use agent::{
     AgentError, AgentMode, AgentOverride, AgentPreset, Agents, Conversation, DEFAULT_AGENT,
-    PROMPT_PLACEHOLDER, builtin_agents, render,
+    FILE_PLACEHOLDER, PROMPT_PLACEHOLDER, Transcript, builtin_agents, render,
 };
 pub use branch::BranchName;
 pub use carry::{
@@ -42,7 +42,8 @@ pub use remote::RemoteUrl;
 pub use repository::{Checkout, RepositoryId, RepositoryQuery};
 pub use risk::{AtRisk, Ignored, NestedWork, UnpushedBranch, UnpushedRef};
 pub use saved::{
-    SaveId, SaveSlot, SavedContents, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork,
+    SaveId, SaveSlot, SavedContents, SavedConversation, SavedHead, SavedNested, SavedRef,
+    SavedRemote, SavedWork,
 };
 pub use secret::Secret;
 pub use state::WorkState;

@@ -85,6 +85,24 @@ pub struct SavedContents {
     /// What could not be saved, for people (a nested repository without commits whose
     /// files are kept in the working-tree commit instead, say). Empty when all was saved.
     pub unsaved: Vec<String>,
+    /// The agents' conversations kept with the work, which `restore` puts back so that
+    /// the next `prompt` continues them. Only a workspace's own save has any.
+    pub conversations: Vec<SavedConversation>,
+}
+
+/// An agent's conversation kept with saved work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedConversation {
+    /// The agent (its record's name in the workspace).
+    pub agent: String,
+    /// Its conversation's id; empty for an agent that continues the last conversation of
+    /// its directory.
+    pub session: String,
+    /// Whether the agent's own export of the conversation is in the save (read with
+    /// [`SaveStore::transcript`](crate::ports::SaveStore::transcript)), so that it can be
+    /// imported wherever the workspace is made again. Without one, the conversation lives
+    /// on only where the agent keeps its files outside the workspace.
+    pub transcript: bool,
 }
 
 impl SavedContents {

@@ -226,6 +226,11 @@ pub trait Sandbox: Send + Sync + Debug {
     /// container shell ends with the user leaving it).
     fn keeps_sessions(&self) -> bool;
 
+    /// Whether the coding agents' own files (their conversations among them) outlive a
+    /// workspace: a host worktree's agents write in the user's home, a container's agents
+    /// in the container, which goes with the workspace.
+    fn agent_files_outlive_workspaces(&self) -> bool;
+
     /// Lists the work that destroying the workspace would lose. Changes nothing.
     ///
     /// # Errors

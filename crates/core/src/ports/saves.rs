@@ -72,6 +72,24 @@ pub trait SaveStore: Send + Sync + Debug {
         contents: SavedContents,
     ) -> Result<SavedWork, SaveError>;
 
+    /// Keeps `transcript`, an agent's export of its conversation in the workspace, in
+    /// `slot` under the agent's name (replacing one kept before).
+    ///
+    /// # Errors
+    /// [`SaveError::Store`] when it cannot be written.
+    fn keep_transcript(
+        &self,
+        slot: &SaveSlot,
+        agent: &str,
+        transcript: &[u8],
+    ) -> Result<(), SaveError>;
+
+    /// The transcript of `agent`'s conversation kept in `saved`.
+    ///
+    /// # Errors
+    /// [`SaveError::Store`] when it cannot be read (or was never kept).
+    fn transcript(&self, saved: &SavedWork, agent: &str) -> Result<Vec<u8>, SaveError>;
+
     /// Deletes a reserved slot whose save failed. Idempotent.
     ///
     /// # Errors

@@ -589,6 +589,7 @@ mod tests {
             &api,
             &target,
             false,
+            &crate::domain::Agents::default(),
             &mut |ws| failing(ws),
         )
         .unwrap_err();
@@ -600,6 +601,7 @@ mod tests {
             &api,
             &target,
             true,
+            &crate::domain::Agents::default(),
             &mut |ws| failing(ws),
         )
         .unwrap();

@@ -1,5 +1,5 @@
 use crate::domain::{
-    Checkout, Ignored, SandboxKind, SavedWork, UnpushedRef, Workspace, WorkspaceRef,
+    Agents, Checkout, Ignored, SandboxKind, SavedWork, UnpushedRef, Workspace, WorkspaceRef,
     WorkspaceTarget,
 };
 use crate::faults::fault_point;
@@ -29,12 +29,17 @@ pub struct Removed {
     pub pre_remove_failed: Option<String>,
     /// The agents whose conversation in the workspace went with it (each recorded by
     /// `prompt`), for people: the next `prompt` in a workspace made again starts anew.
+    /// Those `force` kept with the saved work are in its
+    /// [`SavedContents::conversations`](crate::domain::SavedContents::conversations).
     pub conversations: Vec<String>,
 }
 
 /// Removes a branch workspace. Refuses, changing nothing, when it holds uncommitted
 /// changes, untracked files, unpushed commits or other work; with `force`, saves that work
-/// in the save store first. The main workspace is never removed.
+/// in the save store first, with the agents' conversations recorded in it as far as their
+/// files allow (the built-in agents'; [`remove_with`] takes the user's): a workspace with
+/// nothing else at risk is saved for its conversations alone. The main workspace is never
+/// removed.
 ///
 /// The workspace's lock is held throughout, and the removal is recorded in the store
 /// after the gate (and the save) and before anything is deleted: a removal interrupted
@@ -50,10 +55,17 @@ pub fn remove(
     target: &WorkspaceTarget,
     force: bool,
 ) -> Result<Removed, WorkspaceError> {
-    remove_with(backend, checkout, target, force, &mut |_| Ok(()))
+    remove_with(
+        backend,
+        checkout,
+        target,
+        force,
+        &Agents::default(),
+        &mut |_| Ok(()),
+    )
 }
 
-/// [`remove`], running `pre_remove` on the workspace once the dirty gate let the removal
+/// [`remove`] knowing `agents`, running `pre_remove` on the workspace once the dirty gate let the removal
 /// go ahead (after the save, under `force`) and before anything is deleted: the
 /// pre-remove hooks. Its failure stops the removal, changing nothing, unless `force`:
 /// then the removal goes on and [`Removed::pre_remove_failed`] says why it failed. A
@@ -67,6 +79,7 @@ pub fn remove_with(
     checkout: &Checkout,
     target: &WorkspaceTarget,
     force: bool,
+    agents: &Agents,
     pre_remove: &mut dyn FnMut(&Workspace) -> Result<(), WorkspaceError>,
 ) -> Result<Removed, WorkspaceError> {
     let reference = WorkspaceRef {
@@ -114,22 +127,17 @@ pub fn remove_with(
     // re-check.
     let risk = backend.sandbox.at_risk(&workspace)?;
     let ignored = risk.ignored.clone();
-    let (preserved, unsaved) = if risk.is_empty() {
-        (None, Vec::new())
-    } else if force {
-        // The removal goes ahead: end the session first, so nothing in it writes work
-        // after the save.
-        if backend.sandbox.keeps_sessions() {
-            backend.sandbox.stop(&workspace)?;
-        }
-        save_or_say_why_not(backend, &workspace, &risk)?
-    } else {
+    if !risk.is_empty() && !force {
         return Err(WorkspaceError::WorkAtRisk {
             reference,
             risk: Box::new(risk),
         });
-    };
-    let conversations = super::conversation::recorded_agents(backend.sandbox, &workspace);
+    }
+    let SaveOutcome {
+        preserved,
+        unsaved,
+        conversations,
+    } = save_if_needed(backend, &workspace, &risk, force, agents)?;
     let pre_remove_failed = match pre_remove(&workspace) {
         Ok(()) => None,
         Err(err) if force => Some(with_causes(&err)),
@@ -174,6 +182,64 @@ pub fn remove_with(
     })
 }
 
+/// What [`save_if_needed`] did.
+struct SaveOutcome {
+    /// The save, when one was made.
+    preserved: Option<SavedWork>,
+    /// What could not be saved, for people.
+    unsaved: Vec<String>,
+    /// The agents whose conversations go with the workspace.
+    conversations: Vec<String>,
+}
+
+/// Saves what `risk` names (under `force`, the gate having passed otherwise), with the
+/// agents' conversations; a workspace with nothing else at risk is saved under `force`
+/// for the conversations a save can keep.
+fn save_if_needed(
+    backend: Backend<'_>,
+    workspace: &Workspace,
+    risk: &crate::domain::AtRisk,
+    force: bool,
+    agents: &Agents,
+) -> Result<SaveOutcome, WorkspaceError> {
+    let mut conversations = super::conversation::recorded_agents(backend.sandbox, workspace);
+    let keepable = force
+        && conversations
+            .iter()
+            .any(|agent| super::conversation::can_keep(backend.sandbox, agents, agent));
+    if risk.is_empty() && !keepable {
+        return Ok(SaveOutcome {
+            preserved: None,
+            unsaved: Vec::new(),
+            conversations,
+        });
+    }
+    // The removal goes ahead: end the session first, so nothing in it writes work after
+    // the save.
+    if backend.sandbox.keeps_sessions() {
+        backend.sandbox.stop(workspace)?;
+    }
+    let to_keep = Conversations {
+        agents,
+        recorded: &conversations,
+    };
+    let (preserved, unsaved) = save_or_say_why_not(backend, workspace, risk, &to_keep)?;
+    if let Some(saved) = &preserved {
+        conversations.retain(|agent| {
+            !saved
+                .contents
+                .conversations
+                .iter()
+                .any(|kept| kept.agent == *agent)
+        });
+    }
+    Ok(SaveOutcome {
+        preserved,
+        unsaved,
+        conversations,
+    })
+}
+
 /// `err` and its causes, as one line.
 fn with_causes(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
@@ -197,6 +263,7 @@ fn save_or_say_why_not(
     backend: Backend<'_>,
     workspace: &Workspace,
     risk: &crate::domain::AtRisk,
+    conversations: &Conversations<'_>,
 ) -> Result<(Option<SavedWork>, Vec<String>), WorkspaceError> {
     let unreadable: Vec<String> = risk
         .other_refs
@@ -206,7 +273,7 @@ fn save_or_say_why_not(
             _ => None,
         })
         .collect();
-    match save(backend, workspace, backend.sandbox.kind()) {
+    match save(backend, workspace, backend.sandbox.kind(), conversations) {
         Ok(saved) => Ok((Some(saved), Vec::new())),
         Err(WorkspaceError::Sandbox(err))
             if !unreadable.is_empty()
@@ -223,15 +290,24 @@ fn save_or_say_why_not(
     }
 }
 
-/// Saves the workspace's work in a slot of its own.
+/// The agents' conversations a save keeps, as far as their files allow.
+struct Conversations<'a> {
+    /// The agents there are.
+    agents: &'a Agents,
+    /// The agents with a conversation recorded in the workspace.
+    recorded: &'a [String],
+}
+
+/// Saves the workspace's work in a slot of its own, with its agents' conversations.
 fn save(
     backend: Backend<'_>,
     workspace: &Workspace,
     kind: SandboxKind,
+    conversations: &Conversations<'_>,
 ) -> Result<SavedWork, WorkspaceError> {
     let slot = backend.saves.reserve(&workspace.reference, kind)?;
     fault_point("remove.after-reserve");
-    let contents = match backend.sandbox.preserve(workspace, &slot) {
+    let mut contents = match backend.sandbox.preserve(workspace, &slot) {
         Ok(contents) => contents,
         Err(err) => {
             // A failed save leaves nothing that looks like one.
@@ -239,6 +315,16 @@ fn save(
             return Err(err.into());
         }
     };
+    let (kept, lost) = super::conversation::keep(
+        backend.sandbox,
+        backend.saves,
+        workspace,
+        &slot,
+        conversations.agents,
+        conversations.recorded,
+    );
+    contents.conversations = kept;
+    contents.unsaved.extend(lost);
     Ok(backend
         .saves
         .commit(slot, &workspace.reference, kind, contents)?)
@@ -416,8 +502,9 @@ mod tests {
             [
                 "locate feat/x",
                 "at_risk feat/x",
-                "preserve feat/x into save0001",
+                // The agents' records, read for the save.
                 "execute feat/x",
+                "preserve feat/x into save0001",
                 "destroy feat/x force=true"
             ]
         );
@@ -477,9 +564,10 @@ mod tests {
             [
                 "locate feat/x",
                 "at_risk feat/x",
+                // The agents' records, read for the save.
+                "execute feat/x",
                 "stop feat/x",
                 "preserve feat/x into save0001",
-                "execute feat/x",
                 "destroy feat/x force=true"
             ]
         );

@@ -1,5 +1,5 @@
 use crate::domain::{
-    BranchName, Checkout, SaveId, SavedWork, Workspace, WorkspaceRef, WorkspaceTarget,
+    Agents, BranchName, Checkout, SaveId, SavedWork, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use crate::faults::fault_point;
 use crate::ports::{SaveStore, WorkspaceRegistry};
@@ -17,6 +17,12 @@ pub struct Restored {
     pub saved: SavedWork,
     /// Why fetching `origin` failed while making the workspace, if it did.
     pub fetch_warning: Option<String>,
+    /// The agents whose conversations kept with the save are back: the next `prompt`
+    /// continues them.
+    pub conversations: Vec<String>,
+    /// A line for people for each conversation kept with the save that could not be put
+    /// back.
+    pub conversations_not_back: Vec<String>,
 }
 
 /// The save to restore `branch` of `checkout` from: `id` when given (it must be that
@@ -61,7 +67,9 @@ pub fn find_saved(
 /// work back in it. Refuses when the workspace exists, there or in one of `others` (the
 /// other sandboxes' registries; one whose engine cannot be reached is not asked). The save
 /// is kept. The workspace's ports are chosen by `ports` as `create` chooses them: the ones
-/// it had, unless another workspace or program took them meanwhile.
+/// it had, unless another workspace or program took them meanwhile. The agents'
+/// conversations kept with the save are put back as `agents` can (their records, and the
+/// transcripts an agent imports where its files did not outlive the workspace).
 ///
 /// # Errors
 /// [`WorkspaceError::NotRestorable`] for a save of files git could not read (nothing is
@@ -74,6 +82,7 @@ pub fn restore(
     checkout: &Checkout,
     saved: SavedWork,
     ports: PortPlan<'_>,
+    agents: &Agents,
 ) -> Result<Restored, WorkspaceError> {
     let reference = WorkspaceRef {
         repository: checkout.repository.clone(),
@@ -115,10 +124,14 @@ pub fn restore(
         };
     fault_point("restore.after-create");
     backend.sandbox.restore(&workspace, &saved)?;
+    let (conversations, conversations_not_back) =
+        super::conversation::bring_back(backend.sandbox, backend.saves, &workspace, &saved, agents);
     Ok(Restored {
         workspace,
         saved,
         fetch_warning,
+        conversations,
+        conversations_not_back,
     })
 }
 
@@ -195,6 +208,7 @@ mod tests {
             &api,
             saved.clone(),
             port_plan(),
+            &Agents::default(),
         )
         .unwrap();
 
@@ -222,8 +236,15 @@ mod tests {
         let sandbox = FakeSandbox::new(SandboxKind::Docker).with_workspace(&api, &feat_x());
         let saved = saved_in(&sandbox, &feat_x());
 
-        let err =
-            restore(backend(&checkouts, &sandbox), &[], &api, saved, port_plan()).unwrap_err();
+        let err = restore(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            saved,
+            port_plan(),
+            &Agents::default(),
+        )
+        .unwrap_err();
 
         assert!(
             matches!(
@@ -250,8 +271,15 @@ mod tests {
             ..SavedContents::default()
         };
 
-        let err =
-            restore(backend(&checkouts, &sandbox), &[], &api, saved, port_plan()).unwrap_err();
+        let err = restore(
+            backend(&checkouts, &sandbox),
+            &[],
+            &api,
+            saved,
+            port_plan(),
+            &Agents::default(),
+        )
+        .unwrap_err();
 
         let WorkspaceError::NotRestorable { reasons, .. } = err else {
             panic!("expected NotRestorable, got {err:?}");

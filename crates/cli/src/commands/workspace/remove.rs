@@ -14,8 +14,9 @@ use crate::saved;
 /// Refuses, changing nothing, when the workspace has uncommitted changes, untracked files,
 /// commits that no remote branch contains, a stash, new tags or notes, or nested
 /// repositories with work of their own. `--force` removes it anyway after saving that work
-/// under the data root; `sk workspace restore` brings it back and `sk workspace saved`
-/// lists it. Ignored files are deleted with the workspace: `remove` says which.
+/// under the data root, with the agents' conversations where their files allow (OpenCode's
+/// as its own export); `sk workspace restore` brings them back and `sk workspace saved`
+/// lists them. Ignored files are deleted with the workspace: `remove` says which.
 ///
 /// Once nothing would be lost (or `--force` saved it), the pre-remove hooks run in the
 /// workspace: yours, then the approved ones of the repository's `.skipper.toml` at the
@@ -78,7 +79,8 @@ pub fn remove(
         .map(|_| ())
         .map_err(|err| usecases::WorkspaceError::PreRemove(Box::new(err)))
     };
-    let removed = usecases::remove_with(backend, checkout, target, force, &mut pre_remove)
+    let (agents, _) = context.config.agents(&context.paths)?;
+    let removed = usecases::remove_with(backend, checkout, target, force, &agents, &mut pre_remove)
         .map_err(|err| match err {
             usecases::WorkspaceError::PreRemove(source) => match source.downcast::<CliError>() {
                 Ok(err) => err.hint(
@@ -129,20 +131,45 @@ pub fn remove(
             crate::risk::some_paths(&removed.ignored.paths)
         ));
     }
+    say_conversations(context, backend.sandbox.kind(), &removed, force);
+    context
+        .printer
+        .result(&format!("Removed workspace {}", removed.reference));
+    Ok(removed)
+}
+
+/// Says which of the agents' conversations the save kept and which went with the workspace.
+fn say_conversations(
+    context: &Context<'_>,
+    sandbox: skipper_core::SandboxKind,
+    removed: &Removed,
+    force: bool,
+) {
+    for kept in removed
+        .preserved
+        .iter()
+        .flat_map(|saved| &saved.contents.conversations)
+    {
+        context.printer.status(&format!(
+            "Kept its conversation with {} in the save: a prompt in the restored workspace continues it",
+            kept.agent
+        ));
+    }
     for agent in &removed.conversations {
-        let kept = match (backend.sandbox.kind(), agent.as_str()) {
+        let kept = match (sandbox, agent.as_str()) {
             (skipper_core::SandboxKind::Worktree, "opencode") => {
                 " (OpenCode keeps its session on this machine: `opencode session list`)"
             }
             (skipper_core::SandboxKind::Worktree, _) => "",
             (skipper_core::SandboxKind::Docker, _) => ", with the container",
         };
+        let hint = if force {
+            ""
+        } else {
+            " (`remove --force` would have kept it in a save)"
+        };
         context.printer.status(&format!(
-            "Its conversation with {agent} went with it{kept}; a prompt in a workspace made again starts a new one"
+            "Its conversation with {agent} went with it{kept}; a prompt in a workspace made again starts a new one{hint}"
         ));
     }
-    context
-        .printer
-        .result(&format!("Removed workspace {}", removed.reference));
-    Ok(removed)
 }

@@ -11,7 +11,8 @@ use crate::saved::summary;
 ///
 /// Makes the workspace again, in the sandbox it was saved from unless `--sandbox` says
 /// otherwise, and puts everything back: the branch at its saved tip, every modified,
-/// staged and untracked file, the stash entries, tags, notes and other refs. Takes the
+/// staged and untracked file, the stash entries, tags, notes and other refs, and the agents'
+/// conversations kept with it, which the next `prompt` continues. Takes the
 /// branch's latest save unless `--saved` names one. Refuses when the workspace exists.
 /// The save is kept until `sk workspace saved drop` deletes it.
 #[derive(Debug, clap::Args)]
@@ -43,12 +44,14 @@ pub fn run(context: &Context<'_>, args: &RestoreArgs) -> Result<ExitStatus, CliE
     let backend = context.backend(kind)?;
     let what = summary(&saved.contents);
     let id = saved.id.clone();
+    let (agents, _) = context.config.agents(&context.paths)?;
     let restored = usecases::restore(
         backend,
         &context.other_registries(kind),
         &checkout,
         saved,
         context.port_plan()?,
+        &agents,
     )?;
     if let Some(warning) = &restored.fetch_warning {
         warn_fetch(context, warning);
@@ -57,6 +60,14 @@ pub fn run(context: &Context<'_>, args: &RestoreArgs) -> Result<ExitStatus, CliE
         "Restored workspace {} in the {} sandbox from saved work {id} ({what})",
         restored.workspace.reference, restored.workspace.sandbox
     ));
+    for agent in &restored.conversations {
+        context.printer.status(&format!(
+            "Its conversation with {agent} is back: `sk workspace prompt` continues it"
+        ));
+    }
+    for line in &restored.conversations_not_back {
+        context.printer.warning(&format!("not put back: {line}"));
+    }
     context.printer.status(&format!(
         "The save is kept; drop it with `sk workspace saved drop {id}`"
     ));

@@ -58,6 +58,8 @@ struct Row {
     refs: Vec<String>,
     nested: Vec<String>,
     unsaved: Vec<String>,
+    /// The agents whose conversations the save keeps.
+    conversations: Vec<String>,
     size: u64,
     path: String,
 }
@@ -82,6 +84,12 @@ impl From<&SavedWork> for Row {
                 .map(|n| n.path.clone())
                 .collect(),
             unsaved: saved.contents.unsaved.clone(),
+            conversations: saved
+                .contents
+                .conversations
+                .iter()
+                .map(|c| c.agent.clone())
+                .collect(),
             size: saved.size,
             path: saved.dir.display().to_string(),
         }
