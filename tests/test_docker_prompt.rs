@@ -126,7 +126,7 @@ fn without_a_message_the_real_opencode_opens_its_interface_in_the_container() {
 }
 
 #[test]
-fn remove_force_keeps_a_containers_conversation_which_restore_imports_in_either_sandbox() {
+fn a_containers_conversation_goes_with_its_saved_work_restored_or_moved_to_either_sandbox() {
     if !docker_ready() || !require("node", "SK_REQUIRE_OPENCODE") {
         return;
     }
@@ -209,4 +209,16 @@ fn remove_force_keeps_a_containers_conversation_which_restore_imports_in_either_
     ]);
     assert!(on_host.status.success(), "{}", stderr(&on_host));
     assert!(answered(&stdout(&on_host), 4), "{}", stdout(&on_host));
+
+    // Moved back into a container, it comes along again.
+    let moved = repo.run(&[
+        "workspace", "move", "-r", &repo.name, "-b", "agent", "--to", "docker",
+    ]);
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    assert!(
+        stderr(&moved).contains("Its conversation with opencode came along"),
+        "{}",
+        stderr(&moved)
+    );
+    assert!(answered(&prompt(&repo, "agent", &["five"]), 5));
 }

@@ -1,8 +1,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::domain::{
-    BranchName, Checkout, DiffFormat, DiffRequest, SandboxKind, SavedWork, WorkState, Workspace,
-    WorkspaceRef, WorkspaceTarget,
+    Agents, BranchName, Checkout, DiffFormat, DiffRequest, SandboxKind, SavedWork, WorkState,
+    Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use crate::faults::fault_point;
 use crate::ports::SaveStore;
@@ -25,6 +25,11 @@ pub struct Moved {
     pub fetch_warning: Option<String>,
     /// Why the save that carried the work could not be dropped, if it could not.
     pub leftover: Option<String>,
+    /// The agents whose conversations came along: the next `prompt` continues them.
+    pub conversations: Vec<String>,
+    /// A line for people for each conversation that stayed behind (and goes with the old
+    /// workspace).
+    pub conversations_left: Vec<String>,
 }
 
 /// Moves the workspace of `branch` from `from`'s sandbox to `to`'s, with its commits,
@@ -35,7 +40,9 @@ pub struct Moved {
 /// are written under `scratch`, a directory of the caller's.
 ///
 /// The new workspace keeps the old one's ports; one that has none (made before workspaces
-/// were given ports) gets ports chosen by `ports`, as `create` chooses them.
+/// were given ports) gets ports chosen by `ports`, as `create` chooses them. The agents'
+/// conversations come along as far as `agents` can carry them (see
+/// [`remove_with`](super::remove_with)); one that cannot is said, and does not stop the move.
 ///
 /// # Errors
 /// [`WorkspaceError::MoveToSameSandbox`], [`WorkspaceError::WorkspaceNotFound`] (or half
@@ -50,6 +57,7 @@ pub fn move_workspace(
     branch: &BranchName,
     scratch: &Path,
     ports: PortPlan<'_>,
+    agents: &Agents,
 ) -> Result<Moved, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     let reference = WorkspaceRef {
@@ -74,7 +82,7 @@ pub fn move_workspace(
     }
     let default_branch = from.checkouts.default_branch(checkout)?;
     let before = Snapshot::take(from, &old, scratch.join("old.diff"), None, &default_branch)?;
-    let carried = save(from, &old, &reference)?;
+    let (carried, mut conversations_left) = save(from, &old, &reference, agents)?;
     fault_point("move.after-save");
     let new = New {
         checkout,
@@ -91,6 +99,9 @@ pub fn move_workspace(
             return Err(cause);
         }
     };
+    let (conversations, not_back) =
+        super::conversation::bring_back(to.sandbox, to.saves, &made.workspace, &carried, agents);
+    conversations_left.extend(not_back);
     fault_point("move.before-removing-old");
     if let Err(source) = from.sandbox.destroy(&old, true) {
         // Both hold the work now; the save that carried it stays until the user removes
@@ -109,6 +120,8 @@ pub fn move_workspace(
         carried,
         fetch_warning: made.fetch_warning,
         leftover,
+        conversations,
+        conversations_left,
     })
 }
 
@@ -192,31 +205,44 @@ impl Snapshot {
     }
 }
 
-/// Saves the work of `workspace` for the move.
+/// Saves the work of `workspace` for the move, with the agents' conversations as far as
+/// they can be kept (a line for people for each that cannot).
 fn save(
     backend: Backend<'_>,
     workspace: &Workspace,
     reference: &WorkspaceRef,
-) -> Result<SavedWork, WorkspaceError> {
+    agents: &Agents,
+) -> Result<(SavedWork, Vec<String>), WorkspaceError> {
     let kind = backend.sandbox.kind();
+    let recorded = super::conversation::recorded_agents(backend.sandbox, workspace);
     let slot = backend.saves.reserve(reference, kind)?;
-    let contents = match backend.sandbox.preserve(workspace, &slot) {
+    let mut contents = match backend.sandbox.preserve(workspace, &slot) {
         Ok(contents) => contents,
         Err(err) => {
             let _ = backend.saves.discard(slot);
             return Err(err.into());
         }
     };
-    let carried = backend.saves.commit(slot, reference, kind, contents)?;
     // Whatever git could not save (files kept as an archive) would not arrive.
-    if !carried.contents.unsaved.is_empty() {
+    if !contents.unsaved.is_empty() {
+        let carried = backend.saves.commit(slot, reference, kind, contents)?;
         let _ = forget(backend.saves, &carried);
         return Err(WorkspaceError::NotRestorable {
             id: carried.id,
             reasons: carried.contents.unsaved,
         });
     }
-    Ok(carried)
+    let (kept, left) = super::conversation::keep(
+        backend.sandbox,
+        backend.saves,
+        workspace,
+        &slot,
+        agents,
+        &recorded,
+    );
+    contents.conversations = kept;
+    let carried = backend.saves.commit(slot, reference, kind, contents)?;
+    Ok((carried, left))
 }
 
 /// The workspace made in the new sandbox.
@@ -389,6 +415,7 @@ mod tests {
             &branch("feat/x"),
             &scratch("ok"),
             port_plan(),
+            &Agents::default(),
         )
         .unwrap();
 
@@ -431,6 +458,7 @@ mod tests {
             &branch("feat/x"),
             &scratch("ports"),
             port_plan(),
+            &Agents::default(),
         )
         .unwrap();
         assert_eq!(moved.workspace.ports, [20777]);
@@ -446,6 +474,7 @@ mod tests {
             &branch("feat/x"),
             &scratch("no-ports"),
             port_plan(),
+            &Agents::default(),
         )
         .unwrap();
         let fresh = FakeSandbox::new(SandboxKind::Docker);
@@ -479,6 +508,7 @@ mod tests {
             &branch("feat/x"),
             &scratch("differs"),
             port_plan(),
+            &Agents::default(),
         )
         .unwrap_err();
 
@@ -511,6 +541,7 @@ mod tests {
             &branch("feat/x"),
             &scratch("same"),
             port_plan(),
+            &Agents::default(),
         )
         .unwrap_err();
 

@@ -13,7 +13,8 @@ use crate::saved::parts;
 /// nested repositories over to a new workspace in the sandbox `--to` names, checks that the
 /// new one has the same `HEAD`, the same `git status` and the same diff as the old one, and
 /// only then removes the old one. On any failure the old workspace is left untouched and the
-/// half-made new one is removed. Ignored files stay behind, as with `remove`.
+/// half-made new one is removed. Ignored files stay behind, as with `remove`. The agents'
+/// conversations come along as far as their files allow (OpenCode's as its own export).
 #[derive(Debug, clap::Args)]
 pub struct MoveArgs {
     #[command(flatten)]
@@ -37,6 +38,7 @@ pub fn run(context: &Context<'_>, args: &MoveArgs) -> Result<ExitStatus, CliErro
         SandboxArg::Docker => SandboxKind::Docker,
     })?;
     let scratch = scratch(context)?;
+    let (agents, _) = context.config.agents(&context.paths)?;
     let moved = usecases::move_workspace(
         from,
         to,
@@ -44,6 +46,7 @@ pub fn run(context: &Context<'_>, args: &MoveArgs) -> Result<ExitStatus, CliErro
         branch,
         scratch.path(),
         context.port_plan()?,
+        &agents,
     )
     .map_err(|err| with_existing(context, &checkout, err))?;
     if let Some(warning) = &moved.fetch_warning {
@@ -59,6 +62,14 @@ pub fn run(context: &Context<'_>, args: &MoveArgs) -> Result<ExitStatus, CliErro
         "Moved workspace {} from the {} sandbox to the {} sandbox ({what})",
         moved.workspace.reference, moved.from, moved.workspace.sandbox,
     ));
+    for agent in &moved.conversations {
+        context.printer.status(&format!(
+            "Its conversation with {agent} came along: `sk workspace prompt` continues it"
+        ));
+    }
+    for line in &moved.conversations_left {
+        context.printer.warning(&format!("left behind: {line}"));
+    }
     if let Some(leftover) = &moved.leftover {
         context.printer.warning(leftover);
     }
