@@ -212,7 +212,14 @@ fn a_containers_conversation_goes_with_its_saved_work_restored_or_moved_to_eithe
 
     // Moved back into a container, it comes along again.
     let moved = repo.run(&[
-        "workspace", "move", "-r", &repo.name, "-b", "agent", "--to", "docker",
+        "workspace",
+        "move",
+        "-r",
+        &repo.name,
+        "-b",
+        "agent",
+        "--to",
+        "docker",
     ]);
     assert!(moved.status.success(), "{}", stderr(&moved));
     assert!(
