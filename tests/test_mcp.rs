@@ -44,7 +44,14 @@ fn the_tools_and_their_typed_arguments_are_listed() {
     assert_eq!(client.arguments_of("workspace_fetch"), workspace);
     assert_eq!(
         client.arguments_of("workspace_run"),
-        ["argv", "branch", "command", "repository", "sandbox"]
+        [
+            "argv",
+            "branch",
+            "command",
+            "repository",
+            "sandbox",
+            "timeout_seconds"
+        ]
     );
     assert_eq!(
         client.arguments_of("workspace_diff"),
@@ -144,12 +151,18 @@ fn a_worktree_workspace_is_made_used_and_removed_through_mcp() {
         (&json!(true), &json!(false))
     );
 
-    // The dirty gate holds, with the CLI's own words.
+    // The dirty gate holds, with the CLI's own words, but for the way to force it: this
+    // server's argument, which the user must allow first.
     let refused = client.error("workspace_remove", branch.clone());
     let cli = env.run(&["workspace", "remove", "-r", "api", "-b", "feat/mcp"]);
     assert_eq!(refused["exit_code"], cli.status.code().unwrap());
     assert_eq!(refused["kind"], "failure");
-    assert_eq!(rendered(&refused), stderr(&cli));
+    let in_mcp_terms = stderr(&cli).replace(
+        "pass --force",
+        "call workspace_remove with `force: true` once the user allows it (`[mcp] allow_force = true` in config.toml)",
+    );
+    assert_ne!(in_mcp_terms, stderr(&cli));
+    assert_eq!(rendered(&refused), in_mcp_terms);
     assert!(path.join("notes.txt").is_file());
     // `force` is the user's to allow.
     let forced = json!({ "repository": "api", "branch": "feat/mcp", "force": true });
@@ -344,6 +357,38 @@ fn a_docker_workspace_is_made_used_and_removed_through_mcp() {
             .iter()
             .all(|row| row["branch"] != "feat/mcp"),
         "{listed}"
+    );
+    client.close();
+}
+
+/// A command past its `timeout_seconds` is interrupted as Ctrl-C does, and the answer says
+/// it timed out; one within it is not.
+#[test]
+fn a_command_past_its_timeout_is_interrupted_and_the_answer_says_so() {
+    let env = cloned_api();
+    let Some(python) = mcp_python(&env) else {
+        return;
+    };
+    let mut client = McpClient::start(&env, &python, &["mcp"]);
+    let ran = client.ok(
+        "workspace_run",
+        json!({
+            "repository": "api",
+            // It would run for ever: only the interrupt ends it, through its trap.
+            "command": "trap 'echo interrupted; exit 7' INT; echo started; while :; do sleep 1; done",
+            "timeout_seconds": 1,
+        }),
+    );
+    assert_eq!(ran["exit_code"], 7, "{ran}");
+    assert_eq!(ran["stdout"], "started\ninterrupted\n");
+    assert_eq!(ran["timed_out"], true);
+    let ran = client.ok(
+        "workspace_run",
+        json!({ "repository": "api", "argv": ["true"], "timeout_seconds": 600 }),
+    );
+    assert_eq!(
+        (&ran["exit_code"], &ran["timed_out"]),
+        (&json!(0), &json!(false))
     );
     client.close();
 }

@@ -5,8 +5,13 @@
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{ServerHandler, tool, tool_handler, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -66,7 +71,14 @@ pub struct RunArgs {
     argv: Option<Vec<String>>,
     /// Shell text, run by `sh -c`. Give this or `argv`.
     command: Option<String>,
+    /// Interrupt the command (as Ctrl-C does) after this many seconds, and kill it if it
+    /// is still running 5 seconds later; the answer then has `timed_out: true`. Absent: no
+    /// limit.
+    timeout_seconds: Option<u64>,
 }
+
+/// How long an interrupted command has to end before it is killed.
+const GRACE: Duration = Duration::from_secs(5);
 
 /// `workspace_diff`'s arguments.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -162,10 +174,19 @@ impl Skipper {
     /// Run a command in a workspace, as `sk workspace run` does, with an empty stdin.
     /// Answers with its `exit_code`, `stdout` and `stderr` (each cut past 64 KiB, its start
     /// and end kept around a note; `stdout_truncated`, `stderr_truncated` say so). A
-    /// command that fails is not a tool error: its exit code says it.
+    /// command that fails is not a tool error: its exit code says it. A call the client
+    /// cancels interrupts the command, as `timeout_seconds` does.
     #[tool]
-    async fn workspace_run(&self, Parameters(args): Parameters<RunArgs>) -> CallToolResult {
-        self.call(args.sandbox, move |context| {
+    async fn workspace_run(
+        &self,
+        Parameters(args): Parameters<RunArgs>,
+        request: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let (interrupt, interrupts) = std::sync::mpsc::channel();
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let limit = args.timeout_seconds.map(Duration::from_secs);
+        let answer_says = Arc::clone(&timed_out);
+        let run = self.call(args.sandbox, move |context| {
             let command = match (args.argv, args.command) {
                 (Some(argv), None) if !argv.is_empty() => CommandLine::Argv(argv),
                 (None, Some(text)) => CommandLine::Shell(text),
@@ -186,7 +207,7 @@ impl Skipper {
                 stdin: None,
                 stdout: &mut stdout,
                 stderr: &mut stderr,
-                interrupts: None,
+                interrupts: Some(interrupts),
             });
             let status = usecases::run(
                 backend,
@@ -206,9 +227,33 @@ impl Skipper {
                 "stderr": stderr.text,
                 "stdout_truncated": stdout.truncated,
                 "stderr_truncated": stderr.truncated,
+                "timed_out": answer_says.load(Ordering::SeqCst),
             }))
-        })
-        .await
+        });
+        tokio::pin!(run);
+        let stop = async {
+            match limit {
+                Some(limit) => tokio::select! {
+                    () = tokio::time::sleep(limit) => timed_out.store(true, Ordering::SeqCst),
+                    () = request.ct.cancelled() => {}
+                },
+                None => request.ct.cancelled().await,
+            }
+        };
+        tokio::select! {
+            answer = &mut run => return answer,
+            () = stop => {}
+        }
+        // Interrupted, then killed past the grace period; a command that already ended
+        // reads neither.
+        let _ = interrupt.send(());
+        tokio::select! {
+            answer = &mut run => answer,
+            () = tokio::time::sleep(GRACE) => {
+                let _ = interrupt.send(());
+                run.await
+            }
+        }
     }
 
     /// Everything a workspace changed since it started, as `sk workspace diff` gives it:
@@ -290,7 +335,9 @@ impl Skipper {
             }
             let (checkout, target, backend) =
                 resolve(context, args.repository.as_deref(), args.branch.as_deref())?;
-            let removed = remove::remove(context, &checkout, &target, backend, args.force, false)?;
+            let allowed = context.config.mcp.allow_force;
+            let removed = remove::remove(context, &checkout, &target, backend, args.force, false)
+                .map_err(|err| in_mcp_terms(err, allowed))?;
             Ok(json!({
                 "removed": removed.reference.to_string(),
                 "saved": removed.preserved.map(|saved| saved.id.to_string()),
@@ -351,6 +398,24 @@ impl Skipper {
         };
         answer_of(outcome, &captured)
     }
+}
+
+/// `err` with its hints in this server's terms: the `force` argument where the CLI says
+/// `--force`, and that it must be allowed first where it is not.
+fn in_mcp_terms(mut err: CliError, force_allowed: bool) -> CliError {
+    let force = if force_allowed {
+        "call workspace_remove with `force: true`"
+    } else {
+        "call workspace_remove with `force: true` once the user allows it (`[mcp] allow_force = true` in config.toml)"
+    };
+    for hint in &mut err.hints {
+        if let Some(at) = hint.find("pass --force") {
+            hint.replace_range(at..at + "pass --force".len(), force);
+        } else if hint.contains("--force") {
+            *hint = hint.replace("--force", "`force: true`");
+        }
+    }
+    err
 }
 
 /// The tool's answer: `value` with what the command said (`messages`, `warnings`), or a
