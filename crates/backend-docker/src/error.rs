@@ -19,6 +19,13 @@ pub enum DockerError {
         /// What went wrong.
         reason: String,
     },
+    /// Which engine to talk to could not be found out (a context that does not exist, a
+    /// configuration that cannot be read).
+    #[error("cannot tell which Docker engine to use: {reason}")]
+    Endpoint {
+        /// What went wrong, naming the setting.
+        reason: String,
+    },
     /// The daemon took in a request and gave no answer within the deadline.
     #[error(
         "Docker at {endpoint} did not answer {operation} of {target} within {} s (SKIPPER_DOCKER_TIMEOUT)",
@@ -252,7 +259,9 @@ impl DockerError {
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Unreachable { .. } | Self::NoAnswer { .. } => ErrorKind::Unavailable,
+            Self::Unreachable { .. } | Self::NoAnswer { .. } | Self::Endpoint { .. } => {
+                ErrorKind::Unavailable
+            }
             Self::Api {
                 status: Some(404), ..
             }
@@ -284,7 +293,9 @@ impl DockerError {
         workspace: &WorkspaceRef,
     ) -> SandboxError {
         match self {
-            Self::Unreachable { .. } | Self::NoAnswer { .. } => self.into_unavailable(),
+            Self::Unreachable { .. } | Self::NoAnswer { .. } | Self::Endpoint { .. } => {
+                self.into_unavailable()
+            }
             other => SandboxError::workspace(other.kind(), operation, workspace, other),
         }
     }
@@ -293,7 +304,9 @@ impl DockerError {
     /// this error is why.
     pub(crate) fn into_backend(self, what: &str) -> SandboxError {
         match self {
-            Self::Unreachable { .. } | Self::NoAnswer { .. } => self.into_unavailable(),
+            Self::Unreachable { .. } | Self::NoAnswer { .. } | Self::Endpoint { .. } => {
+                self.into_unavailable()
+            }
             other => SandboxError::Backend {
                 kind: other.kind(),
                 what: what.to_owned(),

@@ -77,6 +77,7 @@ mod attach;
 mod carry;
 mod container_scripts;
 mod diff;
+pub mod endpoint;
 mod engine;
 mod error;
 mod exec;
@@ -145,6 +146,9 @@ pub struct DockerConfig {
     /// The coding agents' host configuration a workspace shares read-only, relative to the
     /// home ([`skipper_core::Agents::config_paths`]); `None`: the built-in presets'.
     pub agent_config: Option<Vec<String>>,
+    /// The engine the user's config names (`docker.host`, `docker.context`); the
+    /// environment comes first (see [`endpoint::resolve`]).
+    pub engine: endpoint::EngineChoice,
 }
 
 /// How `sk` starts processes in workspace containers.
@@ -166,7 +170,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// is set or the default socket exists. Lets a machine without Docker lose no time.
 #[must_use]
 pub fn docker_may_be_available() -> bool {
-    std::env::var_os("DOCKER_HOST").is_some_and(|host| !host.is_empty())
+    ["DOCKER_HOST", "DOCKER_CONTEXT"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
         || std::path::Path::new("/var/run/docker.sock").exists()
 }
 

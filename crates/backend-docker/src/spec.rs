@@ -220,6 +220,18 @@ pub fn namespace(data_root: &Path) -> String {
     skipper_core::short_hash(&data_root.to_string_lossy(), 12)
 }
 
+/// [`namespace`] for the engine at `endpoint`: the data root's own on the default socket,
+/// and one of its own on any other engine, so that what the host records of containers
+/// never mixes two engines' containers of one name.
+#[must_use]
+pub fn namespace_for(data_root: &Path, endpoint: &str) -> String {
+    if endpoint == crate::endpoint::DEFAULT_HOST {
+        namespace(data_root)
+    } else {
+        skipper_core::short_hash(&format!("{}\n{endpoint}", data_root.to_string_lossy()), 12)
+    }
+}
+
 /// The container name of a workspace: readable part plus a hash of the raw identity and
 /// the data root's namespace.
 #[must_use]

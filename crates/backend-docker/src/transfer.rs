@@ -55,7 +55,15 @@ impl DockerBackend {
         let (name, path) = container_of(workspace)?;
         let reference = &workspace.reference;
         self.runtime
-            .block_on(self.engine.ensure_running(name, reference))
+            .block_on(async {
+                self.engine.ensure_running(name, reference).await?;
+                // An engine elsewhere has a copy of the host's configuration: refreshed.
+                if !self.engine.local {
+                    let config = self.engine.host_config();
+                    self.engine.copy_host_config(name, &config).await?;
+                }
+                Ok::<_, crate::error::DockerError>(())
+            })
             .map_err(|err| err.into_sandbox(Operation::Syncing, reference))?;
         skipper_git::sync::sync_origin(
             &ContainerScripts::new(self, name, path),

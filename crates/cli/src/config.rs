@@ -171,6 +171,10 @@ impl Config {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DockerSection {
+    /// The engine's address, as `DOCKER_HOST` takes it (which comes first).
+    pub host: Option<String>,
+    /// A docker CLI context to take the engine from (`DOCKER_CONTEXT` comes first).
+    pub context: Option<String>,
     /// A Dockerfile to build instead of the shipped one.
     pub dockerfile: Option<PathBuf>,
     /// An image to use as it is, never built.
@@ -259,6 +263,10 @@ impl DockerSection {
             request_timeout,
             exec,
             agent_config: None,
+            engine: skipper_backend_docker::endpoint::EngineChoice {
+                host: self.host.clone().filter(|host| !host.is_empty()),
+                context: self.context.clone().filter(|context| !context.is_empty()),
+            },
         })
     }
 }

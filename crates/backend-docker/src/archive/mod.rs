@@ -11,6 +11,7 @@ mod carried;
 mod chunk_channel;
 mod download;
 mod git_dir;
+mod host_config;
 mod owner;
 mod upload;
 
@@ -20,5 +21,6 @@ pub use download::{extract_single_file, partial_path};
 #[cfg(test)]
 pub use git_dir::is_host_only;
 pub use git_dir::{CopyMode, CopySummary, MANIFEST, git_dir_of, parse_manifest, write_git_dir};
+pub use host_config::write_host_config;
 pub use owner::{Owner, resolve_owner};
 pub use upload::write_single_file;

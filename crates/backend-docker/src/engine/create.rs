@@ -46,10 +46,11 @@ impl Engine {
         let phase = phase.done("the workspace image");
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let phase = phase.done("the repository's snapshot image");
+        let host_config = self.host_config();
         let container_spec = ContainerSpec {
             image: snapshot,
             labels: labels::workspace_labels(reference, &image.hash, &self.namespace, ports),
-            mounts: self.present_mounts(),
+            mounts: self.mounted(&host_config),
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
             ports: ports.to_vec(),
@@ -92,49 +93,71 @@ impl Engine {
                 }
             }
         };
-        let phase = phase.done("creating the container");
+        phase.done("creating the container");
         fault_point("docker.create.after-container");
-        let made = async {
-            let present = self.snapshot_objects(&name, &checkout.repository).await?;
-            let summary = self
-                .copy_repository(&name, checkout, CopyMode::Delta { present })
-                .await?;
-            tracing::debug!("copied into {name}: {summary:?}");
-            let phase = phase.done("copying what the snapshot lacks");
-            let made = container_spec.exec_dir.is_some();
-            self.hand_over_exec_dir(&name, made).await?;
-            self.start(&name).await?;
-            let phase = phase.done("starting the container");
-            fault_point("docker.create.before-setup");
-            let repo_dir = spec::repository_path(&checkout.repository);
-            let mut args = vec![repo_dir.as_str(), mode.as_arg(), default_branch, branch];
-            for mount in &container_spec.mounts {
-                args.push(mount.link.as_str());
-                args.push(&mount.target);
-                args.push(&mount.home_path);
-            }
-            let setup = self
-                .step(
-                    &name,
-                    spec::WORKSPACE_ROOT,
-                    "setting up the repository",
-                    scripts::sh(scripts::SETUP, &args),
-                    Vec::new(),
-                )
-                .await?;
-            phase.done("setting up the repository (checkout, refs, links)");
-            let warnings = setup.stderr_text();
-            if !warnings.is_empty() {
-                tracing::warn!("{name}: {warnings}");
-            }
-            Ok::<_, DockerError>(())
-        }
-        .await;
+        let made = self
+            .fill_and_start(
+                &name,
+                checkout,
+                mode,
+                [default_branch, branch],
+                &host_config,
+                container_spec.exec_dir.is_some(),
+            )
+            .await;
         if let Err(err) = made {
             self.discard_half_made(&id, &name).await;
             return Err(err);
         }
         self.workspace_of(reference).await
+    }
+
+    /// Fills the new container `name` (what the snapshot lacks of `checkout`, the host's
+    /// configuration when it is not mounted), starts it and sets up its repository on
+    /// `branches` (the default branch, then the workspace's) as `mode` says.
+    async fn fill_and_start(
+        &self,
+        name: &str,
+        checkout: &Checkout,
+        mode: SetupMode,
+        [default_branch, branch]: [&str; 2],
+        host_config: &[spec::HostMount],
+        with_exec_dir: bool,
+    ) -> Result<(), DockerError> {
+        let phase = Phase::start();
+        let present = self.snapshot_objects(name, &checkout.repository).await?;
+        let summary = self
+            .copy_repository(name, checkout, CopyMode::Delta { present })
+            .await?;
+        tracing::debug!("copied into {name}: {summary:?}");
+        let phase = phase.done("copying what the snapshot lacks");
+        self.copy_host_config(name, host_config).await?;
+        self.hand_over_exec_dir(name, with_exec_dir).await?;
+        self.start(name).await?;
+        let phase = phase.done("starting the container");
+        fault_point("docker.create.before-setup");
+        let repo_dir = spec::repository_path(&checkout.repository);
+        let mut args = vec![repo_dir.as_str(), mode.as_arg(), default_branch, branch];
+        for mount in host_config {
+            args.push(mount.link.as_str());
+            args.push(&mount.target);
+            args.push(&mount.home_path);
+        }
+        let setup = self
+            .step(
+                name,
+                spec::WORKSPACE_ROOT,
+                "setting up the repository",
+                scripts::sh(scripts::SETUP, &args),
+                Vec::new(),
+            )
+            .await?;
+        phase.done("setting up the repository (checkout, refs, links)");
+        let warnings = setup.stderr_text();
+        if !warnings.is_empty() {
+            tracing::warn!("{name}: {warnings}");
+        }
+        Ok(())
     }
 
     /// Removes the container `id` (named `name`) whose creation failed, and its exec

@@ -21,6 +21,7 @@ use std::time::Duration;
 use bollard::Docker;
 use skipper_core::Progress;
 
+use crate::endpoint::Endpoint;
 use crate::error::{DockerError, describe_api_error, status_of};
 use crate::image_records::ImageRecords;
 use crate::records::ContainerRecords;
@@ -33,8 +34,10 @@ pub use condition::cannot_look;
 pub(crate) use lifecycle::unfinished;
 pub use summary::{reference_of, summary_name, workspace_from_summary};
 
-/// The endpoint when `DOCKER_HOST` is not set.
-pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
+/// The endpoint when nothing names one.
+pub const DEFAULT_ENDPOINT: &str = crate::endpoint::DEFAULT_HOST;
+/// The endpoint this process connected to, for messages.
+static CONNECTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 /// How long the daemon gets, at most, to answer the first request (the version query).
 const PING_DEADLINE: Duration = Duration::from_secs(5);
 
@@ -55,15 +58,59 @@ pub struct Engine {
     pub(crate) images: ImageRecords,
     /// The containers' exec directories, through which their spawners start commands.
     pub(crate) spawners: Spawners,
+    /// Whether the engine shares this machine's filesystem (a Unix socket): else the host's
+    /// configuration is copied into containers instead of mounted, and no host directory
+    /// is ever mounted.
+    pub(crate) local: bool,
 }
 
-/// The endpoint the client uses, for messages.
+/// The endpoint the client uses, for messages: the one it connected to, else
+/// `DOCKER_HOST` or the default socket.
 #[must_use]
 pub fn endpoint() -> String {
+    if let Some(connected) = CONNECTED.get() {
+        return connected.clone();
+    }
     std::env::var("DOCKER_HOST")
         .ok()
         .filter(|host| !host.is_empty())
         .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned())
+}
+
+/// The engine `config` and the environment name (see [`crate::endpoint::resolve`]).
+///
+/// # Errors
+/// [`DockerError::Endpoint`].
+pub fn resolve_endpoint(config: &DockerConfig) -> Result<Endpoint, DockerError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let dir = crate::endpoint::docker_config_dir(&env, &config.home);
+    crate::endpoint::resolve(&config.engine, &env, &dir)
+}
+
+/// A client of `endpoint` speaking API `version`, each request with `deadline`.
+fn client(
+    endpoint: &Endpoint,
+    deadline: Duration,
+    version: &bollard::ClientVersion,
+) -> Result<Docker, bollard::errors::Error> {
+    let seconds = deadline.as_secs();
+    let host = endpoint.host.as_str();
+    let docker = if host.starts_with("unix://") {
+        Docker::connect_with_unix(host, seconds, version)?
+    } else if host.starts_with("ssh://") {
+        Docker::connect_with_ssh(host, seconds, version, None)?
+    } else if let Some(tls) = &endpoint.tls {
+        Docker::connect_with_ssl(host, &tls.key, &tls.cert, &tls.ca, seconds, version)?
+    } else if host.starts_with("https://") {
+        return Err(bollard::errors::Error::UnsupportedURISchemeError {
+            uri: format!(
+                "{host} (https needs the TLS files: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)"
+            ),
+        });
+    } else {
+        Docker::connect_with_http(host, seconds, version)?
+    };
+    Ok(docker.with_timeout(deadline))
 }
 
 /// `docker` without a deadline on answers, for requests the daemon answers only once their
@@ -74,7 +121,7 @@ pub(crate) fn without_deadline(docker: &Docker) -> Docker {
 }
 
 impl Engine {
-    /// Connects through `DOCKER_HOST` or the default socket, with a deadline on the first
+    /// Connects to the engine [`resolve_endpoint`] finds, with a deadline on the first
     /// request. That request is a ping at the API version remembered for the endpoint (a
     /// daemon refuses a version it does not speak), or, when none is remembered or the
     /// daemon refused it, the version query, whose answer is then remembered. Every
@@ -86,7 +133,19 @@ impl Engine {
         config: DockerConfig,
         progress: Arc<dyn Progress>,
     ) -> Result<Self, DockerError> {
-        let endpoint = endpoint();
+        let resolved = resolve_endpoint(&config)?;
+        tracing::debug!(
+            "Docker engine: {} ({}){}",
+            resolved.host,
+            resolved.why,
+            if resolved.tls.is_some() {
+                ", over TLS"
+            } else {
+                ""
+            }
+        );
+        let endpoint = resolved.host.clone();
+        let _ = CONNECTED.set(endpoint.clone());
         let unreachable = |reason: String| DockerError::Unreachable {
             endpoint: endpoint.clone(),
             reason,
@@ -107,9 +166,8 @@ impl Engine {
             .flatten();
         let remembered = match remembered {
             Some(version) => {
-                let docker = Docker::connect_with_unix(&endpoint, deadline.as_secs(), &version)
-                    .map_err(|err| unreachable(err.to_string()))?
-                    .with_timeout(deadline);
+                let docker = client(&resolved, deadline, &version)
+                    .map_err(|err| unreachable(err.to_string()))?;
                 match tokio::time::timeout(ping_deadline, docker.ping()).await {
                     Err(_) => return Err(unreachable(no_answer())),
                     Ok(Ok(_)) => Some(docker),
@@ -125,9 +183,8 @@ impl Engine {
         let docker = if let Some(docker) = remembered {
             docker
         } else {
-            let docker = Docker::connect_with_defaults()
-                .map_err(|err| unreachable(err.to_string()))?
-                .with_timeout(deadline);
+            let docker = client(&resolved, deadline, bollard::API_DEFAULT_VERSION)
+                .map_err(|err| unreachable(err.to_string()))?;
             let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
                 .await
                 .map_err(|_| unreachable(no_answer()))?
@@ -137,7 +194,7 @@ impl Engine {
             }
             docker
         };
-        let namespace = spec::namespace(&config.data_root);
+        let namespace = spec::namespace_for(&config.data_root, &endpoint);
         let records = ContainerRecords::new(&layout);
         let images = ImageRecords::new(&layout);
         let spawners = Spawners::new(&config.data_root, config.exec, &endpoint);
@@ -149,7 +206,33 @@ impl Engine {
             records,
             images,
             spawners,
+            local: resolved.is_local(),
         })
+    }
+
+    /// The host configuration a new container gets, as mounts for a local engine; for a
+    /// remote one, the same paths to copy in (see [`Engine::upload_host_config`]), said to
+    /// the user once per engine.
+    pub(crate) fn host_config(&self) -> Vec<spec::HostMount> {
+        let mounts = self.present_mounts();
+        if !self.local && !mounts.is_empty() {
+            let layout = skipper_git::Layout::new(self.config.data_root.clone());
+            let told = layout
+                .root()
+                .join("state/remote-engines")
+                .join(skipper_core::short_hash(&endpoint(), 16));
+            if !told.exists() {
+                self.progress.step(&format!(
+                    "The Docker engine at {} is not on this machine: your configuration (git, gh, ssh, the agents') is copied into each workspace, read-only, instead of shared; `sk workspace sync` refreshes it",
+                    endpoint()
+                ));
+                if let Some(dir) = told.parent() {
+                    let _ = fs_err::create_dir_all(dir);
+                }
+                let _ = fs_err::write(&told, endpoint());
+            }
+        }
+        mounts
     }
 
     /// The host configuration to mount read-only that exists right now.

@@ -52,6 +52,58 @@ impl Engine {
         .await
     }
 
+    /// Copies the host's configuration (`mounts`) into `container`, for an engine that
+    /// cannot mount it: at the paths the mounts would have, owned by root, readable by the
+    /// container user's group. What was left out is logged.
+    ///
+    /// # Errors
+    /// [`DockerError::Copy`] when a host file cannot be read or the archive cannot be sent.
+    pub async fn upload_host_config(
+        &self,
+        container: &str,
+        mounts: Vec<crate::spec::HostMount>,
+    ) -> Result<(), DockerError> {
+        self.upload_archive(
+            container,
+            "/",
+            "the host's configuration",
+            move |owner, out| {
+                let skipped = archive::write_host_config(&mounts, owner.gid, out)?;
+                for line in skipped {
+                    tracing::debug!("not copied into the container: {line}");
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// What of the host's configuration a new container mounts: all of it on a local
+    /// engine, nothing on a remote one (it gets [`Engine::copy_host_config`]).
+    pub(crate) fn mounted(&self, config: &[crate::spec::HostMount]) -> Vec<crate::spec::HostMount> {
+        if self.local {
+            config.to_vec()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Copies `config` into the new container `container` when the engine is remote (a
+    /// local one mounts it).
+    ///
+    /// # Errors
+    /// As [`Engine::upload_host_config`].
+    pub(crate) async fn copy_host_config(
+        &self,
+        container: &str,
+        config: &[crate::spec::HostMount],
+    ) -> Result<(), DockerError> {
+        if self.local || config.is_empty() {
+            return Ok(());
+        }
+        self.upload_host_config(container, config.to_vec()).await
+    }
+
     /// Streams the archive `write` makes (owned by the container's user) into `dir` of
     /// `container`. The daemon never takes a part of it for the whole: a failure to write
     /// fails the upload's body.
