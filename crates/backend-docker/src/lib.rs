@@ -94,6 +94,7 @@ mod secret_env;
 mod spawner;
 pub mod spec;
 mod transfer;
+pub mod ulimits;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -145,6 +146,12 @@ pub struct DockerConfig {
     /// The coding agents' host configuration a workspace shares read-only, relative to the
     /// home ([`skipper_core::Agents::config_paths`]); `None`: the built-in presets'.
     pub agent_config: Option<Vec<String>>,
+    /// The OCI runtime new workspace containers run under (`docker.runtime`, `--runtime`;
+    /// `runsc` for gVisor), one the daemon lists; `None`: the daemon's default. Checked
+    /// against the daemon's list before a workspace is made, and only then.
+    pub runtime: Option<String>,
+    /// The resource limits of every container `sk` creates (`[docker.ulimits]`).
+    pub ulimits: Vec<ulimits::Ulimit>,
 }
 
 /// How `sk` starts processes in workspace containers.

@@ -182,6 +182,12 @@ pub struct DockerSection {
     /// Build arguments for the workspace image (e.g. `BASE_IMAGE`).
     #[serde(default)]
     pub build_args: BTreeMap<String, String>,
+    /// The OCI runtime new workspace containers run under (`runsc` for gVisor); `create
+    /// --runtime` wins.
+    pub runtime: Option<String>,
+    /// `[docker.ulimits]`: resource limits of every container, `NAME = "SOFT:HARD"`.
+    #[serde(default)]
+    pub ulimits: BTreeMap<String, crate::docker_runtime::UlimitValue>,
 }
 
 impl DockerSection {
@@ -259,6 +265,12 @@ impl DockerSection {
             request_timeout,
             exec,
             agent_config: None,
+            runtime: self
+                .runtime
+                .as_deref()
+                .map(|name| crate::docker_runtime::configured_runtime(name, &paths.config_file))
+                .transpose()?,
+            ulimits: crate::docker_runtime::ulimits(&self.ulimits, &paths.config_file)?,
         })
     }
 }
