@@ -55,9 +55,9 @@ pub fn ulimits(
                     "invalid config file {}: docker.ulimits.{name}: {err}",
                     file.display()
                 ))
-                .hint(format!(
-                    "write each limit as `docker run --ulimit` takes it, NAME = {FORM}: e.g. nofile = \"1024:20000\""
-                ))
+                .hint(
+                    "write each limit as `docker run --ulimit` takes it: nofile = \"1024:20000\" (soft:hard), or nofile = 4096 (both)",
+                )
             })
         })
         .collect()
