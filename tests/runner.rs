@@ -33,6 +33,7 @@ mod test_docker_list;
 mod test_docker_prompt;
 mod test_docker_remove;
 mod test_docker_run;
+mod test_docker_runtime;
 mod test_faults;
 mod test_fetch;
 mod test_help;

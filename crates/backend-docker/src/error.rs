@@ -91,6 +91,36 @@ pub enum DockerError {
         /// The last lines its PID 1 logged.
         logs: Vec<String>,
     },
+    /// The daemon has no runtime of the name workspaces are to run under
+    /// (`docker.runtime`, `--runtime`).
+    #[error(
+        "the Docker daemon at {endpoint} has no runtime \"{runtime}\"; it has: {}",
+        .available.join(", ")
+    )]
+    RuntimeMissing {
+        /// Where the daemon is.
+        endpoint: String,
+        /// The runtime asked for.
+        runtime: String,
+        /// The runtimes it lists, sorted.
+        available: Vec<String>,
+    },
+    /// A container made to run under a chosen runtime did not start: the runtime's (or
+    /// the daemon's) own message.
+    #[error(
+        "container {container} did not start under the runtime \"{runtime}\": {reason}{}",
+        tail_suffix(.logs)
+    )]
+    RuntimeStart {
+        /// The container.
+        container: String,
+        /// The runtime it was made to run under.
+        runtime: String,
+        /// What the daemon said, with the runtime's own message.
+        reason: String,
+        /// The last lines its PID 1 logged.
+        logs: Vec<String>,
+    },
     /// A container could not start because a host port it publishes is held by another
     /// program (or another daemon's container).
     #[error(
@@ -266,6 +296,7 @@ impl DockerError {
                 status: Some(404), ..
             }
             | Self::ImageMissing { .. }
+            | Self::RuntimeMissing { .. }
             | Self::ContainerGone { .. } => ErrorKind::NotFound,
             Self::ImageBuild { .. } => ErrorKind::ImageBuild,
             Self::Api {
@@ -278,6 +309,7 @@ impl DockerError {
             | Self::Duplicate { .. } => ErrorKind::Conflict,
             Self::Api { .. }
             | Self::ContainerStart { .. }
+            | Self::RuntimeStart { .. }
             | Self::Copy { .. }
             | Self::Exec { .. }
             | Self::Step { .. } => ErrorKind::CommandFailed,

@@ -28,6 +28,9 @@ pub const SCHEMA: &str = "dev.skipper.schema";
 /// is published on `127.0.0.1` under the same number. Absent on a container made before
 /// workspaces were given ports.
 pub const PORTS: &str = "dev.skipper.ports";
+/// The OCI runtime a workspace container was made to run under (`runsc`...), as asked for;
+/// absent when it runs under the daemon's default.
+pub const RUNTIME: &str = "dev.skipper.runtime";
 /// What a resource is for: `workspace`, `snapshot-builder`, `repository-snapshot`, `image`.
 pub const ROLE: &str = "dev.skipper.role";
 
@@ -66,6 +69,13 @@ pub fn workspace_labels(
         labels.insert(PORTS.to_owned(), skipper_core::format_ports(ports));
     }
     labels
+}
+
+/// The runtime a container's labels say it was made to run under; `None`: the daemon's
+/// default.
+#[must_use]
+pub fn runtime_from_labels<S: BuildHasher>(labels: &HashMap<String, String, S>) -> Option<String> {
+    labels.get(RUNTIME).filter(|name| !name.is_empty()).cloned()
 }
 
 /// The ports a container's labels say it was given: none without a [`PORTS`] label (or

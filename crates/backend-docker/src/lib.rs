@@ -95,6 +95,7 @@ mod secret_env;
 mod spawner;
 pub mod spec;
 mod transfer;
+pub mod ulimits;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -149,6 +150,12 @@ pub struct DockerConfig {
     /// The engine the user's config names (`docker.host`, `docker.context`); the
     /// environment comes first (see [`endpoint::resolve`]).
     pub engine: endpoint::EngineChoice,
+    /// The OCI runtime new workspace containers run under (`docker.runtime`, `--runtime`;
+    /// `runsc` for gVisor), one the daemon lists; `None`: the daemon's default. Checked
+    /// against the daemon's list before a workspace is made, and only then.
+    pub runtime: Option<String>,
+    /// The resource limits of every container `sk` creates (`[docker.ulimits]`).
+    pub ulimits: Vec<ulimits::Ulimit>,
 }
 
 /// How `sk` starts processes in workspace containers.

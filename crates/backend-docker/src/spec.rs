@@ -9,6 +9,7 @@ use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, PortBin
 use skipper_core::{RepositoryId, WorkspaceRef};
 
 use crate::scripts;
+use crate::ulimits::{Ulimit, host_config_ulimits};
 
 /// PID 1's command: `tail` exists in every image with a POSIX userland (BusyBox included),
 /// unlike `sleep infinity`. `init: true` puts a reaper in front of it.
@@ -284,6 +285,10 @@ pub struct ContainerSpec {
     /// with the spawner as PID 1; `None`: PID 1 is [`KEEP_ALIVE`] and commands use the
     /// daemon's exec.
     pub exec_dir: Option<PathBuf>,
+    /// The OCI runtime to run under (`runsc` for gVisor); `None`: the daemon's default.
+    pub runtime: Option<String>,
+    /// Resource limits (`[docker.ulimits]`).
+    pub ulimits: Vec<Ulimit>,
 }
 
 /// The address published ports listen on: the host's loopback only, never the network.
@@ -357,24 +362,36 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             nano_cpus: spec.nano_cpus,
             mounts: Some(mounts),
             privileged: Some(false),
+            runtime: spec.runtime.clone(),
+            ulimits: host_config_ulimits(&spec.ulimits),
             ..Default::default()
         }),
         ..Default::default()
     }
 }
 
-/// The create request of the short-lived container a repository snapshot is made in: never
-/// started, so no limits or mounts matter, only the labels the snapshot inherits.
+/// The create request of the short-lived container a repository snapshot is made in:
+/// started only for `sk`'s own checkout step, so no mounts matter, only the labels the
+/// snapshot inherits and the resource limits every container gets (a daemon may start none
+/// without them). It runs under the daemon's default runtime: it runs no workspace code.
 #[must_use]
 #[allow(
     clippy::implicit_hasher,
     reason = "the labels move into bollard's body, which holds a std `HashMap`"
 )]
-pub fn snapshot_builder_body(image: &str, labels: HashMap<String, String>) -> ContainerCreateBody {
+pub fn snapshot_builder_body(
+    image: &str,
+    labels: HashMap<String, String>,
+    ulimits: &[Ulimit],
+) -> ContainerCreateBody {
     ContainerCreateBody {
         image: Some(image.to_owned()),
         cmd: Some(KEEP_ALIVE.iter().map(|s| (*s).to_owned()).collect()),
         labels: Some(labels),
+        host_config: host_config_ulimits(ulimits).map(|ulimits| HostConfig {
+            ulimits: Some(ulimits),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -397,6 +414,8 @@ mod tests {
             nano_cpus: None,
             ports: Vec::new(),
             exec_dir: None,
+            runtime: None,
+            ulimits: Vec::new(),
         }
     }
 
@@ -482,6 +501,36 @@ mod tests {
             mounts
                 .iter()
                 .all(|m| !m.source.as_deref().unwrap_or("").contains("docker.sock"))
+        );
+    }
+
+    #[test]
+    fn the_runtime_and_resource_limits_reach_the_request_only_when_set() {
+        let nofile = Ulimit::parse("nofile", "1024:4096").unwrap();
+        let body = create_body(&ContainerSpec {
+            runtime: Some("runsc".into()),
+            ulimits: vec![nofile.clone()],
+            ..spec()
+        });
+        let host = body.host_config.unwrap();
+        assert_eq!(host.runtime.as_deref(), Some("runsc"));
+        assert_eq!(host.ulimits, host_config_ulimits(&[nofile.clone()]));
+        // The rest of the lockdown is untouched by them.
+        assert_eq!(host.cap_drop, Some(vec!["ALL".to_owned()]));
+        assert_eq!(host.pids_limit, Some(PIDS_LIMIT));
+
+        let plain = create_body(&spec()).host_config.unwrap();
+        assert_eq!(plain.runtime, None);
+        assert_eq!(plain.ulimits, None);
+
+        let builder = snapshot_builder_body("img:1", HashMap::new(), &[nofile]);
+        let builder_host = builder.host_config.unwrap();
+        assert_eq!(builder_host.ulimits.unwrap()[0].hard, Some(4096));
+        assert_eq!(builder_host.runtime, None);
+        assert!(
+            snapshot_builder_body("img:1", HashMap::new(), &[])
+                .host_config
+                .is_none()
         );
     }
 

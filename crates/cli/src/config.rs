@@ -186,6 +186,12 @@ pub struct DockerSection {
     /// Build arguments for the workspace image (e.g. `BASE_IMAGE`).
     #[serde(default)]
     pub build_args: BTreeMap<String, String>,
+    /// The OCI runtime new workspace containers run under (`runsc` for gVisor); `create
+    /// --runtime` wins.
+    pub runtime: Option<String>,
+    /// `[docker.ulimits]`: resource limits of every container, `NAME = "SOFT:HARD"`.
+    #[serde(default)]
+    pub ulimits: BTreeMap<String, crate::docker_runtime::UlimitValue>,
 }
 
 impl DockerSection {
@@ -267,6 +273,12 @@ impl DockerSection {
                 host: self.host.clone().filter(|host| !host.is_empty()),
                 context: self.context.clone().filter(|context| !context.is_empty()),
             },
+            runtime: self
+                .runtime
+                .as_deref()
+                .map(|name| crate::docker_runtime::configured_runtime(name, &paths.config_file))
+                .transpose()?,
+            ulimits: crate::docker_runtime::ulimits(&self.ulimits, &paths.config_file)?,
         })
     }
 }

@@ -44,6 +44,9 @@ pub struct Context<'a> {
     /// Whether the user was told that Docker could not be asked whether it holds a branch's
     /// workspace: said once per command.
     unasked_said: std::cell::Cell<bool>,
+    /// `create --runtime`: the runtime new Docker workspaces run under instead of
+    /// `docker.runtime`, set before Docker is connected to.
+    runtime: OnceLock<String>,
 }
 
 impl<'a> Context<'a> {
@@ -76,6 +79,7 @@ impl<'a> Context<'a> {
             preferred,
             docker: OnceLock::new(),
             unasked_said: std::cell::Cell::new(false),
+            runtime: OnceLock::new(),
         })
     }
 
@@ -133,9 +137,27 @@ impl<'a> Context<'a> {
             .map_err(|err| CliError::from(usecases::WorkspaceError::from(err)))
     }
 
+    /// Makes `runtime` the runtime of the Docker workspaces this command makes (`create
+    /// --runtime`), over `docker.runtime`. Called before anything connects to Docker.
+    pub fn choose_runtime(&self, runtime: String) {
+        debug_assert!(
+            self.docker.get().is_none(),
+            "Docker was connected to already"
+        );
+        let _ = self.runtime.set(runtime);
+    }
+
+    /// The runtime [`Self::choose_runtime`] chose, if any.
+    pub fn chosen_runtime(&self) -> Option<&str> {
+        self.runtime.get().map(String::as_str)
+    }
+
     fn docker(&self) -> Result<&DockerBackend, CliError> {
         // The configuration is checked first, so its errors keep their own words.
-        let config = self.config.docker(&self.paths)?;
+        let mut config = self.config.docker(&self.paths)?;
+        if let Some(runtime) = self.runtime.get() {
+            config.runtime = Some(runtime.clone());
+        }
         self.connect_docker(config).map_err(CliError::from)
     }
 

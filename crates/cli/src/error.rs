@@ -193,7 +193,9 @@ impl From<SandboxError> for CliError {
                     .hint("to build FROM another base image (one you have locally: `docker images`), set [docker.build_args] BASE_IMAGE in config.toml")
                     .hint("to use a prebuilt image as it is (any image with git and a POSIX shell), set docker.image in config.toml or SKIPPER_DOCKER_IMAGE")
                     .hint("to build your own Dockerfile, set docker.dockerfile in config.toml or SKIPPER_DOCKERFILE"),
-                _ => Self::failure(message),
+                _ => crate::docker_runtime::hints(&err)
+                    .into_iter()
+                    .fold(Self::failure(message), Self::hint),
             },
         }
     }

@@ -9,6 +9,7 @@ mod commands;
 mod completion;
 mod config;
 mod context;
+mod docker_runtime;
 mod error;
 mod pager;
 mod picker;

@@ -1082,6 +1082,7 @@ impl FakeSandbox {
             half_made: false,
             broken: None,
             agent: None,
+            runtime: None,
         }
     }
 

@@ -20,6 +20,9 @@ impl Engine {
     /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
     /// removed and made anew. A failure removes the half-made container.
     ///
+    /// The container runs under the configured runtime (checked first against the daemon's
+    /// list, when one is configured), labelled with it.
+    ///
     /// The caller holds the repository's lock (the core's use cases do): the snapshot is
     /// built once, and a half-made container found here is a dead process's, never one
     /// another process is still making.
@@ -40,21 +43,29 @@ impl Engine {
         {
             return Ok(workspace);
         }
+        self.check_runtime().await?;
         let name = spec::container_name(reference, &self.namespace);
         let phase = Phase::start();
         let image = self.workspace_image().await?;
         let phase = phase.done("the workspace image");
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let phase = phase.done("the repository's snapshot image");
+        let mut container_labels =
+            labels::workspace_labels(reference, &image.hash, &self.namespace, ports);
+        if let Some(runtime) = &self.config.runtime {
+            container_labels.insert(labels::RUNTIME.to_owned(), runtime.clone());
+        }
         let host_config = self.host_config();
         let container_spec = ContainerSpec {
             image: snapshot,
-            labels: labels::workspace_labels(reference, &image.hash, &self.namespace, ports),
+            labels: container_labels,
             mounts: self.mounted(&host_config),
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
             ports: ports.to_vec(),
             exec_dir: self.spawners.prepare(&name),
+            runtime: self.config.runtime.clone(),
+            ulimits: self.config.ulimits.clone(),
         };
         let mut replaced_half_made = false;
         let id = loop {

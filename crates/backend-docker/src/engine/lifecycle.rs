@@ -109,7 +109,8 @@ impl Engine {
     }
 
     /// Starts `name` and checks that PID 1 is still up. A start that fails while a port
-    /// the container publishes is held on the host names that port.
+    /// the container publishes is held on the host names that port; one of a container
+    /// made to run under a chosen runtime names the runtime.
     pub(super) async fn start(&self, name: &str) -> Result<(), DockerError> {
         if let Err(err) = self.docker.start_container(name, None).await {
             let held = self.held_ports(name).await;
@@ -117,6 +118,14 @@ impl Engine {
                 return Err(DockerError::PortTaken {
                     container: name.to_owned(),
                     ports: held,
+                });
+            }
+            if let Some(runtime) = self.chosen_runtime(name).await {
+                return Err(DockerError::RuntimeStart {
+                    container: name.to_owned(),
+                    runtime,
+                    reason: describe_api_error(&err),
+                    logs: self.last_logs(name).await,
                 });
             }
             return Err(DockerError::ContainerStart {

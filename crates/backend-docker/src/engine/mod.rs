@@ -9,6 +9,7 @@ mod create;
 mod download;
 mod lifecycle;
 mod lookup;
+mod runtime;
 mod snapshot;
 mod steps;
 mod summary;

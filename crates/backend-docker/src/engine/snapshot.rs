@@ -59,6 +59,7 @@ impl Engine {
                 labels::ROLE_SNAPSHOT_BUILDER,
                 &self.namespace,
             ),
+            &self.config.ulimits,
         );
         self.docker
             .create_container(

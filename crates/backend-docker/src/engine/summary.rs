@@ -44,6 +44,10 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
         half_made: false,
         broken: None,
         agent: None,
+        runtime: summary
+            .labels
+            .as_ref()
+            .and_then(labels::runtime_from_labels),
     }
 }
 
@@ -85,6 +89,11 @@ pub fn workspace_from_inspect(
         half_made: false,
         broken: None,
         agent: None,
+        runtime: info
+            .config
+            .as_ref()
+            .and_then(|config| config.labels.as_ref())
+            .and_then(labels::runtime_from_labels),
     }
 }
 

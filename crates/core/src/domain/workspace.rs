@@ -194,6 +194,9 @@ pub struct Workspace {
     /// [`crate::ports::WorkspaceRegistry::list`] from facts (see [`super::AgentActivity`]);
     /// `None` when none ran or it was not looked at.
     pub agent: Option<super::AgentActivity>,
+    /// The runtime its sandbox was made to run it under (a Docker OCI runtime such as
+    /// `runsc`), fixed when it was made; `None`: the sandbox's default.
+    pub runtime: Option<String>,
 }
 
 #[cfg(test)]

@@ -40,9 +40,16 @@ pub struct CreateArgs {
     /// Run no hooks, yours or the project's.
     #[arg(long)]
     pub no_hooks: bool,
+    /// Run the new Docker workspace under this OCI runtime of the daemon (`runsc` for
+    /// gVisor) instead of `docker.runtime`; fixed for the workspace's life.
+    #[arg(long, value_name = "NAME")]
+    pub runtime: Option<String>,
 }
 
 pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
+    if let Some(runtime) = &args.runtime {
+        context.choose_runtime(crate::docker_runtime::runtime_argument(runtime)?);
+    }
     let checkout = picker::repository(context.checkouts(), args.selection.repository.as_deref())?;
     let (target, _) = match args.pr {
         Some(number) => (
@@ -113,6 +120,11 @@ pub fn make(
         Some(kind) => context.backend(kind)?,
         None => context.backend_for_new(checkout, &target)?,
     };
+    if let Some(runtime) = context.chosen_runtime()
+        && backend.registry.kind() == skipper_core::SandboxKind::Worktree
+    {
+        return Err(crate::docker_runtime::runtime_needs_docker(runtime));
+    }
     let WorkspaceTarget::Branch(branch) = target else {
         // The default branch: the host checkout, or the main container.
         let main = usecases::locate(backend, checkout, &WorkspaceTarget::Main)?;

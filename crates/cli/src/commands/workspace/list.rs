@@ -33,7 +33,8 @@ use crate::words;
 /// last three are `null` when the workspace was not looked into. `agent` is `null` or
 /// `{name, state, since, last_exit}`: `state` `working` or `idle`, `since` when it started
 /// working or went idle (seconds since the epoch), `last_exit` the last prompt's exit
-/// status (`null` when none is recorded).
+/// status (`null` when none is recorded). A Docker workspace made under a chosen runtime
+/// (`create --runtime`, `docker.runtime`) has `runtime` (e.g. `"runsc"`); others have none.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Only this repository's workspaces.
@@ -66,6 +67,9 @@ pub struct Row {
     ports: Vec<u16>,
     /// The agent working in it, or the last one that did.
     agent: Option<AgentRow>,
+    /// The container runtime it was made under; absent for the daemon's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runtime: Option<String>,
     /// What the table shows in CHANGES and UNPUSHED.
     #[serde(skip)]
     changes: String,
@@ -108,6 +112,7 @@ impl Row {
             clean: risk.map(AtRisk::is_empty),
             ports: workspace.ports.clone(),
             agent: workspace.agent.as_ref().map(AgentRow::from),
+            runtime: workspace.runtime.clone(),
             changes: risk.map_or_else(|| "-".to_owned(), changes),
             unpushed_work: risk.map_or_else(|| "-".to_owned(), unpushed_work),
         }
