@@ -53,6 +53,15 @@ impl Progress for CliProgress {
         }
     }
 
+    fn notice(&self, line: &str) {
+        match self.mode {
+            Mode::Terminal | Mode::Log => {
+                let _ = writeln!(anstream::stderr(), "note: {}", untrusted(line));
+            }
+            Mode::Quiet => {}
+        }
+    }
+
     fn detail(&self, line: &str) {
         match self.mode {
             Mode::Terminal => {

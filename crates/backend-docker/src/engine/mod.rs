@@ -223,7 +223,7 @@ impl Engine {
                 .join("state/remote-engines")
                 .join(skipper_core::short_hash(&endpoint(), 16));
             if !told.exists() {
-                self.progress.step(&format!(
+                self.progress.notice(&format!(
                     "The Docker engine at {} is not on this machine: your configuration (git, gh, ssh, the agents') is copied into each workspace, read-only, instead of shared; `sk workspace sync` refreshes it",
                     endpoint()
                 ));

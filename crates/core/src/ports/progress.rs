@@ -13,6 +13,12 @@ pub trait Progress: Send + Sync + Debug {
     /// A detail of the current step (one step of an image build).
     fn detail(&self, line: &str);
 
+    /// Something the user should know, said once by the adapter (how a setting is
+    /// honoured, say): shown off a terminal too, unless the user asked for quiet.
+    fn notice(&self, line: &str) {
+        self.step(line);
+    }
+
     /// A transfer of unknown size begins, described by `label`; the returned meter counts
     /// its bytes.
     fn transfer(&self, label: &str) -> Box<dyn Transfer>;
