@@ -40,6 +40,7 @@ impl WorktreeSandbox {
             half_made: false,
             broken: None,
             agent: None,
+            network: None,
         }
     }
 }

@@ -1057,6 +1057,7 @@ impl FakeSandbox {
             half_made: false,
             broken: None,
             agent: None,
+            network: None,
         }
     }
 

@@ -44,6 +44,7 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
         half_made: false,
         broken: None,
         agent: None,
+        network: None,
     }
 }
 
@@ -85,6 +86,7 @@ pub fn workspace_from_inspect(
         half_made: false,
         broken: None,
         agent: None,
+        network: None,
     }
 }
 

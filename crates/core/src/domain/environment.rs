@@ -175,6 +175,7 @@ mod tests {
             half_made: false,
             broken: None,
             agent: None,
+            network: None,
         }
     }
 

@@ -194,6 +194,8 @@ pub struct Workspace {
     /// [`crate::ports::WorkspaceRegistry::list`] from facts (see [`super::AgentActivity`]);
     /// `None` when none ran or it was not looked at.
     pub agent: Option<super::AgentActivity>,
+    /// The network policy it was made with; `None` for a sandbox without one (a worktree).
+    pub network: Option<super::NetworkPolicy>,
 }
 
 #[cfg(test)]
