@@ -77,6 +77,7 @@ mod attach;
 mod carry;
 mod container_scripts;
 mod diff;
+mod egress;
 mod engine;
 mod error;
 mod exec;
@@ -108,6 +109,9 @@ use engine::Engine;
 
 /// The shipped Dockerfile, embedded in the binary.
 pub const EMBEDDED_DOCKERFILE: &str = include_str!("../../../assets/Dockerfile");
+
+/// The egress proxy's Dockerfile, embedded in the binary.
+pub const PROXY_DOCKERFILE: &str = include_str!("../../../assets/proxy/Dockerfile");
 
 /// The Docker backend's configuration.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +149,12 @@ pub struct DockerConfig {
     /// The coding agents' host configuration a workspace shares read-only, relative to the
     /// home ([`skipper_core::Agents::config_paths`]); `None`: the built-in presets'.
     pub agent_config: Option<Vec<String>>,
+    /// The user's `[network]`, `--network` as its mode: with the repository's, the policy
+    /// of each new workspace ([`skipper_core::NetworkPolicy::resolve`]).
+    pub network: skipper_core::NetworkSettings,
+    /// The base of the egress proxy's image (`[docker.proxy] base`,
+    /// `SKIPPER_DOCKER_PROXY_BASE`); `None`: [`egress::DEFAULT_PROXY_BASE`].
+    pub proxy_base: Option<String>,
 }
 
 /// How `sk` starts processes in workspace containers.

@@ -5,6 +5,7 @@
 use std::io::{Read, Write};
 
 use skipper_core::{
+    NetworkSettings,
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
     CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
     ExecIo, ExportRequest, Operation, ProjectEnvironment, Sandbox, SandboxError, SandboxKind,
@@ -287,6 +288,7 @@ impl DockerBackend {
         default_branch: &BranchName,
         branch: &str,
         ports: &[u16],
+        project_network: Option<&NetworkSettings>,
     ) -> Result<Workspace, SandboxError> {
         let operation = match reference.target {
             WorkspaceTarget::Main => Operation::Preparing,
@@ -300,6 +302,7 @@ impl DockerBackend {
                 default_branch.as_str(),
                 branch,
                 ports,
+                project_network,
             ))
             .map_err(|err| err.into_sandbox(operation, reference))
     }
@@ -327,6 +330,7 @@ impl Sandbox for DockerBackend {
             default_branch,
             "",
             ports,
+            None,
         )
     }
 
@@ -342,6 +346,7 @@ impl Sandbox for DockerBackend {
             &request.default_branch,
             request.branch.as_str(),
             &request.ports,
+            Some(&request.network),
         )
     }
 

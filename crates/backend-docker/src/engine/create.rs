@@ -1,7 +1,9 @@
 //! The creation of a workspace container, and the adoption of one that already exists.
 
 use bollard::query_parameters::CreateContainerOptionsBuilder;
-use skipper_core::{Checkout, Workspace, WorkspaceRef, fault_point};
+use skipper_core::{
+    Checkout, NetworkMode, NetworkPolicy, NetworkSettings, Workspace, WorkspaceRef, fault_point,
+};
 
 use super::Engine;
 use super::lookup::verify_labels;
@@ -10,12 +12,14 @@ use crate::archive::CopyMode;
 use crate::error::{DockerError, status_of};
 use crate::labels;
 use crate::scripts::{self, SetupMode};
-use crate::spec::{self, ContainerSpec};
+use crate::spec::{self, ContainerSpec, NetworkAttachment};
 
 impl Engine {
     /// Makes the container of `reference` from `checkout`: the repository snapshot, the
     /// objects it lacks, then the working tree (`mode` says how); `ports` are labelled and
-    /// published on the host's loopback.
+    /// published on the host's loopback. Its network policy, made from the user's settings
+    /// and the repository's `project_network`, is labelled and applied (see
+    /// [`crate::egress`]).
     /// A finished container already carrying the labels is returned as it is (started if
     /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
     /// removed and made anew. A failure removes the half-made container.
@@ -34,6 +38,7 @@ impl Engine {
         default_branch: &str,
         branch: &str,
         ports: &[u16],
+        project_network: Option<&NetworkSettings>,
     ) -> Result<Workspace, DockerError> {
         if let Some(existing) = self.find(reference).await?
             && let Some(workspace) = self.adopt(&summary_name(&existing), reference).await?
@@ -46,14 +51,36 @@ impl Engine {
         let phase = phase.done("the workspace image");
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let phase = phase.done("the repository's snapshot image");
+        let policy = NetworkPolicy::resolve(&self.config.network, project_network);
+        let network = match policy.mode {
+            NetworkMode::Bridge => NetworkAttachment::Bridge,
+            NetworkMode::None => NetworkAttachment::None,
+            NetworkMode::Allow => {
+                let egress = self.prepare_egress(&name).await?;
+                NetworkAttachment::Internal {
+                    network: egress.network,
+                    env: egress.env,
+                }
+            }
+        };
+        if policy.mode != NetworkMode::Bridge && !ports.is_empty() {
+            tracing::debug!(
+                "{name} is off the bridge ({}): its ports are not published on the host",
+                policy.mode
+            );
+        }
+        let mut container_labels =
+            labels::workspace_labels(reference, &image.hash, &self.namespace, ports);
+        container_labels.extend(labels::network_labels(&policy));
         let container_spec = ContainerSpec {
             image: snapshot,
-            labels: labels::workspace_labels(reference, &image.hash, &self.namespace, ports),
+            labels: container_labels,
             mounts: self.present_mounts(),
             memory_bytes: self.config.memory_bytes,
             nano_cpus: self.config.nano_cpus,
             ports: ports.to_vec(),
             exec_dir: self.spawners.prepare(&name),
+            network,
         };
         let mut replaced_half_made = false;
         let id = loop {

@@ -44,7 +44,10 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
         half_made: false,
         broken: None,
         agent: None,
-        network: None,
+        network: summary
+            .labels
+            .as_ref()
+            .and_then(labels::network_from_labels),
     }
 }
 
@@ -86,7 +89,11 @@ pub fn workspace_from_inspect(
         half_made: false,
         broken: None,
         agent: None,
-        network: None,
+        network: info
+            .config
+            .as_ref()
+            .and_then(|config| config.labels.as_ref())
+            .and_then(labels::network_from_labels),
     }
 }
 
