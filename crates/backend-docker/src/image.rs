@@ -413,14 +413,26 @@ mod tests {
     #[test]
     fn the_tag_follows_the_dockerfile_and_the_arguments() {
         let base = recipe("FROM a\n", &[("USER_UID", "1000")]);
-        assert_eq!(base.tag_in(IMAGE_REPOSITORY), base.clone().tag_in(IMAGE_REPOSITORY));
-        assert!(base.tag_in(IMAGE_REPOSITORY).starts_with("skipper-workspace:"));
-        assert_eq!(base.tag_in(IMAGE_REPOSITORY).len(), "skipper-workspace:".len() + 12);
+        assert_eq!(
+            base.tag_in(IMAGE_REPOSITORY),
+            base.clone().tag_in(IMAGE_REPOSITORY)
+        );
+        assert!(
+            base.tag_in(IMAGE_REPOSITORY)
+                .starts_with("skipper-workspace:")
+        );
+        assert_eq!(
+            base.tag_in(IMAGE_REPOSITORY).len(),
+            "skipper-workspace:".len() + 12
+        );
         assert_ne!(
             base.tag_in(IMAGE_REPOSITORY),
             recipe("FROM b\n", &[("USER_UID", "1000")]).tag_in(IMAGE_REPOSITORY)
         );
-        assert_ne!(base.tag_in(IMAGE_REPOSITORY), recipe("FROM a\n", &[("USER_UID", "0")]).tag_in(IMAGE_REPOSITORY));
+        assert_ne!(
+            base.tag_in(IMAGE_REPOSITORY),
+            recipe("FROM a\n", &[("USER_UID", "0")]).tag_in(IMAGE_REPOSITORY)
+        );
         // No ambiguity between argument boundaries.
         assert_ne!(
             recipe("", &[("A", "BC")]).hash(),

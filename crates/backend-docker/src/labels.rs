@@ -105,10 +105,9 @@ pub fn network_from_labels<S: BuildHasher>(
 ) -> Option<NetworkPolicy> {
     match labels.get(NETWORK) {
         None => Some(NetworkPolicy::default()),
-        Some(mode) => NetworkPolicy::from_parts(
-            mode,
-            labels.get(NETWORK_ALLOW).map_or("", String::as_str),
-        ),
+        Some(mode) => {
+            NetworkPolicy::from_parts(mode, labels.get(NETWORK_ALLOW).map_or("", String::as_str))
+        }
     }
 }
 

@@ -5,12 +5,11 @@
 use std::io::{Read, Write};
 
 use skipper_core::{
-    NetworkSettings,
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
     CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
-    ExecIo, ExportRequest, Operation, ProjectEnvironment, Sandbox, SandboxError, SandboxKind,
-    SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport,
-    UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
+    ExecIo, ExportRequest, NetworkSettings, Operation, ProjectEnvironment, Sandbox, SandboxError,
+    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome,
+    SyncReport, UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 

@@ -7,8 +7,8 @@ use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::WorktreeSandbox;
 use skipper_core::usecases::{self, Backend, Candidate, PortPlan, SandboxChoice};
 use skipper_core::{
-    BoxError, Checkout, PortCount, Progress, SandboxError, SandboxKind, WorkspaceRegistry,
-    WorkspaceTarget,
+    BoxError, Checkout, NetworkMode, PortCount, Progress, SandboxError, SandboxKind,
+    WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_git::{
     DataRootHousekeeping, DiskApprovals, DiskSaves, FileLocks, GitCheckouts, Layout, LoopbackPorts,
@@ -44,6 +44,9 @@ pub struct Context<'a> {
     /// Whether the user was told that Docker could not be asked whether it holds a branch's
     /// workspace: said once per command.
     unasked_said: std::cell::Cell<bool>,
+    /// `--network`: the mode of the workspace this command makes, over `[network] mode`.
+    /// Set before Docker is connected to ([`Context::set_network_mode`]).
+    network_mode: std::cell::Cell<Option<NetworkMode>>,
 }
 
 impl<'a> Context<'a> {
@@ -76,7 +79,32 @@ impl<'a> Context<'a> {
             preferred,
             docker: OnceLock::new(),
             unasked_said: std::cell::Cell::new(false),
+            network_mode: std::cell::Cell::new(None),
         })
+    }
+
+    /// Makes `mode` (`--network`) the mode of the Docker workspaces this command makes,
+    /// over the config's. Called before anything asks Docker, which is connected once.
+    pub fn set_network_mode(&self, mode: Option<NetworkMode>) {
+        debug_assert!(
+            self.docker.get().is_none(),
+            "--network set after Docker was connected to"
+        );
+        self.network_mode.set(mode);
+    }
+
+    /// `--network`, when given.
+    pub fn network_mode(&self) -> Option<NetworkMode> {
+        self.network_mode.get()
+    }
+
+    /// The Docker sandbox's settings, `--network` over the config's `[network] mode`.
+    fn docker_config(&self) -> Result<skipper_backend_docker::DockerConfig, CliError> {
+        let mut config = self.config.docker(&self.paths)?;
+        if let Some(mode) = self.network_mode.get() {
+            config.network.mode = Some(mode);
+        }
+        Ok(config)
     }
 
     /// How new workspaces get their host ports: the range of the config (or
@@ -135,7 +163,7 @@ impl<'a> Context<'a> {
 
     fn docker(&self) -> Result<&DockerBackend, CliError> {
         // The configuration is checked first, so its errors keep their own words.
-        let config = self.config.docker(&self.paths)?;
+        let config = self.docker_config()?;
         self.connect_docker(config).map_err(CliError::from)
     }
 
@@ -319,7 +347,7 @@ impl<'a> Context<'a> {
     ) -> Result<SandboxKind, Box<usecases::WorkspaceError>> {
         let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
         let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
-            let config = self.config.docker(&self.paths)?;
+            let config = self.docker_config()?;
             Ok(self.connect_docker(config)?)
         };
         let mut candidates = vec![Candidate {

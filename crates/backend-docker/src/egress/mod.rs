@@ -108,9 +108,20 @@ impl Engine {
                 return Ok(name);
             }
             Err(err) if status_of(&err) == Some(404) => {}
-            Err(err) => return Err(DockerError::api(&self.docker, "inspect network", &name, &err)),
+            Err(err) => {
+                return Err(DockerError::api(
+                    &self.docker,
+                    "inspect network",
+                    &name,
+                    &err,
+                ));
+            }
         }
-        match self.docker.create_network(plan::network_body(&self.namespace)).await {
+        match self
+            .docker
+            .create_network(plan::network_body(&self.namespace))
+            .await
+        {
             Ok(_) => Ok(name),
             // Made meanwhile by another `sk`.
             Err(err) if status_of(&err) == Some(409) => Ok(name),
@@ -193,7 +204,9 @@ impl Engine {
             workspace: workspace.to_owned(),
             reason,
         };
-        let env = config.and_then(|config| config.env.clone()).unwrap_or_default();
+        let env = config
+            .and_then(|config| config.env.clone())
+            .unwrap_or_default();
         let secret = plan::secret_in(&env).ok_or_else(|| {
             egress_failure(
                 "it has no proxy credentials in its environment (HTTP_PROXY); remove it and create it again"
@@ -223,8 +236,9 @@ impl Engine {
             if current {
                 return self.start_proxy(workspace, &name).await;
             }
-            let skippers = existing_labels
-                .is_some_and(|found| found.get(labels::ROLE).map(String::as_str) == Some(labels::ROLE_EGRESS_PROXY));
+            let skippers = existing_labels.is_some_and(|found| {
+                found.get(labels::ROLE).map(String::as_str) == Some(labels::ROLE_EGRESS_PROXY)
+            });
             if !skippers {
                 return Err(egress_failure(format!(
                     "a container named {name} exists but is not skipper's egress proxy; remove or rename it"
@@ -259,7 +273,14 @@ impl Engine {
             Err(err) if status_of(&err) == Some(409) => {
                 return self.start_proxy(workspace, &name).await;
             }
-            Err(err) => return Err(DockerError::api(&self.docker, "create container", &name, &err)),
+            Err(err) => {
+                return Err(DockerError::api(
+                    &self.docker,
+                    "create container",
+                    &name,
+                    &err,
+                ));
+            }
         }
         let connect = NetworkConnectRequest {
             container: name.clone(),
@@ -267,7 +288,12 @@ impl Engine {
         };
         if let Err(err) = self.docker.connect_network(&network, connect).await {
             let _ = self.remove_container(&name).await;
-            return Err(DockerError::api(&self.docker, "connect network", &name, &err));
+            return Err(DockerError::api(
+                &self.docker,
+                "connect network",
+                &name,
+                &err,
+            ));
         }
         self.start_proxy(workspace, &name).await
     }
@@ -281,7 +307,10 @@ impl Engine {
             Err(err) => {
                 return Err(DockerError::Egress {
                     workspace: workspace.to_owned(),
-                    reason: format!("its proxy {name} did not start: {}", describe_api_error(&err)),
+                    reason: format!(
+                        "its proxy {name} did not start: {}",
+                        describe_api_error(&err)
+                    ),
                 });
             }
         }
@@ -339,7 +368,14 @@ impl Engine {
             .docker
             .list_containers(Some(options))
             .await
-            .map_err(|err| DockerError::api(&self.docker, "list containers", "skipper's egress proxies", &err))?;
+            .map_err(|err| {
+                DockerError::api(
+                    &self.docker,
+                    "list containers",
+                    "skipper's egress proxies",
+                    &err,
+                )
+            })?;
         for proxy in &proxies {
             let served = proxy
                 .labels
@@ -398,7 +434,12 @@ impl Engine {
                 Ok(())
             }
             Err(err) if status_of(&err) == Some(404) => Ok(()),
-            Err(err) => Err(DockerError::api(&self.docker, "inspect network", &network, &err)),
+            Err(err) => Err(DockerError::api(
+                &self.docker,
+                "inspect network",
+                &network,
+                &err,
+            )),
         }
     }
 
@@ -412,7 +453,12 @@ impl Engine {
         match docker.remove_network(&finding.handle).await {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Ok(()),
-            Err(err) => Err(DockerError::api(&docker, "remove network", &finding.subject, &err)),
+            Err(err) => Err(DockerError::api(
+                &docker,
+                "remove network",
+                &finding.subject,
+                &err,
+            )),
         }
     }
 }

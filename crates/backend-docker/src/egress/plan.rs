@@ -71,7 +71,9 @@ pub fn workspace_env(url: &str) -> Vec<String> {
 /// [`proxy_url`] wrote it.
 #[must_use]
 pub fn secret_in(env: &[String]) -> Option<String> {
-    let url = env.iter().find_map(|entry| entry.strip_prefix("HTTP_PROXY="))?;
+    let url = env
+        .iter()
+        .find_map(|entry| entry.strip_prefix("HTTP_PROXY="))?;
     let credentials = url.strip_prefix("http://")?.split_once('@')?.0;
     let (user, secret) = credentials.split_once(':')?;
     (user == PROXY_USER && !secret.is_empty() && secret.chars().all(|c| c.is_ascii_hexdigit()))
@@ -101,7 +103,8 @@ pub fn tinyproxy_config(secret: &str) -> String {
 
 /// The filter of `allow`: for each entry, an anchored pattern for CONNECT (`host:port`) and
 /// one for plain HTTP (`http://host[:port]` then a path, a query or the end). An empty list
-/// denies everything.
+/// denies everything. No pattern holds `#`, which starts a comment in tinyproxy's filter
+/// file (a request's URL never carries a fragment).
 #[must_use]
 pub fn filter(allow: &[AllowEntry]) -> String {
     let mut lines = Vec::new();
@@ -110,14 +113,14 @@ pub fn filter(allow: &[AllowEntry]) -> String {
         match entry.port() {
             None => {
                 lines.push(format!("^{host}:[0-9]+$"));
-                lines.push(format!("^http://{host}(:[0-9]+)?([/?#]|$)"));
+                lines.push(format!("^http://{host}(:[0-9]+)?([/?]|$)"));
             }
             Some(port) => {
                 lines.push(format!("^{host}:{port}$"));
                 if port == 80 {
-                    lines.push(format!("^http://{host}(:80)?([/?#]|$)"));
+                    lines.push(format!("^http://{host}(:80)?([/?]|$)"));
                 } else {
-                    lines.push(format!("^http://{host}:{port}([/?#]|$)"));
+                    lines.push(format!("^http://{host}:{port}([/?]|$)"));
                 }
             }
         }
@@ -167,7 +170,10 @@ pub fn proxy_labels(spec: &ProxySpec<'_>) -> HashMap<String, String> {
         (labels::DATA_ROOT.to_owned(), spec.namespace.to_owned()),
         (labels::REPOSITORY.to_owned(), spec.repository.to_owned()),
         (labels::SCHEMA.to_owned(), labels::SCHEMA_VERSION.to_owned()),
-        (labels::ROLE.to_owned(), labels::ROLE_EGRESS_PROXY.to_owned()),
+        (
+            labels::ROLE.to_owned(),
+            labels::ROLE_EGRESS_PROXY.to_owned(),
+        ),
         (labels::PROXY_FOR.to_owned(), spec.workspace.to_owned()),
         (
             labels::PROXY_CONFIG.to_owned(),
@@ -229,7 +235,10 @@ pub fn network_labels(namespace: &str) -> HashMap<String, String> {
         (labels::MANAGED.to_owned(), "true".to_owned()),
         (labels::DATA_ROOT.to_owned(), namespace.to_owned()),
         (labels::SCHEMA.to_owned(), labels::SCHEMA_VERSION.to_owned()),
-        (labels::ROLE.to_owned(), labels::ROLE_EGRESS_NETWORK.to_owned()),
+        (
+            labels::ROLE.to_owned(),
+            labels::ROLE_EGRESS_NETWORK.to_owned(),
+        ),
     ])
 }
 
@@ -270,9 +279,9 @@ mod tests {
         assert_eq!(
             filter,
             "^api\\.example\\.com:8443$\n\
-             ^http://api\\.example\\.com:8443([/?#]|$)\n\
+             ^http://api\\.example\\.com:8443([/?]|$)\n\
              ^10\\.1\\.2\\.3:80$\n\
-             ^http://10\\.1\\.2\\.3(:80)?([/?#]|$)"
+             ^http://10\\.1\\.2\\.3(:80)?([/?]|$)"
         );
         assert!(lets_through(&filter, "api.example.com:8443"));
         assert!(lets_through(&filter, "http://API.example.com:8443/v1?x"));
@@ -303,6 +312,12 @@ mod tests {
         assert!(!lets_through(&filter, "github.com:443"));
         assert!(!lets_through(&filter, "evilgithub.com:443"));
         assert!(!lets_through(&filter, "api.github.com.evil.test:443"));
+    }
+
+    #[test]
+    fn no_pattern_holds_what_tinyproxy_reads_as_a_comment() {
+        let filter = filter(&allow(&["a.example", "b.example:80", "*.c.example:8080"]));
+        assert!(!filter.contains('#'), "{filter}");
     }
 
     #[test]

@@ -54,7 +54,9 @@ impl Engine {
         if matches!(removed, Ok(()) | Err(DockerError::ContainerGone { .. }))
             && let Err(err) = self.remove_proxy_of(name).await
         {
-            tracing::warn!("the egress proxy of {name} was left behind (`sk gc` removes it): {err}");
+            tracing::warn!(
+                "the egress proxy of {name} was left behind (`sk gc` removes it): {err}"
+            );
         }
         removed
     }

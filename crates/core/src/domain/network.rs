@@ -129,7 +129,9 @@ impl FromStr for AllowEntry {
                 "is not a host name (letters, digits, `-` and dots), `*.` and a domain, or an IPv4 address, with an optional `:port`",
             );
         }
-        let looks_numeric = name.split('.').all(|label| label.chars().all(|c| c.is_ascii_digit()));
+        let looks_numeric = name
+            .split('.')
+            .all(|label| label.chars().all(|c| c.is_ascii_digit()));
         if looks_numeric && (host != name || name.parse::<std::net::Ipv4Addr>().is_err()) {
             return refuse("is not a valid IPv4 address");
         }
