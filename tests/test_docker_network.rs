@@ -115,6 +115,67 @@ fn proxies_of(container: &str) -> Vec<String> {
     .collect()
 }
 
+/// The allow workspace [`BRANCH`] of `repo`, whose proxy is `proxy` (`host:port`), reaches
+/// the server at `allowed` (port 8000) through it, and nothing else.
+fn reaches_only_its_hosts(repo: &DockerRepo, allowed: &str, denied: &str, proxy: &str) {
+    // The allowed server answers through the proxy, plain and through CONNECT.
+    assert_eq!(
+        client(repo, BRANCH, &format!("get http://{allowed}:8000/x")),
+        "200 server-a /x"
+    );
+    assert_eq!(
+        client(repo, BRANCH, &format!("connect {allowed}:8000")),
+        "connect 200 server-a /tunnel"
+    );
+    // The other one is refused by the proxy, and so is another port of the allowed one.
+    assert_eq!(
+        client(repo, BRANCH, &format!("get http://{denied}:8000/")),
+        "403 Filtered"
+    );
+    assert_eq!(
+        client(repo, BRANCH, &format!("connect {denied}:8000")),
+        "connect 403 Filtered"
+    );
+    assert_eq!(
+        client(repo, BRANCH, &format!("get http://{allowed}:8001/")),
+        "403 Filtered"
+    );
+    // Bypassing the proxy reaches nothing: the workspace has no route out.
+    let direct = client(repo, BRANCH, &format!("direct http://{allowed}:8000/"));
+    assert!(direct.starts_with("error "), "{direct}");
+    // Without its credentials, the proxy answers no one (another workspace, say).
+    let stranger = repo.sh(
+        BRANCH,
+        &format!("HTTP_PROXY=http://{proxy} node /tmp/proxy-client.js get http://{allowed}:8000/"),
+    );
+    assert_eq!(stranger.trim(), "407 Proxy Authentication Required");
+}
+
+/// `list` shows the policies of `repo`'s allow workspace [`BRANCH`] (allowed `allowed`
+/// and the repository's host), its `none` workspace and its main container.
+fn lists_each_policy(repo: &DockerRepo, allowed: &str) {
+    // list shows each policy; the main container is on the bridge.
+    let rows = repo.list();
+    assert_eq!(
+        row(&rows, Some(BRANCH))["network"],
+        serde_json::json!({"mode": "allow", "allow": [format!("{allowed}:8000"), "repo-only.invalid:443"]})
+    );
+    assert_eq!(
+        row(&rows, Some("feat/none"))["network"],
+        serde_json::json!({"mode": "none", "allow": []})
+    );
+    assert_eq!(row(&rows, None)["network"]["mode"], "bridge");
+    let table = repo.ok(&["workspace", "list", "--sandbox", "docker", "-r", &repo.name]);
+    assert!(table.lines().next().unwrap().contains("NETWORK"), "{table}");
+    assert!(
+        table.contains(&format!("allow({allowed}:8000,repo-only.invalid:443)")),
+        "{table}"
+    );
+}
+
+/// The branch of the allow workspace.
+const BRANCH: &str = "feat/allow";
+
 #[test]
 fn an_allow_workspace_reaches_its_hosts_through_its_proxy_and_nothing_else() {
     if !docker_ready() {
@@ -172,41 +233,7 @@ fn an_allow_workspace_reaches_its_hosts_through_its_proxy_and_nothing_else() {
     );
     assert_eq!(rest, format!("{https}|localhost,127.0.0.1,::1"));
 
-    // The allowed server answers through the proxy, plain and through CONNECT.
-    assert_eq!(
-        client(&repo, "feat/allow", &format!("get http://{allowed}:8000/x")),
-        "200 server-a /x"
-    );
-    assert_eq!(
-        client(&repo, "feat/allow", &format!("connect {allowed}:8000")),
-        "connect 200 server-a /tunnel"
-    );
-    // The other one is refused by the proxy, and so is another port of the allowed one.
-    assert_eq!(
-        client(&repo, "feat/allow", &format!("get http://{denied}:8000/")),
-        "403 Filtered"
-    );
-    assert_eq!(
-        client(&repo, "feat/allow", &format!("connect {denied}:8000")),
-        "connect 403 Filtered"
-    );
-    assert_eq!(
-        client(&repo, "feat/allow", &format!("get http://{allowed}:8001/")),
-        "403 Filtered"
-    );
-    // Bypassing the proxy reaches nothing: the workspace has no route out.
-    let direct = client(
-        &repo,
-        "feat/allow",
-        &format!("direct http://{allowed}:8000/"),
-    );
-    assert!(direct.starts_with("error "), "{direct}");
-    // Without its credentials, the proxy answers no one (another workspace, say).
-    let stranger = repo.sh(
-        "feat/allow",
-        &format!("HTTP_PROXY=http://{proxy} node /tmp/proxy-client.js get http://{allowed}:8000/"),
-    );
-    assert_eq!(stranger.trim(), "407 Proxy Authentication Required");
+    reaches_only_its_hosts(&repo, &allowed, &denied, &proxy);
 
     // A `none` workspace has loopback alone.
     repo.ok(&[
@@ -227,23 +254,7 @@ fn an_allow_workspace_reaches_its_hosts_through_its_proxy_and_nothing_else() {
     );
     assert_eq!(interfaces.trim(), "lo");
 
-    // list shows each policy; the main container is on the bridge.
-    let rows = repo.list();
-    assert_eq!(
-        row(&rows, Some("feat/allow"))["network"],
-        serde_json::json!({"mode": "allow", "allow": [format!("{allowed}:8000"), "repo-only.invalid:443"]})
-    );
-    assert_eq!(
-        row(&rows, Some("feat/none"))["network"],
-        serde_json::json!({"mode": "none", "allow": []})
-    );
-    assert_eq!(row(&rows, None)["network"]["mode"], "bridge");
-    let table = repo.ok(&["workspace", "list", "--sandbox", "docker", "-r", &repo.name]);
-    assert!(table.lines().next().unwrap().contains("NETWORK"), "{table}");
-    assert!(
-        table.contains(&format!("allow({allowed}:8000,repo-only.invalid:443)")),
-        "{table}"
-    );
+    lists_each_policy(&repo, &allowed);
 
     // A stopped proxy is started again with its workspace.
     assert_eq!(proxies_of(&container).len(), 1);

@@ -285,7 +285,6 @@ impl DockerBackend {
         checkout: &Checkout,
         mode: SetupMode,
         default_branch: &BranchName,
-        branch: &str,
         ports: &[u16],
         project_network: Option<&NetworkSettings>,
     ) -> Result<Workspace, SandboxError> {
@@ -299,7 +298,6 @@ impl DockerBackend {
                 checkout,
                 mode,
                 default_branch.as_str(),
-                branch,
                 ports,
                 project_network,
             ))
@@ -327,7 +325,6 @@ impl Sandbox for DockerBackend {
             checkout,
             SetupMode::Main,
             default_branch,
-            "",
             ports,
             None,
         )
@@ -343,7 +340,6 @@ impl Sandbox for DockerBackend {
             &request.checkout,
             SetupMode::for_branch(&request.start),
             &request.default_branch,
-            request.branch.as_str(),
             &request.ports,
             Some(&request.network),
         )

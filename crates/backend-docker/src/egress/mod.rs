@@ -24,6 +24,7 @@
 mod plan;
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use bollard::models::{ContainerInspectResponse, ContainerSummary, NetworkConnectRequest};
 use bollard::query_parameters::{
@@ -65,7 +66,11 @@ fn new_secret() -> Result<String, DockerError> {
             path: path.to_owned(),
             source,
         })?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(bytes.iter().fold(String::new(), |mut hex, byte| {
+        // Writing to a `String` cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    }))
 }
 
 impl Engine {
@@ -247,11 +252,11 @@ impl Engine {
             tracing::debug!("{name} was made for another policy: making it anew");
             self.remove_container(&name).await?;
         }
-        let image = self.proxy_image().await?;
         let repository = found
             .and_then(|found| found.get(labels::REPOSITORY))
             .cloned()
             .unwrap_or_default();
+        let image = self.proxy_image().await?;
         let spec = plan::ProxySpec {
             image: &image,
             workspace,
@@ -260,42 +265,53 @@ impl Engine {
             config: &tinyproxy,
             filter: &filter,
         };
+        self.make_proxy(&spec, &name, &network).await
+    }
+
+    /// Makes the proxy `name` of `spec`, puts it on the internal `network` too, and starts
+    /// it; one made meanwhile (by another `sk` starting the workspace) is only started.
+    async fn make_proxy(
+        &self,
+        spec: &plan::ProxySpec<'_>,
+        name: &str,
+        network: &str,
+    ) -> Result<(), DockerError> {
+        let workspace = spec.workspace;
         match self
             .docker
             .create_container(
-                Some(CreateContainerOptionsBuilder::default().name(&name).build()),
-                plan::proxy_body(&spec),
+                Some(CreateContainerOptionsBuilder::default().name(name).build()),
+                plan::proxy_body(spec),
             )
             .await
         {
             Ok(_) => {}
-            // Made meanwhile for the same workspace (its start by another `sk`).
             Err(err) if status_of(&err) == Some(409) => {
-                return self.start_proxy(workspace, &name).await;
+                return self.start_proxy(workspace, name).await;
             }
             Err(err) => {
                 return Err(DockerError::api(
                     &self.docker,
                     "create container",
-                    &name,
+                    name,
                     &err,
                 ));
             }
         }
         let connect = NetworkConnectRequest {
-            container: name.clone(),
+            container: name.to_owned(),
             endpoint_config: None,
         };
-        if let Err(err) = self.docker.connect_network(&network, connect).await {
-            let _ = self.remove_container(&name).await;
+        if let Err(err) = self.docker.connect_network(network, connect).await {
+            let _ = self.remove_container(name).await;
             return Err(DockerError::api(
                 &self.docker,
                 "connect network",
-                &name,
+                name,
                 &err,
             ));
         }
-        self.start_proxy(workspace, &name).await
+        self.start_proxy(workspace, name).await
     }
 
     /// Starts the proxy `name` of `workspace` and checks it stays up.

@@ -1,8 +1,11 @@
 //! The creation of a workspace container, and the adoption of one that already exists.
 
 use bollard::query_parameters::CreateContainerOptionsBuilder;
+use std::collections::HashMap;
+
 use skipper_core::{
-    Checkout, NetworkMode, NetworkPolicy, NetworkSettings, Workspace, WorkspaceRef, fault_point,
+    BranchName, Checkout, NetworkMode, NetworkPolicy, NetworkSettings, Workspace, WorkspaceRef,
+    fault_point,
 };
 
 use super::Engine;
@@ -30,13 +33,16 @@ impl Engine {
     ///
     /// # Errors
     /// [`DockerError`] naming the failing operation.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one creation read top to bottom: image, snapshot, network, container, copy, start, setup"
+    )]
     pub async fn create_workspace(
         &self,
         reference: &WorkspaceRef,
         checkout: &Checkout,
         mode: SetupMode,
         default_branch: &str,
-        branch: &str,
         ports: &[u16],
         project_network: Option<&NetworkSettings>,
     ) -> Result<Workspace, DockerError> {
@@ -51,27 +57,10 @@ impl Engine {
         let phase = phase.done("the workspace image");
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let phase = phase.done("the repository's snapshot image");
-        let policy = NetworkPolicy::resolve(&self.config.network, project_network);
-        let network = match policy.mode {
-            NetworkMode::Bridge => NetworkAttachment::Bridge,
-            NetworkMode::None => NetworkAttachment::None,
-            NetworkMode::Allow => {
-                let egress = self.prepare_egress(&name).await?;
-                NetworkAttachment::Internal {
-                    network: egress.network,
-                    env: egress.env,
-                }
-            }
-        };
-        if policy.mode != NetworkMode::Bridge && !ports.is_empty() {
-            tracing::debug!(
-                "{name} is off the bridge ({}): its ports are not published on the host",
-                policy.mode
-            );
-        }
+        let (network, network_labels) = self.network_of(&name, project_network, ports).await?;
         let mut container_labels =
             labels::workspace_labels(reference, &image.hash, &self.namespace, ports);
-        container_labels.extend(labels::network_labels(&policy));
+        container_labels.extend(network_labels);
         let container_spec = ContainerSpec {
             image: snapshot,
             labels: container_labels,
@@ -134,6 +123,7 @@ impl Engine {
             let phase = phase.done("starting the container");
             fault_point("docker.create.before-setup");
             let repo_dir = spec::repository_path(&checkout.repository);
+            let branch = reference.target.branch().map_or("", BranchName::as_str);
             let mut args = vec![repo_dir.as_str(), mode.as_arg(), default_branch, branch];
             for mount in &container_spec.mounts {
                 args.push(mount.link.as_str());
@@ -162,6 +152,36 @@ impl Engine {
             return Err(err);
         }
         self.workspace_of(reference).await
+    }
+
+    /// How the new container `name` reaches the network, and the labels that record it:
+    /// its policy from the user's settings and the repository's `project_network`; an
+    /// `allow` one's internal network is made sure of.
+    async fn network_of(
+        &self,
+        name: &str,
+        project_network: Option<&NetworkSettings>,
+        ports: &[u16],
+    ) -> Result<(NetworkAttachment, HashMap<String, String>), DockerError> {
+        let policy = NetworkPolicy::resolve(&self.config.network, project_network);
+        let network = match policy.mode {
+            NetworkMode::Bridge => NetworkAttachment::Bridge,
+            NetworkMode::None => NetworkAttachment::None,
+            NetworkMode::Allow => {
+                let egress = self.prepare_egress(name).await?;
+                NetworkAttachment::Internal {
+                    network: egress.network,
+                    env: egress.env,
+                }
+            }
+        };
+        if policy.mode != NetworkMode::Bridge && !ports.is_empty() {
+            tracing::debug!(
+                "{name} is off the bridge ({}): its ports are not published on the host",
+                policy.mode
+            );
+        }
+        Ok((network, labels::network_labels(&policy)))
     }
 
     /// Removes the container `id` (named `name`) whose creation failed, and its exec

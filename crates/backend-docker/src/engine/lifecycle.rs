@@ -113,7 +113,8 @@ impl Engine {
     /// An `allow` workspace's egress proxy is made sure of first.
     pub(super) async fn start(&self, name: &str) -> Result<(), DockerError> {
         if let Some(info) = self.inspect(name).await? {
-            self.ensure_proxy(name, &info).await?;
+            // Boxed: it may build the proxy image, a large future.
+            Box::pin(self.ensure_proxy(name, &info)).await?;
         }
         if let Err(err) = self.docker.start_container(name, None).await {
             let held = self.held_ports(name).await;
