@@ -222,6 +222,15 @@ pub enum DockerError {
         /// The error.
         source: std::io::Error,
     },
+    /// The egress of an `allow` workspace (its internal network, its proxy) cannot be
+    /// made or started.
+    #[error("the network egress of container {workspace} cannot be set up: {reason}")]
+    Egress {
+        /// The workspace container.
+        workspace: String,
+        /// What went wrong, and what to do.
+        reason: String,
+    },
     /// The workspace was not made by this backend.
     #[error("{0} is not a Docker workspace")]
     NotDocker(String),
@@ -312,6 +321,7 @@ impl DockerError {
             | Self::RuntimeStart { .. }
             | Self::Copy { .. }
             | Self::Exec { .. }
+            | Self::Egress { .. }
             | Self::Step { .. } => ErrorKind::CommandFailed,
             Self::Io { .. } => ErrorKind::Io,
             Self::NotDocker(_) => ErrorKind::InvalidInput,

@@ -146,6 +146,7 @@ impl Engine {
                 ),
             });
         }
+        self.egress_findings(&containers, &mut findings).await?;
         self.image_findings(&used_images, &mut findings).await?;
         Ok(findings)
     }
@@ -219,7 +220,7 @@ impl Engine {
         // Removals are answered once done: no deadline on the answer.
         let docker = engine::without_deadline(&self.docker);
         let removed = match finding.kind {
-            FindingKind::OrphanSnapshotBuilder => docker
+            FindingKind::OrphanSnapshotBuilder | FindingKind::OrphanEgressProxy => docker
                 .remove_container(
                     &finding.handle,
                     Some(RemoveContainerOptionsBuilder::default().force(true).build()),
@@ -240,6 +241,7 @@ impl Engine {
                 .map_err(|err| {
                     DockerError::api(&self.docker, "remove image", &finding.subject, &err)
                 }),
+            FindingKind::UnusedEgressNetwork => self.remove_egress_network(finding).await,
             _ => return None,
         };
         Some(removed.map(|()| finding.bytes.unwrap_or(0)))

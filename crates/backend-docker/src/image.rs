@@ -57,12 +57,30 @@ impl ImageRecipe {
         self.hash()[..12].to_owned()
     }
 
-    /// `skipper-workspace:<short hash>`.
+    /// `<repository>:<short hash>`.
     #[must_use]
-    pub fn tag(&self) -> String {
-        format!("{IMAGE_REPOSITORY}:{}", self.short_hash())
+    pub fn tag_in(&self, repository: &str) -> String {
+        format!("{repository}:{}", self.short_hash())
     }
 }
+
+/// What a built image is for: its tag's repository, its role label, its name for people.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageKind {
+    /// The repository part of its tag.
+    pub repository: &'static str,
+    /// Its [`labels::ROLE`].
+    pub role: &'static str,
+    /// What progress calls it: `workspace image`.
+    pub what: &'static str,
+}
+
+/// The workspace image.
+pub const WORKSPACE_IMAGE: ImageKind = ImageKind {
+    repository: IMAGE_REPOSITORY,
+    role: labels::ROLE_IMAGE,
+    what: "workspace image",
+};
 
 /// The image workspaces are made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,7 +301,21 @@ pub async fn ensure_built(
     logs: &Path,
     progress: &dyn Progress,
 ) -> Result<WorkspaceImage, DockerError> {
-    let tag = recipe.tag();
+    ensure_built_as(docker, recipe, logs, progress, WORKSPACE_IMAGE).await
+}
+
+/// [`ensure_built`] for an image of `kind`.
+///
+/// # Errors
+/// As [`ensure_built`].
+pub async fn ensure_built_as(
+    docker: &Docker,
+    recipe: &ImageRecipe,
+    logs: &Path,
+    progress: &dyn Progress,
+    kind: ImageKind,
+) -> Result<WorkspaceImage, DockerError> {
+    let tag = recipe.tag_in(kind.repository);
     let image = WorkspaceImage {
         reference: tag.clone(),
         hash: recipe.short_hash(),
@@ -292,7 +324,8 @@ pub async fn ensure_built(
         return Ok(image);
     }
     progress.step(&format!(
-        "Building the workspace image {tag} (once per Dockerfile)..."
+        "Building the {} {tag} (once per Dockerfile)...",
+        kind.what
     ));
     let failed = |log: &BuildLog, message: String| DockerError::ImageBuild {
         tag: tag.clone(),
@@ -308,7 +341,7 @@ pub async fn ensure_built(
         (labels::MANAGED.to_owned(), "true".to_owned()),
         (labels::IMAGE_HASH.to_owned(), recipe.short_hash()),
         (labels::SCHEMA.to_owned(), labels::SCHEMA_VERSION.to_owned()),
-        (labels::ROLE.to_owned(), labels::ROLE_IMAGE.to_owned()),
+        (labels::ROLE.to_owned(), kind.role.to_owned()),
     ]);
     let options = BuildImageOptionsBuilder::default()
         .dockerfile("Dockerfile")
@@ -380,14 +413,26 @@ mod tests {
     #[test]
     fn the_tag_follows_the_dockerfile_and_the_arguments() {
         let base = recipe("FROM a\n", &[("USER_UID", "1000")]);
-        assert_eq!(base.tag(), base.clone().tag());
-        assert!(base.tag().starts_with("skipper-workspace:"));
-        assert_eq!(base.tag().len(), "skipper-workspace:".len() + 12);
-        assert_ne!(
-            base.tag(),
-            recipe("FROM b\n", &[("USER_UID", "1000")]).tag()
+        assert_eq!(
+            base.tag_in(IMAGE_REPOSITORY),
+            base.clone().tag_in(IMAGE_REPOSITORY)
         );
-        assert_ne!(base.tag(), recipe("FROM a\n", &[("USER_UID", "0")]).tag());
+        assert!(
+            base.tag_in(IMAGE_REPOSITORY)
+                .starts_with("skipper-workspace:")
+        );
+        assert_eq!(
+            base.tag_in(IMAGE_REPOSITORY).len(),
+            "skipper-workspace:".len() + 12
+        );
+        assert_ne!(
+            base.tag_in(IMAGE_REPOSITORY),
+            recipe("FROM b\n", &[("USER_UID", "1000")]).tag_in(IMAGE_REPOSITORY)
+        );
+        assert_ne!(
+            base.tag_in(IMAGE_REPOSITORY),
+            recipe("FROM a\n", &[("USER_UID", "0")]).tag_in(IMAGE_REPOSITORY)
+        );
         // No ambiguity between argument boundaries.
         assert_ne!(
             recipe("", &[("A", "BC")]).hash(),

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
-use skipper_core::{BranchName, RepositoryId, WorkspaceRef, WorkspaceTarget};
+use skipper_core::{
+    BranchName, NetworkMode, NetworkPolicy, RepositoryId, WorkspaceRef, WorkspaceTarget,
+};
 
 /// The label namespace.
 pub const PREFIX: &str = "dev.skipper.";
@@ -31,8 +33,18 @@ pub const PORTS: &str = "dev.skipper.ports";
 /// The OCI runtime a workspace container was made to run under (`runsc`...), as asked for;
 /// absent when it runs under the daemon's default.
 pub const RUNTIME: &str = "dev.skipper.runtime";
-/// What a resource is for: `workspace`, `snapshot-builder`, `repository-snapshot`, `image`.
+/// What a resource is for: `workspace`, `snapshot-builder`, `repository-snapshot`, `image`,
+/// `egress-proxy`, `egress-network`, `proxy-image`.
 pub const ROLE: &str = "dev.skipper.role";
+/// A workspace container's network mode (`bridge`, `none`, `allow`), fixed when it was
+/// made. Absent on a container made before network policies: it is on the bridge.
+pub const NETWORK: &str = "dev.skipper.network";
+/// An `allow` workspace's allow list, space-separated entries (`host`, `host:port`).
+pub const NETWORK_ALLOW: &str = "dev.skipper.network-allow";
+/// On an egress proxy: the workspace container it serves.
+pub const PROXY_FOR: &str = "dev.skipper.proxy-for";
+/// On an egress proxy: a fingerprint of its configuration and allow list.
+pub const PROXY_CONFIG: &str = "dev.skipper.proxy-config";
 
 /// The current label schema.
 pub const SCHEMA_VERSION: &str = "1";
@@ -45,6 +57,12 @@ pub const ROLE_SNAPSHOT_BUILDER: &str = "snapshot-builder";
 pub const ROLE_SNAPSHOT: &str = "repository-snapshot";
 /// Role of a workspace image built from a Dockerfile.
 pub const ROLE_IMAGE: &str = "image";
+/// Role of an `allow` workspace's egress proxy container.
+pub const ROLE_EGRESS_PROXY: &str = "egress-proxy";
+/// Role of a data root's internal network for `allow` workspaces.
+pub const ROLE_EGRESS_NETWORK: &str = "egress-network";
+/// Role of the egress proxy's image.
+pub const ROLE_PROXY_IMAGE: &str = "proxy-image";
 
 /// The labels of a workspace container given `ports` (no [`PORTS`] label when none).
 #[must_use]
@@ -76,6 +94,31 @@ pub fn workspace_labels(
 #[must_use]
 pub fn runtime_from_labels<S: BuildHasher>(labels: &HashMap<String, String, S>) -> Option<String> {
     labels.get(RUNTIME).filter(|name| !name.is_empty()).cloned()
+}
+
+/// The labels recording `policy` on a workspace container (the allow list only in allow
+/// mode).
+#[must_use]
+pub fn network_labels(policy: &NetworkPolicy) -> HashMap<String, String> {
+    let mut labels = HashMap::from([(NETWORK.to_owned(), policy.mode.as_str().to_owned())]);
+    if policy.mode == NetworkMode::Allow {
+        labels.insert(NETWORK_ALLOW.to_owned(), policy.allow_text());
+    }
+    labels
+}
+
+/// The policy a workspace container's labels record: bridge without a [`NETWORK`] label
+/// (made before network policies); `None` when the labels cannot be read.
+#[must_use]
+pub fn network_from_labels<S: BuildHasher>(
+    labels: &HashMap<String, String, S>,
+) -> Option<NetworkPolicy> {
+    match labels.get(NETWORK) {
+        None => Some(NetworkPolicy::default()),
+        Some(mode) => {
+            NetworkPolicy::from_parts(mode, labels.get(NETWORK_ALLOW).map_or("", String::as_str))
+        }
+    }
 }
 
 /// The ports a container's labels say it was given: none without a [`PORTS`] label (or

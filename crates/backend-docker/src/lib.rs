@@ -77,6 +77,7 @@ mod attach;
 mod carry;
 mod container_scripts;
 mod diff;
+mod egress;
 pub mod endpoint;
 mod engine;
 mod error;
@@ -110,6 +111,9 @@ use engine::Engine;
 
 /// The shipped Dockerfile, embedded in the binary.
 pub const EMBEDDED_DOCKERFILE: &str = include_str!("../../../assets/Dockerfile");
+
+/// The egress proxy's Dockerfile, embedded in the binary.
+pub const PROXY_DOCKERFILE: &str = include_str!("../../../assets/proxy/Dockerfile");
 
 /// The Docker backend's configuration.
 #[derive(Debug, Clone, Default)]
@@ -156,6 +160,12 @@ pub struct DockerConfig {
     pub runtime: Option<String>,
     /// The resource limits of every container `sk` creates (`[docker.ulimits]`).
     pub ulimits: Vec<ulimits::Ulimit>,
+    /// The user's `[network]`, `--network` as its mode: with the repository's, the policy
+    /// of each new workspace ([`skipper_core::NetworkPolicy::resolve`]).
+    pub network: skipper_core::NetworkSettings,
+    /// The base of the egress proxy's image (`[docker.proxy] base`,
+    /// `SKIPPER_DOCKER_PROXY_BASE`); `None`: [`egress::DEFAULT_PROXY_BASE`].
+    pub proxy_base: Option<String>,
 }
 
 /// How `sk` starts processes in workspace containers.

@@ -7,9 +7,9 @@ use std::io::{Read, Write};
 use skipper_core::{
     AtRisk, AttachOutcome, BranchExport, BranchName, CarriedFile, Checkout, CommandLine,
     CommandStatus, CreateRequest, DetachOutcome, DiffMade, DiffRequest, Environment, ErrorKind,
-    ExecIo, ExportRequest, Operation, ProjectEnvironment, Sandbox, SandboxError, SandboxKind,
-    SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome, SyncReport,
-    UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
+    ExecIo, ExportRequest, NetworkSettings, Operation, ProjectEnvironment, Sandbox, SandboxError,
+    SandboxKind, SaveSlot, SavedContents, SavedWork, SessionIo, SkippedFile, StopOutcome,
+    SyncReport, UnpushedRef, WorkState, Workspace, WorkspaceRef, WorkspaceTarget,
 };
 use tokio::sync::mpsc;
 
@@ -285,8 +285,8 @@ impl DockerBackend {
         checkout: &Checkout,
         mode: SetupMode,
         default_branch: &BranchName,
-        branch: &str,
         ports: &[u16],
+        project_network: Option<&NetworkSettings>,
     ) -> Result<Workspace, SandboxError> {
         let operation = match reference.target {
             WorkspaceTarget::Main => Operation::Preparing,
@@ -298,8 +298,8 @@ impl DockerBackend {
                 checkout,
                 mode,
                 default_branch.as_str(),
-                branch,
                 ports,
+                project_network,
             ))
             .map_err(|err| err.into_sandbox(operation, reference))
     }
@@ -325,8 +325,8 @@ impl Sandbox for DockerBackend {
             checkout,
             SetupMode::Main,
             default_branch,
-            "",
             ports,
+            None,
         )
     }
 
@@ -340,8 +340,8 @@ impl Sandbox for DockerBackend {
             &request.checkout,
             SetupMode::for_branch(&request.start),
             &request.default_branch,
-            request.branch.as_str(),
             &request.ports,
+            Some(&request.network),
         )
     }
 

@@ -289,6 +289,25 @@ pub struct ContainerSpec {
     pub runtime: Option<String>,
     /// Resource limits (`[docker.ulimits]`).
     pub ulimits: Vec<Ulimit>,
+    /// How it reaches the network.
+    pub network: NetworkAttachment,
+}
+
+/// How a workspace container reaches the network (its [`skipper_core::NetworkMode`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum NetworkAttachment {
+    /// Docker's default bridge.
+    #[default]
+    Bridge,
+    /// No interface but loopback (`network_mode: none`).
+    None,
+    /// Only `network`, an internal one, with `env` (`NAME=value`: its proxy variables).
+    Internal {
+        /// The network.
+        network: String,
+        /// The variables that name its proxy.
+        env: Vec<String>,
+    },
 }
 
 /// The address published ports listen on: the host's loopback only, never the network.
@@ -298,13 +317,22 @@ pub const PUBLISH_ADDRESS: &str = "127.0.0.1";
 /// keep-alive) PID 1 behind an init, no new privileges, the reduced capability set, a pids
 /// limit, optional memory and CPU limits, nothing but the read-only configuration mounts
 /// and the exec directory (never the Docker socket), and each port published as
-/// `127.0.0.1:P:P/tcp`.
+/// `127.0.0.1:P:P/tcp` on the bridge (a container without it has no route to publish
+/// through: its ports stay its own).
 #[must_use]
 pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
     let published = |port: &u16| format!("{port}/tcp");
-    let exposed_ports: Vec<String> = spec.ports.iter().map(published).collect();
-    let port_bindings: HashMap<String, Option<Vec<PortBinding>>> = spec
-        .ports
+    let publish: &[u16] = match spec.network {
+        NetworkAttachment::Bridge => &spec.ports,
+        NetworkAttachment::None | NetworkAttachment::Internal { .. } => &[],
+    };
+    let (network_mode, env) = match &spec.network {
+        NetworkAttachment::Bridge => (None, None),
+        NetworkAttachment::None => (Some("none".to_owned()), None),
+        NetworkAttachment::Internal { network, env } => (Some(network.clone()), Some(env.clone())),
+    };
+    let exposed_ports: Vec<String> = publish.iter().map(published).collect();
+    let port_bindings: HashMap<String, Option<Vec<PortBinding>>> = publish
         .iter()
         .map(|port| {
             let binding = PortBinding {
@@ -345,6 +373,7 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         image: Some(spec.image.clone()),
         cmd: Some(cmd),
         labels: Some(spec.labels.clone()),
+        env,
         attach_stdin: Some(false),
         attach_stdout: Some(false),
         attach_stderr: Some(false),
@@ -364,6 +393,7 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             privileged: Some(false),
             runtime: spec.runtime.clone(),
             ulimits: host_config_ulimits(&spec.ulimits),
+            network_mode,
             ..Default::default()
         }),
         ..Default::default()
@@ -416,7 +446,38 @@ mod tests {
             exec_dir: None,
             runtime: None,
             ulimits: Vec::new(),
+            network: NetworkAttachment::Bridge,
         }
+    }
+
+    #[test]
+    fn a_workspace_off_the_bridge_publishes_nothing_and_an_internal_one_gets_its_proxy() {
+        let none = create_body(&ContainerSpec {
+            ports: vec![20001],
+            network: NetworkAttachment::None,
+            ..spec()
+        });
+        let host = none.host_config.unwrap();
+        assert_eq!(host.network_mode.as_deref(), Some("none"));
+        assert!(host.port_bindings.is_none() && none.exposed_ports.is_none());
+        assert!(none.env.is_none());
+
+        let internal = create_body(&ContainerSpec {
+            ports: vec![20001],
+            network: NetworkAttachment::Internal {
+                network: "sk-egress-ns".into(),
+                env: vec!["HTTP_PROXY=http://p:1".into()],
+            },
+            ..spec()
+        });
+        assert_eq!(
+            internal.host_config.unwrap().network_mode.as_deref(),
+            Some("sk-egress-ns")
+        );
+        assert_eq!(internal.env, Some(vec!["HTTP_PROXY=http://p:1".to_owned()]));
+
+        let bridge = create_body(&spec());
+        assert!(bridge.host_config.unwrap().network_mode.is_none());
     }
 
     #[test]

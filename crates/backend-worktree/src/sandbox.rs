@@ -41,6 +41,7 @@ impl WorktreeSandbox {
             broken: None,
             agent: None,
             runtime: None,
+            network: None,
         }
     }
 }

@@ -35,6 +35,10 @@ pub struct Config {
     pub secrets: crate::secrets::SecretTable,
     #[serde(default)]
     pub mcp: McpSection,
+    /// `[network]`: the network policy of new Docker workspaces (the worktree sandbox has
+    /// none).
+    #[serde(default)]
+    pub network: skipper_core::NetworkSettings,
 }
 
 /// `[mcp]`: what `sk mcp`'s clients may do.
@@ -132,6 +136,7 @@ impl Config {
     pub fn docker(&self, paths: &Paths) -> Result<DockerConfig, CliError> {
         let mut config = self.docker.resolve(paths)?;
         config.agent_config = Some(self.agents(paths)?.0.config_paths());
+        config.network = self.network.clone();
         Ok(config)
     }
 
@@ -192,6 +197,17 @@ pub struct DockerSection {
     /// `[docker.ulimits]`: resource limits of every container, `NAME = "SOFT:HARD"`.
     #[serde(default)]
     pub ulimits: BTreeMap<String, crate::docker_runtime::UlimitValue>,
+    /// `[docker.proxy]`: the egress proxy of `allow` workspaces.
+    #[serde(default)]
+    pub proxy: ProxySection,
+}
+
+/// `[docker.proxy]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxySection {
+    /// The Debian-family image the proxy image is built `FROM`.
+    pub base: Option<String>,
 }
 
 impl DockerSection {
@@ -279,6 +295,10 @@ impl DockerSection {
                 .map(|name| crate::docker_runtime::configured_runtime(name, &paths.config_file))
                 .transpose()?,
             ulimits: crate::docker_runtime::ulimits(&self.ulimits, &paths.config_file)?,
+            network: skipper_core::NetworkSettings::default(),
+            proxy_base: env("SKIPPER_DOCKER_PROXY_BASE")
+                .map(|v| v.to_string_lossy().into_owned())
+                .or_else(|| self.proxy.base.clone()),
         })
     }
 }

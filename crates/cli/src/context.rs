@@ -7,8 +7,8 @@ use skipper_backend_docker::{DockerBackend, docker_may_be_available};
 use skipper_backend_worktree::WorktreeSandbox;
 use skipper_core::usecases::{self, Backend, Candidate, PortPlan, SandboxChoice};
 use skipper_core::{
-    BoxError, Checkout, PortCount, Progress, SandboxError, SandboxKind, WorkspaceRegistry,
-    WorkspaceTarget,
+    BoxError, Checkout, NetworkMode, PortCount, Progress, SandboxError, SandboxKind,
+    WorkspaceRegistry, WorkspaceTarget,
 };
 use skipper_git::{
     DataRootHousekeeping, DiskApprovals, DiskSaves, FileLocks, GitCheckouts, Layout, LoopbackPorts,
@@ -47,6 +47,9 @@ pub struct Context<'a> {
     /// `create --runtime`: the runtime new Docker workspaces run under instead of
     /// `docker.runtime`, set before Docker is connected to.
     runtime: OnceLock<String>,
+    /// `--network`: the mode of the workspace this command makes, over `[network] mode`.
+    /// Set before Docker is connected to ([`Context::set_network_mode`]).
+    network_mode: std::cell::Cell<Option<NetworkMode>>,
 }
 
 impl<'a> Context<'a> {
@@ -80,7 +83,32 @@ impl<'a> Context<'a> {
             docker: OnceLock::new(),
             unasked_said: std::cell::Cell::new(false),
             runtime: OnceLock::new(),
+            network_mode: std::cell::Cell::new(None),
         })
+    }
+
+    /// Makes `mode` (`--network`) the mode of the Docker workspaces this command makes,
+    /// over the config's. Called before anything asks Docker, which is connected once.
+    pub fn set_network_mode(&self, mode: Option<NetworkMode>) {
+        debug_assert!(
+            self.docker.get().is_none(),
+            "--network set after Docker was connected to"
+        );
+        self.network_mode.set(mode);
+    }
+
+    /// `--network`, when given.
+    pub fn network_mode(&self) -> Option<NetworkMode> {
+        self.network_mode.get()
+    }
+
+    /// The Docker sandbox's settings, `--network` over the config's `[network] mode`.
+    fn docker_config(&self) -> Result<skipper_backend_docker::DockerConfig, CliError> {
+        let mut config = self.config.docker(&self.paths)?;
+        if let Some(mode) = self.network_mode.get() {
+            config.network.mode = Some(mode);
+        }
+        Ok(config)
     }
 
     /// How new workspaces get their host ports: the range of the config (or
@@ -154,7 +182,7 @@ impl<'a> Context<'a> {
 
     fn docker(&self) -> Result<&DockerBackend, CliError> {
         // The configuration is checked first, so its errors keep their own words.
-        let mut config = self.config.docker(&self.paths)?;
+        let mut config = self.docker_config()?;
         if let Some(runtime) = self.runtime.get() {
             config.runtime = Some(runtime.clone());
         }
@@ -341,7 +369,7 @@ impl<'a> Context<'a> {
     ) -> Result<SandboxKind, Box<usecases::WorkspaceError>> {
         let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
         let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
-            let config = self.config.docker(&self.paths)?;
+            let config = self.docker_config()?;
             Ok(self.connect_docker(config)?)
         };
         let mut candidates = vec![Candidate {

@@ -247,6 +247,7 @@ impl Harness {
             start,
             default_branch: self.default_branch.clone(),
             ports: ports.to_vec(),
+            network: skipper_core::NetworkSettings::default(),
         };
         self.sandbox
             .create(&request)

@@ -1083,6 +1083,7 @@ impl FakeSandbox {
             broken: None,
             agent: None,
             runtime: None,
+            network: None,
         }
     }
 

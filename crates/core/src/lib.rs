@@ -15,15 +15,16 @@ pub mod faults;
 
 pub use domain::{
     AgentActivity, AgentError, AgentMark, AgentMode, AgentOverride, AgentPreset, AgentState,
-    Agents, AtRisk, BranchName, Carried, CarriedContent, CarriedFile, CarriedPath, CarrySelection,
-    Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade, DiffRequest,
-    Environment, Finding, FindingKind, HookStage, Hooks, Ignored, IncludeList, IncludeSource,
-    InvalidName, InvalidPorts, LAST_RUN_RECORD, LastRun, MARKER_VARIABLE, NestedWork, PROJECT_FILE,
-    PortCount, PortRange, PortsSection, ProjectConfig, ProjectConfigError, RESERVED_PREFIX,
-    RemoteUrl, RepositoryId, RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents,
-    SavedConversation, SavedHead, SavedNested, SavedRef, SavedRemote, SavedWork, Secret,
-    SkipReason, SkippedFile, UnpushedBranch, UnpushedRef, WorkState, Workspace, WorkspaceLocation,
-    WorkspaceRef, WorkspaceTarget, format_ports, parse_ports, short_hash,
+    Agents, AllowEntry, AtRisk, BranchName, Carried, CarriedContent, CarriedFile, CarriedPath,
+    CarrySelection, Checkout, CommandLine, CommandStatus, ContainerState, DiffFormat, DiffMade,
+    DiffRequest, Environment, Finding, FindingKind, HookStage, Hooks, Ignored, IncludeList,
+    IncludeSource, InvalidName, InvalidPorts, LAST_RUN_RECORD, LastRun, MARKER_VARIABLE,
+    NestedWork, NetworkMode, NetworkPolicy, NetworkSettings, PROJECT_FILE, PortCount, PortRange,
+    PortsSection, ProjectConfig, ProjectConfigError, RESERVED_PREFIX, RemoteUrl, RepositoryId,
+    RepositoryQuery, SandboxKind, SaveId, SaveSlot, SavedContents, SavedConversation, SavedHead,
+    SavedNested, SavedRef, SavedRemote, SavedWork, Secret, SkipReason, SkippedFile, UnpushedBranch,
+    UnpushedRef, WorkState, Workspace, WorkspaceLocation, WorkspaceRef, WorkspaceTarget,
+    format_ports, parse_ports, short_hash,
 };
 pub use faults::fault_point;
 pub use ports::{

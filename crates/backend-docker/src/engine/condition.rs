@@ -49,6 +49,20 @@ impl Engine {
     /// [`DockerError::ContainerGone`] when there is no such container,
     /// [`DockerError::Api`].
     pub async fn remove_workspace_container(&self, name: &str) -> Result<(), DockerError> {
+        let removed = self.remove_container_alone(name).await;
+        // An `allow` workspace's proxy goes with it; one left behind is `sk gc`'s.
+        if matches!(removed, Ok(()) | Err(DockerError::ContainerGone { .. }))
+            && let Err(err) = self.remove_proxy_of(name).await
+        {
+            tracing::warn!(
+                "the egress proxy of {name} was left behind (`sk gc` removes it): {err}"
+            );
+        }
+        removed
+    }
+
+    /// [`Self::remove_workspace_container`] without its proxy.
+    async fn remove_container_alone(&self, name: &str) -> Result<(), DockerError> {
         let options = RemoveContainerOptionsBuilder::default()
             .force(true)
             .v(true)

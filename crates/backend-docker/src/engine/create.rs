@@ -1,7 +1,12 @@
 //! The creation of a workspace container, and the adoption of one that already exists.
 
 use bollard::query_parameters::CreateContainerOptionsBuilder;
-use skipper_core::{Checkout, Workspace, WorkspaceRef, fault_point};
+use std::collections::HashMap;
+
+use skipper_core::{
+    BranchName, Checkout, NetworkMode, NetworkPolicy, NetworkSettings, Workspace, WorkspaceRef,
+    fault_point,
+};
 
 use super::Engine;
 use super::lookup::verify_labels;
@@ -10,12 +15,14 @@ use crate::archive::CopyMode;
 use crate::error::{DockerError, status_of};
 use crate::labels;
 use crate::scripts::{self, SetupMode};
-use crate::spec::{self, ContainerSpec};
+use crate::spec::{self, ContainerSpec, NetworkAttachment};
 
 impl Engine {
     /// Makes the container of `reference` from `checkout`: the repository snapshot, the
     /// objects it lacks, then the working tree (`mode` says how); `ports` are labelled and
-    /// published on the host's loopback.
+    /// published on the host's loopback. Its network policy, made from the user's settings
+    /// and the repository's `project_network`, is labelled and applied (see
+    /// [`crate::egress`]).
     /// A finished container already carrying the labels is returned as it is (started if
     /// needed); one an interrupted creation left half-made (no [`scripts::READY_MARKER`]) is
     /// removed and made anew. A failure removes the half-made container.
@@ -29,14 +36,18 @@ impl Engine {
     ///
     /// # Errors
     /// [`DockerError`] naming the failing operation.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one creation read top to bottom: image, snapshot, network, container, copy, start, setup"
+    )]
     pub async fn create_workspace(
         &self,
         reference: &WorkspaceRef,
         checkout: &Checkout,
         mode: SetupMode,
         default_branch: &str,
-        branch: &str,
         ports: &[u16],
+        project_network: Option<&NetworkSettings>,
     ) -> Result<Workspace, DockerError> {
         if let Some(existing) = self.find(reference).await?
             && let Some(workspace) = self.adopt(&summary_name(&existing), reference).await?
@@ -50,8 +61,10 @@ impl Engine {
         let phase = phase.done("the workspace image");
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let phase = phase.done("the repository's snapshot image");
+        let (network, network_labels) = self.network_of(&name, project_network, ports).await?;
         let mut container_labels =
             labels::workspace_labels(reference, &image.hash, &self.namespace, ports);
+        container_labels.extend(network_labels);
         if let Some(runtime) = &self.config.runtime {
             container_labels.insert(labels::RUNTIME.to_owned(), runtime.clone());
         }
@@ -66,6 +79,7 @@ impl Engine {
             exec_dir: self.spawners.prepare(&name),
             runtime: self.config.runtime.clone(),
             ulimits: self.config.ulimits.clone(),
+            network,
         };
         let mut replaced_half_made = false;
         let id = loop {
@@ -106,6 +120,7 @@ impl Engine {
         };
         phase.done("creating the container");
         fault_point("docker.create.after-container");
+        let branch = reference.target.branch().map_or("", BranchName::as_str);
         let made = self
             .fill_and_start(
                 &name,
@@ -169,6 +184,36 @@ impl Engine {
             tracing::warn!("{name}: {warnings}");
         }
         Ok(())
+    }
+
+    /// How the new container `name` reaches the network, and the labels that record it:
+    /// its policy from the user's settings and the repository's `project_network`; an
+    /// `allow` one's internal network is made sure of.
+    async fn network_of(
+        &self,
+        name: &str,
+        project_network: Option<&NetworkSettings>,
+        ports: &[u16],
+    ) -> Result<(NetworkAttachment, HashMap<String, String>), DockerError> {
+        let policy = NetworkPolicy::resolve(&self.config.network, project_network);
+        let network = match policy.mode {
+            NetworkMode::Bridge => NetworkAttachment::Bridge,
+            NetworkMode::None => NetworkAttachment::None,
+            NetworkMode::Allow => {
+                let egress = self.prepare_egress(name).await?;
+                NetworkAttachment::Internal {
+                    network: egress.network,
+                    env: egress.env,
+                }
+            }
+        };
+        if policy.mode != NetworkMode::Bridge && !ports.is_empty() {
+            tracing::debug!(
+                "{name} is off the bridge ({}): its ports are not published on the host",
+                policy.mode
+            );
+        }
+        Ok((network, labels::network_labels(&policy)))
     }
 
     /// Removes the container `id` (named `name`) whose creation failed, and its exec

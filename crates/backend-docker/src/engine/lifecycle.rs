@@ -111,7 +111,12 @@ impl Engine {
     /// Starts `name` and checks that PID 1 is still up. A start that fails while a port
     /// the container publishes is held on the host names that port; one of a container
     /// made to run under a chosen runtime names the runtime.
+    /// An `allow` workspace's egress proxy is made sure of first.
     pub(super) async fn start(&self, name: &str) -> Result<(), DockerError> {
+        if let Some(info) = self.inspect(name).await? {
+            // Boxed: it may build the proxy image, a large future.
+            Box::pin(self.ensure_proxy(name, &info)).await?;
+        }
         if let Err(err) = self.docker.start_container(name, None).await {
             let held = self.held_ports(name).await;
             if !held.is_empty() {
@@ -152,7 +157,7 @@ impl Engine {
     }
 
     /// Fails with PID 1's last log lines when the container is not running.
-    pub(super) async fn check_alive(&self, name: &str) -> Result<(), DockerError> {
+    pub(crate) async fn check_alive(&self, name: &str) -> Result<(), DockerError> {
         let state = self.inspect(name).await?.and_then(|info| info.state);
         match state {
             Some(state) if state.running == Some(true) => Ok(()),

@@ -128,7 +128,7 @@ impl Engine {
     }
 
     /// The inspected container `name`, or `None` when it does not exist.
-    pub(super) async fn inspect(
+    pub(crate) async fn inspect(
         &self,
         name: &str,
     ) -> Result<Option<ContainerInspectResponse>, DockerError> {

@@ -48,6 +48,10 @@ pub fn workspace_from_summary(reference: WorkspaceRef, summary: &ContainerSummar
             .labels
             .as_ref()
             .and_then(labels::runtime_from_labels),
+        network: summary
+            .labels
+            .as_ref()
+            .and_then(labels::network_from_labels),
     }
 }
 
@@ -94,6 +98,11 @@ pub fn workspace_from_inspect(
             .as_ref()
             .and_then(|config| config.labels.as_ref())
             .and_then(labels::runtime_from_labels),
+        network: info
+            .config
+            .as_ref()
+            .and_then(|config| config.labels.as_ref())
+            .and_then(labels::network_from_labels),
     }
 }
 

@@ -137,6 +137,7 @@ impl Fixture {
             start,
             default_branch: default_branch(),
             ports: Vec::new(),
+            network: skipper_core::NetworkSettings::default(),
         }
     }
 

@@ -176,6 +176,7 @@ mod tests {
             broken: None,
             agent: None,
             runtime: None,
+            network: None,
         }
     }
 

@@ -38,6 +38,10 @@ pub enum FindingKind {
     StaleImage,
     /// A container of a repository that is no longer cloned.
     OrphanContainer,
+    /// The egress proxy of an `allow` workspace that is gone.
+    OrphanEgressProxy,
+    /// The internal network of `allow` workspaces when none is left.
+    UnusedEgressNetwork,
 }
 
 impl FindingKind {
@@ -59,6 +63,8 @@ impl FindingKind {
             Self::UntaggedImage => "untagged-image",
             Self::StaleImage => "stale-image",
             Self::OrphanContainer => "orphan-container",
+            Self::OrphanEgressProxy => "orphan-egress-proxy",
+            Self::UnusedEgressNetwork => "unused-egress-network",
         }
     }
 }

@@ -8,6 +8,7 @@ mod command;
 mod diff;
 mod environment;
 mod finding;
+mod network;
 mod ports;
 mod project;
 mod remote;
@@ -34,6 +35,7 @@ pub use command::{CommandLine, CommandStatus};
 pub use diff::{DiffFormat, DiffMade, DiffRequest};
 pub use environment::{Environment, RESERVED_PREFIX};
 pub use finding::{Finding, FindingKind};
+pub use network::{AllowEntry, NetworkMode, NetworkPolicy, NetworkSettings};
 pub use ports::{InvalidPorts, PortCount, PortRange, choose_ports, format_ports, parse_ports};
 pub use project::{
     HookStage, Hooks, MAX_PORTS, PROJECT_FILE, PortsSection, ProjectConfig, ProjectConfigError,

@@ -33,6 +33,9 @@ pub struct ProjectConfig {
     /// `agent`: the coding agent `prompt` runs in the repository's workspaces when the
     /// user chose none (`--agent`, `agent` in config.toml).
     pub agent: Option<String>,
+    /// `[network]`: the mode of the repository's Docker workspaces when the user set none,
+    /// and hosts their `allow` list adds to the user's.
+    pub network: super::NetworkSettings,
 }
 
 /// `[hooks]`, in `.skipper.toml` or the user's `config.toml`: each a list of commands, a
@@ -187,11 +190,14 @@ struct RawProject {
     #[serde(default)]
     env: BTreeMap<String, String>,
     agent: Option<String>,
+    #[serde(default)]
+    network: super::NetworkSettings,
 }
 
 /// The keys of each table; `env` takes any name.
-const KNOWN_KEYS: [(&str, &[&str]); 4] = [
-    ("", &["hooks", "copy", "ports", "env", "agent"]),
+const KNOWN_KEYS: [(&str, &[&str]); 5] = [
+    ("", &["hooks", "copy", "ports", "env", "agent", "network"]),
+    ("network", &["mode", "allow"]),
     ("hooks", &["post-create", "pre-remove"]),
     ("ports", &["count"]),
     ("env", &[]),
@@ -241,6 +247,7 @@ impl ProjectConfig {
             ports: raw.ports,
             env: raw.env.into_iter().collect(),
             agent: raw.agent,
+            network: raw.network,
         })
     }
 }

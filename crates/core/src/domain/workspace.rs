@@ -197,6 +197,8 @@ pub struct Workspace {
     /// The runtime its sandbox was made to run it under (a Docker OCI runtime such as
     /// `runsc`), fixed when it was made; `None`: the sandbox's default.
     pub runtime: Option<String>,
+    /// The network policy it was made with; `None` for a sandbox without one (a worktree).
+    pub network: Option<super::NetworkPolicy>,
 }
 
 #[cfg(test)]

@@ -47,6 +47,11 @@ pub struct CreateRequest {
     /// it isolates the network, publishes each on `127.0.0.1` under the same number.
     /// Empty: none.
     pub ports: Vec<u16>,
+    /// The repository's `[network]` (its `.skipper.toml` at [`Self::start_point`]): a
+    /// sandbox that isolates the network makes the workspace's policy from it and the
+    /// user's settings ([`crate::domain::NetworkPolicy::resolve`]); one that cannot
+    /// ignores it.
+    pub network: crate::domain::NetworkSettings,
 }
 
 impl CreateRequest {

@@ -193,14 +193,17 @@ fn make(
         start: start.clone(),
         default_branch: refreshed.default_branch,
         ports: Vec::new(),
+        network: crate::domain::NetworkSettings::default(),
     };
+    let project = super::project_at(backend.checkouts, checkout, &request.start_point());
     request.ports = if let Some(taken) = taken {
         let reference = WorkspaceRef {
             repository: checkout.repository.clone(),
             target: target.clone(),
         };
         let plan = PortPlan {
-            count: super::project_at(backend.checkouts, checkout, &request.start_point())
+            count: project
+                .as_ref()
                 .and_then(|project| PortCount::new(u64::from(project.ports.count)).ok())
                 .unwrap_or(ports.count),
             ..ports
@@ -209,6 +212,9 @@ fn make(
     } else {
         kept.to_vec()
     };
+    if let Some(project) = project {
+        request.network = project.network;
+    }
     fault_point("create.before-sandbox");
     let workspace = match backend.sandbox.create(&request) {
         Ok(workspace) => workspace,

@@ -1,5 +1,5 @@
 use skipper_core::usecases::{self, CreateOutcome};
-use skipper_core::{BranchStart, Checkout, Workspace, WorkspaceTarget};
+use skipper_core::{BranchStart, Checkout, NetworkMode, SandboxKind, Workspace, WorkspaceTarget};
 
 use super::{Selection, pull_request};
 use crate::context::Context;
@@ -28,6 +28,10 @@ use crate::picker::{self, Omitted};
 /// GitLab's `refs/merge-requests/N/head`) is fetched from `origin` into the local branch
 /// `pr/N` (or `--branch`), which tracks nothing. A `pr/N` already at another commit is
 /// refused, never moved.
+///
+/// A Docker workspace's network policy is fixed here: `--network`, else `[network] mode`
+/// in config.toml, else the repository's (`.skipper.toml`), else `bridge`; in `allow` mode
+/// it reaches the hosts of both `allow` lists alone, through its own HTTP(S) proxy.
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
     #[command(flatten)]
@@ -44,11 +48,43 @@ pub struct CreateArgs {
     /// gVisor) instead of `docker.runtime`; fixed for the workspace's life.
     #[arg(long, value_name = "NAME")]
     pub runtime: Option<String>,
+    /// The Docker workspace's network (fixed once it is made): `bridge` (Docker's default
+    /// bridge), `none` (loopback only) or `allow` (only the hosts of `[network] allow`,
+    /// through an HTTP(S) proxy). Over `[network] mode`; not for the worktree sandbox.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub network: Option<NetworkArg>,
+}
+
+/// `--network`'s values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NetworkArg {
+    /// Docker's default bridge: whatever the host reaches.
+    Bridge,
+    /// No interface but loopback.
+    None,
+    /// Only the allowed hosts, through an HTTP(S) proxy.
+    Allow,
+}
+
+impl From<NetworkArg> for NetworkMode {
+    fn from(arg: NetworkArg) -> Self {
+        match arg {
+            NetworkArg::Bridge => Self::Bridge,
+            NetworkArg::None => Self::None,
+            NetworkArg::Allow => Self::Allow,
+        }
+    }
 }
 
 pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliError> {
     if let Some(runtime) = &args.runtime {
         context.choose_runtime(crate::docker_runtime::runtime_argument(runtime)?);
+    }
+    context.set_network_mode(args.network.map(NetworkMode::from));
+    if let Some(mode) = args.network
+        && context.choice.explicit == Some(SandboxKind::Worktree)
+    {
+        return Err(network_without_docker(NetworkMode::from(mode)));
     }
     let checkout = picker::repository(context.checkouts(), args.selection.repository.as_deref())?;
     let (target, _) = match args.pr {
@@ -65,6 +101,14 @@ pub fn run(context: &Context<'_>, args: &CreateArgs) -> Result<ExitStatus, CliEr
     };
     make(context, &checkout, target, args.pr, args.no_hooks)?;
     Ok(ExitStatus::Success)
+}
+
+/// `--network` where the workspace is a worktree: a usage error.
+fn network_without_docker(mode: NetworkMode) -> CliError {
+    CliError::usage(format!(
+        "`--network {mode}` applies to Docker workspaces: the worktree sandbox has no network policy"
+    ))
+    .hint("make a Docker workspace with `--sandbox docker`, or leave `--network` out")
 }
 
 /// What [`make`] did.
@@ -125,6 +169,11 @@ pub fn make(
     {
         return Err(crate::docker_runtime::runtime_needs_docker(runtime));
     }
+    if let Some(mode) = context.network_mode()
+        && backend.sandbox.kind() == SandboxKind::Worktree
+    {
+        return Err(network_without_docker(mode));
+    }
     let WorkspaceTarget::Branch(branch) = target else {
         // The default branch: the host checkout, or the main container.
         let main = usecases::locate(backend, checkout, &WorkspaceTarget::Main)?;
@@ -173,6 +222,11 @@ pub fn make(
                 checkout.repository,
                 workspace.location.display()
             ));
+            if let Some(policy) = &workspace.network
+                && policy.mode != NetworkMode::Bridge
+            {
+                context.printer.status(&format!("Network: {policy}"));
+            }
             super::carrying::carry_into_new(context, backend, checkout, &workspace, &start_point)?;
             if !no_hooks {
                 crate::setup::run_stage_in_new(context, backend, checkout, &workspace, &start_point)
@@ -191,6 +245,13 @@ pub fn make(
                 checkout.repository,
                 workspace.location.display()
             ));
+            if let (Some(asked), Some(policy)) = (context.network_mode(), &workspace.network)
+                && asked != policy.mode
+            {
+                context.printer.warning(&format!(
+                    "its network is {policy}, fixed when it was made; `--network {asked}` applies to a new workspace (remove it and create it again)"
+                ));
+            }
             Ok(Made::Existed(workspace))
         }
     }

@@ -3,8 +3,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use skipper_core::usecases;
 use skipper_core::{
-    AgentActivity, AgentState, AtRisk, Checkout, HostCheckouts, RepositoryQuery, UnpushedRef,
-    Workspace, WorkspaceLocation,
+    AgentActivity, AgentState, AtRisk, Checkout, HostCheckouts, NetworkMode, NetworkPolicy,
+    RepositoryQuery, UnpushedRef, Workspace, WorkspaceLocation,
 };
 
 use crate::context::Context;
@@ -35,6 +35,10 @@ use crate::words;
 /// working or went idle (seconds since the epoch), `last_exit` the last prompt's exit
 /// status (`null` when none is recorded). A Docker workspace made under a chosen runtime
 /// (`create --runtime`, `docker.runtime`) has `runtime` (e.g. `"runsc"`); others have none.
+///
+/// NETWORK (shown when a workspace is not on Docker's bridge) is a Docker workspace's
+/// network policy, fixed when it was made: `bridge`, `none`, or `allow(HOST,...)`. `--json`
+/// gives Docker rows `network: {mode, allow}` and worktree rows `network: null`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// Only this repository's workspaces.
@@ -70,6 +74,8 @@ pub struct Row {
     /// The container runtime it was made under; absent for the daemon's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     runtime: Option<String>,
+    /// Its network policy; `null` for a sandbox without one (a worktree).
+    network: Option<NetworkRow>,
     /// What the table shows in CHANGES and UNPUSHED.
     #[serde(skip)]
     changes: String,
@@ -113,8 +119,38 @@ impl Row {
             ports: workspace.ports.clone(),
             agent: workspace.agent.as_ref().map(AgentRow::from),
             runtime: workspace.runtime.clone(),
+            network: workspace.network.as_ref().map(NetworkRow::from),
             changes: risk.map_or_else(|| "-".to_owned(), changes),
             unpushed_work: risk.map_or_else(|| "-".to_owned(), unpushed_work),
+        }
+    }
+}
+
+/// A workspace's network policy as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct NetworkRow {
+    /// `bridge`, `none` or `allow`.
+    mode: &'static str,
+    /// What an `allow` workspace may reach: `host` or `host:port` entries.
+    allow: Vec<String>,
+}
+
+impl From<&NetworkPolicy> for NetworkRow {
+    fn from(policy: &NetworkPolicy) -> Self {
+        Self {
+            mode: policy.mode.as_str(),
+            allow: policy.allow.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+impl NetworkRow {
+    /// The NETWORK cell: `bridge`, `none`, `allow(a.example,b.example:443)`.
+    fn cell(&self) -> String {
+        if self.mode == NetworkMode::Allow.as_str() {
+            format!("allow({})", self.allow.join(","))
+        } else {
+            self.mode.to_owned()
         }
     }
 }
@@ -291,6 +327,11 @@ pub fn rows(context: &Context<'_>, repository: Option<&str>) -> Result<Vec<Row>,
 fn print_table(context: &Context<'_>, rows: &[Row]) {
     let with_ports = rows.iter().any(|row| !row.ports.is_empty());
     let with_agents = rows.iter().any(|row| row.agent.is_some());
+    let with_network = rows.iter().any(|row| {
+        row.network
+            .as_ref()
+            .is_some_and(|network| network.mode != NetworkMode::Bridge.as_str())
+    });
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
@@ -315,6 +356,13 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
                     let ports: Vec<String> = row.ports.iter().map(u16::to_string).collect();
                     ports.join(",")
                 });
+            }
+            if with_network {
+                cells.push(
+                    row.network
+                        .as_ref()
+                        .map_or_else(|| "-".to_owned(), NetworkRow::cell),
+                );
             }
             if with_agents {
                 cells.push(
@@ -345,6 +393,9 @@ fn print_table(context: &Context<'_>, rows: &[Row]) {
     ];
     if with_ports {
         header.push("PORTS");
+    }
+    if with_network {
+        header.push("NETWORK");
     }
     if with_agents {
         header.push("AGENT");
