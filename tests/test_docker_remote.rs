@@ -11,6 +11,7 @@ use expectrl::Expect;
 use crate::support::TestEnv;
 use crate::support::docker::BASE_IMAGE;
 use crate::support::second_daemon::{SecondDaemon, second_daemon_ready};
+use crate::support::sshd::{Sshd, sshd_ready};
 use crate::support::{stderr, stdout};
 
 /// A second daemon listening with TLS on a loopback port, holding the test base image, and
@@ -81,6 +82,9 @@ struct Remote {
     engine: Arc<TlsEngine>,
     env: TestEnv,
     name: String,
+    /// How `sk` reaches the engine: `DOCKER_HOST` and whether with TLS.
+    host: String,
+    tls: bool,
 }
 
 impl Remote {
@@ -92,20 +96,32 @@ impl Remote {
             "[user]\n\tname = Remote Tester\n\temail = remote@example.test\n",
         )
         .unwrap();
+        let engine = tls_engine();
         Self {
-            engine: tls_engine(),
+            host: engine.host.clone(),
+            tls: true,
+            engine,
             env,
             name: skipper_testkit::unique_name(prefix),
         }
     }
 
+    /// The same engine, reached through `host` without TLS (an ssh address).
+    fn through(mut self, host: String) -> Self {
+        self.host = host;
+        self.tls = false;
+        self
+    }
+
     /// `sk` reaching the engine through `DOCKER_HOST`, with TLS from the environment.
     fn sk(&self) -> Command {
         let mut command = self.env.sk();
-        command
-            .env("DOCKER_HOST", &self.engine.host)
-            .env("DOCKER_TLS_VERIFY", "1")
-            .env("DOCKER_CERT_PATH", self.engine.certs.path());
+        command.env("DOCKER_HOST", &self.host);
+        if self.tls {
+            command
+                .env("DOCKER_TLS_VERIFY", "1")
+                .env("DOCKER_CERT_PATH", self.engine.certs.path());
+        }
         command
     }
 
@@ -178,7 +194,24 @@ fn a_tls_engine_serves_every_command_and_nothing_of_the_host_is_mounted() {
     if !second_daemon_ready(&["openssl"]) {
         return;
     }
-    let remote = Remote::new("remotetls");
+    every_command_on(&Remote::new("remotetls"), "DOCKER_HOST), over TLS");
+}
+
+#[test]
+fn an_engine_over_ssh_serves_every_command_and_nothing_of_the_host_is_mounted() {
+    if !second_daemon_ready(&["openssl"]) || !sshd_ready() {
+        return;
+    }
+    let remote = Remote::new("remotessh");
+    // The same second daemon, behind an sshd whose sessions reach it by its socket.
+    let sshd = Sshd::start(&remote.engine.daemon.host());
+    let remote = remote.through(sshd.docker_host());
+    every_command_on(&remote, "DOCKER_HOST)");
+}
+
+/// Clone, create, run, attach, list and remove on `remote`'s engine, whose `-v` line ends
+/// with `said`; nothing of the host mounted, its configuration copied in.
+fn every_command_on(remote: &Remote, said: &str) {
     let origin = remote.env.origin(&remote.name, "main");
 
     // The first command that copies the configuration says so, once.
@@ -226,10 +259,7 @@ fn a_tls_engine_serves_every_command_and_nothing_of_the_host_is_mounted() {
     // `-v` says which engine and why.
     let verbose = remote.run(&["-v", "workspace", "list", "--sandbox", "docker"]);
     assert!(
-        stderr(&verbose).contains(&format!(
-            "Docker engine: {} (DOCKER_HOST), over TLS",
-            remote.engine.host
-        )),
+        stderr(&verbose).contains(&format!("Docker engine: {} ({said}", remote.host)),
         "{}",
         stderr(&verbose)
     );

@@ -15,6 +15,7 @@ pub mod docker;
 pub mod fake_docker;
 pub mod mcp;
 pub mod second_daemon;
+pub mod sshd;
 
 /// A sandboxed environment for one test: a [`TempHome`] (its tmux servers killed on drop)
 /// with skipper's data root and config in its XDG directories.

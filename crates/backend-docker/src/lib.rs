@@ -95,6 +95,7 @@ mod scripts;
 mod secret_env;
 mod spawner;
 pub mod spec;
+mod ssh_forward;
 mod transfer;
 pub mod ulimits;
 

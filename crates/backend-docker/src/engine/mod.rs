@@ -63,6 +63,9 @@ pub struct Engine {
     /// configuration is copied into containers instead of mounted, and no host directory
     /// is ever mounted.
     pub(crate) local: bool,
+    /// The forwarder an engine reached over ssh is connected through; kept for the
+    /// engine's life.
+    _ssh: Option<crate::ssh_forward::SshForward>,
 }
 
 /// The endpoint the client uses, for messages: the one it connected to, else
@@ -88,18 +91,20 @@ pub fn resolve_endpoint(config: &DockerConfig) -> Result<Endpoint, DockerError> 
     crate::endpoint::resolve(&config.engine, &env, &dir)
 }
 
-/// A client of `endpoint` speaking API `version`, each request with `deadline`.
+/// A client of `endpoint` speaking API `version`, each request with `deadline`; an ssh
+/// endpoint through `ssh`'s forwarder.
 fn client(
     endpoint: &Endpoint,
+    ssh: Option<&crate::ssh_forward::SshForward>,
     deadline: Duration,
     version: &bollard::ClientVersion,
 ) -> Result<Docker, bollard::errors::Error> {
     let seconds = deadline.as_secs();
     let host = endpoint.host.as_str();
-    let docker = if host.starts_with("unix://") {
+    let docker = if let Some(forward) = ssh {
+        Docker::connect_with_unix(&forward.unix_host(), seconds, version)?
+    } else if host.starts_with("unix://") {
         Docker::connect_with_unix(host, seconds, version)?
-    } else if host.starts_with("ssh://") {
-        Docker::connect_with_ssh(host, seconds, version, None)?
     } else if let Some(tls) = &endpoint.tls {
         Docker::connect_with_ssl(host, &tls.key, &tls.cert, &tls.ca, seconds, version)?
     } else if host.starts_with("https://") {
@@ -147,9 +152,19 @@ impl Engine {
         );
         let endpoint = resolved.host.clone();
         let _ = CONNECTED.set(endpoint.clone());
+        let ssh = if endpoint.starts_with("ssh://") {
+            let target = crate::ssh_forward::SshTarget::parse(&endpoint)?;
+            Some(crate::ssh_forward::SshForward::start(&target)?)
+        } else {
+            None
+        };
+        // What ssh said, when it failed, is why.
         let unreachable = |reason: String| DockerError::Unreachable {
             endpoint: endpoint.clone(),
-            reason,
+            reason: match ssh.as_ref().map(crate::ssh_forward::SshForward::last_words) {
+                Some(said) if !said.is_empty() => format!("{reason}; ssh: {said}"),
+                _ => reason,
+            },
         };
         let deadline = config.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
         let ping_deadline = PING_DEADLINE.min(deadline);
@@ -167,7 +182,7 @@ impl Engine {
             .flatten();
         let remembered = match remembered {
             Some(version) => {
-                let docker = client(&resolved, deadline, &version)
+                let docker = client(&resolved, ssh.as_ref(), deadline, &version)
                     .map_err(|err| unreachable(err.to_string()))?;
                 match tokio::time::timeout(ping_deadline, docker.ping()).await {
                     Err(_) => return Err(unreachable(no_answer())),
@@ -184,8 +199,13 @@ impl Engine {
         let docker = if let Some(docker) = remembered {
             docker
         } else {
-            let docker = client(&resolved, deadline, bollard::API_DEFAULT_VERSION)
-                .map_err(|err| unreachable(err.to_string()))?;
+            let docker = client(
+                &resolved,
+                ssh.as_ref(),
+                deadline,
+                bollard::API_DEFAULT_VERSION,
+            )
+            .map_err(|err| unreachable(err.to_string()))?;
             let docker = tokio::time::timeout(ping_deadline, docker.negotiate_version())
                 .await
                 .map_err(|_| unreachable(no_answer()))?
@@ -208,6 +228,7 @@ impl Engine {
             images,
             spawners,
             local: resolved.is_local(),
+            _ssh: ssh,
         })
     }
 
