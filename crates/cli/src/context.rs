@@ -111,6 +111,24 @@ impl<'a> Context<'a> {
         Ok(config)
     }
 
+    /// Whether Docker may be there (see [`docker_may_be_available`]), or the config names
+    /// an engine (`docker.host`, `docker.context`).
+    fn docker_may_be_there(&self) -> bool {
+        docker_may_be_available()
+            || self
+                .config
+                .docker
+                .host
+                .as_deref()
+                .is_some_and(|host| !host.is_empty())
+            || self
+                .config
+                .docker
+                .context
+                .as_deref()
+                .is_some_and(|context| !context.is_empty())
+    }
+
     /// How new workspaces get their host ports: the range of the config (or
     /// `SKIPPER_PORT_RANGE`), one port each, this machine's loopback asked which are held.
     pub fn port_plan(&self) -> Result<PortPlan<'static>, CliError> {
@@ -142,7 +160,7 @@ impl<'a> Context<'a> {
             keepers.push(&self.worktree);
         }
         let docker_wanted = self.choice.explicit != Some(SandboxKind::Worktree)
-            && (self.preferred == SandboxKind::Docker || docker_may_be_available());
+            && (self.preferred == SandboxKind::Docker || self.docker_may_be_there());
         if docker_wanted {
             match self.docker() {
                 Ok(docker) => keepers.push(docker),
@@ -256,7 +274,7 @@ impl<'a> Context<'a> {
             return Ok(vec![self.backend(kind)?.registry]);
         }
         let mut registries: Vec<&dyn WorkspaceRegistry> = vec![&self.worktree];
-        if self.preferred == SandboxKind::Docker || docker_may_be_available() {
+        if self.preferred == SandboxKind::Docker || self.docker_may_be_there() {
             match self.docker() {
                 Ok(docker) => registries.push(docker),
                 Err(err) => self.printer.warning(&format!(
@@ -276,7 +294,7 @@ impl<'a> Context<'a> {
         match kind {
             SandboxKind::Docker => vec![&self.worktree],
             SandboxKind::Worktree => {
-                if self.preferred != SandboxKind::Docker && !docker_may_be_available() {
+                if self.preferred != SandboxKind::Docker && !self.docker_may_be_there() {
                     return Vec::new();
                 }
                 match self.docker() {
@@ -301,7 +319,7 @@ impl<'a> Context<'a> {
         let worktree = self.backend(SandboxKind::Worktree)?;
         let docker_wanted = self.choice.explicit == Some(SandboxKind::Docker)
             || self.preferred == SandboxKind::Docker
-            || docker_may_be_available();
+            || self.docker_may_be_there();
         let others = if docker_wanted {
             vec![self.backend(SandboxKind::Docker)?]
         } else {
@@ -376,7 +394,7 @@ impl<'a> Context<'a> {
             kind: SandboxKind::Worktree,
             open: &open_worktree,
         }];
-        if self.preferred == SandboxKind::Docker || docker_may_be_available() {
+        if self.preferred == SandboxKind::Docker || self.docker_may_be_there() {
             candidates.push(Candidate {
                 kind: SandboxKind::Docker,
                 open: &open_docker,
