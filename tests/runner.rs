@@ -36,6 +36,7 @@ mod test_docker_remote;
 mod test_docker_remove;
 mod test_docker_run;
 mod test_docker_runtime;
+mod test_docker_ssh_agent;
 mod test_faults;
 mod test_fetch;
 mod test_help;

@@ -36,9 +36,20 @@ pub struct Sshd {
 }
 
 impl Sshd {
-    /// Starts an sshd whose sessions have `DOCKER_HOST=docker_host`, so that `docker
-    /// system dial-stdio` there reaches that engine.
+    /// Starts an sshd on 127.0.0.1 whose sessions have `DOCKER_HOST=docker_host`, so that
+    /// `docker system dial-stdio` there reaches that engine.
     pub fn start(docker_host: &str) -> Self {
+        Self::start_on(
+            "127.0.0.1",
+            None,
+            &format!("SetEnv DOCKER_HOST={docker_host}\n"),
+        )
+    }
+
+    /// Starts an sshd listening on `address` (loopback, or this machine's address on a
+    /// network of the test's own containers) that lets `root` in by its own client key and
+    /// by `authorized` (a public key file) when given; `extra` is more sshd configuration.
+    pub fn start_on(address: &str, authorized: Option<&std::path::Path>, extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = |name: &str| dir.path().join(name);
         for (key, kind) in [("host_key", "ed25519"), ("client_key", "ed25519")] {
@@ -53,8 +64,12 @@ impl Sshd {
                 String::from_utf8_lossy(&made.stderr)
             );
         }
-        fs_err::copy(path("client_key.pub"), path("authorized_keys")).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
+        let mut keys = fs_err::read_to_string(path("client_key.pub")).unwrap();
+        if let Some(authorized) = authorized {
+            keys.push_str(&fs_err::read_to_string(authorized).unwrap());
+        }
+        fs_err::write(path("authorized_keys"), keys).unwrap();
+        let port = std::net::TcpListener::bind((address, 0))
             .unwrap()
             .local_addr()
             .unwrap()
@@ -62,10 +77,10 @@ impl Sshd {
         fs_err::write(
             path("sshd_config"),
             format!(
-                "ListenAddress 127.0.0.1\nPort {port}\nHostKey {host}\nAuthorizedKeysFile {keys}\n\
+                "ListenAddress {address}\nPort {port}\nHostKey {host}\nAuthorizedKeysFile {keys}\n\
                  PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
                  KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n\
-                 PidFile {pid}\nSetEnv DOCKER_HOST={docker_host}\n",
+                 PidFile {pid}\n{extra}",
                 host = path("host_key").display(),
                 keys = path("authorized_keys").display(),
                 pid = path("sshd.pid").display(),
@@ -78,7 +93,7 @@ impl Sshd {
         fs_err::write(
             &client_config,
             format!(
-                "Match host 127.0.0.1 exec \"test %p = {port}\"\n    IdentityFile {key}\n    \
+                "Match host {address} exec \"test %p = {port}\"\n    IdentityFile {key}\n    \
                  IdentitiesOnly yes\n    StrictHostKeyChecking no\n    \
                  UserKnownHostsFile /dev/null\n    LogLevel ERROR\n",
                 key = path("client_key").display()
@@ -102,7 +117,7 @@ impl Sshd {
         };
         // Ready once it accepts connections on its port.
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect((address, port)).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "sshd did not listen on {port}: {}",

@@ -95,6 +95,7 @@ mod scripts;
 mod secret_env;
 mod spawner;
 pub mod spec;
+pub mod ssh_agent;
 mod ssh_forward;
 mod transfer;
 pub mod ulimits;
@@ -155,6 +156,10 @@ pub struct DockerConfig {
     /// The engine the user's config names (`docker.host`, `docker.context`); the
     /// environment comes first (see [`endpoint::resolve`]).
     pub engine: endpoint::EngineChoice,
+    /// The command line that runs the ssh agent relay (its directory appended), when the
+    /// host's agent is to reach workspaces (`ssh.forward_agent`, on by default); only a
+    /// local engine gets it. `None`: no forwarding.
+    pub ssh_agent_relay: Option<Vec<String>>,
     /// The OCI runtime new workspace containers run under (`docker.runtime`, `--runtime`;
     /// `runsc` for gVisor), one the daemon lists; `None`: the daemon's default. Checked
     /// against the daemon's list before a workspace is made, and only then.

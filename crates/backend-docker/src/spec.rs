@@ -291,6 +291,10 @@ pub struct ContainerSpec {
     pub ulimits: Vec<Ulimit>,
     /// How it reaches the network.
     pub network: NetworkAttachment,
+    /// The ssh agent relay's directory, mounted at
+    /// [`AGENT_DIR_MOUNT`](crate::ssh_agent::AGENT_DIR_MOUNT), with `SSH_AUTH_SOCK` set to
+    /// [`AGENT_SOCKET`](crate::ssh_agent::AGENT_SOCKET); `None`: no agent.
+    pub ssh_agent: Option<PathBuf>,
 }
 
 /// How a workspace container reaches the network (its [`skipper_core::NetworkMode`]).
@@ -353,6 +357,18 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             ..Default::default()
         })
         .collect();
+    let mut env = env;
+    if let Some(dir) = &spec.ssh_agent {
+        mounts.push(Mount {
+            target: Some(crate::ssh_agent::AGENT_DIR_MOUNT.to_owned()),
+            source: Some(dir.to_string_lossy().into_owned()),
+            typ: Some(MountType::BIND),
+            read_only: Some(false),
+            ..Default::default()
+        });
+        env.get_or_insert_with(Vec::new)
+            .push(format!("SSH_AUTH_SOCK={}", crate::ssh_agent::AGENT_SOCKET));
+    }
     let cmd = match &spec.exec_dir {
         Some(dir) => {
             mounts.push(Mount {
@@ -447,6 +463,7 @@ mod tests {
             runtime: None,
             ulimits: Vec::new(),
             network: NetworkAttachment::Bridge,
+            ssh_agent: None,
         }
     }
 

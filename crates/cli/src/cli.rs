@@ -59,4 +59,6 @@ pub enum Command {
     Gc(crate::commands::gc::GcArgs),
     Completions(crate::commands::completions::CompletionsArgs),
     Mcp(crate::commands::mcp::McpArgs),
+    #[command(name = "ssh-agent-relay", hide = true)]
+    SshAgentRelay(crate::commands::ssh_agent_relay::SshAgentRelayArgs),
 }

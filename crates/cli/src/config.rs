@@ -39,6 +39,31 @@ pub struct Config {
     /// none).
     #[serde(default)]
     pub network: skipper_core::NetworkSettings,
+    /// `[ssh]`: the host's ssh agent in workspaces.
+    #[serde(default)]
+    pub ssh: SshSection,
+}
+
+/// `[ssh]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshSection {
+    /// The host's `SSH_AUTH_SOCK` reaches every Docker workspace on a local engine at
+    /// `/run/skipper/ssh-agent.sock` (on by default).
+    #[serde(default = "forward_by_default")]
+    pub forward_agent: bool,
+}
+
+impl Default for SshSection {
+    fn default() -> Self {
+        Self {
+            forward_agent: true,
+        }
+    }
+}
+
+fn forward_by_default() -> bool {
+    true
 }
 
 /// `[mcp]`: what `sk mcp`'s clients may do.
@@ -137,6 +162,15 @@ impl Config {
         let mut config = self.docker.resolve(paths)?;
         config.agent_config = Some(self.agents(paths)?.0.config_paths());
         config.network = self.network.clone();
+        if self.ssh.forward_agent {
+            // The relay is this same program's hidden command.
+            config.ssh_agent_relay = std::env::current_exe().ok().map(|sk| {
+                vec![
+                    sk.to_string_lossy().into_owned(),
+                    crate::commands::SSH_AGENT_RELAY.to_owned(),
+                ]
+            });
+        }
         Ok(config)
     }
 
@@ -285,6 +319,7 @@ impl DockerSection {
             request_timeout,
             exec,
             agent_config: None,
+            ssh_agent_relay: None,
             engine: skipper_backend_docker::endpoint::EngineChoice {
                 host: self.host.clone().filter(|host| !host.is_empty()),
                 context: self.context.clone().filter(|context| !context.is_empty()),

@@ -80,6 +80,7 @@ impl Engine {
             runtime: self.config.runtime.clone(),
             ulimits: self.config.ulimits.clone(),
             network,
+            ssh_agent: self.ssh_agent_dir(),
         };
         let mut replaced_half_made = false;
         let id = loop {
@@ -158,6 +159,9 @@ impl Engine {
         tracing::debug!("copied into {name}: {summary:?}");
         let phase = phase.done("copying what the snapshot lacks");
         self.copy_host_config(name, host_config).await?;
+        if self.ssh_agent_dir().is_some() {
+            self.link_ssh_agent(name).await?;
+        }
         self.hand_over_exec_dir(name, with_exec_dir).await?;
         self.start(name).await?;
         let phase = phase.done("starting the container");

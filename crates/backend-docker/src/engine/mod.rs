@@ -230,6 +230,20 @@ impl Engine {
             local: resolved.is_local(),
             _ssh: ssh,
         })
+        .inspect(|engine| {
+            if let Some(dir) = engine.ssh_agent_dir() {
+                let host_agent = std::env::var_os("SSH_AUTH_SOCK").map(std::path::PathBuf::from);
+                let relay = engine.config.ssh_agent_relay.as_deref().unwrap_or_default();
+                crate::ssh_agent::refresh(&dir, host_agent.as_deref(), relay);
+            }
+        })
+    }
+
+    /// The ssh agent relay's directory that new containers mount, when the host's agent
+    /// reaches workspaces: on a local engine, unless the user turned it off.
+    pub(crate) fn ssh_agent_dir(&self) -> Option<std::path::PathBuf> {
+        (self.local && self.config.ssh_agent_relay.is_some())
+            .then(|| crate::ssh_agent::relay_dir(&self.config.data_root))
     }
 
     /// The host configuration a new container gets, as mounts for a local engine; for a

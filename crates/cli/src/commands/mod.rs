@@ -7,7 +7,11 @@ pub mod gc;
 pub mod hooks;
 pub mod mcp;
 pub mod repo;
+pub mod ssh_agent_relay;
 pub mod workspace;
+
+/// The hidden command that runs the ssh agent relay.
+pub const SSH_AGENT_RELAY: &str = "ssh-agent-relay";
 
 use crate::cli::{Cli, Command};
 use crate::context::Context;
@@ -18,6 +22,9 @@ use crate::printer::Printer;
 pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
+    }
+    if let Command::SshAgentRelay(args) = &cli.command {
+        return ssh_agent_relay::run(args);
     }
     if let Command::Mcp(args) = &cli.command {
         // Each tool call makes its own context; the protocol owns stdin and stdout.
@@ -31,6 +38,8 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Doctor(args) => doctor::run(&context, &args),
         Command::Gc(args) => gc::run(&context, &args),
         Command::Hooks(command) => hooks::dispatch(&context, command),
-        Command::Completions(_) | Command::Mcp(_) => Ok(ExitStatus::Success),
+        Command::Completions(_) | Command::Mcp(_) | Command::SshAgentRelay(_) => {
+            Ok(ExitStatus::Success)
+        }
     }
 }
