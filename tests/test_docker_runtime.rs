@@ -170,6 +170,20 @@ fn a_workspace_made_with_runtime_runsc_runs_under_gvisor() {
         "-r",
     ]);
     assert_eq!(kernel.trim(), "4.4.0");
+    // runsc's `--network=none`: its own network stack, with a loopback interface only.
+    let interfaces = repo.ok(&[
+        "workspace",
+        "run",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat",
+        "--command",
+        "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+    ]);
+    assert_eq!(interfaces.split_whitespace().collect::<Vec<_>>(), ["lo"]);
     let main_kernel = repo.ok(&[
         "workspace",
         "run",

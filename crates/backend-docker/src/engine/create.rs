@@ -50,22 +50,7 @@ impl Engine {
         let phase = phase.done("the workspace image");
         let snapshot = self.ensure_snapshot(checkout, &image).await?;
         let phase = phase.done("the repository's snapshot image");
-        let mut container_labels =
-            labels::workspace_labels(reference, &image.hash, &self.namespace, ports);
-        if let Some(runtime) = &self.config.runtime {
-            container_labels.insert(labels::RUNTIME.to_owned(), runtime.clone());
-        }
-        let container_spec = ContainerSpec {
-            image: snapshot,
-            labels: container_labels,
-            mounts: self.present_mounts(),
-            memory_bytes: self.config.memory_bytes,
-            nano_cpus: self.config.nano_cpus,
-            ports: ports.to_vec(),
-            exec_dir: self.spawners.prepare(&name),
-            runtime: self.config.runtime.clone(),
-            ulimits: self.config.ulimits.clone(),
-        };
+        let container_spec = self.container_spec(reference, &image.hash, snapshot, &name, ports);
         let mut replaced_half_made = false;
         let id = loop {
             let created = self
@@ -146,6 +131,36 @@ impl Engine {
             return Err(err);
         }
         self.workspace_of(reference).await
+    }
+
+    /// What the container `name` of `reference` is made with: `snapshot` (of the workspace
+    /// image `image_hash`), its labels (the runtime's among them, when one is configured),
+    /// the host configuration present now, the configured limits and runtime, `ports`, and
+    /// its exec directory, made here.
+    fn container_spec(
+        &self,
+        reference: &WorkspaceRef,
+        image_hash: &str,
+        snapshot: String,
+        name: &str,
+        ports: &[u16],
+    ) -> ContainerSpec {
+        let mut container_labels =
+            labels::workspace_labels(reference, image_hash, &self.namespace, ports);
+        if let Some(runtime) = &self.config.runtime {
+            container_labels.insert(labels::RUNTIME.to_owned(), runtime.clone());
+        }
+        ContainerSpec {
+            image: snapshot,
+            labels: container_labels,
+            mounts: self.present_mounts(),
+            memory_bytes: self.config.memory_bytes,
+            nano_cpus: self.config.nano_cpus,
+            ports: ports.to_vec(),
+            exec_dir: self.spawners.prepare(name),
+            runtime: self.config.runtime.clone(),
+            ulimits: self.config.ulimits.clone(),
+        }
     }
 
     /// Removes the container `id` (named `name`) whose creation failed, and its exec
