@@ -216,6 +216,27 @@ fn a_workspace_made_with_runtime_runsc_runs_under_gvisor() {
             .unwrap(),
     ]);
     assert_eq!(container_runtime, "runsc");
+    // The runtime is the workspace's own from then on.
+    let again = repo.run(&[
+        "workspace",
+        "create",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat",
+        "--runtime",
+        "runc",
+    ]);
+    assert!(again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains(
+            "the workspace runs under the runtime \"runsc\", not --runtime runc: a workspace's runtime is fixed when it is made"
+        ),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 
     repo.ok(&[
         "workspace",

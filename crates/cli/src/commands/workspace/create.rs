@@ -191,6 +191,12 @@ pub fn make(
                 checkout.repository,
                 workspace.location.display()
             ));
+            if let Some(warning) = crate::docker_runtime::runtime_kept(
+                context.chosen_runtime(),
+                workspace.runtime.as_deref(),
+            ) {
+                context.printer.warning(&warning);
+            }
             Ok(Made::Existed(workspace))
         }
     }
