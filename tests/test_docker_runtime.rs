@@ -113,6 +113,18 @@ impl OnDaemon {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// `sk workspace run` of `argv` in the workspace of `branch` (`None`: the main one);
+    /// stdout.
+    fn run_in(&self, branch: Option<&str>, argv: &[&str]) -> String {
+        let mut args = vec!["workspace", "run", "--sandbox", "docker", "-r", &self.name];
+        if let Some(branch) = branch {
+            args.extend(["-b", branch]);
+        }
+        args.push("--");
+        args.extend_from_slice(argv);
+        self.ok(&args)
+    }
+
     fn list(&self) -> Vec<Value> {
         let json = self.ok(&[
             "workspace",
@@ -156,31 +168,19 @@ fn a_workspace_made_with_runtime_runsc_runs_under_gvisor() {
         "runsc",
     ]);
     // gVisor's own kernel answers, where the host's would be the machine's.
-    let kernel = repo.ok(&[
-        "workspace",
-        "run",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat",
-        "--",
-        "uname",
-        "-r",
-    ]);
+    let kernel = repo.run_in(Some("feat"), &["uname", "-r"]);
     assert_eq!(kernel.trim(), "4.4.0");
-    let main_kernel = repo.ok(&[
-        "workspace",
-        "run",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "--",
-        "uname",
-        "-r",
-    ]);
+    // runsc's `--network=none`: its own network stack, with a loopback interface only.
+    let interfaces = repo.run_in(
+        Some("feat"),
+        &[
+            "sh",
+            "-c",
+            "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+        ],
+    );
+    assert_eq!(interfaces.split_whitespace().collect::<Vec<_>>(), ["lo"]);
+    let main_kernel = repo.run_in(None, &["uname", "-r"]);
     assert_ne!(main_kernel.trim(), "4.4.0", "the main container is runc's");
 
     let rows = repo.list();
@@ -202,6 +202,27 @@ fn a_workspace_made_with_runtime_runsc_runs_under_gvisor() {
             .unwrap(),
     ]);
     assert_eq!(container_runtime, "runsc");
+    // The runtime is the workspace's own from then on.
+    let again = repo.run(&[
+        "workspace",
+        "create",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat",
+        "--runtime",
+        "runc",
+    ]);
+    assert!(again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains(
+            "the workspace runs under the runtime \"runsc\", not --runtime runc: a workspace's runtime is fixed when it is made"
+        ),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 
     repo.ok(&[
         "workspace",
@@ -228,17 +249,7 @@ fn docker_runtime_in_the_config_makes_every_new_workspace_run_under_it() {
     let daemon = runtime_daemon();
     // The main container too: `clone` makes it under the configured runtime.
     let repo = OnDaemon::new(&daemon.daemon, "gvisorcfg", "runtime = \"runsc\"");
-    let kernel = repo.ok(&[
-        "workspace",
-        "run",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "--",
-        "uname",
-        "-r",
-    ]);
+    let kernel = repo.run_in(None, &["uname", "-r"]);
     assert_eq!(kernel.trim(), "4.4.0");
     assert_eq!(repo.list()[0]["runtime"], "runsc");
 }

@@ -142,32 +142,7 @@ fn git_push_over_ssh_works_inside_with_the_hosts_agent_even_after_it_restarts_el
     assert!(stdout(&listed).contains(&first), "{}", stdout(&listed));
 
     // A push over ssh to a repository on this machine, authorised by the agent's key alone.
-    let container = repo.container(Some("feat/ssh"));
-    let address = host_address_for(&container);
-    let sshd = Sshd::start_on(&address, Some(&first_key.with_extension("pub")), "");
-    let pushed = keys.path().join("pushed.git");
-    let init = Command::new("git")
-        .args(["init", "-q", "--bare"])
-        .arg(&pushed)
-        .status()
-        .unwrap();
-    assert!(init.success());
-    let push = format!(
-        "git commit -q --allow-empty -m 'from the container' && \
-         GIT_SSH_COMMAND='ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=no -p {port}' \
-         git push -q ssh://root@{address}{path} HEAD:refs/heads/from-container && git rev-parse HEAD",
-        port = sshd.port,
-        path = pushed.display(),
-    );
-    let went = sh_with(&repo, &agent.socket, "feat/ssh", &push);
-    assert!(went.status.success(), "{}", stderr(&went));
-    let tip = Command::new("git")
-        .arg("--git-dir")
-        .arg(&pushed)
-        .args(["rev-parse", "from-container"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout(&tip), stdout(&went));
+    push_over_ssh(&repo, &agent, &first_key.with_extension("pub"), keys.path());
 
     // The host's agent restarts at another path (with another key): the next command
     // reaches the new one.
@@ -213,4 +188,36 @@ fn git_push_over_ssh_works_inside_with_the_hosts_agent_even_after_it_restarts_el
         &repo.container(Some("no-agent")),
     ]);
     assert!(!mounts.contains("ssh-agent"), "{mounts}");
+}
+
+/// Pushes a commit of `repo`'s `feat/ssh` workspace over ssh to a bare repository under
+/// `scratch`, through an sshd of the test's own that lets in `public_key` alone (the one in
+/// `agent`), and checks that it arrived.
+fn push_over_ssh(repo: &DockerRepo, agent: &Agent, public_key: &Path, scratch: &Path) {
+    let container = repo.container(Some("feat/ssh"));
+    let address = host_address_for(&container);
+    let sshd = Sshd::start_on(&address, Some(public_key), "");
+    let pushed = scratch.join("pushed.git");
+    let init = Command::new("git")
+        .args(["init", "-q", "--bare"])
+        .arg(&pushed)
+        .status()
+        .unwrap();
+    assert!(init.success());
+    let push = format!(
+        "git commit -q --allow-empty -m 'from the container' && \
+         GIT_SSH_COMMAND='ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=no -p {port}' \
+         git push -q ssh://root@{address}{path} HEAD:refs/heads/from-container && git rev-parse HEAD",
+        port = sshd.port,
+        path = pushed.display(),
+    );
+    let went = sh_with(repo, &agent.socket, "feat/ssh", &push);
+    assert!(went.status.success(), "{}", stderr(&went));
+    let tip = Command::new("git")
+        .arg("--git-dir")
+        .arg(&pushed)
+        .args(["rev-parse", "from-container"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&tip), stdout(&went));
 }

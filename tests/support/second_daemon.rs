@@ -84,6 +84,19 @@ impl SecondDaemon {
         format!("unix://{}", self.socket)
     }
 
+    /// Its name: its bridge's too.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its directory (`docker.sock`, `data/`, `x/`, `pid`, `bridge`, `dockerd.log`).
+    pub fn dir(&self) -> PathBuf {
+        Path::new(&self.socket)
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_default()
+    }
+
     /// Copies `images` of the machine's daemon into this one.
     pub fn load(&self, images: &[&str]) {
         let output = Command::new("bash")

@@ -118,6 +118,23 @@ pub fn runtime_needs_docker(name: &str) -> CliError {
     .hint("make a Docker workspace: `sk --sandbox docker workspace create ... --runtime NAME`")
 }
 
+/// What to say when `create --runtime asked` found the workspace made already under
+/// `made_under` (`None`: the daemon's default): nothing when they agree.
+pub fn runtime_kept(asked: Option<&str>, made_under: Option<&str>) -> Option<String> {
+    let asked = asked?;
+    if made_under == Some(asked) {
+        return None;
+    }
+    let under = made_under.map_or_else(
+        || "the daemon's default runtime".to_owned(),
+        |runtime| format!("the runtime \"{}\"", crate::printer::untrusted(runtime)),
+    );
+    Some(format!(
+        "the workspace runs under {under}, not --runtime {}: a workspace's runtime is fixed when it is made (remove it and create it again to change it)",
+        crate::printer::untrusted(asked)
+    ))
+}
+
 /// The advice for a Docker error about a runtime found among `err`'s causes, if any.
 pub fn hints(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -194,6 +211,21 @@ mod tests {
                 .to_string()
                 .contains("expected a resource limit, \"SOFT:HARD\" or a single number for both"),
             "{wrong_type}"
+        );
+    }
+
+    #[test]
+    fn a_runtime_asked_of_an_existing_workspace_is_said_to_be_kept_only_when_it_differs() {
+        assert_eq!(runtime_kept(None, Some("runsc")), None);
+        assert_eq!(runtime_kept(Some("runsc"), Some("runsc")), None);
+        assert_eq!(
+            runtime_kept(Some("runsc"), None).unwrap(),
+            "the workspace runs under the daemon's default runtime, not --runtime runsc: a workspace's runtime is fixed when it is made (remove it and create it again to change it)"
+        );
+        assert!(
+            runtime_kept(Some("runc"), Some("runsc"))
+                .unwrap()
+                .starts_with("the workspace runs under the runtime \"runsc\", not --runtime runc")
         );
     }
 

@@ -245,14 +245,25 @@ pub fn make(
                 checkout.repository,
                 workspace.location.display()
             ));
-            if let (Some(asked), Some(policy)) = (context.network_mode(), &workspace.network)
-                && asked != policy.mode
-            {
-                context.printer.warning(&format!(
-                    "its network is {policy}, fixed when it was made; `--network {asked}` applies to a new workspace (remove it and create it again)"
-                ));
-            }
+            warn_fixed_settings(context, &workspace);
             Ok(Made::Existed(workspace))
         }
+    }
+}
+
+/// Warns when `--network` or `--runtime` asks for other than what the existing `workspace`
+/// was made with: both are fixed when a workspace is made.
+fn warn_fixed_settings(context: &Context<'_>, workspace: &Workspace) {
+    if let (Some(asked), Some(policy)) = (context.network_mode(), &workspace.network)
+        && asked != policy.mode
+    {
+        context.printer.warning(&format!(
+            "its network is {policy}, fixed when it was made; `--network {asked}` applies to a new workspace (remove it and create it again)"
+        ));
+    }
+    if let Some(warning) =
+        crate::docker_runtime::runtime_kept(context.chosen_runtime(), workspace.runtime.as_deref())
+    {
+        context.printer.warning(&warning);
     }
 }
