@@ -85,6 +85,9 @@ struct Remote {
     /// How `sk` reaches the engine: `DOCKER_HOST` and whether with TLS.
     host: String,
     tls: bool,
+    /// A docker CLI configuration whose context names the engine, instead of
+    /// `DOCKER_HOST`.
+    docker_config: Option<std::path::PathBuf>,
 }
 
 impl Remote {
@@ -100,6 +103,7 @@ impl Remote {
         Self {
             host: engine.host.clone(),
             tls: true,
+            docker_config: None,
             engine,
             env,
             name: skipper_testkit::unique_name(prefix),
@@ -114,8 +118,35 @@ impl Remote {
     }
 
     /// `sk` reaching the engine through `DOCKER_HOST`, with TLS from the environment.
+    /// The same engine, through a context `sk-remote` that the docker CLI makes in a
+    /// configuration of the test's own, which `docker.context` names.
+    fn through_a_context(mut self) -> Self {
+        let docker_config = self.env.root().join("docker-config");
+        let certs = self.engine.certs.path();
+        let endpoint = format!(
+            "host={},ca={},cert={},key={}",
+            self.engine.host,
+            certs.join("ca.pem").display(),
+            certs.join("cert.pem").display(),
+            certs.join("key.pem").display()
+        );
+        docker_cli(
+            &docker_config,
+            &["context", "create", "sk-remote", "--docker", &endpoint],
+        );
+        self.env.write_config(&format!(
+            "[docker]\nimage = \"{BASE_IMAGE}\"\ncontext = \"sk-remote\"\n"
+        ));
+        self.docker_config = Some(docker_config);
+        self
+    }
+
     fn sk(&self) -> Command {
         let mut command = self.env.sk();
+        if let Some(config) = &self.docker_config {
+            command.env("DOCKER_CONFIG", config);
+            return command;
+        }
         command.env("DOCKER_HOST", &self.host);
         if self.tls {
             command
@@ -209,6 +240,33 @@ fn an_engine_over_ssh_serves_every_command_and_nothing_of_the_host_is_mounted() 
     every_command_on(&remote, "DOCKER_HOST)");
 }
 
+#[test]
+fn a_docker_cli_context_serves_every_command_and_nothing_of_the_host_is_mounted() {
+    if !second_daemon_ready(&["openssl"]) {
+        return;
+    }
+    let remote = Remote::new("remotectxall").through_a_context();
+    every_command_on(
+        &remote,
+        "context `sk-remote` (docker.context in the config file)), over TLS",
+    );
+}
+
+/// `docker --config <config> args`, which must succeed.
+fn docker_cli(config: &std::path::Path, args: &[&str]) {
+    let output = Command::new("docker")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "docker {args:?}: {}",
+        stderr(&output)
+    );
+}
+
 /// Clone, create, run, attach, list and remove on `remote`'s engine, whose `-v` line ends
 /// with `said`; nothing of the host mounted, its configuration copied in.
 fn every_command_on(remote: &Remote, said: &str) {
@@ -296,33 +354,11 @@ fn a_docker_cli_context_names_the_engine_from_the_config_or_as_the_current_one()
     if !second_daemon_ready(&["openssl"]) {
         return;
     }
-    let remote = Remote::new("remotectx");
+    let remote = Remote::new("remotectx").through_a_context();
     let origin = remote.env.origin(&remote.name, "main");
     remote.ok(&["clone", &origin.url, "--sandbox", "docker"]);
-    // A context made by the docker CLI itself, in the test's own docker configuration.
-    let docker_config = remote.env.root().join("docker-config");
-    let certs = remote.engine.certs.path();
-    let endpoint = format!(
-        "host={},ca={},cert={},key={}",
-        remote.engine.host,
-        certs.join("ca.pem").display(),
-        certs.join("cert.pem").display(),
-        certs.join("key.pem").display()
-    );
-    let docker_cli = |args: &[&str]| {
-        let output = Command::new("docker")
-            .arg("--config")
-            .arg(&docker_config)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "docker {args:?}: {}",
-            stderr(&output)
-        );
-    };
-    docker_cli(&["context", "create", "sk-remote", "--docker", &endpoint]);
+    let docker_config = remote.docker_config.clone().unwrap();
+    let docker_cli = |args: &[&str]| docker_cli(&docker_config, args);
     // Without DOCKER_HOST: the context `docker.context` names, then the CLI's current one.
     let by_context = |config: &str| {
         remote
