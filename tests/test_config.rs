@@ -59,7 +59,7 @@ fn skipper_config_overrides_the_config_path() {
       |
     1 | nonsense = true
       | ^^^^^^^^
-    unknown field `nonsense`, expected one of `sandbox`, `agent`, `agents`, `docker`, `hooks`, `ports`, `secrets`, `mcp`
+    unknown field `nonsense`, expected one of `sandbox`, `agent`, `agents`, `docker`, `hooks`, `ports`, `secrets`, `mcp`, `network`, `ssh`
       - see the README's configuration section for the keys skipper knows
     ");
 }
