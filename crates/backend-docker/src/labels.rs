@@ -245,9 +245,49 @@ fn target_values(target: &WorkspaceTarget) -> (&'static str, String) {
     }
 }
 
+/// `labels` as the Dockerfile instructions of a commit's `changes`, one `LABEL key="value"`
+/// a line, sorted: the one way to label a committed image that both engines honour. Docker
+/// takes the labels of the commit's container configuration too, but Podman (4.3) ignores
+/// that configuration and keeps the container's labels, so a snapshot committed there would
+/// carry its builder's role and no image hash. Podman reads a line as `LABEL key=value`,
+/// dropping the quotes around the value and unescaping nothing: a value's `"` and `\` are
+/// escaped for Docker alone, which is no matter, as skipper's label values (its names and
+/// hashes) hold neither.
+#[must_use]
+pub fn commit_changes<S: BuildHasher>(labels: &HashMap<String, String, S>) -> String {
+    let mut lines: Vec<String> = labels
+        .iter()
+        .map(|(key, value)| {
+            let value = value.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("LABEL {key}=\"{value}\"")
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commit_changes_are_one_quoted_label_a_line_sorted() {
+        let labels = repository_labels(
+            &RepositoryId::new("local", "o", "api").unwrap(),
+            ROLE_SNAPSHOT,
+            "ns",
+        );
+        assert_eq!(
+            commit_changes(&labels),
+            "LABEL dev.skipper.data-root=\"ns\"\n\
+             LABEL dev.skipper.managed=\"true\"\n\
+             LABEL dev.skipper.repository=\"local/o/api\"\n\
+             LABEL dev.skipper.role=\"repository-snapshot\"\n\
+             LABEL dev.skipper.schema=\"1\""
+        );
+        let odd = HashMap::from([("k".to_owned(), r#"a"b\c"#.to_owned())]);
+        assert_eq!(commit_changes(&odd), r#"LABEL k="a\"b\\c""#);
+    }
 
     fn reference(branch: Option<&str>) -> WorkspaceRef {
         WorkspaceRef {

@@ -96,12 +96,16 @@ impl Engine {
                 &self.namespace,
             );
             snapshot_labels.insert(labels::IMAGE_HASH.to_owned(), image.hash.clone());
+            // The labels go in the configuration (Docker's way) and as `LABEL` changes (the
+            // one Podman honours): see [`labels::commit_changes`].
+            let changes = labels::commit_changes(&snapshot_labels);
             let options = CommitContainerOptionsBuilder::default()
                 .container(&builder)
                 .repo(&repository)
                 .tag(&image.hash)
                 .pause(false)
                 .comment("skipper repository snapshot")
+                .changes(&changes)
                 .build();
             let config = ContainerConfig {
                 labels: Some(snapshot_labels),
@@ -172,7 +176,11 @@ impl Engine {
             return;
         };
         for image in images {
-            if image.repo_tags.iter().any(|tag| tag == keep) {
+            if image
+                .repo_tags
+                .iter()
+                .any(|tag| image::is_tag_of(tag, keep))
+            {
                 continue;
             }
             let mut gone = false;
