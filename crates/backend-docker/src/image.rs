@@ -7,7 +7,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bollard::Docker;
-use bollard::query_parameters::BuildImageOptionsBuilder;
+use bollard::models::ImageSummary;
+use bollard::query_parameters::{BuildImageOptionsBuilder, ListImagesOptionsBuilder};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use skipper_core::Progress;
@@ -394,6 +395,26 @@ pub async fn ensure_built_as(
     }
     progress.step(&format!("Built {tag}."));
     Ok(image)
+}
+
+/// The images `filters` find, label filters taken together on Docker and Podman alike
+/// (see [`labels::one_label_filter`]).
+///
+/// # Errors
+/// The daemon's.
+pub async fn list_labelled(
+    docker: &Docker,
+    filters: &HashMap<String, Vec<String>>,
+) -> Result<Vec<ImageSummary>, bollard::errors::Error> {
+    let (request, wanted) = labels::one_label_filter(filters);
+    let options = ListImagesOptionsBuilder::default()
+        .filters(&request)
+        .build();
+    let images = docker.list_images(Some(options)).await?;
+    Ok(images
+        .into_iter()
+        .filter(|image| labels::has_labels(&image.labels, &wanted))
+        .collect())
 }
 
 /// Whether the tag an engine lists, `listed`, is `reference` (`name:tag`, as skipper tags

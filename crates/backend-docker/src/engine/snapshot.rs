@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use bollard::models::ContainerConfig;
 use bollard::query_parameters::{
     CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
-    ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
+    RemoveImageOptionsBuilder,
 };
 use skipper_core::{Checkout, RepositoryId, fault_point, short_hash};
 
@@ -147,10 +147,7 @@ impl Engine {
         let mut untagged =
             labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
         untagged.insert("dangling".to_owned(), vec!["true".to_owned()]);
-        let options = ListImagesOptionsBuilder::default()
-            .filters(&untagged)
-            .build();
-        if let Ok(images) = self.docker.list_images(Some(options)).await {
+        if let Ok(images) = image::list_labelled(&self.docker, &untagged).await {
             for image in images {
                 // A container made from it keeps it: the daemon refuses, and that is fine.
                 let _ = self
@@ -169,10 +166,7 @@ impl Engine {
     /// still uses them (the daemon refuses, and the refusal is ignored).
     async fn prune_other_snapshots(&self, repository: &RepositoryId, keep: &str) {
         let filters = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
-        let options = ListImagesOptionsBuilder::default()
-            .filters(&filters)
-            .build();
-        let Ok(images) = self.docker.list_images(Some(options)).await else {
+        let Ok(images) = image::list_labelled(&self.docker, &filters).await else {
             return;
         };
         for image in images {
@@ -213,12 +207,7 @@ impl Engine {
     ) -> Result<Vec<(String, Option<u64>)>, DockerError> {
         self.reap_leftovers(repository).await;
         let filters = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
-        let options = ListImagesOptionsBuilder::default()
-            .filters(&filters)
-            .build();
-        let images = self
-            .docker
-            .list_images(Some(options))
+        let images = image::list_labelled(&self.docker, &filters)
             .await
             .map_err(|err| {
                 DockerError::api(&self.docker, "list images", repository.to_string(), &err)
