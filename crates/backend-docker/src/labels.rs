@@ -273,11 +273,19 @@ pub fn commit_changes<S: BuildHasher>(labels: &HashMap<String, String, S>) -> St
 /// container listing takes them all, as Docker's does), so every image listing asks with
 /// one and checks the others itself: the same answer on both engines.
 #[must_use]
-pub fn one_label_filter(
-    filters: &HashMap<String, Vec<String>>,
+pub fn one_label_filter<S: BuildHasher>(
+    filters: &HashMap<String, Vec<String>, S>,
 ) -> (HashMap<String, Vec<String>>, Vec<String>) {
-    let mut request = filters.clone();
-    let Some(wanted) = request.remove("label").filter(|wanted| !wanted.is_empty()) else {
+    let mut request: HashMap<String, Vec<String>> = filters
+        .iter()
+        .filter(|(key, _)| *key != "label")
+        .map(|(key, values)| (key.clone(), values.clone()))
+        .collect();
+    let Some(wanted) = filters
+        .get("label")
+        .filter(|wanted| !wanted.is_empty())
+        .cloned()
+    else {
         return (request, Vec::new());
     };
     let prefer = |prefix: &str| wanted.iter().find(|label| label.starts_with(prefix));

@@ -84,12 +84,11 @@ impl Ulimit {
                     text: text.to_owned(),
                 })
         };
-        let (soft, hard) = match text.split_once(':') {
-            Some((soft, hard)) => (number(soft)?, number(hard)?),
-            None => {
-                let both = number(text)?;
-                (both, both)
-            }
+        let (soft, hard) = if let Some((soft, hard)) = text.split_once(':') {
+            (number(soft)?, number(hard)?)
+        } else {
+            let both = number(text)?;
+            (both, both)
         };
         if soft > hard {
             return Err(InvalidUlimit::SoftAboveHard { soft, hard });
