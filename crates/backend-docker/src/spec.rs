@@ -575,7 +575,10 @@ mod tests {
         });
         let host = body.host_config.unwrap();
         assert_eq!(host.runtime.as_deref(), Some("runsc"));
-        assert_eq!(host.ulimits, host_config_ulimits(std::slice::from_ref(&nofile)));
+        assert_eq!(
+            host.ulimits,
+            host_config_ulimits(std::slice::from_ref(&nofile))
+        );
         // The rest of the lockdown is untouched by them.
         assert_eq!(host.cap_drop, Some(vec!["ALL".to_owned()]));
         assert_eq!(host.pids_limit, Some(PIDS_LIMIT));
