@@ -31,6 +31,7 @@ mod test_docker_housekeeping;
 mod test_docker_image;
 mod test_docker_list;
 mod test_docker_network;
+mod test_docker_podman;
 mod test_docker_prompt;
 mod test_docker_remote;
 mod test_docker_remove;

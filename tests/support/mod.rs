@@ -14,6 +14,7 @@ pub mod crash;
 pub mod docker;
 pub mod fake_docker;
 pub mod mcp;
+pub mod podman;
 pub mod second_daemon;
 pub mod sshd;
 

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
 use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveImageOptionsBuilder,
+    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
 };
 use skipper_core::{Checkout, ErrorKind, Finding, FindingKind, Housekeeping, SandboxError};
 
@@ -158,17 +157,12 @@ impl Engine {
     ) -> Result<(), DockerError> {
         let current = self.recipe().ok().map(|recipe| recipe.hash());
         for role in [labels::ROLE_IMAGE, labels::ROLE_SNAPSHOT] {
-            let options = ListImagesOptionsBuilder::default()
-                .all(false)
-                .filters(&role_filter(role, &self.namespace))
-                .build();
-            let images = self
-                .docker
-                .list_images(Some(options))
-                .await
-                .map_err(|err| {
-                    DockerError::api(&self.docker, "list images", "skipper's images", &err)
-                })?;
+            let images =
+                crate::image::list_labelled(&self.docker, &role_filter(role, &self.namespace))
+                    .await
+                    .map_err(|err| {
+                        DockerError::api(&self.docker, "list images", "skipper's images", &err)
+                    })?;
             for image in images {
                 if used.contains(&image.id) {
                     continue;

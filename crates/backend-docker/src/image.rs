@@ -7,7 +7,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bollard::Docker;
-use bollard::query_parameters::BuildImageOptionsBuilder;
+use bollard::models::ImageSummary;
+use bollard::query_parameters::{BuildImageOptionsBuilder, ListImagesOptionsBuilder};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use skipper_core::Progress;
@@ -396,9 +397,58 @@ pub async fn ensure_built_as(
     Ok(image)
 }
 
+/// The images `filters` find, label filters taken together on Docker and Podman alike
+/// (see [`labels::one_label_filter`]).
+///
+/// # Errors
+/// The daemon's.
+pub async fn list_labelled(
+    docker: &Docker,
+    filters: &HashMap<String, Vec<String>>,
+) -> Result<Vec<ImageSummary>, bollard::errors::Error> {
+    let (request, wanted) = labels::one_label_filter(filters);
+    let options = ListImagesOptionsBuilder::default()
+        .filters(&request)
+        .build();
+    let images = docker.list_images(Some(options)).await?;
+    Ok(images
+        .into_iter()
+        .filter(|image| labels::has_labels(&image.labels, &wanted))
+        .collect())
+}
+
+/// Whether the tag an engine lists, `listed`, is `reference` (`name:tag`, as skipper tags
+/// its images): the same text, or the same once the registry an engine writes in front of
+/// a short name is dropped. Podman lists an image committed as `skipper-repo-x:tag` as
+/// `docker.io/library/skipper-repo-x:tag`, and one loaded as `localhost/...`; Docker lists
+/// short names as they are.
+#[must_use]
+pub fn is_tag_of(listed: &str, reference: &str) -> bool {
+    fn short(tag: &str) -> &str {
+        ["docker.io/library/", "docker.io/", "localhost/"]
+            .iter()
+            .find_map(|registry| tag.strip_prefix(registry))
+            .unwrap_or(tag)
+    }
+    listed == reference || short(listed) == short(reference)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_listed_with_the_registry_podman_writes_is_the_short_one() {
+        let tag = "skipper-repo-0a1b:7971e24473ec";
+        assert!(is_tag_of(tag, tag));
+        assert!(is_tag_of(
+            "docker.io/library/skipper-repo-0a1b:7971e24473ec",
+            tag
+        ));
+        assert!(is_tag_of("localhost/skipper-repo-0a1b:7971e24473ec", tag));
+        assert!(!is_tag_of("docker.io/library/skipper-repo-0a1b:other", tag));
+        assert!(!is_tag_of("quay.io/skipper-repo-0a1b:7971e24473ec", tag));
+    }
 
     fn recipe(dockerfile: &str, args: &[(&str, &str)]) -> ImageRecipe {
         ImageRecipe {

@@ -245,9 +245,118 @@ fn target_values(target: &WorkspaceTarget) -> (&'static str, String) {
     }
 }
 
+/// `labels` as the Dockerfile instructions of a commit's `changes`, one `LABEL key="value"`
+/// a line, sorted: the one way to label a committed image that both engines honour. Docker
+/// takes the labels of the commit's container configuration too, but Podman (4.3) ignores
+/// that configuration and keeps the container's labels, so a snapshot committed there would
+/// carry its builder's role and no image hash. Podman reads a line as `LABEL key=value`,
+/// dropping the quotes around the value and unescaping nothing: a value's `"` and `\` are
+/// escaped for Docker alone, which is no matter, as skipper's label values (its names and
+/// hashes) hold neither.
+#[must_use]
+pub fn commit_changes<S: BuildHasher>(labels: &HashMap<String, String, S>) -> String {
+    let mut lines: Vec<String> = labels
+        .iter()
+        .map(|(key, value)| {
+            let value = value.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("LABEL {key}=\"{value}\"")
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n")
+}
+
+/// `filters` split for an image listing: the request's filters with one `label` filter
+/// left (the repository's when there is one, else the role's, else the first), and the
+/// label filters taken out, for [`has_labels`] to check on the answer. Podman (4.3)
+/// answers an image listing given two `label` filters or more with no image at all (its
+/// container listing takes them all, as Docker's does), so every image listing asks with
+/// one and checks the others itself: the same answer on both engines.
+#[must_use]
+pub fn one_label_filter<S: BuildHasher>(
+    filters: &HashMap<String, Vec<String>, S>,
+) -> (HashMap<String, Vec<String>>, Vec<String>) {
+    let mut request: HashMap<String, Vec<String>> = filters
+        .iter()
+        .filter(|(key, _)| *key != "label")
+        .map(|(key, values)| (key.clone(), values.clone()))
+        .collect();
+    let Some(wanted) = filters
+        .get("label")
+        .filter(|wanted| !wanted.is_empty())
+        .cloned()
+    else {
+        return (request, Vec::new());
+    };
+    let prefer = |prefix: &str| wanted.iter().find(|label| label.starts_with(prefix));
+    let asked = prefer(&format!("{REPOSITORY}="))
+        .or_else(|| prefer(&format!("{ROLE}=")))
+        .unwrap_or(&wanted[0])
+        .clone();
+    request.insert("label".to_owned(), vec![asked]);
+    (request, wanted)
+}
+
+/// Whether `labels` satisfy each of the `label` filters `wanted` (`key=value`: that value;
+/// `key`: any value).
+#[must_use]
+pub fn has_labels<S: BuildHasher>(labels: &HashMap<String, String, S>, wanted: &[String]) -> bool {
+    wanted.iter().all(|filter| match filter.split_once('=') {
+        Some((key, value)) => labels.get(key).is_some_and(|found| found == value),
+        None => labels.contains_key(filter.as_str()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_image_listing_asks_with_one_label_and_checks_the_rest() {
+        let repository = RepositoryId::new("local", "o", "api").unwrap();
+        let mut filters = repository_filter(&repository, ROLE_SNAPSHOT, "ns");
+        filters.insert("dangling".to_owned(), vec!["true".to_owned()]);
+        let (request, wanted) = one_label_filter(&filters);
+        assert_eq!(request["label"], vec![format!("{REPOSITORY}=local/o/api")]);
+        assert_eq!(request["dangling"], vec!["true".to_owned()]);
+        assert_eq!(wanted, filters["label"]);
+        let mut labels = repository_labels(&repository, ROLE_SNAPSHOT, "ns");
+        assert!(has_labels(&labels, &wanted));
+        labels.insert(ROLE.to_owned(), ROLE_SNAPSHOT_BUILDER.to_owned());
+        assert!(!has_labels(&labels, &wanted));
+        assert!(has_labels(&labels, &[MANAGED.to_owned()]));
+        assert!(!has_labels(&labels, &[PORTS.to_owned()]));
+        // The role's when no repository is named; nothing to check without labels.
+        let by_role = HashMap::from([(
+            "label".to_owned(),
+            vec![format!("{MANAGED}=true"), format!("{ROLE}={ROLE_IMAGE}")],
+        )]);
+        assert_eq!(
+            one_label_filter(&by_role).0["label"],
+            vec![format!("{ROLE}={ROLE_IMAGE}")]
+        );
+        let none = HashMap::from([("dangling".to_owned(), vec!["true".to_owned()])]);
+        assert_eq!(one_label_filter(&none), (none.clone(), Vec::new()));
+    }
+
+    #[test]
+    fn commit_changes_are_one_quoted_label_a_line_sorted() {
+        let labels = repository_labels(
+            &RepositoryId::new("local", "o", "api").unwrap(),
+            ROLE_SNAPSHOT,
+            "ns",
+        );
+        assert_eq!(
+            commit_changes(&labels),
+            "LABEL dev.skipper.data-root=\"ns\"\n\
+             LABEL dev.skipper.managed=\"true\"\n\
+             LABEL dev.skipper.repository=\"local/o/api\"\n\
+             LABEL dev.skipper.role=\"repository-snapshot\"\n\
+             LABEL dev.skipper.schema=\"1\""
+        );
+        let odd = HashMap::from([("k".to_owned(), r#"a"b\c"#.to_owned())]);
+        assert_eq!(commit_changes(&odd), r#"LABEL k="a\"b\\c""#);
+    }
 
     fn reference(branch: Option<&str>) -> WorkspaceRef {
         WorkspaceRef {

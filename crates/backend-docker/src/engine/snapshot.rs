@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use bollard::models::ContainerConfig;
 use bollard::query_parameters::{
     CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
-    ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
+    RemoveImageOptionsBuilder,
 };
 use skipper_core::{Checkout, RepositoryId, fault_point, short_hash};
 
@@ -96,12 +96,16 @@ impl Engine {
                 &self.namespace,
             );
             snapshot_labels.insert(labels::IMAGE_HASH.to_owned(), image.hash.clone());
+            // The labels go in the configuration (Docker's way) and as `LABEL` changes (the
+            // one Podman honours): see [`labels::commit_changes`].
+            let changes = labels::commit_changes(&snapshot_labels);
             let options = CommitContainerOptionsBuilder::default()
                 .container(&builder)
                 .repo(&repository)
                 .tag(&image.hash)
                 .pause(false)
                 .comment("skipper repository snapshot")
+                .changes(&changes)
                 .build();
             let config = ContainerConfig {
                 labels: Some(snapshot_labels),
@@ -143,10 +147,7 @@ impl Engine {
         let mut untagged =
             labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
         untagged.insert("dangling".to_owned(), vec!["true".to_owned()]);
-        let options = ListImagesOptionsBuilder::default()
-            .filters(&untagged)
-            .build();
-        if let Ok(images) = self.docker.list_images(Some(options)).await {
+        if let Ok(images) = image::list_labelled(&self.docker, &untagged).await {
             for image in images {
                 // A container made from it keeps it: the daemon refuses, and that is fine.
                 let _ = self
@@ -165,14 +166,15 @@ impl Engine {
     /// still uses them (the daemon refuses, and the refusal is ignored).
     async fn prune_other_snapshots(&self, repository: &RepositoryId, keep: &str) {
         let filters = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
-        let options = ListImagesOptionsBuilder::default()
-            .filters(&filters)
-            .build();
-        let Ok(images) = self.docker.list_images(Some(options)).await else {
+        let Ok(images) = image::list_labelled(&self.docker, &filters).await else {
             return;
         };
         for image in images {
-            if image.repo_tags.iter().any(|tag| tag == keep) {
+            if image
+                .repo_tags
+                .iter()
+                .any(|tag| image::is_tag_of(tag, keep))
+            {
                 continue;
             }
             let mut gone = false;
@@ -205,12 +207,7 @@ impl Engine {
     ) -> Result<Vec<(String, Option<u64>)>, DockerError> {
         self.reap_leftovers(repository).await;
         let filters = labels::repository_filter(repository, labels::ROLE_SNAPSHOT, &self.namespace);
-        let options = ListImagesOptionsBuilder::default()
-            .filters(&filters)
-            .build();
-        let images = self
-            .docker
-            .list_images(Some(options))
+        let images = image::list_labelled(&self.docker, &filters)
             .await
             .map_err(|err| {
                 DockerError::api(&self.docker, "list images", repository.to_string(), &err)
