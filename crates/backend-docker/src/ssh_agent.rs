@@ -47,6 +47,8 @@ pub fn refresh(dir: &Path, host_agent: Option<&Path>, relay: &[String]) {
 }
 
 fn try_refresh(dir: &Path, host_agent: Option<&Path>, relay: &[String]) -> io::Result<()> {
+    // Made even without an agent now: a container mounts it, and an agent found later
+    // reaches that container through it.
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)

@@ -80,7 +80,7 @@ impl Engine {
             runtime: self.config.runtime.clone(),
             ulimits: self.config.ulimits.clone(),
             network,
-            ssh_agent: self.ssh_agent_dir(),
+            ssh_agent: self.ssh_agent_mount(),
         };
         let mut replaced_half_made = false;
         let id = loop {
@@ -129,7 +129,7 @@ impl Engine {
                 mode,
                 [default_branch, branch],
                 &host_config,
-                container_spec.exec_dir.is_some(),
+                &container_spec,
             )
             .await;
         if let Err(err) = made {
@@ -140,7 +140,8 @@ impl Engine {
     }
 
     /// Fills the new container `name` (what the snapshot lacks of `checkout`, the host's
-    /// configuration when it is not mounted), starts it and sets up its repository on
+    /// configuration when it is not mounted, the ssh agent's link when `container_spec`
+    /// mounts its relay), starts it and sets up its repository on
     /// `branches` (the default branch, then the workspace's) as `mode` says.
     async fn fill_and_start(
         &self,
@@ -149,7 +150,7 @@ impl Engine {
         mode: SetupMode,
         [default_branch, branch]: [&str; 2],
         host_config: &[spec::HostMount],
-        with_exec_dir: bool,
+        container_spec: &ContainerSpec,
     ) -> Result<(), DockerError> {
         let phase = Phase::start();
         let present = self.snapshot_objects(name, &checkout.repository).await?;
@@ -159,10 +160,11 @@ impl Engine {
         tracing::debug!("copied into {name}: {summary:?}");
         let phase = phase.done("copying what the snapshot lacks");
         self.copy_host_config(name, host_config).await?;
-        if self.ssh_agent_dir().is_some() {
+        if container_spec.ssh_agent.is_some() {
             self.link_ssh_agent(name).await?;
         }
-        self.hand_over_exec_dir(name, with_exec_dir).await?;
+        self.hand_over_exec_dir(name, container_spec.exec_dir.is_some())
+            .await?;
         self.start(name).await?;
         let phase = phase.done("starting the container");
         fault_point("docker.create.before-setup");

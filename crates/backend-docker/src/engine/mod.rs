@@ -231,12 +231,21 @@ impl Engine {
             _ssh: ssh,
         })
         .inspect(|engine| {
-            if let Some(dir) = engine.ssh_agent_dir() {
-                let host_agent = std::env::var_os("SSH_AUTH_SOCK").map(std::path::PathBuf::from);
-                let relay = engine.config.ssh_agent_relay.as_deref().unwrap_or_default();
-                crate::ssh_agent::refresh(&dir, host_agent.as_deref(), relay);
+            // Nothing is made where there is no data root yet (a `list` before any clone).
+            if engine.config.data_root.is_dir() {
+                engine.refresh_ssh_agent();
             }
         })
+    }
+
+    /// Points the ssh agent relay at the host's agent and starts it when none answers
+    /// (see [`crate::ssh_agent::refresh`]), when workspaces get the agent.
+    pub(crate) fn refresh_ssh_agent(&self) {
+        if let Some(dir) = self.ssh_agent_dir() {
+            let host_agent = std::env::var_os("SSH_AUTH_SOCK").map(std::path::PathBuf::from);
+            let relay = self.config.ssh_agent_relay.as_deref().unwrap_or_default();
+            crate::ssh_agent::refresh(&dir, host_agent.as_deref(), relay);
+        }
     }
 
     /// The ssh agent relay's directory that new containers mount, when the host's agent
@@ -244,6 +253,14 @@ impl Engine {
     pub(crate) fn ssh_agent_dir(&self) -> Option<std::path::PathBuf> {
         (self.local && self.config.ssh_agent_relay.is_some())
             .then(|| crate::ssh_agent::relay_dir(&self.config.data_root))
+    }
+
+    /// [`Engine::ssh_agent_dir`] made sure of, for a container about to mount it; `None`
+    /// (no agent in that container) when it cannot be made.
+    pub(crate) fn ssh_agent_mount(&self) -> Option<std::path::PathBuf> {
+        let dir = self.ssh_agent_dir()?;
+        self.refresh_ssh_agent();
+        dir.is_dir().then_some(dir)
     }
 
     /// The host configuration a new container gets, as mounts for a local engine; for a
