@@ -304,6 +304,15 @@ fn every_command_on(remote: &Remote, said: &str) {
         ],
     );
     assert_eq!(owned, "root 640\nroot 755\n");
+    // A change on the host reaches the copy with `sync`.
+    fs_err::write(
+        remote.env.home().join(".gitconfig"),
+        "[user]\n\tname = Renamed Tester\n",
+    )
+    .unwrap();
+    remote.ws("sync", "feat/remote", &[]);
+    let name = remote.ws("run", "feat/remote", &["--", "git", "config", "user.name"]);
+    assert_eq!(name.trim(), "Renamed Tester");
     let container = remote.container("feat/remote");
     let (found, mounts) = remote.engine.daemon.docker(&[
         "inspect",
