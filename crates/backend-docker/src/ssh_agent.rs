@@ -149,25 +149,15 @@ fn relay(client: UnixStream, agent: UnixStream) {
     let _ = upstream.join();
 }
 
-/// The archive that links [`AGENT_SOCKET`] to the relay's socket in [`AGENT_DIR_MOUNT`],
-/// uploaded into a new container before it starts.
-///
-/// # Errors
-/// Writing to `out`.
-pub fn write_link(out: impl io::Write) -> io::Result<()> {
-    let mut builder = tar::Builder::new(out);
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Symlink);
-    header.set_mode(0o777);
-    header.set_size(0);
-    header.set_mtime(0);
-    let path = AGENT_SOCKET.trim_start_matches('/');
-    let target = format!(
-        "{}/{RELAY_SOCKET}",
-        AGENT_DIR_MOUNT.rsplit('/').next().unwrap_or_default()
-    );
-    builder.append_link(&mut header, path, target)?;
-    builder.into_inner()?.flush()
+/// The link (`path` in an archive unpacked at `/`, `target`) that makes [`AGENT_SOCKET`]
+/// the relay's socket in [`AGENT_DIR_MOUNT`]: sent with a new container's repository copy.
+#[must_use]
+pub fn link() -> (String, String) {
+    let dir = AGENT_DIR_MOUNT.rsplit('/').next().unwrap_or_default();
+    (
+        AGENT_SOCKET.trim_start_matches('/').to_owned(),
+        format!("{dir}/{RELAY_SOCKET}"),
+    )
 }
 
 #[cfg(test)]
@@ -176,17 +166,12 @@ mod tests {
 
     #[test]
     fn the_stable_path_links_to_the_relays_socket_beside_it() {
-        let mut archive = Vec::new();
-        write_link(&mut archive).unwrap();
-        let mut read = tar::Archive::new(archive.as_slice());
-        let entry = read.entries().unwrap().next().unwrap().unwrap();
         assert_eq!(
-            entry.path().unwrap().to_str(),
-            Some("run/skipper/ssh-agent.sock")
-        );
-        assert_eq!(
-            entry.link_name().unwrap().unwrap().to_str(),
-            Some("ssh-agent.d/agent.sock")
+            link(),
+            (
+                "run/skipper/ssh-agent.sock".to_owned(),
+                "ssh-agent.d/agent.sock".to_owned()
+            )
         );
     }
 

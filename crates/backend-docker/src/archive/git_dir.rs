@@ -137,6 +137,7 @@ pub fn write_git_dir(
     prefix: &str,
     mode: &CopyMode,
     owner: Owner,
+    links: &[(String, String)],
     out: impl Write,
 ) -> io::Result<CopySummary> {
     let mut builder = Owned {
@@ -225,6 +226,16 @@ pub fn write_git_dir(
             format!("{prefix}/{MANIFEST}"),
             manifest.as_slice(),
         )?;
+    }
+    // Symbolic links elsewhere in the container (`path`, `target`), sent with the copy
+    // rather than in an archive of their own.
+    for (path, target) in links {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_mode(0o777);
+        header.set_size(0);
+        header.set_mtime(0);
+        builder.inner.append_link(&mut header, path, target)?;
     }
     let mut out = builder.inner.into_inner()?;
     out.flush()?;
@@ -385,6 +396,7 @@ mod tests {
                 uid: 1000,
                 gid: 100,
             },
+            &[],
             &mut out,
         )
         .unwrap();
@@ -446,10 +458,18 @@ mod tests {
             "workspace/api/.git",
             &CopyMode::Delta { present },
             Owner::default(),
+            &[(
+                "run/skipper/ssh-agent.sock".to_owned(),
+                "ssh-agent.d/agent.sock".to_owned(),
+            )],
             &mut out,
         )
         .unwrap();
         let names = names(&out);
+        assert!(
+            names.contains(&"run/skipper/ssh-agent.sock".to_owned()),
+            "{names:?}"
+        );
         assert_eq!(summary.reused_objects, 1);
         assert!(
             !names.iter().any(|n| n.contains(&"c".repeat(38))),

@@ -14,12 +14,14 @@ use crate::spec;
 impl Engine {
     /// Streams the checkout's git directory (or, for a delta, what the snapshot lacks) into
     /// `container`, owned by the container's user (resolved here rather than through the
-    /// daemon's `copyUIDGID`, which Engine 20.10 fails on a `uid:gid` user).
+    /// daemon's `copyUIDGID`, which Engine 20.10 fails on a `uid:gid` user), with `links`
+    /// (`path`, `target`) made in the same archive.
     pub(super) async fn copy_repository(
         &self,
         container: &str,
         checkout: &Checkout,
         mode: CopyMode,
+        links: Vec<(String, String)>,
     ) -> Result<CopySummary, DockerError> {
         let owner = self.container_owner(container).await?;
         let copy_failed = |reason: String| DockerError::Copy {
@@ -41,7 +43,7 @@ impl Engine {
         };
         let (writer, errors, rx) = archive::chunk_channel();
         let producer = tokio::task::spawn_blocking(move || {
-            let result = archive::write_git_dir(&git_dir, &prefix, &mode, owner, writer);
+            let result = archive::write_git_dir(&git_dir, &prefix, &mode, owner, &links, writer);
             if let Err(err) = &result {
                 // Fail the upload body, so that the daemon never sees a truncated archive
                 // as a complete one.

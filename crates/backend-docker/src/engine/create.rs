@@ -155,14 +155,21 @@ impl Engine {
         let phase = Phase::start();
         let present = self.snapshot_objects(name, &checkout.repository).await?;
         let summary = self
-            .copy_repository(name, checkout, CopyMode::Delta { present })
+            .copy_repository(
+                name,
+                checkout,
+                CopyMode::Delta { present },
+                container_spec
+                    .ssh_agent
+                    .is_some()
+                    .then(crate::ssh_agent::link)
+                    .into_iter()
+                    .collect(),
+            )
             .await?;
         tracing::debug!("copied into {name}: {summary:?}");
         let phase = phase.done("copying what the snapshot lacks");
         self.copy_host_config(name, host_config).await?;
-        if container_spec.ssh_agent.is_some() {
-            self.link_ssh_agent(name).await?;
-        }
         self.hand_over_exec_dir(name, container_spec.exec_dir.is_some())
             .await?;
         self.start(name).await?;

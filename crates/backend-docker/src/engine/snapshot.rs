@@ -75,7 +75,7 @@ impl Engine {
         fault_point("docker.snapshot.after-builder");
         let result = async {
             let summary = self
-                .copy_repository(&builder, checkout, CopyMode::Snapshot)
+                .copy_repository(&builder, checkout, CopyMode::Snapshot, Vec::new())
                 .await?;
             tracing::debug!("snapshot of {}: {summary:?}", checkout.repository);
             // The default branch's working tree and index go into the snapshot too: a

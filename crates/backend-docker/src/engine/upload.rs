@@ -104,18 +104,6 @@ impl Engine {
         self.upload_host_config(container, config.to_vec()).await
     }
 
-    /// Links the ssh agent's stable path in the new container `container` to the relay's
-    /// socket in its mounted directory.
-    ///
-    /// # Errors
-    /// [`DockerError::Copy`] when the link cannot be sent.
-    pub(crate) async fn link_ssh_agent(&self, container: &str) -> Result<(), DockerError> {
-        self.upload_archive(container, "/", "the ssh agent's link", |_, out| {
-            crate::ssh_agent::write_link(out)
-        })
-        .await
-    }
-
     /// Streams the archive `write` makes (owned by the container's user) into `dir` of
     /// `container`. The daemon never takes a part of it for the whole: a failure to write
     /// fails the upload's body.
