@@ -172,7 +172,13 @@ impl Engine {
         self.copy_host_config(name, host_config).await?;
         self.hand_over_exec_dir(name, container_spec.exec_dir.is_some())
             .await?;
-        self.start(name).await?;
+        // Only an `allow` workspace has a proxy to make sure of: no inspect otherwise.
+        let info = if matches!(container_spec.network, NetworkAttachment::Internal { .. }) {
+            self.inspect(name).await?
+        } else {
+            None
+        };
+        self.start(name, info.as_ref()).await?;
         let phase = phase.done("starting the container");
         fault_point("docker.create.before-setup");
         let repo_dir = spec::repository_path(&checkout.repository);

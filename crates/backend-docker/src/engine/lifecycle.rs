@@ -91,7 +91,7 @@ impl Engine {
                 | ContainerStateStatusEnum::EXITED
                 | ContainerStateStatusEnum::RESTARTING,
             ) => {
-                self.start(name).await?;
+                self.start(name, Some(info)).await?;
                 if has_spawner(info) {
                     self.spawners.await_reader(name).await;
                 }
@@ -111,11 +111,16 @@ impl Engine {
     /// Starts `name` and checks that PID 1 is still up. A start that fails while a port
     /// the container publishes is held on the host names that port; one of a container
     /// made to run under a chosen runtime names the runtime.
-    /// An `allow` workspace's egress proxy is made sure of first.
-    pub(super) async fn start(&self, name: &str) -> Result<(), DockerError> {
-        if let Some(info) = self.inspect(name).await? {
+    /// The egress proxy of an `allow` workspace (`info`, the container inspected, says
+    /// whether it is one; `None`: a container that has none) is made sure of first.
+    pub(super) async fn start(
+        &self,
+        name: &str,
+        info: Option<&ContainerInspectResponse>,
+    ) -> Result<(), DockerError> {
+        if let Some(info) = info {
             // Boxed: it may build the proxy image, a large future.
-            Box::pin(self.ensure_proxy(name, &info)).await?;
+            Box::pin(self.ensure_proxy(name, info)).await?;
         }
         if let Err(err) = self.docker.start_container(name, None).await {
             let held = self.held_ports(name).await;

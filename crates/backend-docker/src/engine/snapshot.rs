@@ -80,7 +80,7 @@ impl Engine {
             tracing::debug!("snapshot of {}: {summary:?}", checkout.repository);
             // The default branch's working tree and index go into the snapshot too: a
             // workspace's checkout then writes only what its branch changes.
-            self.start(&builder).await?;
+            self.start(&builder, None).await?;
             let repo_dir = spec::repository_path(&checkout.repository);
             self.step(
                 &builder,
