@@ -12,6 +12,7 @@ use skipper_testkit::TempHome;
 
 pub mod crash;
 pub mod docker;
+pub mod engine_process;
 pub mod fake_docker;
 pub mod mcp;
 pub mod podman;

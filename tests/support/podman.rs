@@ -50,7 +50,7 @@ pub struct PodmanService {
 impl PodmanService {
     /// Starts a service and waits until it answers; panics with its log when it does not.
     pub fn start() -> Self {
-        let name = unique_service_name();
+        let name = super::engine_process::unique_name("skp");
         let output = Command::new("bash")
             .arg(script())
             .args(["start", &name])
@@ -90,68 +90,23 @@ impl PodmanService {
     /// sees it (where label filters add up, unlike `podman images --filter`'s, any of which
     /// matches): whether it succeeded, and its trimmed stdout then stderr.
     pub fn docker(&self, args: &[&str]) -> (bool, String) {
-        let output = Command::new("docker")
-            .args(["-H", &self.host()])
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout).trim(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-        )
+        super::engine_process::outcome(Command::new("docker").args(["-H", &self.host()]).args(args))
     }
 
     /// `podman args` on this service's storage: whether it succeeded, and its trimmed stdout
     /// then stderr.
     pub fn podman(&self, args: &[&str]) -> (bool, String) {
-        let output = Command::new("bash")
-            .arg(script())
-            .args(["podman", &self.name])
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout).trim(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
+        super::engine_process::outcome(
+            Command::new("bash")
+                .arg(script())
+                .args(["podman", &self.name])
+                .args(args),
         )
     }
 }
 
 impl Drop for PodmanService {
     fn drop(&mut self) {
-        let stopped = Command::new("bash")
-            .arg(script())
-            .args(["stop", &self.name])
-            .output();
-        match stopped {
-            Ok(output) if output.status.success() => {}
-            Ok(output) => eprintln!(
-                "stopping the Podman service {}: {}",
-                self.name,
-                String::from_utf8_lossy(&output.stderr)
-            ),
-            Err(err) => eprintln!("stopping the Podman service {}: {err}", self.name),
-        }
+        super::engine_process::stop(&script(), &self.name, "Podman service");
     }
-}
-
-/// A service name no other test of any process holds: `skp`, then 8 hex digits of this
-/// process's id, a counter and the time (it names a network interface: at most 12).
-fn unique_service_name() -> String {
-    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let made = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let identity = format!("{}-{made}-{now}", std::process::id());
-    format!("skp{}", &skipper_core::short_hash(&identity, 8))
 }

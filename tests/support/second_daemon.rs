@@ -59,7 +59,7 @@ impl SecondDaemon {
             args.extend(["--config-file".to_owned(), file.display().to_string()]);
         }
         args.extend(extra.iter().map(|arg| (*arg).to_owned()));
-        let name = unique_daemon_name();
+        let name = super::engine_process::unique_name("sk");
         let output = Command::new("bash")
             .arg(script())
             .args(["start", &name])
@@ -116,49 +116,12 @@ impl SecondDaemon {
     /// `docker -H <this daemon> args`: whether it succeeded, and its trimmed stdout and
     /// stderr.
     pub fn docker(&self, args: &[&str]) -> (bool, String) {
-        let output = Command::new("docker")
-            .args(["-H", &self.host()])
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout).trim(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-        )
+        super::engine_process::outcome(Command::new("docker").args(["-H", &self.host()]).args(args))
     }
 }
 
 impl Drop for SecondDaemon {
     fn drop(&mut self) {
-        let stopped = Command::new("bash")
-            .arg(script())
-            .args(["stop", &self.name])
-            .output();
-        match stopped {
-            Ok(output) if output.status.success() => {}
-            Ok(output) => eprintln!(
-                "stopping the second daemon {}: {}",
-                self.name,
-                String::from_utf8_lossy(&output.stderr)
-            ),
-            Err(err) => eprintln!("stopping the second daemon {}: {err}", self.name),
-        }
+        super::engine_process::stop(&script(), &self.name, "second daemon");
     }
-}
-
-/// A daemon name no other test of any process holds: `sk`, then 8 hex digits of this
-/// process's id, a counter and the time (it names a network interface: at most 12).
-fn unique_daemon_name() -> String {
-    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let made = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let identity = format!("{}-{made}-{now}", std::process::id());
-    format!("sk{}", &skipper_core::short_hash(&identity, 8))
 }
