@@ -1,7 +1,8 @@
 //! Network policies of Docker workspaces (`--network`, `[network]`): `none` has loopback
-//! alone; `allow` reaches its allowed hosts through its own proxy and nothing else. The only
-//! servers aimed at are the test's own, in containers it starts on Docker's default bridge
-//! (where the proxy looks out from).
+//! alone; `allow` reaches its allowed hosts through the data root's egress proxy, on a port
+//! and with credentials of its own, and nothing else. The only servers aimed at are the
+//! test's own, in containers it starts on Docker's default bridge (where the proxy looks
+//! out from).
 
 use std::io::Write as _;
 use std::process::Stdio;
@@ -12,7 +13,8 @@ use serde_json::Value;
 use crate::support::docker::{BASE_IMAGE, DockerRepo, docker_ok, docker_ready};
 use crate::support::{TestEnv, stderr};
 
-/// Removes, on drop, the networks of the data root whose namespace it was told.
+/// Removes, on drop, the egress proxy, its volume and the networks of the data root whose
+/// namespace it was told.
 #[derive(Default)]
 struct NetworkSweep(Mutex<Option<String>>);
 
@@ -27,24 +29,52 @@ impl NetworkSweep {
         *self.0.lock().unwrap() = Some(namespace);
     }
 
-    fn networks(&self) -> Vec<String> {
+    /// The ids of `what` (`network`, `volume` or `container`) of the data root.
+    fn of(&self, what: &str) -> Vec<String> {
         let Some(namespace) = self.0.lock().unwrap().clone() else {
             return Vec::new();
         };
         let filter = format!("label=dev.skipper.data-root={namespace}");
-        docker_ok(&["network", "ls", "-q", "--filter", &filter])
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect()
+        let ids = match what {
+            "container" => docker_ok(&[
+                "ps",
+                "-aq",
+                "--filter",
+                &filter,
+                "--filter",
+                "label=dev.skipper.role=egress-proxy",
+            ]),
+            _ => docker_ok(&[what, "ls", "-q", "--filter", &filter]),
+        };
+        ids.split_whitespace().map(str::to_owned).collect()
+    }
+
+    fn networks(&self) -> Vec<String> {
+        self.of("network")
+    }
+
+    /// The data root's proxy container, by name (there is one at most).
+    fn proxy(&self) -> Option<String> {
+        let namespace = self.0.lock().unwrap().clone()?;
+        let name = format!("sk-egress-{namespace}-proxy");
+        self.of("container").first().map(|_| name)
     }
 }
 
 impl Drop for NetworkSweep {
     fn drop(&mut self) {
-        for network in self.networks() {
-            let _ = std::process::Command::new("docker")
-                .args(["network", "rm", &network])
-                .output();
+        for (what, ids) in [
+            ("container", self.of("container")),
+            ("network", self.networks()),
+            ("volume", self.of("volume")),
+        ] {
+            for id in ids {
+                let args: &[&str] = match what {
+                    "container" => &["rm", "-f", &id],
+                    _ => &[what, "rm", &id],
+                };
+                let _ = std::process::Command::new("docker").args(args).output();
+            }
         }
     }
 }
@@ -103,52 +133,86 @@ fn row<'a>(rows: &'a [Value], branch: Option<&str>) -> &'a Value {
         .unwrap_or_else(|| panic!("no workspace {branch:?} in {rows:?}"))
 }
 
-fn proxies_of(container: &str) -> Vec<String> {
-    docker_ok(&[
-        "ps",
-        "-aq",
-        "--filter",
-        &format!("label=dev.skipper.proxy-for={container}"),
-    ])
-    .split_whitespace()
-    .map(str::to_owned)
-    .collect()
+/// The proxy (`host:port`) named in the `allow` workspace of `branch`'s proxy variables,
+/// which must name it with credentials in each spelling; loopback goes direct.
+fn proxy_of(repo: &DockerRepo, branch: &str) -> String {
+    let env = repo.sh(branch, "echo \"$HTTPS_PROXY|$https_proxy|$NO_PROXY\"");
+    let (https, rest) = env.trim().split_once('|').unwrap();
+    assert!(https.starts_with("http://sk:"), "{env}");
+    assert_eq!(rest, format!("{https}|localhost,127.0.0.1,::1"));
+    https.split_once('@').unwrap().1.to_owned()
 }
 
-/// The allow workspace [`BRANCH`] of `repo`, whose proxy is `proxy` (`host:port`), reaches
-/// the server at `allowed` (port 8000) through it, and nothing else.
-fn reaches_only_its_hosts(repo: &DockerRepo, allowed: &str, denied: &str, proxy: &str) {
+/// The workspaces the proxy `proxy` holds a rule of.
+fn rules_in(proxy: &str) -> Vec<String> {
+    docker_ok(&["exec", proxy, "ls", "/srv/sk-proxy/rules"])
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The allow workspace of `branch` in `repo`, whose proxy is `proxy` (`host:port`),
+/// reaches the server at `allowed` (port 8000, which answers `server-<which>`) through it,
+/// and nothing else.
+fn reaches_only_its_hosts(
+    repo: &DockerRepo,
+    branch: &str,
+    (allowed, which): (&str, &str),
+    denied: &str,
+    proxy: &str,
+) {
     // The allowed server answers through the proxy, plain and through CONNECT.
     assert_eq!(
-        client(repo, BRANCH, &format!("get http://{allowed}:8000/x")),
-        "200 server-a /x"
+        client(repo, branch, &format!("get http://{allowed}:8000/x")),
+        format!("200 server-{which} /x")
     );
     assert_eq!(
-        client(repo, BRANCH, &format!("connect {allowed}:8000")),
-        "connect 200 server-a /tunnel"
+        client(repo, branch, &format!("connect {allowed}:8000")),
+        format!("connect 200 server-{which} /tunnel")
     );
     // The other one is refused by the proxy, and so is another port of the allowed one.
     assert_eq!(
-        client(repo, BRANCH, &format!("get http://{denied}:8000/")),
+        client(repo, branch, &format!("get http://{denied}:8000/")),
         "403 Filtered"
     );
     assert_eq!(
-        client(repo, BRANCH, &format!("connect {denied}:8000")),
+        client(repo, branch, &format!("connect {denied}:8000")),
         "connect 403 Filtered"
     );
     assert_eq!(
-        client(repo, BRANCH, &format!("get http://{allowed}:8001/")),
+        client(repo, branch, &format!("get http://{allowed}:8001/")),
         "403 Filtered"
     );
     // Bypassing the proxy reaches nothing: the workspace has no route out.
-    let direct = client(repo, BRANCH, &format!("direct http://{allowed}:8000/"));
+    let direct = client(repo, branch, &format!("direct http://{allowed}:8000/"));
     assert!(direct.starts_with("error "), "{direct}");
-    // Without its credentials, the proxy answers no one (another workspace, say).
+    // Without its credentials, its port of the proxy answers no one.
     let stranger = repo.sh(
-        BRANCH,
+        branch,
         &format!("HTTP_PROXY=http://{proxy} node /tmp/proxy-client.js get http://{allowed}:8000/"),
     );
     assert_eq!(stranger.trim(), "407 Proxy Authentication Required");
+}
+
+/// A `none` workspace made in `repo` has loopback alone.
+fn none_has_loopback_alone(repo: &DockerRepo) {
+    repo.ok(&[
+        "workspace",
+        "create",
+        "--sandbox",
+        "docker",
+        "-r",
+        &repo.name,
+        "-b",
+        "feat/none",
+        "--network",
+        "none",
+    ]);
+    let interfaces = repo.sh(
+        "feat/none",
+        "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+    );
+    assert_eq!(interfaces.trim(), "lo");
 }
 
 /// `list` shows the policies of `repo`'s allow workspace [`BRANCH`] (allowed `allowed`
@@ -176,29 +240,9 @@ fn lists_each_policy(repo: &DockerRepo, allowed: &str) {
 /// The branch of the allow workspace.
 const BRANCH: &str = "feat/allow";
 
-#[test]
-fn an_allow_workspace_reaches_its_hosts_through_its_proxy_and_nothing_else() {
-    if !docker_ready() {
-        return;
-    }
-    let networks = NetworkSweep::default();
-    let repo = DockerRepo::uncloned("net", "");
-    let allowed = server(&repo, "a");
-    let denied = server(&repo, "b");
-    // The repository's `allow` adds to the user's.
-    repo.origin.commit(
-        "release/v1",
-        ".skipper.toml",
-        "[network]\nallow = [\"repo-only.invalid:443\"]\n",
-        "network",
-    );
-    repo.origin.push(&["release/v1"]);
-    repo.env.write_config(&format!(
-        "[docker]\n[docker.build_args]\nBASE_IMAGE = \"{BASE_IMAGE}\"\n\
-         [docker.proxy]\nbase = \"{BASE_IMAGE}\"\n\
-         [network]\nallow = [\"{allowed}:8000\"]\n"
-    ));
-    repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
+/// `sk workspace create --network allow` of `branch` in `repo`, which must succeed; its
+/// stderr.
+fn create_allow(repo: &DockerRepo, branch: &str) -> String {
     let created = repo.run(&[
         "workspace",
         "create",
@@ -207,69 +251,109 @@ fn an_allow_workspace_reaches_its_hosts_through_its_proxy_and_nothing_else() {
         "-r",
         &repo.name,
         "-b",
-        "feat/allow",
+        branch,
         "--network",
         "allow",
     ]);
     assert!(created.status.success(), "{}", stderr(&created));
-    assert!(
-        stderr(&created).contains(&format!(
-            "Network: allow ({allowed}:8000, repo-only.invalid:443)"
-        )),
-        "{}",
-        stderr(&created)
+    stderr(&created)
+}
+
+/// The user configuration of the tests: the local base images, and `allow` as the user's
+/// allow list.
+fn config_allowing(allow: &str) -> String {
+    format!(
+        "[docker]\n[docker.build_args]\nBASE_IMAGE = \"{BASE_IMAGE}\"\n\
+         [docker.proxy]\nbase = \"{BASE_IMAGE}\"\n\
+         [network]\nallow = [\"{allow}\"]\n"
+    )
+}
+
+#[test]
+fn allow_workspaces_share_one_proxy_and_each_reaches_only_its_own_hosts() {
+    if !docker_ready() {
+        return;
+    }
+    let networks = NetworkSweep::default();
+    let repo = DockerRepo::uncloned("net", "");
+    let a = server(&repo, "a");
+    let b = server(&repo, "b");
+    // The repository's `allow` adds to the user's.
+    repo.origin.commit(
+        "release/v1",
+        ".skipper.toml",
+        "[network]\nallow = [\"repo-only.invalid:443\"]\n",
+        "network",
     );
-    let container = repo.container(Some("feat/allow"));
+    repo.origin.push(&["release/v1"]);
+    repo.env
+        .write_config(&config_allowing(&format!("{a}:8000")));
+    repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
+    let said = create_allow(&repo, BRANCH);
+    assert!(
+        said.contains(&format!("Network: allow ({a}:8000, repo-only.invalid:443)")),
+        "{said}"
+    );
+    let container = repo.container(Some(BRANCH));
     networks.of_container(&container);
-    put_client(&repo, "feat/allow");
+    put_client(&repo, BRANCH);
+    // A second allow workspace, made while the user allows the other server instead.
+    repo.env
+        .write_config(&config_allowing(&format!("{b}:8000")));
+    create_allow(&repo, "feat/other");
+    let other = repo.container(Some("feat/other"));
+    put_client(&repo, "feat/other");
 
-    // The proxy variables name its own proxy, with credentials; loopback goes direct.
-    let env = repo.sh("feat/allow", "echo \"$HTTPS_PROXY|$https_proxy|$NO_PROXY\"");
-    let proxy = format!("{container}-proxy:3128");
-    let (https, rest) = env.trim().split_once('|').unwrap();
-    assert!(
-        https.starts_with("http://sk:") && https.ends_with(&format!("@{proxy}")),
-        "{env}"
+    // Both are served by the data root's one proxy, each on a port of its own.
+    let proxy = networks.proxy().expect("the data root's egress proxy");
+    assert_eq!(networks.of("container").len(), 1);
+    let mine = proxy_of(&repo, BRANCH);
+    let theirs = proxy_of(&repo, "feat/other");
+    assert!(mine.starts_with(&format!("{proxy}:")), "{mine}");
+    assert!(theirs.starts_with(&format!("{proxy}:")), "{theirs}");
+    assert_ne!(mine, theirs);
+    reaches_only_its_hosts(&repo, BRANCH, (&a, "a"), &b, &mine);
+    reaches_only_its_hosts(&repo, "feat/other", (&b, "b"), &a, &theirs);
+    // One workspace's credentials are nothing on the other's port (tinyproxy answers
+    // credentials it does not know with 401, and none with 407).
+    let credentials = repo.sh(BRANCH, "echo \"$HTTP_PROXY\"");
+    let borrowed = credentials.trim().replace(&mine, &theirs);
+    assert_eq!(
+        repo.sh(
+            BRANCH,
+            &format!("HTTP_PROXY={borrowed} node /tmp/proxy-client.js get http://{b}:8000/")
+        )
+        .trim(),
+        "401 Unauthorized"
     );
-    assert_eq!(rest, format!("{https}|localhost,127.0.0.1,::1"));
 
-    reaches_only_its_hosts(&repo, &allowed, &denied, &proxy);
+    none_has_loopback_alone(&repo);
+    lists_each_policy(&repo, &a);
 
-    // A `none` workspace has loopback alone.
-    repo.ok(&[
-        "workspace",
-        "create",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/none",
-        "--network",
-        "none",
-    ]);
-    let interfaces = repo.sh(
-        "feat/none",
-        "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
-    );
-    assert_eq!(interfaces.trim(), "lo");
-
-    lists_each_policy(&repo, &allowed);
-
-    // A stopped proxy is started again with its workspace.
-    assert_eq!(proxies_of(&container).len(), 1);
-    docker_ok(&["stop", "-t", "1", &format!("{container}-proxy")]);
-    docker_ok(&["stop", "-t", "1", &container]);
+    // The proxy restarted by the daemon serves every workspace as before.
+    docker_ok(&["restart", "-t", "1", &proxy]);
     assert_eq!(
         client(
             &repo,
-            "feat/allow",
-            &format!("get http://{allowed}:8000/again")
+            "feat/other",
+            &format!("get http://{b}:8000/restarted")
         ),
+        "200 server-b /restarted"
+    );
+    // A stopped proxy is started again with a workspace.
+    docker_ok(&["stop", "-t", "1", &proxy]);
+    docker_ok(&["stop", "-t", "1", &container]);
+    assert_eq!(
+        client(&repo, BRANCH, &format!("get http://{a}:8000/again")),
         "200 server-a /again"
     );
+    assert_eq!(
+        client(&repo, "feat/other", &format!("get http://{b}:8000/again")),
+        "200 server-b /again"
+    );
 
-    // Removing the workspace removes its proxy.
+    // Removing a workspace drops its rule; the other's stays, and so does the proxy.
+    assert_eq!(rules_in(&proxy).len(), 2);
     repo.ok(&[
         "workspace",
         "remove",
@@ -278,13 +362,17 @@ fn an_allow_workspace_reaches_its_hosts_through_its_proxy_and_nothing_else() {
         "-r",
         &repo.name,
         "-b",
-        "feat/allow",
+        BRANCH,
     ]);
-    assert!(proxies_of(&container).is_empty());
+    assert_eq!(rules_in(&proxy), [other]);
+    assert_eq!(
+        client(&repo, "feat/other", &format!("get http://{b}:8000/still")),
+        "200 server-b /still"
+    );
 }
 
 #[test]
-fn gc_removes_a_proxy_whose_workspace_is_gone_and_then_the_network() {
+fn gc_drops_the_rule_of_a_workspace_gone_then_the_proxy_its_volume_and_the_network() {
     if !docker_ready() {
         return;
     }
@@ -293,32 +381,37 @@ fn gc_removes_a_proxy_whose_workspace_is_gone_and_then_the_network() {
         "netgc",
         &format!("[docker.proxy]\nbase = \"{BASE_IMAGE}\"\n"),
     );
-    repo.ok(&[
-        "workspace",
-        "create",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/a",
-        "--network",
-        "allow",
-    ]);
-    let container = repo.container(Some("feat/a"));
-    networks.of_container(&container);
-    // `run` starts the container, and with it its proxy.
-    repo.sh("feat/a", "true");
-    assert_eq!(proxies_of(&container).len(), 1);
+    create_allow(&repo, "feat/a");
+    create_allow(&repo, "feat/b");
+    let (a, b) = (
+        repo.container(Some("feat/a")),
+        repo.container(Some("feat/b")),
+    );
+    networks.of_container(&a);
+    let proxy = networks.proxy().expect("the data root's egress proxy");
     assert_eq!(networks.networks().len(), 1);
+    assert_eq!(networks.of("volume").len(), 1);
 
-    // The workspace removed behind sk's back leaves its proxy and the network.
-    docker_ok(&["rm", "-f", &container]);
+    // A workspace removed behind sk's back leaves its rule, which gc drops.
+    docker_ok(&["rm", "-f", &a]);
     let doctor = repo.run(&["doctor", "--sandbox", "docker"]);
     let said = String::from_utf8_lossy(&doctor.stdout);
-    assert!(said.contains(&format!("{container}-proxy")), "{said}");
+    assert!(said.contains(&format!("{a} in {proxy}")), "{said}");
     repo.ok(&["gc", "--sandbox", "docker"]);
-    assert!(proxies_of(&container).is_empty());
+    assert_eq!(rules_in(&proxy), [b.as_str()]);
+
+    // With no allow workspace left, gc removes the proxy, its volume and the network.
+    docker_ok(&["rm", "-f", &b]);
+    let doctor = repo.run(&["doctor", "--sandbox", "docker"]);
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(said.contains(&proxy), "{said}");
+    repo.ok(&["gc", "--sandbox", "docker"]);
+    assert!(networks.of("container").is_empty());
+    assert!(
+        networks.of("volume").is_empty(),
+        "{:?}",
+        networks.of("volume")
+    );
     assert!(networks.networks().is_empty(), "{:?}", networks.networks());
 }
 

@@ -235,6 +235,7 @@ impl Engine {
                 .map_err(|err| {
                     DockerError::api(&self.docker, "remove image", &finding.subject, &err)
                 }),
+            FindingKind::OrphanEgressRule => self.drop_orphan_rule(finding).await,
             FindingKind::UnusedEgressNetwork => self.remove_egress_network(finding).await,
             _ => return None,
         };

@@ -34,16 +34,17 @@ pub const PORTS: &str = "dev.skipper.ports";
 /// absent when it runs under the daemon's default.
 pub const RUNTIME: &str = "dev.skipper.runtime";
 /// What a resource is for: `workspace`, `snapshot-builder`, `repository-snapshot`, `image`,
-/// `egress-proxy`, `egress-network`, `proxy-image`.
+/// `egress-proxy`, `egress-rules`, `egress-network`, `proxy-image`.
 pub const ROLE: &str = "dev.skipper.role";
 /// A workspace container's network mode (`bridge`, `none`, `allow`), fixed when it was
 /// made. Absent on a container made before network policies: it is on the bridge.
 pub const NETWORK: &str = "dev.skipper.network";
 /// An `allow` workspace's allow list, space-separated entries (`host`, `host:port`).
 pub const NETWORK_ALLOW: &str = "dev.skipper.network-allow";
-/// On an egress proxy: the workspace container it serves.
+/// On an egress proxy made by an `sk` before the proxy was shared (one per workspace): the
+/// workspace container it served. `sk gc` removes such proxies.
 pub const PROXY_FOR: &str = "dev.skipper.proxy-for";
-/// On an egress proxy: a fingerprint of its configuration and allow list.
+/// On a data root's egress proxy: a fingerprint of its command.
 pub const PROXY_CONFIG: &str = "dev.skipper.proxy-config";
 
 /// The current label schema.
@@ -57,8 +58,10 @@ pub const ROLE_SNAPSHOT_BUILDER: &str = "snapshot-builder";
 pub const ROLE_SNAPSHOT: &str = "repository-snapshot";
 /// Role of a workspace image built from a Dockerfile.
 pub const ROLE_IMAGE: &str = "image";
-/// Role of an `allow` workspace's egress proxy container.
+/// Role of a data root's egress proxy container, shared by its `allow` workspaces.
 pub const ROLE_EGRESS_PROXY: &str = "egress-proxy";
+/// Role of the volume of the egress proxy's rules.
+pub const ROLE_EGRESS_RULES: &str = "egress-rules";
 /// Role of a data root's internal network for `allow` workspaces.
 pub const ROLE_EGRESS_NETWORK: &str = "egress-network";
 /// Role of the egress proxy's image.

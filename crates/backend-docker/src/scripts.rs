@@ -30,8 +30,8 @@ pub const SETUP: &str = script!("setup-workspace.sh");
 /// Checks out the default branch in a snapshot's builder: `$1` the repository directory.
 pub const PRIME_SNAPSHOT: &str = script!("prime-snapshot.sh");
 
-/// PID 1 of an egress proxy: `egress-proxy.sh`, `$1` tinyproxy's configuration, `$2` its
-/// filter.
+/// The data root's egress proxy: `egress-proxy.sh`, its main process (`serve`) and the
+/// commands `sk` runs in it (`put`, `drop`, `rules`).
 pub const EGRESS_PROXY: &str = script!("egress-proxy.sh");
 
 /// `true` when `$1` names a program the shell can run: `program-exists.sh`.

@@ -1,38 +1,41 @@
-//! The egress of `allow` workspaces: a data root's internal network and one proxy per
-//! workspace.
+//! The egress of `allow` workspaces: a data root's internal network and its one egress
+//! proxy.
 //!
 //! An `allow` workspace joins only the data root's internal network
-//! (`sk-egress-<namespace>`, `internal: true`: no route out). Its proxy, a tinyproxy
-//! container of its own (`<workspace>-proxy`), is on that network and on Docker's default
-//! bridge, and lets through exactly the workspace's allow list, plain HTTP by URL and HTTPS
-//! by CONNECT's `host:port`; anything else gets `403 Filtered`. The workspace is given
-//! `HTTP_PROXY`/`HTTPS_PROXY` (both spellings) with credentials of its own, generated at
-//! creation: every `allow` workspace shares the internal network, so a proxy answers only
-//! its own workspace (`407` otherwise), and no workspace reaches another's hosts.
+//! (`sk-egress-<namespace>`, `internal: true`: no route out). The data root's proxy
+//! container (`sk-egress-<namespace>-proxy`), on that network and on Docker's default
+//! bridge, is shared by all of them and holds one tinyproxy per workspace (see
+//! `egress-proxy.sh`): each listens on a port of its own, answers only the workspace's own
+//! credentials (`407` otherwise) and lets through exactly its allow list, plain HTTP by URL
+//! and HTTPS by CONNECT's `host:port`; anything else gets `403 Filtered`. So one workspace
+//! never reaches another's hosts, though they share the network and the container. The
+//! workspace is given `HTTP_PROXY`/`HTTPS_PROXY` (both spellings) naming its port and its
+//! credentials, generated when it is made.
 //!
-//! Why one proxy per workspace rather than one per data root: each proxy's configuration
-//! is fixed when its workspace is made, so nothing is regenerated or reloaded as workspaces
-//! come and go, and one workspace's policy never depends on another's. A proxy costs a
-//! container of about 2 MiB; the image and the network are shared.
-//!
-//! The proxy is labelled with its workspace (`dev.skipper.proxy-for`) and a fingerprint of
-//! its configuration. It is made (or replaced, when its fingerprint is not the policy's)
-//! and started whenever `sk` starts its workspace, restarted by the daemon unless stopped,
-//! removed with its workspace, and `sk gc` removes a proxy whose workspace is gone and the
-//! network once no `allow` workspace is left.
+//! A workspace's rule (port, configuration, filter) lives in the proxy's volume
+//! (`sk-egress-<namespace>-rules`), so a proxy restarted by the daemon, or replaced by a
+//! newer `sk`, serves every workspace as before. It is put when the workspace is made, made
+//! sure of whenever `sk` starts the workspace (the proxy container started or made first),
+//! and dropped when the workspace is removed. `sk gc` drops the rule of a workspace removed
+//! behind `sk`'s back, and removes the proxy, its volume and the network once no `allow`
+//! workspace is left.
 
 mod plan;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
-use bollard::models::{ContainerInspectResponse, ContainerSummary, NetworkConnectRequest};
+use bollard::models::{
+    ContainerInspectResponse, ContainerSummary, ContainerSummaryStateEnum, NetworkConnectRequest,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, InspectNetworkOptions, ListContainersOptionsBuilder,
+    RemoveVolumeOptions,
 };
-use skipper_core::{Finding, FindingKind, NetworkMode};
+use skipper_core::{AllowEntry, Finding, FindingKind, NetworkMode};
 
 pub use plan::DEFAULT_PROXY_BASE;
+use plan::ProxyAccess;
 
 use crate::engine::{Engine, summary_name, without_deadline};
 use crate::error::{DockerError, describe_api_error, status_of};
@@ -74,18 +77,33 @@ fn new_secret() -> Result<String, DockerError> {
 }
 
 impl Engine {
-    /// The egress of the new `allow` workspace `workspace` (a container name): the
-    /// internal network, made if missing, and the proxy variables with a new password. Its
-    /// proxy is made when the workspace starts ([`Self::ensure_proxy`]).
+    /// The egress of the new `allow` workspace `workspace` (a container name) whose allow
+    /// list is `allow`: the internal network and the data root's proxy, made or started if
+    /// need be, the workspace's rule put in the proxy with a new password, and the proxy
+    /// variables naming its port.
     ///
     /// # Errors
-    /// [`DockerError::Egress`] when a network of that name is not skipper's, API failures.
-    pub(crate) async fn prepare_egress(&self, workspace: &str) -> Result<Egress, DockerError> {
+    /// [`DockerError::Egress`] when a network or container of skipper's names is not
+    /// skipper's, or the proxy does not take the rule; image build and API failures.
+    pub(crate) async fn prepare_egress(
+        &self,
+        workspace: &str,
+        allow: &[AllowEntry],
+    ) -> Result<Egress, DockerError> {
         let network = self.ensure_egress_network(workspace).await?;
+        let proxy = Box::pin(self.ensure_shared_proxy(workspace, &network)).await?;
         let secret = new_secret()?;
+        let port = self
+            .put_rule(&proxy, workspace, None, &secret, allow)
+            .await?;
+        let access = ProxyAccess {
+            host: proxy,
+            port,
+            secret,
+        };
         Ok(Egress {
             network,
-            env: plan::workspace_env(&plan::proxy_url(workspace, &secret)),
+            env: plan::workspace_env(&access.url()),
         })
     }
 
@@ -184,14 +202,13 @@ impl Engine {
         Ok(built.reference)
     }
 
-    /// Makes sure the proxy of the inspected workspace container `workspace` runs, when its
-    /// labels say `allow`: as it is when its fingerprint is the policy's, else made anew
-    /// (on the default bridge and the internal network) and started. Nothing for another
-    /// mode.
+    /// Makes sure the data root's proxy runs and holds the rule of the inspected workspace
+    /// container `workspace`, when its labels say `allow`: on the port its proxy variables
+    /// name, with their password and its allow list. Nothing for another mode.
     ///
     /// # Errors
     /// [`DockerError::Egress`] when the workspace lacks its proxy variables or the proxy does
-    /// not stay up; image build and API failures.
+    /// not take the rule; image build and API failures.
     pub(crate) async fn ensure_proxy(
         &self,
         workspace: &str,
@@ -205,83 +222,98 @@ impl Engine {
         if policy.mode != NetworkMode::Allow {
             return Ok(());
         }
+        let env = config
+            .and_then(|config| config.env.clone())
+            .unwrap_or_default();
+        let proxy = plan::proxy_name(&self.namespace);
+        let access = ProxyAccess::from_env(&env)
+            .filter(|access| access.host == proxy)
+            .ok_or_else(|| DockerError::Egress {
+                workspace: workspace.to_owned(),
+                reason: format!(
+                    "its proxy variables (HTTP_PROXY) do not name a port of {proxy} with credentials (it was made by an older sk, with a proxy of its own); remove it and create it again"
+                ),
+            })?;
+        let network = self.ensure_egress_network(workspace).await?;
+        Box::pin(self.ensure_shared_proxy(workspace, &network)).await?;
+        self.put_rule(
+            &proxy,
+            workspace,
+            Some(access.port),
+            &access.secret,
+            &policy.allow,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Makes sure the data root's proxy container runs, on the default bridge and the
+    /// internal `network`: as it is when an `sk` with the same `egress-proxy.sh` made it,
+    /// else made anew (its rules kept in the volume) and started. `workspace` is the one
+    /// it is made sure of for, named in errors. Returns the proxy's name.
+    async fn ensure_shared_proxy(
+        &self,
+        workspace: &str,
+        network: &str,
+    ) -> Result<String, DockerError> {
+        let name = plan::proxy_name(&self.namespace);
         let egress_failure = |reason: String| DockerError::Egress {
             workspace: workspace.to_owned(),
             reason,
         };
-        let env = config
-            .and_then(|config| config.env.clone())
-            .unwrap_or_default();
-        let secret = plan::secret_in(&env).ok_or_else(|| {
-            egress_failure(
-                "it has no proxy credentials in its environment (HTTP_PROXY); remove it and create it again"
-                    .to_owned(),
-            )
-        })?;
-        let network = self.ensure_egress_network(workspace).await?;
-        let tinyproxy = plan::tinyproxy_config(&secret);
-        let filter = plan::filter(&policy.allow);
-        let fingerprint = plan::config_hash(&tinyproxy, &filter);
-        let name = plan::proxy_name(workspace);
         if let Some(existing) = self.inspect(&name).await? {
             let existing_labels = existing.config.as_ref().and_then(|c| c.labels.as_ref());
-            let current = existing_labels.is_some_and(|found| {
-                found.get(labels::PROXY_FOR).map(String::as_str) == Some(workspace)
-                    && found.get(labels::PROXY_CONFIG) == Some(&fingerprint)
-                    && found.get(labels::DATA_ROOT) == Some(&self.namespace)
-            });
-            let running = existing
-                .state
-                .as_ref()
-                .and_then(|state| state.running)
-                .unwrap_or(false);
-            if current && running {
-                return Ok(());
-            }
-            if current {
-                return self.start_proxy(workspace, &name).await;
-            }
             let skippers = existing_labels.is_some_and(|found| {
                 found.get(labels::ROLE).map(String::as_str) == Some(labels::ROLE_EGRESS_PROXY)
+                    && found.get(labels::DATA_ROOT) == Some(&self.namespace)
             });
             if !skippers {
                 return Err(egress_failure(format!(
                     "a container named {name} exists but is not skipper's egress proxy; remove or rename it"
                 )));
             }
-            tracing::debug!("{name} was made for another policy: making it anew");
+            let current = existing_labels.and_then(|found| found.get(labels::PROXY_CONFIG))
+                == Some(&plan::proxy_fingerprint());
+            let running = existing
+                .state
+                .as_ref()
+                .and_then(|state| state.running)
+                .unwrap_or(false);
+            if current && running {
+                return Ok(name);
+            }
+            if current {
+                self.start_proxy(workspace, &name).await?;
+                return Ok(name);
+            }
+            tracing::debug!("{name} was made by another sk: making it anew, its rules kept");
             self.remove_container(&name).await?;
         }
-        let repository = found
-            .and_then(|found| found.get(labels::REPOSITORY))
-            .cloned()
-            .unwrap_or_default();
         let image = self.proxy_image().await?;
-        let spec = plan::ProxySpec {
-            image: &image,
-            workspace,
-            namespace: &self.namespace,
-            repository: &repository,
-            config: &tinyproxy,
-            filter: &filter,
-        };
-        self.make_proxy(&spec, &name, &network).await
+        self.make_proxy(workspace, &image, &name, network).await?;
+        Ok(name)
     }
 
-    /// Makes the proxy `name` of `spec`, puts it on the internal `network` too, and starts
-    /// it; one made meanwhile (by another `sk` starting the workspace) is only started.
+    /// Makes the proxy `name` from `image` with its volume, puts it on the internal
+    /// `network` too, and starts it; one made meanwhile (by another `sk`) is only started.
     async fn make_proxy(
         &self,
-        spec: &plan::ProxySpec<'_>,
+        workspace: &str,
+        image: &str,
         name: &str,
         network: &str,
     ) -> Result<(), DockerError> {
-        let workspace = spec.workspace;
+        let volume = plan::rules_volume(&self.namespace);
+        // Answered with the volume as it is when it exists already.
+        self.docker
+            .create_volume(plan::rules_volume_body(&self.namespace))
+            .await
+            .map_err(|err| DockerError::api(&self.docker, "create volume", &volume, &err))?;
         match self
             .docker
             .create_container(
                 Some(CreateContainerOptionsBuilder::default().name(name).build()),
-                plan::proxy_body(spec),
+                plan::proxy_body(image, &self.namespace),
             )
             .await
         {
@@ -314,7 +346,7 @@ impl Engine {
         self.start_proxy(workspace, name).await
     }
 
-    /// Starts the proxy `name` of `workspace` and checks it stays up.
+    /// Starts the proxy `name` (for `workspace`) and checks it stays up.
     async fn start_proxy(&self, workspace: &str, name: &str) -> Result<(), DockerError> {
         match self.docker.start_container(name, None).await {
             Ok(()) => {}
@@ -333,13 +365,46 @@ impl Engine {
         self.check_alive(name).await
     }
 
-    /// Removes the proxy of the workspace container `workspace`, if it has one.
+    /// Puts the rule of `workspace` in the running `proxy`: on `port` (`None`: a free one),
+    /// with the password `secret` and the allow list `allow`, its tinyproxy listening when
+    /// this returns. Returns the port.
+    async fn put_rule(
+        &self,
+        proxy: &str,
+        workspace: &str,
+        port: Option<u16>,
+        secret: &str,
+        allow: &[AllowEntry],
+    ) -> Result<u16, DockerError> {
+        let argv = plan::put_argv(
+            workspace,
+            port,
+            &plan::tinyproxy_config(secret),
+            &plan::filter(allow),
+        );
+        let put = self.run(proxy, "/", argv, Vec::new()).await?;
+        let printed = String::from_utf8_lossy(&put.stdout);
+        match printed.trim().parse::<u16>() {
+            Ok(given) if put.status == 0 && port.is_none_or(|port| port == given) => Ok(given),
+            _ => Err(DockerError::Egress {
+                workspace: workspace.to_owned(),
+                reason: format!(
+                    "the egress proxy {proxy} did not take its rule (exit status {}): {}",
+                    put.status,
+                    put.stderr_text()
+                ),
+            }),
+        }
+    }
+
+    /// Forgets the rule of `workspace` in the data root's proxy, when the proxy runs (a
+    /// stopped one's rules are `sk gc`'s).
     ///
     /// # Errors
-    /// [`DockerError::Api`].
+    /// [`DockerError::Egress`] when the proxy refuses, API failures.
     pub(crate) async fn remove_proxy_of(&self, workspace: &str) -> Result<(), DockerError> {
-        let name = plan::proxy_name(workspace);
-        let Some(info) = self.inspect(&name).await? else {
+        let proxy = plan::proxy_name(&self.namespace);
+        let Some(info) = self.inspect(&proxy).await? else {
             return Ok(());
         };
         let ours = info
@@ -347,17 +412,35 @@ impl Engine {
             .as_ref()
             .and_then(|config| config.labels.as_ref())
             .is_some_and(|found| {
-                found.get(labels::PROXY_FOR).map(String::as_str) == Some(workspace)
+                found.get(labels::ROLE).map(String::as_str) == Some(labels::ROLE_EGRESS_PROXY)
                     && found.get(labels::DATA_ROOT) == Some(&self.namespace)
             });
-        if ours {
-            self.remove_container(&name).await?;
+        let running = info.state.and_then(|state| state.running) == Some(true);
+        if ours && running {
+            self.drop_rule(&proxy, workspace).await?;
         }
         Ok(())
     }
 
-    /// What `doctor` finds of the egress: proxies whose workspace is gone, and the internal
-    /// network when no `allow` workspace is left. `workspaces` are the data root's workspace
+    /// Forgets the rule of `workspace` in the running `proxy`.
+    async fn drop_rule(&self, proxy: &str, workspace: &str) -> Result<(), DockerError> {
+        let dropped = self
+            .run(proxy, "/", plan::drop_argv(workspace), Vec::new())
+            .await?;
+        if dropped.status == 0 {
+            return Ok(());
+        }
+        Err(DockerError::Egress {
+            workspace: workspace.to_owned(),
+            reason: format!(
+                "the egress proxy {proxy} did not drop its rule: {}",
+                dropped.stderr_text()
+            ),
+        })
+    }
+
+    /// What `doctor` finds of the egress: the rules of workspaces that are gone, and the
+    /// proxy, the internal network and the rules volume when no `allow` workspace is left. `workspaces` are the data root's workspace
     /// containers, whatever their state.
     ///
     /// # Errors
@@ -392,27 +475,6 @@ impl Engine {
                     &err,
                 )
             })?;
-        for proxy in &proxies {
-            let served = proxy
-                .labels
-                .as_ref()
-                .and_then(|found| found.get(labels::PROXY_FOR))
-                .cloned()
-                .unwrap_or_default();
-            if names.contains(&served) {
-                continue;
-            }
-            let name = summary_name(proxy);
-            findings.push(Finding {
-                kind: FindingKind::OrphanEgressProxy,
-                detail: format!("the egress proxy of {served}, which no longer exists"),
-                fix: "sk gc".to_owned(),
-                collectable: true,
-                bytes: None,
-                handle: proxy.id.clone().unwrap_or_else(|| name.clone()),
-                subject: name,
-            });
-        }
         let allow_left = workspaces.iter().any(|workspace| {
             workspace
                 .labels
@@ -421,9 +483,45 @@ impl Engine {
                 .map(String::as_str)
                 == Some(NetworkMode::Allow.as_str())
         });
+        for proxy in &proxies {
+            let name = summary_name(proxy);
+            let handle = proxy.id.clone().unwrap_or_else(|| name.clone());
+            let served = proxy
+                .labels
+                .as_ref()
+                .and_then(|found| found.get(labels::PROXY_FOR));
+            let detail = match served {
+                // One proxy per workspace, as an older `sk` made them.
+                Some(served) if names.contains(served) => continue,
+                Some(served) => format!("the egress proxy of {served}, which no longer exists"),
+                None if !allow_left => {
+                    "the egress proxy of allow workspaces, none of which is left".to_owned()
+                }
+                None => {
+                    if proxy.state == Some(ContainerSummaryStateEnum::RUNNING) {
+                        self.rule_findings(&name, &names, findings).await?;
+                    }
+                    continue;
+                }
+            };
+            findings.push(Finding {
+                kind: FindingKind::OrphanEgressProxy,
+                detail,
+                fix: "sk gc".to_owned(),
+                collectable: true,
+                bytes: None,
+                handle,
+                subject: name,
+            });
+        }
         if allow_left {
             return Ok(());
         }
+        self.unused_network_finding(findings).await
+    }
+
+    /// The internal network, when it is skipper's: once no `allow` workspace is left.
+    async fn unused_network_finding(&self, findings: &mut Vec<Finding>) -> Result<(), DockerError> {
         let network = plan::network_name(&self.namespace);
         match self
             .docker
@@ -459,6 +557,48 @@ impl Engine {
         }
     }
 
+    /// The rules in the running `proxy` of workspaces that are not among `names` (removed
+    /// behind `sk`'s back, or whose creation failed).
+    async fn rule_findings(
+        &self,
+        proxy: &str,
+        names: &[String],
+        findings: &mut Vec<Finding>,
+    ) -> Result<(), DockerError> {
+        let rules = self.run(proxy, "/", plan::rules_argv(), Vec::new()).await?;
+        if rules.status != 0 {
+            tracing::warn!(
+                "the egress proxy {proxy} did not list its rules: {}",
+                rules.stderr_text()
+            );
+            return Ok(());
+        }
+        for workspace in String::from_utf8_lossy(&rules.stdout).lines() {
+            if workspace.is_empty() || names.iter().any(|name| name == workspace) {
+                continue;
+            }
+            findings.push(Finding {
+                kind: FindingKind::OrphanEgressRule,
+                detail: format!("the egress rule of {workspace}, which no longer exists"),
+                fix: "sk gc".to_owned(),
+                collectable: true,
+                bytes: None,
+                handle: workspace.to_owned(),
+                subject: format!("{workspace} in {proxy}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Drops the rule `finding` names from the data root's proxy.
+    ///
+    /// # Errors
+    /// [`DockerError::Egress`] when the proxy refuses, API failures.
+    pub(crate) async fn drop_orphan_rule(&self, finding: &Finding) -> Result<(), DockerError> {
+        self.drop_rule(&plan::proxy_name(&self.namespace), &finding.handle)
+            .await
+    }
+
     /// Removes the internal network `finding` names (after its proxies: the daemon refuses
     /// a network containers are still on).
     ///
@@ -467,14 +607,26 @@ impl Engine {
     pub(crate) async fn remove_egress_network(&self, finding: &Finding) -> Result<(), DockerError> {
         let docker = without_deadline(&self.docker);
         match docker.remove_network(&finding.handle).await {
+            Ok(()) => {}
+            Err(err) if status_of(&err) == Some(404) => {}
+            Err(err) => {
+                return Err(DockerError::api(
+                    &docker,
+                    "remove network",
+                    &finding.subject,
+                    &err,
+                ));
+            }
+        }
+        // The proxy's rules go with it (after the proxy, which used them).
+        let volume = plan::rules_volume(&self.namespace);
+        match docker
+            .remove_volume(&volume, None::<RemoveVolumeOptions>)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Ok(()),
-            Err(err) => Err(DockerError::api(
-                &docker,
-                "remove network",
-                &finding.subject,
-                &err,
-            )),
+            Err(err) => Err(DockerError::api(&docker, "remove volume", &volume, &err)),
         }
     }
 }

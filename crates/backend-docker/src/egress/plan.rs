@@ -1,33 +1,34 @@
-//! Pure builders of an `allow` workspace's egress: names, tinyproxy's configuration and
-//! filter, the create requests of the proxy container and of the internal network, and the
-//! proxy variables the workspace is given.
+//! Pure builders of the egress of `allow` workspaces: names, tinyproxy's configuration and
+//! filter, the create requests of the shared proxy container, its rules volume and the
+//! internal network, the `egress-proxy.sh` commands, and the proxy variables a workspace is
+//! given.
 
 use std::collections::HashMap;
 
 use bollard::models::{
-    ContainerCreateBody, HostConfig, NetworkCreateRequest, RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, HostConfig, Mount, MountType, NetworkCreateRequest, RestartPolicy,
+    RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use skipper_core::AllowEntry;
 
 use crate::labels;
 use crate::scripts;
 
-/// The port the proxy listens on.
-pub const PROXY_PORT: u16 = 3128;
-/// The user name of the proxy's credentials (the password is the workspace's own).
+/// The user name of a workspace's proxy credentials (the password is the workspace's own).
 pub const PROXY_USER: &str = "sk";
-/// Where `egress-proxy.sh` writes the filter inside the proxy container.
-pub const FILTER_PATH: &str = "/tmp/sk-proxy/filter";
+/// Where the rules volume is mounted in the proxy container (`egress-proxy.sh`'s `root`).
+pub const RULES_MOUNT: &str = "/srv/sk-proxy";
 /// What the workspace reaches without the proxy: its own loopback.
 pub const NO_PROXY: &str = "localhost,127.0.0.1,::1";
 /// The repository part of built proxy images' tags.
 pub const PROXY_IMAGE_REPOSITORY: &str = "skipper-egress-proxy";
 /// The proxy image's base unless `[docker.proxy] base` says otherwise.
 pub const DEFAULT_PROXY_BASE: &str = "ubuntu:24.04";
-/// The most processes a proxy may hold.
-const PROXY_PIDS_LIMIT: i64 = 64;
-/// The proxy's memory limit (tinyproxy needs a few MiB).
-const PROXY_MEMORY: i64 = 64 << 20;
+/// The most processes the proxy container may hold: a tinyproxy per workspace, and a
+/// thread per connection in each.
+const PROXY_PIDS_LIMIT: i64 = 1024;
+/// The proxy container's memory limit (a tinyproxy needs a few MiB).
+const PROXY_MEMORY: i64 = 256 << 20;
 
 /// The internal network of a data root's `allow` workspaces: no route out.
 #[must_use]
@@ -35,20 +36,59 @@ pub fn network_name(namespace: &str) -> String {
     format!("sk-egress-{namespace}")
 }
 
-/// The proxy container of the workspace container `workspace`, and its name on the
-/// internal network.
+/// The data root's proxy container, and its name on the internal network.
 #[must_use]
-pub fn proxy_name(workspace: &str) -> String {
-    format!("{workspace}-proxy")
+pub fn proxy_name(namespace: &str) -> String {
+    format!("sk-egress-{namespace}-proxy")
 }
 
-/// The proxy URL the workspace `workspace` is given, with its credentials.
+/// The volume that holds the proxy's rules.
 #[must_use]
-pub fn proxy_url(workspace: &str, secret: &str) -> String {
-    format!(
-        "http://{PROXY_USER}:{secret}@{}:{PROXY_PORT}",
-        proxy_name(workspace)
-    )
+pub fn rules_volume(namespace: &str) -> String {
+    format!("sk-egress-{namespace}-rules")
+}
+
+/// A workspace's way through the proxy: where it listens for it, and its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyAccess {
+    /// The proxy's host name (its container's).
+    pub host: String,
+    /// The port of the workspace's own tinyproxy.
+    pub port: u16,
+    /// The workspace's password.
+    pub secret: String,
+}
+
+impl ProxyAccess {
+    /// The proxy URL the workspace is given, with its credentials.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!(
+            "http://{PROXY_USER}:{}@{}:{}",
+            self.secret, self.host, self.port
+        )
+    }
+
+    /// The access [`Self::url`] wrote into the workspace's `HTTP_PROXY` among `env`
+    /// (`NAME=value` entries).
+    #[must_use]
+    pub fn from_env(env: &[String]) -> Option<Self> {
+        let url = env
+            .iter()
+            .find_map(|entry| entry.strip_prefix("HTTP_PROXY="))?;
+        let (credentials, address) = url.strip_prefix("http://")?.split_once('@')?;
+        let (user, secret) = credentials.split_once(':')?;
+        let (host, port) = address.rsplit_once(':')?;
+        let valid = user == PROXY_USER
+            && !secret.is_empty()
+            && secret.chars().all(|c| c.is_ascii_hexdigit());
+        let port = port.parse().ok()?;
+        valid.then(|| Self {
+            host: host.to_owned(),
+            port,
+            secret: secret.to_owned(),
+        })
+    }
 }
 
 /// The proxy variables of an `allow` workspace, in both spellings programs read.
@@ -67,27 +107,14 @@ pub fn workspace_env(url: &str) -> Vec<String> {
     .collect()
 }
 
-/// The password in the workspace's `HTTP_PROXY` among `env` (`NAME=value` entries), as
-/// [`proxy_url`] wrote it.
-#[must_use]
-pub fn secret_in(env: &[String]) -> Option<String> {
-    let url = env
-        .iter()
-        .find_map(|entry| entry.strip_prefix("HTTP_PROXY="))?;
-    let credentials = url.strip_prefix("http://")?.split_once('@')?.0;
-    let (user, secret) = credentials.split_once(':')?;
-    (user == PROXY_USER && !secret.is_empty() && secret.chars().all(|c| c.is_ascii_hexdigit()))
-        .then(|| secret.to_owned())
-}
-
-/// tinyproxy's configuration: one user (`secret` its password), every request filtered by
-/// its URL (CONNECT's `host:port`, a plain request's `http://host[:port]/...`) against the
+/// A workspace's tinyproxy configuration but its `Port` and `Filter` lines, which
+/// `egress-proxy.sh` adds: one user (`secret` its password), every request filtered by its
+/// URL (CONNECT's `host:port`, a plain request's `http://host[:port]/...`) against the
 /// filter's patterns, anything they do not match refused with `403 Filtered`.
 #[must_use]
 pub fn tinyproxy_config(secret: &str) -> String {
     format!(
-        "Port {PROXY_PORT}\n\
-         Listen 0.0.0.0\n\
+        "Listen 0.0.0.0\n\
          Timeout 600\n\
          MaxClients 64\n\
          DisableViaHeader Yes\n\
@@ -96,7 +123,6 @@ pub fn tinyproxy_config(secret: &str) -> String {
          FilterURLs On\n\
          FilterCaseSensitive No\n\
          FilterDefaultDeny Yes\n\
-         Filter \"{FILTER_PATH}\"\n\
          LogLevel Notice"
     )
 }
@@ -138,68 +164,72 @@ fn host_pattern(entry: &AllowEntry) -> String {
     }
 }
 
-/// A short fingerprint of a proxy's configuration and filter: a proxy whose label differs
-/// was made for another policy (or another container of the same name) and is replaced.
+/// The fingerprint of the proxy container's command: one whose label differs was made by
+/// another `sk` (another `egress-proxy.sh`) and is replaced, its rules kept in the volume.
 #[must_use]
-pub fn config_hash(config: &str, filter: &str) -> String {
-    skipper_core::short_hash(&format!("{config}\0{filter}"), 16)
+pub fn proxy_fingerprint() -> String {
+    skipper_core::short_hash(scripts::EGRESS_PROXY, 16)
 }
 
-/// What a proxy container is made of.
-#[derive(Debug, Clone)]
-pub struct ProxySpec<'a> {
-    /// The proxy image.
-    pub image: &'a str,
-    /// The workspace container it serves.
-    pub workspace: &'a str,
-    /// The data root's namespace.
-    pub namespace: &'a str,
-    /// The workspace's repository ([`skipper_core::RepositoryId::key`]).
-    pub repository: &'a str,
-    /// tinyproxy's configuration ([`tinyproxy_config`]).
-    pub config: &'a str,
-    /// Its filter ([`filter`]).
-    pub filter: &'a str,
-}
-
-/// The labels of a proxy container.
-#[must_use]
-pub fn proxy_labels(spec: &ProxySpec<'_>) -> HashMap<String, String> {
+/// The labels of what belongs to a data root's egress (`role` says which part).
+fn egress_labels(namespace: &str, role: &str) -> HashMap<String, String> {
     HashMap::from([
         (labels::MANAGED.to_owned(), "true".to_owned()),
-        (labels::DATA_ROOT.to_owned(), spec.namespace.to_owned()),
-        (labels::REPOSITORY.to_owned(), spec.repository.to_owned()),
+        (labels::DATA_ROOT.to_owned(), namespace.to_owned()),
         (labels::SCHEMA.to_owned(), labels::SCHEMA_VERSION.to_owned()),
-        (
-            labels::ROLE.to_owned(),
-            labels::ROLE_EGRESS_PROXY.to_owned(),
-        ),
-        (labels::PROXY_FOR.to_owned(), spec.workspace.to_owned()),
-        (
-            labels::PROXY_CONFIG.to_owned(),
-            config_hash(spec.config, spec.filter),
-        ),
+        (labels::ROLE.to_owned(), role.to_owned()),
     ])
 }
 
-/// The daemon's create request of a proxy: `egress-proxy.sh` as PID 1 behind an init, its
-/// configuration as arguments, on the default bridge (the internal network is joined
-/// before it starts), a read-only root with a small `/tmp`, every capability dropped, no
-/// new privileges, small pids and memory limits, and restarted by the daemon unless
-/// stopped.
+/// The labels of a data root's proxy container.
 #[must_use]
-pub fn proxy_body(spec: &ProxySpec<'_>) -> ContainerCreateBody {
+pub fn proxy_labels(namespace: &str) -> HashMap<String, String> {
+    let mut found = egress_labels(namespace, labels::ROLE_EGRESS_PROXY);
+    found.insert(labels::PROXY_CONFIG.to_owned(), proxy_fingerprint());
+    found
+}
+
+/// An `egress-proxy.sh` command's argument vector, run in the proxy container.
+fn script_argv(words: &[&str]) -> Vec<String> {
+    ["sh", "-c", scripts::EGRESS_PROXY, "egress-proxy"]
+        .iter()
+        .chain(words)
+        .map(|&word| word.to_owned())
+        .collect()
+}
+
+/// The command that makes sure of the rule of `workspace` (a container name): on `port`
+/// (`None`: a free one, printed), with tinyproxy's configuration `config`
+/// ([`tinyproxy_config`]) and its `filter`.
+#[must_use]
+pub fn put_argv(workspace: &str, port: Option<u16>, config: &str, filter: &str) -> Vec<String> {
+    let port = port.unwrap_or(0).to_string();
+    script_argv(&["put", workspace, &port, config, filter])
+}
+
+/// The command that forgets the rule of `workspace`.
+#[must_use]
+pub fn drop_argv(workspace: &str) -> Vec<String> {
+    script_argv(&["drop", workspace])
+}
+
+/// The command that lists the workspaces with a rule.
+#[must_use]
+pub fn rules_argv() -> Vec<String> {
+    script_argv(&["rules"])
+}
+
+/// The daemon's create request of a data root's proxy container: `egress-proxy.sh serve`
+/// behind an init, its rules in the volume [`rules_volume`], on the default bridge (the
+/// internal network is joined before it starts), a read-only root with a small `/tmp`,
+/// every capability dropped, no new privileges, pids and memory limits, and restarted by
+/// the daemon unless stopped.
+#[must_use]
+pub fn proxy_body(image: &str, namespace: &str) -> ContainerCreateBody {
     ContainerCreateBody {
-        image: Some(spec.image.to_owned()),
-        cmd: Some(vec![
-            "sh".to_owned(),
-            "-c".to_owned(),
-            scripts::EGRESS_PROXY.to_owned(),
-            "egress-proxy".to_owned(),
-            spec.config.to_owned(),
-            spec.filter.to_owned(),
-        ]),
-        labels: Some(proxy_labels(spec)),
+        image: Some(image.to_owned()),
+        cmd: Some(script_argv(&["serve"])),
+        labels: Some(proxy_labels(namespace)),
         attach_stdin: Some(false),
         attach_stdout: Some(false),
         attach_stderr: Some(false),
@@ -217,6 +247,12 @@ pub fn proxy_body(spec: &ProxySpec<'_>) -> ContainerCreateBody {
                 "/tmp".to_owned(),
                 "rw,noexec,nosuid,size=8m".to_owned(),
             )])),
+            mounts: Some(vec![Mount {
+                target: Some(RULES_MOUNT.to_owned()),
+                source: Some(rules_volume(namespace)),
+                typ: Some(MountType::VOLUME),
+                ..Default::default()
+            }]),
             restart_policy: Some(RestartPolicy {
                 name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
                 maximum_retry_count: None,
@@ -228,18 +264,14 @@ pub fn proxy_body(spec: &ProxySpec<'_>) -> ContainerCreateBody {
     }
 }
 
-/// The labels of a data root's internal network.
+/// The create request of the volume of a data root's proxy rules.
 #[must_use]
-pub fn network_labels(namespace: &str) -> HashMap<String, String> {
-    HashMap::from([
-        (labels::MANAGED.to_owned(), "true".to_owned()),
-        (labels::DATA_ROOT.to_owned(), namespace.to_owned()),
-        (labels::SCHEMA.to_owned(), labels::SCHEMA_VERSION.to_owned()),
-        (
-            labels::ROLE.to_owned(),
-            labels::ROLE_EGRESS_NETWORK.to_owned(),
-        ),
-    ])
+pub fn rules_volume_body(namespace: &str) -> VolumeCreateRequest {
+    VolumeCreateRequest {
+        name: Some(rules_volume(namespace)),
+        labels: Some(egress_labels(namespace, labels::ROLE_EGRESS_RULES)),
+        ..Default::default()
+    }
 }
 
 /// The create request of a data root's internal network: a bridge with no route out.
@@ -249,7 +281,7 @@ pub fn network_body(namespace: &str) -> NetworkCreateRequest {
         name: network_name(namespace),
         driver: Some("bridge".to_owned()),
         internal: Some(true),
-        labels: Some(network_labels(namespace)),
+        labels: Some(egress_labels(namespace, labels::ROLE_EGRESS_NETWORK)),
         ..Default::default()
     }
 }
@@ -332,52 +364,63 @@ mod tests {
         assert!(config.contains("\nBasicAuth sk 00ff\n"), "{config}");
         assert!(config.contains("\nFilterDefaultDeny Yes\n"), "{config}");
         assert!(config.contains("\nFilterURLs On\n"), "{config}");
-        assert!(config.contains(&format!("\nFilter \"{FILTER_PATH}\"\n")));
-        assert!(config.starts_with("Port 3128\n"));
-        assert_ne!(
-            config_hash(&config, "a"),
-            config_hash(&tinyproxy_config("00fe"), "a")
-        );
+        // Its port and its filter's path are the script's to write.
+        assert!(!config.contains("Port ") && !config.contains("Filter \""));
     }
 
     #[test]
-    fn the_workspace_is_given_its_proxy_with_its_credentials() {
-        let url = proxy_url("sk-api-feat-1234", "abcd");
-        assert_eq!(url, "http://sk:abcd@sk-api-feat-1234-proxy:3128");
+    fn the_workspace_is_given_its_port_of_the_proxy_with_its_credentials() {
+        let access = ProxyAccess {
+            host: proxy_name("ns"),
+            port: 3130,
+            secret: "abcd".to_owned(),
+        };
+        let url = access.url();
+        assert_eq!(url, "http://sk:abcd@sk-egress-ns-proxy:3130");
         let env = workspace_env(&url);
         assert!(env.contains(&format!("HTTPS_PROXY={url}")));
         assert!(env.contains(&format!("https_proxy={url}")));
         assert!(env.contains(&"NO_PROXY=localhost,127.0.0.1,::1".to_owned()));
-        assert_eq!(secret_in(&env).as_deref(), Some("abcd"));
-        assert_eq!(secret_in(&["HTTP_PROXY=http://x@y:1".to_owned()]), None);
-        assert_eq!(secret_in(&[]), None);
+        assert_eq!(ProxyAccess::from_env(&env), Some(access));
+        assert_eq!(
+            ProxyAccess::from_env(&["HTTP_PROXY=http://x@y:1".to_owned()]),
+            None
+        );
+        assert_eq!(
+            ProxyAccess::from_env(&["HTTP_PROXY=http://sk:ab@y:port".to_owned()]),
+            None
+        );
+        assert_eq!(ProxyAccess::from_env(&[]), None);
     }
 
     #[test]
-    fn the_proxy_is_locked_down_and_labelled_for_its_workspace() {
-        let spec = ProxySpec {
-            image: "skipper-egress-proxy:1",
-            workspace: "sk-a-1",
-            namespace: "ns",
-            repository: "local/o/r",
-            config: "Port 3128",
-            filter: "^a:1$",
-        };
-        let body = proxy_body(&spec);
+    fn the_proxy_is_locked_down_and_keeps_its_rules_in_its_volume() {
+        let body = proxy_body("skipper-egress-proxy:1", "ns");
         let cmd = body.cmd.unwrap();
         assert_eq!(cmd[..2], ["sh", "-c"]);
-        assert_eq!(cmd[4..], ["Port 3128", "^a:1$"]);
+        assert_eq!(cmd[3..], ["egress-proxy", "serve"]);
         let host = body.host_config.unwrap();
         assert_eq!(host.cap_drop, Some(vec!["ALL".to_owned()]));
         assert!(host.cap_add.is_none());
         assert_eq!(host.readonly_rootfs, Some(true));
         assert_eq!(host.network_mode.as_deref(), Some("bridge"));
-        assert!(host.mounts.is_none() && host.binds.is_none());
+        assert!(host.binds.is_none());
+        let mounts = host.mounts.unwrap();
+        assert_eq!(mounts.len(), 1);
+        assert_eq!(mounts[0].typ, Some(MountType::VOLUME));
+        assert_eq!(mounts[0].source.as_deref(), Some("sk-egress-ns-rules"));
+        assert_eq!(mounts[0].target.as_deref(), Some(RULES_MOUNT));
         let found = body.labels.unwrap();
-        assert_eq!(found[labels::PROXY_FOR], "sk-a-1");
         assert_eq!(found[labels::ROLE], labels::ROLE_EGRESS_PROXY);
         assert_eq!(found[labels::DATA_ROOT], "ns");
+        assert_eq!(found[labels::PROXY_CONFIG], proxy_fingerprint());
+        assert!(!found.contains_key(labels::PROXY_FOR));
 
+        let volume = rules_volume_body("ns");
+        assert_eq!(
+            volume.labels.unwrap()[labels::ROLE],
+            labels::ROLE_EGRESS_RULES
+        );
         let network = network_body("ns");
         assert_eq!(network.name, "sk-egress-ns");
         assert_eq!(network.internal, Some(true));
@@ -385,5 +428,24 @@ mod tests {
             network.labels.unwrap()[labels::ROLE],
             labels::ROLE_EGRESS_NETWORK
         );
+    }
+
+    #[test]
+    fn the_scripts_commands_carry_their_values_as_arguments() {
+        let put = put_argv("sk-a-1", None, "Listen 0.0.0.0", "^a:1$");
+        assert_eq!(
+            put[3..],
+            [
+                "egress-proxy",
+                "put",
+                "sk-a-1",
+                "0",
+                "Listen 0.0.0.0",
+                "^a:1$"
+            ]
+        );
+        assert_eq!(put_argv("sk-a-1", Some(3130), "c", "f")[6], "3130");
+        assert_eq!(drop_argv("sk-a-1")[3..], ["egress-proxy", "drop", "sk-a-1"]);
+        assert_eq!(rules_argv()[3..], ["egress-proxy", "rules"]);
     }
 }

@@ -219,7 +219,7 @@ impl Engine {
             NetworkMode::Bridge => NetworkAttachment::Bridge,
             NetworkMode::None => NetworkAttachment::None,
             NetworkMode::Allow => {
-                let egress = self.prepare_egress(name).await?;
+                let egress = self.prepare_egress(name, &policy.allow).await?;
                 NetworkAttachment::Internal {
                     network: egress.network,
                     env: egress.env,

@@ -38,8 +38,11 @@ pub enum FindingKind {
     StaleImage,
     /// A container of a repository that is no longer cloned.
     OrphanContainer,
-    /// The egress proxy of an `allow` workspace that is gone.
+    /// A data root's egress proxy when no `allow` workspace is left (or one an older `sk`
+    /// made for a workspace that is gone).
     OrphanEgressProxy,
+    /// The rule of an `allow` workspace that is gone, in its data root's egress proxy.
+    OrphanEgressRule,
     /// The internal network of `allow` workspaces when none is left.
     UnusedEgressNetwork,
 }
@@ -64,6 +67,7 @@ impl FindingKind {
             Self::StaleImage => "stale-image",
             Self::OrphanContainer => "orphan-container",
             Self::OrphanEgressProxy => "orphan-egress-proxy",
+            Self::OrphanEgressRule => "orphan-egress-rule",
             Self::UnusedEgressNetwork => "unused-egress-network",
         }
     }
