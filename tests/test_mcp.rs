@@ -40,7 +40,10 @@ fn the_tools_and_their_typed_arguments_are_listed() {
         client.arguments_of("workspace_list"),
         ["repository", "sandbox"]
     );
-    assert_eq!(client.arguments_of("workspace_create"), workspace);
+    assert_eq!(
+        client.arguments_of("workspace_create"),
+        ["branch", "network", "repository", "sandbox"]
+    );
     assert_eq!(client.arguments_of("workspace_fetch"), workspace);
     assert_eq!(
         client.arguments_of("workspace_run"),
@@ -228,6 +231,24 @@ fn tool_errors_are_the_clis_errors() {
         (&invalid["kind"], &invalid["exit_code"]),
         (&json!("usage"), &json!(2))
     );
+    // A network policy is the Docker sandbox's, as `--network` is.
+    let worktree = client.error(
+        "workspace_create",
+        json!({ "repository": "api", "branch": "feat/net", "network": "none" }),
+    );
+    let cli = env.run(&[
+        "workspace",
+        "create",
+        "-r",
+        "api",
+        "-b",
+        "feat/net",
+        "--network",
+        "none",
+    ]);
+    assert_eq!(rendered(&worktree), stderr(&cli));
+    assert_eq!(worktree["exit_code"], 2);
+    assert!(!env.worktree("api", "feat/net").exists());
 
     let unnamed = client.error("workspace_diff", json!({ "branch": "feat/x" }));
     assert_eq!(unnamed["message"], "`repository` is required");
@@ -296,6 +317,20 @@ fn a_docker_workspace_is_made_used_and_removed_through_mcp() {
     assert_eq!(created["outcome"], "created");
     assert_eq!(created["workspace"]["sandbox"], "docker");
     assert!(created["workspace"]["container"].is_string(), "{created}");
+    assert_eq!(created["workspace"]["network"]["mode"], "bridge");
+    // An agent can ask for a workspace with no network at all.
+    let sealed = client.ok(
+        "workspace_create",
+        json!({ "repository": repo.name, "branch": "feat/sealed", "sandbox": "docker",
+                "network": "none" }),
+    );
+    assert_eq!(sealed["workspace"]["network"]["mode"], "none", "{sealed}");
+    let interfaces = client.ok(
+        "workspace_run",
+        json!({ "repository": repo.name, "branch": "feat/sealed",
+                "command": "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '" }),
+    );
+    assert_eq!(interfaces["stdout"], "lo\n");
 
     // Without `sandbox`, the tools find the workspace where it is.
     let ran = client.ok(
@@ -334,9 +369,9 @@ fn a_docker_workspace_is_made_used_and_removed_through_mcp() {
             .contains("holds work that would be lost"),
         "{refused}"
     );
-    // The main container and this one.
+    // The main container, this one and the sealed one.
     let containers = repo.resources("ps", "workspace");
-    assert_eq!(containers.len(), 2);
+    assert_eq!(containers.len(), 3);
     let mut forced = branch.clone();
     forced["force"] = json!(true);
     client.error("workspace_remove", forced.clone());
@@ -348,7 +383,7 @@ fn a_docker_workspace_is_made_used_and_removed_through_mcp() {
     let mut client = McpClient::start(&repo.env, &python, &["mcp"]);
     let removed = client.ok("workspace_remove", forced);
     assert!(removed["saved"].is_string(), "{removed}");
-    assert_eq!(repo.resources("ps", "workspace").len(), 1);
+    assert_eq!(repo.resources("ps", "workspace").len(), 2);
     let listed = client.ok("workspace_list", json!({ "repository": repo.name }));
     assert!(
         listed["workspaces"]

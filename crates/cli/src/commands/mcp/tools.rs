@@ -17,11 +17,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use skipper_core::usecases::{self, Backend, DiffOptions, FetchOutcome};
 use skipper_core::{
-    Checkout, CommandLine, DiffFormat, ExecIo, HostCheckouts as _, PipedIo, WorkspaceTarget,
+    Checkout, CommandLine, DiffFormat, ExecIo, HostCheckouts as _, NetworkMode, PipedIo,
+    WorkspaceTarget,
 };
 
 use super::capped::{Capped, OUTPUT_LIMIT};
 use crate::cli::{GlobalArgs, SandboxArg};
+use crate::commands::workspace::create::NetworkArg;
 use crate::commands::workspace::{create, diff, fetch, list, remove, scratch};
 use crate::context::Context;
 use crate::error::CliError;
@@ -52,6 +54,26 @@ pub struct WorkspaceArgs {
     /// The sandbox: `worktree` or `docker`. Absent: the one holding the workspace (for a
     /// new one, `sandbox` in config.toml, else `worktree`).
     sandbox: Option<SandboxArg>,
+}
+
+/// `workspace_create`'s arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArgs {
+    /// The repository: `name`, or `owner/name` when two clones share a name.
+    #[schemars(with = "String")]
+    repository: Option<String>,
+    /// The workspace's branch. Absent: the main workspace (the host checkout, or the main
+    /// container), on the repository's default branch.
+    branch: Option<String>,
+    /// The sandbox: `worktree` or `docker`. Absent: the one holding the workspace (for a
+    /// new one, `sandbox` in config.toml, else `worktree`).
+    sandbox: Option<SandboxArg>,
+    /// A new Docker workspace's network, fixed once it is made: `bridge` (Docker's default
+    /// bridge), `none` (loopback only) or `allow` (only the hosts of `[network] allow`,
+    /// through an HTTP(S) proxy). Absent: `[network] mode`, else `bridge`. Not for the
+    /// worktree sandbox.
+    network: Option<NetworkArg>,
 }
 
 /// `workspace_run`'s arguments.
@@ -155,11 +177,9 @@ impl Skipper {
     /// `outcome` (`created`, `exists`, or `main` for the default branch) and the
     /// workspace's `workspace_list` row.
     #[tool(annotations(destructive_hint = false, idempotent_hint = true))]
-    async fn workspace_create(
-        &self,
-        Parameters(args): Parameters<WorkspaceArgs>,
-    ) -> CallToolResult {
+    async fn workspace_create(&self, Parameters(args): Parameters<CreateArgs>) -> CallToolResult {
         self.call(args.sandbox, move |context| {
+            context.set_network_mode(args.network.map(NetworkMode::from));
             let checkout = checkout(context, args.repository.as_deref())?;
             let target = target(context, &checkout, args.branch.as_deref())?;
             let made = create::make(context, &checkout, target, None, false)?;

@@ -55,8 +55,11 @@ pub struct CreateArgs {
     pub network: Option<NetworkArg>,
 }
 
-/// `--network`'s values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// `--network`'s values (and those of `network` in MCP's `workspace_create`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum NetworkArg {
     /// Docker's default bridge: whatever the host reaches.
     Bridge,
