@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::support::docker::{BASE_IMAGE, DockerRepo, docker_ok, docker_ready};
+use crate::support::docker::{BASE_IMAGE, DockerRepo, docker_ok, docker_ready, docker_ws};
 use crate::support::{TestEnv, stderr};
 
 /// Removes, on drop, the egress proxy, its volume and the networks of the data root whose
@@ -143,6 +143,36 @@ fn proxy_of(repo: &DockerRepo, branch: &str) -> String {
     https.split_once('@').unwrap().1.to_owned()
 }
 
+/// What `sk doctor --sandbox docker` of `repo` printed.
+fn doctor(repo: &DockerRepo) -> String {
+    String::from_utf8_lossy(&repo.run(&["doctor", "--sandbox", "docker"]).stdout).into_owned()
+}
+
+/// Makes the rule of `workspace` in `proxy` look made long ago.
+fn age_rule(proxy: &str, workspace: &str) {
+    docker_ok(&[
+        "exec",
+        proxy,
+        "sh",
+        "-c",
+        &format!("echo 0 > /srv/sk-proxy/rules/{workspace}/made"),
+    ]);
+}
+
+/// Waits (30 s at most) until something listens on each of `addresses` (`host:port`) in
+/// the proxy `proxy`, by its sockets' table.
+fn proxy_serving(proxy: &str, addresses: &[&str]) {
+    let ports: Vec<&str> = addresses
+        .iter()
+        .map(|address| address.rsplit_once(':').unwrap().1)
+        .collect();
+    let script = "for port in \"$@\"; do hex=$(printf ':%04X ' \"$port\"); \
+                  until grep -q \"$hex[0-9A-F:]* 0A \" /proc/net/tcp; do sleep 0.05; done; done";
+    let mut args = vec!["exec", proxy, "timeout", "30", "sh", "-c", script, "sh"];
+    args.extend(ports);
+    docker_ok(&args);
+}
+
 /// The workspaces the proxy `proxy` holds a rule of.
 fn rules_in(proxy: &str) -> Vec<String> {
     docker_ok(&["exec", proxy, "ls", "/srv/sk-proxy/rules"])
@@ -196,18 +226,12 @@ fn reaches_only_its_hosts(
 
 /// A `none` workspace made in `repo` has loopback alone.
 fn none_has_loopback_alone(repo: &DockerRepo) {
-    repo.ok(&[
-        "workspace",
+    repo.ok(&docker_ws(
+        repo,
         "create",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
         "feat/none",
-        "--network",
-        "none",
-    ]);
+        &["--network", "none"],
+    ));
     let interfaces = repo.sh(
         "feat/none",
         "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
@@ -243,18 +267,7 @@ const BRANCH: &str = "feat/allow";
 /// `sk workspace create --network allow` of `branch` in `repo`, which must succeed; its
 /// stderr.
 fn create_allow(repo: &DockerRepo, branch: &str) -> String {
-    let created = repo.run(&[
-        "workspace",
-        "create",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        branch,
-        "--network",
-        "allow",
-    ]);
+    let created = repo.run(&docker_ws(repo, "create", branch, &["--network", "allow"]));
     assert!(created.status.success(), "{}", stderr(&created));
     stderr(&created)
 }
@@ -332,6 +345,7 @@ fn allow_workspaces_share_one_proxy_and_each_reaches_only_its_own_hosts() {
 
     // The proxy restarted by the daemon serves every workspace as before.
     docker_ok(&["restart", "-t", "1", &proxy]);
+    proxy_serving(&proxy, &[&mine, &theirs]);
     assert_eq!(
         client(
             &repo,
@@ -339,6 +353,25 @@ fn allow_workspaces_share_one_proxy_and_each_reaches_only_its_own_hosts() {
             &format!("get http://{b}:8000/restarted")
         ),
         "200 server-b /restarted"
+    );
+    // A tinyproxy that ends (killed here, and seen to stop listening) is started again by
+    // the proxy itself, with no `sk` in between.
+    let port = theirs.rsplit_once(':').unwrap().1;
+    docker_ok(&[
+        "exec",
+        &proxy,
+        "sh",
+        "-c",
+        "kill \"$(cat \"$1\")\"; hex=$(printf ':%04X ' \"$2\"); \
+         while grep -q \"$hex[0-9A-F:]* 0A \" /proc/net/tcp; do sleep 0.05; done",
+        "sh",
+        &format!("/srv/sk-proxy/rules/{other}/pid"),
+        port,
+    ]);
+    proxy_serving(&proxy, &[&theirs]);
+    assert_eq!(
+        client(&repo, "feat/other", &format!("get http://{b}:8000/revived")),
+        "200 server-b /revived"
     );
     // A stopped proxy is started again with a workspace.
     docker_ok(&["stop", "-t", "1", &proxy]);
@@ -354,16 +387,7 @@ fn allow_workspaces_share_one_proxy_and_each_reaches_only_its_own_hosts() {
 
     // Removing a workspace drops its rule; the other's stays, and so does the proxy.
     assert_eq!(rules_in(&proxy).len(), 2);
-    repo.ok(&[
-        "workspace",
-        "remove",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        BRANCH,
-    ]);
+    repo.ok(&docker_ws(&repo, "remove", BRANCH, &[]));
     assert_eq!(rules_in(&proxy), [other]);
     assert_eq!(
         client(&repo, "feat/other", &format!("get http://{b}:8000/still")),
@@ -392,18 +416,24 @@ fn gc_drops_the_rule_of_a_workspace_gone_then_the_proxy_its_volume_and_the_netwo
     assert_eq!(networks.networks().len(), 1);
     assert_eq!(networks.of("volume").len(), 1);
 
-    // A workspace removed behind sk's back leaves its rule, which gc drops.
+    // A workspace removed behind sk's back leaves its rule. While the rule is young it may
+    // be a workspace being made (its rule comes before its container): kept. Once an hour
+    // old, doctor names it and gc drops it.
     docker_ok(&["rm", "-f", &a]);
-    let doctor = repo.run(&["doctor", "--sandbox", "docker"]);
-    let said = String::from_utf8_lossy(&doctor.stdout);
+    let said = doctor(&repo);
+    assert!(!said.contains(&format!("{a} in {proxy}")), "{said}");
+    age_rule(&proxy, &a);
+    let said = doctor(&repo);
     assert!(said.contains(&format!("{a} in {proxy}")), "{said}");
     repo.ok(&["gc", "--sandbox", "docker"]);
     assert_eq!(rules_in(&proxy), [b.as_str()]);
 
-    // With no allow workspace left, gc removes the proxy, its volume and the network.
+    // With no allow workspace left (and no young rule), gc removes the proxy, its volume
+    // and the network.
     docker_ok(&["rm", "-f", &b]);
-    let doctor = repo.run(&["doctor", "--sandbox", "docker"]);
-    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(!doctor(&repo).contains(&proxy));
+    age_rule(&proxy, &b);
+    let said = doctor(&repo);
     assert!(said.contains(&proxy), "{said}");
     repo.ok(&["gc", "--sandbox", "docker"]);
     assert!(networks.of("container").is_empty());

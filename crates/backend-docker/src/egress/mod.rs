@@ -6,7 +6,8 @@
 //! container (`sk-egress-<namespace>-proxy`), on that network and on Docker's default
 //! bridge, is shared by all of them and holds one tinyproxy per workspace (see
 //! `egress-proxy.sh`): each listens on a port of its own, answers only the workspace's own
-//! credentials (`407` otherwise) and lets through exactly its allow list, plain HTTP by URL
+//! credentials (`407` without any, `401` for another's) and lets through exactly its allow
+//! list, plain HTTP by URL
 //! and HTTPS by CONNECT's `host:port`; anything else gets `403 Filtered`. So one workspace
 //! never reaches another's hosts, though they share the network and the container. The
 //! workspace is given `HTTP_PROXY`/`HTTPS_PROXY` (both spellings) naming its port and its
@@ -16,8 +17,10 @@
 //! (`sk-egress-<namespace>-rules`), so a proxy restarted by the daemon, or replaced by a
 //! newer `sk`, serves every workspace as before. It is put when the workspace is made, made
 //! sure of whenever `sk` starts the workspace (the proxy container started or made first),
-//! and dropped when the workspace is removed. `sk gc` drops the rule of a workspace removed
-//! behind `sk`'s back, and removes the proxy, its volume and the network once no `allow`
+//! and dropped when the workspace is removed; the proxy itself starts again any tinyproxy
+//! that ended. `sk gc` drops the rule of a workspace removed behind `sk`'s back (while the
+//! proxy runs, and once the rule is an hour old: a workspace being made has its rule before
+//! its container), and removes the proxy, its volume and the network once no `allow`
 //! workspace is left.
 
 mod plan;
@@ -248,8 +251,9 @@ impl Engine {
     }
 
     /// Makes sure the data root's proxy container runs, on the default bridge and the
-    /// internal `network`: as it is when an `sk` with the same `egress-proxy.sh` made it,
-    /// else made anew (its rules kept in the volume) and started. `workspace` is the one
+    /// internal `network`: as it is when an `sk` with the same `egress-proxy.sh` made it
+    /// from the current proxy image, else made anew (its rules kept in the volume) and
+    /// started. `workspace` is the one
     /// it is made sure of for, named in errors. Returns the proxy's name.
     async fn ensure_shared_proxy(
         &self,
@@ -261,6 +265,9 @@ impl Engine {
             workspace: workspace.to_owned(),
             reason,
         };
+        // Built when missing: a changed base or Dockerfile is a new image, and the proxy is
+        // made anew from it.
+        let image = self.proxy_image().await?;
         if let Some(existing) = self.inspect(&name).await? {
             let existing_labels = existing.config.as_ref().and_then(|c| c.labels.as_ref());
             let skippers = existing_labels.is_some_and(|found| {
@@ -273,7 +280,8 @@ impl Engine {
                 )));
             }
             let current = existing_labels.and_then(|found| found.get(labels::PROXY_CONFIG))
-                == Some(&plan::proxy_fingerprint());
+                == Some(&plan::proxy_fingerprint())
+                && existing.config.as_ref().and_then(|c| c.image.as_ref()) == Some(&image);
             let running = existing
                 .state
                 .as_ref()
@@ -286,10 +294,11 @@ impl Engine {
                 self.start_proxy(workspace, &name).await?;
                 return Ok(name);
             }
-            tracing::debug!("{name} was made by another sk: making it anew, its rules kept");
+            tracing::debug!(
+                "{name} was made by another sk or from another image: making it anew, its rules kept"
+            );
             self.remove_container(&name).await?;
         }
-        let image = self.proxy_image().await?;
         self.make_proxy(workspace, &image, &name, network).await?;
         Ok(name)
     }
@@ -483,6 +492,7 @@ impl Engine {
                 .map(String::as_str)
                 == Some(NetworkMode::Allow.as_str())
         });
+        let mut proxy_in_use = false;
         for proxy in &proxies {
             let name = summary_name(proxy);
             let handle = proxy.id.clone().unwrap_or_else(|| name.clone());
@@ -494,14 +504,19 @@ impl Engine {
                 // One proxy per workspace, as an older `sk` made them.
                 Some(served) if names.contains(served) => continue,
                 Some(served) => format!("the egress proxy of {served}, which no longer exists"),
-                None if !allow_left => {
-                    "the egress proxy of allow workspaces, none of which is left".to_owned()
-                }
                 None => {
-                    if proxy.state == Some(ContainerSummaryStateEnum::RUNNING) {
-                        self.rule_findings(&name, &names, findings).await?;
+                    let (orphans, making) =
+                        if proxy.state == Some(ContainerSummaryStateEnum::RUNNING) {
+                            self.orphan_rules(&name, &names).await?
+                        } else {
+                            (Vec::new(), false)
+                        };
+                    if allow_left || making {
+                        proxy_in_use = true;
+                        findings.extend(orphans);
+                        continue;
                     }
-                    continue;
+                    "the egress proxy of allow workspaces, none of which is left".to_owned()
                 }
             };
             findings.push(Finding {
@@ -514,7 +529,7 @@ impl Engine {
                 subject: name,
             });
         }
-        if allow_left {
+        if allow_left || proxy_in_use {
             return Ok(());
         }
         self.unused_network_finding(findings).await
@@ -558,36 +573,44 @@ impl Engine {
     }
 
     /// The rules in the running `proxy` of workspaces that are not among `names` (removed
-    /// behind `sk`'s back, or whose creation failed).
-    async fn rule_findings(
+    /// behind `sk`'s back, or whose creation failed), as findings; and whether any of them
+    /// may be a workspace being made (its rule is put before its container exists): one
+    /// younger than [`plan::RULE_GRACE`], which is left alone.
+    async fn orphan_rules(
         &self,
         proxy: &str,
         names: &[String],
-        findings: &mut Vec<Finding>,
-    ) -> Result<(), DockerError> {
+    ) -> Result<(Vec<Finding>, bool), DockerError> {
         let rules = self.run(proxy, "/", plan::rules_argv(), Vec::new()).await?;
         if rules.status != 0 {
             tracing::warn!(
                 "the egress proxy {proxy} did not list its rules: {}",
                 rules.stderr_text()
             );
-            return Ok(());
+            // Nothing known: the proxy is kept.
+            return Ok((Vec::new(), true));
         }
-        for workspace in String::from_utf8_lossy(&rules.stdout).lines() {
-            if workspace.is_empty() || names.iter().any(|name| name == workspace) {
+        let mut orphans = Vec::new();
+        let mut making = false;
+        for (workspace, age) in plan::parse_rules(&String::from_utf8_lossy(&rules.stdout)) {
+            if names.contains(&workspace) {
                 continue;
             }
-            findings.push(Finding {
+            if age < plan::RULE_GRACE {
+                making = true;
+                continue;
+            }
+            orphans.push(Finding {
                 kind: FindingKind::OrphanEgressRule,
                 detail: format!("the egress rule of {workspace}, which no longer exists"),
                 fix: "sk gc".to_owned(),
                 collectable: true,
                 bytes: None,
-                handle: workspace.to_owned(),
                 subject: format!("{workspace} in {proxy}"),
+                handle: workspace,
             });
         }
-        Ok(())
+        Ok((orphans, making))
     }
 
     /// Drops the rule `finding` names from the data root's proxy.

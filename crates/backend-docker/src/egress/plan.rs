@@ -213,10 +213,28 @@ pub fn drop_argv(workspace: &str) -> Vec<String> {
     script_argv(&["drop", workspace])
 }
 
-/// The command that lists the workspaces with a rule.
+/// The command that lists the workspaces with a rule, and each rule's age.
 #[must_use]
 pub fn rules_argv() -> Vec<String> {
     script_argv(&["rules"])
+}
+
+/// How long a rule whose workspace container is not found is taken for one being made
+/// (its rule is put before its container is created): `gc` leaves it alone until then.
+pub const RULE_GRACE: u64 = 3600;
+
+/// The workspaces and the ages (seconds) in what [`rules_argv`] printed; a line it cannot
+/// read is left out.
+#[must_use]
+pub fn parse_rules(printed: &str) -> Vec<(String, u64)> {
+    printed
+        .lines()
+        .filter_map(|line| {
+            let (workspace, age) = line.split_once(' ')?;
+            Some((workspace.to_owned(), age.trim().parse().ok()?))
+        })
+        .filter(|(workspace, _)| !workspace.is_empty())
+        .collect()
 }
 
 /// The daemon's create request of a data root's proxy container: `egress-proxy.sh serve`
@@ -447,5 +465,9 @@ mod tests {
         assert_eq!(put_argv("sk-a-1", Some(3130), "c", "f")[6], "3130");
         assert_eq!(drop_argv("sk-a-1")[3..], ["egress-proxy", "drop", "sk-a-1"]);
         assert_eq!(rules_argv()[3..], ["egress-proxy", "rules"]);
+        assert_eq!(
+            parse_rules("sk-a-1 12\nsk-b-2 4000\nbroken\nsk-c-3 x\n"),
+            [("sk-a-1".to_owned(), 12), ("sk-b-2".to_owned(), 4000)]
+        );
     }
 }

@@ -50,12 +50,13 @@ impl Engine {
     /// [`DockerError::Api`].
     pub async fn remove_workspace_container(&self, name: &str) -> Result<(), DockerError> {
         let removed = self.remove_container_alone(name).await;
-        // An `allow` workspace's proxy goes with it; one left behind is `sk gc`'s.
+        // An `allow` workspace's rule in the egress proxy goes with it; one left behind is
+        // `sk gc`'s.
         if matches!(removed, Ok(()) | Err(DockerError::ContainerGone { .. }))
             && let Err(err) = self.remove_proxy_of(name).await
         {
             tracing::warn!(
-                "the egress proxy of {name} was left behind (`sk gc` removes it): {err}"
+                "the egress rule of {name} was left in the proxy (`sk gc` drops it): {err}"
             );
         }
         removed
