@@ -435,6 +435,8 @@ fn gc_drops_the_rule_of_a_workspace_gone_then_the_proxy_its_volume_and_the_netwo
     age_rule(&proxy, &b);
     let said = doctor(&repo);
     assert!(said.contains(&proxy), "{said}");
+    let volume = proxy.replace("-proxy", "-rules");
+    assert!(said.contains(&volume), "{said}");
     repo.ok(&["gc", "--sandbox", "docker"]);
     assert!(networks.of("container").is_empty());
     assert!(

@@ -237,6 +237,7 @@ impl Engine {
                 }),
             FindingKind::OrphanEgressRule => self.drop_orphan_rule(finding).await,
             FindingKind::UnusedEgressNetwork => self.remove_egress_network(finding).await,
+            FindingKind::UnusedEgressRules => self.remove_egress_rules(finding).await,
             _ => return None,
         };
         Some(removed.map(|()| finding.bytes.unwrap_or(0)))

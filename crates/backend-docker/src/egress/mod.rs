@@ -532,7 +532,42 @@ impl Engine {
         if allow_left || proxy_in_use {
             return Ok(());
         }
-        self.unused_network_finding(findings).await
+        self.unused_network_finding(findings).await?;
+        self.unused_rules_finding(findings).await
+    }
+
+    /// The rules volume, when it is skipper's: once no `allow` workspace is left (after the
+    /// proxy, which uses it).
+    async fn unused_rules_finding(&self, findings: &mut Vec<Finding>) -> Result<(), DockerError> {
+        let volume = plan::rules_volume(&self.namespace);
+        match self.docker.inspect_volume(&volume).await {
+            Ok(found) => {
+                let ours = found.labels.get(labels::ROLE).map(String::as_str)
+                    == Some(labels::ROLE_EGRESS_RULES)
+                    && found.labels.get(labels::DATA_ROOT) == Some(&self.namespace);
+                if ours {
+                    findings.push(Finding {
+                        kind: FindingKind::UnusedEgressRules,
+                        detail:
+                            "the egress proxy's rules, of allow workspaces none of which is left"
+                                .to_owned(),
+                        fix: "sk gc".to_owned(),
+                        collectable: true,
+                        bytes: None,
+                        handle: volume.clone(),
+                        subject: volume,
+                    });
+                }
+                Ok(())
+            }
+            Err(err) if status_of(&err) == Some(404) => Ok(()),
+            Err(err) => Err(DockerError::api(
+                &self.docker,
+                "inspect volume",
+                &volume,
+                &err,
+            )),
+        }
     }
 
     /// The internal network, when it is skipper's: once no `allow` workspace is left.
@@ -630,26 +665,35 @@ impl Engine {
     pub(crate) async fn remove_egress_network(&self, finding: &Finding) -> Result<(), DockerError> {
         let docker = without_deadline(&self.docker);
         match docker.remove_network(&finding.handle).await {
-            Ok(()) => {}
-            Err(err) if status_of(&err) == Some(404) => {}
-            Err(err) => {
-                return Err(DockerError::api(
-                    &docker,
-                    "remove network",
-                    &finding.subject,
-                    &err,
-                ));
-            }
+            Ok(()) => Ok(()),
+            Err(err) if status_of(&err) == Some(404) => Ok(()),
+            Err(err) => Err(DockerError::api(
+                &docker,
+                "remove network",
+                &finding.subject,
+                &err,
+            )),
         }
-        // The proxy's rules go with it (after the proxy, which used them).
-        let volume = plan::rules_volume(&self.namespace);
+    }
+
+    /// Removes the rules volume `finding` names (after the proxy, which used it).
+    ///
+    /// # Errors
+    /// API failures.
+    pub(crate) async fn remove_egress_rules(&self, finding: &Finding) -> Result<(), DockerError> {
+        let docker = without_deadline(&self.docker);
         match docker
-            .remove_volume(&volume, None::<RemoveVolumeOptions>)
+            .remove_volume(&finding.handle, None::<RemoveVolumeOptions>)
             .await
         {
             Ok(()) => Ok(()),
             Err(err) if status_of(&err) == Some(404) => Ok(()),
-            Err(err) => Err(DockerError::api(&docker, "remove volume", &volume, &err)),
+            Err(err) => Err(DockerError::api(
+                &docker,
+                "remove volume",
+                &finding.subject,
+                &err,
+            )),
         }
     }
 }

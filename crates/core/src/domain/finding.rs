@@ -45,6 +45,8 @@ pub enum FindingKind {
     OrphanEgressRule,
     /// The internal network of `allow` workspaces when none is left.
     UnusedEgressNetwork,
+    /// The volume of the egress proxy's rules when no `allow` workspace is left.
+    UnusedEgressRules,
 }
 
 impl FindingKind {
@@ -69,6 +71,7 @@ impl FindingKind {
             Self::OrphanEgressProxy => "orphan-egress-proxy",
             Self::OrphanEgressRule => "orphan-egress-rule",
             Self::UnusedEgressNetwork => "unused-egress-network",
+            Self::UnusedEgressRules => "unused-egress-rules",
         }
     }
 }
