@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use crate::support::docker::{DockerRepo, docker_ok, docker_ready, host_address_for};
+use crate::support::docker::{DockerRepo, docker_ok, docker_ready, docker_ws, host_address_for};
 use crate::support::sshd::{Sshd, sshd_ready};
 use crate::support::{stderr, stdout};
 
@@ -85,18 +85,7 @@ fn sh_with(repo: &DockerRepo, agent: &Path, branch: &str, text: &str) -> Output 
     run_with(
         repo,
         agent,
-        &[
-            "workspace",
-            "run",
-            "--sandbox",
-            "docker",
-            "-r",
-            &repo.name,
-            "-b",
-            branch,
-            "--command",
-            text,
-        ],
+        &docker_ws(repo, "run", branch, &["--command", text]),
     )
 }
 
@@ -115,16 +104,7 @@ fn git_push_over_ssh_works_inside_with_the_hosts_agent_even_after_it_restarts_el
     let made = run_with(
         &repo,
         &agent.socket,
-        &[
-            "workspace",
-            "create",
-            "--sandbox",
-            "docker",
-            "-r",
-            &repo.name,
-            "-b",
-            "feat/ssh",
-        ],
+        &docker_ws(&repo, "create", "feat/ssh", &[]),
     );
     assert!(made.status.success(), "{}", stderr(&made));
     let listed = sh_with(
@@ -161,16 +141,7 @@ fn git_push_over_ssh_works_inside_with_the_hosts_agent_even_after_it_restarts_el
     let made = run_with(
         &repo,
         &agent.socket,
-        &[
-            "workspace",
-            "create",
-            "--sandbox",
-            "docker",
-            "-r",
-            &repo.name,
-            "-b",
-            "no-agent",
-        ],
+        &docker_ws(&repo, "create", "no-agent", &[]),
     );
     assert!(made.status.success(), "{}", stderr(&made));
     let listed = sh_with(
