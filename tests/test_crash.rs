@@ -390,8 +390,8 @@ fn a_docker_remove_killed_before_or_after_destroying_is_finished_by_the_next_rem
 }
 
 #[test]
-fn a_docker_clone_killed_after_the_checkout_and_during_the_snapshot_is_finished_by_the_next_clone()
-{
+fn a_docker_clone_killed_after_the_checkout_is_finished_by_the_next_clone_and_a_create_killed_during_the_snapshot_by_the_next_create()
+ {
     if !docker_ready() {
         return;
     }
@@ -399,18 +399,34 @@ fn a_docker_clone_killed_after_the_checkout_and_during_the_snapshot_is_finished_
     let url = repo.origin.url.clone();
     let clone = ["clone", url.as_str(), "--sandbox", "docker"];
     repo.env.killed_at("clone.after-checkout", Kill::Sk, &clone);
+    repo.ok(&clone);
+    // The clone makes no snapshot: the first branch does.
+    assert!(repo.resources("images", "repository-snapshot").is_empty());
+    let rows = repo.list();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["state"], "running", "{rows:?}");
+    assert_eq!(repo.sh_main("git status --porcelain"), "");
+    let create = [
+        "workspace",
+        "create",
+        "-r",
+        repo.name.as_str(),
+        "-b",
+        "feat/x",
+        "--sandbox",
+        "docker",
+    ];
     repo.env
-        .killed_at("docker.snapshot.during-copy", Kill::Sk, &clone);
+        .killed_at("docker.snapshot.during-copy", Kill::Sk, &create);
     let builders = repo.resources("ps", "snapshot-builder");
     assert_eq!(builders.len(), 1, "the killed build left its builder");
-    repo.ok(&clone);
+    repo.ok(&create);
     assert!(
         repo.resources("ps", "snapshot-builder").is_empty(),
         "the builder was left"
     );
     assert_eq!(repo.resources("images", "repository-snapshot").len(), 1);
     let rows = repo.list();
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0]["state"], "running", "{rows:?}");
-    assert_eq!(repo.sh_main("git status --porcelain"), "");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(repo.sh("feat/x", "git status --porcelain"), "");
 }

@@ -113,6 +113,24 @@ fn a_docker_clone_leaves_main_to_the_default_sandbox() {
     }
     // The config names no sandbox: the host checkout is the main workspace.
     let repo = DockerRepo::new("tie", "");
+    // The docker clone wrote the host checkout's working tree beside the container's copy.
+    let checkout = repo.env.checkout(&repo.name);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&checkout)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(git(&["status", "--porcelain", "--untracked-files=all"]), "");
+    let tracked = git(&["ls-files"]);
+    assert!(!tracked.is_empty(), "the index is empty");
+    for file in tracked.lines() {
+        assert!(checkout.join(file).exists(), "{file} was not written");
+    }
     let pwd = repo.ok(&["workspace", "run", "-r", &repo.name, "--", "pwd"]);
     assert_eq!(
         pwd.trim(),

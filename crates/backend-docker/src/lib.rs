@@ -17,17 +17,21 @@
 //!   `skipper-workspace:<hash>` with a hash of the Dockerfile and build arguments; or
 //!   `docker.image` is used as it is. The build context holds the Dockerfile alone (no
 //!   `COPY` of local files). Images of older Dockerfiles are left for `docker image prune`.
-//! - **The repository copy** is a per-repository *snapshot image*: the first workspace of a
-//!   repository streams the host checkout's git directory (a tar written on a blocking thread
-//!   into a bounded channel, never following symbolic links, never the whole repository in
-//!   memory or a second copy on disk) into a container that is never started, and commits
-//!   it as `skipper-repo-<hash>:<image hash>`. Every workspace container starts from that
-//!   image copy-on-write and receives only the object files the snapshot lacks (objects are
-//!   named after their content, so a name the snapshot's manifest lists is the same bytes),
-//!   plus the host's refs and configuration. A second workspace therefore never copies the
-//!   whole history again. Archive entries are owned by the container's user (its image's
-//!   `USER`, resolved against the image's `/etc/passwd`). Inside, a setup step swaps in the
-//!   host's refs (never the host's stash), records the host's branch tips under
+//! - **The repository copy** is a per-repository *snapshot image*: the first branch workspace
+//!   of a repository streams the host checkout's git directory (a tar written on a blocking
+//!   thread into a bounded channel, never following symbolic links, never the whole
+//!   repository in memory or a second copy on disk) into a builder container, checks out the
+//!   default branch there and commits it as `skipper-repo-<hash>:<image hash>`. Every branch
+//!   container starts from that image copy-on-write and receives only the object files the
+//!   snapshot lacks (objects are named after their content, so a name the snapshot's
+//!   manifest lists is the same bytes), plus the host's refs and configuration; its checkout
+//!   writes only the files its branch changes. The main workspace made by `sk clone` is
+//!   made from a snapshot when one exists, else from the workspace image with the whole git
+//!   directory copied: a clone does not pay for a snapshot only branches use. A second
+//!   branch workspace therefore never copies the whole history again. Archive entries are
+//!   owned by the container's user (its image's `USER`, resolved against the image's
+//!   `/etc/passwd`). Inside, a setup step swaps in the host's refs (never the host's stash),
+//!   records the host's branch tips under
 //!   `refs/skipper/host/` (their commits are safe on the host, so they do not count as
 //!   unpushed) and its tags, and checks out the branch. The host checkout is only read.
 //!   Snapshots of a repository for an older image are pruned once no container uses them.

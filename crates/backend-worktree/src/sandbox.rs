@@ -51,6 +51,10 @@ impl Sandbox for WorktreeSandbox {
         SandboxKind::Worktree
     }
 
+    fn main_is_the_host_checkout(&self) -> bool {
+        true
+    }
+
     fn prepare_main(
         &self,
         checkout: &Checkout,

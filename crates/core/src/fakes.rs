@@ -1147,6 +1147,10 @@ impl Sandbox for FakeSandbox {
         self.kind
     }
 
+    fn main_is_the_host_checkout(&self) -> bool {
+        self.kind == SandboxKind::Worktree
+    }
+
     fn prepare_main(
         &self,
         checkout: &Checkout,

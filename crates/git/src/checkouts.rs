@@ -40,10 +40,15 @@ impl GitCheckouts {
             path: self.layout.checkout(repository),
         }
     }
-}
 
-impl HostCheckouts for GitCheckouts {
-    fn clone_remote(&self, remote: &RemoteUrl) -> Result<CloneOutcome, CheckoutError> {
+    /// Clones `remote` (see [`HostCheckouts::clone_remote`]). With `beside`, the clone is
+    /// made without its working tree, which is then written on another thread while
+    /// `beside` runs with the clone at its staging path.
+    fn clone_new(
+        &self,
+        remote: &RemoteUrl,
+        beside: Option<&mut dyn FnMut(&Checkout)>,
+    ) -> Result<CloneOutcome, CheckoutError> {
         let checkout = self.checkout(remote.repository());
         let target = &checkout.path;
         if target.join(".git").exists() {
@@ -78,26 +83,55 @@ impl HostCheckouts for GitCheckouts {
         if staging.exists() {
             fs::remove_dir_all(&staging)?;
         }
-        let args: Vec<std::ffi::OsString> = vec![
-            "clone".into(),
+        let mut args: Vec<std::ffi::OsString> = vec!["clone".into()];
+        if beside.is_some() {
+            args.push("--no-checkout".into());
+        }
+        args.extend([
             "--origin".into(),
             "origin".into(),
             "--".into(),
             remote.as_str().into(),
             staging.clone().into(),
-        ];
+        ]);
         let (success, stderr) = clone_with_progress(
             &Git::in_dir(&staging_root),
             &args,
             &*self.progress,
             (&staging, target),
         )?;
-        if !success {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(CheckoutError::CloneFailed {
+        let checked_out = if !success {
+            Err(CheckoutError::CloneFailed {
                 remote: remote.to_string(),
                 stderr,
-            });
+            })
+        } else if let Some(beside) = beside {
+            let staged = Checkout {
+                repository: checkout.repository.clone(),
+                path: staging.clone(),
+            };
+            std::thread::scope(|scope| {
+                let writing = scope.spawn(|| write_working_tree(&staging));
+                beside(&staged);
+                writing.join().unwrap_or_else(|_| {
+                    Err(CheckoutError::Io(std::io::Error::other(
+                        "writing the working tree panicked",
+                    )))
+                })
+            })
+            .map_err(|err| match err {
+                CheckoutError::Git { stderr, .. } => CheckoutError::CloneFailed {
+                    remote: remote.to_string(),
+                    stderr: format!("writing the working tree: {stderr}"),
+                },
+                other => other,
+            })
+        } else {
+            Ok(())
+        };
+        if let Err(err) = checked_out {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(err);
         }
         // The checkout's parent directories are made only for a clone that succeeded: a
         // failed one leaves no empty directory behind.
@@ -117,6 +151,32 @@ impl HostCheckouts for GitCheckouts {
             )));
         }
         Ok(CloneOutcome::Cloned(checkout))
+    }
+}
+
+/// Writes the working tree and index of the clone at `dir`, made with `--no-checkout`, as
+/// `git clone` would have: `HEAD`'s tree, filters and attributes applied. An unborn `HEAD`
+/// (the clone of an empty repository) has nothing to write.
+fn write_working_tree(dir: &Path) -> Result<(), CheckoutError> {
+    let git = Git::in_dir(dir);
+    match git.run(["read-tree", "--reset", "-u", "HEAD"]) {
+        Ok(_) => Ok(()),
+        Err(_) if git.run(["rev-parse", "-q", "--verify", "HEAD"]).is_err() => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+impl HostCheckouts for GitCheckouts {
+    fn clone_remote(&self, remote: &RemoteUrl) -> Result<CloneOutcome, CheckoutError> {
+        self.clone_new(remote, None)
+    }
+
+    fn clone_remote_beside(
+        &self,
+        remote: &RemoteUrl,
+        beside: &mut dyn FnMut(&Checkout),
+    ) -> Result<CloneOutcome, CheckoutError> {
+        self.clone_new(remote, Some(beside))
     }
 
     fn list(&self) -> Result<Vec<Checkout>, CheckoutError> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use skipper_core::{
     BranchName, Checkout, NetworkMode, NetworkPolicy, NetworkSettings, Workspace, WorkspaceRef,
-    fault_point,
+    WorkspaceTarget, fault_point,
 };
 
 use super::Engine;
@@ -59,7 +59,15 @@ impl Engine {
         let phase = Phase::start();
         let image = self.workspace_image().await?;
         let phase = phase.done("the workspace image");
-        let snapshot = self.ensure_snapshot(checkout, &image).await?;
+        // A branch starts from the repository's snapshot, made by the first branch; the
+        // main workspace uses one that exists, else the workspace image and a full copy.
+        let source = match &reference.target {
+            WorkspaceTarget::Branch(_) => self.ensure_snapshot(checkout, &image).await?,
+            WorkspaceTarget::Main => self
+                .existing_snapshot(checkout, &image)
+                .await?
+                .unwrap_or_else(|| image.reference.clone()),
+        };
         let phase = phase.done("the repository's snapshot image");
         let (network, network_labels) = self.network_of(&name, project_network, ports).await?;
         let mut container_labels =
@@ -70,7 +78,7 @@ impl Engine {
         }
         let host_config = self.host_config();
         let container_spec = ContainerSpec {
-            image: snapshot,
+            image: source,
             labels: container_labels,
             mounts: self.mounted(&host_config),
             memory_bytes: self.config.memory_bytes,

@@ -38,8 +38,7 @@ impl Engine {
         checkout: &Checkout,
         image: &WorkspaceImage,
     ) -> Result<String, DockerError> {
-        let repository = spec::snapshot_repository(&checkout.repository, &self.namespace);
-        let tag = format!("{repository}:{}", image.hash);
+        let (repository, tag) = self.snapshot_tag(checkout, image);
         self.reap_leftovers(&checkout.repository).await;
         if image::image_id(&self.docker, &tag).await?.is_some() {
             return Ok(tag);
@@ -124,6 +123,30 @@ impl Engine {
         result?;
         self.prune_other_snapshots(&checkout.repository, &tag).await;
         Ok(tag)
+    }
+
+    /// The repository snapshot image of `checkout` on `image` if it has been made, without
+    /// making it: the main workspace of a repository that has no branch workspace yet is
+    /// made from the workspace image itself, so that `sk clone` does not pay for a snapshot
+    /// only branches use.
+    ///
+    /// # Errors
+    /// [`DockerError`] from the image's inspection.
+    pub async fn existing_snapshot(
+        &self,
+        checkout: &Checkout,
+        image: &WorkspaceImage,
+    ) -> Result<Option<String>, DockerError> {
+        let (_, tag) = self.snapshot_tag(checkout, image);
+        Ok(image::image_id(&self.docker, &tag).await?.map(|_| tag))
+    }
+
+    /// The image repository of `checkout`'s snapshots, and the tag of its snapshot on
+    /// `image`.
+    fn snapshot_tag(&self, checkout: &Checkout, image: &WorkspaceImage) -> (String, String) {
+        let repository = spec::snapshot_repository(&checkout.repository, &self.namespace);
+        let tag = format!("{repository}:{}", image.hash);
+        (repository, tag)
     }
 
     /// Removes what a process that died while building `repository`'s snapshot left: its

@@ -22,6 +22,30 @@ pub trait HostCheckouts: Send + Sync + Debug {
     /// [`CheckoutError::GitUnavailable`], or [`CheckoutError::Io`] on the data root.
     fn clone_remote(&self, remote: &RemoteUrl) -> Result<CloneOutcome, CheckoutError>;
 
+    /// Clones `remote` as [`HostCheckouts::clone_remote`] does and, for a new clone, calls
+    /// `beside` with it once its git directory is complete, while its working tree is being
+    /// written: work that reads only the git directory (a sandbox copying it into a
+    /// container) then overlaps the checkout. `beside` sees the clone where it is being made;
+    /// the clone reaches its own path once both are done, so an interruption never leaves a
+    /// checkout without its working tree there. `beside` is not called for a checkout that
+    /// was there already.
+    ///
+    /// The default clones, then calls `beside`.
+    ///
+    /// # Errors
+    /// As [`HostCheckouts::clone_remote`].
+    fn clone_remote_beside(
+        &self,
+        remote: &RemoteUrl,
+        beside: &mut dyn FnMut(&Checkout),
+    ) -> Result<CloneOutcome, CheckoutError> {
+        let outcome = self.clone_remote(remote)?;
+        if let CloneOutcome::Cloned(checkout) = &outcome {
+            beside(checkout);
+        }
+        Ok(outcome)
+    }
+
     /// Every checkout under the data root, sorted by identity. Reads the filesystem each
     /// time: there is no cache to disagree with it. A missing data root is no checkout.
     ///

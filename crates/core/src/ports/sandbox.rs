@@ -77,6 +77,12 @@ pub trait Sandbox: Send + Sync + Debug {
     /// Which backend this is.
     fn kind(&self) -> SandboxKind;
 
+    /// Whether the main workspace is the host checkout itself (then it can be prepared only
+    /// once the checkout is in place), rather than a copy made from its git directory.
+    fn main_is_the_host_checkout(&self) -> bool {
+        false
+    }
+
     /// Makes sure the main workspace of `checkout` exists (on the remote's default branch)
     /// and returns it. Idempotent: an existing main workspace is returned as it is, with
     /// the ports it was given then. A main workspace made now is given `ports`, as

@@ -1,4 +1,4 @@
-use crate::domain::{RemoteUrl, Workspace, WorkspaceTarget};
+use crate::domain::{BranchName, Checkout, RemoteUrl, Workspace, WorkspaceTarget};
 use crate::ports::CloneOutcome;
 
 use super::ports::{PortPlan, choose};
@@ -27,8 +27,13 @@ pub struct Cloned {
 /// is given ports chosen by `ports` (none no workspace of `backend` or `others` holds), an
 /// existing one keeps its own.
 ///
+/// A sandbox whose main workspace is a copy of the git directory makes it while the new
+/// clone's working tree is written ([`HostCheckouts::clone_remote_beside`]).
+///
 /// # Errors
 /// [`WorkspaceError`] from the checkout or the sandbox.
+///
+/// [`HostCheckouts::clone_remote_beside`]: crate::ports::HostCheckouts::clone_remote_beside
 pub fn clone(
     backend: Backend<'_>,
     others: &[&dyn WorkspaceRegistry],
@@ -36,18 +41,62 @@ pub fn clone(
     ports: PortPlan<'_>,
 ) -> Result<Cloned, WorkspaceError> {
     let _lock = backend.locks.repository(remote.repository())?;
-    let outcome = backend.checkouts.clone_remote(remote)?;
-    fault_point("clone.after-checkout");
-    let (default_branch, fetch_warning) = match &outcome {
-        CloneOutcome::Cloned(checkout) => (backend.checkouts.default_branch(checkout)?, None),
-        CloneOutcome::AlreadyCloned(checkout) => {
-            let refreshed = backend.checkouts.refresh(checkout)?;
-            (refreshed.default_branch, refreshed.fetch_warning)
-        }
+    let mut made_beside = None;
+    let outcome = if backend.sandbox.main_is_the_host_checkout() {
+        let outcome = backend.checkouts.clone_remote(remote)?;
+        fault_point("clone.after-checkout");
+        outcome
+    } else {
+        backend
+            .checkouts
+            .clone_remote_beside(remote, &mut |staged: &Checkout| {
+                fault_point("clone.after-checkout");
+                made_beside = Some(
+                    backend
+                        .checkouts
+                        .default_branch(staged)
+                        .map_err(WorkspaceError::from)
+                        .and_then(|default| prepare_main(backend, others, staged, &default, ports)),
+                );
+            })?
     };
     let checkout = match &outcome {
         CloneOutcome::Cloned(checkout) | CloneOutcome::AlreadyCloned(checkout) => checkout,
     };
+    let ((main, main_made), fetch_warning) = match (&outcome, made_beside) {
+        (_, Some(made)) => (made?, None),
+        (CloneOutcome::Cloned(_), None) => {
+            let default = backend.checkouts.default_branch(checkout)?;
+            (
+                prepare_main(backend, others, checkout, &default, ports)?,
+                None,
+            )
+        }
+        (CloneOutcome::AlreadyCloned(_), None) => {
+            let refreshed = backend.checkouts.refresh(checkout)?;
+            (
+                prepare_main(backend, others, checkout, &refreshed.default_branch, ports)?,
+                refreshed.fetch_warning,
+            )
+        }
+    };
+    Ok(Cloned {
+        outcome,
+        main,
+        main_made,
+        fetch_warning,
+    })
+}
+
+/// Makes sure the main workspace of `checkout` exists on `default_branch`; says whether it
+/// had to be made (then with ports chosen by `ports`).
+fn prepare_main(
+    backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
+    checkout: &Checkout,
+    default_branch: &BranchName,
+    ports: PortPlan<'_>,
+) -> Result<(Workspace, bool), WorkspaceError> {
     let main_made = backend
         .registry
         .locate(checkout, &WorkspaceTarget::Main)?
@@ -65,13 +114,8 @@ pub fn clone(
     };
     let main = backend
         .sandbox
-        .prepare_main(checkout, &default_branch, &ports)?;
-    Ok(Cloned {
-        outcome,
-        main,
-        main_made,
-        fetch_warning,
-    })
+        .prepare_main(checkout, default_branch, &ports)?;
+    Ok((main, main_made))
 }
 
 #[cfg(test)]
