@@ -25,9 +25,12 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use std::sync::atomic::AtomicBool;
+
 use gix::bstr::ByteSlice;
-use gix::status::index_worktree::Item as WorktreeItem;
 use gix::status::plumbing::index_as_worktree::EntryStatus;
+use gix::status::plumbing::index_as_worktree::traits::SubmoduleStatus;
+use gix::status::plumbing::index_as_worktree_with_renames::{Entry, VisitEntry};
 
 use crate::work::Policy;
 
@@ -41,13 +44,17 @@ pub fn proven_clean(dir: &Path, policy: &Policy) -> bool {
 
 /// `None` when something could not be read: not proven.
 fn prove(dir: &Path, policy: &Policy) -> Option<bool> {
-    let repo = gix::open(dir).ok()?;
+    let mut repo = gix::open(dir).ok()?;
     if repo.git_dir_trust() != gix::sec::Trust::Full {
         return Some(false);
     }
-    // The gate runs git in `dir`: it must be the top of this repository's working tree.
+    // The refs' peeling and the status read the same few commits and trees again and
+    // again: kept in memory, each is read from disk once.
+    repo.object_cache_size_if_unset(1 << 20);
+    // The gate runs git in `dir`: it must be the top of this repository's working tree
+    // (the same path as given, else the same directory once links are resolved).
     let top = repo.workdir()?;
-    if fs_err::canonicalize(top).ok()? != fs_err::canonicalize(dir).ok()? {
+    if top != dir && fs_err::canonicalize(top).ok()? != fs_err::canonicalize(dir).ok()? {
         return Some(false);
     }
     // Refs kept in a reftable are not what the files backend reads.
@@ -58,7 +65,11 @@ fn prove(dir: &Path, policy: &Policy) -> Option<bool> {
     {
         return Some(false);
     }
-    Some(refs_are_kept(&repo, policy)? && index_is_plain(&repo)? && status_is_empty(&repo)?)
+    if !refs_are_kept(&repo, policy)? {
+        return Some(false);
+    }
+    let index = repo.index_or_empty().ok()?;
+    Some(index_is_plain(&index) && status_is_empty(&repo, &index)?)
 }
 
 /// Whether every ref `policy` counts points at a remote-tracking branch's commit.
@@ -120,48 +131,100 @@ fn refs_are_kept(repo: &gix::Repository, policy: &Policy) -> Option<bool> {
 
 /// Whether the index holds only ordinary entries: no gitlink (a submodule the gate would
 /// look into), no conflict, nothing sparse or only intended to be added.
-fn index_is_plain(repo: &gix::Repository) -> Option<bool> {
-    let index = repo.index_or_empty().ok()?;
+fn index_is_plain(index: &gix::index::File) -> bool {
     if index.is_sparse() || index.link().is_some() {
-        return Some(false);
+        return false;
     }
     let unusual = gix::index::entry::Flags::SKIP_WORKTREE | gix::index::entry::Flags::INTENT_TO_ADD;
-    Some(index.entries().iter().all(|entry| {
+    index.entries().iter().all(|entry| {
         entry.mode != gix::index::entry::Mode::COMMIT
             && entry.stage_raw() == 0
             && !entry.flags.intersects(unusual)
-    }))
+    })
 }
 
 /// Whether `git status --porcelain --untracked-files=all` would print nothing: no change
-/// between `HEAD` and the index, none between the index and the working tree, no untracked
-/// file that is not ignored.
-fn status_is_empty(repo: &gix::Repository) -> Option<bool> {
-    let status = repo
-        .status(gix::progress::Discard)
-        .ok()?
-        .untracked_files(gix::status::UntrackedFiles::Files)
-        // The index holds no gitlink (`index_is_plain`): no submodule to look at.
-        .index_worktree_submodules(None)
-        .index_worktree_rewrites(None)
-        .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
-        .into_iter(None)
-        .ok()?;
-    for item in status {
-        let item = item.ok()?;
-        let change = match &item {
-            gix::status::Item::IndexWorktree(WorktreeItem::Modification { status, .. }) => {
-                // Same contents, other stat data: git refreshes the index and says nothing.
-                !matches!(status, EntryStatus::NeedsUpdate(_))
-            }
-            gix::status::Item::IndexWorktree(WorktreeItem::DirectoryContents { entry, .. }) => {
+/// between `HEAD` and `index`, none between `index` and the working tree, no untracked
+/// file that is not ignored. The two comparisons run on `repo` itself, with its object
+/// cache, and without gix's status platform, which would look for submodules (reading
+/// `.gitmodules` through a fresh object store) that a plain index does not have.
+fn status_is_empty(repo: &gix::Repository, index: &gix::index::File) -> Option<bool> {
+    let tree = repo.head_tree_id_or_empty().ok()?;
+    let mut staged = false;
+    repo.tree_index_status(
+        &tree,
+        index,
+        None,
+        gix::status::tree_index::TrackRenames::Disabled,
+        |_, _, _| {
+            staged = true;
+            Ok(std::ops::ControlFlow::Break(()))
+        },
+    )
+    .ok()?;
+    if staged {
+        return Some(false);
+    }
+    let options = gix::status::index_worktree::Options {
+        sorting: None,
+        dirwalk_options: Some(
+            repo.dirwalk_options()
+                .ok()?
+                .emit_untracked(gix::dir::walk::EmissionMode::Matching),
+        ),
+        rewrites: None,
+        thread_limit: None,
+    };
+    let mut changes = Changes::default();
+    repo.index_worktree_status(
+        index,
+        None::<&gix::bstr::BStr>,
+        &mut changes,
+        gix::status::plumbing::index_as_worktree::traits::FastEq,
+        NoSubmodules,
+        &mut gix::progress::Discard,
+        &AtomicBool::new(false),
+        options,
+    )
+    .ok()?;
+    Some(!changes.seen)
+}
+
+/// Whether the index-worktree comparison saw a change `git status` would print.
+#[derive(Debug, Default)]
+struct Changes {
+    seen: bool,
+}
+
+impl<'index> VisitEntry<'index> for Changes {
+    type ContentChange = ();
+    type SubmoduleStatus = ();
+
+    fn visit_entry(&mut self, entry: Entry<'index, (), ()>) {
+        let change = match &entry {
+            // Same contents, other stat data: git refreshes the index and says nothing.
+            Entry::Modification { status, .. } => !matches!(status, EntryStatus::NeedsUpdate(_)),
+            Entry::DirectoryContents { entry, .. } => {
                 !matches!(entry.status, gix::dir::entry::Status::Ignored(_))
             }
-            _ => true,
+            Entry::Rewrite { .. } => true,
         };
-        if change {
-            return Some(false);
-        }
+        self.seen |= change;
     }
-    Some(true)
+}
+
+/// The submodule status of an index without gitlinks ([`index_is_plain`]): never asked.
+#[derive(Debug, Clone, Copy)]
+struct NoSubmodules;
+
+impl SubmoduleStatus for NoSubmodules {
+    type Output = ();
+
+    fn status(
+        &mut self,
+        _entry: &gix::index::Entry,
+        _rela_path: &gix::bstr::BStr,
+    ) -> gix::Result<Option<()>> {
+        Ok(None)
+    }
 }
