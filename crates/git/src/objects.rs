@@ -4,7 +4,9 @@
 //! [`FileRead::AskGit`]: the repository does not open, a revision it does not parse, a path
 //! that is no file): the caller then asks git, which answers, or fails, in git's own words.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use gix::bstr::ByteSlice;
 use gix::hash::ObjectId;
@@ -43,9 +45,68 @@ pub fn file_in(root: &Path, revision: &str, path: &str) -> FileRead {
     open(root).map_or(FileRead::AskGit, |repo| file_at(&repo, revision, path))
 }
 
-/// The repository whose working tree (or git directory) is `root`.
+/// The repository whose working tree (or git directory) is `root`, opened once per thread
+/// and handed out as a handle of its own each time: one command reads the same repository
+/// several times (its default branch, a branch's presence, files at a commit, its
+/// worktrees), and each open would read its configuration files and look for its packs
+/// again. Refs and loose objects are read from disk at each lookup and packs written since
+/// (by a fetch) are found on a miss, so a handle stays right across the git commands a
+/// command runs. The open is made again when `root/.git` or the repository's `config` is
+/// not the file it was (a long-running `sk mcp` sees a re-cloned repository or an edited
+/// configuration).
 pub(crate) fn open(root: &Path) -> Option<gix::Repository> {
-    gix::open(root).ok()
+    thread_local! {
+        // Per thread: without gix's `parallel` feature its handles are not `Send`.
+        static OPENED: RefCell<HashMap<PathBuf, Opened>> = RefCell::default();
+    }
+    OPENED.with(|opened| {
+        if let Some(cached) = opened.borrow().get(root)
+            && cached.stamp == Stamp::of(root, &cached.config)
+        {
+            return Some(cached.repo.to_thread_local());
+        }
+        let repo = gix::ThreadSafeRepository::open(root).ok()?;
+        let handle = repo.to_thread_local();
+        let config = handle.common_dir().join("config");
+        let stamp = Stamp::of(root, &config);
+        opened.borrow_mut().insert(
+            root.to_owned(),
+            Opened {
+                repo,
+                config,
+                stamp,
+            },
+        );
+        Some(handle)
+    })
+}
+
+/// A repository [`open`] keeps, with what tells whether it is still the one on disk.
+struct Opened {
+    repo: gix::ThreadSafeRepository,
+    config: PathBuf,
+    stamp: Stamp,
+}
+
+/// The identity and modification time of a checkout's `.git` and its repository's
+/// `config`: what changes when it is cloned again or configured.
+#[derive(Debug, PartialEq, Eq)]
+struct Stamp(
+    Option<(u64, u64, std::time::SystemTime)>,
+    Option<(u64, std::time::SystemTime)>,
+);
+
+impl Stamp {
+    fn of(root: &Path, config: &Path) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        let dot_git = fs_err::symlink_metadata(root.join(".git"))
+            .ok()
+            .and_then(|meta| Some((meta.dev(), meta.ino(), meta.modified().ok()?)));
+        let config = fs_err::metadata(config)
+            .ok()
+            .and_then(|meta| Some((meta.len(), meta.modified().ok()?)));
+        Self(dot_git, config)
+    }
 }
 
 /// Whether the full ref `name` (`refs/heads/x`) exists.

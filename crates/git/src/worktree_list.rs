@@ -104,7 +104,7 @@ pub fn read(checkout: &Path) -> Option<Vec<WorktreeEntry>> {
     if !checkout.join(".git").is_dir() {
         return None;
     }
-    let repo = gix::open(checkout).ok()?;
+    let repo = crate::objects::open(checkout)?;
     let main = WorktreeEntry {
         // git names the main worktree by its real path.
         path: fs_err::canonicalize(checkout).ok()?,
