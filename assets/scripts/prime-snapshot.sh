@@ -17,5 +17,5 @@ git config --unset-all core.worktree >/dev/null 2>&1 || true
 git config core.checkStat minimal
 git config core.trustctime false
 if target=$(git rev-parse -q --verify 'refs/remotes/origin/HEAD^{commit}'); then
-    git checkout --quiet --force --detach "$target"
+    git -c checkout.workers=0 checkout --quiet --force --detach "$target"
 fi

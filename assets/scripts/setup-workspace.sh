@@ -44,11 +44,14 @@ git for-each-ref --format='update refs/skipper/host/%(refname:lstrip=2) %(object
 mkdir -p .git/skipper
 git for-each-ref --format='%(objectname) %(refname)' refs/tags > .git/skipper/host-tags
 git for-each-ref --format='%(objectname) %(refname)' > .git/skipper/host-refs
+# A checkout that writes many files (the main container's, made without a snapshot) writes
+# them with a worker per core; one that writes a few (git's threshold is 100) does not.
+checkout() { git -c checkout.workers=0 checkout "$@"; }
 case "$mode" in
-    main) git checkout --quiet --force -B "$default" "refs/remotes/origin/$default" ;;
-    existing) git checkout --quiet --force "$branch" -- ;;
-    track) git checkout --quiet --force --track -b "$branch" "refs/remotes/origin/$branch" ;;
-    new) git checkout --quiet --force --no-track -b "$branch" "refs/remotes/origin/$default" ;;
+    main) checkout --quiet --force -B "$default" "refs/remotes/origin/$default" ;;
+    existing) checkout --quiet --force "$branch" -- ;;
+    track) checkout --quiet --force --track -b "$branch" "refs/remotes/origin/$branch" ;;
+    new) checkout --quiet --force --no-track -b "$branch" "refs/remotes/origin/$default" ;;
     *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
 warn() { echo "skipper: could not link $1 to $2" >&2; }
