@@ -219,6 +219,8 @@ fn a_snapshot_committed_on_podman_carries_its_own_labels() {
     let podman = OnPodman::new("podsnap");
     let origin = podman.env.origin(&podman.name, "main");
     podman.ok(&["clone", &origin.url, "--sandbox", "docker"]);
+    // The first branch workspace makes the repository's snapshot.
+    podman.ws("create", "feat/first", &[]);
     // Podman ignores a commit's configured labels: the snapshot must still be found by its
     // role, carry the workspace image's hash, and not be its builder's.
     // One label filter: Podman's image listing takes no more (see `labels::one_label_filter`).
@@ -260,6 +262,7 @@ fn a_snapshot_committed_on_podman_carries_its_own_labels() {
     assert_eq!(images("repository-snapshot"), snapshots);
     // Removing the repository removes its snapshot, found by its labels.
     podman.ws("remove", "feat/second", &[]);
+    podman.ws("remove", "feat/first", &[]);
     let removed = podman.ok(&["repo", "remove", "-r", &podman.name, "--sandbox", "docker"]);
     assert!(removed.contains("snapshot image"), "{removed}");
     assert_eq!(images("repository-snapshot"), Vec::<String>::new());
