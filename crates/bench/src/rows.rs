@@ -629,7 +629,10 @@ fn image_build(lab: &Lab, results: &mut Results) -> anyhow::Result<()> {
         ])
     };
     let present = time(&mut create("build-present"))?;
-    lab.ok(lab.command("docker").args(["rmi", "--no-prune", &image]))?;
+    // Only the tag goes (`--force`: the lab's main containers run the image itself).
+    lab.ok(lab
+        .command("docker")
+        .args(["rmi", "--force", "--no-prune", &image]))?;
     let rebuilt = time(&mut create("build-again"))?;
     results.extra(
         "image build with a warm layer cache (a create that rebuilds the image, against one that finds it)",
