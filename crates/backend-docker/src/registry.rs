@@ -116,29 +116,6 @@ impl WorkspaceRegistry for DockerBackend {
         self.locate_with(checkout, target, false)
     }
 
-    /// One label-filtered listing: an inspect of the container's name, which finds a
-    /// present workspace at least cost, would be followed by that listing when it is absent.
-    fn locate_expecting_none(
-        &self,
-        checkout: &Checkout,
-        target: &WorkspaceTarget,
-    ) -> Result<Option<Workspace>, SandboxError> {
-        let reference = WorkspaceRef {
-            repository: checkout.repository.clone(),
-            target: target.clone(),
-        };
-        self.runtime
-            .block_on(self.engine.locate_by_labels(&reference))
-            .map_err(|err| err.into_sandbox(Operation::LookingUp, &reference))
-    }
-
-    /// [`WorkspaceRegistry::locate_expecting_none`]'s one listing: as cheap as an inspect
-    /// when the workspace is there, half the requests when it is not.
-    fn holds(&self, checkout: &Checkout, target: &WorkspaceTarget) -> Result<bool, SandboxError> {
-        self.locate_expecting_none(checkout, target)
-            .map(|found| found.is_some())
-    }
-
     fn list(&self, checkouts: &[Checkout]) -> Result<Vec<Workspace>, SandboxError> {
         self.runtime
             .block_on(async {

@@ -56,33 +56,6 @@ impl Engine {
         Ok(Some(workspace))
     }
 
-    /// `reference`'s workspace as [`Engine::locate`] finds it without its ready marker, in
-    /// one label-filtered listing instead of an inspect and, when that finds none, the
-    /// listing: the way an absent workspace costs least. The container under the
-    /// workspace's own name is the one found among several, as [`Engine::locate`] finds it.
-    ///
-    /// # Errors
-    /// [`DockerError::Api`], [`DockerError::Duplicate`].
-    pub async fn locate_by_labels(
-        &self,
-        reference: &WorkspaceRef,
-    ) -> Result<Option<Workspace>, DockerError> {
-        let name = spec::container_name(reference, &self.namespace);
-        let found = match self.list_labelled(reference).await? {
-            mut found if found.len() <= 1 => found.pop(),
-            found => {
-                let Some(named) = found.iter().find(|summary| summary_name(summary) == name) else {
-                    return Err(DockerError::Duplicate {
-                        workspace: reference.to_string(),
-                        containers: found.iter().map(summary_name).collect(),
-                    });
-                };
-                Some(named.clone())
-            }
-        };
-        Ok(found.map(|summary| workspace_from_summary(reference.clone(), &summary)))
-    }
-
     /// The container carrying `reference`'s labels, running or not. One label-filtered
     /// listing; several matches are an error.
     ///
@@ -92,7 +65,17 @@ impl Engine {
         &self,
         reference: &WorkspaceRef,
     ) -> Result<Option<ContainerSummary>, DockerError> {
-        let mut found = self.list_labelled(reference).await?;
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&labels::workspace_filter(reference, &self.namespace))
+            .build();
+        let mut found = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|err| {
+                DockerError::api(&self.docker, "list containers", reference.to_string(), &err)
+            })?;
         match found.len() {
             0 => Ok(None),
             1 => Ok(found.pop()),
@@ -101,23 +84,6 @@ impl Engine {
                 containers: found.iter().map(summary_name).collect(),
             }),
         }
-    }
-
-    /// The containers carrying `reference`'s labels, running or not.
-    async fn list_labelled(
-        &self,
-        reference: &WorkspaceRef,
-    ) -> Result<Vec<ContainerSummary>, DockerError> {
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&labels::workspace_filter(reference, &self.namespace))
-            .build();
-        self.docker
-            .list_containers(Some(options))
-            .await
-            .map_err(|err| {
-                DockerError::api(&self.docker, "list containers", reference.to_string(), &err)
-            })
     }
 
     /// Every workspace container, running or not, in one listing.

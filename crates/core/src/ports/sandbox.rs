@@ -437,21 +437,6 @@ pub trait WorkspaceRegistry: Send + Sync + Debug {
         self.locate(checkout, target)
     }
 
-    /// The workspace as [`WorkspaceRegistry::locate_to_run`] finds it, for a caller that
-    /// expects none and only names the one it finds (a create asking whether the branch's
-    /// workspace is in another sandbox): a registry may look first where an absent one is
-    /// cheapest to rule out. The default is [`WorkspaceRegistry::locate_to_run`].
-    ///
-    /// # Errors
-    /// As [`WorkspaceRegistry::locate`].
-    fn locate_expecting_none(
-        &self,
-        checkout: &Checkout,
-        target: &WorkspaceTarget,
-    ) -> Result<Option<Workspace>, SandboxError> {
-        self.locate_to_run(checkout, target)
-    }
-
     /// Whether a workspace for `target` of `checkout` exists, finished or not: what
     /// choosing a sandbox needs to know, as cheaply as the registry can tell it. The
     /// default asks [`WorkspaceRegistry::locate_to_run`].

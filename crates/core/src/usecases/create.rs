@@ -80,7 +80,7 @@ pub(super) fn refuse_elsewhere(
 ) -> Result<(), WorkspaceError> {
     let asked = backend.registry.kind();
     for other in others.iter().filter(|other| other.kind() != asked) {
-        match other.locate_expecting_none(checkout, &reference.target) {
+        match other.locate(checkout, &reference.target) {
             Ok(Some(existing)) => {
                 return Err(WorkspaceError::InAnotherSandbox {
                     reference: reference.clone(),
