@@ -1,5 +1,6 @@
 //! What the world outside `sk` gets wrong, through the real binary: names holding terminal
-//! escapes, a Docker daemon that is not there, says nothing, or answers only its ping.
+//! escapes, a Docker daemon that is not there, says nothing, answers only its ping, or
+//! names a container state Docker does not have.
 
 use std::process::Output;
 
@@ -383,6 +384,46 @@ fn a_daemon_that_answers_only_its_ping_is_given_up_on_naming_the_endpoint() {
     ----- stderr -----
     error: the docker sandbox could not be asked (Docker at unix://[ROOT]/ping-only-docker.sock did not answer inspect container of remotes/api (feat/d) within 1 s (SKIPPER_DOCKER_TIMEOUT)): remotes/api (feat/d) may exist there
       - start the Docker daemon or set DOCKER_HOST, then try again
+    ");
+}
+
+/// Podman 4's Docker API lists a container whose process ended and whose cleanup has not
+/// finished as `stopped`, a state Docker does not have: any container being stopped on the
+/// engine (another user's, another test's) made every listing fail.
+#[test]
+fn a_container_podman_lists_as_stopped_does_not_fail_the_listing() {
+    let env = cloned();
+    let daemon = PingOnlyDaemon::listing(
+        env.root(),
+        r#"[{"Id":"4f1c","Names":["/elsewhere"],"Image":"ubuntu","State":"stopped","Status":"stopped","Labels":{}},
+            {"Id":"9a2e","Names":["/web"],"Image":"nginx","State":"running","Status":"Up 2 minutes","Labels":{}}]"#,
+    );
+    let sk = |args: &[&str]| {
+        env.sk()
+            .env("DOCKER_HOST", daemon.docker_host())
+            .env("SKIPPER_DOCKER_TIMEOUT", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let screens = session(
+        &env,
+        sk,
+        &[
+            &["workspace", "list"],
+            &["workspace", "list", "--sandbox", "docker", "--json"],
+        ],
+    );
+    insta::assert_snapshot!(screens, @"
+    $ sk workspace list
+    [exit: 0]
+    REPOSITORY   BRANCH  SANDBOX   STATE  CHANGES  UNPUSHED  PATH
+    remotes/api  main    worktree  -      clean    none      [ROOT]/xdg-data/skipper/repos/local/remotes/api
+    ----- stderr -----
+    $ sk workspace list --sandbox docker --json
+    [exit: 0]
+    []
+    ----- stderr -----
     ");
 }
 

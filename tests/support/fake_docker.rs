@@ -1,6 +1,6 @@
 //! Docker daemons that go wrong, on a Unix socket in the test's directory: one that never
-//! answers (a socket nobody accepts on), and one that answers its ping and version query
-//! and nothing else.
+//! answers (a socket nobody accepts on), one that answers its ping and version query and
+//! nothing else, and one that also answers container listings as Podman 4 does.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -44,8 +44,8 @@ impl SilentSocket {
 }
 
 /// A daemon that answers `GET /_ping` and `GET /version` (also under a version prefix such
-/// as `/v1.47/version`) and holds every other request open without an answer. Stopped on
-/// drop.
+/// as `/v1.47/version`), `GET /containers/json` when given a listing, and holds every other
+/// request open without an answer. Stopped on drop.
 pub struct PingOnlyDaemon {
     path: PathBuf,
     stop: Arc<AtomicBool>,
@@ -54,7 +54,17 @@ pub struct PingOnlyDaemon {
 
 impl PingOnlyDaemon {
     pub fn start(dir: &Path) -> Self {
-        let path = dir.join("ping-only-docker.sock");
+        Self::answering(dir, "ping-only-docker.sock", None)
+    }
+
+    /// A daemon that also answers every container listing with `listing` (a JSON array),
+    /// whatever its filters.
+    pub fn listing(dir: &Path, listing: &'static str) -> Self {
+        Self::answering(dir, "listing-docker.sock", Some(listing))
+    }
+
+    fn answering(dir: &Path, socket: &str, listing: Option<&'static str>) -> Self {
+        let path = dir.join(socket);
         let listener = UnixListener::bind(&path).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
@@ -65,7 +75,7 @@ impl PingOnlyDaemon {
                 }
                 if let Ok(stream) = stream {
                     // Ends when the client hangs up.
-                    std::thread::spawn(move || serve(stream));
+                    std::thread::spawn(move || serve(stream, listing));
                 }
             }
         });
@@ -94,7 +104,7 @@ impl Drop for PingOnlyDaemon {
 }
 
 /// Answers the requests on one connection until one goes unanswered or the client leaves.
-fn serve(stream: UnixStream) {
+fn serve(stream: UnixStream, listing: Option<&'static str>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
     loop {
@@ -122,6 +132,8 @@ fn serve(stream: UnixStream) {
                 r#"{"Version":"27.0.0","ApiVersion":"1.47","MinAPIVersion":"1.24","Os":"linux","Arch":"amd64"}"#
                     .to_owned(),
             )
+        } else if let Some(listing) = listing.filter(|_| path.ends_with("/containers/json")) {
+            ("application/json", listing.to_owned())
         } else {
             // Never answered: wait for the client to give up and close.
             let mut rest = Vec::new();

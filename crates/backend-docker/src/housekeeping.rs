@@ -61,8 +61,7 @@ impl Engine {
             .all(true)
             .filters(&role_filter(role, &self.namespace))
             .build();
-        self.docker
-            .list_containers(Some(options))
+        engine::list_containers(&self.docker, options)
             .await
             .map_err(|err| {
                 DockerError::api(

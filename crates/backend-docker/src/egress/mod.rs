@@ -472,9 +472,7 @@ impl Engine {
             .all(true)
             .filters(&filters)
             .build();
-        let proxies = self
-            .docker
-            .list_containers(Some(options))
+        let proxies = crate::engine::list_containers(&self.docker, options)
             .await
             .map_err(|err| {
                 DockerError::api(

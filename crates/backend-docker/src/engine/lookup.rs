@@ -26,7 +26,7 @@ impl Engine {
     ) -> Result<Option<Workspace>, DockerError> {
         let name = spec::container_name(reference, &self.namespace);
         // Named by the workspace: the name is sk's own choice, not what the user asked for.
-        let inspected = match self.docker.inspect_container(&name, None).await {
+        let inspected = match super::inspect_container(&self.docker, &name).await {
             Ok(info) => Some(info),
             Err(err) if status_of(&err) == Some(404) => None,
             Err(err) => {
@@ -69,9 +69,7 @@ impl Engine {
             .all(true)
             .filters(&labels::workspace_filter(reference, &self.namespace))
             .build();
-        let mut found = self
-            .docker
-            .list_containers(Some(options))
+        let mut found = super::list_containers(&self.docker, options)
             .await
             .map_err(|err| {
                 DockerError::api(&self.docker, "list containers", reference.to_string(), &err)
@@ -95,8 +93,7 @@ impl Engine {
             .all(true)
             .filters(&labels::all_workspaces_filter(&self.namespace))
             .build();
-        self.docker
-            .list_containers(Some(options))
+        super::list_containers(&self.docker, options)
             .await
             .map_err(|err| {
                 DockerError::api(&self.docker, "list containers", "skipper workspaces", &err)
@@ -113,9 +110,7 @@ impl Engine {
             .all(true)
             .filters(&labels::all_with_ports_filter())
             .build();
-        let found = self
-            .docker
-            .list_containers(Some(options))
+        let found = super::list_containers(&self.docker, options)
             .await
             .map_err(|err| {
                 DockerError::api(&self.docker, "list containers", "skipper workspaces", &err)
@@ -132,7 +127,7 @@ impl Engine {
         &self,
         name: &str,
     ) -> Result<Option<ContainerInspectResponse>, DockerError> {
-        match self.docker.inspect_container(name, None).await {
+        match super::inspect_container(&self.docker, name).await {
             Ok(info) => Ok(Some(info)),
             Err(err) if status_of(&err) == Some(404) => Ok(None),
             Err(err) => Err(DockerError::api(

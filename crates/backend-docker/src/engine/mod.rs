@@ -7,6 +7,7 @@ mod condition;
 mod copy;
 mod create;
 mod download;
+mod foreign_states;
 mod lifecycle;
 mod lookup;
 mod runtime;
@@ -32,6 +33,7 @@ use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
 use api_version::RememberedVersions;
 
 pub use condition::cannot_look;
+pub(crate) use foreign_states::{inspect_container, list_containers};
 pub(crate) use lifecycle::unfinished;
 pub use summary::{reference_of, summary_name, workspace_from_summary};
 

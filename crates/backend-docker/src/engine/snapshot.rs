@@ -160,7 +160,7 @@ impl Engine {
             .all(true)
             .filters(&builders)
             .build();
-        if let Ok(found) = self.docker.list_containers(Some(options)).await {
+        if let Ok(found) = super::list_containers(&self.docker, options).await {
             for container in found {
                 if let Some(id) = container.id {
                     let _ = self.remove_container(&id).await;
