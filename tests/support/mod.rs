@@ -32,11 +32,14 @@ pub struct TestEnv {
 const PORTS_PER_ENV: u32 = 40;
 
 /// A port range of [`PORTS_PER_ENV`] ports in 20000-29999 that no other environment of
-/// this process holds (until 250 have been made).
+/// this process holds (until 248 have been made). Never the first or last block: sk's
+/// messages name its default range, `20000-29999`, and [`TestEnv::mask_ports`] would hide
+/// one of its ends (a snapshot failed in one run of 250).
 fn own_port_range() -> String {
     static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let made = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let block = (std::process::id().wrapping_mul(7) + made) % (10_000 / PORTS_PER_ENV);
+    let inner_blocks = 10_000 / PORTS_PER_ENV - 2;
+    let block = 1 + (std::process::id().wrapping_mul(7) + made) % inner_blocks;
     let first = 20_000 + block * PORTS_PER_ENV;
     format!("{first}-{}", first + PORTS_PER_ENV - 1)
 }
