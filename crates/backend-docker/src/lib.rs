@@ -176,6 +176,11 @@ pub struct DockerConfig {
     /// The base of the egress proxy's image (`[docker.proxy] base`,
     /// `SKIPPER_DOCKER_PROXY_BASE`); `None`: [`egress::DEFAULT_PROXY_BASE`].
     pub proxy_base: Option<String>,
+    /// The workspace the command will look up first, when it knows (choosing the sandbox
+    /// of a branch's workspace): its container is asked for alongside the connection's
+    /// ping, at an API version remembered for the endpoint, instead of after it. Only the
+    /// time changes: the ping's verdict still comes first.
+    pub anticipate: Option<skipper_core::WorkspaceRef>,
 }
 
 /// How `sk` starts processes in workspace containers.

@@ -320,6 +320,7 @@ impl DockerSection {
             exec,
             agent_config: None,
             ssh_agent_relay: None,
+            anticipate: None,
             engine: skipper_backend_docker::endpoint::EngineChoice {
                 host: self.host.clone().filter(|host| !host.is_empty()),
                 context: self.context.clone().filter(|context| !context.is_empty()),

@@ -102,11 +102,15 @@ impl<'a> Context<'a> {
         self.network_mode.get()
     }
 
-    /// The Docker sandbox's settings, `--network` over the config's `[network] mode`.
+    /// The Docker sandbox's settings, `--network` over the config's `[network] mode` and
+    /// `--runtime` over `docker.runtime`.
     fn docker_config(&self) -> Result<skipper_backend_docker::DockerConfig, CliError> {
         let mut config = self.config.docker(&self.paths)?;
         if let Some(mode) = self.network_mode.get() {
             config.network.mode = Some(mode);
+        }
+        if let Some(runtime) = self.runtime.get() {
+            config.runtime = Some(runtime.clone());
         }
         Ok(config)
     }
@@ -200,10 +204,7 @@ impl<'a> Context<'a> {
 
     fn docker(&self) -> Result<&DockerBackend, CliError> {
         // The configuration is checked first, so its errors keep their own words.
-        let mut config = self.docker_config()?;
-        if let Some(runtime) = self.runtime.get() {
-            config.runtime = Some(runtime.clone());
-        }
+        let config = self.docker_config()?;
         self.connect_docker(config).map_err(CliError::from)
     }
 
@@ -387,7 +388,12 @@ impl<'a> Context<'a> {
     ) -> Result<SandboxKind, Box<usecases::WorkspaceError>> {
         let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
         let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
-            let config = self.docker_config()?;
+            let mut config = self.docker_config()?;
+            // Its first question, asked alongside the connection's.
+            config.anticipate = Some(skipper_core::WorkspaceRef {
+                repository: checkout.repository.clone(),
+                target: target.clone(),
+            });
             Ok(self.connect_docker(config)?)
         };
         let mut candidates = vec![Candidate {

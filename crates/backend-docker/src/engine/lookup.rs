@@ -6,6 +6,7 @@ use bollard::query_parameters::ListContainersOptionsBuilder;
 use skipper_core::{Workspace, WorkspaceLocation, WorkspaceRef};
 
 use super::Engine;
+use super::anticipated::Anticipated;
 use super::summary::{summary_name, workspace_from_inspect, workspace_from_summary};
 use crate::error::{DockerError, status_of};
 use crate::{labels, spec};
@@ -25,8 +26,17 @@ impl Engine {
         ready: bool,
     ) -> Result<Option<Workspace>, DockerError> {
         let name = spec::container_name(reference, &self.namespace);
+        let mut early = self.anticipated(&name);
+        let asked_early = match early.as_mut() {
+            Some(early) => early.inspect().await,
+            None => None,
+        };
+        let answer = match asked_early {
+            Some(answer) => answer,
+            None => super::inspect_container(&self.docker, &name).await,
+        };
         // Named by the workspace: the name is sk's own choice, not what the user asked for.
-        let inspected = match super::inspect_container(&self.docker, &name).await {
+        let inspected = match answer {
             Ok(info) => Some(info),
             Err(err) if status_of(&err) == Some(404) => None,
             Err(err) => {
@@ -43,7 +53,7 @@ impl Engine {
                 workspace_from_inspect(reference.clone(), &name, &info)
             }
             _ => {
-                let Some(summary) = self.find(reference).await? else {
+                let Some(summary) = self.find_with(reference, early).await? else {
                     return Ok(None);
                 };
                 workspace_from_summary(reference.clone(), &summary)
@@ -65,15 +75,31 @@ impl Engine {
         &self,
         reference: &WorkspaceRef,
     ) -> Result<Option<ContainerSummary>, DockerError> {
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&labels::workspace_filter(reference, &self.namespace))
-            .build();
-        let mut found = super::list_containers(&self.docker, options)
-            .await
-            .map_err(|err| {
-                DockerError::api(&self.docker, "list containers", reference.to_string(), &err)
-            })?;
+        self.find_with(reference, None).await
+    }
+
+    /// [`Engine::find`], its listing the one `early` asked when given.
+    async fn find_with(
+        &self,
+        reference: &WorkspaceRef,
+        early: Option<Anticipated>,
+    ) -> Result<Option<ContainerSummary>, DockerError> {
+        let asked_early = match early {
+            Some(mut early) => early.listing().await,
+            None => None,
+        };
+        let answer = if let Some(answer) = asked_early {
+            answer
+        } else {
+            let options = ListContainersOptionsBuilder::default()
+                .all(true)
+                .filters(&labels::workspace_filter(reference, &self.namespace))
+                .build();
+            super::list_containers(&self.docker, options).await
+        };
+        let mut found = answer.map_err(|err| {
+            DockerError::api(&self.docker, "list containers", reference.to_string(), &err)
+        })?;
         match found.len() {
             0 => Ok(None),
             1 => Ok(found.pop()),

@@ -2,6 +2,7 @@
 //! the workspace image, repository snapshots, the copy of a repository into a container,
 //! lookups, the ensure-ready state machine, steps, and the creation of a workspace.
 
+mod anticipated;
 mod api_version;
 mod condition;
 mod copy;
@@ -30,6 +31,7 @@ use crate::records::ContainerRecords;
 use crate::spawner::Spawners;
 use crate::spec;
 use crate::{DEFAULT_REQUEST_TIMEOUT, DockerConfig};
+use anticipated::Anticipated;
 use api_version::RememberedVersions;
 
 pub use condition::cannot_look;
@@ -65,9 +67,22 @@ pub struct Engine {
     /// configuration is copied into containers instead of mounted, and no host directory
     /// is ever mounted.
     pub(crate) local: bool,
+    /// The look-up [`DockerConfig::anticipate`] named, asked alongside the ping, until
+    /// [`Engine::locate`] takes its answers.
+    anticipated: std::sync::Mutex<Option<Anticipated>>,
     /// The forwarder an engine reached over ssh is connected through; kept for the
     /// engine's life.
     _ssh: Option<crate::ssh_forward::SshForward>,
+}
+
+/// Says in the log which engine is used and why.
+fn log_endpoint(resolved: &Endpoint) {
+    let tls = if resolved.tls.is_some() {
+        ", over TLS"
+    } else {
+        ""
+    };
+    tracing::debug!("Docker engine: {} ({}){tls}", resolved.host, resolved.why);
 }
 
 /// The endpoint the client uses, for messages: the one it connected to, else
@@ -142,16 +157,7 @@ impl Engine {
         progress: Arc<dyn Progress>,
     ) -> Result<Self, DockerError> {
         let resolved = resolve_endpoint(&config)?;
-        tracing::debug!(
-            "Docker engine: {} ({}){}",
-            resolved.host,
-            resolved.why,
-            if resolved.tls.is_some() {
-                ", over TLS"
-            } else {
-                ""
-            }
-        );
+        log_endpoint(&resolved);
         let endpoint = resolved.host.clone();
         let _ = CONNECTED.set(endpoint.clone());
         let ssh = if endpoint.starts_with("ssh://") {
@@ -182,13 +188,19 @@ impl Engine {
             .starts_with("unix://")
             .then(|| versions.get(&endpoint))
             .flatten();
+        let namespace = spec::namespace_for(&config.data_root, &endpoint);
         let remembered = match remembered {
             Some(version) => {
                 let docker = client(&resolved, ssh.as_ref(), deadline, &version)
                     .map_err(|err| unreachable(err.to_string()))?;
+                // Answers kept only once the ping says the daemon speaks this version.
+                let early = config
+                    .anticipate
+                    .as_ref()
+                    .map(|reference| Anticipated::ask(&docker, reference, &namespace));
                 match tokio::time::timeout(ping_deadline, docker.ping()).await {
                     Err(_) => return Err(unreachable(no_answer())),
-                    Ok(Ok(_)) => Some(docker),
+                    Ok(Ok(_)) => Some((docker, early)),
                     Ok(Err(err)) if status_of(&err) == Some(400) => {
                         tracing::debug!("the daemon refused API version {version}: asking again");
                         None
@@ -198,8 +210,8 @@ impl Engine {
             }
             None => None,
         };
-        let docker = if let Some(docker) = remembered {
-            docker
+        let (docker, anticipated) = if let Some(remembered) = remembered {
+            remembered
         } else {
             let docker = client(
                 &resolved,
@@ -215,9 +227,8 @@ impl Engine {
             if endpoint.starts_with("unix://") {
                 versions.set(&endpoint, &docker.client_version());
             }
-            docker
+            (docker, None)
         };
-        let namespace = spec::namespace_for(&config.data_root, &endpoint);
         let records = ContainerRecords::new(&layout);
         let images = ImageRecords::new(&layout);
         let spawners = Spawners::new(&config.data_root, config.exec, &endpoint);
@@ -230,6 +241,7 @@ impl Engine {
             images,
             spawners,
             local: resolved.is_local(),
+            anticipated: std::sync::Mutex::new(anticipated),
             _ssh: ssh,
         })
         .inspect(|engine| {
@@ -238,6 +250,17 @@ impl Engine {
                 engine.refresh_ssh_agent();
             }
         })
+    }
+
+    /// The look-up asked alongside the ping, when it was of container `name`; taken once,
+    /// and dropped (abandoned) when it was of another.
+    fn anticipated(&self, name: &str) -> Option<Anticipated> {
+        let early = self
+            .anticipated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()?;
+        (early.name == name).then_some(early)
     }
 
     /// Points the ssh agent relay at the host's agent and starts it when none answers

@@ -163,3 +163,48 @@ fn list_marks_running_containers_without_their_ready_marker_half_made_in_the_gat
     );
     drop(z);
 }
+
+/// A look-up asked alongside the connection's ping (`anticipate`, as choosing a branch's
+/// sandbox asks it) answers as one asked after it: a container under its own name, one
+/// found by its labels under another name, none, and a look-up of another workspace.
+#[test]
+fn a_look_up_asked_with_the_connection_answers_as_one_asked_after_it() {
+    if !docker_ready() {
+        return;
+    }
+    let fixture = Fixture::new("anticipated");
+    let backend = fixture.backend(fixture.shipped_config());
+    let named = backend
+        .create(&fixture.branch_request("feat/named", BranchStart::NewFromDefault))
+        .unwrap();
+    let renamed = backend
+        .create(&fixture.branch_request("feat/renamed", BranchStart::NewFromDefault))
+        .unwrap();
+    let elsewhere = format!("{}-elsewhere", container(&renamed));
+    docker(&["rename", &container(&renamed), &elsewhere]);
+    drop(backend);
+
+    let target = |branch: &str| WorkspaceTarget::Branch(BranchName::new(branch).unwrap());
+    let found = |anticipate: &str, branch: &str| {
+        let config = skipper_backend_docker::DockerConfig {
+            anticipate: Some(skipper_core::WorkspaceRef {
+                repository: fixture.checkout.repository.clone(),
+                target: target(anticipate),
+            }),
+            ..fixture.shipped_config()
+        };
+        let backend = fixture.backend(config);
+        backend
+            .locate_to_run(&fixture.checkout, &target(branch))
+            .unwrap()
+            .map(|workspace| container(&workspace))
+    };
+    assert_eq!(found("feat/named", "feat/named"), Some(container(&named)));
+    assert_eq!(
+        found("feat/renamed", "feat/renamed"),
+        Some(elsewhere.clone())
+    );
+    assert_eq!(found("feat/none", "feat/none"), None);
+    assert_eq!(found("feat/none", "feat/renamed"), Some(elsewhere));
+    assert_eq!(found("feat/renamed", "feat/named"), Some(container(&named)));
+}
