@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::Value;
 
-use crate::support::TestEnv;
 use crate::support::docker::{BASE_IMAGE, DockerRepo, docker_ready};
 use crate::support::second_daemon::{SecondDaemon, second_daemon_ready};
+use crate::support::{TestEnv, stderr};
 
 /// An OCI runtime that refuses every container, saying why as runc does: a JSON line in the
 /// file its `--log` option names, which the daemon passes on.
@@ -330,6 +330,25 @@ fn a_runtime_the_daemon_lacks_is_an_error_naming_those_it_has() {
         ),
     ]);
     assert_eq!(containers, "", "a container was made");
+
+    // The sandbox chosen by the config rather than `--sandbox`: the same refusal (the
+    // connection made to choose it once lost `--runtime`).
+    env.write_config("sandbox = \"docker\"\n");
+    let output = env.run(&[
+        "workspace",
+        "create",
+        "-r",
+        "api",
+        "-b",
+        "feat",
+        "--runtime",
+        "nosuch",
+    ]);
+    assert!(
+        stderr(&output).contains("has no runtime \"nosuch\""),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
