@@ -16,6 +16,7 @@ use skipper_git::{
 
 use crate::cli::{GlobalArgs, SandboxArg};
 use crate::config::{Config, Paths};
+use crate::docker_slot::DockerSlot;
 use crate::error::CliError;
 use crate::printer::Printer;
 use crate::progress::CliProgress;
@@ -30,17 +31,14 @@ pub struct Context<'a> {
     /// The sandbox new workspaces go to: the explicit one, else `sandbox` in config.toml,
     /// else the worktree sandbox.
     pub preferred: SandboxKind,
-    /// Where adapters report long steps.
-    progress: Arc<dyn Progress>,
     checkouts: GitCheckouts,
     worktree: WorktreeSandbox,
     saves: DiskSaves,
     approvals: DiskApprovals,
     locks: FileLocks,
     data_root: DataRootHousekeeping,
-    /// Connected on first use only: a machine without Docker never pays for it. A failure
-    /// to connect is kept in words (`SandboxError` is not `Clone`).
-    docker: OnceLock<Result<DockerBackend, String>>,
+    /// Connected on first use only: a machine without Docker never pays for it.
+    docker: DockerSlot,
     /// Whether the user was told that Docker could not be asked whether it holds a branch's
     /// workspace: said once per command.
     unasked_said: std::cell::Cell<bool>,
@@ -75,12 +73,11 @@ impl<'a> Context<'a> {
             data_root: DataRootHousekeeping::new(layout.clone()),
             locks: FileLocks::new(&layout, Arc::clone(&progress)),
             worktree: WorktreeSandbox::new(layout, Arc::clone(&progress)),
-            progress,
+            docker: DockerSlot::new(progress),
             paths,
             config,
             choice,
             preferred,
-            docker: OnceLock::new(),
             unasked_said: std::cell::Cell::new(false),
             runtime: OnceLock::new(),
             network_mode: std::cell::Cell::new(None),
@@ -91,7 +88,7 @@ impl<'a> Context<'a> {
     /// over the config's. Called before anything asks Docker, which is connected once.
     pub fn set_network_mode(&self, mode: Option<NetworkMode>) {
         debug_assert!(
-            self.docker.get().is_none(),
+            !self.docker.is_connected(),
             "--network set after Docker was connected to"
         );
         self.network_mode.set(mode);
@@ -191,7 +188,7 @@ impl<'a> Context<'a> {
     /// --runtime`), over `docker.runtime`. Called before anything connects to Docker.
     pub fn choose_runtime(&self, runtime: String) {
         debug_assert!(
-            self.docker.get().is_none(),
+            !self.docker.is_connected(),
             "Docker was connected to already"
         );
         let _ = self.runtime.set(runtime);
@@ -214,17 +211,7 @@ impl<'a> Context<'a> {
         &self,
         config: skipper_backend_docker::DockerConfig,
     ) -> Result<&DockerBackend, SandboxError> {
-        let connected = self.docker.get_or_init(|| {
-            DockerBackend::connect(config, Arc::clone(&self.progress))
-                .map_err(|err| crate::error::with_causes(&err))
-        });
-        connected
-            .as_ref()
-            .map_err(|what| SandboxError::Unavailable {
-                sandbox: SandboxKind::Docker,
-                what: what.clone(),
-                source: None,
-            })
+        self.docker.connect(config)
     }
 
     /// Takes the lock of `target`'s workspace of `checkout`, as the use cases take it.
@@ -269,15 +256,19 @@ impl<'a> Context<'a> {
 
     /// The registries to list workspaces from: the explicit backend's, else every
     /// available one (Docker only when it may be there; a daemon that does not answer is
-    /// a warning, not an error).
+    /// a warning, not an error: the listing's [`usecases::Listing::unreachable`]). Docker
+    /// is connected to as it is first asked, on the listing's own thread.
     pub fn registries(&self) -> Result<Vec<&dyn WorkspaceRegistry>, CliError> {
         if let Some(kind) = self.choice.explicit {
             return Ok(vec![self.backend(kind)?.registry]);
         }
         let mut registries: Vec<&dyn WorkspaceRegistry> = vec![&self.worktree];
         if self.preferred == SandboxKind::Docker || self.docker_may_be_there() {
-            match self.docker() {
-                Ok(docker) => registries.push(docker),
+            match self.docker_config() {
+                Ok(config) => {
+                    self.docker.expect(config);
+                    registries.push(&self.docker);
+                }
                 Err(err) => self.printer.warning(&format!(
                     "{} workspaces are not listed: {}",
                     title(SandboxKind::Docker),

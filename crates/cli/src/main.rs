@@ -10,6 +10,7 @@ mod completion;
 mod config;
 mod context;
 mod docker_runtime;
+mod docker_slot;
 mod error;
 mod pager;
 mod picker;

@@ -160,7 +160,7 @@ pub fn target(
                 Some(branch) => branch.to_string(),
                 None => main.clone(),
             };
-            if registries.len() > 1 {
+            if registries.len() - listing.unreachable.len() > 1 {
                 // Writing to a `String` cannot fail.
                 let _ = write!(label, " [{}]", workspace.sandbox);
             }
