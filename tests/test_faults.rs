@@ -144,6 +144,18 @@ fn terminal_escapes_in_paths_are_printed_escaped_in_the_list() {
     );
 }
 
+/// `sk args` against the Docker daemon at `host`, given a second to answer each request.
+fn at_docker(env: &TestEnv, host: String) -> impl Fn(&[&str]) -> Output + '_ {
+    move |args| {
+        env.sk()
+            .env("DOCKER_HOST", &host)
+            .env("SKIPPER_DOCKER_TIMEOUT", "1")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
 /// Each of `commands` run by `sk`, as the user sees them, one after another.
 fn session(env: &TestEnv, sk: impl Fn(&[&str]) -> Output, commands: &[&[&str]]) -> String {
     let mut screens = String::new();
@@ -222,14 +234,7 @@ fn a_workspace_an_unreachable_docker_may_hold_is_not_called_missing() {
 fn worktree_commands_never_wait_for_a_silent_docker_socket() {
     let env = cloned();
     let silent = SilentSocket::bind(env.root());
-    let sk = |args: &[&str]| {
-        env.sk()
-            .env("DOCKER_HOST", silent.docker_host())
-            .env("SKIPPER_DOCKER_TIMEOUT", "1")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let sk = at_docker(&env, silent.docker_host());
     // `create` asks Docker whether it holds the branch (a branch has one workspace); a
     // Docker that does not answer is said, and the workspace made where new ones go.
     let created = sk(&["workspace", "create", "-r", "api", "-b", "feat/w"]);
@@ -319,14 +324,7 @@ fn worktree_commands_never_wait_for_a_silent_docker_socket() {
 fn a_daemon_that_answers_only_its_ping_is_given_up_on_naming_the_endpoint() {
     let env = cloned();
     let daemon = PingOnlyDaemon::start(env.root());
-    let sk = |args: &[&str]| {
-        env.sk()
-            .env("DOCKER_HOST", daemon.docker_host())
-            .env("SKIPPER_DOCKER_TIMEOUT", "1")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let sk = at_docker(&env, daemon.docker_host());
     let screens = session(
         &env,
         sk,
@@ -398,14 +396,7 @@ fn a_container_podman_lists_as_stopped_does_not_fail_the_listing() {
         r#"[{"Id":"4f1c","Names":["/elsewhere"],"Image":"ubuntu","State":"stopped","Status":"stopped","Labels":{}},
             {"Id":"9a2e","Names":["/web"],"Image":"nginx","State":"running","Status":"Up 2 minutes","Labels":{}}]"#,
     );
-    let sk = |args: &[&str]| {
-        env.sk()
-            .env("DOCKER_HOST", daemon.docker_host())
-            .env("SKIPPER_DOCKER_TIMEOUT", "1")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let sk = at_docker(&env, daemon.docker_host());
     let screens = session(
         &env,
         sk,

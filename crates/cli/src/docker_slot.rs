@@ -42,13 +42,7 @@ impl DockerSlot {
             DockerBackend::connect(config, Arc::clone(&self.progress))
                 .map_err(|err| crate::error::with_causes(&err))
         });
-        connected
-            .as_ref()
-            .map_err(|what| SandboxError::Unavailable {
-                sandbox: SandboxKind::Docker,
-                what: what.clone(),
-                source: None,
-            })
+        usable(connected)
     }
 
     /// Makes `config` the one this slot connects with when it is first used as a registry.
@@ -59,13 +53,7 @@ impl DockerSlot {
     /// The backend, connected with the expected configuration unless it was already.
     fn backend(&self) -> Result<&DockerBackend, SandboxError> {
         if let Some(connected) = self.connected.get() {
-            return connected
-                .as_ref()
-                .map_err(|what| SandboxError::Unavailable {
-                    sandbox: SandboxKind::Docker,
-                    what: what.clone(),
-                    source: None,
-                });
+            return usable(connected);
         }
         let config = self
             .expected
@@ -79,6 +67,18 @@ impl DockerSlot {
             .unwrap_or_default();
         self.connect(config)
     }
+}
+
+/// The backend `connected` holds, or why it could not be connected as
+/// [`SandboxError::Unavailable`].
+fn usable(connected: &Result<DockerBackend, String>) -> Result<&DockerBackend, SandboxError> {
+    connected
+        .as_ref()
+        .map_err(|what| SandboxError::Unavailable {
+            sandbox: SandboxKind::Docker,
+            what: what.clone(),
+            source: None,
+        })
 }
 
 impl WorkspaceRegistry for DockerSlot {

@@ -9,11 +9,10 @@
 use bollard::Docker;
 use bollard::errors::Error;
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
-use bollard::query_parameters::ListContainersOptionsBuilder;
 use skipper_core::WorkspaceRef;
 use tokio::task::JoinHandle;
 
-use crate::{labels, spec};
+use crate::spec;
 
 /// The inspect and the listing of one workspace, asked ahead. Dropping it abandons both.
 #[derive(Debug)]
@@ -29,10 +28,7 @@ impl Anticipated {
     /// `namespace`. Must be called within the runtime.
     pub(crate) fn ask(docker: &Docker, reference: &WorkspaceRef, namespace: &str) -> Self {
         let name = spec::container_name(reference, namespace);
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&labels::workspace_filter(reference, namespace))
-            .build();
+        let options = super::workspace_listing(reference, namespace);
         let inspect = tokio::spawn({
             let docker = docker.clone();
             let name = name.clone();
@@ -64,13 +60,10 @@ impl Anticipated {
 
 impl Drop for Anticipated {
     fn drop(&mut self) {
-        for task in [
-            self.inspect.take().map(|task| task.abort_handle()),
-            self.listing.take().map(|task| task.abort_handle()),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        if let Some(task) = &self.inspect {
+            task.abort();
+        }
+        if let Some(task) = &self.listing {
             task.abort();
         }
     }

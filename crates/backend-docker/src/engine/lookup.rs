@@ -2,7 +2,7 @@
 //! check that a container carries the labels it should.
 
 use bollard::models::{ContainerInspectResponse, ContainerSummary};
-use bollard::query_parameters::ListContainersOptionsBuilder;
+use bollard::query_parameters::{ListContainersOptions, ListContainersOptionsBuilder};
 use skipper_core::{Workspace, WorkspaceLocation, WorkspaceRef};
 
 use super::Engine;
@@ -91,10 +91,7 @@ impl Engine {
         let answer = if let Some(answer) = asked_early {
             answer
         } else {
-            let options = ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&labels::workspace_filter(reference, &self.namespace))
-                .build();
+            let options = workspace_listing(reference, &self.namespace);
             super::list_containers(&self.docker, options).await
         };
         let mut found = answer.map_err(|err| {
@@ -186,4 +183,16 @@ pub(super) fn verify_labels(
             expected: reference.to_string(),
         })
     }
+}
+
+/// The listing of the containers carrying `reference`'s labels of `namespace`, running or
+/// not.
+pub(crate) fn workspace_listing(
+    reference: &WorkspaceRef,
+    namespace: &str,
+) -> ListContainersOptions {
+    ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&labels::workspace_filter(reference, namespace))
+        .build()
 }

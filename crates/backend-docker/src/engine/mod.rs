@@ -37,6 +37,7 @@ use api_version::RememberedVersions;
 pub use condition::cannot_look;
 pub(crate) use foreign_states::{inspect_container, list_containers};
 pub(crate) use lifecycle::unfinished;
+use lookup::workspace_listing;
 pub use summary::{reference_of, summary_name, workspace_from_summary};
 
 /// The endpoint when nothing names one.
