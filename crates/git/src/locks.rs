@@ -86,16 +86,18 @@ impl FileLocks {
             }
             std::thread::sleep(RETRY);
         }
-        // Who holds it now, for whoever waits next.
+        // Who holds it now, for whoever waits next: written over the last holder's words,
+        // then cut to its own length. Cutting the file to nothing first would free its
+        // block only to take one again, which costs more than the rest of the lock.
         let me = format!(
             "pid {}: {}",
             std::process::id(),
             std::env::args().collect::<Vec<_>>().join(" ")
         );
         let _ = file
-            .set_len(0)
-            .and_then(|()| file.rewind())
-            .and_then(|()| file.write_all(me.as_bytes()));
+            .rewind()
+            .and_then(|()| file.write_all(me.as_bytes()))
+            .and_then(|()| file.set_len(me.len() as u64));
         Ok(Box::new(FileGuard { _file: file }))
     }
 }
@@ -171,6 +173,28 @@ mod tests {
         );
         drop(held);
         locks.repository(&repository).unwrap();
+    }
+
+    #[test]
+    fn a_holder_writes_itself_over_a_longer_last_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let locks = locks(&dir, Duration::ZERO);
+        let repository = RepositoryId::new("github.com", "acme", "api").unwrap();
+        drop(locks.repository(&repository).unwrap());
+        let file = fs::read_dir(locks.dir())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        fs::write(&file, "x".repeat(10_000)).unwrap();
+        let _held = locks.repository(&repository).unwrap();
+        let me = format!(
+            "pid {}: {}",
+            std::process::id(),
+            std::env::args().collect::<Vec<_>>().join(" ")
+        );
+        assert_eq!(fs::read_to_string(&file).unwrap(), me);
     }
 
     #[test]

@@ -53,7 +53,9 @@ pub fn file_in(root: &Path, revision: &str, path: &str) -> FileRead {
 /// (by a fetch) are found on a miss, so a handle stays right across the git commands a
 /// command runs. The open is made again when `root/.git` or the repository's `config` is
 /// not the file it was (a long-running `sk mcp` sees a re-cloned repository or an edited
-/// configuration).
+/// configuration); a `.git` directory's modification time is no sign of that, since every
+/// git command that takes a lock in it (a fetch's `FETCH_HEAD`, a `worktree add`) changes
+/// it.
 pub(crate) fn open(root: &Path) -> Option<gix::Repository> {
     thread_local! {
         // Per thread: without gix's `parallel` feature its handles are not `Send`.
@@ -88,11 +90,12 @@ struct Opened {
     stamp: Stamp,
 }
 
-/// The identity and modification time of a checkout's `.git` and its repository's
-/// `config`: what changes when it is cloned again or configured.
+/// The identity of a checkout's `.git` (and its modification time when it is a file, a
+/// linked worktree's pointer to its git directory) and the size and modification time of
+/// its repository's `config`: what changes when it is cloned again or configured.
 #[derive(Debug, PartialEq, Eq)]
 struct Stamp(
-    Option<(u64, u64, std::time::SystemTime)>,
+    Option<(u64, u64, Option<std::time::SystemTime>)>,
     Option<(u64, std::time::SystemTime)>,
 );
 
@@ -101,7 +104,14 @@ impl Stamp {
         use std::os::unix::fs::MetadataExt;
         let dot_git = fs_err::symlink_metadata(root.join(".git"))
             .ok()
-            .and_then(|meta| Some((meta.dev(), meta.ino(), meta.modified().ok()?)));
+            .and_then(|meta| {
+                let written = if meta.is_dir() {
+                    None
+                } else {
+                    Some(meta.modified().ok()?)
+                };
+                Some((meta.dev(), meta.ino(), written))
+            });
         let config = fs_err::metadata(config)
             .ok()
             .and_then(|meta| Some((meta.len(), meta.modified().ok()?)));

@@ -87,3 +87,58 @@ fn a_file_at_a_commit_reads_as_git_reads_it() {
         FileRead::Found(b"hello\n".to_vec())
     );
 }
+
+#[test]
+fn reads_stay_right_across_the_git_commands_a_command_runs_and_a_clone_made_again() {
+    let home = TempHome::new();
+    let (origin, checkout) = cloned_origin(home.root());
+    let at_origin =
+        |checkout: &std::path::Path| file_in(checkout, "refs/remotes/origin/main", "README.md");
+    assert_eq!(at_origin(&checkout), FileRead::Found(b"hello\n".to_vec()));
+
+    // A fetch brings a new commit (and writes in `.git`): the kept handle sees it.
+    fs_err::write(origin.seed.join("README.md"), "fetched\n").unwrap();
+    git(&origin.seed, &["commit", "-q", "-am", "fetched"]);
+    git(&origin.seed, &["push", "-q", "origin", "main"]);
+    git(&checkout, &["fetch", "-q", "origin"]);
+    assert_eq!(at_origin(&checkout), FileRead::Found(b"fetched\n".to_vec()));
+
+    // So does a worktree's new branch, and a file of a commit made in it.
+    let linked = home.root().join("linked");
+    git(
+        &checkout,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feat",
+            linked.to_str().unwrap(),
+        ],
+    );
+    fs_err::write(linked.join("new.txt"), "new\n").unwrap();
+    git(&linked, &["add", "new.txt"]);
+    git(&linked, &["commit", "-q", "-m", "new"]);
+    assert_eq!(
+        file_in(&checkout, "refs/heads/feat", "new.txt"),
+        FileRead::Found(b"new\n".to_vec())
+    );
+
+    // The checkout removed and cloned again from another origin at the same path: the
+    // other repository is read, not the one kept.
+    let (other, _) = cloned_origin(&home.root().join("other"));
+    fs_err::write(other.seed.join("README.md"), "other\n").unwrap();
+    git(&other.seed, &["commit", "-q", "-am", "other"]);
+    git(&other.seed, &["push", "-q", "origin", "main"]);
+    fs_err::remove_dir_all(&checkout).unwrap();
+    git(
+        home.root(),
+        &[
+            "clone",
+            "-q",
+            other.bare.to_str().unwrap(),
+            checkout.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(at_origin(&checkout), FileRead::Found(b"other\n".to_vec()));
+}
