@@ -379,25 +379,52 @@ impl<'a> Context<'a> {
     ) -> Result<SandboxKind, Box<usecases::WorkspaceError>> {
         let open_worktree = || Ok(&self.worktree as &dyn WorkspaceRegistry);
         let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
-            let mut config = self.docker_config()?;
-            // Its first question, asked alongside the connection's.
-            config.anticipate = Some(skipper_core::WorkspaceRef {
-                repository: checkout.repository.clone(),
-                target: target.clone(),
-            });
-            Ok(self.connect_docker(config)?)
+            Ok(self.connect_docker(self.docker_config_asking(checkout, target)?)?)
         };
         let mut candidates = vec![Candidate {
             kind: SandboxKind::Worktree,
             open: &open_worktree,
         }];
-        if self.preferred == SandboxKind::Docker || self.docker_may_be_there() {
+        if self.docker_asked_for_holder() {
             candidates.push(Candidate {
                 kind: SandboxKind::Docker,
                 open: &open_docker,
             });
         }
         usecases::sandbox_for(&candidates, checkout, target, self.choice).map_err(Box::new)
+    }
+
+    /// Whether choosing the sandbox of a workspace (without `--sandbox`) asks Docker.
+    fn docker_asked_for_holder(&self) -> bool {
+        self.preferred == SandboxKind::Docker || self.docker_may_be_there()
+    }
+
+    /// The Docker configuration whose connection asks, alongside its ping, for `target`'s
+    /// workspace of `checkout`: the first question of choosing its sandbox.
+    fn docker_config_asking(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<skipper_backend_docker::DockerConfig, CliError> {
+        let mut config = self.docker_config()?;
+        config.anticipate = Some(skipper_core::WorkspaceRef {
+            repository: checkout.repository.clone(),
+            target: target.clone(),
+        });
+        Ok(config)
+    }
+
+    /// Starts connecting to Docker on a thread of its own when choosing `target`'s sandbox
+    /// will ask it, so that its answer comes while the worktree sandbox looks. Called with
+    /// the workspace's lock held: the answer is the one the choice would get asking itself.
+    /// A configuration that does not load is left for the choice to report.
+    pub fn ask_docker_ahead(&self, checkout: &Checkout, target: &WorkspaceTarget) {
+        if self.choice.explicit.is_some() || !self.docker_asked_for_holder() {
+            return;
+        }
+        if let Ok(config) = self.docker_config_asking(checkout, target) {
+            self.docker.connect_ahead(config);
+        }
     }
 
     /// Warns of each sandbox whose workspaces `listing` lacks because it did not answer.

@@ -1,9 +1,11 @@
 //! The Docker backend of one command: connected once, on first use, and usable as a
 //! registry before it is connected, so that a listing connects on its own thread while the
 //! other sandboxes read their workspaces (the connection's ping is no longer waited for
-//! before `list` starts).
+//! before `list` starts), and able to connect on a thread of its own ahead of its first use
+//! (a create asks Docker about the branch while the worktree sandbox looks for it).
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::thread::JoinHandle;
 
 use skipper_backend_docker::{DockerBackend, DockerConfig};
 use skipper_core::{
@@ -18,6 +20,8 @@ pub struct DockerSlot {
     connected: OnceLock<Result<DockerBackend, String>>,
     /// The configuration a use as a registry connects with ([`Self::expect`]).
     expected: Mutex<Option<DockerConfig>>,
+    /// The connection made ahead ([`Self::connect_ahead`]), until its first use takes it.
+    ahead: Mutex<Option<JoinHandle<Result<DockerBackend, String>>>>,
     progress: Arc<dyn Progress>,
 }
 
@@ -26,6 +30,7 @@ impl DockerSlot {
         Self {
             connected: OnceLock::new(),
             expected: Mutex::new(None),
+            ahead: Mutex::new(None),
             progress,
         }
     }
@@ -35,14 +40,41 @@ impl DockerSlot {
         self.connected.get().is_some()
     }
 
-    /// The backend, connected with `config` unless it was already; a failure to connect is
+    /// The backend, connected with `config` unless it was already (or is being connected
+    /// ahead, whose connection it waits for); a failure to connect is
     /// [`SandboxError::Unavailable`].
     pub fn connect(&self, config: DockerConfig) -> Result<&DockerBackend, SandboxError> {
         let connected = self.connected.get_or_init(|| {
-            DockerBackend::connect(config, Arc::clone(&self.progress))
-                .map_err(|err| crate::error::with_causes(&err))
+            let ahead = self
+                .ahead
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            // A connection that panicked on its thread is made again here.
+            ahead
+                .and_then(|thread| thread.join().ok())
+                .unwrap_or_else(|| connect(config, Arc::clone(&self.progress)))
         });
         usable(connected)
+    }
+
+    /// Starts connecting with `config` on a thread of its own, for the first use to take
+    /// (through [`Self::connect`] or as a registry): what the connection asks alongside its
+    /// ping ([`DockerConfig::anticipate`]) is asked while the caller goes on. Nothing when a
+    /// connection was made or is under way. Unused, the thread is left to end with the
+    /// process.
+    pub fn connect_ahead(&self, config: DockerConfig) {
+        if self.is_connected() {
+            return;
+        }
+        let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
+        if ahead.is_none() {
+            let progress = Arc::clone(&self.progress);
+            *ahead = std::thread::Builder::new()
+                .name("docker-connect".to_owned())
+                .spawn(move || connect(config, progress))
+                .ok();
+        }
     }
 
     /// Makes `config` the one this slot connects with when it is first used as a registry.
@@ -67,6 +99,11 @@ impl DockerSlot {
             .unwrap_or_default();
         self.connect(config)
     }
+}
+
+/// The backend connected with `config`, or why it could not be, in words.
+fn connect(config: DockerConfig, progress: Arc<dyn Progress>) -> Result<DockerBackend, String> {
+    DockerBackend::connect(config, progress).map_err(|err| crate::error::with_causes(&err))
 }
 
 /// The backend `connected` holds, or why it could not be connected as

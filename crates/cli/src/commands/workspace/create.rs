@@ -162,6 +162,9 @@ pub fn make(
         (WorkspaceTarget::Branch(_), None) => Some(context.lock_workspace(checkout, &target)?),
         _ => None,
     };
+    if lock.is_some() {
+        context.ask_docker_ahead(checkout, &target);
+    }
     // `--sandbox`'s, else the sandbox holding the workspace, else the one for new ones.
     let backend = match context.choice.explicit {
         Some(kind) => context.backend(kind)?,
