@@ -35,9 +35,14 @@ impl DockerSlot {
         }
     }
 
-    /// Whether a connection was made or tried.
+    /// Whether a connection was made or tried, or is under way ([`Self::connect_ahead`]).
     pub fn is_connected(&self) -> bool {
         self.connected.get().is_some()
+            || self
+                .ahead
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some()
     }
 
     /// The backend, connected with `config` unless it was already (or is being connected
@@ -64,11 +69,8 @@ impl DockerSlot {
     /// connection was made or is under way. Unused, the thread is left to end with the
     /// process.
     pub fn connect_ahead(&self, config: DockerConfig) {
-        if self.is_connected() {
-            return;
-        }
         let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
-        if ahead.is_none() {
+        if ahead.is_none() && self.connected.get().is_none() {
             let progress = Arc::clone(&self.progress);
             *ahead = std::thread::Builder::new()
                 .name("docker-connect".to_owned())
