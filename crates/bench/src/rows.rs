@@ -93,6 +93,8 @@ pub fn mib(bytes: u64) -> f64 {
 /// How many runs each kind of row gets.
 #[derive(Debug, Clone, Copy)]
 struct Runs {
+    /// Commands of a few milliseconds on both sides, whose medians need many samples.
+    cheap: usize,
     quick: usize,
     slow: usize,
     costly: usize,
@@ -107,12 +109,14 @@ pub fn all(lab: &Lab, quick: bool, only: Option<&[String]>) -> anyhow::Result<Re
     preflight(lab)?;
     let runs = if quick {
         Runs {
+            cheap: 5,
             quick: 5,
             slow: 3,
             costly: 1,
         }
     } else {
         Runs {
+            cheap: 40,
             quick: 20,
             slow: 10,
             costly: 3,
@@ -140,6 +144,9 @@ pub fn all(lab: &Lab, quick: bool, only: Option<&[String]>) -> anyhow::Result<Re
         .args(["clone", "-q"])
         .arg(&small)
         .arg(lab.path("plain-small")))?;
+    // The inputs' hundreds of megabytes written out now, not by the kernel's writeback
+    // while the rows of a few milliseconds are measured.
+    lab.ok(&mut std::process::Command::new("sync"))?;
 
     if wants("B2") {
         worktree_create(lab, &mut results, runs)?;
@@ -227,7 +234,7 @@ fn shell_quote(path: &Path) -> String {
 fn worktree_create(lab: &Lab, results: &mut Results, runs: Runs) -> anyhow::Result<()> {
     let plain = shell_quote(&lab.path("plain-small"));
     let samples = alternate(
-        runs.slow,
+        runs.cheap,
         1,
         |run| {
             let branch = format!("b2-{run}");
@@ -281,7 +288,7 @@ fn worktree_list(lab: &Lab, results: &mut Results, runs: Runs) -> anyhow::Result
         shell_quote(&plain)
     );
     let samples = alternate(
-        runs.slow,
+        runs.cheap,
         2,
         |_| time(&mut lab.sk(&["workspace", "list", "--json", "-r", "small"])),
         |_| time(&mut lab.sh(&by_hand)),
