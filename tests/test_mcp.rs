@@ -405,6 +405,33 @@ fn a_command_past_its_timeout_is_interrupted_and_the_answer_says_so() {
         return;
     };
     let mut client = McpClient::start(&env, &python, &["mcp"]);
+    interrupted_past_its_timeout(&mut client);
+    let ran = client.ok(
+        "workspace_run",
+        json!({ "repository": "api", "argv": ["true"], "timeout_seconds": 600 }),
+    );
+    assert_eq!(
+        (&ran["exit_code"], &ran["timed_out"]),
+        (&json!(0), &json!(false))
+    );
+    client.close();
+}
+
+/// A server started with SIGINT ignored (as by `sk mcp &` in a script) still interrupts a
+/// command past its timeout: the command does not inherit the ignored signal, which a
+/// shell could not even trap.
+#[test]
+fn a_server_started_with_interrupts_ignored_still_interrupts_its_commands() {
+    let env = cloned_api();
+    let Some(python) = mcp_python(&env) else {
+        return;
+    };
+    let mut client = McpClient::start_with_interrupts_ignored(&env, &python, &["mcp"]);
+    interrupted_past_its_timeout(&mut client);
+    client.close();
+}
+
+fn interrupted_past_its_timeout(client: &mut McpClient) {
     let ran = client.ok(
         "workspace_run",
         json!({
@@ -417,13 +444,4 @@ fn a_command_past_its_timeout_is_interrupted_and_the_answer_says_so() {
     assert_eq!(ran["exit_code"], 7, "{ran}");
     assert_eq!(ran["stdout"], "started\ninterrupted\n");
     assert_eq!(ran["timed_out"], true);
-    let ran = client.ok(
-        "workspace_run",
-        json!({ "repository": "api", "argv": ["true"], "timeout_seconds": 600 }),
-    );
-    assert_eq!(
-        (&ran["exit_code"], &ran["timed_out"]),
-        (&json!(0), &json!(false))
-    );
-    client.close();
 }

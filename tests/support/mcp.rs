@@ -62,9 +62,23 @@ impl McpClient {
     /// Starts the client on `sk args` (e.g. `["mcp"]`) in `env`, whose environment the
     /// server inherits, and waits for the session to be open and the tools listed.
     pub fn start(env: &TestEnv, python: &Path, args: &[&str]) -> Self {
+        Self::spawn(env, Command::new(python), args)
+    }
+
+    /// As [`McpClient::start`], with SIGINT and SIGQUIT ignored from the start in the
+    /// client and so in `sk` (the dispositions survive `exec`), as they are for anything a
+    /// script starts with `&` when job control is off.
+    pub fn start_with_interrupts_ignored(env: &TestEnv, python: &Path, args: &[&str]) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "trap '' INT QUIT; exec \"$0\" \"$@\""])
+            .arg(python);
+        Self::spawn(env, command, args)
+    }
+
+    fn spawn(env: &TestEnv, mut command: Command, args: &[&str]) -> Self {
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/mcp_client.py");
-        let mut command = Command::new(python);
         env.isolate(&mut command);
         let mut child = command
             .arg(script)

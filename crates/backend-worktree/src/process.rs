@@ -1,7 +1,7 @@
 //! Running a program in the foreground with the user's terminal.
 
 use std::io::{Read, Write};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,6 +56,9 @@ pub(crate) fn run_piped(command: &mut Command, io: PipedIo<'_>) -> std::io::Resu
         stderr,
         interrupts,
     } = io;
+    if interrupts.is_some() {
+        receive_interrupts(command);
+    }
     let mut child = command
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -107,6 +110,26 @@ pub(crate) fn run_piped(command: &mut Command, io: PipedIo<'_>) -> std::io::Resu
         status
     })?;
     Ok(exit_status(status))
+}
+
+/// Makes SIGINT and SIGQUIT end `command` (or run its traps) even when `sk` itself was
+/// started with them ignored, as a shell does with `&` when job control is off: an ignored
+/// signal stays ignored across `exec`, and a shell cannot even trap a signal that was
+/// ignored when it started, so the interrupt `sk` sends would never reach the command.
+fn receive_interrupts(command: &mut Command) {
+    #[allow(unsafe_code)]
+    // SAFETY: the closure runs in the forked child before `exec` and only calls
+    // `signal(2)`, which is async-signal-safe; it touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            for signal in [libc::SIGINT, libc::SIGQUIT] {
+                if libc::signal(signal, libc::SIG_DFL) == libc::SIG_ERR {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Copies a command's output to `out`. Output that cannot be written (a closed pipe) ends
