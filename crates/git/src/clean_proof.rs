@@ -44,7 +44,12 @@ pub fn proven_clean(dir: &Path, policy: &Policy) -> bool {
 
 /// `None` when something could not be read: not proven.
 fn prove(dir: &Path, policy: &Policy) -> Option<bool> {
-    let mut repo = gix::open(dir).ok()?;
+    // Stat data compared to the nanosecond, as git built with USE_NSEC does: a file is
+    // then racily clean (its contents read and hashed) only when it was written at or after
+    // the index, not whenever it was written in the same second, which is every file of a
+    // worktree checked out moments before its index was written.
+    let options = gix::open::Options::default().config_overrides(["gitoxide.core.useNsec=true"]);
+    let mut repo = gix::open_opts(dir, options).ok()?;
     if repo.git_dir_trust() != gix::sec::Trust::Full {
         return Some(false);
     }

@@ -125,6 +125,14 @@ const STATES: &[State] = &[
         "t=$(git rev-parse --git-dir)/reftime && touch -r README.md \"$t\" && printf 'HELLO\\n' > README.md && touch -r \"$t\" README.md",
         Some(false),
     ),
+    // Racily clean: the index was written in the same instant as the file was last changed,
+    // so its stat data (ctime aside, which this repository does not trust) cannot tell.
+    state(
+        "modified, same size and time as the index",
+        In::Worktree,
+        "git config core.trustctime false && i=$(git rev-parse --git-path index) && t='2020-01-01 00:00:00.123456789' && touch -d \"$t\" README.md && git update-index -q --refresh && touch -d \"$t\" \"$i\" && printf 'HELLO\\n' > README.md && touch -d \"$t\" README.md",
+        Some(false),
+    ),
     state("deleted", In::Worktree, "rm README.md", Some(false)),
     state(
         "deleted from the index",
