@@ -85,13 +85,17 @@ fn refs_are_kept(repo: &gix::Repository, policy: &Policy) -> Option<bool> {
         return Some(false);
     };
     let references = repo.references().ok()?;
+    // What the remote-tracking refs point at directly (commits, as fetch writes them): no
+    // object is read for them. A remote ref at a tag object is then only not proven kept.
     let mut kept = HashSet::new();
-    for remote in references.prefixed("refs/remotes/").ok()?.peeled().ok()? {
-        kept.insert(remote.ok()?.id().detach());
+    for remote in references.prefixed("refs/remotes/").ok()? {
+        if let Some(id) = remote.ok()?.try_id() {
+            kept.insert(id.detach());
+        }
     }
     let is_kept = |name: &str| -> Option<bool> {
         match repo.try_find_reference(name).ok()? {
-            Some(mut reference) => Some(kept.contains(&reference.peel_to_id().ok()?.detach())),
+            Some(mut reference) => points_into(&kept, &mut reference),
             None => Some(true),
         }
     };
@@ -118,13 +122,13 @@ fn refs_are_kept(repo: &gix::Repository, policy: &Policy) -> Option<bool> {
             Some(true)
         }
         Policy::Nested => {
-            for reference in references.all().ok()?.peeled().ok()? {
-                let reference = reference.ok()?;
+            for reference in references.all().ok()? {
+                let mut reference = reference.ok()?;
                 let name = reference.name().as_bstr().to_str().ok()?;
                 if name.starts_with("refs/remotes/") || name.starts_with("refs/skipper/") {
                     continue;
                 }
-                if name == "refs/stash" || !kept.contains(&reference.id().detach()) {
+                if name == "refs/stash" || !points_into(&kept, &mut reference)? {
                     return Some(false);
                 }
             }
@@ -132,6 +136,18 @@ fn refs_are_kept(repo: &gix::Repository, policy: &Policy) -> Option<bool> {
         }
         Policy::Container => Some(false),
     }
+}
+
+/// Whether `reference` points at one of the commits in `kept`, directly (no object read) or
+/// once peeled (an annotated tag: its object is read). `None` when it cannot be peeled.
+fn points_into(kept: &HashSet<gix::ObjectId>, reference: &mut gix::Reference<'_>) -> Option<bool> {
+    if reference
+        .try_id()
+        .is_some_and(|id| kept.contains(&id.detach()))
+    {
+        return Some(true);
+    }
+    Some(kept.contains(&reference.peel_to_id().ok()?.detach()))
 }
 
 /// Whether the index holds only ordinary entries: no gitlink (a submodule the gate would
@@ -155,9 +171,35 @@ fn index_is_plain(index: &gix::index::File) -> bool {
 /// `.gitmodules` through a fresh object store) that a plain index does not have.
 fn status_is_empty(repo: &gix::Repository, index: &gix::index::File) -> Option<bool> {
     let tree = repo.head_tree_id_or_empty().ok()?;
+    if !holds_tree(index, &tree) && has_staged_changes(repo, index, &tree)? {
+        return Some(false);
+    }
+    worktree_matches(repo, index)
+}
+
+/// Whether the index's own record of the tree it holds (its `TREE` extension, which git
+/// invalidates for every path it changes) says it holds exactly `tree`: valid at the top,
+/// for as many entries as the index has. git's status trusts it the same way, skipping the
+/// trees it matches, so no tree object need be read for a fresh checkout's index.
+fn holds_tree(index: &gix::index::File, tree: &gix::oid) -> bool {
+    index.tree().is_some_and(|cached| {
+        cached.id.as_ref() == tree
+            && cached
+                .num_entries
+                .and_then(|entries| usize::try_from(entries).ok())
+                == Some(index.entries().len())
+    })
+}
+
+/// Whether `index` differs from `tree` (`git diff --cached` would print something).
+fn has_staged_changes(
+    repo: &gix::Repository,
+    index: &gix::index::File,
+    tree: &gix::oid,
+) -> Option<bool> {
     let mut staged = false;
     repo.tree_index_status(
-        &tree,
+        tree,
         index,
         None,
         gix::status::tree_index::TrackRenames::Disabled,
@@ -167,9 +209,11 @@ fn status_is_empty(repo: &gix::Repository, index: &gix::index::File) -> Option<b
         },
     )
     .ok()?;
-    if staged {
-        return Some(false);
-    }
+    Some(staged)
+}
+
+/// The working tree against the index, as `status_is_empty` asks it.
+fn worktree_matches(repo: &gix::Repository, index: &gix::index::File) -> Option<bool> {
     let options = gix::status::index_worktree::Options {
         sorting: None,
         dirwalk_options: Some(

@@ -237,6 +237,20 @@ const STATES: &[State] = &[
         "echo more >> README.md && git stash -q",
         None,
     ),
+    // The index still says (its `TREE` extension valid) it holds the tree of the commit
+    // undone, not `HEAD`'s.
+    state(
+        "staged by moving HEAD back",
+        In::Worktree,
+        "echo more >> README.md && git commit -qam more && git push -q origin feat/x && git reset -q --soft HEAD~1",
+        Some(false),
+    ),
+    state(
+        "annotated tag on a pushed commit, in the checkout",
+        In::Checkout,
+        "git tag -a -m v1 v1",
+        None,
+    ),
     state(
         "lightweight tag on a pushed commit",
         In::Worktree,
