@@ -28,6 +28,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use gix::bstr::ByteSlice;
+use gix::index::entry::Stat;
 use gix::status::plumbing::index_as_worktree::EntryStatus;
 use gix::status::plumbing::index_as_worktree::traits::SubmoduleStatus;
 use gix::status::plumbing::index_as_worktree_with_renames::{Entry, VisitEntry};
@@ -44,6 +45,7 @@ pub fn proven_clean(dir: &Path, policy: &Policy) -> bool {
 
 /// `None` when something could not be read: not proven.
 fn prove(dir: &Path, policy: &Policy) -> Option<bool> {
+    let started = crate::index_refresh::Started::now();
     // Stat data compared to the nanosecond, as git built with USE_NSEC does: a file is
     // then racily clean (its contents read and hashed) only when it was written at or after
     // the index, not whenever it was written in the same second, which is every file of a
@@ -74,7 +76,14 @@ fn prove(dir: &Path, policy: &Policy) -> Option<bool> {
         return Some(false);
     }
     let index = repo.index_or_empty().ok()?;
-    Some(index_is_plain(&index) && status_is_empty(&repo, &index)?)
+    if !index_is_plain(&index) {
+        return Some(false);
+    }
+    let Status::Clean { stale } = status(&repo, &index)? else {
+        return Some(false);
+    };
+    crate::index_refresh::record(&repo, &index, &stale, started);
+    Some(true)
 }
 
 /// Whether every ref `policy` counts points at a remote-tracking branch's commit.
@@ -164,17 +173,28 @@ fn index_is_plain(index: &gix::index::File) -> bool {
     })
 }
 
+/// What `git status --porcelain --untracked-files=all` would print.
+enum Status {
+    /// Nothing. `stale` holds the entries (their positions in the index) whose files are
+    /// unchanged but whose stat data is not what the index records, with the stat data
+    /// they have now: git's status would refresh them.
+    Clean {
+        stale: Vec<(usize, Stat)>,
+    },
+    Changed,
+}
+
 /// Whether `git status --porcelain --untracked-files=all` would print nothing: no change
 /// between `HEAD` and `index`, none between `index` and the working tree, no untracked
 /// file that is not ignored. The two comparisons run on `repo` itself, with its object
 /// cache, and without gix's status platform, which would look for submodules (reading
 /// `.gitmodules` through a fresh object store) that a plain index does not have.
-fn status_is_empty(repo: &gix::Repository, index: &gix::index::File) -> Option<bool> {
+fn status(repo: &gix::Repository, index: &gix::index::File) -> Option<Status> {
     let tree = repo.head_tree_id_or_empty().ok()?;
     if !holds_tree(index, &tree) && has_staged_changes(repo, index, &tree)? {
-        return Some(false);
+        return Some(Status::Changed);
     }
-    worktree_matches(repo, index)
+    worktree_status(repo, index)
 }
 
 /// Whether the index's own record of the tree it holds (its `TREE` extension, which git
@@ -212,8 +232,8 @@ fn has_staged_changes(
     Some(staged)
 }
 
-/// The working tree against the index, as `status_is_empty` asks it.
-fn worktree_matches(repo: &gix::Repository, index: &gix::index::File) -> Option<bool> {
+/// The working tree against the index, as [`status`] asks it.
+fn worktree_status(repo: &gix::Repository, index: &gix::index::File) -> Option<Status> {
     let options = gix::status::index_worktree::Options {
         sorting: None,
         dirwalk_options: Some(
@@ -236,13 +256,21 @@ fn worktree_matches(repo: &gix::Repository, index: &gix::index::File) -> Option<
         options,
     )
     .ok()?;
-    Some(!changes.seen)
+    Some(if changes.seen {
+        Status::Changed
+    } else {
+        Status::Clean {
+            stale: changes.stale,
+        }
+    })
 }
 
-/// Whether the index-worktree comparison saw a change `git status` would print.
+/// Whether the index-worktree comparison saw a change `git status` would print, and the
+/// entries it found unchanged but with other stat data.
 #[derive(Debug, Default)]
 struct Changes {
     seen: bool,
+    stale: Vec<(usize, Stat)>,
 }
 
 impl<'index> VisitEntry<'index> for Changes {
@@ -252,11 +280,18 @@ impl<'index> VisitEntry<'index> for Changes {
     fn visit_entry(&mut self, entry: Entry<'index, (), ()>) {
         let change = match &entry {
             // Same contents, other stat data: git refreshes the index and says nothing.
-            Entry::Modification { status, .. } => !matches!(status, EntryStatus::NeedsUpdate(_)),
+            Entry::Modification {
+                status: EntryStatus::NeedsUpdate(stat),
+                entry_index,
+                ..
+            } => {
+                self.stale.push((*entry_index, *stat));
+                false
+            }
+            Entry::Modification { .. } | Entry::Rewrite { .. } => true,
             Entry::DirectoryContents { entry, .. } => {
                 !matches!(entry.status, gix::dir::entry::Status::Ignored(_))
             }
-            Entry::Rewrite { .. } => true,
         };
         self.seen |= change;
     }

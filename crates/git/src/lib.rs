@@ -13,11 +13,12 @@
 //! [`preserve`], [`restore`], [`diff`]), and the carrying of a branch out of a workspace
 //! and of the remote's branches into one ([`export`], [`sync`]): one set of shell scripts
 //! ([`scripts`]) run wherever the repository is, through a [`ScriptHost`]. Every git call
-//! goes through the `git` binary; no English output is ever parsed. The one exception reads,
-//! never writes: [`clean_proof`], which proves with `gix`, in process, that a worktree on
-//! the host holds nothing the gate would find, so that `list` runs the gate script only
-//! where it cannot, and [`config_file`], one value of a config file as `git config --file`
-//! reads it.
+//! goes through the `git` binary; no English output is ever parsed. The exceptions read in
+//! process with `gix`: [`clean_proof`], which proves that a worktree on the host holds
+//! nothing the gate would find, so that `list` runs the gate script only where it cannot
+//! (and, as `git status` does, writes back to the index the stat data of the files it
+//! found unchanged, so that the next look need not read them again), and [`config_file`],
+//! one value of a config file as `git config --file` reads it.
 
 mod approvals;
 mod carry;
@@ -30,6 +31,7 @@ pub mod gate;
 mod host_ports;
 mod host_scripts;
 mod housekeeping;
+mod index_refresh;
 mod layout;
 mod locks;
 mod objects;

@@ -418,3 +418,96 @@ fn a_fresh_checkout_and_its_worktree_are_proven_clean() {
     assert!(!clean_proof::proven_clean(&inside, &policy));
     assert!(clean_proof::proven_clean(&repos.worktree, &policy));
 }
+
+/// Gives every tracked file of the working tree at `dir`, and its index, the time `at` (a
+/// `touch -d` date): each entry is then racily clean, its file as new as the index, and
+/// only its contents can tell it unchanged. Returns the index's path.
+fn make_racy(dir: &Path, at: &str) -> PathBuf {
+    sh(
+        dir,
+        &format!(
+            "t='{at}' && git ls-files -z | xargs -0 touch -d \"$t\" && git update-index -q --refresh && touch -d \"$t\" \"$(git rev-parse --git-path index)\""
+        ),
+    );
+    PathBuf::from(
+        git(
+            dir,
+            &["rev-parse", "--path-format=absolute", "--git-path", "index"],
+        )
+        .trim(),
+    )
+}
+
+fn modified(path: &Path) -> std::time::SystemTime {
+    fs_err::metadata(path).unwrap().modified().unwrap()
+}
+
+/// Returns once the file system's clock has moved past the last change of `path` (touched
+/// after every file of its working tree): a file written now gets a later time. The proof
+/// writes back only stat data from before its look began.
+fn until_the_clock_passes(path: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let changed = fs_err::metadata(path).unwrap();
+    let changed = (changed.ctime(), changed.ctime_nsec());
+    let probe = path.with_extension("probe");
+    loop {
+        fs_err::write(&probe, "").unwrap();
+        let now = fs_err::metadata(&probe).unwrap();
+        if (now.mtime(), now.mtime_nsec()) > changed {
+            break;
+        }
+    }
+    fs_err::remove_file(&probe).unwrap();
+}
+
+/// As `git status` does, a proof that had to read racily clean files to find them unchanged
+/// writes their stat data back: the index then is newer than they are, holds the same
+/// entries and tree, and git finds nothing either.
+#[test]
+fn a_racily_clean_index_is_written_back_once_proven_clean() {
+    let repos = repos();
+    let policy = Policy::Worktree {
+        branch: Some("feat/x".to_owned()),
+    };
+    let index = make_racy(&repos.worktree, "2020-01-01 00:00:00");
+    until_the_clock_passes(&index);
+    let racy = modified(&index);
+    let entries = git(&repos.worktree, &["ls-files", "--stage"]);
+    assert!(clean_proof::proven_clean(&repos.worktree, &policy));
+    assert!(modified(&index) > racy, "the index was not written back");
+    assert_eq!(git(&repos.worktree, &["ls-files", "--stage"]), entries);
+    assert_eq!(git(&repos.worktree, &["status", "--porcelain"]), "");
+    // Its TREE extension kept: the tree git writes from it is HEAD's, without rebuilding.
+    assert_eq!(
+        git(&repos.worktree, &["write-tree"]),
+        git(&repos.worktree, &["rev-parse", "HEAD^{tree}"])
+    );
+    assert!(!index.with_extension("lock").exists());
+    assert!(clean_proof::proven_clean(&repos.worktree, &policy));
+}
+
+/// The index is not written back while git holds its lock (the lock is not touched), nor
+/// with stat data from after the look began (a file could change again within the same
+/// tick of the clock and keep it): the proof still says clean.
+#[test]
+fn a_locked_index_or_recent_stat_data_is_left_as_it_is() {
+    let repos = repos();
+    let policy = Policy::Worktree {
+        branch: Some("feat/x".to_owned()),
+    };
+    let index = make_racy(&repos.worktree, "2020-01-01 00:00:00");
+    until_the_clock_passes(&index);
+    let racy = modified(&index);
+    let lock = index.with_extension("lock");
+    fs_err::write(&lock, "held by git").unwrap();
+    assert!(clean_proof::proven_clean(&repos.worktree, &policy));
+    assert_eq!(modified(&index), racy);
+    assert_eq!(fs_err::read_to_string(&lock).unwrap(), "held by git");
+    fs_err::remove_file(&lock).unwrap();
+
+    // Files and index an hour ahead of the clock: never settled, whatever the machine's speed.
+    let index = make_racy(&repos.worktree, "now + 1 hour");
+    let ahead = modified(&index);
+    assert!(clean_proof::proven_clean(&repos.worktree, &policy));
+    assert_eq!(modified(&index), ahead);
+}
