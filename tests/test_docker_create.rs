@@ -1,7 +1,7 @@
 //! Creating workspaces on the Docker sandbox through `sk`: the shipped Dockerfile built once,
 //! FROM the local base image, and containers holding the whole repository.
 
-use crate::support::docker::{DockerRepo, docker_ready, unix_now};
+use crate::support::docker::{DockerRepo, docker_ok, docker_ready, unix_now};
 use crate::support::snapshot_filters;
 
 #[test]
@@ -271,5 +271,41 @@ fn a_new_container_writes_only_the_files_its_branch_changes() {
     assert_eq!(
         repo.sh("feat/one", "git status --porcelain").trim(),
         format!("M {unchanged}")
+    );
+}
+
+/// Issue 11, B4: the snapshot's index is written in a later second than every file of its
+/// working tree, so that no file is racily clean to git (which compares whole seconds
+/// there) and a new container's checkout need not read each one to tell it unchanged.
+#[test]
+fn the_snapshots_index_is_newer_than_its_files() {
+    if !docker_ready() {
+        return;
+    }
+    let repo = DockerRepo::uncloned("settled", "");
+    repo.ok(&["clone", &repo.origin.url.clone(), "--sandbox", "docker"]);
+    repo.create("feat/one");
+    let snapshots = repo.resources("images", "repository-snapshot");
+    assert_eq!(snapshots.len(), 1, "{snapshots:?}");
+    let dir = format!("/workspace/{}", repo.name);
+    let script = format!(
+        "cd '{dir}' && stat -c %Y .git/index && find . -path ./.git -prune -o -type f -printf '%Ts\\n' | sort -n | tail -1"
+    );
+    let times = docker_ok(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "sh",
+        &snapshots[0],
+        "-c",
+        &script,
+    ]);
+    let times: Vec<u64> = times
+        .split_whitespace()
+        .map(|time| time.parse().unwrap())
+        .collect();
+    assert!(
+        matches!(times[..], [index, newest] if newest < index),
+        "the index and the newest file, in seconds: {times:?}"
     );
 }
