@@ -31,15 +31,26 @@ const COARSE_SETTLED: Duration = Duration::from_secs(2);
 pub(crate) struct Started(Duration);
 
 impl Started {
-    /// Now, as the kernel stamps files: its coarse real-time clock, which advances a tick
-    /// (a few milliseconds) at a time, so that a file changed from now on gets a time at or
-    /// after this one.
+    /// Now, as Linux stamps files: its coarse real-time clock, which advances a tick (a few
+    /// milliseconds) at a time, so that a file changed from now on gets a time at or after
+    /// this one.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(crate) fn now() -> Self {
         let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
         Self(Duration::new(
             u64::try_from(now.tv_sec).unwrap_or(0),
             u32::try_from(now.tv_nsec).unwrap_or(0),
         ))
+    }
+
+    /// Elsewhere, where the clock that stamps files is not known: [`COARSE_SETTLED`] ago,
+    /// a margin wider than any file system's tick.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn now() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        Self(now.saturating_sub(COARSE_SETTLED))
     }
 }
 
