@@ -18,13 +18,18 @@
 # signal-process-group.sh does.
 #
 # Without the directory, a writable one, or `setsid`, this is `tail -f /dev/null`, as PID 1
-# was before: sk then finds nobody reading `requests` and uses `docker exec`.
+# was before (leaving `unserved` in a writable directory): sk then finds nobody reading
+# `requests` and uses `docker exec`.
 #
 # Arguments: $0 the directory. Output: nothing of its own (a request that cannot start says so on
 #   stderr, the container's log). Runs until SIGTERM (docker stop), which ends it at once.
 
 dir=$0
 if [ ! -d "$dir" ] || [ ! -w "$dir" ] || ! command -v setsid >/dev/null 2>&1; then
+    # sk, waiting for a new container's spawner to read its requests, stops at once.
+    if [ -d "$dir" ] && [ -w "$dir" ]; then
+        : >"$dir/unserved" || true
+    fi
     exec tail -f /dev/null
 fi
 if [ ! -p "$dir/requests" ]; then

@@ -89,6 +89,8 @@ impl Engine {
     /// Gives container `name`'s exec directory, when it has one (`made`), to the
     /// container's user when `sk` runs as root and the container does not (one inspect,
     /// and the image's `/etc/passwd` and `/etc/group`): its spawner can then use it.
+    /// Returns whether the container's user can then write it, so that its PID 1 can be
+    /// the spawner.
     ///
     /// # Errors
     /// Those of [`Engine::container_owner`].
@@ -96,17 +98,19 @@ impl Engine {
         &self,
         name: &str,
         made: bool,
-    ) -> Result<(), DockerError> {
-        if !made || !rustix::process::geteuid().is_root() {
-            return Ok(());
+    ) -> Result<bool, DockerError> {
+        if !made {
+            return Ok(false);
         }
         let owner = self.container_owner(name).await?;
-        if let (Ok(uid), Ok(gid)) = (u32::try_from(owner.uid), u32::try_from(owner.gid)) {
-            self.spawners.hand_over(name, uid, gid);
-        } else {
-            tracing::debug!("{name}'s user {owner:?} is no host user; no spawner");
+        if rustix::process::geteuid().is_root() {
+            if let (Ok(uid), Ok(gid)) = (u32::try_from(owner.uid), u32::try_from(owner.gid)) {
+                self.spawners.hand_over(name, uid, gid);
+            } else {
+                tracing::debug!("{name}'s user {owner:?} is no host user; no spawner");
+            }
         }
-        Ok(())
+        Ok(self.spawners.exec_dir_writable_by(name, owner.uid))
     }
 
     /// The uid and gid of the user a container runs as (its image's `USER`), resolved

@@ -93,7 +93,7 @@ impl Engine {
             ) => {
                 self.start(name, Some(info)).await?;
                 if has_spawner(info) {
-                    self.spawners.await_reader(name).await;
+                    self.spawners.await_reader(name, false).await;
                 }
                 Ok(())
             }

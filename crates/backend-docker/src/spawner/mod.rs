@@ -139,6 +139,15 @@ impl Spawners {
         }
     }
 
+    /// Whether container `name`'s exec directory belongs to `uid` (or `uid` is root's), so
+    /// that a process of that user, the container's PID 1, can be its spawner.
+    pub(crate) fn exec_dir_writable_by(&self, name: &str, uid: u64) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        uid == 0
+            || fs_err::metadata(self.layout.container_exec_dir(name))
+                .is_ok_and(|meta| u64::from(meta.uid()) == uid)
+    }
+
     /// Removes container `name`'s exec directory: it is removed.
     pub(crate) fn forget(&self, name: &str) {
         let dir = self.layout.container_exec_dir(name);
@@ -149,18 +158,22 @@ impl Spawners {
         }
     }
 
-    /// The channel to container `name`'s spawner, or why there is none.
     /// Waits until container `name`'s spawner reads its requests, for a container just
     /// started: its PID 1 opens `requests` a few milliseconds after the start, and a
     /// command asked before that would go through the daemon's exec. Gives up (the caller
-    /// goes on; commands then use the daemon's exec) after [`SPAWNER_START_DEADLINE`], or
-    /// at once when the spawner is not used or the container has no exec directory.
-    pub(crate) async fn await_reader(&self, name: &str) {
+    /// goes on; commands then use the daemon's exec) after [`SPAWNER_START_DEADLINE`], or at once when the
+    /// spawner is not used or the container has no exec directory. A container just made
+    /// has no `requests` FIFO until its spawner makes it: `fresh` waits for that too, unless
+    /// its PID 1 said it cannot be the spawner (`unserved`).
+    pub(crate) async fn await_reader(&self, name: &str, fresh: bool) {
         let deadline = tokio::time::Instant::now() + SPAWNER_START_DEADLINE;
         loop {
             let waiting = match self.connect(name) {
                 Ok(_) => return,
-                Err(reason) => reason == NO_READER,
+                Err(reason) => {
+                    reason == NO_READER
+                        || (fresh && self.missing(name, "requests") && !self.has(name, "unserved"))
+                }
             };
             if !waiting || tokio::time::Instant::now() >= deadline {
                 tracing::debug!("{name}: its spawner does not read requests after its start");
@@ -168,6 +181,22 @@ impl Spawners {
             }
             tokio::time::sleep(PICKUP_POLL).await;
         }
+    }
+
+    /// Whether container `name`'s exec directory is there without `entry` (the `requests`
+    /// FIFO, which the spawner makes when it starts). Nothing there is followed if a link.
+    fn missing(&self, name: &str, entry: &str) -> bool {
+        let dir = self.layout.container_exec_dir(name);
+        dir.is_dir()
+            && matches!(
+                fs_err::symlink_metadata(dir.join(entry)),
+                Err(err) if err.kind() == io::ErrorKind::NotFound
+            )
+    }
+
+    /// Whether container `name`'s exec directory holds `entry`, whatever it is.
+    fn has(&self, name: &str, entry: &str) -> bool {
+        fs_err::symlink_metadata(self.layout.container_exec_dir(name).join(entry)).is_ok()
     }
 
     fn connect(&self, name: &str) -> Result<Channel, String> {
