@@ -655,3 +655,40 @@ fn the_interactive_shell_is_bash_when_there_is_one_else_sh() {
     fs_err::os::unix::fs::symlink("/bin/sh", bin.path().join("sh")).unwrap();
     assert_eq!(shell(Some(bin.path())), "sh\n");
 }
+
+/// A PID 1 that cannot be the spawner (here, no `setsid`) says so in its exec directory,
+/// so that `sk` waiting for a new container's spawner stops at once, and then only waits.
+#[test]
+fn a_spawner_without_setsid_leaves_unserved_and_waits() {
+    /// Ends the spawner however the test ends: it never ends on its own.
+    struct Ended(std::process::Child);
+    impl Drop for Ended {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    // `tail` alone, and the shell's own builtins: no `setsid`.
+    fs_err::os::unix::fs::symlink("/usr/bin/tail", bin.path().join("tail")).unwrap();
+    let mut spawner = Ended(
+        Command::new("/bin/sh")
+            .args(["-c", SPAWNER, dir.path().to_str().unwrap()])
+            .env_clear()
+            .env("PATH", bin.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Until the shell has become `tail`, which it does last.
+    let comm = format!("/proc/{}/comm", spawner.0.id());
+    while fs_err::read_to_string(&comm).unwrap().trim() != "tail" {
+        assert!(spawner.0.try_wait().unwrap().is_none(), "the spawner ended");
+        std::thread::yield_now();
+    }
+    assert!(dir.path().join("unserved").exists());
+    assert!(!dir.path().join("requests").exists());
+}
