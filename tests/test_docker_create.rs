@@ -1,7 +1,7 @@
 //! Creating workspaces on the Docker sandbox through `sk`: the shipped Dockerfile built once,
 //! FROM the local base image, and containers holding the whole repository.
 
-use crate::support::docker::{DockerRepo, docker_ok, docker_ready, unix_now};
+use crate::support::docker::{DockerRepo, docker_ok, docker_ready, docker_ws, unix_now};
 use crate::support::snapshot_filters;
 
 #[test]
@@ -321,17 +321,9 @@ fn a_new_containers_setup_goes_through_its_spawner() {
     let repo = DockerRepo::uncloned("spawned", "");
     let url = repo.origin.url.clone();
     let cloned = repo.run(&["-v", "clone", &url, "--sandbox", "docker"]);
-    let created = repo.run(&[
-        "-v",
-        "workspace",
-        "create",
-        "--sandbox",
-        "docker",
-        "-r",
-        &repo.name,
-        "-b",
-        "feat/spawned",
-    ]);
+    let mut create = vec!["-v"];
+    create.extend(docker_ws(&repo, "create", "feat/spawned", &[]));
+    let created = repo.run(&create);
     for made in [cloned, created] {
         let stderr = String::from_utf8_lossy(&made.stderr);
         assert!(made.status.success(), "{stderr}");

@@ -161,10 +161,10 @@ impl Spawners {
     /// Waits until container `name`'s spawner reads its requests, for a container just
     /// started: its PID 1 opens `requests` a few milliseconds after the start, and a
     /// command asked before that would go through the daemon's exec. Gives up (the caller
-    /// goes on; commands then use the daemon's exec) after [`SPAWNER_START_DEADLINE`], or at once when the
-    /// spawner is not used or the container has no exec directory. A container just made
-    /// has no `requests` FIFO until its spawner makes it: `fresh` waits for that too, unless
-    /// its PID 1 said it cannot be the spawner (`unserved`).
+    /// goes on; commands then use the daemon's exec) after [`SPAWNER_START_DEADLINE`], or
+    /// at once when the spawner is not used or the container has no exec directory. A
+    /// container just made has no `requests` FIFO until its spawner makes it: `fresh` waits
+    /// for that too, unless its PID 1 said it cannot be the spawner (`unserved`).
     pub(crate) async fn await_reader(&self, name: &str, fresh: bool) {
         let deadline = tokio::time::Instant::now() + SPAWNER_START_DEADLINE;
         loop {
