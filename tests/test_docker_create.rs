@@ -336,3 +336,61 @@ fn a_new_containers_setup_goes_through_its_spawner() {
         assert!(through_exec.is_empty(), "{through_exec:#?}");
     }
 }
+
+#[test]
+fn a_new_container_is_started_before_the_repository_is_copied_into_it() {
+    if !docker_ready() {
+        return;
+    }
+    // The daemon mounts a stopped container's filesystem to unpack an archive into it, and
+    // unmounting it after writes out every dirty page of the filesystem under it.
+    let since = unix_now();
+    let repo = DockerRepo::new("started", "");
+    repo.create("feat/started");
+    let events = docker_ok(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &unix_now(),
+        "--filter",
+        "type=container",
+        "--filter",
+        "event=start",
+        "--filter",
+        "event=extract-to-dir",
+        "--format",
+        "{{.Actor.Attributes.name}} {{index .Actor.Attributes \"dev.skipper.repository\"}} {{.Action}}",
+    ]);
+    let actions_of = |container: &str| -> Vec<String> {
+        events
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .filter(|(name, _)| *name == container)
+            .filter_map(|(_, rest)| rest.rsplit_once(' ').map(|(_, action)| action.to_owned()))
+            .collect()
+    };
+    // The main container, the branch's, and the repository snapshot's builder (gone now).
+    let mut containers = vec![repo.container(None), repo.container(Some("feat/started"))];
+    containers.extend(
+        events
+            .lines()
+            .filter(|line| line.starts_with("sk-snapshot-") && line.contains(&repo.name))
+            .filter_map(|line| line.split(' ').next())
+            .map(str::to_owned)
+            .take(1),
+    );
+    assert_eq!(containers.len(), 3, "no snapshot builder in {events}");
+    for container in containers {
+        let actions = actions_of(&container);
+        assert_eq!(
+            actions.first().map(String::as_str),
+            Some("start"),
+            "{container}: {actions:?}"
+        );
+        assert!(
+            actions.iter().any(|action| action == "extract-to-dir"),
+            "{container}: {actions:?}"
+        );
+    }
+}

@@ -131,7 +131,7 @@ impl Engine {
         fault_point("docker.create.after-container");
         let branch = reference.target.branch().map_or("", BranchName::as_str);
         let made = self
-            .fill_and_start(
+            .start_and_fill(
                 &name,
                 checkout,
                 mode,
@@ -147,11 +147,11 @@ impl Engine {
         self.workspace_of(reference).await
     }
 
-    /// Fills the new container `name` (what the snapshot lacks of `checkout`, the host's
-    /// configuration when it is not mounted, the ssh agent's link when `container_spec`
-    /// mounts its relay), starts it and sets up its repository on
+    /// Starts the new container `name`, fills it (what the snapshot lacks of `checkout`, the
+    /// host's configuration when it is not mounted, the ssh agent's link when
+    /// `container_spec` mounts its relay) and sets up its repository on
     /// `branches` (the default branch, then the workspace's) as `mode` says.
-    async fn fill_and_start(
+    async fn start_and_fill(
         &self,
         name: &str,
         checkout: &Checkout,
@@ -160,7 +160,28 @@ impl Engine {
         host_config: &[spec::HostMount],
         container_spec: &ContainerSpec,
     ) -> Result<(), DockerError> {
+        let spawner_can_serve = self
+            .hand_over_exec_dir(name, container_spec.exec_dir.is_some())
+            .await?;
+        // Only an `allow` workspace has a proxy to make sure of: no inspect otherwise.
+        let info = if matches!(container_spec.network, NetworkAttachment::Internal { .. }) {
+            self.inspect(name).await?
+        } else {
+            None
+        };
+        // Started before the copy: the daemon mounts a stopped container's filesystem to
+        // unpack an archive into it, and the unmount after it writes out every dirty page
+        // of the filesystem under it (overlayfs syncs its upper filesystem), the copy's
+        // hundreds of megabytes and the host checkout being written alike. A running
+        // container's is mounted already. PID 1 (the spawner) reads nothing of the
+        // repository, and no command reaches the container before its setup's marker.
         let phase = Phase::start();
+        self.start(name, info.as_ref()).await?;
+        if spawner_can_serve {
+            // The setup then goes through the spawner, not the daemon's exec (70 to 90 ms).
+            self.spawners.await_reader(name, true).await;
+        }
+        let phase = phase.done("starting the container");
         let present = self.snapshot_objects(name, &checkout.repository).await?;
         let summary = self
             .copy_repository(
@@ -176,23 +197,8 @@ impl Engine {
             )
             .await?;
         tracing::debug!("copied into {name}: {summary:?}");
-        let phase = phase.done("copying what the snapshot lacks");
         self.copy_host_config(name, host_config).await?;
-        let spawner_can_serve = self
-            .hand_over_exec_dir(name, container_spec.exec_dir.is_some())
-            .await?;
-        // Only an `allow` workspace has a proxy to make sure of: no inspect otherwise.
-        let info = if matches!(container_spec.network, NetworkAttachment::Internal { .. }) {
-            self.inspect(name).await?
-        } else {
-            None
-        };
-        self.start(name, info.as_ref()).await?;
-        if spawner_can_serve {
-            // The setup then goes through the spawner, not the daemon's exec (70 to 90 ms).
-            self.spawners.await_reader(name, true).await;
-        }
-        let phase = phase.done("starting the container");
+        let phase = phase.done("copying what the snapshot lacks");
         fault_point("docker.create.before-setup");
         let repo_dir = spec::repository_path(&checkout.repository);
         let mut args = vec![repo_dir.as_str(), mode.as_arg(), default_branch, branch];

@@ -73,13 +73,15 @@ impl Engine {
             .map_err(|err| DockerError::api(&self.docker, "create container", &builder, &err))?;
         fault_point("docker.snapshot.after-builder");
         let result = async {
+            // Started first, as a workspace's container is (`start_and_fill`): unpacking
+            // into a stopped container ends with the whole filesystem written out.
+            self.start(&builder, None).await?;
             let summary = self
                 .copy_repository(&builder, checkout, CopyMode::Snapshot, Vec::new())
                 .await?;
             tracing::debug!("snapshot of {}: {summary:?}", checkout.repository);
             // The default branch's working tree and index go into the snapshot too: a
             // workspace's checkout then writes only what its branch changes.
-            self.start(&builder, None).await?;
             let repo_dir = spec::repository_path(&checkout.repository);
             self.step(
                 &builder,
