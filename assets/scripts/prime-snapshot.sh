@@ -17,7 +17,10 @@ git config --unset-all core.worktree >/dev/null 2>&1 || true
 git config core.checkStat minimal
 git config core.trustctime false
 if target=$(git rev-parse -q --verify 'refs/remotes/origin/HEAD^{commit}'); then
-    git -c checkout.workers=0 checkout --quiet --force --detach "$target"
+    # At least eight workers, as setup-workspace.sh checks out.
+    workers=$(nproc 2>/dev/null || echo 1)
+    if [ "$workers" -lt 8 ]; then workers=8; fi
+    git -c checkout.workers="$workers" checkout --quiet --force --detach "$target"
     # The files written in the same second as the index are racily clean to git (it
     # compares whole seconds here): every workspace's checkout would read each of them
     # again to tell it unchanged (600 ms for a repository of 20,000 files). Once the clock

@@ -45,8 +45,12 @@ mkdir -p .git/skipper
 git for-each-ref --format='%(objectname) %(refname)' refs/tags > .git/skipper/host-tags
 git for-each-ref --format='%(objectname) %(refname)' > .git/skipper/host-refs
 # A checkout that writes many files (the main container's, made without a snapshot) writes
-# them with a worker per core; one that writes a few (git's threshold is 100) does not.
-checkout() { git -c checkout.workers=0 checkout "$@"; }
+# them with parallel workers; one that writes a few (git's threshold is 100) does not. At
+# least eight, more than a small machine's cores: a worker mostly waits for the file system
+# to take each new file, and more workers overlap those waits.
+workers=$(nproc 2>/dev/null || echo 1)
+if [ "$workers" -lt 8 ]; then workers=8; fi
+checkout() { git -c checkout.workers="$workers" checkout "$@"; }
 case "$mode" in
     main) checkout --quiet --force -B "$default" "refs/remotes/origin/$default" ;;
     existing) checkout --quiet --force "$branch" -- ;;
