@@ -159,11 +159,20 @@ impl GitCheckouts {
 /// (the clone of an empty repository) has nothing to write.
 fn write_working_tree(dir: &Path) -> Result<(), CheckoutError> {
     let git = Git::in_dir(dir);
-    match git.run(["read-tree", "--reset", "-u", "HEAD"]) {
+    let workers = format!("checkout.workers={}", checkout_workers());
+    match git.run(["-c", &workers, "read-tree", "--reset", "-u", "HEAD"]) {
         Ok(_) => Ok(()),
         Err(_) if git.run(["rev-parse", "-q", "--verify", "HEAD"]).is_err() => Ok(()),
         Err(err) => Err(err),
     }
+}
+
+/// The workers a checkout of many files writes with: at least eight, more than a small
+/// machine's cores, as the containers' checkouts do (`setup-workspace.sh`).
+fn checkout_workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .max(8)
 }
 
 impl HostCheckouts for GitCheckouts {
