@@ -1,7 +1,9 @@
 //! Creating workspaces on the Docker sandbox through `sk`: the shipped Dockerfile built once,
 //! FROM the local base image, and containers holding the whole repository.
 
-use crate::support::docker::{DockerRepo, docker_ok, docker_ready, docker_ws, unix_now};
+use crate::support::docker::{
+    DockerRepo, docker_ok, docker_ready, docker_ws, events_since, unix_now,
+};
 use crate::support::snapshot_filters;
 
 #[test]
@@ -347,21 +349,13 @@ fn a_new_container_is_started_before_the_repository_is_copied_into_it() {
     let since = unix_now();
     let repo = DockerRepo::new("started", "");
     repo.create("feat/started");
-    let events = docker_ok(&[
-        "events",
-        "--since",
+    let events = events_since(
         &since,
-        "--until",
-        &unix_now(),
-        "--filter",
-        "type=container",
-        "--filter",
-        "event=start",
-        "--filter",
-        "event=extract-to-dir",
-        "--format",
-        "{{.Actor.Attributes.name}} {{index .Actor.Attributes \"dev.skipper.repository\"}} {{.Action}}",
-    ]);
+        &["type=container", "event=start", "event=extract-to-dir"],
+        Some(
+            "{{.Actor.Attributes.name}} {{index .Actor.Attributes \"dev.skipper.repository\"}} {{.Action}}",
+        ),
+    );
     let actions_of = |container: &str| -> Vec<String> {
         events
             .lines()

@@ -5,7 +5,7 @@ use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
-use crate::support::docker::{DockerRepo, docker_ok, docker_ready, unix_now};
+use crate::support::docker::{DockerRepo, docker_ready, events_since, unix_now};
 use crate::support::{TestEnv, cloned_api as cloned, stderr, stdout};
 
 /// Starts `sk` with each of `runs` at once, then waits for them all.
@@ -195,21 +195,15 @@ fn four_docker_clones_of_one_remote_share_one_main_container() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["state"], "running", "{rows:?}");
     // No workspace container of this repository was ever destroyed.
-    let until = unix_now();
-    let destroyed = docker_ok(&[
-        "events",
-        "--since",
+    let destroyed = events_since(
         &since,
-        "--until",
-        &until,
-        "--filter",
-        "type=container",
-        "--filter",
-        "event=destroy",
-        "--filter",
-        &format!("label=dev.skipper.repository=local/remotes/{}", repo.name),
-        "--filter",
-        "label=dev.skipper.role=workspace",
-    ]);
+        &[
+            "type=container",
+            "event=destroy",
+            &format!("label=dev.skipper.repository=local/remotes/{}", repo.name),
+            "label=dev.skipper.role=workspace",
+        ],
+        None,
+    );
     assert_eq!(destroyed, "", "a main container was removed");
 }

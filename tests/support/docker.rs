@@ -3,7 +3,7 @@
 //! availability rule, the base image and the sweep are `skipper_testkit::docker`'s.
 
 use serde_json::Value;
-pub use skipper_testkit::docker::{BASE_IMAGE, docker_ok, docker_ready, unix_now};
+pub use skipper_testkit::docker::{BASE_IMAGE, docker_ok, docker_ready, events_since, unix_now};
 use skipper_testkit::docker::{Sweep, write_dockerfile};
 use skipper_testkit::unique_name;
 

@@ -75,21 +75,27 @@ pub fn unix_now() -> String {
     format!("{}.{:09}", now.as_secs(), now.subsec_nanos())
 }
 
+/// The daemon's events between `since` (a [`unix_now`]) and now that pass every one of
+/// `filters` (`docker events --filter`), one a line in `format` when given.
+pub fn events_since(since: &str, filters: &[&str], format: Option<&str>) -> String {
+    let until = unix_now();
+    let mut args = vec!["events", "--since", since, "--until", &until];
+    for filter in filters {
+        args.extend(["--filter", filter]);
+    }
+    if let Some(format) = format {
+        args.extend(["--format", format]);
+    }
+    docker_ok(&args)
+}
+
 /// The names of the images tagged between `since` (a [`unix_now`]) and now: one per build.
 pub fn image_tags_since(since: &str) -> Vec<String> {
-    docker_ok(&[
-        "events",
-        "--since",
+    events_since(
         since,
-        "--until",
-        &unix_now(),
-        "--filter",
-        "type=image",
-        "--filter",
-        "event=tag",
-        "--format",
-        "{{.Actor.Attributes.name}}",
-    ])
+        &["type=image", "event=tag"],
+        Some("{{.Actor.Attributes.name}}"),
+    )
     .lines()
     .map(str::to_owned)
     .collect()

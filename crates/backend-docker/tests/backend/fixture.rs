@@ -16,7 +16,7 @@ use skipper_core::{
     RepositoryId, Sandbox, Workspace, WorkspaceLocation,
 };
 use skipper_testkit::docker::Sweep;
-pub use skipper_testkit::docker::{BASE_IMAGE, docker, docker_ready, unix_now};
+pub use skipper_testkit::docker::{BASE_IMAGE, docker, docker_ready, image_tags_since, unix_now};
 pub use skipper_testkit::git;
 use skipper_testkit::{Origin, TempHome};
 

@@ -8,7 +8,7 @@ use skipper_core::{BranchStart, NoProgress, Sandbox};
 
 use crate::fixture::{
     BASE_IMAGE, DEFAULT_BRANCH, Fixture, WithCauses, container, default_branch, docker,
-    docker_ready, sh_ok, unix_now,
+    docker_ready, image_tags_since, sh_ok, unix_now,
 };
 
 #[test]
@@ -72,19 +72,7 @@ fn a_custom_dockerfile_is_built_once_per_content_and_rebuilt_when_removed() {
     );
     // Every build ends by tagging (even one served from the layer cache, which keeps the
     // id): the new tag was written exactly once across both creations.
-    let (_, tags) = docker(&[
-        "events",
-        "--since",
-        &since,
-        "--until",
-        &unix_now(),
-        "--filter",
-        "type=image",
-        "--filter",
-        "event=tag",
-        "--format",
-        "{{.Actor.Attributes.name}}",
-    ]);
+    let tags = image_tags_since(&since).join("\n");
     assert_eq!(
         tags.lines().filter(|name| *name == tag_two).count(),
         1,
