@@ -363,6 +363,72 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The worktree backend for making `target` of `checkout` before Docker has answered
+    /// whether it holds the workspace, with the registries of the other sandboxes (Docker's
+    /// connecting on first use): when neither `--sandbox`, `--runtime` nor `--network` was
+    /// given, new workspaces go to the worktree sandbox, it lacks this one, and Docker may
+    /// hold it. The create then asks Docker ([`Context::docker_holding`]) while it fetches.
+    /// `None` when the sandbox must be chosen first ([`Context::backend_for_new`]).
+    ///
+    /// # Errors
+    /// The worktree sandbox's failure to look.
+    pub fn worktree_while_docker_is_asked(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<EarlyWorktree<'_>>, CliError> {
+        let asks = self.choice.explicit.is_none()
+            && self.preferred == SandboxKind::Worktree
+            && self.chosen_runtime().is_none()
+            && self.network_mode().is_none()
+            && self.docker_asked_for_holder();
+        if !asks || self.worktree.locate(checkout, target)?.is_some() {
+            return Ok(None);
+        }
+        let mut others: Vec<&dyn WorkspaceRegistry> = Vec::new();
+        // A configuration that does not load leaves Docker out; its question says why.
+        if let Ok(config) = self.docker_config() {
+            self.docker.expect(config);
+            others.push(&self.docker);
+        }
+        Ok(Some(EarlyWorktree {
+            backend: self.backend(SandboxKind::Worktree)?,
+            others,
+        }))
+    }
+
+    /// Whether Docker holds `target`'s workspace of `checkout`, asked as
+    /// [`Context::backend_for_new`] asks it: `Some(Docker)` when it does; `None` when it
+    /// does not, or it could not be asked, which is warned of.
+    ///
+    /// # Errors
+    /// Docker's other failures to look.
+    pub fn docker_holding(
+        &self,
+        checkout: &Checkout,
+        target: &WorkspaceTarget,
+    ) -> Result<Option<SandboxKind>, Box<usecases::WorkspaceError>> {
+        let open_docker = || -> Result<&dyn WorkspaceRegistry, BoxError> {
+            Ok(self.connect_docker(self.docker_config_asking(checkout, target)?)?)
+        };
+        let candidates = [Candidate {
+            kind: SandboxKind::Docker,
+            open: &open_docker,
+        }];
+        match usecases::sandbox_for(&candidates, checkout, target, self.choice) {
+            Ok(SandboxKind::Docker) => Ok(Some(SandboxKind::Docker)),
+            Ok(SandboxKind::Worktree) => Ok(None),
+            Err(usecases::WorkspaceError::SandboxNotAsked { sandbox, cause, .. }) => {
+                self.warn_unasked(&format!(
+                    "the {sandbox} sandbox was not asked whether it holds this branch's workspace: {}",
+                    crate::error::with_causes(&*cause)
+                ));
+                Ok(None)
+            }
+            Err(err) => Err(Box::new(err)),
+        }
+    }
+
     /// Warns that Docker could not be asked whether it holds a branch's workspace, unless
     /// this command said so already.
     fn warn_unasked(&self, warning: &str) {
@@ -437,6 +503,16 @@ impl<'a> Context<'a> {
             ));
         }
     }
+}
+
+/// The worktree backend a create starts in before Docker has said whether it holds the
+/// workspace ([`Context::worktree_while_docker_is_asked`]).
+#[derive(Clone)]
+pub struct EarlyWorktree<'a> {
+    /// The worktree sandbox's ports.
+    pub backend: Backend<'a>,
+    /// The other sandboxes' registries, Docker's connecting on first use.
+    pub others: Vec<&'a dyn WorkspaceRegistry>,
 }
 
 /// The sandbox's name at a sentence's start.

@@ -1,6 +1,13 @@
-use crate::domain::{BranchName, Checkout, PortCount, Workspace, WorkspaceRef, WorkspaceTarget};
+use crate::domain::{
+    BranchName, Checkout, PortCount, SandboxKind, Workspace, WorkspaceRef, WorkspaceTarget,
+};
 use crate::faults::fault_point;
-use crate::ports::{BranchPresence, BranchStart, CreateRequest, ErrorKind, WorkspaceRegistry};
+use std::collections::BTreeSet;
+
+use crate::ports::{
+    BranchPresence, BranchStart, CheckoutError, CreateRequest, ErrorKind, Refreshed,
+    WorkspaceRegistry,
+};
 
 use super::ports::{PortPlan, choose_among, given};
 use super::{Backend, WorkspaceError, joined};
@@ -23,6 +30,22 @@ pub enum CreateOutcome {
     /// The workspace was already there; nothing changed.
     AlreadyExists(Workspace),
 }
+
+/// What [`create_under_lock_asking`] did.
+#[derive(Debug, Clone)]
+pub enum AskedOutcome {
+    /// The sandbox asked said it does not hold the workspace (or could not be asked), and
+    /// the create went on.
+    Made(Box<CreateOutcome>),
+    /// The sandbox asked holds the workspace: nothing was made (the host checkout was
+    /// refreshed, as a create of the workspace there may do).
+    HeldBy(SandboxKind),
+}
+
+/// Whether another sandbox holds the workspace being made: the sandbox that does, `None`
+/// when none does (or it could not be asked, which the asker tells the user of).
+pub type HolderQuestion<'a> =
+    &'a mut dyn FnMut() -> Result<Option<SandboxKind>, Box<WorkspaceError>>;
 
 /// Creates the workspace of `branch`: fetches `origin`, resolves the default branch, then
 /// uses the local branch, tracks the remote one, or starts a new one from
@@ -114,6 +137,45 @@ pub fn create_under_lock(
     create_locked(backend, others, checkout, branch, ports, &[])
 }
 
+/// [`create_under_lock`] for a caller that has asked every sandbox but one whether it
+/// holds the workspace: `holder` asks that one (on the caller's thread) while the host
+/// checkout is refreshed, so that a slow engine's answer and the fetch overlap. When it
+/// names a sandbox, nothing is made in `backend`'s (a branch has one workspace); an
+/// interrupted create's leftovers in `backend`'s sandbox are cleared only once it said no.
+///
+/// # Errors
+/// As [`create_under_lock`], and `holder`'s own.
+pub fn create_under_lock_asking(
+    backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
+    checkout: &Checkout,
+    branch: &BranchName,
+    ports: PortPlan<'_>,
+    holder: HolderQuestion<'_>,
+) -> Result<AskedOutcome, WorkspaceError> {
+    let target = WorkspaceTarget::Branch(branch.clone());
+    let existing = backend.registry.locate(checkout, &target)?;
+    if existing.is_some() {
+        // Found here (half made, say): nothing is cleared away before the other sandbox
+        // said it lacks the workspace.
+        if let Some(kind) = holder().map_err(|err| *err)? {
+            return Ok(AskedOutcome::HeldBy(kind));
+        }
+        return make(backend, others, checkout, branch, existing, ports, &[])
+            .map(|outcome| AskedOutcome::Made(Box::new(outcome)));
+    }
+    make_asking(
+        backend,
+        others,
+        checkout,
+        branch,
+        None,
+        ports,
+        &[],
+        Some(holder),
+    )
+}
+
 /// [`create`], with the workspace's lock already held by the caller (and `others` already
 /// asked whether they hold it). A new workspace is given `kept` when it is not empty (the
 /// ports of the workspace it stands in for), else ports chosen by `ports`.
@@ -130,9 +192,7 @@ pub(super) fn create_locked(
     make(backend, others, checkout, branch, existing, ports, kept)
 }
 
-/// [`create_locked`], with what `backend`'s registry found in the workspace's place. While
-/// the host checkout is refreshed (a fetch), the registries are asked on a thread of their
-/// own which ports their workspaces hold: a daemon's answer comes while git works.
+/// [`create_locked`], with what `backend`'s registry found in the workspace's place.
 fn make(
     backend: Backend<'_>,
     others: &[&dyn WorkspaceRegistry],
@@ -142,6 +202,66 @@ fn make(
     ports: PortPlan<'_>,
     kept: &[u16],
 ) -> Result<CreateOutcome, WorkspaceError> {
+    match make_asking(
+        backend, others, checkout, branch, existing, ports, kept, None,
+    )? {
+        AskedOutcome::Made(outcome) => Ok(*outcome),
+        // Invariant: only `holder`'s answer names a holder, and there is none here.
+        AskedOutcome::HeldBy(kind) => unreachable!("{kind} named as holder unasked"),
+    }
+}
+
+/// The host checkout refreshed (a fetch), with, unless `kept` ports are to be given, the
+/// ports the workspaces of `registries` hold, asked on a thread of their own, and
+/// `holder`'s answer (none when there is no question), asked on the caller's thread while
+/// the fetch runs on one of its own.
+fn refresh_asking(
+    backend: Backend<'_>,
+    registries: &[&dyn WorkspaceRegistry],
+    checkout: &Checkout,
+    kept: &[u16],
+    holder: Option<HolderQuestion<'_>>,
+) -> Refreshing {
+    std::thread::scope(|scope| {
+        let taken = kept.is_empty().then(|| scope.spawn(|| given(registries)));
+        let (refreshed, held) = match holder {
+            Some(holder) => {
+                let refreshing = scope.spawn(|| backend.checkouts.refresh(checkout));
+                let held = holder().map_err(|err| *err);
+                (joined(refreshing), held)
+            }
+            None => (backend.checkouts.refresh(checkout), Ok(None)),
+        };
+        Refreshing {
+            refreshed,
+            taken: taken.map(joined),
+            held,
+        }
+    })
+}
+
+/// What [`refresh_asking`] found.
+struct Refreshing {
+    refreshed: Result<Refreshed, CheckoutError>,
+    taken: Option<Result<BTreeSet<u16>, WorkspaceError>>,
+    held: Result<Option<SandboxKind>, WorkspaceError>,
+}
+
+/// [`make`], asking `holder` (when given) whether another sandbox holds the workspace
+/// while the host checkout is refreshed: a fetch on a thread of its own, `holder` on the
+/// caller's. Beside both, the registries are asked on a thread of their own which ports
+/// their workspaces hold: a daemon's answers come while git works.
+#[expect(clippy::too_many_arguments, reason = "make's own, and the question")]
+fn make_asking(
+    backend: Backend<'_>,
+    others: &[&dyn WorkspaceRegistry],
+    checkout: &Checkout,
+    branch: &BranchName,
+    existing: Option<Workspace>,
+    ports: PortPlan<'_>,
+    kept: &[u16],
+    holder: Option<HolderQuestion<'_>>,
+) -> Result<AskedOutcome, WorkspaceError> {
     let target = WorkspaceTarget::Branch(branch.clone());
     if let Some(existing) = &existing {
         if let Some(detail) = &existing.broken {
@@ -152,7 +272,9 @@ fn make(
             });
         }
         if !existing.half_made {
-            return Ok(CreateOutcome::AlreadyExists(existing.clone()));
+            return Ok(AskedOutcome::Made(Box::new(CreateOutcome::AlreadyExists(
+                existing.clone(),
+            ))));
         }
     }
     let _repository = backend.locks.repository(&checkout.repository)?;
@@ -176,11 +298,14 @@ fn make(
     }
     let mut registries = vec![backend.registry];
     registries.extend_from_slice(others);
-    let (refreshed, taken) = std::thread::scope(|scope| {
-        let taken = kept.is_empty().then(|| scope.spawn(|| given(&registries)));
-        let refreshed = backend.checkouts.refresh(checkout);
-        (refreshed, taken.map(joined))
-    });
+    let Refreshing {
+        refreshed,
+        taken,
+        held,
+    } = refresh_asking(backend, &registries, checkout, kept, holder);
+    if let Some(kind) = held? {
+        return Ok(AskedOutcome::HeldBy(kind));
+    }
     let refreshed = refreshed?;
     let start = match backend.checkouts.branch_presence(checkout, branch)? {
         BranchPresence::Local => BranchStart::Existing,
@@ -222,21 +347,21 @@ fn make(
         // process that did not wait for the lock), that is the workspace asked for.
         Err(err) if err.kind() == ErrorKind::Conflict => {
             return match backend.registry.locate(checkout, &target)? {
-                Some(found) if !found.half_made && found.broken.is_none() => {
-                    Ok(CreateOutcome::AlreadyExists(found))
-                }
+                Some(found) if !found.half_made && found.broken.is_none() => Ok(
+                    AskedOutcome::Made(Box::new(CreateOutcome::AlreadyExists(found))),
+                ),
                 _ => Err(err.into()),
             };
         }
         Err(err) => return Err(err.into()),
     };
     fault_point("create.after-sandbox");
-    Ok(CreateOutcome::Created {
+    Ok(AskedOutcome::Made(Box::new(CreateOutcome::Created {
         workspace,
         start,
         fetch_warning: refreshed.fetch_warning,
         start_point: request.start_point(),
-    })
+    })))
 }
 
 #[cfg(test)]
@@ -663,5 +788,129 @@ mod tests {
         );
         let ports = sandbox.created()[0].ports.clone();
         assert_eq!(ports, vec![ports[0], ports[0] + 1, ports[0] + 2]);
+    }
+
+    /// `create_under_lock_asking` of feat/x in `sandbox`, the question answered by `answer`;
+    /// returns the outcome and whether the question was asked.
+    fn asking(
+        checkouts: &FakeCheckouts,
+        sandbox: &FakeSandbox,
+        answer: fn() -> Result<Option<SandboxKind>, Box<WorkspaceError>>,
+    ) -> (Result<AskedOutcome, WorkspaceError>, bool) {
+        let api = checkout("acme", "api");
+        let mut asked = false;
+        let mut holder = || {
+            asked = true;
+            answer()
+        };
+        let outcome = create_under_lock_asking(
+            backend(checkouts, sandbox),
+            &[],
+            &api,
+            &branch("feat/x"),
+            port_plan(),
+            &mut holder,
+        );
+        (outcome, asked)
+    }
+
+    #[test]
+    fn asking_nothing_is_made_where_the_other_sandbox_holds_the_workspace() {
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let (outcome, asked) = asking(&checkouts, &sandbox, || Ok(Some(SandboxKind::Docker)));
+
+        assert!(asked);
+        assert!(
+            matches!(outcome, Ok(AskedOutcome::HeldBy(SandboxKind::Docker))),
+            "{outcome:?}"
+        );
+        assert!(sandbox.created().is_empty());
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
+        // The fetch ran beside the question; nothing was read from the checkout after it.
+        assert_eq!(checkouts.calls(), ["refresh acme/api"]);
+    }
+
+    #[test]
+    fn asking_the_workspace_is_made_as_by_create_when_no_other_sandbox_holds_it() {
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let (outcome, asked) = asking(&checkouts, &sandbox, || Ok(None));
+
+        assert!(asked);
+        let Ok(AskedOutcome::Made(made)) = outcome else {
+            panic!("expected a made workspace, got {outcome:?}");
+        };
+        let (workspace, start, _) = created(*made);
+        assert_eq!(start, BranchStart::NewFromDefault);
+        assert_eq!(workspace.sandbox, SandboxKind::Worktree);
+        assert_eq!(sandbox.calls(), ["locate feat/x", "create feat/x"]);
+        assert_eq!(
+            checkouts.calls(),
+            [
+                "refresh acme/api",
+                "branch_presence acme/api feat/x",
+                "file_at acme/api refs/remotes/origin/main .skipper.toml",
+            ]
+        );
+    }
+
+    #[test]
+    fn asking_a_failed_question_makes_nothing() {
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree);
+
+        let (outcome, _) = asking(&checkouts, &sandbox, || {
+            Err(Box::new(WorkspaceError::Secrets(
+                "the daemon answered nonsense".into(),
+            )))
+        });
+
+        assert!(
+            matches!(outcome, Err(WorkspaceError::Secrets(_))),
+            "{outcome:?}"
+        );
+        assert!(sandbox.created().is_empty());
+    }
+
+    #[test]
+    fn asking_a_half_made_workspace_is_kept_while_the_other_sandbox_holds_the_branch() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_half_made(&api, &target);
+
+        let (outcome, _) = asking(&checkouts, &sandbox, || Ok(Some(SandboxKind::Docker)));
+
+        assert!(matches!(
+            outcome,
+            Ok(AskedOutcome::HeldBy(SandboxKind::Docker))
+        ));
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
+        assert!(checkouts.calls().is_empty(), "{:?}", checkouts.calls());
+    }
+
+    #[test]
+    fn asking_a_half_made_workspace_is_made_again_once_no_other_sandbox_holds_it() {
+        let api = checkout("acme", "api");
+        let target = WorkspaceTarget::Branch(branch("feat/x"));
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_half_made(&api, &target);
+
+        let (outcome, asked) = asking(&checkouts, &sandbox, || Ok(None));
+
+        assert!(asked);
+        assert!(matches!(outcome, Ok(AskedOutcome::Made(_))), "{outcome:?}");
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x",
+                "at_risk feat/x",
+                "destroy feat/x force=true",
+                "create feat/x"
+            ]
+        );
     }
 }

@@ -33,7 +33,10 @@ pub use attach::{attach, check_attachable};
 pub use carry::{carry_files, carry_patterns};
 pub use choose::{Candidate, SandboxChoice, sandbox_for};
 pub use clone::{Cloned, clone};
-pub use create::{CreateOutcome, create, create_under_lock};
+pub use create::{
+    AskedOutcome, CreateOutcome, HolderQuestion, create, create_under_lock,
+    create_under_lock_asking,
+};
 pub use detach::detach;
 pub use diff::{DiffOptions, diff};
 pub use error::{WorkspaceError, display_command};

@@ -1,8 +1,11 @@
-use skipper_core::usecases::{self, CreateOutcome};
-use skipper_core::{BranchStart, Checkout, NetworkMode, SandboxKind, Workspace, WorkspaceTarget};
+use skipper_core::usecases::{self, AskedOutcome, Backend, CreateOutcome, PortPlan};
+use skipper_core::{
+    BranchName, BranchStart, Checkout, LockGuard, NetworkMode, SandboxKind, Workspace,
+    WorkspaceTarget,
+};
 
 use super::{Selection, pull_request};
-use crate::context::Context;
+use crate::context::{Context, EarlyWorktree};
 use crate::error::{CliError, ExitStatus};
 use crate::picker::{self, Omitted};
 
@@ -165,10 +168,18 @@ pub fn make(
     if lock.is_some() {
         context.ask_docker_ahead(checkout, &target);
     }
+    // Where the worktree sandbox lacks the branch and gets new workspaces, it is made there
+    // while Docker answers whether it holds it (a branch has one workspace), its answer and
+    // the fetch coming together; a pull request's branch is fetched first, so not then.
+    let early = match (&lock, pr) {
+        (Some(_), None) => context.worktree_while_docker_is_asked(checkout, &target)?,
+        _ => None,
+    };
     // `--sandbox`'s, else the sandbox holding the workspace, else the one for new ones.
-    let backend = match context.choice.explicit {
-        Some(kind) => context.backend(kind)?,
-        None => context.backend_for_new(checkout, &target)?,
+    let backend = match (&early, context.choice.explicit) {
+        (Some(early), _) => early.backend,
+        (None, Some(kind)) => context.backend(kind)?,
+        (None, None) => context.backend_for_new(checkout, &target)?,
     };
     if let Some(runtime) = context.chosen_runtime()
         && backend.registry.kind() == skipper_core::SandboxKind::Worktree
@@ -194,12 +205,8 @@ pub fn make(
     if let Some(number) = pr {
         pull_request::fetch(context, backend, checkout, number, &branch)?;
     }
-    let others = context.other_registries(backend.registry.kind());
     let ports = context.port_plan()?;
-    let outcome = match lock {
-        Some(_held) => usecases::create_under_lock(backend, &others, checkout, &branch, ports)?,
-        None => usecases::create(backend, &others, checkout, &branch, ports)?,
-    };
+    let (outcome, backend) = create_in(context, backend, lock, early, checkout, &branch, ports)?;
     // The lock went with `_held`: the files carried over and the hooks run without it, as
     // after `create`.
     match outcome {
@@ -253,6 +260,66 @@ pub fn make(
             ));
             warn_fixed_settings(context, &workspace);
             Ok(Made::Existed(workspace))
+        }
+    }
+}
+
+/// Creates `branch`'s workspace of `checkout` in `backend`, under `lock` when it is held
+/// (released on return), or in the worktree sandbox while Docker is asked, when `early`
+/// says so. Returns what was done and the backend that did it.
+fn create_in<'a>(
+    context: &'a Context<'_>,
+    backend: Backend<'a>,
+    lock: Option<Box<dyn LockGuard>>,
+    early: Option<EarlyWorktree<'a>>,
+    checkout: &Checkout,
+    branch: &BranchName,
+    ports: PortPlan<'_>,
+) -> Result<(CreateOutcome, Backend<'a>), CliError> {
+    let others = || context.other_registries(backend.registry.kind());
+    match (lock, early) {
+        (Some(_held), Some(early)) => {
+            create_asking_docker(context, &early, checkout, branch, ports)
+        }
+        (Some(_held), None) => {
+            let outcome = usecases::create_under_lock(backend, &others(), checkout, branch, ports)?;
+            Ok((outcome, backend))
+        }
+        (None, _) => Ok((
+            usecases::create(backend, &others(), checkout, branch, ports)?,
+            backend,
+        )),
+    }
+}
+
+/// Creates `branch`'s workspace of `checkout` in the worktree sandbox, asking Docker
+/// whether it holds it while the host checkout is refreshed; when it does, the workspace
+/// is Docker's (found there, under the lock the caller holds). Returns what was done and
+/// the backend that did it.
+fn create_asking_docker<'a>(
+    context: &'a Context<'_>,
+    early: &EarlyWorktree<'a>,
+    checkout: &Checkout,
+    branch: &BranchName,
+    ports: PortPlan<'_>,
+) -> Result<(CreateOutcome, Backend<'a>), CliError> {
+    let target = WorkspaceTarget::Branch(branch.clone());
+    let mut holder = || context.docker_holding(checkout, &target);
+    let asked = usecases::create_under_lock_asking(
+        early.backend,
+        &early.others,
+        checkout,
+        branch,
+        ports,
+        &mut holder,
+    )?;
+    match asked {
+        AskedOutcome::Made(outcome) => Ok((*outcome, early.backend)),
+        AskedOutcome::HeldBy(kind) => {
+            let backend = context.backend(kind)?;
+            let others = context.other_registries(kind);
+            let outcome = usecases::create_under_lock(backend, &others, checkout, branch, ports)?;
+            Ok((outcome, backend))
         }
     }
 }
