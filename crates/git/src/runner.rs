@@ -108,6 +108,16 @@ fn may_reach_a_remote<S: AsRef<OsStr>>(args: &[S]) -> bool {
     false
 }
 
+/// The `git` program: its path on `PATH`, looked up once per process, so that a spawn
+/// does not try each directory of `PATH` in turn (a failed `execve` for each before
+/// git's). Plain `git` when it is not found: the spawn's own lookup then fails as it
+/// always did, with its own error.
+fn git_program() -> &'static OsStr {
+    static PROGRAM: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    PROGRAM
+        .get_or_init(|| which::which("git").map_or_else(|_| "git".into(), PathBuf::into_os_string))
+}
+
 /// A `git` invocation in one directory, with a safe environment.
 #[derive(Debug)]
 pub struct Git<'a> {
@@ -128,7 +138,7 @@ impl<'a> Git<'a> {
         S: AsRef<OsStr>,
     {
         let args: Vec<S> = args.into_iter().collect();
-        let mut command = Command::new("git");
+        let mut command = Command::new(git_program());
         clear_repository_env(&mut command)
             .arg("-C")
             .arg(self.dir)
