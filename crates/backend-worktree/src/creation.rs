@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use skipper_core::{BranchStart, CheckoutError, CreateRequest, ErrorKind, fault_point};
+use skipper_core::{BranchName, BranchStart, CheckoutError, CreateRequest, ErrorKind, fault_point};
 use skipper_git::Git;
 use skipper_git::worktree_list::WorktreeEntry;
 
@@ -24,9 +24,17 @@ impl WorktreeSandbox {
         path: &Path,
         fail: &Attempt<'_>,
     ) -> Result<(), skipper_core::SandboxError> {
+        if let Some(begun) = self.begun.take() {
+            if begun.is_for(request, path) {
+                // Begun while the fetch ran, from the default branch as it was before it:
+                // checked out at the fetched commit, which moves the branch there.
+                return self.finish_worktree(request, path, Some(&request.start_point()), fail);
+            }
+            self.clear_begun(&begun);
+        }
         let git = Git::in_dir(&request.checkout.path);
         let entries = Self::all_worktrees(&request.checkout.path).during(fail)?;
-        forget_stale(&git, &entries, request, path).during(fail)?;
+        forget_stale(&git, &entries, &request.branch, path).during(fail)?;
         if request.start == BranchStart::Existing
             && let Some(holder) = entries.iter().find(|entry| {
                 entry.branch.as_deref() == Some(request.branch.as_str()) && entry.path.exists()
@@ -46,10 +54,29 @@ impl WorktreeSandbox {
             };
             return Err(fail.error(ErrorKind::Conflict, reason));
         }
-        git.run(add_args(request, path)).during(fail)?;
+        git.run(add_args(
+            &request.start,
+            &request.branch,
+            &request.default_branch,
+            path,
+        ))
+        .during(fail)?;
         fault_point("worktree.create.after-add");
+        self.finish_worktree(request, path, None, fail)
+    }
+
+    /// Finishes the worktree of `request` added at `path`: checked out (at `at`, a commit
+    /// its branch is moved to, or else at its `HEAD`), its ports remembered, unlocked.
+    fn finish_worktree(
+        &self,
+        request: &CreateRequest,
+        path: &Path,
+        at: Option<&str>,
+        fail: &Attempt<'_>,
+    ) -> Result<(), skipper_core::SandboxError> {
+        let git = Git::in_dir(&request.checkout.path);
         let checked_out =
-            check_out(path).and_then(|()| crate::ports::remember(path, &request.ports));
+            check_out(path, at).and_then(|()| crate::ports::remember(path, &request.ports));
         if let Err(err) = checked_out {
             // Leave nothing half made behind when it can be helped; if this fails too, the
             // worktree stays locked as being created and the next `create` clears it.
@@ -79,11 +106,17 @@ fn unlock(git: &Git, path: &Path) -> Result<(), CheckoutError> {
     Ok(())
 }
 
-/// The `git worktree add` arguments for `request` at `path`: no checkout, locked with
+/// The `git worktree add` arguments for `branch`'s worktree at `path`, started as `start`
+/// says (from `default_branch` for a new branch): no checkout, locked with
 /// [`CREATING_REASON`].
-fn add_args(request: &CreateRequest, path: &Path) -> Vec<String> {
+pub(crate) fn add_args(
+    start: &BranchStart,
+    branch: &BranchName,
+    default_branch: &BranchName,
+    path: &Path,
+) -> Vec<String> {
     let path_arg = path.to_string_lossy().into_owned();
-    let branch = request.branch.as_str().to_owned();
+    let branch = branch.as_str().to_owned();
     let mut args: Vec<String> = [
         "worktree",
         "add",
@@ -95,7 +128,7 @@ fn add_args(request: &CreateRequest, path: &Path) -> Vec<String> {
     ]
     .map(str::to_owned)
     .to_vec();
-    match request.start {
+    match start {
         BranchStart::Existing => args.extend([path_arg, branch]),
         BranchStart::TrackRemote => args.extend([
             "--track".to_owned(),
@@ -109,16 +142,17 @@ fn add_args(request: &CreateRequest, path: &Path) -> Vec<String> {
             "-b".to_owned(),
             branch,
             path_arg,
-            format!("refs/remotes/origin/{}", request.default_branch),
+            format!("refs/remotes/origin/{default_branch}"),
         ]),
     }
     args
 }
 
 /// Fills the index and working tree of the worktree at `path` from its `HEAD`, as `git
-/// worktree add` itself does (`git reset --hard`).
-fn check_out(path: &Path) -> Result<(), CheckoutError> {
-    let mut command = Git::in_dir(path).command(["reset", "--hard", "--quiet"]);
+/// worktree add` itself does (`git reset --hard`), or from `at`, where its branch is moved.
+fn check_out(path: &Path, at: Option<&str>) -> Result<(), CheckoutError> {
+    let mut command =
+        Git::in_dir(path).command(["reset", "--hard", "--quiet"].into_iter().chain(at));
     command.stdout(Stdio::null()).stderr(Stdio::piped());
     let child = command
         .spawn()
@@ -144,18 +178,16 @@ fn check_out(path: &Path) -> Result<(), CheckoutError> {
 /// of this one: at its path, or holding its branch. Only then is `git worktree prune` run
 /// (unlocking them first: git never prunes a locked worktree), so the records of other
 /// broken worktrees, which `git worktree repair` needs, are kept otherwise.
-fn forget_stale(
+pub(crate) fn forget_stale(
     git: &Git<'_>,
     entries: &[WorktreeEntry],
-    request: &CreateRequest,
+    branch: &BranchName,
     path: &Path,
 ) -> Result<(), CheckoutError> {
     let in_the_way: Vec<&WorktreeEntry> = entries
         .iter()
         .filter(|entry| !entry.path.exists())
-        .filter(|entry| {
-            entry.path == path || entry.branch.as_deref() == Some(request.branch.as_str())
-        })
+        .filter(|entry| entry.path == path || entry.branch.as_deref() == Some(branch.as_str()))
         .collect();
     if in_the_way.is_empty() {
         return Ok(());

@@ -8,6 +8,7 @@
 //! argument vectors and porcelain formats; no English output is ever parsed.
 
 mod activity;
+mod begun;
 mod broken;
 mod carry;
 mod creation;

@@ -11,6 +11,7 @@ use skipper_core::{
 };
 use skipper_git::{Git, Layout, clear_repository_env};
 
+use crate::begun::BegunSlot;
 use crate::operation::{During, failed, path_of};
 use crate::process::{run_foreground, run_piped};
 use crate::registry::{Condition, condition};
@@ -21,13 +22,19 @@ use crate::tmux::{Tmux, session_name};
 pub struct WorktreeSandbox {
     pub(crate) layout: Layout,
     pub(crate) progress: Arc<dyn Progress>,
+    /// The worktree begun while the host checkout was fetched, until `create` takes it up.
+    pub(crate) begun: Arc<BegunSlot>,
 }
 
 impl WorktreeSandbox {
     /// Worktrees under `layout`, telling `progress` what it does at length.
     #[must_use]
     pub fn new(layout: Layout, progress: Arc<dyn Progress>) -> Self {
-        Self { layout, progress }
+        Self {
+            layout,
+            progress,
+            begun: Arc::default(),
+        }
     }
 
     pub(crate) fn workspace(reference: WorkspaceRef, path: PathBuf) -> Workspace {
@@ -83,6 +90,31 @@ impl Sandbox for WorktreeSandbox {
         let mut workspace = Self::workspace(reference, path);
         workspace.ports.clone_from(&request.ports);
         Ok(workspace)
+    }
+
+    fn begin_new_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<bool, SandboxError> {
+        self.begin(checkout, branch)
+    }
+
+    fn begun_still_new(&self) -> bool {
+        match self.begun.still_new() {
+            Some(true) => true,
+            Some(false) => {
+                self.abandon_begun();
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn abandon_begun(&self) {
+        if let Some(begun) = self.begun.take() {
+            self.clear_begun(&begun);
+        }
     }
 
     fn put_files(

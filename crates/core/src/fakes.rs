@@ -724,6 +724,9 @@ pub struct FakeSandbox {
     blind_locates: std::sync::atomic::AtomicUsize,
     /// What `export_branch` answers (else the branch shared, or ahead in a container).
     export: Option<BranchExport>,
+    /// Whether `begin_new_branch` begins (`None`: the sandbox has no such step), and what
+    /// `begun_still_new` answers.
+    begins: Option<bool>,
     state: Mutex<SandboxState>,
     /// The save store [`backend`] wires with this sandbox.
     pub saves: FakeSaves,
@@ -807,6 +810,7 @@ impl FakeSandbox {
             failures: BTreeMap::new(),
             blind_locates: std::sync::atomic::AtomicUsize::new(0),
             export: None,
+            begins: None,
             state: Mutex::default(),
             saves: FakeSaves::default(),
         }
@@ -928,6 +932,14 @@ impl FakeSandbox {
     #[must_use]
     pub fn with_export(mut self, export: BranchExport) -> Self {
         self.export = Some(export);
+        self
+    }
+
+    /// `begin_new_branch` begins, and `begun_still_new` answers `still_new`; the three
+    /// calls are recorded.
+    #[must_use]
+    pub fn with_begun(mut self, still_new: bool) -> Self {
+        self.begins = Some(still_new);
         self
     }
 
@@ -1180,6 +1192,31 @@ impl Sandbox for FakeSandbox {
                 state: WorkState::default(),
             });
         Ok(fake.workspace.clone())
+    }
+
+    fn begin_new_branch(
+        &self,
+        _checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<bool, SandboxError> {
+        if self.begins.is_some() {
+            self.state().calls.push(format!("begin {branch}"));
+        }
+        Ok(self.begins.is_some())
+    }
+
+    fn begun_still_new(&self) -> bool {
+        let Some(still_new) = self.begins else {
+            return false;
+        };
+        self.state().calls.push("begun_still_new".to_owned());
+        still_new
+    }
+
+    fn abandon_begun(&self) {
+        if self.begins.is_some() {
+            self.state().calls.push("abandon_begun".to_owned());
+        }
     }
 
     fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError> {

@@ -617,6 +617,28 @@ fn follows_a_branch(checkout: &std::path::Path) -> bool {
     })
 }
 
+/// The default branch a new branch `branch` of the host checkout at `checkout` would start
+/// from, read without a git process: `Some` only when `origin/HEAD` names it in its own file
+/// and the refs, read in process, hold neither `branch` nor `origin/<branch>`. `None` says
+/// nothing: git may know more.
+#[must_use]
+pub fn new_branch_base(checkout: &Path, branch: &BranchName) -> Option<BranchName> {
+    let repo = objects::open(checkout)?;
+    let absent = objects::ref_exists(&repo, &format!("refs/heads/{branch}")) == Some(false);
+    absent.then(|| base_on_origin(checkout, branch)).flatten()
+}
+
+/// The default branch `origin/HEAD` names in its own file, when the remote-tracking refs,
+/// read in process, hold no `origin/<branch>`: where a new branch `branch` starts whatever
+/// the local branches hold. `None` says nothing: git may know more.
+#[must_use]
+pub fn base_on_origin(checkout: &Path, branch: &BranchName) -> Option<BranchName> {
+    let default = BranchName::from_git(&origin_head_file(checkout)?).ok()?;
+    let repo = objects::open(checkout)?;
+    let absent = objects::ref_exists(&repo, &format!("{ORIGIN_PREFIX}{branch}")) == Some(false);
+    absent.then_some(default)
+}
+
 fn origin_head_file(checkout: &std::path::Path) -> Option<String> {
     let text = fs_err::read_to_string(checkout.join(".git/refs/remotes/origin/HEAD")).ok()?;
     let target = text.strip_prefix("ref: ")?.strip_suffix('\n')?;

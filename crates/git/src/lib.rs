@@ -51,7 +51,7 @@ pub mod worktree_list;
 
 pub use approvals::DiskApprovals;
 pub use carry::WORKTREE_INCLUDE;
-pub use checkouts::GitCheckouts;
+pub use checkouts::{GitCheckouts, base_on_origin, new_branch_base};
 pub use host_ports::LoopbackPorts;
 pub use host_scripts::HostScripts;
 pub use housekeeping::DataRootHousekeeping;

@@ -108,6 +108,40 @@ pub trait Sandbox: Send + Sync + Debug {
     /// place is taken, [`ErrorKind::Unavailable`], or the failure of the step that failed.
     fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError>;
 
+    /// Begins, while the host checkout is fetched, the workspace of `branch` when neither the
+    /// checkout nor its remote-tracking branches hold that branch yet: from the default
+    /// branch as the checkout knows it before the fetch, so that the work of making it overlaps the
+    /// fetch's. The branch it holds is the sandbox's own until [`Sandbox::begun_still_new`]
+    /// says it is still new. The next [`Sandbox::create`] finishes it when it asks for a
+    /// new branch from that same default branch (at the commit fetched) and clears it away
+    /// otherwise; so does [`Sandbox::abandon_begun`]. `false` when this sandbox has no such step or
+    /// cannot take it cheaply: nothing was begun. The caller holds the repository's lock
+    /// and has asked the other sandboxes whether they hold the branch.
+    ///
+    /// # Errors
+    /// The failure of the step that failed; nothing is left begun then.
+    fn begin_new_branch(
+        &self,
+        checkout: &Checkout,
+        branch: &BranchName,
+    ) -> Result<bool, SandboxError> {
+        let _ = (checkout, branch);
+        Ok(false)
+    }
+
+    /// Whether what [`Sandbox::begin_new_branch`] began, now that the host checkout is
+    /// fetched, is still the workspace of a new branch (the fetch brought no branch of that
+    /// name, and the default branch is the one it began from); when it is not, it is
+    /// cleared away first. `false` when nothing was begun.
+    fn begun_still_new(&self) -> bool {
+        false
+    }
+
+    /// Clears away what [`Sandbox::begin_new_branch`] began and no [`Sandbox::create`]
+    /// took up; nothing when there is none. Best effort: what cannot be cleared is left
+    /// half made, for the next `create` of its branch to make again.
+    fn abandon_begun(&self) {}
+
     /// Writes `files` into the workspace, at their paths under its root (the repository's
     /// working tree), owned by the user its commands run as, making the directories they
     /// need. Never overwrites: a file with something already at its path (a tracked file of

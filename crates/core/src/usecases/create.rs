@@ -211,33 +211,50 @@ fn make(
     }
 }
 
-/// The host checkout refreshed (a fetch), with, unless `kept` ports are to be given, the
-/// ports the workspaces of `registries` hold, asked on a thread of their own, and
-/// `holder`'s answer (none when there is no question), asked on the caller's thread while
-/// the fetch runs on one of its own.
+/// The host checkout refreshed (a fetch, on a thread of its own), with, unless `kept`
+/// ports are to be given, the ports the workspaces of `registries` hold, asked on another,
+/// and on the caller's thread `holder`'s answer (none when there is no question), then,
+/// unless another sandbox holds the branch, `branch`'s workspace begun where the branch is
+/// new (see [`crate::ports::Sandbox::begin_new_branch`]).
 fn refresh_asking(
     backend: Backend<'_>,
     registries: &[&dyn WorkspaceRegistry],
     checkout: &Checkout,
+    branch: &BranchName,
     kept: &[u16],
     holder: Option<HolderQuestion<'_>>,
 ) -> Refreshing {
     std::thread::scope(|scope| {
         let taken = kept.is_empty().then(|| scope.spawn(|| given(registries)));
-        let (refreshed, held) = match holder {
-            Some(holder) => {
-                let refreshing = scope.spawn(|| backend.checkouts.refresh(checkout));
-                let held = holder().map_err(|err| *err);
-                (joined(refreshing), held)
-            }
-            None => (backend.checkouts.refresh(checkout), Ok(None)),
-        };
+        let refreshing = scope.spawn(|| backend.checkouts.refresh(checkout));
+        let held = holder.map_or(Ok(None), |holder| holder().map_err(|err| *err));
+        let begun = matches!(held, Ok(None)) && begin(backend, checkout, branch);
         Refreshing {
-            refreshed,
+            refreshed: joined(refreshing),
             taken: taken.map(joined),
             held,
+            begun,
         }
     })
+}
+
+/// Begins `branch`'s workspace in `backend`'s sandbox while the fetch runs, where the branch
+/// is new. A failure begins nothing and is not reported here: the `create` that follows
+/// takes the same steps and says what failed.
+fn begin(backend: Backend<'_>, checkout: &Checkout, branch: &BranchName) -> bool {
+    // Before the sandbox makes anything, as before `create` where nothing was begun.
+    fault_point("create.before-sandbox");
+    backend
+        .sandbox
+        .begin_new_branch(checkout, branch)
+        .unwrap_or(false)
+}
+
+/// What [`finish`] goes on from: [`Refreshing`] once no other sandbox holds the branch.
+struct Fetched {
+    refreshed: Result<Refreshed, CheckoutError>,
+    taken: Option<Result<BTreeSet<u16>, WorkspaceError>>,
+    begun: bool,
 }
 
 /// What [`refresh_asking`] found.
@@ -245,6 +262,8 @@ struct Refreshing {
     refreshed: Result<Refreshed, CheckoutError>,
     taken: Option<Result<BTreeSet<u16>, WorkspaceError>>,
     held: Result<Option<SandboxKind>, WorkspaceError>,
+    /// Whether the sandbox began the workspace of a new branch while the fetch ran.
+    begun: bool,
 }
 
 /// [`make`], asking `holder` (when given) whether another sandbox holds the workspace
@@ -262,7 +281,6 @@ fn make_asking(
     kept: &[u16],
     holder: Option<HolderQuestion<'_>>,
 ) -> Result<AskedOutcome, WorkspaceError> {
-    let target = WorkspaceTarget::Branch(branch.clone());
     if let Some(existing) = &existing {
         if let Some(detail) = &existing.broken {
             return Err(WorkspaceError::Broken {
@@ -302,15 +320,49 @@ fn make_asking(
         refreshed,
         taken,
         held,
-    } = refresh_asking(backend, &registries, checkout, kept, holder);
+        begun,
+    } = refresh_asking(backend, &registries, checkout, branch, kept, holder);
     if let Some(kind) = held? {
         return Ok(AskedOutcome::HeldBy(kind));
     }
+    let fetched = Fetched {
+        refreshed,
+        taken,
+        begun,
+    };
+    let made = finish(backend, checkout, branch, fetched, ports, kept);
+    // What was begun while the fetch ran and `create` did not take up (it failed before
+    // getting there, or the fetch found the branch after all) is cleared away.
+    backend.sandbox.abandon_begun();
+    made
+}
+
+/// [`make_asking`] once the host checkout is refreshed and no other sandbox holds the
+/// branch: the workspace made in `backend`'s sandbox, from where the branch is now.
+fn finish(
+    backend: Backend<'_>,
+    checkout: &Checkout,
+    branch: &BranchName,
+    fetched: Fetched,
+    ports: PortPlan<'_>,
+    kept: &[u16],
+) -> Result<AskedOutcome, WorkspaceError> {
+    let Fetched {
+        refreshed,
+        taken,
+        begun,
+    } = fetched;
+    let target = WorkspaceTarget::Branch(branch.clone());
     let refreshed = refreshed?;
-    let start = match backend.checkouts.branch_presence(checkout, branch)? {
-        BranchPresence::Local => BranchStart::Existing,
-        BranchPresence::Remote => BranchStart::TrackRemote,
-        BranchPresence::Absent => BranchStart::NewFromDefault,
+    // A branch the sandbox made for what it began is its own, not the user's.
+    let start = if begun && backend.sandbox.begun_still_new() {
+        BranchStart::NewFromDefault
+    } else {
+        match backend.checkouts.branch_presence(checkout, branch)? {
+            BranchPresence::Local => BranchStart::Existing,
+            BranchPresence::Remote => BranchStart::TrackRemote,
+            BranchPresence::Absent => BranchStart::NewFromDefault,
+        }
     };
     let mut request = CreateRequest {
         checkout: checkout.clone(),
@@ -409,6 +461,94 @@ mod tests {
         assert_eq!(sandbox.calls(), ["locate feat/x"]);
         assert!(sandbox.created().is_empty());
         assert!(checkouts.calls().is_empty(), "{:?}", checkouts.calls());
+    }
+
+    /// `create` of feat/x in `sandbox` with `checkouts`.
+    fn create_x(
+        checkouts: &FakeCheckouts,
+        sandbox: &FakeSandbox,
+    ) -> Result<CreateOutcome, WorkspaceError> {
+        create(
+            backend(checkouts, sandbox),
+            &[],
+            &checkout("acme", "api"),
+            &branch("feat/x"),
+            port_plan(),
+        )
+    }
+
+    #[test]
+    fn a_branch_begun_while_fetching_is_new_though_the_checkout_now_holds_it() {
+        // The local branch is the one the sandbox made for what it began.
+        let checkouts = FakeCheckouts::new("main").with_local_branch("feat/x");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_begun(true);
+
+        let (_, start, _) = created(create_x(&checkouts, &sandbox).unwrap());
+
+        assert_eq!(start, BranchStart::NewFromDefault);
+        assert_eq!(sandbox.created()[0].start, BranchStart::NewFromDefault);
+        assert_eq!(
+            sandbox.calls(),
+            [
+                "locate feat/x",
+                "begin feat/x",
+                "begun_still_new",
+                "create feat/x",
+                "abandon_begun"
+            ]
+        );
+        assert!(
+            !checkouts
+                .calls()
+                .iter()
+                .any(|call| call.starts_with("branch_presence")),
+            "{:?}",
+            checkouts.calls()
+        );
+    }
+
+    #[test]
+    fn a_branch_begun_while_fetching_that_the_fetch_brought_is_tracked() {
+        let checkouts = FakeCheckouts::new("main").with_remote_branch("feat/x");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_begun(false);
+
+        let (_, start, _) = created(create_x(&checkouts, &sandbox).unwrap());
+
+        assert_eq!(start, BranchStart::TrackRemote);
+        assert!(
+            checkouts
+                .calls()
+                .contains(&"branch_presence acme/api feat/x".to_owned())
+        );
+    }
+
+    #[test]
+    fn what_was_begun_is_abandoned_when_the_create_fails() {
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree)
+            .with_begun(true)
+            .with_failure(crate::fakes::SandboxCall::Create, ErrorKind::Unavailable);
+
+        assert!(create_x(&checkouts, &sandbox).is_err());
+
+        assert_eq!(
+            sandbox.calls().last().map(String::as_str),
+            Some("abandon_begun")
+        );
+    }
+
+    #[test]
+    fn asking_nothing_is_begun_while_the_other_sandbox_may_hold_the_branch() {
+        let checkouts = FakeCheckouts::new("main");
+        let sandbox = FakeSandbox::new(SandboxKind::Worktree).with_begun(true);
+
+        let (outcome, _) = asking(&checkouts, &sandbox, || Ok(Some(SandboxKind::Docker)));
+
+        assert!(matches!(
+            outcome,
+            Ok(AskedOutcome::HeldBy(SandboxKind::Docker))
+        ));
+        assert_eq!(sandbox.calls(), ["locate feat/x"]);
     }
 
     #[test]
