@@ -101,14 +101,11 @@ impl Sandbox for WorktreeSandbox {
     }
 
     fn begun_still_new(&self) -> bool {
-        match self.begun.still_new() {
-            Some(true) => true,
-            Some(false) => {
-                self.abandon_begun();
-                false
-            }
-            None => false,
+        let still_new = self.begun.still_new();
+        if still_new == Some(false) {
+            self.abandon_begun();
         }
+        still_new == Some(true)
     }
 
     fn abandon_begun(&self) {

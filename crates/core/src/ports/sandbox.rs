@@ -108,15 +108,16 @@ pub trait Sandbox: Send + Sync + Debug {
     /// place is taken, [`ErrorKind::Unavailable`], or the failure of the step that failed.
     fn create(&self, request: &CreateRequest) -> Result<Workspace, SandboxError>;
 
-    /// Begins, while the host checkout is fetched, the workspace of `branch` when neither the
-    /// checkout nor its remote-tracking branches hold that branch yet: from the default
-    /// branch as the checkout knows it before the fetch, so that the work of making it overlaps the
-    /// fetch's. The branch it holds is the sandbox's own until [`Sandbox::begun_still_new`]
-    /// says it is still new. The next [`Sandbox::create`] finishes it when it asks for a
-    /// new branch from that same default branch (at the commit fetched) and clears it away
-    /// otherwise; so does [`Sandbox::abandon_begun`]. `false` when this sandbox has no such step or
-    /// cannot take it cheaply: nothing was begun. The caller holds the repository's lock
-    /// and has asked the other sandboxes whether they hold the branch.
+    /// Begins, while the host checkout is fetched, the workspace of `branch` when neither
+    /// the checkout nor its remote-tracking branches hold that branch yet: from the default
+    /// branch as the checkout knows it before the fetch, so that the work of making it
+    /// overlaps the fetch's. The branch it holds is the sandbox's own until
+    /// [`Sandbox::begun_still_new`] says it is still new. The next [`Sandbox::create`]
+    /// finishes it when it asks for a new branch from that same default branch (at the
+    /// commit fetched) and clears it away otherwise; so does [`Sandbox::abandon_begun`].
+    /// `false` when this sandbox has no such step or cannot take it cheaply: nothing was
+    /// begun. The caller holds the repository's lock and has asked the other sandboxes
+    /// whether they hold the branch.
     ///
     /// # Errors
     /// The failure of the step that failed; nothing is left begun then.

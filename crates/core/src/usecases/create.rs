@@ -230,10 +230,12 @@ fn refresh_asking(
         let held = holder.map_or(Ok(None), |holder| holder().map_err(|err| *err));
         let begun = matches!(held, Ok(None)) && begin(backend, checkout, branch);
         Refreshing {
-            refreshed: joined(refreshing),
-            taken: taken.map(joined),
             held,
-            begun,
+            fetched: Fetched {
+                refreshed: joined(refreshing),
+                taken: taken.map(joined),
+                begun,
+            },
         }
     })
 }
@@ -250,19 +252,18 @@ fn begin(backend: Backend<'_>, checkout: &Checkout, branch: &BranchName) -> bool
         .unwrap_or(false)
 }
 
-/// What [`finish`] goes on from: [`Refreshing`] once no other sandbox holds the branch.
+/// What [`refresh_asking`] found: whether another sandbox holds the branch, and what
+/// [`finish`] goes on from when none does.
+struct Refreshing {
+    held: Result<Option<SandboxKind>, WorkspaceError>,
+    fetched: Fetched,
+}
+
+/// The fetch's outcome, the ports taken, and whether the sandbox began the workspace of a
+/// new branch while the fetch ran.
 struct Fetched {
     refreshed: Result<Refreshed, CheckoutError>,
     taken: Option<Result<BTreeSet<u16>, WorkspaceError>>,
-    begun: bool,
-}
-
-/// What [`refresh_asking`] found.
-struct Refreshing {
-    refreshed: Result<Refreshed, CheckoutError>,
-    taken: Option<Result<BTreeSet<u16>, WorkspaceError>>,
-    held: Result<Option<SandboxKind>, WorkspaceError>,
-    /// Whether the sandbox began the workspace of a new branch while the fetch ran.
     begun: bool,
 }
 
@@ -316,20 +317,11 @@ fn make_asking(
     }
     let mut registries = vec![backend.registry];
     registries.extend_from_slice(others);
-    let Refreshing {
-        refreshed,
-        taken,
-        held,
-        begun,
-    } = refresh_asking(backend, &registries, checkout, branch, kept, holder);
+    let Refreshing { held, fetched } =
+        refresh_asking(backend, &registries, checkout, branch, kept, holder);
     if let Some(kind) = held? {
         return Ok(AskedOutcome::HeldBy(kind));
     }
-    let fetched = Fetched {
-        refreshed,
-        taken,
-        begun,
-    };
     let made = finish(backend, checkout, branch, fetched, ports, kept);
     // What was begun while the fetch ran and `create` did not take up (it failed before
     // getting there, or the fetch found the branch after all) is cleared away.
